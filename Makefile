@@ -1,0 +1,137 @@
+# SPDX-License-Identifier: MIT
+# cprof build: the only entry point. `make` builds, `make deps` installs what is
+# missing from Debian, `make test` and `make run` do both first.
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+OUT      ?= build
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+PROTOC_C ?= protoc-c
+PREFIX   ?= /usr/local
+VERSION  := 0.1.0
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Debian packages the build, tests and benches need.
+DEB_PKGS := gcc g++ make clang llvm libbpf-dev bpftool libelf-dev libdw-dev \
+	libunwind-dev protobuf-c-compiler libprotobuf-c-dev libzstd-dev zlib1g-dev \
+	libcurl4-openssl-dev check libsubunit-dev pkg-config golang-go linux-perf \
+	bpfcc-tools libxml2-utils binutils elfutils iproute2 procps python3 time bc
+
+WARN     := -Wall -Wextra -Werror -Wno-missing-field-initializers
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -fno-omit-frame-pointer $(WARN) -MMD -MP -I. -I$(OUT) \
+	-DCPROF_VERSION='"$(VERSION)"'
+LDLIBS   := -lbpf -ldw -lelf -lprotobuf-c -lz -lzstd -lstdc++ -lpthread
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(OUT) -I.
+
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
+SKELS      := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+PROTOS     := $(wildcard proto/*.proto)
+PB_SRCS    := $(patsubst proto/%.proto,$(OUT)/proto/%.pb-c.c,$(PROTOS))
+PB_HDRS    := $(PB_SRCS:.c=.h)
+LIB_SRCS   := $(wildcard symbolize/*.c export/*.c)
+LIB_OBJS   := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS)) $(PB_SRCS:.c=.o)
+CLI_SRCS   := $(wildcard profiler/*.c)
+CLI_OBJS   := $(patsubst %.c,$(OUT)/%.o,$(CLI_SRCS))
+# What tests may link from profiler/: everything but main().
+CLI_LIB_OBJS := $(filter-out $(OUT)/profiler/main.o,$(CLI_OBJS))
+TEST_SRCS  := $(wildcard tests/check_*.c)
+TEST_BINS  := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
+
+all: $(OUT)/cprof
+
+# --- set-up ---------------------------------------------------------------
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root to install packages" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi
+
+# --- kernel side ------------------------------------------------------------
+$(OUT)/vmlinux.h:
+	@mkdir -p $(@D)
+	$(call msg,GEN,$@)
+	$(Q)if [ ! -r /sys/kernel/btf/vmlinux ]; then echo "no BTF: /sys/kernel/btf/vmlinux is missing (kernel needs CONFIG_DEBUG_INFO_BTF=y)" >&2; exit 1; fi
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c bpf/cprof.h $(OUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# --- protobuf ---------------------------------------------------------------
+$(OUT)/proto/%.pb-c.c $(OUT)/proto/%.pb-c.h: proto/%.proto
+	@mkdir -p $(@D)
+	$(call msg,PROTOC,$<)
+	$(Q)$(PROTOC_C) --c_out=$(OUT) $<
+
+$(OUT)/proto/%.pb-c.o: $(OUT)/proto/%.pb-c.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Wno-error -c $< -o $@
+
+# --- userspace --------------------------------------------------------------
+$(OUT)/%.o: %.c | $(PB_HDRS)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(CLI_OBJS): $(SKELS)
+
+$(OUT)/cprof: $(CLI_OBJS) $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# --- tests ------------------------------------------------------------------
+FIXTURES :=
+-include tests/*.mk bench/*.mk
+
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+$(OUT)/tests/%: $(OUT)/tests/%.o $(LIB_OBJS) $(CLI_LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(CHECK_LIBS) -o $@
+
+tests: $(TEST_BINS) $(FIXTURES) $(OUT)/cprof
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)OUT=$(OUT) tests/run-tests.sh
+
+# --- run / bench / install ----------------------------------------------------
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(OUT)/cprof -a -d 10 -o cprof-run.pb.gz
+	go tool pprof -top -nodecount=25 cprof-run.pb.gz
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)OUT=$(OUT) bench/run-all.sh
+
+install: $(OUT)/cprof
+	install -D -m 0755 $(OUT)/cprof $(DESTDIR)$(PREFIX)/bin/cprof
+
+clean:
+	rm -rf $(OUT)
+
+.PHONY: all deps test tests run bench install clean
+.SECONDARY:
+
+-include $(shell find $(OUT) -name '*.d' 2>/dev/null)

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The ABI between bpf/sample.bpf.c and the profiler: plain fixed-width types,
+ * no pointers, no bool, explicit padding. Both clang (BPF) and gcc compile it,
+ * so nothing here may depend on either side's headers beyond __u32/__u64. */
+#ifndef CPROF_BPF_H
+#define CPROF_BPF_H
+
+#define CPROF_COMM_LEN		16
+#define CPROF_MAX_STACK_DEPTH	127	/* PERF_MAX_STACK_DEPTH */
+#define CPROF_NR_SLOTS		2	/* double-buffered stack and count maps */
+
+/* Key of the per-CPU count maps. A stack id < 0 is -errno from
+ * bpf_get_stackid(): the sample still counts, its stack is lost (see drops). */
+struct cprof_key {
+	__u32 tgid;
+	__u32 tid;
+	__u64 start_ticks;	/* process start, clock ticks since boot (/proc/PID/stat 22) */
+	__s32 user_stack_id;
+	__s32 kern_stack_id;
+	char comm[CPROF_COMM_LEN];	/* thread name */
+};
+
+/* Per-CPU counters, indices of the `drops` array map. Cumulative. */
+enum cprof_drop {
+	CPROF_SAMPLES = 0,		/* samples taken for a target (not a drop) */
+	CPROF_DROP_USTACK_COLLISION,	/* user stack id hash collision (-EEXIST) */
+	CPROF_DROP_KSTACK_COLLISION,
+	CPROF_DROP_STACK_MAP_FULL,	/* stack map out of entries (-ENOMEM) */
+	CPROF_DROP_USTACK_MISSING,	/* user task, but no user stack (-EFAULT) */
+	CPROF_DROP_COUNTS_FULL,		/* counts map full: the sample is lost */
+	CPROF_DROP_EVENTS_FULL,		/* ring buffer full: a process event lost */
+	CPROF_NR_COUNTERS,
+};
+
+enum cprof_event_type {
+	CPROF_EV_NEW = 1,	/* first sample of a process: capture its mappings now */
+	CPROF_EV_EXEC = 2,	/* exec: mappings replaced */
+	CPROF_EV_EXIT = 3,	/* the whole process exited */
+	CPROF_EV_FORK = 4,	/* a followed target forked a new process */
+};
+
+struct cprof_event {
+	__u32 type;
+	__u32 tgid;
+	__u64 start_ticks;
+	__u32 ppid;		/* CPROF_EV_FORK: the parent tgid */
+	__u32 pad;
+};
+
+#endif

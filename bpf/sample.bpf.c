@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* cprof's sampler: runs on every cpu-clock (or cycles) perf event, filters to the
+ * target processes, and aggregates {process, thread, user stack, kernel stack}
+ * counts in per-CPU hashes. Stack and count maps are double-buffered: userspace
+ * flips `slot`, waits for running programs to finish, then drains the idle slot.
+ * Process lifecycle events (first sample, exec, exit, fork) go to a ring buffer
+ * so userspace can capture mappings while the process is still alive. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "bpf/cprof.h"
+
+#define EEXIST	17
+#define ENOMEM	12
+#define EFAULT	14
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by userspace before load. */
+const volatile __u8 filter_targets = 1;	/* 0: every process (-a) */
+const volatile __u8 include_idle = 0;
+const volatile __u8 follow_forks = 0;	/* add children of targets to targets */
+
+/* Written by userspace between windows; read once per sample. */
+volatile __u32 slot = 0;
+
+#define STACK_MAP(name)							\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_STACK_TRACE);			\
+		__uint(key_size, sizeof(__u32));			\
+		__uint(value_size, CPROF_MAX_STACK_DEPTH * sizeof(__u64)); \
+		__uint(max_entries, 16384);				\
+	} name SEC(".maps")
+
+#define COUNT_MAP(name)							\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_PERCPU_HASH);			\
+		__type(key, struct cprof_key);				\
+		__type(value, __u64);					\
+		__uint(max_entries, 16384);				\
+	} name SEC(".maps")
+
+STACK_MAP(stacks0);
+STACK_MAP(stacks1);
+COUNT_MAP(counts0);
+COUNT_MAP(counts1);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);	/* tgid */
+	__type(value, __u8);
+	__uint(max_entries, 8192);
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, __u32);	/* tgid */
+	__type(value, __u64);	/* start_ticks */
+	__uint(max_entries, 32768);
+} seen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, CPROF_NR_COUNTERS);
+} counters SEC(".maps");
+
+static __always_inline void count(__u32 what)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &what);
+
+	if (v)
+		(*v)++;
+}
+
+/* /proc/PID/stat reports start_boottime in USER_HZ (100) ticks. */
+static __always_inline __u64 start_ticks_of(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, group_leader, start_boottime) / 10000000ULL;
+}
+
+static __always_inline void emit(__u32 type, __u32 tgid, __u64 start, __u32 ppid)
+{
+	struct cprof_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count(CPROF_DROP_EVENTS_FULL);
+		return;
+	}
+	e->type = type;
+	e->tgid = tgid;
+	e->start_ticks = start;
+	e->ppid = ppid;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void count_stack_error(int err, int user)
+{
+	if (err == -EEXIST)
+		count(user ? CPROF_DROP_USTACK_COLLISION : CPROF_DROP_KSTACK_COLLISION);
+	else if (err == -ENOMEM)
+		count(CPROF_DROP_STACK_MAP_FULL);
+	else if (user)
+		count(CPROF_DROP_USTACK_MISSING);
+}
+
+/* Expanded once per slot so each helper call sees one constant map. */
+static __always_inline void record(struct bpf_perf_event_data *ctx,
+				   struct cprof_key *key, int user_task,
+				   void *stacks, void *counts)
+{
+	__u64 one = 1, *v;
+	int id;
+
+	id = bpf_get_stackid(ctx, stacks, 0);
+	/* -EFAULT: sampled in user mode, there is no kernel stack. */
+	if (id < 0 && id != -EFAULT)
+		count_stack_error(id, 0);
+	key->kern_stack_id = id;
+
+	id = -EFAULT;
+	if (user_task) {
+		id = bpf_get_stackid(ctx, stacks, BPF_F_USER_STACK);
+		if (id < 0)
+			count_stack_error(id, 1);
+	}
+	key->user_stack_id = id;
+
+	v = bpf_map_lookup_elem(counts, key);
+	if (v) {
+		(*v)++;
+		return;
+	}
+	if (bpf_map_update_elem(counts, key, &one, BPF_NOEXIST) == 0)
+		return;
+	/* Another CPU may have created the key meanwhile. */
+	v = bpf_map_lookup_elem(counts, key);
+	if (v)
+		(*v)++;
+	else
+		count(CPROF_DROP_COUNTS_FULL);
+}
+
+SEC("perf_event")
+int cprof_sample(struct bpf_perf_event_data *ctx)
+{
+	struct cprof_key key = {};
+	struct task_struct *task;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	__u64 *seen_start;
+	int user_task;
+
+	if (tgid == 0 && !include_idle)
+		return 0;
+	if (filter_targets && !bpf_map_lookup_elem(&targets, &tgid))
+		return 0;
+
+	task = (struct task_struct *)bpf_get_current_task();
+	user_task = BPF_CORE_READ(task, mm) != NULL;
+	key.tgid = tgid;
+	key.tid = (__u32)pid_tgid;
+	key.start_ticks = start_ticks_of(task);
+	bpf_get_current_comm(key.comm, sizeof(key.comm));
+	count(CPROF_SAMPLES);
+
+	if (user_task) {
+		seen_start = bpf_map_lookup_elem(&seen, &tgid);
+		if (!seen_start || *seen_start != key.start_ticks) {
+			bpf_map_update_elem(&seen, &tgid, &key.start_ticks, BPF_ANY);
+			emit(CPROF_EV_NEW, tgid, key.start_ticks, 0);
+		}
+	}
+
+	if (slot)
+		record(ctx, &key, user_task, &stacks1, &counts1);
+	else
+		record(ctx, &key, user_task, &stacks0, &counts0);
+	return 0;
+}
+
+static __always_inline int is_interesting(__u32 tgid)
+{
+	if (!filter_targets)
+		return 1;
+	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(cprof_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	__u64 start = start_ticks_of(p);
+
+	if (!is_interesting(tgid))
+		return 0;
+	bpf_map_update_elem(&seen, &tgid, &start, BPF_ANY);
+	emit(CPROF_EV_EXEC, tgid, start, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(cprof_exit, struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	__u32 pid = BPF_CORE_READ(p, pid);
+
+	/* Only the thread-group leader's exit ends the process for us. */
+	if (pid != tgid)
+		return 0;
+	if (!bpf_map_lookup_elem(&seen, &tgid) && !is_interesting(tgid))
+		return 0;
+	emit(CPROF_EV_EXIT, tgid, start_ticks_of(p), 0);
+	bpf_map_delete_elem(&seen, &tgid);
+	/* A reused pid must not inherit the target mark. */
+	if (filter_targets)
+		bpf_map_delete_elem(&targets, &tgid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(cprof_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+
+	if (!follow_forks || ctgid == ptgid)	/* a new thread, not a process */
+		return 0;
+	if (!bpf_map_lookup_elem(&targets, &ptgid))
+		return 0;
+	bpf_map_update_elem(&targets, &ctgid, &one, BPF_ANY);
+	emit(CPROF_EV_FORK, ctgid, start_ticks_of(child), ptgid);
+	return 0;
+}

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+/* atomic_file: temp file + fsync + rename. The temporary name is random and
+ * created with O_EXCL so concurrent writers of the same path never share one;
+ * it is hidden (leading '.') and ends in ".tmp" so a crash leaves an obvious,
+ * harmless leftover rather than a half-written destination. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "export/atomic_file.h"
+
+static bool is_stdout(const char *path)
+{
+	return strcmp(path, "-") == 0;
+}
+
+/* Opens a fresh "DIR/.BASE.XXXXXX.tmp" for writing; *ret_tmp is malloc'd. */
+static int open_tmp(const char *path, char **ret_tmp, int *ret_fd)
+{
+	static const char alnum[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	int dirlen = slash ? (int)(slash - path + 1) : 0;
+	char *tmp;
+	int err = -EEXIST;
+
+	if (!*base)
+		return -EINVAL;
+	for (int attempt = 0; attempt < 100 && err == -EEXIST; attempt++) {
+		uint8_t rnd[6];
+		char suffix[7];
+		int fd;
+
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+			return -EIO;
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			suffix[i] = alnum[rnd[i] % (sizeof(alnum) - 1)];
+		suffix[6] = '\0';
+		if (asprintf(&tmp, "%.*s.%s.%s.tmp", dirlen, path, base, suffix) < 0)
+			return -ENOMEM;
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			*ret_tmp = tmp;
+			*ret_fd = fd;
+			return 0;
+		}
+		err = -errno;
+		free(tmp);
+	}
+	return err;
+}
+
+int atomic_file__open(struct atomic_file *af, const char *path)
+{
+	char *dup_path, *tmp = NULL;
+	FILE *f;
+	int fd = -1, err;
+
+	if (!af || !path || !*path)
+		return -EINVAL;
+	dup_path = strdup(path);
+	if (!dup_path)
+		return -ENOMEM;
+	if (is_stdout(path)) {
+		af->path = dup_path;
+		af->tmp_path = NULL;
+		af->f = stdout;
+		return 0;
+	}
+	err = open_tmp(path, &tmp, &fd);
+	if (err)
+		goto out_free_path;
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		goto out_unlink;
+	}
+	af->path = dup_path;
+	af->tmp_path = tmp;
+	af->f = f;
+	return 0;
+
+out_unlink:
+	close(fd);
+	unlink(tmp);
+	free(tmp);
+out_free_path:
+	free(dup_path);
+	return err;
+}
+
+static void release(struct atomic_file *af)
+{
+	free(af->path);
+	free(af->tmp_path);
+	af->path = af->tmp_path = NULL;
+	af->f = NULL;
+}
+
+/* fsync the directory holding path so the rename itself is durable. */
+static int sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd, err = 0;
+
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, slash - path);
+	if (!dir)
+		return -ENOMEM;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto out_free_dir;
+	}
+	if (fsync(fd) < 0 && errno != EINVAL)
+		err = -errno;
+	close(fd);
+out_free_dir:
+	free(dir);
+	return err;
+}
+
+int atomic_file__commit(struct atomic_file *af)
+{
+	int err = 0;
+
+	if (!af || !af->f)
+		return -EINVAL;
+	if (!af->tmp_path) {
+		/* stdout: nothing to rename; report write errors (EPIPE, ENOSPC). */
+		if (fflush(af->f) == EOF)
+			err = -errno;
+		else if (ferror(af->f))
+			err = -EIO;
+		release(af);
+		return err;
+	}
+	if (ferror(af->f))
+		err = -EIO;
+	else if (fflush(af->f) == EOF)
+		err = -errno;
+	else if (fsync(fileno(af->f)) < 0)
+		err = -errno;
+	if (fclose(af->f) == EOF && !err)
+		err = -errno;
+	af->f = NULL;
+	if (err)
+		goto out_unlink;
+	if (rename(af->tmp_path, af->path) < 0) {
+		err = -errno;
+		goto out_unlink;
+	}
+	/* The data is in place; a directory fsync failure is still reported. */
+	err = sync_dir(af->path);
+	release(af);
+	return err;
+
+out_unlink:
+	unlink(af->tmp_path);
+	release(af);
+	return err;
+}
+
+void atomic_file__abort(struct atomic_file *af)
+{
+	if (!af || !af->f)
+		return;
+	if (af->tmp_path) {
+		fclose(af->f);
+		unlink(af->tmp_path);
+	} else {
+		/* stdout: what was written cannot be taken back; just flush. */
+		fflush(af->f);
+	}
+	release(af);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* atomic_file: output files appear whole or not at all. Data goes to a
+ * temporary file beside the destination (same directory, so rename(2) is
+ * atomic), which commit renames over the path and abort unlinks. "-" means
+ * stdout, written directly. Library code: returns -errno, never prints. */
+#ifndef CPROF_EXPORT_ATOMIC_FILE_H
+#define CPROF_EXPORT_ATOMIC_FILE_H
+
+#include <stdio.h>
+
+/* Embedded by the caller. path and tmp_path are owned (malloc'd) by the
+ * struct; tmp_path is NULL for stdout. f is the stream to write to, valid
+ * until commit or abort. All three are NULL after commit or abort. */
+struct atomic_file {
+	char *path;
+	char *tmp_path;
+	FILE *f;
+};
+
+/* Creates the temporary file ".BASENAME.XXXXXX.tmp" beside path (O_EXCL, mode
+ * 0644 before umask), so an unwritable destination fails now, before any work.
+ * "-" selects stdout and creates nothing. Returns 0, or -errno (-EINVAL for an
+ * empty path or a path ending in '/') leaving *af untouched. */
+int atomic_file__open(struct atomic_file *af, const char *path);
+
+/* Flushes and fsyncs the data, renames the temporary file over path and
+ * fsyncs the directory; for stdout, flushes only. Always releases af: on
+ * failure the temporary file is unlinked and the destination left as it was.
+ * Returns 0 or -errno (-EIO if an earlier write to f failed). */
+int atomic_file__commit(struct atomic_file *af);
+
+/* Closes and unlinks the temporary file and releases af. A no-op after
+ * commit or abort, and for NULL. Never touches the destination. */
+void atomic_file__abort(struct atomic_file *af);
+
+#endif /* CPROF_EXPORT_ATOMIC_FILE_H */

@@ -1,0 +1,599 @@
+// SPDX-License-Identifier: MIT
+/* pprof encode/decode. Decoding trusts nothing: gunzip is bounded, protobuf-c
+ * parses, then validate() checks every cross-reference go tool pprof checks,
+ * so readers (folded, flame graphs) may follow ids without further checks.
+ * Must not depend on profiler/ or symbolize/. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "export/atomic_file.h"
+#include "export/pprof.h"
+
+/* ---- encode ---------------------------------------------------------------- */
+
+int pprof__encode_gzip(const Perftools__Profiles__Profile *p, uint8_t **ret_buf, size_t *ret_len)
+{
+	z_stream zs = { 0 };
+	uint8_t *raw, *out;
+	size_t raw_len, bound;
+	int err = 0, zret;
+
+	if (!p || !ret_buf || !ret_len)
+		return -EINVAL;
+	raw_len = perftools__profiles__profile__get_packed_size(p);
+	if (raw_len > UINT32_MAX)	/* zlib's avail_in is a uInt */
+		return -EFBIG;
+	raw = malloc(raw_len ? raw_len : 1);
+	if (!raw)
+		return -ENOMEM;
+	perftools__profiles__profile__pack(p, raw);
+
+	/* windowBits 16 + 15: gzip framing, which go tool pprof detects by 1f 8b. */
+	if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK) {
+		err = -ENOMEM;
+		goto out_free_raw;
+	}
+	bound = deflateBound(&zs, raw_len);
+	out = malloc(bound);
+	if (!out) {
+		err = -ENOMEM;
+		goto out_deflate_end;
+	}
+	zs.next_in = raw;
+	zs.avail_in = raw_len;
+	zs.next_out = out;
+	zs.avail_out = bound;
+	zret = deflate(&zs, Z_FINISH);
+	if (zret != Z_STREAM_END) {
+		free(out);
+		err = -EIO;
+		goto out_deflate_end;
+	}
+	*ret_buf = out;
+	*ret_len = zs.total_out;
+out_deflate_end:
+	deflateEnd(&zs);
+out_free_raw:
+	free(raw);
+	return err;
+}
+
+int pprof__write_file(const Perftools__Profiles__Profile *p, const char *path)
+{
+	struct atomic_file af;
+	uint8_t *buf;
+	size_t len;
+	int err;
+
+	if (!p || !path)
+		return -EINVAL;
+	/* Open first so an unwritable destination fails before encoding. */
+	err = atomic_file__open(&af, path);
+	if (err)
+		return err;
+	err = pprof__encode_gzip(p, &buf, &len);
+	if (err)
+		goto out_abort;
+	if (fwrite(buf, 1, len, af.f) != len) {
+		err = -EIO;
+		goto out_free_buf;
+	}
+	free(buf);
+	return atomic_file__commit(&af);
+
+out_free_buf:
+	free(buf);
+out_abort:
+	atomic_file__abort(&af);
+	return err;
+}
+
+/* ---- decode ---------------------------------------------------------------- */
+
+/* Gunzips buf (one or more gzip members, as Go's gzip reader accepts).
+ * *ret_out is malloc'd. */
+static int gunzip(const uint8_t *buf, size_t len, uint8_t **ret_out, size_t *ret_len)
+{
+	z_stream zs = { 0 };
+	uint8_t *out = NULL, *tmp;
+	size_t cap = 0, n = 0;
+	int err = 0, zret;
+
+	if (len > UINT32_MAX)
+		return -EFBIG;
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)	/* gzip only, never zlib */
+		return -ENOMEM;
+	zs.next_in = (uint8_t *)buf;
+	zs.avail_in = len;
+	for (;;) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : (len < 4096 ? 16384 : len * 4);
+
+			if (cap >= PPROF_MAX_DECODED_SIZE) {
+				err = -EFBIG;
+				goto out_free;
+			}
+			if (ncap > PPROF_MAX_DECODED_SIZE)
+				ncap = PPROF_MAX_DECODED_SIZE;
+			tmp = realloc(out, ncap);
+			if (!tmp) {
+				err = -ENOMEM;
+				goto out_free;
+			}
+			out = tmp;
+			cap = ncap;
+		}
+		zs.next_out = out + n;
+		zs.avail_out = cap - n;
+		zret = inflate(&zs, Z_NO_FLUSH);
+		n = cap - zs.avail_out;
+		if (zret == Z_STREAM_END) {
+			if (!zs.avail_in)
+				break;
+			/* Another member must follow; anything else is garbage. */
+			if (zs.avail_in < 2 || zs.next_in[0] != 0x1f || zs.next_in[1] != 0x8b) {
+				err = -EBADMSG;
+				goto out_free;
+			}
+			if (inflateReset(&zs) != Z_OK) {
+				err = -EBADMSG;
+				goto out_free;
+			}
+			continue;
+		}
+		if (zret == Z_MEM_ERROR) {
+			err = -ENOMEM;
+			goto out_free;
+		}
+		if (zret != Z_OK && !(zret == Z_BUF_ERROR && !zs.avail_out)) {
+			err = -EBADMSG;	/* corrupt or truncated */
+			goto out_free;
+		}
+	}
+	inflateEnd(&zs);
+	*ret_out = out;
+	*ret_len = n;
+	return 0;
+
+out_free:
+	inflateEnd(&zs);
+	free(out);
+	return err;
+}
+
+static int read_varint(const uint8_t *buf, size_t len, size_t *pos, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	for (int shift = 0; shift < 64; shift += 7) {
+		if (*pos >= len)
+			return -EBADMSG;
+		v |= (uint64_t)(buf[*pos] & 0x7f) << shift;
+		if (!(buf[(*pos)++] & 0x80)) {
+			*ret = v;
+			return 0;
+		}
+	}
+	return -EBADMSG;
+}
+
+/* protobuf-c lets a repeated scalar field win silently; go tool pprof rejects
+ * a second non-zero time_nanos as two concatenated profiles, and so do we. */
+static int check_not_concatenated(const uint8_t *buf, size_t len)
+{
+	bool have_time = false;
+	size_t pos = 0;
+	uint64_t tag, v;
+
+	while (pos < len) {
+		if (read_varint(buf, len, &pos, &tag))
+			return -EBADMSG;
+		switch (tag & 7) {
+		case 0:
+			if (read_varint(buf, len, &pos, &v))
+				return -EBADMSG;
+			if (tag >> 3 == 9) {
+				if (have_time)
+					return -EBADMSG;
+				have_time = v != 0;
+			}
+			break;
+		case 1:
+			if (len - pos < 8)
+				return -EBADMSG;
+			pos += 8;
+			break;
+		case 2:
+			if (read_varint(buf, len, &pos, &v) || v > len - pos)
+				return -EBADMSG;
+			pos += v;
+			break;
+		case 5:
+			if (len - pos < 4)
+				return -EBADMSG;
+			pos += 4;
+			break;
+		default:
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
+/* ---- index ----------------------------------------------------------------- */
+
+struct id_slot {
+	uint64_t id;	/* 0 = empty */
+	const void *msg;
+};
+
+/* Direct array when ids are index+1 (everything cprof and Go write), else an
+ * open-addressing table. */
+struct id_map {
+	const void **dense;
+	size_t n;
+	struct id_slot *slots;
+	size_t mask;
+};
+
+struct pprof_index {
+	struct id_map locs, funcs, maps;
+};
+
+static uint64_t id_hash(uint64_t id)
+{
+	id ^= id >> 33;
+	id *= 0xff51afd7ed558ccdULL;
+	id ^= id >> 33;
+	return id;
+}
+
+static void id_map__release(struct id_map *m)
+{
+	free(m->slots);
+	m->slots = NULL;
+}
+
+/* msgs[i] has its id at ids[i]. -EBADMSG on a zero or repeated id. */
+static int id_map__init(struct id_map *m, const void **msgs, const uint64_t *ids, size_t n)
+{
+	bool dense = true;
+	size_t cap = 16;
+
+	m->dense = msgs;
+	m->n = n;
+	m->slots = NULL;
+	for (size_t i = 0; i < n && dense; i++)
+		dense = ids[i] == i + 1;
+	if (dense)
+		return 0;
+	while (cap < n * 2)
+		cap *= 2;
+	m->slots = calloc(cap, sizeof(*m->slots));
+	if (!m->slots)
+		return -ENOMEM;
+	m->mask = cap - 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+
+		if (!ids[i])
+			goto out_bad;
+		j = id_hash(ids[i]) & m->mask;
+		while (m->slots[j].id) {
+			if (m->slots[j].id == ids[i])
+				goto out_bad;
+			j = (j + 1) & m->mask;
+		}
+		m->slots[j].id = ids[i];
+		m->slots[j].msg = msgs[i];
+	}
+	return 0;
+
+out_bad:
+	id_map__release(m);
+	return -EBADMSG;
+}
+
+static const void *id_map__get(const struct id_map *m, uint64_t id)
+{
+	size_t j;
+
+	if (!id)
+		return NULL;
+	if (!m->slots)
+		return id <= m->n ? m->dense[id - 1] : NULL;
+	j = id_hash(id) & m->mask;
+	while (m->slots[j].id) {
+		if (m->slots[j].id == id)
+			return m->slots[j].msg;
+		j = (j + 1) & m->mask;
+	}
+	return NULL;
+}
+
+void pprof_index__free(struct pprof_index *idx)
+{
+	if (!idx)
+		return;
+	id_map__release(&idx->locs);
+	id_map__release(&idx->funcs);
+	id_map__release(&idx->maps);
+	free(idx);
+}
+
+struct pprof_index *pprof_index__new(const Perftools__Profiles__Profile *p)
+{
+	struct pprof_index *idx;
+	uint64_t *ids;
+	size_t most;
+	int err = 0;
+
+	if (!p) {
+		errno = EINVAL;
+		return NULL;
+	}
+	idx = calloc(1, sizeof(*idx));
+	if (!idx) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	most = p->n_location;
+	if (p->n_function > most)
+		most = p->n_function;
+	if (p->n_mapping > most)
+		most = p->n_mapping;
+	ids = malloc((most ? most : 1) * sizeof(*ids));
+	if (!ids) {
+		err = -ENOMEM;
+		goto out_free_idx;
+	}
+	for (size_t i = 0; i < p->n_location; i++)
+		ids[i] = p->location[i]->id;
+	err = id_map__init(&idx->locs, (const void **)p->location, ids, p->n_location);
+	if (err)
+		goto out_free_ids;
+	for (size_t i = 0; i < p->n_function; i++)
+		ids[i] = p->function[i]->id;
+	err = id_map__init(&idx->funcs, (const void **)p->function, ids, p->n_function);
+	if (err)
+		goto out_free_ids;
+	for (size_t i = 0; i < p->n_mapping; i++)
+		ids[i] = p->mapping[i]->id;
+	err = id_map__init(&idx->maps, (const void **)p->mapping, ids, p->n_mapping);
+out_free_ids:
+	free(ids);
+	if (!err)
+		return idx;
+out_free_idx:
+	pprof_index__free(idx);
+	errno = -err;
+	return NULL;
+}
+
+const Perftools__Profiles__Location *pprof_index__location(const struct pprof_index *idx, uint64_t id)
+{
+	return idx ? id_map__get(&idx->locs, id) : NULL;
+}
+
+const Perftools__Profiles__Function *pprof_index__function(const struct pprof_index *idx, uint64_t id)
+{
+	return idx ? id_map__get(&idx->funcs, id) : NULL;
+}
+
+const Perftools__Profiles__Mapping *pprof_index__mapping(const struct pprof_index *idx, uint64_t id)
+{
+	return idx ? id_map__get(&idx->maps, id) : NULL;
+}
+
+/* ---- validation ------------------------------------------------------------ */
+
+static bool str_ok(const Perftools__Profiles__Profile *p, int64_t i)
+{
+	return i >= 0 && (uint64_t)i < p->n_string_table;
+}
+
+static bool value_type_ok(const Perftools__Profiles__Profile *p,
+			  const Perftools__Profiles__ValueType *vt)
+{
+	return !vt || (str_ok(p, vt->type) && str_ok(p, vt->unit));
+}
+
+static int validate_strings(const Perftools__Profiles__Profile *p)
+{
+	if (!p->n_string_table || p->string_table[0][0])
+		return -EBADMSG;
+	for (size_t i = 0; i < p->n_sample_type; i++) {
+		if (!value_type_ok(p, p->sample_type[i]))
+			return -EBADMSG;
+	}
+	if (!value_type_ok(p, p->period_type) || !str_ok(p, p->drop_frames) ||
+	    !str_ok(p, p->keep_frames) || !str_ok(p, p->default_sample_type) ||
+	    !str_ok(p, p->doc_url))
+		return -EBADMSG;
+	for (size_t i = 0; i < p->n_comment; i++) {
+		if (!str_ok(p, p->comment[i]))
+			return -EBADMSG;
+	}
+	for (size_t i = 0; i < p->n_mapping; i++) {
+		if (!str_ok(p, p->mapping[i]->filename) || !str_ok(p, p->mapping[i]->build_id))
+			return -EBADMSG;
+	}
+	for (size_t i = 0; i < p->n_function; i++) {
+		const Perftools__Profiles__Function *f = p->function[i];
+
+		if (!str_ok(p, f->name) || !str_ok(p, f->system_name) || !str_ok(p, f->filename))
+			return -EBADMSG;
+	}
+	if (p->default_sample_type && pprof__sample_index(p, NULL) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+static int validate(const Perftools__Profiles__Profile *p)
+{
+	struct pprof_index *idx;
+	int err;
+
+	err = validate_strings(p);
+	if (err)
+		return err;
+	idx = pprof_index__new(p);
+	if (!idx)
+		return -errno;
+	for (size_t i = 0; i < p->n_location; i++) {
+		const Perftools__Profiles__Location *l = p->location[i];
+
+		if (l->mapping_id && !pprof_index__mapping(idx, l->mapping_id))
+			goto out_bad;
+		for (size_t j = 0; j < l->n_line; j++) {
+			uint64_t fid = l->line[j]->function_id;
+
+			if (fid && !pprof_index__function(idx, fid))
+				goto out_bad;
+		}
+	}
+	for (size_t i = 0; i < p->n_sample; i++) {
+		const Perftools__Profiles__Sample *s = p->sample[i];
+
+		if (s->n_value != p->n_sample_type)
+			goto out_bad;
+		for (size_t j = 0; j < s->n_location_id; j++) {
+			if (!pprof_index__location(idx, s->location_id[j]))
+				goto out_bad;
+		}
+		for (size_t j = 0; j < s->n_label; j++) {
+			const Perftools__Profiles__Label *l = s->label[j];
+
+			if (!str_ok(p, l->key) || !str_ok(p, l->str) || !str_ok(p, l->num_unit))
+				goto out_bad;
+		}
+	}
+	pprof_index__free(idx);
+	return 0;
+
+out_bad:
+	pprof_index__free(idx);
+	return -EBADMSG;
+}
+
+int pprof__decode(const uint8_t *buf, size_t len, Perftools__Profiles__Profile **ret)
+{
+	Perftools__Profiles__Profile *p;
+	uint8_t *plain = NULL;
+	int err;
+
+	if ((!buf && len) || !ret)
+		return -EINVAL;
+	if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b) {
+		err = gunzip(buf, len, &plain, &len);
+		if (err)
+			return err;
+		buf = plain;
+	} else if (len > PPROF_MAX_DECODED_SIZE) {
+		return -EFBIG;
+	}
+	err = check_not_concatenated(buf, len);
+	if (err)
+		goto out_free_plain;
+	p = perftools__profiles__profile__unpack(NULL, len, buf);
+	if (!p) {
+		err = -EBADMSG;
+		goto out_free_plain;
+	}
+	err = validate(p);
+	if (err) {
+		pprof__free(p);
+		goto out_free_plain;
+	}
+	*ret = p;
+out_free_plain:
+	free(plain);
+	return err;
+}
+
+int pprof__read_file(const char *path, Perftools__Profiles__Profile **ret)
+{
+	uint8_t *buf = NULL, *tmp;
+	size_t cap = 0, n = 0;
+	int fd, err = 0;
+
+	if (!path || !ret)
+		return -EINVAL;
+	if (strcmp(path, "-") == 0) {
+		fd = STDIN_FILENO;
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			if (cap >= PPROF_MAX_DECODED_SIZE) {
+				err = -EFBIG;
+				goto out_free;
+			}
+			cap = cap ? cap * 2 : 65536;
+			tmp = realloc(buf, cap);
+			if (!tmp) {
+				err = -ENOMEM;
+				goto out_free;
+			}
+			buf = tmp;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			goto out_free;
+		}
+		if (!r)
+			break;
+		n += r;
+	}
+	err = pprof__decode(buf, n, ret);
+out_free:
+	free(buf);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return err;
+}
+
+void pprof__free(Perftools__Profiles__Profile *p)
+{
+	if (p)
+		perftools__profiles__profile__free_unpacked(p, NULL);
+}
+
+/* ---- readers' helpers ------------------------------------------------------ */
+
+const char *pprof__str(const Perftools__Profiles__Profile *p, int64_t i)
+{
+	if (!p || i < 0 || (uint64_t)i >= p->n_string_table)
+		return "";
+	return p->string_table[i];
+}
+
+int pprof__sample_index(const Perftools__Profiles__Profile *p, const char *type)
+{
+	if (!p || !p->n_sample_type)
+		return -ENOENT;
+	if (!type) {
+		if (!p->default_sample_type)
+			return (int)p->n_sample_type - 1;
+		type = pprof__str(p, p->default_sample_type);
+	}
+	for (size_t i = 0; i < p->n_sample_type; i++) {
+		if (strcmp(pprof__str(p, p->sample_type[i]->type), type) == 0)
+			return (int)i;
+	}
+	return -ENOENT;
+}

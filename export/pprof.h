@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* pprof files: encode (protobuf + gzip, as Go's runtime writes them), decode
+ * (gzip or raw protobuf from any producer) with the validation `go tool pprof`
+ * applies, and an id index for readers (folded, flame graphs). Library code:
+ * returns -errno, never prints; depends only on proto/ and export/atomic_file. */
+#ifndef CPROF_EXPORT_PPROF_H
+#define CPROF_EXPORT_PPROF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/profile.pb-c.h"
+
+/* Decoded input larger than this (after gunzip) is refused with -EFBIG. */
+#define PPROF_MAX_DECODED_SIZE (1024UL * 1024 * 1024)
+
+/* Serializes p and gzips it (gzip framing, not zlib; best speed), like Go's
+ * runtime/pprof. On success *ret_buf is malloc'd (caller frees) and holds
+ * *ret_len bytes starting 1f 8b. Returns 0, -EINVAL, -ENOMEM or -EIO. */
+int pprof__encode_gzip(const Perftools__Profiles__Profile *p, uint8_t **ret_buf, size_t *ret_len);
+
+/* Writes the gzipped profile to path through an atomic_file ("-" = stdout):
+ * the file appears whole or not at all. Returns 0 or -errno. */
+int pprof__write_file(const Perftools__Profiles__Profile *p, const char *path);
+
+/* Decodes gzip (one or more members) or raw protobuf and validates it like
+ * go tool pprof: string_table[0] == "" and every string index in range,
+ * time_nanos not repeated (concatenated profiles), mapping/location/function
+ * ids non-zero and unique, every sample location_id, Location.mapping_id and
+ * Line.function_id (when non-zero) resolves, len(value) == len(sample_type),
+ * default_sample_type names a sample type. A zlib wrapper is not gzip and
+ * fails. Returns 0 and *ret (caller frees with pprof__free), -EBADMSG on
+ * invalid input, -EFBIG beyond PPROF_MAX_DECODED_SIZE, or -ENOMEM. */
+int pprof__decode(const uint8_t *buf, size_t len, Perftools__Profiles__Profile **ret);
+
+/* Reads path ("-" = stdin) and decodes it as pprof__decode(). -errno from
+ * open/read as well. */
+int pprof__read_file(const char *path, Perftools__Profiles__Profile **ret);
+
+/* Frees a profile from pprof__decode/pprof__read_file. NULL is a no-op. Not
+ * for messages returned by pb_profile__finish (their builder owns them). */
+void pprof__free(Perftools__Profiles__Profile *p);
+
+/* Index from ids to messages of one profile: O(1) lookups (direct when ids
+ * are dense, hashed otherwise). Borrows p: valid while p is. Returns NULL
+ * with errno EBADMSG if an id is 0 or repeated, ENOMEM. */
+struct pprof_index;
+struct pprof_index *pprof_index__new(const Perftools__Profiles__Profile *p);
+void pprof_index__free(struct pprof_index *idx);	/* NULL: no-op */
+
+/* Return the message with that id, or NULL if none (id 0 is never found).
+ * Pointers borrow from the indexed profile. */
+const Perftools__Profiles__Location *pprof_index__location(const struct pprof_index *idx, uint64_t id);
+const Perftools__Profiles__Function *pprof_index__function(const struct pprof_index *idx, uint64_t id);
+const Perftools__Profiles__Mapping *pprof_index__mapping(const struct pprof_index *idx, uint64_t id);
+
+/* Index into sample_type (and so into each Sample.value) of the type named
+ * `type`; NULL: the default sample type (default_sample_type if set, else the
+ * last, as go tool pprof picks). -ENOENT if there is no such type. */
+int pprof__sample_index(const Perftools__Profiles__Profile *p, const char *type);
+
+/* String table entry i, or "" when out of range (decoded profiles are
+ * validated, so this only guards hand-built ones). Borrowed from p. */
+const char *pprof__str(const Perftools__Profiles__Profile *p, int64_t i);
+
+#endif /* CPROF_EXPORT_PPROF_H */
