@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: MIT
+/* sym_kallsyms: /proc/kallsyms parsing and lookup. Names live in one growing
+ * buffer (offsets while parsing, so realloc is safe); symbols are sorted once
+ * after parsing. Lines look like "ffffffff81000000 T _stext" or
+ * "ffffffffc0a01000 t nft_do_chain\t[nf_tables]".
+ */
+#include "symbolize/kallsyms.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ksym {
+	uint64_t addr;
+	uint64_t end;
+	uint32_t name_off;
+	uint32_t module_idx;
+	uint32_t seq; /* input order, for a stable sort */
+	uint32_t is_marker;
+};
+
+struct kmodule {
+	uint32_t name_off; /* unused for index 0 */
+	uint64_t start, limit;
+};
+
+struct sym_kallsyms {
+	struct ksym *syms;
+	size_t n, cap;
+	char *names;
+	size_t names_len, names_cap;
+	struct kmodule *mods;
+	size_t nmods, mods_cap;
+	bool restricted;
+};
+
+static int add_name(struct sym_kallsyms *k, const char *s, size_t len, uint32_t *ret_off)
+{
+	if (k->names_len + len + 1 > k->names_cap) {
+		size_t ncap = k->names_cap ? k->names_cap * 2 : 1 << 16;
+		char *nn;
+
+		while (ncap < k->names_len + len + 1)
+			ncap *= 2;
+		if (ncap > UINT32_MAX)
+			return -E2BIG;
+		nn = realloc(k->names, ncap);
+		if (!nn)
+			return -ENOMEM;
+		k->names = nn;
+		k->names_cap = ncap;
+	}
+	memcpy(k->names + k->names_len, s, len);
+	k->names[k->names_len + len] = '\0';
+	*ret_off = (uint32_t)k->names_len;
+	k->names_len += len + 1;
+	return 0;
+}
+
+/* Module index for name (creating it). Searched newest first: module
+ * symbols come in runs, so the first comparison usually hits. */
+static int module_index(struct sym_kallsyms *k, const char *name, size_t len, uint32_t *ret_idx)
+{
+	uint32_t off;
+	int err;
+
+	for (size_t i = k->nmods; i-- > 1;) {
+		const char *m = k->names + k->mods[i].name_off;
+
+		if (strlen(m) == len && memcmp(m, name, len) == 0) {
+			*ret_idx = (uint32_t)i;
+			return 0;
+		}
+	}
+	if (k->nmods == k->mods_cap) {
+		size_t ncap = k->mods_cap * 2;
+		struct kmodule *nm = realloc(k->mods, ncap * sizeof(*nm));
+
+		if (!nm)
+			return -ENOMEM;
+		k->mods = nm;
+		k->mods_cap = ncap;
+	}
+	err = add_name(k, name, len, &off);
+	if (err < 0)
+		return err;
+	k->mods[k->nmods] = (struct kmodule){ .name_off = off };
+	*ret_idx = (uint32_t)k->nmods++;
+	return 0;
+}
+
+static bool is_end_marker(const char *name)
+{
+	static const char *const markers[] = { "_etext", "_einittext", "__init_end",
+					       "__indirect_thunk_end", "_end", "__entry_text_end" };
+
+	for (size_t i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
+		if (strcmp(name, markers[i]) == 0)
+			return true;
+	return false;
+}
+
+static int parse_line(struct sym_kallsyms *k, char *line, bool *ret_seen_nonzero, bool *ret_seen_any)
+{
+	uint64_t addr;
+	char type;
+	int pos = 0;
+	char *name, *end, *mod;
+	struct ksym s = { 0 };
+	int err;
+
+	if (sscanf(line, "%" SCNx64 " %c %n", &addr, &type, &pos) != 2 || !pos)
+		return 0;
+	if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+		return 0;
+	*ret_seen_any = true;
+	if (addr == 0)
+		return 0;
+	*ret_seen_nonzero = true;
+
+	name = line + pos;
+	end = name + strcspn(name, " \t\r\n");
+	mod = end + strspn(end, " \t");
+	if (end == name)
+		return 0;
+	if (*mod == '[') {
+		char *close = strchr(mod, ']');
+
+		if (!close)
+			return 0;
+		err = module_index(k, mod + 1, (size_t)(close - mod - 1), &s.module_idx);
+		if (err < 0)
+			return err;
+	}
+	*end = '\0';
+	if (k->n == k->cap) {
+		size_t ncap = k->cap ? k->cap * 2 : 4096;
+		struct ksym *ns = realloc(k->syms, ncap * sizeof(*ns));
+
+		if (!ns)
+			return -ENOMEM;
+		k->syms = ns;
+		k->cap = ncap;
+	}
+	err = add_name(k, name, (size_t)(end - name), &s.name_off);
+	if (err < 0)
+		return err;
+	s.addr = addr;
+	s.seq = (uint32_t)k->n;
+	s.is_marker = is_end_marker(name);
+	k->syms[k->n++] = s;
+	return 0;
+}
+
+static int cmp_ksym(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	/* at one address, real functions before end markers, then input order */
+	if (x->is_marker != y->is_marker)
+		return x->is_marker ? 1 : -1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void finish(struct sym_kallsyms *k)
+{
+	if (k->n)
+		qsort(k->syms, k->n, sizeof(*k->syms), cmp_ksym);
+	for (size_t i = 0; i < k->n; i++) {
+		struct ksym *s = &k->syms[i];
+		size_t j = i + 1;
+
+		while (j < k->n && k->syms[j].addr == s->addr)
+			j++;
+		if (j < k->n) {
+			s->end = k->syms[j].addr;
+			if (k->syms[j].module_idx != s->module_idx && s->end - s->addr > SYM_KALLSYMS_MAX_SPAN)
+				s->end = s->addr + SYM_KALLSYMS_MAX_SPAN;
+		} else {
+			s->end = s->addr + SYM_KALLSYMS_MAX_SPAN;
+			if (s->end < s->addr)
+				s->end = UINT64_MAX;
+		}
+	}
+	for (size_t m = 0; m < k->nmods; m++) {
+		k->mods[m].start = UINT64_MAX;
+		k->mods[m].limit = 0;
+	}
+	for (size_t i = 0; i < k->n; i++) {
+		struct kmodule *m = &k->mods[k->syms[i].module_idx];
+
+		if (k->syms[i].addr < m->start)
+			m->start = k->syms[i].addr;
+		if (k->syms[i].end > m->limit)
+			m->limit = k->syms[i].end;
+	}
+	for (size_t m = 0; m < k->nmods; m++)
+		if (k->mods[m].start == UINT64_MAX)
+			k->mods[m].start = 0;
+}
+
+struct sym_kallsyms *sym_kallsyms__parse(FILE *f)
+{
+	struct sym_kallsyms *k = calloc(1, sizeof(*k));
+	bool seen_any = false, seen_nonzero = false;
+	char *line = NULL;
+	size_t linecap = 0;
+	int err = 0;
+
+	if (!k)
+		return NULL;
+	k->mods_cap = 16;
+	k->mods = calloc(k->mods_cap, sizeof(*k->mods));
+	if (!k->mods) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	k->nmods = 1; /* the core kernel */
+	errno = 0;
+	while (getline(&line, &linecap, f) >= 0) {
+		err = parse_line(k, line, &seen_nonzero, &seen_any);
+		if (err < 0)
+			goto out_free;
+	}
+	if (ferror(f)) {
+		err = errno ? -errno : -EIO;
+		goto out_free;
+	}
+	free(line);
+	k->restricted = seen_any && !seen_nonzero;
+	finish(k);
+	return k;
+
+out_free:
+	free(line);
+	sym_kallsyms__free(k);
+	errno = -err;
+	return NULL;
+}
+
+struct sym_kallsyms *sym_kallsyms__parse_string(const char *text)
+{
+	struct sym_kallsyms *k;
+	FILE *f;
+	int err;
+
+	f = fmemopen((void *)text, strlen(text) + 1, "r");
+	if (!f)
+		return NULL;
+	k = sym_kallsyms__parse(f);
+	err = errno;
+	fclose(f);
+	errno = err;
+	return k;
+}
+
+struct sym_kallsyms *sym_kallsyms__load(void)
+{
+	struct sym_kallsyms *k;
+	FILE *f = fopen("/proc/kallsyms", "re");
+	int err;
+
+	if (!f)
+		return NULL;
+	k = sym_kallsyms__parse(f);
+	err = errno;
+	fclose(f);
+	errno = err;
+	return k;
+}
+
+void sym_kallsyms__free(struct sym_kallsyms *k)
+{
+	if (!k)
+		return;
+	free(k->syms);
+	free(k->names);
+	free(k->mods);
+	free(k);
+}
+
+size_t sym_kallsyms__count(const struct sym_kallsyms *k)
+{
+	return k->n;
+}
+
+bool sym_kallsyms__restricted(const struct sym_kallsyms *k)
+{
+	return k->restricted;
+}
+
+int sym_kallsyms__lookup(const struct sym_kallsyms *k, uint64_t addr, struct sym_ksym *ret)
+{
+	size_t lo = 0, hi = k->n;
+	const struct ksym *s;
+
+	/* first symbol with start > addr */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (k->syms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return -ENOENT;
+	/* several names may share one address: take the first of the run */
+	s = &k->syms[lo - 1];
+	while (s > k->syms && (s - 1)->addr == s->addr)
+		s--;
+	if (s->is_marker || addr >= s->end)
+		return -ENOENT;
+	ret->addr = s->addr;
+	ret->end = s->end;
+	ret->name = k->names + s->name_off;
+	ret->module_idx = s->module_idx;
+	ret->module = s->module_idx ? k->names + k->mods[s->module_idx].name_off : NULL;
+	return 0;
+}
+
+size_t sym_kallsyms__nmodules(const struct sym_kallsyms *k)
+{
+	return k->nmods;
+}
+
+int sym_kallsyms__module(const struct sym_kallsyms *k, uint32_t idx, const char **ret_name,
+			 uint64_t *ret_start, uint64_t *ret_limit)
+{
+	if (idx >= k->nmods)
+		return -ENOENT;
+	if (ret_name)
+		*ret_name = idx ? k->names + k->mods[idx].name_off : NULL;
+	if (ret_start)
+		*ret_start = k->mods[idx].start;
+	if (ret_limit)
+		*ret_limit = k->mods[idx].limit;
+	return 0;
+}

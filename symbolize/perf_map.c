@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+/* sym_perf_map: parse and search perf-PID.map files. Entries are sorted by
+ * start (input order breaking ties) and exact duplicates of a start keep only
+ * the newest line, the one the JIT wrote last.
+ */
+#include "symbolize/perf_map.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct pm_entry {
+	uint64_t start, size;
+	uint32_t seq;
+	char *name;
+};
+
+struct sym_perf_map {
+	struct pm_entry *e;
+	size_t n, cap;
+};
+
+static int parse_line(struct sym_perf_map *m, char *line)
+{
+	uint64_t start, size;
+	int pos = 0;
+	char *name;
+	size_t len;
+
+	if (sscanf(line, "%" SCNx64 " %" SCNx64 " %n", &start, &size, &pos) != 2 || !pos)
+		return 0;
+	name = line + pos;
+	len = strcspn(name, "\r\n");
+	if (!len || !size || m->n >= SYM_PERF_MAP_MAX_ENTRIES)
+		return 0;
+	if (m->n == m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 64;
+		struct pm_entry *ne = realloc(m->e, ncap * sizeof(*ne));
+
+		if (!ne)
+			return -ENOMEM;
+		m->e = ne;
+		m->cap = ncap;
+	}
+	name = strndup(name, len);
+	if (!name)
+		return -ENOMEM;
+	m->e[m->n] = (struct pm_entry){ .start = start, .size = size, .seq = (uint32_t)m->n, .name = name };
+	m->n++;
+	return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct pm_entry *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void finish(struct sym_perf_map *m)
+{
+	size_t out = 0;
+
+	if (m->n)
+		qsort(m->e, m->n, sizeof(*m->e), cmp_entry);
+	for (size_t i = 0; i < m->n; i++) {
+		if (i + 1 < m->n && m->e[i + 1].start == m->e[i].start) {
+			free(m->e[i].name); /* superseded by a later line */
+			continue;
+		}
+		m->e[out++] = m->e[i];
+	}
+	m->n = out;
+}
+
+struct sym_perf_map *sym_perf_map__parse(FILE *f)
+{
+	struct sym_perf_map *m = calloc(1, sizeof(*m));
+	char *line = NULL;
+	size_t linecap = 0;
+	int err = 0;
+
+	if (!m)
+		return NULL;
+	errno = 0;
+	while (getline(&line, &linecap, f) >= 0) {
+		err = parse_line(m, line);
+		if (err < 0)
+			goto out_free;
+	}
+	if (ferror(f)) {
+		err = errno ? -errno : -EIO;
+		goto out_free;
+	}
+	free(line);
+	finish(m);
+	return m;
+
+out_free:
+	free(line);
+	sym_perf_map__free(m);
+	errno = -err;
+	return NULL;
+}
+
+struct sym_perf_map *sym_perf_map__parse_string(const char *text)
+{
+	struct sym_perf_map *m;
+	FILE *f = fmemopen((void *)text, strlen(text) + 1, "r");
+	int err;
+
+	if (!f)
+		return NULL;
+	m = sym_perf_map__parse(f);
+	err = errno;
+	fclose(f);
+	errno = err;
+	return m;
+}
+
+struct sym_perf_map *sym_perf_map__read(const char *path)
+{
+	struct sym_perf_map *m;
+	FILE *f = fopen(path, "re");
+	int err;
+
+	if (!f)
+		return NULL;
+	m = sym_perf_map__parse(f);
+	err = errno;
+	fclose(f);
+	errno = err;
+	return m;
+}
+
+void sym_perf_map__free(struct sym_perf_map *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		free(m->e[i].name);
+	free(m->e);
+	free(m);
+}
+
+size_t sym_perf_map__count(const struct sym_perf_map *m)
+{
+	return m->n;
+}
+
+int sym_perf_map__lookup(const struct sym_perf_map *m, uint64_t addr, const char **ret_name)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->e[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* overlapping entries: look back a little for one that covers addr */
+	for (size_t i = lo, tries = 0; i-- > 0 && tries < 16; tries++) {
+		if (addr - m->e[i].start < m->e[i].size) {
+			*ret_name = m->e[i].name;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+/* sym_proc_maps: /proc/PID/maps parsing. The path is everything after the
+ * inode column and its padding, so spaces inside paths survive; the kernel
+ * appends " (deleted)" to unlinked files, which we strip and remember.
+ * Entries keep their path strings in one allocation per entry.
+ */
+#include "symbolize/proc_maps.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DELETED_SUFFIX " (deleted)"
+
+int sym_proc_maps__parse_line(char *line, struct sym_proc_maps_entry *ret)
+{
+	struct sym_proc_maps_entry e = { 0 };
+	char perms[5];
+	int pos = 0;
+	size_t len;
+	char *path;
+
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %" SCNx32 ":%" SCNx32 " %" SCNu64 "%n",
+		   &e.start, &e.end, perms, &e.offset, &e.dev_major, &e.dev_minor, &e.inode, &pos) != 7)
+		return -EINVAL;
+	if (e.end < e.start || strlen(perms) != 4)
+		return -EINVAL;
+	memcpy(e.perms, perms, sizeof(e.perms));
+
+	path = line + pos;
+	while (*path == ' ' || *path == '\t')
+		path++;
+	len = strlen(path);
+	while (len && (path[len - 1] == '\n' || path[len - 1] == '\r'))
+		path[--len] = '\0';
+	if (len > strlen(DELETED_SUFFIX) &&
+	    strcmp(path + len - strlen(DELETED_SUFFIX), DELETED_SUFFIX) == 0) {
+		path[len - strlen(DELETED_SUFFIX)] = '\0';
+		e.deleted = true;
+	}
+	e.path = path;
+	*ret = e;
+	return 0;
+}
+
+static int append(struct sym_proc_maps *m, size_t *cap, char *line)
+{
+	struct sym_proc_maps_entry e;
+	char *path;
+
+	if (sym_proc_maps__parse_line(line, &e) < 0)
+		return 0;
+	if (m->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 32;
+		struct sym_proc_maps_entry *ne = realloc(m->entries, ncap * sizeof(*ne));
+
+		if (!ne)
+			return -ENOMEM;
+		m->entries = ne;
+		*cap = ncap;
+	}
+	path = strdup(e.path);
+	if (!path)
+		return -ENOMEM;
+	e.path = path;
+	m->entries[m->n++] = e;
+	return 0;
+}
+
+struct sym_proc_maps *sym_proc_maps__parse_file(FILE *f)
+{
+	struct sym_proc_maps *m = calloc(1, sizeof(*m));
+	char *line = NULL;
+	size_t linecap = 0, cap = 0;
+	int err = 0;
+
+	if (!m)
+		return NULL;
+	errno = 0;
+	while (getline(&line, &linecap, f) >= 0) {
+		err = append(m, &cap, line);
+		if (err < 0)
+			goto out_free;
+	}
+	if (ferror(f)) {
+		err = errno ? -errno : -EIO;
+		goto out_free;
+	}
+	free(line);
+	return m;
+
+out_free:
+	free(line);
+	sym_proc_maps__free(m);
+	errno = -err;
+	return NULL;
+}
+
+struct sym_proc_maps *sym_proc_maps__parse_string(const char *text)
+{
+	struct sym_proc_maps *m;
+	FILE *f;
+	int err;
+
+	if (!*text)
+		return calloc(1, sizeof(struct sym_proc_maps));
+	f = fmemopen((void *)text, strlen(text), "r");
+	if (!f)
+		return NULL;
+	m = sym_proc_maps__parse_file(f);
+	err = errno;
+	fclose(f);
+	errno = err;
+	return m;
+}
+
+struct sym_proc_maps *sym_proc_maps__read(int pid)
+{
+	char path[64];
+	struct sym_proc_maps *m;
+	FILE *f;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			errno = ESRCH;
+		return NULL;
+	}
+	m = sym_proc_maps__parse_file(f);
+	err = errno;
+	fclose(f);
+	errno = err;
+	return m;
+}
+
+void sym_proc_maps__free(struct sym_proc_maps *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		free((char *)m->entries[i].path);
+	free(m->entries);
+	free(m);
+}

@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: MIT
+/* sym_elf: an ELF binary behind a single-module libdwfl session. The module
+ * is reported with dwfl_report_elf at base 0 (add_p_vaddr), so module
+ * addresses are ELF vaddrs plus the bias libdwfl reports. Debug info is found
+ * lazily, on the first lookup that needs it, by dwfl_standard_find_debuginfo
+ * (build-id under the absolute debuginfo_path entries, then .gnu_debuglink).
+ */
+#define _GNU_SOURCE
+#include "symbolize/sym_elf.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <gelf.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "symbolize/strtab.h"
+
+#define MAX_CHAIN 32 /* inline depth we walk; deeper chains are truncated */
+
+struct sym_elf {
+	Dwfl *dwfl;
+	Dwfl_Module *mod;
+	Dwfl_Callbacks cb;     /* libdwfl keeps a pointer: lives as long as dwfl */
+	char *debuginfo_path;  /* pointed to by cb.debuginfo_path */
+	GElf_Addr bias;
+	GElf_Phdr *loads;
+	size_t nloads;
+	char build_id[2 * 64 + 1];
+	struct sym_strtab *paths; /* comp_dir-joined file names */
+	/* CU address ranges, built on first need when libdw finds no CU for an
+	 * address: clang emits no .debug_aranges and libdw 0.188 then finds none. */
+	struct cu_range *cu_ranges;
+	size_t n_cu_ranges;
+	bool cu_ranges_built;
+};
+
+struct cu_range {
+	Dwarf_Addr lo, hi;	/* [lo, hi) in DWARF addresses */
+	Dwarf_Off die;		/* offset of the CU DIE */
+};
+
+void sym_elf__free(struct sym_elf *e)
+{
+	if (!e)
+		return;
+	if (e->dwfl)
+		dwfl_end(e->dwfl);
+	free(e->debuginfo_path);
+	free(e->loads);
+	free(e->cu_ranges);
+	sym_strtab__free(e->paths);
+	free(e);
+}
+
+static int read_headers(struct sym_elf *e)
+{
+	Elf *elf = dwfl_module_getelf(e->mod, &e->bias);
+	const unsigned char *bits;
+	GElf_Addr id_vaddr;
+	size_t phnum;
+	int len;
+
+	if (!elf || elf_getphdrnum(elf, &phnum) != 0)
+		return -ENOEXEC;
+	e->loads = calloc(phnum ? phnum : 1, sizeof(*e->loads));
+	if (!e->loads)
+		return -ENOMEM;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD)
+			e->loads[e->nloads++] = ph;
+	}
+	len = dwfl_module_build_id(e->mod, &bits, &id_vaddr);
+	if (len > 0 && (size_t)len * 2 < sizeof(e->build_id))
+		for (int i = 0; i < len; i++)
+			snprintf(e->build_id + 2 * i, 3, "%02x", bits[i]);
+	return 0;
+}
+
+struct sym_elf *sym_elf__open(const char *file_name, int fd, const char *debuginfo_path)
+{
+	struct sym_elf *e = calloc(1, sizeof(*e));
+	int err;
+
+	if (!e) {
+		err = -ENOMEM;
+		goto out_close;
+	}
+	e->debuginfo_path = debuginfo_path ? strdup(debuginfo_path) : NULL;
+	e->paths = sym_strtab__new();
+	if ((debuginfo_path && !e->debuginfo_path) || !e->paths) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	e->cb.find_elf = dwfl_build_id_find_elf;
+	e->cb.find_debuginfo = dwfl_standard_find_debuginfo;
+	e->cb.section_address = dwfl_offline_section_address;
+	e->cb.debuginfo_path = e->debuginfo_path ? &e->debuginfo_path : NULL;
+	e->dwfl = dwfl_begin(&e->cb);
+	if (!e->dwfl) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	dwfl_report_begin(e->dwfl);
+	e->mod = dwfl_report_elf(e->dwfl, file_name, file_name, fd, 0, true);
+	if (!e->mod) {
+		err = -ENOEXEC;
+		goto out_free;
+	}
+	fd = -1; /* consumed by libdwfl */
+	if (dwfl_report_end(e->dwfl, NULL, NULL) != 0) {
+		err = -ENOEXEC;
+		goto out_free;
+	}
+	err = read_headers(e);
+	if (err < 0)
+		goto out_free;
+	return e;
+
+out_free:
+	sym_elf__free(e);
+out_close:
+	if (fd >= 0)
+		close(fd);
+	errno = -err;
+	return NULL;
+}
+
+struct sym_elf *sym_elf__open_image(const char *name, const void *image, size_t size,
+				    const char *debuginfo_path)
+{
+	const char *p = image;
+	size_t done = 0;
+	int fd, err;
+
+	/* a memfd lets the image take the same path as any file */
+	fd = memfd_create("cprof-elf-image", MFD_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	while (done < size) {
+		ssize_t n = write(fd, p + done, size - done);
+
+		if (n < 0) {
+			err = errno;
+			close(fd);
+			errno = err;
+			return NULL;
+		}
+		done += (size_t)n;
+	}
+	return sym_elf__open(name, fd, debuginfo_path);
+}
+
+const char *sym_elf__build_id(const struct sym_elf *e)
+{
+	return e->build_id;
+}
+
+int sym_elf__offset_to_vaddr(const struct sym_elf *e, uint64_t offset, uint64_t *ret_vaddr)
+{
+	/* text and data may share a file page: prefer the executable segment */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < e->nloads; i++) {
+			const GElf_Phdr *ph = &e->loads[i];
+
+			if (pass == 0 && !(ph->p_flags & PF_X))
+				continue;
+			if (offset >= ph->p_offset && offset - ph->p_offset < ph->p_filesz) {
+				*ret_vaddr = offset - ph->p_offset + ph->p_vaddr;
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+/* Absolute path for a DWARF file name: join with the CU's DW_AT_comp_dir. */
+static const char *abs_file(struct sym_elf *e, Dwarf_Die *cu, const char *file)
+{
+	Dwarf_Attribute attr;
+	const char *dir;
+	char *joined;
+	const char *out;
+
+	if (!file || file[0] == '/' || !cu)
+		return file;
+	dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr));
+	if (!dir || asprintf(&joined, "%s/%s", dir, file) < 0)
+		return file;
+	out = sym_strtab__intern(e->paths, joined);
+	free(joined);
+	return out ? out : file;
+}
+
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *name;
+
+	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+	return name;
+}
+
+static uint32_t die_decl_line(Dwarf_Die *die)
+{
+	int line = 0;
+
+	if (dwarf_decl_line(die, &line) != 0 || line < 0)
+		return 0;
+	return (uint32_t)line;
+}
+
+/* The call site of an inlined_subroutine DIE: the caller's file and line. */
+static void call_site(struct sym_elf *e, Dwarf_Die *die, const char **ret_file, uint32_t *ret_line)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word val;
+	Dwarf_Die cu;
+	Dwarf_Files *files;
+	size_t nfiles;
+	const char *file = NULL;
+	uint32_t line = 0;
+
+	if (dwarf_diecu(die, &cu, NULL, NULL) &&
+	    dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &attr), &val) == 0 &&
+	    dwarf_getsrcfiles(&cu, &files, &nfiles) == 0 && val < nfiles)
+		file = abs_file(e, &cu, dwarf_filesrc(files, val, NULL, NULL));
+	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &attr), &val) == 0)
+		line = (uint32_t)val;
+	*ret_file = file;
+	*ret_line = line;
+}
+
+/* Walk the scopes containing pc, innermost first, emitting one frame per
+ * inlined_subroutine and a last one for the enclosing subprogram. The line of
+ * each outer frame is the call site recorded on the inlined DIE inside it. */
+static size_t dwarf_frames(struct sym_elf *e, Dwarf_Die *cu, Dwarf_Addr pc, const char *file,
+			   uint32_t line, struct sym_elf_frame *out, size_t max)
+{
+	Dwarf_Die *scopes = NULL, *chain = NULL;
+	Dwarf_Die inner;
+	int ns, nc;
+	size_t n = 0;
+
+	ns = dwarf_getscopes(cu, pc, &scopes);
+	if (ns <= 0) {
+		free(scopes);
+		return 0;
+	}
+	inner = scopes[0];
+	free(scopes);
+	/* the DIE's own parents: its concrete, physical nesting */
+	nc = dwarf_getscopes_die(&inner, &chain);
+	for (int i = 0; i < nc && n < max; i++) {
+		Dwarf_Die *die = &chain[i];
+		int tag = dwarf_tag(die);
+
+		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram &&
+		    tag != DW_TAG_entry_point)
+			continue;
+		out[n++] = (struct sym_elf_frame){
+			.name = die_name(die),
+			.file = file,
+			.line = line,
+			.start_line = die_decl_line(die),
+		};
+		if (tag != DW_TAG_inlined_subroutine)
+			break;
+		call_site(e, die, &file, &line);
+	}
+	free(chain);
+	return n;
+}
+
+static int cu_range_cmp(const void *a, const void *b)
+{
+	const struct cu_range *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+static void build_cu_ranges(struct sym_elf *e, Dwarf *dw)
+{
+	Dwarf_CU *cu = NULL, *next;
+	Dwarf_Die cudie;
+	uint8_t unit_type;
+	Dwarf_Half version;
+	size_t cap = 0;
+
+	e->cu_ranges_built = true;
+	while (dwarf_get_units(dw, cu, &next, &version, &unit_type, &cudie, NULL) == 0) {
+		Dwarf_Addr base, lo, hi;
+		ptrdiff_t off = 0;
+
+		cu = next;
+		if (dwarf_tag(&cudie) != DW_TAG_compile_unit && dwarf_tag(&cudie) != DW_TAG_partial_unit)
+			continue;
+		while ((off = dwarf_ranges(&cudie, off, &base, &lo, &hi)) > 0) {
+			if (lo >= hi)
+				continue;
+			if (e->n_cu_ranges == cap) {
+				struct cu_range *r = realloc(e->cu_ranges,
+							     (cap = cap ? cap * 2 : 64) * sizeof(*r));
+
+				if (!r)
+					return;	/* keep what we have */
+				e->cu_ranges = r;
+			}
+			e->cu_ranges[e->n_cu_ranges++] =
+				(struct cu_range){ lo, hi, dwarf_dieoffset(&cudie) };
+		}
+	}
+	if (e->n_cu_ranges)
+		qsort(e->cu_ranges, e->n_cu_ranges, sizeof(*e->cu_ranges), cu_range_cmp);
+}
+
+/* The CU containing a DWARF address through our own index; NULL if none. */
+static Dwarf_Die *find_cu(struct sym_elf *e, Dwarf_Addr pc, Dwarf_Addr *ret_bias,
+			  Dwarf_Die *storage)
+{
+	Dwarf *dw = dwfl_module_getdwarf(e->mod, ret_bias);
+	size_t lo = 0, hi;
+
+	if (!dw)
+		return NULL;
+	if (!e->cu_ranges_built)
+		build_cu_ranges(e, dw);
+	pc -= *ret_bias;
+	hi = e->n_cu_ranges;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (e->cu_ranges[mid].lo <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* ranges may nest or overlap across CUs: look back a little */
+	for (size_t i = lo; i > 0 && lo - i < 8; i--)
+		if (pc >= e->cu_ranges[i - 1].lo && pc < e->cu_ranges[i - 1].hi)
+			return dwarf_offdie(dw, e->cu_ranges[i - 1].die, storage);
+	return NULL;
+}
+
+int sym_elf__resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *frames, size_t max)
+{
+	Dwarf_Die cu_storage;
+	struct sym_elf_frame chain[MAX_CHAIN];
+	Dwarf_Addr addr = vaddr + e->bias, dbias = 0;
+	const char *symname, *file = NULL;
+	GElf_Sym sym;
+	GElf_Off off;
+	Dwarf_Die *cu;
+	int line = 0;
+	size_t n = 0;
+
+	if (!max)
+		return 0;
+	symname = dwfl_module_addrinfo(e->mod, addr, &off, &sym, NULL, NULL, NULL);
+	if (symname && !*symname)
+		symname = NULL;
+	cu = dwfl_module_addrdie(e->mod, addr, &dbias);
+	if (cu) {
+		Dwfl_Line *l = dwfl_module_getsrc(e->mod, addr);
+
+		if (l)
+			file = abs_file(e, cu, dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL));
+	} else if ((cu = find_cu(e, addr, &dbias, &cu_storage))) {
+		Dwarf_Line *l = dwarf_getsrc_die(cu, addr - dbias);
+
+		if (l) {
+			file = abs_file(e, cu, dwarf_linesrc(l, NULL, NULL));
+			dwarf_lineno(l, &line);
+		}
+	}
+	if (cu) {
+		if (line < 0)
+			line = 0;
+		n = dwarf_frames(e, cu, addr - dbias, file, (uint32_t)line, chain, MAX_CHAIN);
+	}
+	if (n == 0) {
+		if (!symname)
+			return 0;
+		chain[n++] = (struct sym_elf_frame){ .name = symname, .file = file, .line = (uint32_t)line };
+	} else if (symname) {
+		/* the physical function: the symbol table's name (mangled, with
+		 * clone suffixes) is what perf and pprof users expect */
+		chain[n - 1].name = symname;
+	}
+	/* drop frames nobody could name, keeping the order */
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (chain[i].name)
+			chain[k++] = chain[i];
+	n = k;
+	if (n > max) {
+		chain[max - 1] = chain[n - 1];
+		n = max;
+	}
+	memcpy(frames, chain, n * sizeof(*frames));
+	return (int)n;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* sym_elf: one opened ELF binary (executable, shared library or vDSO image),
+ * symbolized through libdwfl: .symtab/.dynsym names, build-id, PT_LOAD file
+ * offset -> vaddr translation, and through libdw (when DWARF is found, also in
+ * separate debug files via build-id or .gnu_debuglink) file:line and inline
+ * frames. Opened once, shared by every process mapping it. Never prints.
+ */
+#ifndef CPROF_SYM_ELF_H
+#define CPROF_SYM_ELF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sym_elf;
+
+struct sym_elf_frame {
+	const char *name;   /* as in the binary (mangled); DWARF name when no symbol */
+	const char *file;   /* source file, NULL when unknown */
+	uint32_t line;      /* 0 when unknown */
+	uint32_t start_line; /* DW_AT_decl_line of the function, 0 when unknown */
+};
+
+/* Open the ELF file behind fd. file_name is where it lives as seen by us
+ * (e.g. /proc/PID/root/usr/bin/x): .gnu_debuglink is searched next to it.
+ * debuginfo_path is libdwfl's search string (NULL: ":.debug:/usr/lib/debug");
+ * copied. fd is always consumed (closed on failure). NULL and errno on
+ * failure (ENOEXEC when the file is not ELF). */
+struct sym_elf *sym_elf__open(const char *file_name, int fd, const char *debuginfo_path);
+/* Same for an ELF image in memory (the vDSO): the image is copied. */
+struct sym_elf *sym_elf__open_image(const char *name, const void *image, size_t size,
+				    const char *debuginfo_path);
+void sym_elf__free(struct sym_elf *e);
+
+/* Lowercase hex of the GNU build-id note, "" when there is none; valid until free. */
+const char *sym_elf__build_id(const struct sym_elf *e);
+
+/* Translate a file offset into an ELF virtual address via the PT_LOAD header
+ * that maps it: 0 and *ret_vaddr, or -ENOENT when no segment covers it. */
+int sym_elf__offset_to_vaddr(const struct sym_elf *e, uint64_t offset, uint64_t *ret_vaddr);
+
+/* Frames for one ELF virtual address, innermost inlined function first and
+ * the physical function last; at most max are written (when there are more,
+ * the outermost ones before the physical function are dropped). Returns the
+ * number of frames (0: nothing names this address). Strings are valid until
+ * sym_elf__free(). */
+int sym_elf__resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *frames, size_t max);
+
+#endif

@@ -1,0 +1,1140 @@
+// SPDX-License-Identifier: MIT
+/* sym_session: the symbolizer's caches and policy. Processes are a hash on
+ * "pid:start_ticks" plus an LRU list; binaries are a hash on "b:<build-id>"
+ * (or "n:dev:inode:path" without one), a second hash on the opened file's
+ * identity, and an LRU list. Mappings refer to binaries by key, never by
+ * pointer, so eviction cannot leave them dangling: an evicted binary is
+ * reopened on demand and checked against the build-id seen at capture.
+ * Frame strings are interned; mappings own their strings.
+ */
+#define _GNU_SOURCE
+#include "symbolize/symbolizer.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "symbolize/demangle.h"
+#include "symbolize/hash.h"
+#include "symbolize/kallsyms.h"
+#include "symbolize/perf_map.h"
+#include "symbolize/proc_maps.h"
+#include "symbolize/strtab.h"
+#include "symbolize/sym_elf.h"
+
+#define DEFAULT_MAX_BINARIES 256
+#define DEFAULT_MAX_PROCESSES 65536
+#define DEFAULT_MAX_STRING_BYTES (64u << 20)
+#define DEFAULT_DEBUG_DIR "/usr/lib/debug"
+#define MAX_FILE_ALIASES 4
+#define JIT_RECHECK_NS 1000000000ull /* stat a perf map at most once a second */
+#define KERNEL_HALF 0xffff800000000000ull
+
+struct lru {
+	struct lru *prev, *next;
+};
+
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+
+enum pm_kind {
+	PM_NONE,  /* nothing to name it with ([vsyscall], unopenable file) */
+	PM_FILE,  /* an ELF file */
+	PM_VDSO,
+	PM_ANON,  /* anonymous code: perf-PID.map */
+};
+
+struct pmap {
+	struct sym_mapping pub;
+	enum pm_kind kind;
+	char *bin_key;       /* key into s->bins; NULL when the file could not be opened */
+	dev_t st_dev;        /* identity of the file opened at capture */
+	ino_t st_ino;
+	bool reopen_failed;  /* evicted and could not be reopened: stop trying */
+};
+
+struct proc {
+	int pid;
+	int nspid;           /* pid inside its namespace: names its perf map */
+	uint64_t start_ticks;
+	char key[48];
+	char comm[64];
+	struct pmap *maps;   /* sorted by start */
+	size_t nmaps;
+	struct sym_perf_map *jit;
+	off_t jit_size;
+	struct timespec jit_mtime;
+	uint64_t jit_checked_ns;
+	struct lru lru;
+	struct proc *retired_next;
+};
+
+struct retired_maps {
+	struct retired_maps *next;
+	struct pmap *maps;
+	size_t nmaps;
+};
+
+struct bin {
+	char *key;
+	char *file_keys[MAX_FILE_ALIASES];
+	size_t nfile_keys;
+	struct sym_elf *elf;
+	struct lru lru;
+};
+
+struct sym_session {
+	size_t max_binaries, max_processes, max_string_bytes;
+	char *debuginfo_path;
+
+	struct sym_hash *procs;
+	struct lru proc_lru; /* next = most recently used */
+	struct proc *retired_procs;
+	struct retired_maps *retired_maps;
+
+	struct sym_hash *bins;      /* by key */
+	struct sym_hash *bin_files; /* by file identity */
+	struct lru bin_lru;
+
+	struct sym_elf *vdso;
+	bool vdso_tried;
+
+	bool kernel_loaded;
+	struct sym_kallsyms *ksyms;
+	struct sym_mapping *kmaps; /* [0] core, [i] module i */
+	size_t nkmaps;
+
+	struct sym_strtab *strings;
+	struct sym_hash *demangled; /* interned system_name -> interned name */
+
+	struct sym_stats stats;
+};
+
+/* --- small helpers --------------------------------------------------------- */
+
+static void lru_init(struct lru *head)
+{
+	head->prev = head->next = head;
+}
+
+static void lru_unlink(struct lru *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->prev = n->next = n;
+}
+
+static void lru_push_front(struct lru *head, struct lru *n)
+{
+	n->next = head->next;
+	n->prev = head;
+	head->next->prev = n;
+	head->next = n;
+}
+
+static void lru_touch(struct lru *head, struct lru *n)
+{
+	lru_unlink(n);
+	lru_push_front(head, n);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void proc_key(char *buf, size_t len, int pid, uint64_t start_ticks)
+{
+	snprintf(buf, len, "%d:%" PRIu64, pid, start_ticks);
+}
+
+int sym_proc__start_ticks(int pid, uint64_t *ret_start_ticks)
+{
+	char path[64], buf[1024];
+	char *p, *tok, *save;
+	unsigned long long ticks;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EINVAL;
+	/* after ") " come fields 3 (state), 4, ...; starttime is field 22 */
+	field = 3;
+	for (tok = strtok_r(p + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save), field++) {
+		if (field == 22) {
+			char *end;
+
+			errno = 0;
+			ticks = strtoull(tok, &end, 10);
+			if (errno || end == tok)
+				return -EINVAL;
+			*ret_start_ticks = ticks;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static void read_comm(int pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0) {
+		buf[0] = '\0';
+		return;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* Last NSpid entry in /proc/PID/status: the pid as the process sees itself. */
+static int read_nspid(int pid)
+{
+	char path[64];
+	char *line = NULL;
+	size_t cap = 0;
+	int nspid = pid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return pid;
+	while (getline(&line, &cap, f) >= 0) {
+		if (strncmp(line, "NSpid:", 6) == 0) {
+			char *p = line + 6, *end;
+
+			for (;;) {
+				long v = strtol(p, &end, 10);
+
+				if (end == p)
+					break;
+				if (v > 0 && v <= INT_MAX)
+					nspid = (int)v;
+				p = end;
+			}
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	return nspid;
+}
+
+static bool proc_alive(const struct proc *p)
+{
+	uint64_t st;
+
+	return sym_proc__start_ticks(p->pid, &st) == 0 && st == p->start_ticks;
+}
+
+/* --- binaries ------------------------------------------------------------------ */
+
+static void bin_free(struct sym_session *s, struct bin *b)
+{
+	sym_hash__remove(s->bins, b->key);
+	for (size_t i = 0; i < b->nfile_keys; i++) {
+		if (sym_hash__get(s->bin_files, b->file_keys[i]) == b)
+			sym_hash__remove(s->bin_files, b->file_keys[i]);
+		free(b->file_keys[i]);
+	}
+	lru_unlink(&b->lru);
+	sym_elf__free(b->elf);
+	free(b->key);
+	free(b);
+}
+
+static void bin_add_file_key(struct sym_session *s, struct bin *b, const char *fkey)
+{
+	char *copy;
+
+	if (b->nfile_keys == MAX_FILE_ALIASES || sym_hash__get(s->bin_files, fkey))
+		return;
+	copy = strdup(fkey);
+	if (!copy)
+		return; /* an alias is an optimisation only */
+	if (sym_hash__put(s->bin_files, fkey, b) < 0) {
+		free(copy);
+		return;
+	}
+	b->file_keys[b->nfile_keys++] = copy;
+}
+
+/* Take ownership of elf under key, evicting the least recently used binary
+ * when the cache is full. NULL (elf freed) on ENOMEM. */
+static struct bin *bin_insert(struct sym_session *s, const char *key, const char *fkey,
+			      struct sym_elf *elf)
+{
+	struct bin *b;
+
+	while (sym_hash__count(s->bins) >= s->max_binaries && s->bin_lru.prev != &s->bin_lru) {
+		bin_free(s, container_of(s->bin_lru.prev, struct bin, lru));
+		s->stats.binaries_evicted++;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		goto out_free_elf;
+	lru_init(&b->lru);
+	b->key = strdup(key);
+	if (!b->key)
+		goto out_free_bin;
+	if (sym_hash__put(s->bins, key, b) < 0)
+		goto out_free_key;
+	b->elf = elf;
+	lru_push_front(&s->bin_lru, &b->lru);
+	if (fkey)
+		bin_add_file_key(s, b, fkey);
+	s->stats.binaries_opened++;
+	return b;
+
+out_free_key:
+	free(b->key);
+out_free_bin:
+	free(b);
+out_free_elf:
+	sym_elf__free(elf);
+	errno = ENOMEM;
+	return NULL;
+}
+
+static void file_key(char *buf, size_t len, const struct stat *st)
+{
+	snprintf(buf, len, "f:%" PRIx64 ":%" PRIu64 ":%" PRId64 ":%" PRId64 ".%09ld", (uint64_t)st->st_dev,
+		 (uint64_t)st->st_ino, (int64_t)st->st_size, (int64_t)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+}
+
+/* Open the file behind a file mapping the way the process sees it: its root
+ * (containers), then map_files (deleted or replaced files), then our own view.
+ * Returns an fd and the name to search .gnu_debuglink next to, or -errno. */
+static int open_mapped_file(int pid, bool alive, const struct sym_proc_maps_entry *me, char *name,
+			    size_t namelen)
+{
+	char mf[96];
+	int fd = -1, fallback = -1;
+	struct stat st;
+
+	if (alive) {
+		snprintf(name, namelen, "/proc/%d/root%s", pid, me->path);
+		if (!me->deleted) {
+			fd = open(name, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0 && fstat(fd, &st) == 0 && st.st_ino == me->inode)
+				return fd;
+			fallback = fd;
+		}
+		snprintf(mf, sizeof(mf), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid, me->start, me->end);
+		fd = open(mf, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (fallback >= 0)
+				close(fallback);
+			return fd;
+		}
+		if (fallback >= 0)
+			return fallback; /* e.g. overlayfs reports another inode */
+	}
+	snprintf(name, namelen, "%s", me->path);
+	fd = open(name, O_RDONLY | O_CLOEXEC);
+	return fd >= 0 ? fd : -errno;
+}
+
+static struct sym_elf *load_vdso(struct sym_session *s)
+{
+	const unsigned char *base;
+	const Elf64_Ehdr *eh;
+	size_t size;
+
+	if (s->vdso_tried)
+		return s->vdso;
+	s->vdso_tried = true;
+	base = (const unsigned char *)getauxval(AT_SYSINFO_EHDR);
+	if (!base)
+		return NULL;
+	eh = (const Elf64_Ehdr *)base;
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64)
+		return NULL;
+	/* the vDSO is a complete ELF image: it ends with its section headers,
+	 * or with its last segment */
+	size = eh->e_shoff + (size_t)eh->e_shnum * eh->e_shentsize;
+	for (size_t i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = (const Elf64_Phdr *)(base + eh->e_phoff + i * eh->e_phentsize);
+
+		if (ph->p_offset + ph->p_filesz > size)
+			size = ph->p_offset + ph->p_filesz;
+	}
+	if (size > (1u << 20))
+		return NULL;
+	s->vdso = sym_elf__open_image("[vdso]", base, size, s->debuginfo_path);
+	return s->vdso;
+}
+
+/* Find or open the binary for one executable file mapping and fill pm. Only
+ * -ENOMEM is an error: a file that cannot be opened leaves an unnamed
+ * mapping. */
+static int attach_binary(struct sym_session *s, int pid, const struct sym_proc_maps_entry *me,
+			 struct pmap *pm)
+{
+	char name[PATH_MAX + 64], fkey[128], key[PATH_MAX + 128];
+	struct sym_elf *elf;
+	struct stat st;
+	struct bin *b;
+	const char *bid;
+	int fd;
+
+	fd = open_mapped_file(pid, true, me, name, sizeof(name));
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	pm->st_dev = st.st_dev;
+	pm->st_ino = st.st_ino;
+	file_key(fkey, sizeof(fkey), &st);
+	b = sym_hash__get(s->bin_files, fkey);
+	if (b) {
+		close(fd);
+	} else {
+		elf = sym_elf__open(name, fd, s->debuginfo_path);
+		if (!elf)
+			return errno == ENOMEM ? -ENOMEM : 0;
+		bid = sym_elf__build_id(elf);
+		if (*bid)
+			snprintf(key, sizeof(key), "b:%s", bid);
+		else
+			snprintf(key, sizeof(key), "n:%x:%x:%" PRIu64 ":%s", me->dev_major, me->dev_minor,
+				 me->inode, me->path);
+		b = sym_hash__get(s->bins, key);
+		if (b) {
+			/* same build-id through another file (another container) */
+			sym_elf__free(elf);
+			bin_add_file_key(s, b, fkey);
+		} else {
+			b = bin_insert(s, key, fkey, elf);
+			if (!b)
+				return -ENOMEM;
+		}
+	}
+	lru_touch(&s->bin_lru, &b->lru);
+	pm->bin_key = strdup(b->key);
+	pm->pub.build_id = strdup(sym_elf__build_id(b->elf));
+	if (!pm->bin_key || !pm->pub.build_id)
+		return -ENOMEM;
+	pm->kind = PM_FILE;
+	return 0;
+}
+
+/* The binary of a file mapping, reopening it if the cache evicted it. */
+static struct sym_elf *mapping_elf(struct sym_session *s, struct proc *p, struct pmap *pm)
+{
+	char name[PATH_MAX + 64];
+	struct sym_proc_maps_entry me = { 0 };
+	struct sym_elf *elf;
+	struct stat st;
+	struct bin *b;
+	int fd;
+
+	if (pm->kind == PM_VDSO)
+		return load_vdso(s);
+	if (!pm->bin_key)
+		return NULL;
+	b = sym_hash__get(s->bins, pm->bin_key);
+	if (b) {
+		lru_touch(&s->bin_lru, &b->lru);
+		return b->elf;
+	}
+	if (pm->reopen_failed)
+		return NULL;
+	me.start = pm->pub.start;
+	me.end = pm->pub.limit;
+	me.path = pm->pub.path;
+	me.inode = pm->st_ino;
+	fd = open_mapped_file(p->pid, proc_alive(p), &me, name, sizeof(name));
+	if (fd < 0 || fstat(fd, &st) != 0)
+		goto out_failed;
+	elf = sym_elf__open(name, fd, s->debuginfo_path);
+	fd = -1;
+	if (!elf)
+		goto out_failed;
+	/* the file must be the one captured: same build-id, or same inode */
+	if (*pm->pub.build_id ? strcmp(pm->pub.build_id, sym_elf__build_id(elf)) != 0
+			      : (st.st_dev != pm->st_dev || st.st_ino != pm->st_ino)) {
+		sym_elf__free(elf);
+		goto out_failed;
+	}
+	b = bin_insert(s, pm->bin_key, NULL, elf);
+	return b ? b->elf : NULL;
+
+out_failed:
+	if (fd >= 0)
+		close(fd);
+	pm->reopen_failed = true;
+	return NULL;
+}
+
+/* --- processes ---------------------------------------------------------------- */
+
+static void free_maps(struct pmap *maps, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free((char *)maps[i].pub.path);
+		free((char *)maps[i].pub.build_id);
+		free(maps[i].bin_key);
+	}
+	free(maps);
+}
+
+static void proc_free(struct proc *p)
+{
+	if (!p)
+		return;
+	free_maps(p->maps, p->nmaps);
+	sym_perf_map__free(p->jit);
+	free(p);
+}
+
+static void perf_map_path(const struct proc *p, bool in_root, char *buf, size_t len)
+{
+	if (in_root)
+		snprintf(buf, len, "/proc/%d/root/tmp/perf-%d.map", p->pid, p->nspid);
+	else
+		snprintf(buf, len, "/tmp/perf-%d.map", p->pid);
+}
+
+static bool perf_map_exists(const struct proc *p)
+{
+	char path[96];
+
+	perf_map_path(p, true, path, sizeof(path));
+	if (access(path, R_OK) == 0)
+		return true;
+	perf_map_path(p, false, path, sizeof(path));
+	return access(path, R_OK) == 0;
+}
+
+/* Build the executable mappings of a process from its maps. */
+static int build_maps(struct sym_session *s, struct proc *p, const struct sym_proc_maps *m,
+		      struct pmap **ret_maps, size_t *ret_n)
+{
+	struct pmap *maps;
+	size_t n = 0;
+	bool has_perf_map = perf_map_exists(p);
+	int err = 0;
+
+	maps = calloc(m->n ? m->n : 1, sizeof(*maps));
+	if (!maps)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct sym_proc_maps_entry *me = &m->entries[i];
+		struct pmap *pm = &maps[n];
+		const char *path = me->path;
+
+		if (!sym_proc_maps_entry__executable(me))
+			continue;
+		n++;
+		pm->pub.start = me->start;
+		pm->pub.limit = me->end;
+		pm->pub.offset = me->offset;
+		pm->st_ino = me->inode;
+		if (path[0] == '/') {
+			pm->kind = PM_NONE;
+			err = attach_binary(s, p->pid, me, pm);
+		} else if (strcmp(path, "[vdso]") == 0) {
+			struct sym_elf *vdso = load_vdso(s);
+
+			pm->kind = vdso ? PM_VDSO : PM_NONE;
+			pm->pub.build_id = strdup(vdso ? sym_elf__build_id(vdso) : "");
+		} else if (strcmp(path, "[vsyscall]") == 0) {
+			pm->kind = PM_NONE;
+		} else {
+			pm->kind = PM_ANON;
+			if (!path[0])
+				path = has_perf_map ? "[jit]" : "[anon]";
+		}
+		if (err < 0)
+			goto out_free;
+		pm->pub.path = strdup(path);
+		if (!pm->pub.build_id)
+			pm->pub.build_id = strdup("");
+		if (!pm->pub.path || !pm->pub.build_id) {
+			err = -ENOMEM;
+			goto out_free;
+		}
+	}
+	*ret_maps = maps;
+	*ret_n = n;
+	return 0;
+
+out_free:
+	free_maps(maps, n);
+	return err;
+}
+
+/* Read maps (and check the start time around it, so a pid reused meanwhile
+ * is noticed) into new mappings for p. */
+static int capture(struct sym_session *s, struct proc *p)
+{
+	struct sym_proc_maps *m;
+	struct pmap *maps;
+	size_t n;
+	uint64_t st;
+	int err;
+
+	err = sym_proc__start_ticks(p->pid, &st);
+	if (err < 0 || st != p->start_ticks)
+		return -ESRCH;
+	m = sym_proc_maps__read(p->pid);
+	if (!m)
+		return errno == ENOMEM ? -ENOMEM : -ESRCH;
+	read_comm(p->pid, p->comm, sizeof(p->comm));
+	p->nspid = read_nspid(p->pid);
+	err = build_maps(s, p, m, &maps, &n);
+	sym_proc_maps__free(m);
+	if (err < 0)
+		return err;
+	if (sym_proc__start_ticks(p->pid, &st) < 0 || st != p->start_ticks) {
+		free_maps(maps, n);
+		return -ESRCH;
+	}
+	p->maps = maps;
+	p->nmaps = n;
+	return 0;
+}
+
+static struct proc *proc_get(struct sym_session *s, int pid, uint64_t start_ticks)
+{
+	char key[48];
+
+	proc_key(key, sizeof(key), pid, start_ticks);
+	return sym_hash__get(s->procs, key);
+}
+
+static void proc_retire(struct sym_session *s, struct proc *p)
+{
+	sym_hash__remove(s->procs, p->key);
+	lru_unlink(&p->lru);
+	p->retired_next = s->retired_procs;
+	s->retired_procs = p;
+}
+
+int sym_session__add_process(struct sym_session *s, int pid, uint64_t start_ticks)
+{
+	struct proc *p = proc_get(s, pid, start_ticks);
+	int err;
+
+	if (p) {
+		lru_touch(&s->proc_lru, &p->lru);
+		return 0;
+	}
+	if (pid <= 0)
+		return -ESRCH;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->pid = pid;
+	p->nspid = pid;
+	p->start_ticks = start_ticks;
+	proc_key(p->key, sizeof(p->key), pid, start_ticks);
+	lru_init(&p->lru);
+	err = capture(s, p);
+	if (err < 0)
+		goto out_free;
+	while (sym_hash__count(s->procs) >= s->max_processes && s->proc_lru.prev != &s->proc_lru) {
+		proc_retire(s, container_of(s->proc_lru.prev, struct proc, lru));
+		s->stats.processes_evicted++;
+	}
+	if (sym_hash__put(s->procs, p->key, p) < 0) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	lru_push_front(&s->proc_lru, &p->lru);
+	s->stats.processes++;
+	return 0;
+
+out_free:
+	proc_free(p);
+	return err;
+}
+
+int sym_session__exec(struct sym_session *s, int pid, uint64_t start_ticks)
+{
+	struct proc *p = proc_get(s, pid, start_ticks);
+	struct retired_maps *r;
+	struct pmap *old;
+	size_t nold;
+	int err;
+
+	if (!p)
+		return sym_session__add_process(s, pid, start_ticks);
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	old = p->maps;
+	nold = p->nmaps;
+	err = capture(s, p);
+	if (err < 0) {
+		free(r);
+		return err;
+	}
+	/* earlier results may still point at the old mappings */
+	r->maps = old;
+	r->nmaps = nold;
+	r->next = s->retired_maps;
+	s->retired_maps = r;
+	sym_perf_map__free(p->jit);
+	p->jit = NULL;
+	p->jit_checked_ns = 0;
+	lru_touch(&s->proc_lru, &p->lru);
+	return 0;
+}
+
+int sym_session__remove_process(struct sym_session *s, int pid, uint64_t start_ticks)
+{
+	struct proc *p = proc_get(s, pid, start_ticks);
+
+	if (!p)
+		return -ENOENT;
+	proc_retire(s, p);
+	return 0;
+}
+
+int sym_session__process_name(struct sym_session *s, int pid, uint64_t start_ticks, char *buf,
+			      size_t len)
+{
+	struct proc *p = proc_get(s, pid, start_ticks);
+	size_t n;
+
+	if (!p || !p->comm[0])
+		return -ENOENT;
+	n = strlen(p->comm);
+	if (n >= len)
+		return -ENOSPC;
+	memcpy(buf, p->comm, n + 1);
+	return 0;
+}
+
+static struct pmap *find_mapping(struct proc *p, uint64_t addr)
+{
+	size_t lo = 0, hi = p->nmaps;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->maps[mid].pub.start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || addr >= p->maps[lo - 1].pub.limit)
+		return NULL;
+	return &p->maps[lo - 1];
+}
+
+bool sym_session__covers(struct sym_session *s, int pid, uint64_t start_ticks, uint64_t addr)
+{
+	struct proc *p = proc_get(s, pid, start_ticks);
+
+	return p && find_mapping(p, addr);
+}
+
+/* (Re)load the perf map when it is missing or changed; rate-limited. */
+static void refresh_jit(struct proc *p)
+{
+	char path[96];
+	struct stat st;
+	uint64_t now = now_ns();
+
+	if (p->jit_checked_ns && now - p->jit_checked_ns < JIT_RECHECK_NS)
+		return;
+	p->jit_checked_ns = now;
+	perf_map_path(p, true, path, sizeof(path));
+	if (stat(path, &st) != 0) {
+		perf_map_path(p, false, path, sizeof(path));
+		if (stat(path, &st) != 0)
+			return;
+	}
+	if (p->jit && st.st_size == p->jit_size && st.st_mtim.tv_sec == p->jit_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == p->jit_mtime.tv_nsec)
+		return;
+	struct sym_perf_map *m = sym_perf_map__read(path);
+
+	if (!m)
+		return;
+	sym_perf_map__free(p->jit);
+	p->jit = m;
+	p->jit_size = st.st_size;
+	p->jit_mtime = st.st_mtim;
+}
+
+/* --- frames --------------------------------------------------------------------- */
+
+static const char *intern(struct sym_session *s, const char *str)
+{
+	return str ? sym_strtab__intern(s->strings, str) : NULL;
+}
+
+/* Fill one result frame from a raw (mangled) name; -ENOMEM. */
+static int set_frame(struct sym_session *s, struct sym_frame *f, const char *raw, const char *file,
+		     uint32_t line, uint32_t start_line)
+{
+	const char *sys = intern(s, raw);
+	const char *name;
+
+	if (!sys)
+		return -ENOMEM;
+	name = sym_hash__get(s->demangled, sys);
+	if (!name) {
+		char *d = sym_demangle(sys);
+
+		if (!d && errno == ENOMEM)
+			return -ENOMEM;
+		name = d ? intern(s, d) : sys;
+		free(d);
+		if (!name || sym_hash__put(s->demangled, sys, (void *)name) < 0)
+			return -ENOMEM;
+	}
+	f->system_name = sys;
+	f->name = name;
+	f->file = NULL;
+	if (file) {
+		f->file = intern(s, file);
+		if (!f->file)
+			return -ENOMEM;
+	}
+	f->line = line;
+	f->start_line = start_line;
+	return 0;
+}
+
+static int frames_from_elf(struct sym_session *s, struct sym_elf *elf, const struct sym_mapping *m,
+			   uint64_t addr, struct sym_result *ret)
+{
+	struct sym_elf_frame ef[SYM_MAX_INLINE];
+	uint64_t vaddr;
+	int n, err;
+
+	if (sym_elf__offset_to_vaddr(elf, addr - m->start + m->offset, &vaddr) < 0)
+		return 0;
+	n = sym_elf__resolve(elf, vaddr, ef, SYM_MAX_INLINE);
+	for (int i = 0; i < n; i++) {
+		err = set_frame(s, &ret->frames[i], ef[i].name, ef[i].file, ef[i].line, ef[i].start_line);
+		if (err < 0)
+			return err;
+	}
+	ret->nframes = n > 0 ? (uint32_t)n : 0;
+	return 0;
+}
+
+static void count(struct sym_session *s, const struct sym_result *ret)
+{
+	if (!ret->mapping)
+		s->stats.no_mapping++;
+	else if (ret->nframes)
+		s->stats.resolved++;
+	else
+		s->stats.unresolved++;
+}
+
+int sym_session__resolve_user(struct sym_session *s, int pid, uint64_t start_ticks, uint64_t addr,
+			      bool is_return_address, struct sym_result *ret)
+{
+	struct sym_result r = { 0 };
+	struct proc *p;
+	struct pmap *pm;
+	uint64_t a = is_return_address && addr ? addr - 1 : addr;
+	int err = 0;
+
+	p = proc_get(s, pid, start_ticks);
+	if (!p) {
+		err = sym_session__add_process(s, pid, start_ticks);
+		if (err == -ENOMEM)
+			return err;
+		err = 0;
+		p = proc_get(s, pid, start_ticks);
+	}
+	if (!p)
+		goto out;
+	lru_touch(&s->proc_lru, &p->lru);
+	pm = find_mapping(p, a);
+	if (!pm)
+		goto out;
+	r.mapping = &pm->pub;
+	switch (pm->kind) {
+	case PM_FILE:
+	case PM_VDSO: {
+		struct sym_elf *elf = mapping_elf(s, p, pm);
+
+		if (elf)
+			err = frames_from_elf(s, elf, &pm->pub, a, &r);
+		break;
+	}
+	case PM_ANON: {
+		const char *name;
+
+		if (!p->jit || sym_perf_map__lookup(p->jit, a, &name) < 0) {
+			refresh_jit(p);
+			if (!p->jit || sym_perf_map__lookup(p->jit, a, &name) < 0)
+				break;
+		}
+		err = set_frame(s, &r.frames[0], name, NULL, 0, 0);
+		if (err == 0)
+			r.nframes = 1;
+		break;
+	}
+	case PM_NONE:
+		break;
+	}
+	if (err < 0)
+		return err;
+out:
+	count(s, &r);
+	*ret = r;
+	return 0;
+}
+
+/* --- kernel ------------------------------------------------------------------------ */
+
+/* Build-id from a raw ELF note blob (/sys/kernel/notes or a module's). */
+static char *read_note_build_id(const char *path)
+{
+	unsigned char buf[4096];
+	size_t off = 0, n;
+	char *hex = NULL;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return strdup("");
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	while (off + 12 <= n) {
+		uint32_t namesz, descsz, type;
+		size_t name_off, desc_off;
+
+		memcpy(&namesz, buf + off, 4);
+		memcpy(&descsz, buf + off + 4, 4);
+		memcpy(&type, buf + off + 8, 4);
+		name_off = off + 12;
+		desc_off = name_off + ((namesz + 3u) & ~3u);
+		if (desc_off + descsz > n || descsz > 64)
+			break;
+		if (type == NT_GNU_BUILD_ID && namesz == 4 && memcmp(buf + name_off, "GNU", 4) == 0) {
+			hex = malloc(2 * descsz + 1);
+			if (!hex)
+				return NULL;
+			for (uint32_t i = 0; i < descsz; i++)
+				snprintf(hex + 2 * i, 3, "%02x", buf[desc_off + i]);
+			hex[2 * descsz] = '\0';
+			return hex;
+		}
+		off = desc_off + ((descsz + 3u) & ~3u);
+	}
+	return strdup("");
+}
+
+static void kernel_unload(struct sym_session *s)
+{
+	for (size_t i = 0; i < s->nkmaps; i++) {
+		free((char *)s->kmaps[i].path);
+		free((char *)s->kmaps[i].build_id);
+	}
+	free(s->kmaps);
+	s->kmaps = NULL;
+	s->nkmaps = 0;
+	sym_kallsyms__free(s->ksyms);
+	s->ksyms = NULL;
+	s->kernel_loaded = false;
+}
+
+/* Read /proc/kallsyms once and make one mapping per module (0: the core). */
+static int kernel_load(struct sym_session *s)
+{
+	size_t nmods;
+
+	if (s->kernel_loaded)
+		return 0;
+	s->ksyms = sym_kallsyms__load(); /* NULL: unreadable; names nothing */
+	if (!s->ksyms && errno == ENOMEM)
+		return -ENOMEM;
+	nmods = s->ksyms ? sym_kallsyms__nmodules(s->ksyms) : 1;
+	s->kmaps = calloc(nmods, sizeof(*s->kmaps));
+	if (!s->kmaps)
+		goto out_unload;
+	s->nkmaps = nmods;
+	for (size_t i = 0; i < nmods; i++) {
+		struct sym_mapping *m = &s->kmaps[i];
+		const char *name = NULL;
+		char path[PATH_MAX];
+
+		m->start = KERNEL_HALF;
+		m->limit = UINT64_MAX;
+		if (s->ksyms && sym_kallsyms__count(s->ksyms))
+			sym_kallsyms__module(s->ksyms, (uint32_t)i, &name, &m->start, &m->limit);
+		if (i == 0) {
+			m->path = strdup("[kernel.kallsyms]");
+			m->build_id = read_note_build_id("/sys/kernel/notes");
+		} else {
+			char *p = NULL;
+
+			if (asprintf(&p, "[%s]", name) < 0)
+				p = NULL;
+			m->path = p;
+			snprintf(path, sizeof(path), "/sys/module/%s/notes/.note.gnu.build-id", name);
+			m->build_id = read_note_build_id(path);
+		}
+		if (!m->path || !m->build_id)
+			goto out_unload;
+	}
+	s->kernel_loaded = true;
+	return 0;
+
+out_unload:
+	kernel_unload(s);
+	return -ENOMEM;
+}
+
+int sym_session__resolve_kernel(struct sym_session *s, uint64_t addr, bool is_return_address,
+				struct sym_result *ret)
+{
+	struct sym_result r = { 0 };
+	struct sym_ksym ks;
+	uint64_t a = is_return_address && addr ? addr - 1 : addr;
+	int err;
+
+	err = kernel_load(s);
+	if (err < 0)
+		return err;
+	if (!s->ksyms || sym_kallsyms__restricted(s->ksyms) || !sym_kallsyms__count(s->ksyms)) {
+		/* nothing to name it with, but it is the kernel's */
+		if (a >= KERNEL_HALF)
+			r.mapping = &s->kmaps[0];
+		goto out;
+	}
+	if (sym_kallsyms__lookup(s->ksyms, a, &ks) < 0) {
+		for (size_t i = 0; i < s->nkmaps; i++)
+			if (a >= s->kmaps[i].start && a < s->kmaps[i].limit)
+				r.mapping = &s->kmaps[i];
+		goto out;
+	}
+	r.mapping = &s->kmaps[ks.module_idx];
+	err = set_frame(s, &r.frames[0], ks.name, NULL, 0, 0);
+	if (err < 0)
+		return err;
+	r.nframes = 1;
+out:
+	count(s, &r);
+	*ret = r;
+	return 0;
+}
+
+/* --- session ------------------------------------------------------------------------ */
+
+struct sym_session *sym_session__new(const struct sym_opts *opts)
+{
+	struct sym_session *s = calloc(1, sizeof(*s));
+	const char *debug_dir = opts && opts->debug_dir ? opts->debug_dir : DEFAULT_DEBUG_DIR;
+
+	if (!s)
+		return NULL;
+	s->max_binaries = opts && opts->max_binaries ? opts->max_binaries : DEFAULT_MAX_BINARIES;
+	s->max_processes = opts && opts->max_processes ? opts->max_processes : DEFAULT_MAX_PROCESSES;
+	s->max_string_bytes = opts && opts->max_string_bytes ? opts->max_string_bytes
+							     : DEFAULT_MAX_STRING_BYTES;
+	lru_init(&s->proc_lru);
+	lru_init(&s->bin_lru);
+	/* libdwfl search string: next to the file, its .debug/, then debug_dir
+	 * (by build-id, and by path for .gnu_debuglink) */
+	if (asprintf(&s->debuginfo_path, ":.debug:%s", debug_dir) < 0)
+		s->debuginfo_path = NULL;
+	s->procs = sym_hash__new();
+	s->bins = sym_hash__new();
+	s->bin_files = sym_hash__new();
+	s->demangled = sym_hash__new();
+	s->strings = sym_strtab__new();
+	if (!s->debuginfo_path || !s->procs || !s->bins || !s->bin_files || !s->demangled ||
+	    !s->strings) {
+		sym_session__free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return s;
+}
+
+static void free_retired(struct sym_session *s)
+{
+	while (s->retired_procs) {
+		struct proc *p = s->retired_procs;
+
+		s->retired_procs = p->retired_next;
+		proc_free(p);
+	}
+	while (s->retired_maps) {
+		struct retired_maps *r = s->retired_maps;
+
+		s->retired_maps = r->next;
+		free_maps(r->maps, r->nmaps);
+		free(r);
+	}
+}
+
+void sym_session__flush(struct sym_session *s)
+{
+	free_retired(s);
+	if (sym_strtab__bytes(s->strings) > s->max_string_bytes) {
+		sym_hash__clear(s->demangled);
+		sym_strtab__reset(s->strings);
+	}
+}
+
+void sym_session__free(struct sym_session *s)
+{
+	if (!s)
+		return;
+	while (s->proc_lru.next != &s->proc_lru)
+		proc_retire(s, container_of(s->proc_lru.next, struct proc, lru));
+	free_retired(s);
+	while (s->bin_lru.next != &s->bin_lru)
+		bin_free(s, container_of(s->bin_lru.next, struct bin, lru));
+	sym_elf__free(s->vdso);
+	kernel_unload(s);
+	sym_hash__free(s->procs);
+	sym_hash__free(s->bins);
+	sym_hash__free(s->bin_files);
+	sym_hash__free(s->demangled);
+	sym_strtab__free(s->strings);
+	free(s->debuginfo_path);
+	free(s);
+}
+
+void sym_session__stats(const struct sym_session *s, struct sym_stats *ret)
+{
+	*ret = s->stats;
+	ret->processes_cached = sym_hash__count(s->procs);
+	ret->binaries_cached = sym_hash__count(s->bins);
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/* sym_session: addresses -> frames for cprof's record and agent modes.
+ * Processes are captured (/proc/PID/maps, comm) when first seen and keyed by
+ * (pid, start_ticks), so PID reuse cannot mix two programs and exited
+ * processes still resolve. Binaries are opened once, keyed by build-id, in a
+ * bounded LRU shared by all processes; kernel frames come from /proc/kallsyms,
+ * JIT frames from perf-PID.map. Not thread-safe: one session, one thread.
+ * Never prints; never includes profiler/ or export/ headers.
+ */
+#ifndef CPROF_SYM_SYMBOLIZER_H
+#define CPROF_SYM_SYMBOLIZER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sym_session;
+
+struct sym_opts {
+	size_t max_binaries;   /* open-binary cache bound (LRU); 0 = default 256 */
+	size_t max_processes;  /* process table bound; 0 = default 65536 */
+	/* additions */
+	const char *debug_dir; /* root of separate debug info (with .build-id/);
+				  NULL = "/usr/lib/debug"; copied */
+	size_t max_string_bytes; /* sym_session__flush() drops frame strings above
+				    this; 0 = default 64 MiB */
+};
+
+struct sym_mapping {           /* one executable mapping as the process saw it */
+	uint64_t start, limit, offset; /* VMA start/end and file offset; kernel: address range, offset 0 */
+	const char *path;      /* file path as in /proc/PID/maps; "[vdso]", "[kernel.kallsyms]", "[MODULE]" for a kernel module, "[anon]" / "[jit]" for anonymous code */
+	const char *build_id;  /* lowercase hex of the GNU build-id note, "" when none */
+};
+
+struct sym_frame {
+	const char *name;        /* demangled (C++ via __cxa_demangle, Rust legacy with its ::h<hash> suffix removed) */
+	const char *system_name; /* as in the binary (mangled) */
+	const char *file;        /* source file (absolute when DWARF gives comp_dir), NULL when unknown */
+	uint32_t line;           /* 0 when unknown */
+	uint32_t start_line;     /* line of the function's declaration (DW_AT_decl_line), 0 when unknown */
+};
+
+#define SYM_MAX_INLINE 8
+
+struct sym_result {
+	const struct sym_mapping *mapping; /* NULL when the address is in no known mapping */
+	uint32_t nframes;                  /* 0 = could not be named: the caller keeps the bare address */
+	struct sym_frame frames[SYM_MAX_INLINE]; /* innermost (inlined) first, the physical function last */
+};
+
+struct sym_stats {
+	uint64_t processes;        /* processes captured (cumulative) */
+	uint64_t binaries_opened;  /* binaries opened into the cache (cumulative, reopens included) */
+	uint64_t binaries_evicted; /* LRU evictions */
+	uint64_t resolved;         /* addresses named (nframes > 0) */
+	uint64_t unresolved;       /* addresses in a mapping that could not be named */
+	uint64_t no_mapping;       /* addresses in no known mapping (or unknown process) */
+	/* additions */
+	uint64_t processes_evicted; /* dropped from the table by its bound */
+	uint64_t processes_cached;  /* in the table now */
+	uint64_t binaries_cached;   /* open now */
+};
+
+/* All strings and mappings returned are owned by the session and stay valid
+ * until sym_session__free() -- or until sym_session__flush(), see there. */
+
+/* New session; opts may be NULL (all defaults). NULL and errno on failure. */
+struct sym_session *sym_session__new(const struct sym_opts *opts);
+/* Frees everything; NULL is a no-op. */
+void sym_session__free(struct sym_session *s);
+
+/* Capture /proc/PID/maps and /proc/PID/comm now, keyed by (pid, start_ticks)
+ * where start_ticks is field 22 of /proc/PID/stat (clock ticks since boot).
+ * Executable file mappings are opened now (through /proc/PID/root/PATH or
+ * /proc/PID/map_files/), so they resolve after the process is gone.
+ * Idempotent when that (pid, start_ticks) is already captured. -ESRCH when
+ * the process is gone or its start time differs (pid reused); -ENOMEM. */
+int sym_session__add_process(struct sym_session *s, int pid, uint64_t start_ticks);
+
+/* The process exec'd: recapture its maps (same pid and start time). Mappings
+ * returned before stay valid until the next sym_session__flush(). */
+int sym_session__exec(struct sym_session *s, int pid, uint64_t start_ticks);
+
+/* Whether addr lies in a mapping captured for (pid, start_ticks): false when the
+ * process is unknown or mapped that code after its capture (a library loaded
+ * later: recapture with sym_session__exec() while it lives). */
+bool sym_session__covers(struct sym_session *s, int pid, uint64_t start_ticks, uint64_t addr);
+
+/* Name one user address of a process captured earlier (if never captured,
+ * try to capture it now). is_return_address: the address is a return address
+ * (every frame but the leaf): look up addr-1 so calls at the end of a
+ * function and the call's line resolve right. Returns 0 and fills *ret (even
+ * when nothing could be named: mapping set, nframes 0), or -errno on a real
+ * failure (-ENOMEM). */
+int sym_session__resolve_user(struct sym_session *s, int pid, uint64_t start_ticks, uint64_t addr,
+			      bool is_return_address, struct sym_result *ret);
+
+/* Name one kernel address from /proc/kallsyms (read on first use). Core
+ * kernel: mapping "[kernel.kallsyms]" (build-id from /sys/kernel/notes);
+ * modules: "[name]". When kallsyms shows only zero addresses (kptr_restrict)
+ * nframes is 0 with the core mapping. Same return convention as above. */
+int sym_session__resolve_kernel(struct sym_session *s, uint64_t addr, bool is_return_address,
+				struct sym_result *ret);
+
+/* Process name (comm of the main thread at capture time) into buf; -ENOENT
+ * when unknown, -ENOSPC when buf is too small (nothing written). */
+int sym_session__process_name(struct sym_session *s, int pid, uint64_t start_ticks, char *buf,
+			      size_t len);
+
+void sym_session__stats(const struct sym_session *s, struct sym_stats *ret);
+
+/* Read start_ticks of a live process from /proc/PID/stat (comm may contain
+ * spaces and parentheses: parse from the last ')'). 0, or -ESRCH when gone. */
+int sym_proc__start_ticks(int pid, uint64_t *ret_start_ticks);
+
+/* additions */
+
+/* The process exited and its samples are symbolized: drop it. Its mappings
+ * stay valid until the next sym_session__flush(). 0 or -ENOENT. */
+int sym_session__remove_process(struct sym_session *s, int pid, uint64_t start_ticks);
+
+/* Between profile windows, once nothing holds results any more: free the
+ * mappings of removed, evicted and exec'd processes, and when frame strings
+ * exceed opts.max_string_bytes, drop them too. Every pointer returned before
+ * this call (except mappings of processes still in the table, which stay
+ * valid) becomes invalid. Without it memory grows with the processes seen. */
+void sym_session__flush(struct sym_session *s);
+
+#endif

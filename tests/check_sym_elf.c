@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: MIT
+/* Tests for symbolize/sym_elf and the session around it, end to end: each
+ * fixture (tests/fixtures/sym_*, built by tests/sym.mk under $OUT/fixtures)
+ * runs as a child that prints its own function addresses and lines; we
+ * capture it with sym_session__add_process and check exact names, files,
+ * lines, inline frames and build-ids (the latter against `readelf -n`).
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "symbolize/symbolizer.h"
+#include "symbolize/sym_elf.h"
+
+/* --- fixture children ------------------------------------------------------ */
+
+#define MAX_KV 32
+
+struct child {
+	pid_t pid;
+	uint64_t start_ticks;
+	int to_child;
+	char path[PATH_MAX];
+	char keys[MAX_KV][64];
+	char vals[MAX_KV][128];
+	int nkv;
+};
+
+static void fixture_path(const char *name, char *buf, size_t len)
+{
+	const char *out = getenv("OUT") ? getenv("OUT") : "build";
+	char rel[PATH_MAX];
+
+	snprintf(rel, sizeof(rel), "%s/fixtures/%s", out, name);
+	if (!realpath(rel, buf))
+		ck_abort_msg("fixture %s missing (make %s)", rel, rel);
+	(void)len;
+}
+
+/* Read "key value" lines up to "ready". */
+static void child_read_until_ready(struct child *c, int fd)
+{
+	char line[256];
+	FILE *f = fdopen(fd, "r");
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line, "ready") == 0)
+			break;
+		ck_assert_int_lt(c->nkv, MAX_KV);
+		ck_assert_int_eq(sscanf(line, "%63s %127s", c->keys[c->nkv], c->vals[c->nkv]), 2);
+		c->nkv++;
+	}
+	fclose(f);
+}
+
+/* Run argv with pipes on stdin and stdout; returns the read end of stdout. */
+static int child_spawn(struct child *c, char *const argv[])
+{
+	int in[2], out[2];
+
+	/* close-on-exec, so a second child does not hold the first one's stdin */
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	c->pid = fork();
+	ck_assert_int_ge(c->pid, 0);
+	if (c->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	c->to_child = in[1];
+	ck_assert_int_eq(sym_proc__start_ticks(c->pid, &c->start_ticks), 0);
+	return out[0];
+}
+
+static void child_start(struct child *c, const char *fixture)
+{
+	char *argv[2];
+
+	memset(c, 0, sizeof(*c));
+	fixture_path(fixture, c->path, sizeof(c->path));
+	argv[0] = c->path;
+	argv[1] = NULL;
+	child_read_until_ready(c, child_spawn(c, argv));
+}
+
+static const char *child_val(const struct child *c, const char *key)
+{
+	for (int i = 0; i < c->nkv; i++)
+		if (strcmp(c->keys[i], key) == 0)
+			return c->vals[i];
+	ck_abort_msg("fixture did not print %s", key);
+	return NULL;
+}
+
+static uint64_t child_addr(const struct child *c, const char *key)
+{
+	return strtoull(child_val(c, key), NULL, 16);
+}
+
+static uint32_t child_int(const struct child *c, const char *key)
+{
+	return (uint32_t)strtoul(child_val(c, key), NULL, 10);
+}
+
+/* Close its stdin: the child exits; reap it. */
+static void child_stop(struct child *c)
+{
+	int status;
+
+	close(c->to_child);
+	ck_assert_int_eq(waitpid(c->pid, &status, 0), c->pid);
+	ck_assert(WIFEXITED(status));
+}
+
+static void readelf_build_id(const char *path, char *buf, size_t len)
+{
+	char cmd[PATH_MAX + 32], line[512];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(cmd, sizeof(cmd), "readelf -n '%s' 2>/dev/null", path);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "Build ID: ");
+
+		if (p && sscanf(p + 10, "%127s", buf) == 1)
+			break;
+	}
+	pclose(f);
+	ck_assert_msg(buf[0], "readelf found no build-id in %s", path);
+	(void)len;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = path ? strrchr(path, '/') : NULL;
+
+	return s ? s + 1 : path;
+}
+
+static struct sym_session *new_session(const char *debug_dir)
+{
+	struct sym_opts opts = { .debug_dir = debug_dir };
+	struct sym_session *s = sym_session__new(&opts);
+
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+static void resolve(struct sym_session *s, const struct child *c, uint64_t addr, bool is_ret,
+		    struct sym_result *r)
+{
+	ck_assert_int_eq(sym_session__resolve_user(s, c->pid, c->start_ticks, addr, is_ret, r), 0);
+}
+
+/* The checks every sym_prog.c flavour must pass. */
+static void check_prog(struct sym_session *s, const struct child *c, const char *binary)
+{
+	struct sym_result r;
+	char bid[130];
+
+	/* the entry of sym_work: gcc gives the prologue the line of the
+	 * opening brace, the line after the declarator */
+	resolve(s, c, child_addr(c, "sym_work"), false, &r);
+	ck_assert_ptr_nonnull(r.mapping);
+	ck_assert_str_eq(r.mapping->path, binary);
+	readelf_build_id(binary, bid, sizeof(bid));
+	ck_assert_str_eq(r.mapping->build_id, bid);
+	ck_assert_uint_eq(r.nframes, 1);
+	ck_assert_str_eq(r.frames[0].name, "sym_work");
+	ck_assert_str_eq(r.frames[0].system_name, "sym_work");
+	ck_assert_str_eq(base_name(r.frames[0].file), "sym_prog.c");
+	ck_assert_msg(r.frames[0].file[0] == '/', "file not absolute: %s", r.frames[0].file);
+	ck_assert_uint_eq(r.frames[0].line, child_int(c, "work_decl_line") + 1);
+	ck_assert_uint_eq(r.frames[0].start_line, child_int(c, "work_decl_line"));
+
+	/* a return address inside sym_work: the line of the call */
+	resolve(s, c, child_addr(c, "work_ret"), true, &r);
+	ck_assert_uint_eq(r.nframes, 1);
+	ck_assert_str_eq(r.frames[0].name, "sym_work");
+	ck_assert_uint_eq(r.frames[0].line, child_int(c, "work_call_line"));
+
+	/* a static function, some bytes in */
+	resolve(s, c, child_addr(c, "helper") + 4, false, &r);
+	ck_assert_uint_eq(r.nframes, 1);
+	ck_assert_str_eq(r.frames[0].name, "sym_static_helper");
+	ck_assert_uint_eq(r.frames[0].start_line, child_int(c, "helper_decl_line"));
+}
+
+static void run_prog(const char *fixture, const char *debug_dir)
+{
+	struct sym_session *s = new_session(debug_dir);
+	struct child c;
+
+	child_start(&c, fixture);
+	ck_assert_str_eq(child_val(&c, "variant"), fixture + strlen("sym_"));
+	ck_assert_int_eq(sym_session__add_process(s, c.pid, c.start_ticks), 0);
+	check_prog(s, &c, c.path);
+	child_stop(&c);
+	sym_session__free(s);
+}
+
+/* --- tests ------------------------------------------------------------------- */
+
+START_TEST(test_sym_elf__resolves_pie_offsets)
+{
+	run_prog("sym_pie", NULL);
+}
+END_TEST
+
+START_TEST(test_sym_elf__resolves_non_pie_executables)
+{
+	run_prog("sym_nopie", NULL);
+}
+END_TEST
+
+START_TEST(test_sym_elf__finds_separate_debug_info_through_gnu_debuglink)
+{
+	run_prog("sym_dbglink", NULL);
+}
+END_TEST
+
+START_TEST(test_sym_elf__finds_separate_debug_info_through_the_build_id_directory)
+{
+	char dir[PATH_MAX];
+
+	fixture_path("debug", dir, sizeof(dir));
+	run_prog("sym_bidonly", dir);
+}
+END_TEST
+
+START_TEST(test_sym_elf__keeps_mapping_and_build_id_when_nothing_names_an_address)
+{
+	struct sym_session *s = new_session("/nonexistent-debug-dir");
+	struct sym_result r;
+	struct sym_stats st;
+	struct child c;
+	char bid[130];
+
+	child_start(&c, "sym_bidonly");
+	ck_assert_int_eq(sym_session__add_process(s, c.pid, c.start_ticks), 0);
+	resolve(s, &c, child_addr(&c, "sym_work"), false, &r);
+	ck_assert_ptr_nonnull(r.mapping);
+	ck_assert_str_eq(r.mapping->path, c.path);
+	readelf_build_id(c.path, bid, sizeof(bid));
+	ck_assert_str_eq(r.mapping->build_id, bid);
+	ck_assert_uint_eq(r.nframes, 0);
+	sym_session__stats(s, &st);
+	ck_assert_uint_eq(st.unresolved, 1);
+	ck_assert_uint_eq(st.resolved, 0);
+	child_stop(&c);
+	sym_session__free(s);
+}
+END_TEST
+
+START_TEST(test_sym_elf__resolves_shared_libraries_through_file_offsets)
+{
+	struct sym_session *s = new_session(NULL);
+	char lib[PATH_MAX], bid[130];
+	struct sym_result r;
+	struct child c;
+
+	child_start(&c, "sym_uselib");
+	fixture_path("libsym_lib.so", lib, sizeof(lib));
+	ck_assert_int_eq(sym_session__add_process(s, c.pid, c.start_ticks), 0);
+
+	resolve(s, &c, child_addr(&c, "sym_lib_work") + 1, false, &r);
+	ck_assert_ptr_nonnull(r.mapping);
+	ck_assert_str_eq(r.mapping->path, lib);
+	readelf_build_id(lib, bid, sizeof(bid));
+	ck_assert_str_eq(r.mapping->build_id, bid);
+	ck_assert_uint_eq(r.nframes, 1);
+	ck_assert_str_eq(r.frames[0].name, "sym_lib_work");
+	ck_assert_str_eq(base_name(r.frames[0].file), "sym_lib.c");
+	ck_assert_uint_eq(r.frames[0].start_line, child_int(&c, "lib_decl_line"));
+
+	resolve(s, &c, child_addr(&c, "lib_ret"), true, &r);
+	ck_assert_uint_eq(r.nframes, 1);
+	ck_assert_str_eq(r.frames[0].name, "sym_lib_work");
+	ck_assert_uint_eq(r.frames[0].line, child_int(&c, "lib_call_line"));
+	child_stop(&c);
+	sym_session__free(s);
+}
+END_TEST
+
+START_TEST(test_sym_elf__demangles_cxx_names_and_keeps_the_mangled_system_name)
+{
+	struct sym_session *s = new_session(NULL);
+	struct sym_result r;
+	struct child c;
+
+	child_start(&c, "sym_cxx");
+	ck_assert_int_eq(sym_session__add_process(s, c.pid, c.start_ticks), 0);
+	resolve(s, &c, child_addr(&c, "twice") + 8, false, &r);
+	ck_assert_uint_eq(r.nframes, 1);
+	ck_assert_str_eq(r.frames[0].system_name, "_ZN8cprof_fx5inner5twiceIiEET_S2_RKNS0_5PointE");
+	ck_assert_str_eq(r.frames[0].name,
+			 "int cprof_fx::inner::twice<int>(int, cprof_fx::inner::Point const&)");
+	ck_assert_str_eq(base_name(r.frames[0].file), "sym_cxx.cc");
+	ck_assert_uint_eq(r.frames[0].start_line, child_int(&c, "twice_decl_line"));
+	child_stop(&c);
+	sym_session__free(s);
+}
+END_TEST
+
+START_TEST(test_sym_elf__returns_inlined_frames_innermost_first_with_the_call_line)
+{
+	struct sym_session *s = new_session(NULL);
+	uint64_t outer;
+	int found = 0;
+	struct child c;
+
+	child_start(&c, "sym_inline");
+	ck_assert_int_eq(sym_session__add_process(s, c.pid, c.start_ticks), 0);
+	outer = child_addr(&c, "inl_outer");
+	for (uint64_t a = outer; a < outer + 256; a++) {
+		struct sym_result r;
+
+		resolve(s, &c, a, false, &r);
+		if (r.nframes == 0 || strcmp(r.frames[r.nframes - 1].name, "inl_outer") != 0)
+			break; /* past the end of inl_outer */
+		if (r.nframes == 1)
+			continue;
+		ck_assert_uint_eq(r.nframes, 2);
+		ck_assert_str_eq(r.frames[0].name, "inl_leaf");
+		ck_assert_str_eq(base_name(r.frames[0].file), "sym_inline.c");
+		ck_assert_uint_gt(r.frames[0].line, child_int(&c, "leaf_decl_line"));
+		ck_assert_uint_lt(r.frames[0].line, child_int(&c, "leaf_last_line"));
+		ck_assert_uint_eq(r.frames[0].start_line, child_int(&c, "leaf_decl_line"));
+		ck_assert_str_eq(r.frames[1].name, "inl_outer");
+		ck_assert_str_eq(base_name(r.frames[1].file), "sym_inline.c");
+		ck_assert_uint_eq(r.frames[1].line, child_int(&c, "call_line"));
+		ck_assert_uint_eq(r.frames[1].start_line, child_int(&c, "outer_decl_line"));
+		found++;
+	}
+	ck_assert_int_gt(found, 0);
+	child_stop(&c);
+	sym_session__free(s);
+}
+END_TEST
+
+START_TEST(test_sym_elf__resolves_a_process_that_exited_after_capture)
+{
+	struct sym_session *s = new_session(NULL);
+	struct sym_result r;
+	struct child c;
+	char comm[32];
+
+	child_start(&c, "sym_pie");
+	ck_assert_int_eq(sym_session__add_process(s, c.pid, c.start_ticks), 0);
+	child_stop(&c);
+	ck_assert_int_eq(kill(c.pid, 0), -1); /* really gone */
+
+	resolve(s, &c, child_addr(&c, "work_ret"), true, &r);
+	ck_assert_uint_eq(r.nframes, 1);
+	ck_assert_str_eq(r.frames[0].name, "sym_work");
+	ck_assert_uint_eq(r.frames[0].line, child_int(&c, "work_call_line"));
+	ck_assert_int_eq(sym_session__process_name(s, c.pid, c.start_ticks, comm, sizeof(comm)), 0);
+	ck_assert_str_eq(comm, "sym_pie");
+	sym_session__free(s);
+}
+END_TEST
+
+START_TEST(test_sym_elf__rejects_a_pid_whose_start_time_differs)
+{
+	struct sym_session *s = new_session(NULL);
+	struct sym_result r;
+	struct child c;
+	char comm[32];
+
+	child_start(&c, "sym_pie");
+	ck_assert_int_eq(sym_session__add_process(s, c.pid, c.start_ticks + 1), -ESRCH);
+	ck_assert_int_eq(sym_session__process_name(s, c.pid, c.start_ticks + 1, comm, sizeof(comm)), -ENOENT);
+	resolve(s, &c, child_addr(&c, "sym_work"), false, &r); /* right key: captured on demand */
+	ck_assert_uint_eq(r.nframes, 1);
+	ck_assert_str_eq(r.frames[0].name, "sym_work");
+	child_stop(&c);
+	sym_session__free(s);
+}
+END_TEST
+
+START_TEST(test_sym_elf__reopens_binaries_the_lru_evicted)
+{
+	struct sym_opts opts = { .max_binaries = 1 };
+	struct sym_session *s = sym_session__new(&opts);
+	struct child a, b;
+	struct sym_result r;
+	struct sym_stats st;
+
+	ck_assert_ptr_nonnull(s);
+	child_start(&a, "sym_pie");
+	child_start(&b, "sym_nopie");
+	ck_assert_int_eq(sym_session__add_process(s, a.pid, a.start_ticks), 0);
+	ck_assert_int_eq(sym_session__add_process(s, b.pid, b.start_ticks), 0);
+	sym_session__stats(s, &st);
+	ck_assert_uint_eq(st.binaries_cached, 1);
+	ck_assert_uint_ge(st.binaries_evicted, 2); /* sym_pie, libc, ... went out */
+	ck_assert_uint_eq(st.processes, 2);
+
+	resolve(s, &a, child_addr(&a, "work_ret"), true, &r);
+	ck_assert_uint_eq(r.nframes, 1);
+	ck_assert_str_eq(r.frames[0].name, "sym_work");
+	ck_assert_uint_eq(r.frames[0].line, child_int(&a, "work_call_line"));
+	sym_session__stats(s, &st);
+	ck_assert_uint_eq(st.binaries_cached, 1);
+	child_stop(&a);
+	child_stop(&b);
+	sym_session__free(s);
+}
+END_TEST
+
+START_TEST(test_sym_elf__names_jit_code_from_the_perf_map)
+{
+	struct sym_session *s = new_session(NULL);
+	char path[64];
+	struct sym_result r;
+	struct child c;
+	uint64_t code;
+	FILE *f;
+
+	child_start(&c, "sym_jit");
+	code = child_addr(&c, "code");
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", c.pid);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%" PRIx64 " 40 jit_function_one\n%" PRIx64 " 20 Interpreted: jit two\n", code,
+		code + 0x40);
+	fclose(f);
+	ck_assert_int_eq(sym_session__add_process(s, c.pid, c.start_ticks), 0);
+
+	resolve(s, &c, code + 0x10, false, &r);
+	ck_assert_ptr_nonnull(r.mapping);
+	ck_assert_str_eq(r.mapping->path, "[jit]");
+	ck_assert_str_eq(r.mapping->build_id, "");
+	ck_assert_uint_eq(r.mapping->start, code);
+	ck_assert_uint_eq(r.nframes, 1);
+	ck_assert_str_eq(r.frames[0].name, "jit_function_one");
+	ck_assert_ptr_null(r.frames[0].file);
+
+	resolve(s, &c, code + 0x40 + 0x1f, false, &r);
+	ck_assert_uint_eq(r.nframes, 1);
+	ck_assert_str_eq(r.frames[0].name, "Interpreted: jit two");
+
+	resolve(s, &c, code + 0x60, false, &r); /* past both symbols */
+	ck_assert_ptr_nonnull(r.mapping);
+	ck_assert_uint_eq(r.nframes, 0);
+	unlink(path);
+	child_stop(&c);
+	sym_session__free(s);
+}
+END_TEST
+
+START_TEST(test_sym_elf__names_vdso_functions)
+{
+	struct sym_session *s = new_session(NULL);
+	struct sym_result r;
+	struct child c;
+	uint64_t lo = 0, hi = 0;
+	bool named = false;
+	char line[512];
+	FILE *f;
+
+	child_start(&c, "sym_pie");
+	ck_assert_int_eq(sym_session__add_process(s, c.pid, c.start_ticks), 0);
+	snprintf(line, sizeof(line), "/proc/%d/maps", c.pid);
+	f = fopen(line, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "[vdso]"))
+			ck_assert_int_eq(sscanf(line, "%" SCNx64 "-%" SCNx64, &lo, &hi), 2);
+	fclose(f);
+	ck_assert_uint_ne(lo, 0);
+	for (uint64_t a = lo; a < hi; a += 4) {
+		resolve(s, &c, a, false, &r);
+		ck_assert_ptr_nonnull(r.mapping);
+		ck_assert_str_eq(r.mapping->path, "[vdso]");
+		ck_assert_uint_eq(strlen(r.mapping->build_id), 40);
+		if (r.nframes && (strcmp(r.frames[0].name, "__vdso_clock_gettime") == 0 ||
+				  strcmp(r.frames[0].name, "clock_gettime") == 0))
+			named = true;
+	}
+	ck_assert(named);
+	child_stop(&c);
+	sym_session__free(s);
+}
+END_TEST
+
+START_TEST(test_sym_elf__recaptures_maps_after_exec)
+{
+	struct sym_session *s = new_session(NULL);
+	char script[PATH_MAX + 32];
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	struct sym_result r;
+	struct child c;
+	uint64_t ticks;
+	int out;
+
+	memset(&c, 0, sizeof(c));
+	fixture_path("sym_pie", c.path, sizeof(c.path));
+	snprintf(script, sizeof(script), "read x; exec '%s'", c.path);
+	out = child_spawn(&c, argv);
+	ck_assert_int_eq(sym_session__add_process(s, c.pid, c.start_ticks), 0); /* still the shell */
+	ck_assert_int_eq(write(c.to_child, "go\n", 3), 3);
+	child_read_until_ready(&c, out);
+	ck_assert_int_eq(sym_proc__start_ticks(c.pid, &ticks), 0);
+	ck_assert_uint_eq(ticks, c.start_ticks); /* exec keeps the start time */
+
+	ck_assert_int_eq(sym_session__exec(s, c.pid, c.start_ticks), 0);
+	resolve(s, &c, child_addr(&c, "work_ret"), true, &r);
+	ck_assert_ptr_nonnull(r.mapping);
+	ck_assert_str_eq(r.mapping->path, c.path);
+	ck_assert_uint_eq(r.nframes, 1);
+	ck_assert_str_eq(r.frames[0].name, "sym_work");
+	ck_assert_uint_eq(r.frames[0].line, child_int(&c, "work_call_line"));
+	child_stop(&c);
+	sym_session__flush(s);
+	sym_session__free(s);
+}
+END_TEST
+
+START_TEST(test_sym_elf__translates_file_offsets_through_pt_load)
+{
+	char path[PATH_MAX];
+	struct sym_elf *e;
+	struct sym_elf_frame f[SYM_MAX_INLINE];
+	uint64_t vaddr;
+	FILE *p;
+	char cmd[PATH_MAX + 128], line[256];
+	unsigned long long off = 0, va = 0;
+	int fd;
+
+	/* readelf's first executable PT_LOAD: offset and vaddr */
+	fixture_path("sym_nopie", path, sizeof(path));
+	snprintf(cmd, sizeof(cmd), "readelf -lW '%s' | awk '$1 == \"LOAD\" && / R E / { print $2, $3; exit }'", path);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), p));
+	pclose(p);
+	ck_assert_int_eq(sscanf(line, "%llx %llx", &off, &va), 2);
+
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	e = sym_elf__open(path, fd, NULL);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(sym_elf__offset_to_vaddr(e, off + 0x10, &vaddr), 0);
+	ck_assert_uint_eq(vaddr, va + 0x10);
+	ck_assert_int_eq(sym_elf__offset_to_vaddr(e, 1ull << 40, &vaddr), -ENOENT);
+	ck_assert_int_eq(sym_elf__resolve(e, 0x10, f, SYM_MAX_INLINE), 0);
+	sym_elf__free(e);
+}
+END_TEST
+
+static Suite *sym_elf_suite(void)
+{
+	Suite *s = suite_create("sym_elf");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_sym_elf__resolves_pie_offsets);
+	tcase_add_test(tc, test_sym_elf__resolves_non_pie_executables);
+	tcase_add_test(tc, test_sym_elf__finds_separate_debug_info_through_gnu_debuglink);
+	tcase_add_test(tc, test_sym_elf__finds_separate_debug_info_through_the_build_id_directory);
+	tcase_add_test(tc, test_sym_elf__keeps_mapping_and_build_id_when_nothing_names_an_address);
+	tcase_add_test(tc, test_sym_elf__resolves_shared_libraries_through_file_offsets);
+	tcase_add_test(tc, test_sym_elf__demangles_cxx_names_and_keeps_the_mangled_system_name);
+	tcase_add_test(tc, test_sym_elf__returns_inlined_frames_innermost_first_with_the_call_line);
+	tcase_add_test(tc, test_sym_elf__resolves_a_process_that_exited_after_capture);
+	tcase_add_test(tc, test_sym_elf__rejects_a_pid_whose_start_time_differs);
+	tcase_add_test(tc, test_sym_elf__reopens_binaries_the_lru_evicted);
+	tcase_add_test(tc, test_sym_elf__names_jit_code_from_the_perf_map);
+	tcase_add_test(tc, test_sym_elf__names_vdso_functions);
+	tcase_add_test(tc, test_sym_elf__recaptures_maps_after_exec);
+	tcase_add_test(tc, test_sym_elf__translates_file_offsets_through_pt_load);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(sym_elf_suite());
+	int failed;
+
+	srunner_set_fork_status(sr, CK_FORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
