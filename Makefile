@@ -24,7 +24,7 @@ endif
 DEB_PKGS := gcc g++ make clang llvm libbpf-dev bpftool libelf-dev libdw-dev \
 	libunwind-dev protobuf-c-compiler libprotobuf-c-dev libzstd-dev zlib1g-dev \
 	libcurl4-openssl-dev check libsubunit-dev pkg-config golang-go linux-perf \
-	bpfcc-tools libxml2-utils binutils elfutils iproute2 procps python3 time bc
+	bpfcc-tools libxml2-utils binutils elfutils iproute2 procps python3 time bc chromium
 
 WARN     := -Wall -Wextra -Werror -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
@@ -118,7 +118,7 @@ test: deps
 # --- run / bench / install ----------------------------------------------------
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(OUT)/cprof -a -d 10 -o cprof-run.pb.gz
+	$(OUT)/cprof -a -d 10 -o cprof-run.pb.gz --flamegraph cprof-run.svg
 	go tool pprof -top -nodecount=25 cprof-run.pb.gz
 
 bench: deps

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: MIT
+/* `cprof flamegraph IN [-o OUT.svg]`: renders a pprof profile (gzip or raw, any
+ * producer) or folded stacks as an interactive SVG flame graph, or as folded
+ * text. The input kind is detected from the content, never the file name.
+ * Usage errors exit 2 with a hint, runtime failures exit 1 naming the cause. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "export/flamegraph.h"
+#include "export/folded_read.h"
+#include "export/pprof.h"
+#include "export/profile.h"
+#include "profiler/commands.h"
+
+static const char usage[] =
+"usage: cprof flamegraph IN [-o OUT.svg] [options]\n"
+"Draws IN, a pprof profile (gzip or raw, from cprof, Go or any producer) or\n"
+"folded stacks (detected from the content; '-' reads stdin), as a\n"
+"self-contained interactive SVG: hover for details, click to zoom, Ctrl+F to\n"
+"search.\n"
+"\n"
+"  -o, --output FILE        write here (default: stdout, refused for SVG on a terminal)\n"
+"      --format svg|folded  an SVG flame graph (default) or folded stacks\n"
+"      --sample-type NAME   which value of a multi-type profile (default: the\n"
+"                           profile's default type, e.g. cpu)\n"
+"      --title TEXT         graph title\n"
+"      --width PX           image width (default 1200)\n"
+"      --minwidth PX|N%     leave out frames narrower than this (default 0.1 px)\n"
+"      --inverted           icicle graph: stacks reversed, leaf functions on top\n"
+"      --group pid|thread|none\n"
+"                           root frames per process (\"name (pid)\") or thread\n"
+"                           (\"comm (tid)\") from cprof's sample labels\n"
+"      --focus REGEX        only samples with a frame matching REGEX (POSIX ERE)\n"
+"      --diff BASE          differential graph against profile BASE: red grew,\n"
+"                           blue shrank, normalised to the totals\n"
+"  -h, --help               this help\n"
+"\n"
+"  cprof flamegraph out.pb.gz -o out.svg\n"
+"  cprof flamegraph --diff before.pb.gz after.pb.gz -o change.svg\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("cprof flamegraph: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nTry 'cprof flamegraph --help' for more information.\n", stderr);
+	return 2;
+}
+
+/* A loaded input: exactly one of decoded (pprof) or built (folded) is set. */
+struct input {
+	Perftools__Profiles__Profile *decoded;
+	struct pb_profile *built;
+	const Perftools__Profiles__Profile *p;
+};
+
+static void input__release(struct input *in)
+{
+	pprof__free(in->decoded);
+	pb_profile__free(in->built);
+	memset(in, 0, sizeof(*in));
+}
+
+static int read_all(const char *path, uint8_t **ret_buf, size_t *ret_len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	size_t len = 0, cap = 0, n;
+	uint8_t *buf = NULL, *tmp;
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	for (;;) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 1 << 16;
+			if (cap > PPROF_MAX_DECODED_SIZE + 1) {
+				err = -EFBIG;
+				break;
+			}
+			tmp = realloc(buf, cap);
+			if (!tmp) {
+				err = -ENOMEM;
+				break;
+			}
+			buf = tmp;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0) {
+			if (ferror(f))
+				err = -EIO;
+			break;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*ret_buf = buf;
+	*ret_len = len;
+	return 0;
+}
+
+/* Inflates gzip (all members), refusing more than PPROF_MAX_DECODED_SIZE. */
+static int gunzip(const uint8_t *in, size_t inlen, uint8_t **ret_buf, size_t *ret_len)
+{
+	z_stream zs = { 0 };
+	size_t cap = inlen * 4 + 4096, len = 0;
+	uint8_t *buf = malloc(cap), *tmp;
+	int zr, err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
+		free(buf);
+		return -ENOMEM;
+	}
+	zs.next_in = (uint8_t *)in;
+	zs.avail_in = inlen > UINT32_MAX ? UINT32_MAX : (uInt)inlen;
+	for (;;) {
+		if (len == cap) {
+			if (cap > PPROF_MAX_DECODED_SIZE) {
+				err = -EFBIG;
+				break;
+			}
+			cap *= 2;
+			tmp = realloc(buf, cap);
+			if (!tmp) {
+				err = -ENOMEM;
+				break;
+			}
+			buf = tmp;
+		}
+		zs.next_out = buf + len;
+		zs.avail_out = cap - len > UINT32_MAX ? UINT32_MAX : (uInt)(cap - len);
+		zr = inflate(&zs, Z_NO_FLUSH);
+		len = (size_t)(zs.next_out - buf);
+		if (zr == Z_STREAM_END) {
+			if (!zs.avail_in)
+				break;
+			inflateReset(&zs);	/* another gzip member follows */
+			continue;
+		}
+		if (zr != Z_OK && !(zr == Z_BUF_ERROR && len == cap)) {
+			err = -EBADMSG;
+			break;
+		}
+	}
+	inflateEnd(&zs);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*ret_buf = buf;
+	*ret_len = len;
+	return 0;
+}
+
+/* Loads IN into *in. On failure prints the cause naming path and returns 1. */
+static int input__load(struct input *in, const char *path)
+{
+	const char *name = strcmp(path, "-") ? path : "stdin";
+	uint8_t *buf = NULL, *raw = NULL;
+	struct folded_read_stats st;
+	size_t len = 0, rawlen;
+	int err;
+
+	memset(in, 0, sizeof(*in));
+	err = read_all(path, &buf, &len);
+	if (err) {
+		fprintf(stderr, "cprof flamegraph: cannot read %s: %s\n", name, strerror(-err));
+		return 1;
+	}
+	if (!len) {
+		fprintf(stderr, "cprof flamegraph: %s is empty\n", name);
+		err = -ENODATA;
+		goto out;
+	}
+	raw = buf;
+	rawlen = len;
+	if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b) {
+		err = gunzip(buf, len, &raw, &rawlen);
+		if (err) {
+			fprintf(stderr, "cprof flamegraph: %s: bad gzip data: %s\n", name,
+				strerror(-err));
+			raw = NULL;
+			goto out;
+		}
+	}
+	if (folded_read__looks_like(raw, rawlen)) {
+		err = folded_read__parse((const char *)raw, rawlen, &in->built, &st);
+		if (err) {
+			fprintf(stderr, "cprof flamegraph: %s: %s\n", name, err == -ENODATA ?
+				"no valid 'frame;frame;... COUNT' line in folded input" :
+				strerror(-err));
+			goto out;
+		}
+		if (st.bad_lines)
+			fprintf(stderr, "cprof flamegraph: warning: %s: skipped %zu malformed "
+				"line(s), the first at line %zu\n", name, st.bad_lines,
+				st.first_bad_line);
+		in->p = pb_profile__finish(in->built);
+		if (!in->p) {
+			err = -ENOMEM;
+			fprintf(stderr, "cprof flamegraph: %s: %s\n", name, strerror(ENOMEM));
+		}
+		goto out;
+	}
+	err = pprof__decode(raw, rawlen, &in->decoded);
+	if (err) {
+		if (err == -EBADMSG)
+			fprintf(stderr, "cprof flamegraph: %s is neither a pprof profile (gzip or "
+				"raw protobuf) nor folded stacks\n", name);
+		else
+			fprintf(stderr, "cprof flamegraph: cannot decode %s: %s\n", name,
+				strerror(-err));
+		goto out;
+	}
+	in->p = in->decoded;
+out:
+	if (raw != buf)
+		free(raw);
+	free(buf);
+	if (err) {
+		input__release(in);
+		return 1;
+	}
+	return 0;
+}
+
+/* Prints the sample types of p for a --sample-type error. */
+static void list_types(const Perftools__Profiles__Profile *p)
+{
+	fputs("cprof flamegraph: available sample types:", stderr);
+	for (size_t i = 0; i < p->n_sample_type; i++)
+		fprintf(stderr, " %s", pprof__str(p, p->sample_type[i]->type));
+	fputc('\n', stderr);
+}
+
+int cmd_flamegraph(int argc, char **argv)
+{
+	enum { OPT_FORMAT = 256, OPT_TYPE, OPT_TITLE, OPT_WIDTH, OPT_MINWIDTH, OPT_INVERTED,
+	       OPT_GROUP, OPT_FOCUS, OPT_DIFF };
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "sample-type", required_argument, NULL, OPT_TYPE },
+		{ "title", required_argument, NULL, OPT_TITLE },
+		{ "width", required_argument, NULL, OPT_WIDTH },
+		{ "minwidth", required_argument, NULL, OPT_MINWIDTH },
+		{ "inverted", no_argument, NULL, OPT_INVERTED },
+		{ "group", required_argument, NULL, OPT_GROUP },
+		{ "focus", required_argument, NULL, OPT_FOCUS },
+		{ "diff", required_argument, NULL, OPT_DIFF },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct input in = { 0 }, base = { 0 };
+	const char *out = "-", *diff = NULL, *minwidth = NULL;
+	struct flamegraph_opts opts;
+	char *end, rebuf[256];
+	regex_t re;
+	int c, rc, err;
+	double d;
+	long w;
+
+	flamegraph_opts__init(&opts);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "svg"))
+				opts.format = FLAMEGRAPH_FORMAT_SVG;
+			else if (!strcmp(optarg, "folded"))
+				opts.format = FLAMEGRAPH_FORMAT_FOLDED;
+			else
+				return usage_error("unknown format '%s' (svg or folded)", optarg);
+			break;
+		case OPT_TYPE:
+			opts.sample_type = optarg;
+			break;
+		case OPT_TITLE:
+			opts.title = optarg;
+			break;
+		case OPT_WIDTH:
+			errno = 0;
+			w = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || w < 200 || w > 100000)
+				return usage_error("--width must be 200..100000 px, not '%s'", optarg);
+			opts.width = (unsigned int)w;
+			break;
+		case OPT_MINWIDTH:
+			minwidth = optarg;
+			break;
+		case OPT_INVERTED:
+			opts.inverted = true;
+			break;
+		case OPT_GROUP:
+			if (!strcmp(optarg, "pid"))
+				opts.group = FLAMEGRAPH_GROUP_PID;
+			else if (!strcmp(optarg, "thread"))
+				opts.group = FLAMEGRAPH_GROUP_THREAD;
+			else if (!strcmp(optarg, "none"))
+				opts.group = FLAMEGRAPH_GROUP_NONE;
+			else
+				return usage_error("unknown group '%s' (pid, thread or none)", optarg);
+			break;
+		case OPT_FOCUS:
+			err = regcomp(&re, optarg, REG_EXTENDED | REG_NOSUB);
+			if (err) {
+				regerror(err, &re, rebuf, sizeof(rebuf));
+				fprintf(stderr, "cprof flamegraph: bad --focus regex '%s': %s\n",
+					optarg, rebuf);
+				return usage_error("%s", "--focus takes a POSIX extended regex");
+			}
+			regfree(&re);
+			opts.focus = optarg;
+			break;
+		case OPT_DIFF:
+			diff = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case ':':
+			return usage_error("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (minwidth) {
+		errno = 0;
+		d = strtod(minwidth, &end);
+		if (errno || end == minwidth || (*end && strcmp(end, "%")) || !isfinite(d) ||
+		    d < 0 || (*end == '%' && d > 100))
+			return usage_error("--minwidth must be px (0.1) or a percentage (0.5%%), "
+					   "not '%s'", minwidth);
+		opts.minwidth = *end == '%' ? d / 100 * (opts.width - 20) : d;
+	}
+	if (optind >= argc)
+		return usage_error("%s", "missing input: give a pprof or folded file, or '-'");
+	if (optind + 1 < argc)
+		return usage_error("unexpected argument '%s' (one input; write with -o)",
+				   argv[optind + 1]);
+	if (opts.format == FLAMEGRAPH_FORMAT_SVG && !strcmp(out, "-") && isatty(STDOUT_FILENO))
+		return usage_error("%s", "not writing SVG to a terminal: give -o OUT.svg");
+	if (diff && !strcmp(diff, "-") && !strcmp(argv[optind], "-"))
+		return usage_error("%s", "IN and --diff BASE cannot both be stdin");
+
+	rc = input__load(&in, argv[optind]);
+	if (rc)
+		goto out;
+	if (opts.sample_type && pprof__sample_index(in.p, opts.sample_type) < 0) {
+		usage_error("no sample type '%s' in the input", opts.sample_type);
+		list_types(in.p);
+		rc = 2;
+		goto out;
+	}
+	if (diff) {
+		rc = input__load(&base, diff);
+		if (rc)
+			goto out;
+		opts.diff_base = base.p;
+		opts.diff_base_name = diff;
+	}
+	err = flamegraph__write_file(in.p, &opts, out);
+	if (err) {
+		fprintf(stderr, "cprof flamegraph: cannot write %s: %s\n",
+			strcmp(out, "-") ? out : "stdout", strerror(-err));
+		rc = 1;
+	}
+out:
+	input__release(&base);
+	input__release(&in);
+	return rc;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* launch: start `cprof -- CMD ARGS` held before exec, so the profiler can mark
+ * it as a target first and miss none of its samples. */
+#ifndef CPROF_LAUNCH_H
+#define CPROF_LAUNCH_H
+
+#include <sys/types.h>
+
+struct launch {
+	pid_t pid;
+	int go_fd;	/* write end: one byte releases the child */
+	int err_fd;	/* read end: errno of a failed exec, EOF on success */
+};
+
+/* Forks; the child waits for launch__release() and then execs argv[0] (PATH searched). */
+int launch__start(struct launch *l, char *const argv[]);
+/* Lets the child exec. Returns 0 once it has exec'd, or -errno of the failed exec. */
+int launch__release(struct launch *l);
+/* Closes the pipes (does not wait for or kill the child). */
+void launch__release_fds(struct launch *l);
+
+#endif

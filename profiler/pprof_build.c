@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: MIT
+/* Every frame but the leaf of a stack is a return address: it is stored and
+ * symbolized as addr - 1, inside the call instruction, so the line shown is the
+ * call's and a function ending in a call is not mistaken for its neighbour. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profiler/pprof_build.h"
+
+/* (pid, start, addr) -> location id; pid 0/start 0 is the kernel. */
+struct loc_entry {
+	uint64_t start_ticks, addr, loc_id;
+	uint32_t pid, used;
+};
+
+struct loc_cache {
+	struct loc_entry *e;
+	size_t cap, n;
+};
+
+static uint64_t loc_hash(uint32_t pid, uint64_t start, uint64_t addr)
+{
+	uint64_t h = addr * 0x9e3779b97f4a7c15ULL;
+
+	h ^= (start + pid) * 0xc2b2ae3d27d4eb4fULL;
+	return h ^ (h >> 29);
+}
+
+static struct loc_entry *loc_cache__slot(struct loc_cache *c, uint32_t pid, uint64_t start,
+					 uint64_t addr)
+{
+	size_t j = loc_hash(pid, start, addr) & (c->cap - 1);
+
+	while (c->e[j].used && !(c->e[j].pid == pid && c->e[j].start_ticks == start &&
+				 c->e[j].addr == addr))
+		j = (j + 1) & (c->cap - 1);
+	return &c->e[j];
+}
+
+static int loc_cache__grow(struct loc_cache *c)
+{
+	struct loc_cache n = { .cap = c->cap ? c->cap * 2 : 4096 };
+
+	n.e = calloc(n.cap, sizeof(*n.e));
+	if (!n.e)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->cap; i++)
+		if (c->e[i].used)
+			*loc_cache__slot(&n, c->e[i].pid, c->e[i].start_ticks, c->e[i].addr) = c->e[i];
+	n.n = c->n;
+	free(c->e);
+	*c = n;
+	return 0;
+}
+
+struct builder {
+	struct pb_profile *prof;
+	struct sym_session *sym;
+	struct loc_cache cache;
+	struct pprof_build_stats stats;
+	uint64_t *locs;		/* scratch: one sample's location ids */
+	size_t locs_cap;
+};
+
+static int reserve_locs(struct builder *b, const struct raw_profile *rp,
+			const struct raw_sample *s)
+{
+	const struct raw_stack *k = raw_profile__stack(rp, s->kstack);
+	const struct raw_stack *u = raw_profile__stack(rp, s->ustack);
+	size_t need = 2 + (k ? k->nr : 0) + (u ? u->nr : 0);
+	uint64_t *l;
+
+	if (need <= b->locs_cap)
+		return 0;
+	l = realloc(b->locs, need * sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	b->locs = l;
+	b->locs_cap = need;
+	return 0;
+}
+
+static uint64_t add_resolved(struct builder *b, const struct sym_result *r, uint64_t addr)
+{
+	struct pb_line lines[SYM_MAX_INLINE];
+	uint64_t mapping_id = 0;
+
+	if (r->mapping) {
+		mapping_id = pb_profile__add_mapping(b->prof, r->mapping->start, r->mapping->limit,
+						     r->mapping->offset, r->mapping->path,
+						     r->mapping->build_id);
+		if (!mapping_id)
+			return 0;
+	}
+	for (uint32_t i = 0; i < r->nframes && i < SYM_MAX_INLINE; i++) {
+		lines[i].name = r->frames[i].name;
+		lines[i].system_name = r->frames[i].system_name;
+		lines[i].filename = r->frames[i].file;
+		lines[i].line = r->frames[i].line;
+		lines[i].start_line = r->frames[i].start_line;
+	}
+	if (r->nframes)
+		b->stats.symbolized++;
+	else
+		b->stats.unsymbolized++;
+	b->stats.locations++;
+	return pb_profile__add_location(b->prof, mapping_id, addr, lines,
+					r->nframes < SYM_MAX_INLINE ? r->nframes : SYM_MAX_INLINE);
+}
+
+/* Location id of one frame, symbolizing it on first sight. 0 on ENOMEM. */
+static uint64_t frame_location(struct builder *b, uint32_t pid, uint64_t start, uint64_t addr,
+			       int kernel)
+{
+	struct loc_entry *e;
+	struct sym_result r;
+	uint64_t id;
+	int err;
+
+	if (kernel)
+		pid = 0, start = 0;
+	if ((b->cache.n + 1) * 2 > b->cache.cap && loc_cache__grow(&b->cache))
+		return 0;
+	e = loc_cache__slot(&b->cache, pid, start, addr);
+	if (e->used)
+		return e->loc_id;
+
+	memset(&r, 0, sizeof(r));
+	if (kernel)
+		err = sym_session__resolve_kernel(b->sym, addr, false, &r);
+	else
+		err = sym_session__resolve_user(b->sym, pid, start, addr, false, &r);
+	if (err == -ENOMEM)
+		return 0;
+	if (err)
+		memset(&r, 0, sizeof(r));
+	id = add_resolved(b, &r, addr);
+	if (!id)
+		return 0;
+	e = loc_cache__slot(&b->cache, pid, start, addr);
+	e->pid = pid;
+	e->start_ticks = start;
+	e->addr = addr;
+	e->loc_id = id;
+	e->used = 1;
+	b->cache.n++;
+	return id;
+}
+
+static const char *lost_stack_name(int err, int user)
+{
+	switch (err) {
+	case -EEXIST:
+		return user ? "[user stack lost: stack id collision]" :
+			      "[kernel stack lost: stack id collision]";
+	case -ENOMEM:
+		return user ? "[user stack lost: stack map full]" :
+			      "[kernel stack lost: stack map full]";
+	default:
+		return user ? "[user stack missing]" : "[kernel stack missing]";
+	}
+}
+
+static uint64_t lost_location(struct builder *b, int err, int user)
+{
+	struct pb_line line = { .name = lost_stack_name(err, user) };
+	/* A reserved fake address per reason, never a real one. */
+	uint64_t addr = (user ? 0x100 : 0x200) + (uint64_t)(-err);
+
+	line.system_name = line.name;
+	return pb_profile__add_location(b->prof, 0, addr, &line, 1);
+}
+
+/* Appends a stack's locations (leaf first) to b->locs; returns the new count or 0 on ENOMEM. */
+static size_t append_stack(struct builder *b, const struct raw_profile *rp,
+			   const struct raw_sample *s, int32_t idx, int kernel, size_t n)
+{
+	const struct raw_stack *st = raw_profile__stack(rp, idx);
+
+	for (uint32_t i = 0; st && i < st->nr; i++) {
+		uint64_t addr = st->ips[i];
+		uint64_t id;
+
+		/* The leaf of each stack (the user one too: it is the saved user
+		 * ip) is exact; every caller is a return address. */
+		if (i > 0 && addr)
+			addr--;
+		id = frame_location(b, s->pid, s->start_ticks, addr, kernel);
+		if (!id)
+			return 0;
+		b->locs[n++] = id;
+	}
+	return n;
+}
+
+static int add_sample(struct builder *b, const struct raw_profile *rp,
+		      const struct raw_sample *s, int64_t period)
+{
+	char process[64] = "";
+	struct pb_label labels[4];
+	int64_t values[2];
+	size_t n = 0, nl = 0;
+
+	if (reserve_locs(b, rp, s))
+		return -ENOMEM;
+	if (s->kstack >= 0) {
+		n = append_stack(b, rp, s, s->kstack, 1, n);
+		if (!n)
+			return -ENOMEM;
+	} else if (s->kstack != -EFAULT) {
+		if (!(b->locs[n++] = lost_location(b, s->kstack, 0)))
+			return -ENOMEM;
+	}
+	if (s->ustack >= 0) {
+		size_t m = append_stack(b, rp, s, s->ustack, 0, n);
+
+		if (m == 0 && raw_profile__stack(rp, s->ustack)->nr)
+			return -ENOMEM;
+		n = m ? m : n;
+	} else if (s->ustack != -EFAULT || s->kstack < 0) {
+		/* A user task without its stack, or a sample with no stack at all. */
+		if (!(b->locs[n++] = lost_location(b, s->ustack, 1)))
+			return -ENOMEM;
+	}
+
+	labels[nl++] = (struct pb_label){ .key = "pid", .num = s->pid, .num_unit = "id" };
+	labels[nl++] = (struct pb_label){ .key = "tid", .num = s->tid, .num_unit = "id" };
+	if (s->comm[0])
+		labels[nl++] = (struct pb_label){ .key = "comm", .str = s->comm };
+	if (s->pid && sym_session__process_name(b->sym, s->pid, s->start_ticks, process,
+						sizeof(process)) == 0 && process[0])
+		labels[nl++] = (struct pb_label){ .key = "process", .str = process };
+	else if (s->pid == s->tid && s->comm[0])
+		labels[nl++] = (struct pb_label){ .key = "process", .str = s->comm };
+
+	values[0] = s->count;
+	values[1] = s->count * period;
+	return pb_profile__add_sample(b->prof, b->locs, n, values, labels, nl);
+}
+
+int pprof_build(const struct raw_profile *rp, struct sym_session *sym,
+		const struct pprof_build_opts *opts, struct pb_profile **ret_profile,
+		struct pprof_build_stats *ret_stats)
+{
+	static const struct pb_value_type types[] = {
+		{ "samples", "count" }, { "cpu", "nanoseconds" },
+	};
+	struct pb_profile_opts po = {
+		.sample_types = types, .n_sample_types = 2,
+		.period_type = { "cpu", "nanoseconds" },
+		.period = 1000000000LL / opts->freq,
+		.time_nanos = opts->time_nanos,
+		.duration_nanos = opts->duration_nanos,
+	};
+	struct builder b = { .sym = sym };
+	int err = -ENOMEM;
+
+	b.prof = pb_profile__new(&po);
+	if (!b.prof || loc_cache__grow(&b.cache))
+		goto out_free;
+	for (size_t i = 0; i < opts->nr_comments; i++)
+		if ((err = pb_profile__add_comment(b.prof, opts->comments[i])))
+			goto out_free;
+	for (size_t i = 0; i < raw_profile__nr_samples(rp); i++)
+		if ((err = add_sample(&b, rp, raw_profile__sample(rp, i), po.period)))
+			goto out_free;
+
+	*ret_profile = b.prof;
+	b.prof = NULL;
+	if (ret_stats)
+		*ret_stats = b.stats;
+	err = 0;
+out_free:
+	pb_profile__free(b.prof);
+	free(b.locs);
+	free(b.cache.e);
+	return err;
+}

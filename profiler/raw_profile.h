@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* raw_profile: samples as drained from the kernel, before symbolization.
+ * Stacks are interned by content (the kernel's stack ids are per window and
+ * reused after a drain), samples aggregate on {process, thread, comm, user
+ * stack, kernel stack}. Owns everything it stores; nothing is freed before
+ * raw_profile__free(). */
+#ifndef CPROF_RAW_PROFILE_H
+#define CPROF_RAW_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RAW_COMM_LEN 16
+
+struct raw_stack {
+	uint32_t nr;
+	uint64_t ips[];		/* leaf first */
+};
+
+struct raw_sample {
+	uint32_t pid, tid;
+	uint64_t start_ticks;
+	char comm[RAW_COMM_LEN];
+	int32_t ustack;		/* stack index, or -errno when the stack was lost */
+	int32_t kstack;		/* -EFAULT: no stack (user-mode sample, kernel thread) */
+	uint64_t count;
+};
+
+struct raw_profile;
+
+struct raw_profile *raw_profile__new(void);
+void raw_profile__free(struct raw_profile *rp);
+
+/* Intern a stack; returns its index (>= 0) or -ENOMEM. */
+int raw_profile__intern_stack(struct raw_profile *rp, const uint64_t *ips, uint32_t nr);
+
+/* Add s->count to the sample with s's key (count ignored in the key). 0 or -ENOMEM. */
+int raw_profile__add(struct raw_profile *rp, const struct raw_sample *s);
+
+/* Borrowed views, valid until the next add/intern or free. */
+const struct raw_stack *raw_profile__stack(const struct raw_profile *rp, int32_t idx);
+size_t raw_profile__nr_samples(const struct raw_profile *rp);
+const struct raw_sample *raw_profile__sample(const struct raw_profile *rp, size_t i);
+uint64_t raw_profile__total(const struct raw_profile *rp);
+
+#endif

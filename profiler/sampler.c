@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: MIT
+/* Drains are lossless because of two things: the BPF program reads `slot` once
+ * per sample, and after flipping it we update a map-in-map, which makes the
+ * kernel call synchronize_rcu(): every program that could still be writing to
+ * the old slot has returned when the update does (perf_event programs run under
+ * rcu_read_lock). Only then is the old slot read and cleared. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/perf_event.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "profiler/sampler.h"
+#include "sample.skel.h"
+
+struct sampler {
+	struct sampler_opts opts;
+	struct sample_bpf *skel;
+	struct ring_buffer *rb;
+	int nr_possible;
+	int *pfds;		/* per possible CPU, -1 when not open */
+	struct bpf_link **links;
+	int nr_open;
+	int nr_cpus;		/* CPUs sampled, kept after sampler__stop() */
+	int sync_outer, sync_inner;	/* map-in-map used to trigger synchronize_rcu() */
+	uint32_t max_stacks;
+	int32_t *stack_idx;	/* kernel stack id -> interned index, per drain */
+	uint64_t *values;	/* per-CPU value buffer */
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level; (void)fmt; (void)ap;
+	return 0;
+}
+
+static int on_ringbuf(void *ctx, void *data, size_t len)
+{
+	struct sampler *s = ctx;
+
+	if (len >= sizeof(struct cprof_event) && s->opts.on_event)
+		s->opts.on_event(s->opts.ctx, data);
+	return 0;
+}
+
+static int make_sync_maps(struct sampler *s)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o);
+	__u32 zero = 0;
+	int err;
+
+	s->sync_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "cprof_sync_in", 4, 4, 1, NULL);
+	if (s->sync_inner < 0)
+		return -errno;
+	o.inner_map_fd = s->sync_inner;
+	s->sync_outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "cprof_sync", 4, 4, 1, &o);
+	if (s->sync_outer < 0)
+		return -errno;
+	err = bpf_map_update_elem(s->sync_outer, &zero, &s->sync_inner, BPF_ANY);
+	return err ? -errno : 0;
+}
+
+/* Returns once every BPF program that started before the call has finished. */
+static int sync_programs(struct sampler *s)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(s->sync_outer, &zero, &s->sync_inner, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_what)
+{
+	struct sampler *s;
+	int err;
+
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		*ret_what = "allocating the sampler";
+		return NULL;
+	}
+	s->opts = *opts;
+	s->sync_outer = s->sync_inner = -1;
+	s->max_stacks = opts->max_stacks ? opts->max_stacks : 16384;
+	libbpf_set_print(opts->verbose ? libbpf_print : libbpf_quiet);
+
+	s->nr_possible = libbpf_num_possible_cpus();
+	if (s->nr_possible <= 0) {
+		err = s->nr_possible ? s->nr_possible : -ENODEV;
+		*ret_what = "counting CPUs";
+		goto out_free;
+	}
+	s->pfds = malloc(s->nr_possible * sizeof(*s->pfds));
+	s->links = calloc(s->nr_possible, sizeof(*s->links));
+	s->stack_idx = malloc(s->max_stacks * sizeof(*s->stack_idx));
+	s->values = calloc(s->nr_possible, sizeof(*s->values));
+	if (!s->pfds || !s->links || !s->stack_idx || !s->values) {
+		err = -ENOMEM;
+		*ret_what = "allocating the sampler";
+		goto out_free;
+	}
+	for (int i = 0; i < s->nr_possible; i++)
+		s->pfds[i] = -1;
+
+	s->skel = sample_bpf__open();
+	if (!s->skel) {
+		err = -errno;
+		*ret_what = "opening the BPF object";
+		goto out_free;
+	}
+	s->skel->rodata->filter_targets = !opts->all;
+	s->skel->rodata->include_idle = opts->idle;
+	s->skel->rodata->follow_forks = opts->follow_forks;
+	bpf_map__set_max_entries(s->skel->maps.stacks0, s->max_stacks);
+	bpf_map__set_max_entries(s->skel->maps.stacks1, s->max_stacks);
+	bpf_map__set_max_entries(s->skel->maps.counts0, s->max_stacks);
+	bpf_map__set_max_entries(s->skel->maps.counts1, s->max_stacks);
+
+	err = sample_bpf__load(s->skel);
+	if (err) {
+		*ret_what = "loading the BPF programs";
+		goto out_free;
+	}
+	err = make_sync_maps(s);
+	if (err) {
+		*ret_what = "creating the synchronisation map";
+		goto out_free;
+	}
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_ringbuf, s, NULL);
+	if (!s->rb) {
+		err = -errno;
+		*ret_what = "opening the event ring buffer";
+		goto out_free;
+	}
+	return s;
+
+out_free:
+	sampler__free(s);
+	errno = -err;
+	return NULL;
+}
+
+void sampler__free(struct sampler *s)
+{
+	if (!s)
+		return;
+	sampler__stop(s);
+	ring_buffer__free(s->rb);
+	sample_bpf__destroy(s->skel);
+	if (s->sync_outer >= 0)
+		close(s->sync_outer);
+	if (s->sync_inner >= 0)
+		close(s->sync_inner);
+	free(s->pfds);
+	free(s->links);
+	free(s->stack_idx);
+	free(s->values);
+	free(s);
+}
+
+int sampler__add_target(struct sampler *s, uint32_t tgid)
+{
+	__u8 one = 1;
+
+	if (bpf_map__update_elem(s->skel->maps.targets, &tgid, sizeof(tgid), &one,
+				 sizeof(one), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static int open_perf_event(const struct sampler_opts *o, int cpu)
+{
+	struct perf_event_attr attr = {0};
+
+	attr.size = sizeof(attr);
+	if (o->cycles) {
+		attr.type = PERF_TYPE_HARDWARE;
+		attr.config = PERF_COUNT_HW_CPU_CYCLES;
+		attr.freq = 1;
+		attr.sample_freq = o->freq;
+	} else {
+		/* A fixed period in ns: exact 1/Hz spacing, and period = 1e9/Hz in the pprof. */
+		attr.type = PERF_TYPE_SOFTWARE;
+		attr.config = PERF_COUNT_SW_CPU_CLOCK;
+		attr.sample_period = 1000000000ULL / o->freq;
+	}
+	return syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+int sampler__start(struct sampler *s, const char **ret_what)
+{
+	int err;
+
+	err = sample_bpf__attach(s->skel);
+	if (err) {
+		*ret_what = "attaching the process tracepoints";
+		return err;
+	}
+	for (int cpu = 0; cpu < s->nr_possible; cpu++) {
+		int fd = open_perf_event(&s->opts, cpu);
+
+		if (fd < 0) {
+			if (errno == ENODEV)	/* offline CPU */
+				continue;
+			err = -errno;
+			*ret_what = s->opts.cycles ? "opening the cycles perf event" :
+						     "opening the cpu-clock perf event";
+			goto out_stop;
+		}
+		s->pfds[cpu] = fd;
+		s->links[cpu] = bpf_program__attach_perf_event(s->skel->progs.cprof_sample, fd);
+		if (!s->links[cpu]) {
+			err = -errno;
+			*ret_what = "attaching to the perf event";
+			goto out_stop;
+		}
+		s->nr_open++;
+	}
+	s->nr_cpus = s->nr_open;
+	if (!s->nr_open) {
+		*ret_what = "finding an online CPU";
+		err = -ENODEV;
+		goto out_stop;
+	}
+	return 0;
+
+out_stop:
+	sampler__stop(s);
+	return err;
+}
+
+void sampler__stop(struct sampler *s)
+{
+	for (int cpu = 0; cpu < s->nr_possible; cpu++) {
+		bpf_link__destroy(s->links[cpu]);
+		s->links[cpu] = NULL;
+		if (s->pfds[cpu] >= 0)
+			close(s->pfds[cpu]);
+		s->pfds[cpu] = -1;
+	}
+	s->nr_open = 0;
+}
+
+int sampler__nr_cpus(const struct sampler *s)
+{
+	return s->nr_cpus;
+}
+
+int sampler__poll(struct sampler *s, int timeout_ms)
+{
+	int n = ring_buffer__poll(s->rb, timeout_ms);
+
+	return n == -EINTR ? 0 : n;
+}
+
+/* Stack map entry -> interned stack index; -errno when it vanished. */
+static int32_t intern_stack(struct sampler *s, int map_fd, int32_t id, struct raw_profile *rp)
+{
+	uint64_t ips[CPROF_MAX_STACK_DEPTH];
+	uint32_t nr = 0;
+	int idx;
+
+	if (id < 0)
+		return id;
+	if ((uint32_t)id >= s->max_stacks)
+		return -ERANGE;
+	if (s->stack_idx[id] != INT32_MIN)
+		return s->stack_idx[id];
+	if (bpf_map_lookup_elem(map_fd, &id, ips))
+		return -ENOENT;
+	while (nr < CPROF_MAX_STACK_DEPTH && ips[nr])
+		nr++;
+	idx = raw_profile__intern_stack(rp, ips, nr);
+	if (idx < 0)
+		return idx;
+	s->stack_idx[id] = idx;
+	return idx;
+}
+
+/* Deletes every key of a map nobody writes to any more. Keys are collected
+ * first: restarting get_next_key from NULL after each delete is quadratic. */
+static int clear_map(int fd, size_t key_size)
+{
+	size_t n = 0, cap = 0;
+	char *keys = NULL, *cur = NULL;
+	int err = 0;
+
+	for (;;) {
+		if (n == cap) {
+			char *k = realloc(keys, (cap = cap ? cap * 2 : 1024) * key_size);
+
+			if (!k) {
+				err = -ENOMEM;
+				goto out_free;
+			}
+			keys = k;
+		}
+		if (bpf_map_get_next_key(fd, cur, keys + n * key_size))
+			break;
+		cur = keys + n * key_size;
+		n++;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (bpf_map_delete_elem(fd, keys + i * key_size) && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+out_free:
+	free(keys);
+	return err;
+}
+
+int64_t sampler__drain(struct sampler *s, struct raw_profile *rp)
+{
+	unsigned int old = s->skel->bss->slot;
+	struct bpf_map *counts = old ? s->skel->maps.counts1 : s->skel->maps.counts0;
+	struct bpf_map *stacks = old ? s->skel->maps.stacks1 : s->skel->maps.stacks0;
+	int cfd = bpf_map__fd(counts), sfd = bpf_map__fd(stacks);
+	struct cprof_key key, next;
+	int64_t moved = 0;
+	void *cur = NULL;
+	int err;
+
+	s->skel->bss->slot = !old;
+	__sync_synchronize();
+	err = sync_programs(s);
+	if (err)
+		return err;
+
+	for (uint32_t i = 0; i < s->max_stacks; i++)
+		s->stack_idx[i] = INT32_MIN;
+
+	while (bpf_map_get_next_key(cfd, cur, &next) == 0) {
+		struct raw_sample rs = {0};
+		uint64_t sum = 0;
+
+		key = next;
+		cur = &key;
+		if (bpf_map_lookup_elem(cfd, &key, s->values))
+			continue;
+		for (int c = 0; c < s->nr_possible; c++)
+			sum += s->values[c];
+		if (!sum)
+			continue;
+		rs.pid = key.tgid;
+		rs.tid = key.tid;
+		rs.start_ticks = key.start_ticks;
+		memcpy(rs.comm, key.comm, sizeof(rs.comm));
+		rs.comm[sizeof(rs.comm) - 1] = '\0';
+		rs.ustack = intern_stack(s, sfd, key.user_stack_id, rp);
+		rs.kstack = intern_stack(s, sfd, key.kern_stack_id, rp);
+		if (rs.ustack == -ENOMEM || rs.kstack == -ENOMEM)
+			return -ENOMEM;
+		rs.count = sum;
+		err = raw_profile__add(rp, &rs);
+		if (err)
+			return err;
+		moved += sum;
+	}
+	err = clear_map(cfd, sizeof(struct cprof_key));
+	if (!err)
+		err = clear_map(sfd, sizeof(__u32));
+	return err ? err : moved;
+}
+
+int sampler__counters(struct sampler *s, uint64_t ret[CPROF_NR_COUNTERS])
+{
+	int fd = bpf_map__fd(s->skel->maps.counters);
+
+	for (__u32 i = 0; i < CPROF_NR_COUNTERS; i++) {
+		ret[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, s->values))
+			return -errno;
+		for (int c = 0; c < s->nr_possible; c++)
+			ret[i] += s->values[c];
+	}
+	return 0;
+}

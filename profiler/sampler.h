@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* sampler: the kernel side seen from userspace. Loads bpf/sample.bpf.c, opens
+ * one perf event per online CPU, keeps the target set, forwards process events
+ * and drains the double-buffered maps losslessly into a raw_profile. */
+#ifndef CPROF_SAMPLER_H
+#define CPROF_SAMPLER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "bpf/cprof.h"
+#include "profiler/raw_profile.h"
+
+struct sampler_opts {
+	unsigned int freq;	/* Hz */
+	bool cycles;		/* hardware cycles instead of cpu-clock */
+	bool all;		/* every process, not only targets */
+	bool idle;		/* keep pid 0 */
+	bool follow_forks;	/* children of targets become targets */
+	uint32_t max_stacks;	/* entries per stack map and per count map; 0 = 16384 */
+	bool verbose;		/* libbpf's own messages */
+	/* Called from sampler__poll() for each process event. */
+	void (*on_event)(void *ctx, const struct cprof_event *e);
+	void *ctx;
+};
+
+struct sampler;
+
+/* Opens and loads the BPF object. On failure returns NULL, sets errno, and
+ * points *ret_what at a static phrase naming the failed step. */
+struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_what);
+void sampler__free(struct sampler *s);
+
+int sampler__add_target(struct sampler *s, uint32_t tgid);
+/* Attaches the tracepoints and one perf event per online CPU. *ret_what as above. */
+int sampler__start(struct sampler *s, const char **ret_what);
+/* Stops sampling (closes the perf events); draining still works afterwards. */
+void sampler__stop(struct sampler *s);
+/* Waits up to timeout_ms for process events; returns how many were handled or -errno. */
+int sampler__poll(struct sampler *s, int timeout_ms);
+/* Flips the slot, waits for running programs to leave the old one, moves its
+ * contents into rp and clears it. Returns the number of samples moved. */
+int64_t sampler__drain(struct sampler *s, struct raw_profile *rp);
+/* Cumulative counters (enum cprof_drop), summed over CPUs. */
+int sampler__counters(struct sampler *s, uint64_t ret[CPROF_NR_COUNTERS]);
+/* The number of CPUs with a perf event open. */
+int sampler__nr_cpus(const struct sampler *s);
+
+#endif

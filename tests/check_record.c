@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: MIT
+/* Integration tests of `cprof record`: run the real binary (BPF, as root)
+ * against fixtures with known hot functions and read what a user would: the
+ * shares, the exact stacks, go tool pprof's view, exit statuses, and files
+ * that survive signals. Exits 77 (skip) where BPF cannot be used. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "export/pprof.h"
+
+static char out_dir[256], cprof[300], fixtures[300], tmp[300];
+
+static const char *fx(const char *name)
+{
+	static char buf[4][400];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", fixtures, name);
+	return buf[i];
+}
+
+static const char *tmpf(const char *name)
+{
+	static char buf[4][400];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", tmp, name);
+	return buf[i];
+}
+
+/* Starts argv with stdout/stderr to files; returns the pid. */
+static pid_t spawn(char *const argv[], const char *out, const char *err)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fo = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int fe = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(fo, 1);
+		dup2(fe, 2);
+		execv(argv[0], argv);
+		_exit(126);
+	}
+	return pid;
+}
+
+static int wait_status(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int run(char *const argv[], const char *err)
+{
+	return wait_status(spawn(argv, NULL, err));
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[1 << 16];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* --- reading profiles ----------------------------------------------------- */
+
+struct prof {
+	Perftools__Profiles__Profile *p;
+	struct pprof_index *idx;
+};
+
+static struct prof load(const char *path)
+{
+	struct prof r = {0};
+	int err = pprof__read_file(path, &r.p);
+
+	ck_assert_msg(err == 0, "reading %s: %s", path, strerror(-err));
+	r.idx = pprof_index__new(r.p);
+	ck_assert_ptr_nonnull(r.idx);
+	return r;
+}
+
+static int64_t label_num(const struct prof *pr, const Perftools__Profiles__Sample *s,
+			 const char *key)
+{
+	for (size_t i = 0; i < s->n_label; i++)
+		if (!strcmp(pprof__str(pr->p, s->label[i]->key), key))
+			return s->label[i]->num;
+	return -1;
+}
+
+/* Function names of a sample, leaf first, inline frames expanded. */
+static size_t frames(const struct prof *pr, const Perftools__Profiles__Sample *s,
+		     const char **names, const Perftools__Profiles__Location **locs, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n_location_id && n < max; i++) {
+		const Perftools__Profiles__Location *l = pprof_index__location(pr->idx, s->location_id[i]);
+
+		if (!l->n_line) {
+			locs[n] = l;
+			names[n++] = "?";
+		}
+		for (size_t j = 0; j < l->n_line && n < max; j++) {
+			const Perftools__Profiles__Function *f =
+				pprof_index__function(pr->idx, l->line[j]->function_id);
+			locs[n] = l;
+			names[n++] = pprof__str(pr->p, f->name);
+		}
+	}
+	return n;
+}
+
+static bool is_kernel(const struct prof *pr, const Perftools__Profiles__Location *l)
+{
+	const Perftools__Profiles__Mapping *m = l->mapping_id ?
+		pprof_index__mapping(pr->idx, l->mapping_id) : NULL;
+
+	return m && pprof__str(pr->p, m->filename)[0] == '[' &&
+	       strcmp(pprof__str(pr->p, m->filename), "[vdso]");
+}
+
+/* Index of the first user (non-kernel) frame. */
+static size_t first_user(const struct prof *pr, const Perftools__Profiles__Location **locs, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && is_kernel(pr, locs[i]))
+		i++;
+	return i;
+}
+
+static void unload(struct prof *pr)
+{
+	pprof_index__free(pr->idx);
+	pprof__free(pr->p);
+}
+
+/* --- the shared 50/30/20 recording ----------------------------------------- */
+
+static char work_pb[400];
+static char work_err[400];
+static int work_status = -1;
+
+static void record_work(void)
+{
+	char *argv[] = { cprof, "-F", "99", "-o", (char *)tmpf("work.pb.gz"), "--",
+			 (char *)fx("work"), "6", NULL };
+
+	snprintf(work_pb, sizeof(work_pb), "%s", tmpf("work.pb.gz"));
+	snprintf(work_err, sizeof(work_err), "%s", tmpf("work.err"));
+	work_status = run(argv, work_err);
+}
+
+static const char *chains[3][6] = {
+	{ "hot_a", "chain_a", "run_work", "main", NULL },
+	{ "hot_b", "mid_b", "chain_b", "run_work", "main", NULL },
+	{ "hot_c", "deep_c", "mid_c", "chain_c", "run_work", "main" },
+};
+
+START_TEST(test_record__hot_function_shares_match_the_workload)
+{
+	struct prof pr;
+	int64_t by_leaf[3] = {0}, total = 0;
+
+	ck_assert_msg(work_status == 0, "cprof exited %d: %s", work_status, slurp(work_err));
+	pr = load(work_pb);
+	for (size_t i = 0; i < pr.p->n_sample; i++) {
+		const Perftools__Profiles__Sample *s = pr.p->sample[i];
+		const Perftools__Profiles__Location *locs[300];
+		const char *names[300];
+		size_t n = frames(&pr, s, names, locs, 300), u = first_user(&pr, locs, n);
+
+		total += s->value[0];
+		for (int h = 0; h < 3; h++)
+			if (u < n && !strcmp(names[u], chains[h][0]))
+				by_leaf[h] += s->value[0];
+	}
+	ck_assert_msg(total >= 6 * 99 * 7 / 10, "only %ld samples in 6 s at 99 Hz", (long)total);
+	for (int h = 0; h < 3; h++) {
+		double share = 100.0 * by_leaf[h] / total, want = (double[]){ 50, 30, 20 }[h];
+
+		ck_assert_msg(share > want - 5 && share < want + 5,
+			      "%s: %.1f %% of %ld samples, want %.0f +- 5", chains[h][0], share,
+			      (long)total, want);
+	}
+	unload(&pr);
+}
+END_TEST
+
+START_TEST(test_record__whole_chain_from_main_in_95_percent_of_samples)
+{
+	struct prof pr = load(work_pb);
+	int64_t with_leaf[3] = {0}, whole[3] = {0};
+
+	for (size_t i = 0; i < pr.p->n_sample; i++) {
+		const Perftools__Profiles__Sample *s = pr.p->sample[i];
+		const Perftools__Profiles__Location *locs[300];
+		const char *names[300];
+		size_t n = frames(&pr, s, names, locs, 300), u = first_user(&pr, locs, n);
+
+		for (int h = 0; h < 3; h++) {
+			bool ok = true;
+			size_t k;
+
+			if (u >= n || strcmp(names[u], chains[h][0]))
+				continue;
+			with_leaf[h] += s->value[0];
+			for (k = 0; k < 6 && chains[h][k]; k++)
+				ok &= u + k < n && !strcmp(names[u + k], chains[h][k]);
+			if (ok)
+				whole[h] += s->value[0];
+		}
+	}
+	for (int h = 0; h < 3; h++) {
+		ck_assert_int_gt(with_leaf[h], 0);
+		ck_assert_msg(whole[h] * 100 >= with_leaf[h] * 95,
+			      "%s: whole chain in %ld of %ld samples", chains[h][0],
+			      (long)whole[h], (long)with_leaf[h]);
+	}
+	unload(&pr);
+}
+END_TEST
+
+START_TEST(test_record__debug_build_has_file_line_and_build_id)
+{
+	struct prof pr = load(work_pb);
+	bool found = false;
+
+	for (size_t i = 0; i < pr.p->n_location; i++) {
+		const Perftools__Profiles__Location *l = pr.p->location[i];
+		const Perftools__Profiles__Function *f;
+		const Perftools__Profiles__Mapping *m;
+		const char *file;
+
+		if (!l->n_line)
+			continue;
+		f = pprof_index__function(pr.idx, l->line[l->n_line - 1]->function_id);
+		if (strcmp(pprof__str(pr.p, f->name), "chain_a"))
+			continue;
+		found = true;
+		file = pprof__str(pr.p, f->filename);
+		ck_assert_msg(strstr(file, "work.c"), "chain_a in '%s'", file);
+		/* chain_a is one line: its call to hot_a is on the line it starts on. */
+		ck_assert_int_eq(l->line[l->n_line - 1]->line, f->start_line);
+		ck_assert_int_gt(f->start_line, 0);
+		m = pprof_index__mapping(pr.idx, l->mapping_id);
+		ck_assert_ptr_nonnull(m);
+		ck_assert_msg(strstr(pprof__str(pr.p, m->filename), "fixtures/work"), "mapping %s",
+			      pprof__str(pr.p, m->filename));
+		ck_assert_int_eq(strlen(pprof__str(pr.p, m->build_id)), 40);
+		ck_assert(m->has_functions && m->has_filenames && m->has_line_numbers);
+	}
+	ck_assert_msg(found, "no location in chain_a");
+	ck_assert_int_eq(pr.p->n_sample_type, 2);
+	ck_assert_str_eq(pprof__str(pr.p, pr.p->sample_type[1]->type), "cpu");
+	ck_assert_str_eq(pprof__str(pr.p, pr.p->sample_type[1]->unit), "nanoseconds");
+	ck_assert_int_eq(pr.p->period, 1000000000 / 99);
+	ck_assert_int_gt(pr.p->duration_nanos, 5000000000LL);
+	unload(&pr);
+}
+END_TEST
+
+static const char *go_pprof(const char *mode, const char *file)
+{
+	char *argv[] = { "/usr/bin/go", "tool", "pprof", (char *)mode, (char *)file, NULL };
+	const char *out = tmpf("pprof.out");
+	pid_t pid;
+
+	setenv("HOME", tmp, 1);
+	pid = spawn(argv, out, tmpf("pprof.err"));
+	ck_assert_msg(wait_status(pid) == 0, "go tool pprof %s failed: %s", mode,
+		      slurp(tmpf("pprof.err")));
+	return slurp(out);
+}
+
+START_TEST(test_record__go_tool_pprof_reads_top_and_traces)
+{
+	const char *top = go_pprof("-top", work_pb);
+
+	ck_assert_msg(strstr(top, "hot_a") && strstr(top, "hot_b") && strstr(top, "hot_c"),
+		      "-top: %s", top);
+	const char *traces = go_pprof("-traces", work_pb);
+	ck_assert_msg(strstr(traces, "chain_a") && strstr(traces, "run_work") &&
+		      strstr(traces, "comm:"), "-traces: %.2000s", traces);
+}
+END_TEST
+
+START_TEST(test_record__folded_output_has_comm_and_whole_stacks)
+{
+	char *argv[] = { cprof, "-q", "-f", "folded", "-o", (char *)tmpf("work.folded"), "--",
+			 (char *)fx("work"), "2", NULL };
+	const char *txt;
+
+	ck_assert_int_eq(run(argv, tmpf("folded.err")), 0);
+	txt = slurp(tmpf("work.folded"));
+	ck_assert_msg(strstr(txt, "work;") && strstr(txt, ";main;run_work;chain_a;hot_a "),
+		      "folded: %.1000s", txt);
+}
+END_TEST
+
+START_TEST(test_record__cxx_names_are_demangled)
+{
+	char *argv[] = { cprof, "-q", "-o", (char *)tmpf("cxx.pb.gz"), "--",
+			 (char *)fx("work_cxx"), "3", NULL };
+	struct prof pr;
+	bool found = false;
+
+	ck_assert_int_eq(run(argv, tmpf("cxx.err")), 0);
+	pr = load(tmpf("cxx.pb.gz"));
+	for (size_t i = 0; i < pr.p->n_function; i++) {
+		const Perftools__Profiles__Function *f = pr.p->function[i];
+
+		if (strcmp(pprof__str(pr.p, f->name), "work::Burner<5>::hot(unsigned long)"))
+			continue;
+		found = true;
+		ck_assert_str_eq(pprof__str(pr.p, f->system_name), "_ZN4work6BurnerILi5EE3hotEm");
+	}
+	ck_assert_msg(found, "no demangled work::Burner<5>::hot(unsigned long): %s",
+		      go_pprof("-top", tmpf("cxx.pb.gz")));
+	unload(&pr);
+}
+END_TEST
+
+START_TEST(test_record__returns_the_command_exit_status)
+{
+	char *ok[] = { cprof, "-q", "-o", (char *)tmpf("st.pb.gz"), "--", (char *)fx("work"),
+		       "0.3", "3", NULL };
+	char *missing[] = { cprof, "-q", "-o", (char *)tmpf("st2.pb.gz"), "--",
+			    "/nonexistent/program", NULL };
+
+	ck_assert_int_eq(run(ok, tmpf("st.err")), 3);
+	ck_assert_int_eq(access(tmpf("st.pb.gz"), R_OK), 0);
+	ck_assert_int_eq(run(missing, tmpf("st2.err")), 127);
+	ck_assert_msg(strstr(slurp(tmpf("st2.err")), "/nonexistent/program"), "%s",
+		      slurp(tmpf("st2.err")));
+}
+END_TEST
+
+START_TEST(test_record__process_that_exits_mid_run_is_symbolized)
+{
+	char *rec[] = { cprof, "-q", "-a", "-d", "4", "-o", (char *)tmpf("mid.pb.gz"), NULL };
+	char *work[] = { (char *)fx("work"), "1.5", NULL };
+	pid_t c = spawn(rec, NULL, tmpf("mid.err")), w;
+	int64_t hot = 0, unnamed = 0;
+	struct prof pr;
+
+	usleep(800000);
+	w = spawn(work, NULL, NULL);
+	ck_assert_int_eq(wait_status(w), 0);	/* gone before cprof symbolizes */
+	ck_assert_msg(wait_status(c) == 0, "%s", slurp(tmpf("mid.err")));
+	pr = load(tmpf("mid.pb.gz"));
+	for (size_t i = 0; i < pr.p->n_sample; i++) {
+		const Perftools__Profiles__Sample *s = pr.p->sample[i];
+		const Perftools__Profiles__Location *locs[300];
+		const char *names[300];
+		size_t n = frames(&pr, s, names, locs, 300), u = first_user(&pr, locs, n);
+
+		if (label_num(&pr, s, "pid") != w || u >= n)
+			continue;
+		if (!strncmp(names[u], "hot_", 4))
+			hot += s->value[0];
+		else if (!strcmp(names[u], "?"))
+			unnamed += s->value[0];
+	}
+	ck_assert_msg(hot >= 100, "pid %d: %ld samples in hot_*, %ld unnamed", w, (long)hot,
+		      (long)unnamed);
+	unload(&pr);
+}
+END_TEST
+
+static bool temp_files_left(const char *prefix)
+{
+	DIR *d = opendir(tmp);
+	struct dirent *e;
+	bool found = false;
+
+	while (d && (e = readdir(d)))
+		if (!strncmp(e->d_name, prefix, strlen(prefix)) && strcmp(e->d_name, prefix))
+			found = true;
+	if (d)
+		closedir(d);
+	return found;
+}
+
+START_TEST(test_record__sigint_mid_run_leaves_a_complete_file)
+{
+	char *work[] = { (char *)fx("work"), "30", NULL };
+	pid_t w = spawn(work, NULL, NULL), c;
+	char pid[16];
+	struct prof pr;
+	int64_t total = 0;
+
+	snprintf(pid, sizeof(pid), "%d", w);
+	char *rec[] = { cprof, "--pid", pid, "-o", (char *)tmpf("int.pb.gz"), NULL };
+	c = spawn(rec, NULL, tmpf("int.err"));
+	sleep(3);
+	kill(c, SIGINT);
+	ck_assert_msg(wait_status(c) == 0, "%s", slurp(tmpf("int.err")));
+	kill(w, SIGKILL);
+	wait_status(w);
+	pr = load(tmpf("int.pb.gz"));
+	for (size_t i = 0; i < pr.p->n_sample; i++)
+		total += pr.p->sample[i]->value[0];
+	ck_assert_msg(total > 2 * 99 * 7 / 10, "%ld samples in 3 s", (long)total);
+	ck_assert_msg(!temp_files_left("int.pb.gz"), "a temporary file was left behind");
+	ck_assert_msg(strstr(slurp(tmpf("int.err")), "lost: none"), "%s", slurp(tmpf("int.err")));
+	unload(&pr);
+}
+END_TEST
+
+START_TEST(test_record__stops_when_the_target_pid_exits)
+{
+	char *work[] = { (char *)fx("work"), "1", NULL };
+	pid_t w = spawn(work, NULL, NULL);
+	char pid[16];
+	struct timespec a, b;
+
+	snprintf(pid, sizeof(pid), "%d", w);
+	char *rec[] = { cprof, "-q", "--pid", pid, "-o", (char *)tmpf("pid.pb.gz"), NULL };
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	pid_t c = spawn(rec, NULL, tmpf("pid.err"));
+	wait_status(w);
+	ck_assert_msg(wait_status(c) == 0, "%s", slurp(tmpf("pid.err")));
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ck_assert_msg(b.tv_sec - a.tv_sec < 10, "cprof kept running after its target exited");
+	ck_assert_int_eq(access(tmpf("pid.pb.gz"), R_OK), 0);
+}
+END_TEST
+
+START_TEST(test_record__syscall_fixture_shows_kernel_frames_under_user_frames)
+{
+	char *argv[] = { cprof, "-q", "-o", (char *)tmpf("sys.pb.gz"), "--",
+			 (char *)fx("syscalls"), "3", NULL };
+	int64_t total = 0, kernel_under_user = 0;
+	struct prof pr;
+
+	ck_assert_int_eq(run(argv, tmpf("sys.err")), 0);
+	pr = load(tmpf("sys.pb.gz"));
+	for (size_t i = 0; i < pr.p->n_sample; i++) {
+		const Perftools__Profiles__Sample *s = pr.p->sample[i];
+		const Perftools__Profiles__Location *locs[300];
+		const char *names[300];
+		size_t n = frames(&pr, s, names, locs, 300), u = first_user(&pr, locs, n);
+
+		total += s->value[0];
+		/* kernel frames first (leaf side), then exactly raw_read <- read_loop <- main */
+		if (u > 0 && u + 2 < n && !strcmp(names[u], "raw_read") &&
+		    !strcmp(names[u + 1], "read_loop") && !strcmp(names[u + 2], "main") &&
+		    strcmp(names[0], "?"))
+			kernel_under_user += s->value[0];
+	}
+	ck_assert_msg(kernel_under_user * 2 >= total,
+		      "kernel frames under raw_read in %ld of %ld samples", (long)kernel_under_user,
+		      (long)total);
+	ck_assert(is_kernel(&pr, pprof_index__location(pr.idx, pr.p->sample[0]->location_id[0])) ||
+		  pr.p->n_sample > 1);
+	unload(&pr);
+}
+END_TEST
+
+/* --- errors (no sampling needed) ---------------------------------------- */
+
+START_TEST(test_record__usage_errors_exit_2_with_a_hint)
+{
+	char *bad_freq[] = { cprof, "-F", "0", "-a", NULL };
+	char *big_freq[] = { cprof, "-F", "10001", "-a", NULL };
+	char *unknown[] = { cprof, "--frobnicate", NULL };
+	char *nothing[] = { cprof, "-d", "1", NULL };
+	char *bad_dur[] = { cprof, "-a", "-d", "soon", NULL };
+	char *bad_event[] = { cprof, "-a", "-e", "bogus", NULL };
+
+	ck_assert_int_eq(run(bad_freq, tmpf("u.err")), 2);
+	ck_assert_msg(strstr(slurp(tmpf("u.err")), "cprof --help"), "%s", slurp(tmpf("u.err")));
+	ck_assert_int_eq(run(big_freq, NULL), 2);
+	ck_assert_int_eq(run(unknown, tmpf("u.err")), 2);
+	ck_assert_msg(strstr(slurp(tmpf("u.err")), "--frobnicate"), "%s", slurp(tmpf("u.err")));
+	ck_assert_int_eq(run(nothing, NULL), 2);
+	ck_assert_int_eq(run(bad_dur, NULL), 2);
+	ck_assert_int_eq(run(bad_event, NULL), 2);
+}
+END_TEST
+
+START_TEST(test_record__missing_pid_and_unwritable_output_exit_1_naming_the_cause)
+{
+	char *gone[] = { cprof, "--pid", "999999999", "-o", (char *)tmpf("gone.pb.gz"), NULL };
+	char *unwritable[] = { cprof, "-a", "-d", "30", "-o", "/nonexistent-dir/x.pb.gz", NULL };
+	char *help[] = { cprof, "--help", NULL };
+	char *version[] = { cprof, "--version", NULL };
+	struct timespec a, b;
+
+	ck_assert_int_eq(run(gone, tmpf("gone.err")), 1);
+	ck_assert_msg(strstr(slurp(tmpf("gone.err")), "pid 999999999 does not exist"), "%s",
+		      slurp(tmpf("gone.err")));
+	ck_assert_int_ne(access(tmpf("gone.pb.gz"), F_OK), 0);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	ck_assert_int_eq(run(unwritable, tmpf("unw.err")), 1);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ck_assert_msg(b.tv_sec - a.tv_sec < 5, "failed only after sampling");
+	ck_assert_msg(strstr(slurp(tmpf("unw.err")), "/nonexistent-dir/x.pb.gz"), "%s",
+		      slurp(tmpf("unw.err")));
+	ck_assert_int_eq(run(help, NULL), 0);
+	ck_assert_int_eq(run(version, NULL), 0);
+}
+END_TEST
+
+static bool bpf_usable(void)
+{
+	char *argv[] = { cprof, "-q", "-a", "-d", "0.2", "-o", (char *)tmpf("probe.pb.gz"), NULL };
+
+	if (geteuid() != 0) {
+		printf("SKIP: BPF tests need root (or CAP_BPF + CAP_PERFMON)\n");
+		return false;
+	}
+	if (run(argv, tmpf("probe.err")) != 0 && strstr(slurp(tmpf("probe.err")), "CAP_BPF")) {
+		printf("SKIP: BPF denied here: %s\n", slurp(tmpf("probe.err")));
+		return false;
+	}
+	return true;
+}
+
+int main(void)
+{
+	const char *o = getenv("OUT") ? getenv("OUT") : "build";
+	Suite *s = suite_create("record");
+	TCase *errors = tcase_create("errors"), *work = tcase_create("work"),
+	      *others = tcase_create("others");
+	SRunner *sr;
+	int failed;
+
+	snprintf(out_dir, sizeof(out_dir), "%s", o);
+	snprintf(cprof, sizeof(cprof), "%s/cprof", o);
+	snprintf(fixtures, sizeof(fixtures), "%s/fixtures", o);
+	snprintf(tmp, sizeof(tmp), "%s/test-output/record", o);
+	mkdir(tmp, 0755);
+	if (access(cprof, X_OK)) {
+		fprintf(stderr, "%s is not built\n", cprof);
+		return 1;
+	}
+	tcase_add_test(errors, test_record__usage_errors_exit_2_with_a_hint);
+	tcase_add_test(errors, test_record__missing_pid_and_unwritable_output_exit_1_naming_the_cause);
+	suite_add_tcase(s, errors);
+	if (!bpf_usable()) {
+		sr = srunner_create(s);
+		srunner_run_all(sr, CK_NORMAL);
+		failed = srunner_ntests_failed(sr);
+		srunner_free(sr);
+		return failed ? 1 : 77;
+	}
+	tcase_set_timeout(work, 60);
+	tcase_add_unchecked_fixture(work, record_work, NULL);
+	tcase_add_test(work, test_record__hot_function_shares_match_the_workload);
+	tcase_add_test(work, test_record__whole_chain_from_main_in_95_percent_of_samples);
+	tcase_add_test(work, test_record__debug_build_has_file_line_and_build_id);
+	tcase_add_test(work, test_record__go_tool_pprof_reads_top_and_traces);
+	suite_add_tcase(s, work);
+	tcase_set_timeout(others, 60);
+	tcase_add_test(others, test_record__folded_output_has_comm_and_whole_stacks);
+	tcase_add_test(others, test_record__cxx_names_are_demangled);
+	tcase_add_test(others, test_record__returns_the_command_exit_status);
+	tcase_add_test(others, test_record__process_that_exits_mid_run_is_symbolized);
+	tcase_add_test(others, test_record__sigint_mid_run_leaves_a_complete_file);
+	tcase_add_test(others, test_record__stops_when_the_target_pid_exits);
+	tcase_add_test(others, test_record__syscall_fixture_shows_kernel_frames_under_user_frames);
+	suite_add_tcase(s, others);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
