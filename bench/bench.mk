@@ -1,0 +1,12 @@
+# Benchmark programs (bench/*.c), built from source by `make bench`.
+BENCH_BINS := $(OUT)/bench/cpuburn $(OUT)/bench/sym_throughput
+FIXTURES += $(BENCH_BINS)
+
+$(OUT)/bench/cpuburn: bench/cpuburn.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -fno-omit-frame-pointer -pthread $< -o $@
+
+$(OUT)/bench/sym_throughput: $(OUT)/bench/sym_throughput.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ldl -o $@

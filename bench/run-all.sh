@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Runs every benchmark; each prints its figures. Never fails on a time.
+set -u
+OUT=${OUT:-build}; export OUT
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" != 0 ]; then echo "bench: needs root (BPF)"; exit 0; fi
+for b in bench/sym-throughput.sh bench/bpf-cost.sh bench/self-cost.sh bench/cpu-overhead.sh bench/flamegraph.sh; do
+	[ -x "$b" ] || continue
+	echo "== $b"
+	"$b" || echo "($b exited $?)"
+done
