@@ -12,6 +12,7 @@ static const struct {
 } commands[] = {
 	{ "record", cmd_record },
 	{ "flamegraph", cmd_flamegraph },
+	{ "agent", cmd_agent },
 };
 
 int main(int argc, char **argv)
