@@ -117,9 +117,12 @@ test: deps
 
 # --- run / bench / install ----------------------------------------------------
 run: deps
-	$(Q)$(MAKE) --no-print-directory all
-	$(OUT)/cprof -a -d 10 -o cprof-run.pb.gz --flamegraph cprof-run.svg
+	$(Q)$(MAKE) --no-print-directory all $(OUT)/fixtures/work
+	@echo "profiling the whole machine for 10 s (with $(OUT)/fixtures/work as a demo load)..."
+	$(Q)$(OUT)/fixtures/work 9 & \
+	$(OUT)/cprof -a -d 10 -o cprof-run.pb.gz --flamegraph cprof-run.svg; rc=$$?; wait; exit $$rc
 	go tool pprof -top -nodecount=25 cprof-run.pb.gz
+	@echo "flame graph: cprof-run.svg (open it in a browser)"
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory tests
