@@ -8,6 +8,8 @@
 #define CPROF_COMM_LEN		16
 #define CPROF_MAX_STACK_DEPTH	127	/* PERF_MAX_STACK_DEPTH */
 #define CPROF_NR_SLOTS		2	/* double-buffered stack and count maps */
+#define CPROF_STACK_COPY_MAX	(64 * 1024)	/* largest user stack window (--stack-size) */
+#define CPROF_STACK_COPY_DEFAULT (16 * 1024)
 
 /* Key of the per-CPU count maps. A stack id < 0 is -errno from
  * bpf_get_stackid(): the sample still counts, its stack is lost (see drops). */
@@ -29,7 +31,34 @@ enum cprof_drop {
 	CPROF_DROP_USTACK_MISSING,	/* user task, but no user stack (-EFAULT) */
 	CPROF_DROP_COUNTS_FULL,		/* counts map full: the sample is lost */
 	CPROF_DROP_EVENTS_FULL,		/* ring buffer full: a process event lost */
+	/* stack-copy mode (--unwind dwarf|auto) */
+	CPROF_DROP_RECORDS_FULL,	/* stack ring buffer full: the sample counts, its user stack is lost */
+	CPROF_DROP_USTACK_UNREADABLE,	/* not one byte at the user sp could be read */
+	CPROF_USTACK_COPIES,		/* stack records written (not a drop) */
+	CPROF_USTACK_BYTES,		/* stack bytes copied into them (not a drop) */
+	CPROF_USTACK_SHORT,		/* copies that ended before the window: the stack ended (not a drop) */
 	CPROF_NR_COUNTERS,
+};
+
+/* How user stacks are taken (the rodata `copy_stacks`). */
+enum cprof_unwind {
+	CPROF_UNWIND_FP = 0,	/* bpf_get_stackid(): frame pointers, aggregated in the kernel */
+	CPROF_UNWIND_COPY = 1,	/* registers and a copy of the stack, unwound in userspace */
+};
+
+/* Stack-copy mode: one record per sample of a user task in the `ustacks` ring
+ * buffer, followed by stack_len bytes of the user stack from sp upwards. The
+ * kernel stack still goes through the stack map of `slot`. */
+struct cprof_stack_record {
+	__u32 tgid;
+	__u32 tid;
+	__u64 start_ticks;
+	__s32 kern_stack_id;	/* id in stacks<slot>, or -errno as in cprof_key */
+	__u32 slot;
+	__u64 ip, sp, bp;	/* user registers (at kernel entry when sampled in the kernel) */
+	__u32 stack_len;	/* bytes that follow */
+	__u32 pad;
+	char comm[CPROF_COMM_LEN];
 };
 
 enum cprof_event_type {

@@ -4,7 +4,11 @@
  * counts in per-CPU hashes. Stack and count maps are double-buffered: userspace
  * flips `slot`, waits for running programs to finish, then drains the idle slot.
  * Process lifecycle events (first sample, exec, exit, fork) go to a ring buffer
- * so userspace can capture mappings while the process is still alive. */
+ * so userspace can capture mappings while the process is still alive.
+ * In stack-copy mode (--unwind dwarf|auto), a sample of a user task instead
+ * streams the user registers and a window of the user stack to the `ustacks`
+ * ring buffer, for userspace to unwind; its kernel stack still goes through
+ * the slot's stack map. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -14,6 +18,8 @@
 #define EEXIST	17
 #define ENOMEM	12
 #define EFAULT	14
+#define ENOSPC	28
+#define PAGE	4096
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -21,6 +27,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u8 filter_targets = 1;	/* 0: every process (-a) */
 const volatile __u8 include_idle = 0;
 const volatile __u8 follow_forks = 0;	/* add children of targets to targets */
+const volatile __u8 copy_stacks = 0;	/* enum cprof_unwind */
+const volatile __u32 stack_window = CPROF_STACK_COPY_DEFAULT;	/* bytes, <= CPROF_STACK_COPY_MAX */
 
 /* Written by userspace between windows; read once per sample. */
 volatile __u32 slot = 0;
@@ -72,6 +80,26 @@ struct {
 	__uint(max_entries, CPROF_NR_COUNTERS);
 } counters SEC(".maps");
 
+/* Stack-copy mode: a record is assembled here, then copied into the ring at
+ * its real length. A plain array indexed by CPU (per-CPU values are limited
+ * to 32 KiB); perf_event programs do not nest on one CPU. */
+struct stack_buf {
+	struct cprof_stack_record r;
+	__u8 data[CPROF_STACK_COPY_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct stack_buf);
+	__uint(max_entries, 1);		/* possible CPUs, set by userspace */
+} stack_bufs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);	/* sized by userspace in stack-copy mode */
+} ustacks SEC(".maps");
+
 static __always_inline void count(__u32 what)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &what);
@@ -112,9 +140,10 @@ static __always_inline void count_stack_error(int err, int user)
 		count(CPROF_DROP_USTACK_MISSING);
 }
 
-/* Expanded once per slot so each helper call sees one constant map. */
+/* Expanded once per slot so each helper call sees one constant map.
+ * ustack_err < 0: the user stack is known lost for that reason. */
 static __always_inline void record(struct bpf_perf_event_data *ctx,
-				   struct cprof_key *key, int user_task,
+				   struct cprof_key *key, int user_task, int ustack_err,
 				   void *stacks, void *counts)
 {
 	__u64 one = 1, *v;
@@ -127,7 +156,9 @@ static __always_inline void record(struct bpf_perf_event_data *ctx,
 	key->kern_stack_id = id;
 
 	id = -EFAULT;
-	if (user_task) {
+	if (ustack_err) {
+		id = ustack_err;
+	} else if (user_task) {
 		id = bpf_get_stackid(ctx, stacks, BPF_F_USER_STACK);
 		if (id < 0)
 			count_stack_error(id, 1);
@@ -149,6 +180,95 @@ static __always_inline void record(struct bpf_perf_event_data *ctx,
 		count(CPROF_DROP_COUNTS_FULL);
 }
 
+/* Stack-copy mode: user registers and up to stack_window bytes of the user
+ * stack from sp, read page by page (a read fails as a whole, and the stack
+ * ends at a page boundary). 0, or -ENOSPC when the record could not be written. */
+static __always_inline int copy_stack(struct bpf_perf_event_data *ctx, struct cprof_key *key,
+				      void *stacks, __u32 cur_slot)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u64 len = 0, n;
+	struct stack_buf *b = bpf_map_lookup_elem(&stack_bufs, &cpu);
+	__u64 ip, sp, bp, flags;
+	int id;
+
+	if (!b)
+		return -ENOSPC;
+	id = bpf_get_stackid(ctx, stacks, 0);
+	if (id < 0 && id != -EFAULT)
+		count_stack_error(id, 0);
+
+	/* sampled in user mode: the interrupted registers are the user's */
+	ip = ctx->regs.ip;
+	if (ip < 0x800000000000ULL) {
+		sp = ctx->regs.sp;
+		bp = ctx->regs.bp;
+	} else {
+		/* in the kernel: the user registers saved at kernel entry */
+		struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+		ip = BPF_CORE_READ(r, ip);
+		sp = BPF_CORE_READ(r, sp);
+		bp = BPF_CORE_READ(r, bp);
+	}
+
+	n = PAGE - (sp & (PAGE - 1));
+	if (n > stack_window)
+		n = stack_window;
+	if (bpf_probe_read_user(b->data, n, (void *)sp) == 0) {
+		len = n;
+		for (int i = 0; i < CPROF_STACK_COPY_MAX / PAGE; i++) {
+			if (len >= stack_window || len > CPROF_STACK_COPY_MAX - PAGE)
+				break;
+			n = (__u64)stack_window - len;
+			if (n > PAGE)
+				n = PAGE;
+			barrier_var(n);
+			if (n > PAGE)	/* for the verifier */
+				break;
+			if (bpf_probe_read_user(b->data + len, n, (void *)(sp + len)))
+				break;
+			len += n;
+		}
+	}
+	if (len > CPROF_STACK_COPY_MAX)
+		len = CPROF_STACK_COPY_MAX;
+	if (!len)
+		count(CPROF_DROP_USTACK_UNREADABLE);
+	else if (len < stack_window)
+		count(CPROF_USTACK_SHORT);
+
+	b->r.tgid = key->tgid;
+	b->r.tid = key->tid;
+	b->r.start_ticks = key->start_ticks;
+	b->r.kern_stack_id = id;
+	b->r.slot = cur_slot;
+	b->r.ip = ip;
+	b->r.sp = sp;
+	b->r.bp = bp;
+	b->r.stack_len = len;
+	b->r.pad = 0;
+	__builtin_memcpy(b->r.comm, key->comm, sizeof(b->r.comm));
+
+	/* wake the reader only once the ring is an eighth full: it polls anyway */
+	flags = bpf_ringbuf_query(&ustacks, BPF_RB_AVAIL_DATA) >
+		bpf_ringbuf_query(&ustacks, BPF_RB_RING_SIZE) / 8 ?
+		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&ustacks, b, sizeof(b->r) + len, flags)) {
+		count(CPROF_DROP_RECORDS_FULL);
+		return -ENOSPC;
+	}
+	count(CPROF_USTACK_COPIES);
+	{
+		__u32 what = CPROF_USTACK_BYTES;
+		__u64 *v = bpf_map_lookup_elem(&counters, &what);
+
+		if (v)
+			*v += len;
+	}
+	return 0;
+}
+
 SEC("perf_event")
 int cprof_sample(struct bpf_perf_event_data *ctx)
 {
@@ -157,7 +277,8 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
 	__u64 *seen_start;
-	int user_task;
+	__u32 cur_slot = slot;
+	int user_task, ustack_err = 0;
 
 	if (tgid == 0 && !include_idle)
 		return 0;
@@ -180,10 +301,18 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 		}
 	}
 
-	if (slot)
-		record(ctx, &key, user_task, &stacks1, &counts1);
+	if (copy_stacks && user_task) {
+		if (cur_slot)
+			ustack_err = copy_stack(ctx, &key, &stacks1, 1);
+		else
+			ustack_err = copy_stack(ctx, &key, &stacks0, 0);
+		if (!ustack_err)
+			return 0;
+	}
+	if (cur_slot)
+		record(ctx, &key, user_task, ustack_err, &stacks1, &counts1);
 	else
-		record(ctx, &key, user_task, &stacks0, &counts0);
+		record(ctx, &key, user_task, ustack_err, &stacks0, &counts0);
 	return 0;
 }
 

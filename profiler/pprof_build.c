@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "profiler/pprof_build.h"
+#include "symbolize/unwinder.h"
 
 /* (pid, start, addr) -> location id; pid 0/start 0 is the kernel. */
 struct loc_entry {
@@ -62,6 +63,7 @@ struct builder {
 	struct pprof_build_stats stats;
 	uint64_t *locs;		/* scratch: one sample's location ids */
 	size_t locs_cap;
+	bool low_cardinality;
 };
 
 static int reserve_locs(struct builder *b, const struct raw_profile *rp,
@@ -158,6 +160,8 @@ static const char *lost_stack_name(int err, int user)
 	case -ENOMEM:
 		return user ? "[user stack lost: stack map full]" :
 			      "[kernel stack lost: stack map full]";
+	case -ENOSPC:
+		return "[user stack lost: stack ring buffer full]";
 	default:
 		return user ? "[user stack missing]" : "[kernel stack missing]";
 	}
@@ -173,6 +177,21 @@ static uint64_t lost_location(struct builder *b, int err, int user)
 	return pb_profile__add_location(b->prof, 0, addr, &line, 1);
 }
 
+/* The root frame of a user stack whose unwinding stopped early: where the
+ * missing callers would be, so such stacks group apart in a flame graph. */
+static uint64_t marker_location(struct builder *b, uint64_t marker)
+{
+	char name[96];
+	struct pb_line line = { .name = name, .system_name = name };
+	uint64_t reason = marker - RAW_IP_MARKER_BASE;
+
+	if (reason == UW_STOP_TRUNCATED)
+		snprintf(name, sizeof(name), "[truncated: stack deeper than --stack-size]");
+	else
+		snprintf(name, sizeof(name), "[unwind stopped: %s]", uw_stop__name((enum uw_stop)reason));
+	return pb_profile__add_location(b->prof, 0, marker, &line, 1);
+}
+
 /* Appends a stack's locations (leaf first) to b->locs; returns the new count or 0 on ENOMEM. */
 static size_t append_stack(struct builder *b, const struct raw_profile *rp,
 			   const struct raw_sample *s, int32_t idx, int kernel, size_t n)
@@ -185,6 +204,13 @@ static size_t append_stack(struct builder *b, const struct raw_profile *rp,
 
 		/* The leaf of each stack (the user one too: it is the saved user
 		 * ip) is exact; every caller is a return address. */
+		if (!kernel && RAW_IP_IS_MARKER(addr)) {
+			id = marker_location(b, addr);
+			if (!id)
+				return 0;
+			b->locs[n++] = id;
+			continue;
+		}
 		if (i > 0 && addr)
 			addr--;
 		id = frame_location(b, s->pid, s->start_ticks, addr, kernel);
@@ -226,6 +252,8 @@ static int add_sample(struct builder *b, const struct raw_profile *rp,
 	}
 
 	labels[nl++] = (struct pb_label){ .key = "pid", .num = s->pid, .num_unit = "id" };
+	if (b->low_cardinality)
+		goto out_add;
 	labels[nl++] = (struct pb_label){ .key = "tid", .num = s->tid, .num_unit = "id" };
 	if (s->comm[0])
 		labels[nl++] = (struct pb_label){ .key = "comm", .str = s->comm };
@@ -234,7 +262,7 @@ static int add_sample(struct builder *b, const struct raw_profile *rp,
 		labels[nl++] = (struct pb_label){ .key = "process", .str = process };
 	else if (s->pid == s->tid && s->comm[0])
 		labels[nl++] = (struct pb_label){ .key = "process", .str = s->comm };
-
+out_add:
 	values[0] = s->count;
 	values[1] = s->count * period;
 	return pb_profile__add_sample(b->prof, b->locs, n, values, labels, nl);
@@ -254,7 +282,7 @@ int pprof_build(const struct raw_profile *rp, struct sym_session *sym,
 		.time_nanos = opts->time_nanos,
 		.duration_nanos = opts->duration_nanos,
 	};
-	struct builder b = { .sym = sym };
+	struct builder b = { .sym = sym, .low_cardinality = opts->low_cardinality };
 	int err = -ENOMEM;
 
 	b.prof = pb_profile__new(&po);

@@ -6,6 +6,7 @@
 #ifndef CPROF_PPROF_BUILD_H
 #define CPROF_PPROF_BUILD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "export/profile.h"
@@ -17,6 +18,9 @@ struct pprof_build_opts {
 	int64_t time_nanos, duration_nanos;
 	const char *const *comments;
 	size_t nr_comments;
+	/* Agent mode: per-sample labels stay low-cardinality, only the numeric
+	 * pid (Pyroscope turns every string sample label into a series). */
+	bool low_cardinality;
 };
 
 struct pprof_build_stats {

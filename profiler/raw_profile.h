@@ -12,6 +12,13 @@
 
 #define RAW_COMM_LEN 16
 
+/* Pseudo addresses that end a user stack unwound from a stack copy when the
+ * walk stopped before the thread's first frame: RAW_IP_MARKER(enum uw_stop).
+ * pprof_build names them; they are never code addresses. */
+#define RAW_IP_MARKER_BASE	0xffffffffffffff00ULL
+#define RAW_IP_MARKER(reason)	(RAW_IP_MARKER_BASE + (uint64_t)(reason))
+#define RAW_IP_IS_MARKER(ip)	((ip) >= RAW_IP_MARKER_BASE)
+
 struct raw_stack {
 	uint32_t nr;
 	uint64_t ips[];		/* leaf first */

@@ -3,13 +3,16 @@
  * per sample, and after flipping it we update a map-in-map, which makes the
  * kernel call synchronize_rcu(): every program that could still be writing to
  * the old slot has returned when the update does (perf_event programs run under
- * rcu_read_lock). Only then is the old slot read and cleared. */
+ * rcu_read_lock). Only then is the old slot read and cleared.
+ * Stack records name a kernel stack id in the slot they were taken in, so a
+ * drain consumes them after the flip and before that slot is cleared. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
@@ -17,6 +20,10 @@
 
 #include "profiler/sampler.h"
 #include "sample.skel.h"
+
+#define MAX_USER_FRAMES 1024
+#define RING_MIN (4u << 20)
+#define RING_MAX (128u << 20)
 
 struct sampler {
 	struct sampler_opts opts;
@@ -31,6 +38,13 @@ struct sampler {
 	uint32_t max_stacks;
 	int32_t *stack_idx;	/* kernel stack id -> interned index, per drain */
 	uint64_t *values;	/* per-CPU value buffer */
+	/* stack-copy mode */
+	struct ring_buffer *rb_records;
+	int epfd;
+	struct raw_profile *pending;	/* unwound samples not drained yet */
+	int32_t *pending_idx[CPROF_NR_SLOTS];	/* per slot: stack id -> index in pending */
+	uint64_t *ips;
+	int records_err;		/* first fatal error of a record callback */
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -51,6 +65,152 @@ static int on_ringbuf(void *ctx, void *data, size_t len)
 
 	if (len >= sizeof(struct cprof_event) && s->opts.on_event)
 		s->opts.on_event(s->opts.ctx, data);
+	return 0;
+}
+
+/* Stack map entry -> interned stack index in rp, through a per-slot cache
+ * (stack id -> index, INT32_MIN when not yet looked up); -errno when lost. */
+static int32_t intern_stack(struct sampler *s, int map_fd, int32_t id, struct raw_profile *rp,
+			    int32_t *cache)
+{
+	uint64_t ips[CPROF_MAX_STACK_DEPTH];
+	uint32_t nr = 0;
+	int idx;
+
+	if (id < 0)
+		return id;
+	if ((uint32_t)id >= s->max_stacks)
+		return -ERANGE;
+	if (cache[id] != INT32_MIN)
+		return cache[id];
+	if (bpf_map_lookup_elem(map_fd, &id, ips))
+		return -ENOENT;
+	while (nr < CPROF_MAX_STACK_DEPTH && ips[nr])
+		nr++;
+	idx = raw_profile__intern_stack(rp, ips, nr);
+	if (idx < 0)
+		return idx;
+	cache[id] = idx;
+	return idx;
+}
+
+static void reset_cache(struct sampler *s, int32_t *cache)
+{
+	for (uint32_t i = 0; i < s->max_stacks; i++)
+		cache[i] = INT32_MIN;
+}
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+	struct sampler *s = ctx;
+	const struct cprof_stack_record *r = data;
+	struct raw_sample rs = {0};
+	struct bpf_map *stacks;
+	int n, err;
+
+	if (len < sizeof(*r) || r->stack_len > len - sizeof(*r) || r->slot >= CPROF_NR_SLOTS)
+		return 0;
+	stacks = r->slot ? s->skel->maps.stacks1 : s->skel->maps.stacks0;
+	rs.pid = r->tgid;
+	rs.tid = r->tid;
+	rs.start_ticks = r->start_ticks;
+	memcpy(rs.comm, r->comm, sizeof(rs.comm));
+	rs.comm[sizeof(rs.comm) - 1] = '\0';
+	rs.count = 1;
+	rs.kstack = intern_stack(s, bpf_map__fd(stacks), r->kern_stack_id, s->pending,
+				 s->pending_idx[r->slot]);
+	n = s->opts.unwind(s->opts.ctx, r, r + 1, s->ips, MAX_USER_FRAMES);
+	if (n == -ENOMEM || rs.kstack == -ENOMEM) {
+		err = -ENOMEM;
+		goto out_err;
+	}
+	rs.ustack = n > 0 ? raw_profile__intern_stack(s->pending, s->ips, (uint32_t)n) :
+		    n < 0 ? n : -EFAULT;
+	if (rs.ustack == -ENOMEM) {
+		err = -ENOMEM;
+		goto out_err;
+	}
+	err = raw_profile__add(s->pending, &rs);
+	if (err)
+		goto out_err;
+	return 0;
+
+out_err:
+	if (!s->records_err)
+		s->records_err = err;
+	return err;
+}
+
+static int consume_records(struct sampler *s)
+{
+	int n;
+
+	if (!s->rb_records)
+		return 0;
+	n = ring_buffer__consume(s->rb_records);
+	if (s->records_err)
+		return s->records_err;
+	return n < 0 ? n : 0;
+}
+
+/* Move the unwound samples into rp; pending starts over. */
+static int merge_pending(struct sampler *s, struct raw_profile *rp, int64_t *moved)
+{
+	struct raw_profile *fresh;
+	int err;
+
+	if (!s->pending || !raw_profile__nr_samples(s->pending))
+		return 0;
+	for (size_t i = 0; i < raw_profile__nr_samples(s->pending); i++) {
+		struct raw_sample rs = *raw_profile__sample(s->pending, i);
+		const struct raw_stack *u = raw_profile__stack(s->pending, rs.ustack);
+		const struct raw_stack *k = raw_profile__stack(s->pending, rs.kstack);
+
+		if (u && (rs.ustack = raw_profile__intern_stack(rp, u->ips, u->nr)) < 0)
+			return rs.ustack;
+		if (k && (rs.kstack = raw_profile__intern_stack(rp, k->ips, k->nr)) < 0)
+			return rs.kstack;
+		err = raw_profile__add(rp, &rs);
+		if (err)
+			return err;
+		*moved += rs.count;
+	}
+	fresh = raw_profile__new();
+	if (!fresh)
+		return -ENOMEM;
+	raw_profile__free(s->pending);
+	s->pending = fresh;
+	for (int i = 0; i < CPROF_NR_SLOTS; i++)
+		reset_cache(s, s->pending_idx[i]);
+	return 0;
+}
+
+static uint32_t ring_size(int nr_cpus, uint32_t window)
+{
+	uint64_t want = (uint64_t)nr_cpus * 32 * (window + sizeof(struct cprof_stack_record));
+	uint32_t size = RING_MIN;
+
+	while (size < want && size < RING_MAX)
+		size *= 2;
+	return size;
+}
+
+static int open_records(struct sampler *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	s->rb_records = ring_buffer__new(bpf_map__fd(s->skel->maps.ustacks), on_record, s, NULL);
+	if (!s->rb_records)
+		return -errno;
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epfd < 0)
+		return -errno;
+	ev.data.u32 = 0;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb), &ev))
+		return -errno;
+	ev.data.u32 = 1;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb_records), &ev))
+		return -errno;
 	return 0;
 }
 
@@ -93,6 +253,7 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 	}
 	s->opts = *opts;
 	s->sync_outer = s->sync_inner = -1;
+	s->epfd = -1;
 	s->max_stacks = opts->max_stacks ? opts->max_stacks : 16384;
 	libbpf_set_print(opts->verbose ? libbpf_print : libbpf_quiet);
 
@@ -113,6 +274,24 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 	}
 	for (int i = 0; i < s->nr_possible; i++)
 		s->pfds[i] = -1;
+	if (opts->stack_window) {
+		if (!opts->unwind || opts->stack_window > CPROF_STACK_COPY_MAX) {
+			err = -EINVAL;
+			*ret_what = "configuring stack copies";
+			goto out_free;
+		}
+		s->pending = raw_profile__new();
+		s->ips = malloc(MAX_USER_FRAMES * sizeof(*s->ips));
+		for (int i = 0; i < CPROF_NR_SLOTS; i++)
+			s->pending_idx[i] = malloc(s->max_stacks * sizeof(int32_t));
+		if (!s->pending || !s->ips || !s->pending_idx[0] || !s->pending_idx[1]) {
+			err = -ENOMEM;
+			*ret_what = "allocating the sampler";
+			goto out_free;
+		}
+		for (int i = 0; i < CPROF_NR_SLOTS; i++)
+			reset_cache(s, s->pending_idx[i]);
+	}
 
 	s->skel = sample_bpf__open();
 	if (!s->skel) {
@@ -123,6 +302,13 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 	s->skel->rodata->filter_targets = !opts->all;
 	s->skel->rodata->include_idle = opts->idle;
 	s->skel->rodata->follow_forks = opts->follow_forks;
+	if (opts->stack_window) {
+		s->skel->rodata->copy_stacks = CPROF_UNWIND_COPY;
+		s->skel->rodata->stack_window = opts->stack_window;
+		bpf_map__set_max_entries(s->skel->maps.stack_bufs, s->nr_possible);
+		bpf_map__set_max_entries(s->skel->maps.ustacks,
+					 ring_size(s->nr_possible, opts->stack_window));
+	}
 	bpf_map__set_max_entries(s->skel->maps.stacks0, s->max_stacks);
 	bpf_map__set_max_entries(s->skel->maps.stacks1, s->max_stacks);
 	bpf_map__set_max_entries(s->skel->maps.counts0, s->max_stacks);
@@ -144,6 +330,10 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 		*ret_what = "opening the event ring buffer";
 		goto out_free;
 	}
+	if (opts->stack_window && (err = open_records(s))) {
+		*ret_what = "opening the stack ring buffer";
+		goto out_free;
+	}
 	return s;
 
 out_free:
@@ -158,6 +348,13 @@ void sampler__free(struct sampler *s)
 		return;
 	sampler__stop(s);
 	ring_buffer__free(s->rb);
+	ring_buffer__free(s->rb_records);
+	if (s->epfd >= 0)
+		close(s->epfd);
+	raw_profile__free(s->pending);
+	for (int i = 0; i < CPROF_NR_SLOTS; i++)
+		free(s->pending_idx[i]);
+	free(s->ips);
 	sample_bpf__destroy(s->skel);
 	if (s->sync_outer >= 0)
 		close(s->sync_outer);
@@ -260,33 +457,22 @@ int sampler__nr_cpus(const struct sampler *s)
 
 int sampler__poll(struct sampler *s, int timeout_ms)
 {
-	int n = ring_buffer__poll(s->rb, timeout_ms);
+	struct epoll_event ev[2];
+	int n, err;
 
-	return n == -EINTR ? 0 : n;
-}
-
-/* Stack map entry -> interned stack index; -errno when it vanished. */
-static int32_t intern_stack(struct sampler *s, int map_fd, int32_t id, struct raw_profile *rp)
-{
-	uint64_t ips[CPROF_MAX_STACK_DEPTH];
-	uint32_t nr = 0;
-	int idx;
-
-	if (id < 0)
-		return id;
-	if ((uint32_t)id >= s->max_stacks)
-		return -ERANGE;
-	if (s->stack_idx[id] != INT32_MIN)
-		return s->stack_idx[id];
-	if (bpf_map_lookup_elem(map_fd, &id, ips))
-		return -ENOENT;
-	while (nr < CPROF_MAX_STACK_DEPTH && ips[nr])
-		nr++;
-	idx = raw_profile__intern_stack(rp, ips, nr);
-	if (idx < 0)
-		return idx;
-	s->stack_idx[id] = idx;
-	return idx;
+	if (!s->rb_records) {
+		n = ring_buffer__poll(s->rb, timeout_ms);
+		return n == -EINTR ? 0 : n;
+	}
+	n = epoll_wait(s->epfd, ev, 2, timeout_ms);
+	if (n < 0 && errno != EINTR)
+		return -errno;
+	/* events first: a record's process is then known, its exec seen */
+	n = ring_buffer__consume(s->rb);
+	if (n < 0)
+		return n == -EINTR ? 0 : n;
+	err = consume_records(s);
+	return err ? err : n;
 }
 
 /* Deletes every key of a map nobody writes to any more. Keys are collected
@@ -339,8 +525,17 @@ int64_t sampler__drain(struct sampler *s, struct raw_profile *rp)
 	if (err)
 		return err;
 
-	for (uint32_t i = 0; i < s->max_stacks; i++)
-		s->stack_idx[i] = INT32_MIN;
+	if (s->rb_records) {
+		/* every record of the old slot is in the ring now; their
+		 * processes' events first */
+		ring_buffer__consume(s->rb);
+		err = consume_records(s);
+		if (!err)
+			err = merge_pending(s, rp, &moved);
+		if (err)
+			return err;
+	}
+	reset_cache(s, s->stack_idx);
 
 	while (bpf_map_get_next_key(cfd, cur, &next) == 0) {
 		struct raw_sample rs = {0};
@@ -359,8 +554,8 @@ int64_t sampler__drain(struct sampler *s, struct raw_profile *rp)
 		rs.start_ticks = key.start_ticks;
 		memcpy(rs.comm, key.comm, sizeof(rs.comm));
 		rs.comm[sizeof(rs.comm) - 1] = '\0';
-		rs.ustack = intern_stack(s, sfd, key.user_stack_id, rp);
-		rs.kstack = intern_stack(s, sfd, key.kern_stack_id, rp);
+		rs.ustack = intern_stack(s, sfd, key.user_stack_id, rp, s->stack_idx);
+		rs.kstack = intern_stack(s, sfd, key.kern_stack_id, rp, s->stack_idx);
 		if (rs.ustack == -ENOMEM || rs.kstack == -ENOMEM)
 			return -ENOMEM;
 		rs.count = sum;

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* sampler: the kernel side seen from userspace. Loads bpf/sample.bpf.c, opens
  * one perf event per online CPU, keeps the target set, forwards process events
- * and drains the double-buffered maps losslessly into a raw_profile. */
+ * and drains the double-buffered maps losslessly into a raw_profile. In
+ * stack-copy mode it also consumes the stack records as they come (each poll,
+ * after the process events of the same poll), has them unwound by the caller's
+ * callback, and keeps the samples until the next drain moves them into its
+ * raw_profile: the same raw form as frame-pointer stacks. */
 #ifndef CPROF_SAMPLER_H
 #define CPROF_SAMPLER_H
 
@@ -19,6 +23,14 @@ struct sampler_opts {
 	bool idle;		/* keep pid 0 */
 	bool follow_forks;	/* children of targets become targets */
 	uint32_t max_stacks;	/* entries per stack map and per count map; 0 = 16384 */
+	/* Stack-copy mode: bytes of user stack copied per sample (up to
+	 * CPROF_STACK_COPY_MAX); 0 = frame-pointer stacks from the kernel. */
+	uint32_t stack_window;
+	/* Stack-copy mode: turn one record (and the stack_len bytes at stack) into
+	 * ips[0..max), leaf first; returns the number of frames, or -errno for a
+	 * user stack that is lost. Called from sampler__poll() and sampler__drain(). */
+	int (*unwind)(void *ctx, const struct cprof_stack_record *r, const void *stack,
+		      uint64_t *ips, uint32_t max);
 	bool verbose;		/* libbpf's own messages */
 	/* Called from sampler__poll() for each process event. */
 	void (*on_event)(void *ctx, const struct cprof_event *e);
@@ -37,10 +49,13 @@ int sampler__add_target(struct sampler *s, uint32_t tgid);
 int sampler__start(struct sampler *s, const char **ret_what);
 /* Stops sampling (closes the perf events); draining still works afterwards. */
 void sampler__stop(struct sampler *s);
-/* Waits up to timeout_ms for process events; returns how many were handled or -errno. */
+/* Waits up to timeout_ms for process events (or a filling stack ring), then
+ * handles the events and, in stack-copy mode, the stack records; returns how
+ * many events were handled or -errno. */
 int sampler__poll(struct sampler *s, int timeout_ms);
 /* Flips the slot, waits for running programs to leave the old one, moves its
- * contents into rp and clears it. Returns the number of samples moved. */
+ * contents (and in stack-copy mode every stack record so far) into rp and
+ * clears it. Returns the number of samples moved. */
 int64_t sampler__drain(struct sampler *s, struct raw_profile *rp);
 /* Cumulative counters (enum cprof_drop), summed over CPUs. */
 int sampler__counters(struct sampler *s, uint64_t ret[CPROF_NR_COUNTERS]);

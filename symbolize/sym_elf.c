@@ -164,6 +164,21 @@ const char *sym_elf__build_id(const struct sym_elf *e)
 	return e->build_id;
 }
 
+Elf *sym_elf__elf(const struct sym_elf *e)
+{
+	GElf_Addr bias;
+
+	return dwfl_module_getelf(e->mod, &bias);
+}
+
+Elf *sym_elf__debug_elf(struct sym_elf *e)
+{
+	Dwarf_Addr bias;
+	Dwarf *dw = dwfl_module_getdwarf(e->mod, &bias);
+
+	return dw ? dwarf_getelf(dw) : NULL;
+}
+
 int sym_elf__offset_to_vaddr(const struct sym_elf *e, uint64_t offset, uint64_t *ret_vaddr)
 {
 	/* text and data may share a file page: prefer the executable segment */

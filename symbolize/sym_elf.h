@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <libelf.h>
 
 struct sym_elf;
 
@@ -37,6 +38,14 @@ const char *sym_elf__build_id(const struct sym_elf *e);
 /* Translate a file offset into an ELF virtual address via the PT_LOAD header
  * that maps it: 0 and *ret_vaddr, or -ENOENT when no segment covers it. */
 int sym_elf__offset_to_vaddr(const struct sym_elf *e, uint64_t offset, uint64_t *ret_vaddr);
+
+/* The file's own libelf handle, for readers of other sections (unwind
+ * tables); NULL when unavailable. Owned by e, valid until sym_elf__free(). */
+Elf *sym_elf__elf(const struct sym_elf *e);
+/* The ELF that holds the DWARF: the separate debug file when one is found (the
+ * search happens on the first call), else the file itself; NULL when there is
+ * no DWARF. Owned by e, valid until sym_elf__free(). */
+Elf *sym_elf__debug_elf(struct sym_elf *e);
 
 /* Frames for one ELF virtual address, innermost inlined function first and
  * the physical function last; at most max are written (when there are more,

@@ -13,6 +13,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -30,10 +31,15 @@
 #include "symbolize/proc_maps.h"
 #include "symbolize/strtab.h"
 #include "symbolize/sym_elf.h"
+#include "symbolize/unwind_table.h"
+#include "symbolize/unwinder.h"
 
 #define DEFAULT_MAX_BINARIES 256
 #define DEFAULT_MAX_PROCESSES 65536
 #define DEFAULT_MAX_STRING_BYTES (64u << 20)
+#define DEFAULT_MAX_UNWIND_BYTES (256u << 20)
+#define RECAPTURE_NS 1000000000ull /* recapture a process's maps at most once a second */
+#define UW_MAX_LOADS 8
 #define DEFAULT_DEBUG_DIR "/usr/lib/debug"
 #define MAX_FILE_ALIASES 4
 #define JIT_RECHECK_NS 1000000000ull /* stat a perf map at most once a second */
@@ -59,6 +65,8 @@ struct pmap {
 	dev_t st_dev;        /* identity of the file opened at capture */
 	ino_t st_ino;
 	bool reopen_failed;  /* evicted and could not be reopened: stop trying */
+	bool uw_bias_set;    /* uw_bias computed */
+	uint64_t uw_bias;    /* ELF vaddr = address - uw_bias */
 };
 
 struct proc {
@@ -73,6 +81,7 @@ struct proc {
 	off_t jit_size;
 	struct timespec jit_mtime;
 	uint64_t jit_checked_ns;
+	uint64_t recaptured_ns; /* last recapture for an ip outside the maps */
 	struct lru lru;
 	struct proc *retired_next;
 };
@@ -91,8 +100,20 @@ struct bin {
 	struct lru lru;
 };
 
+/* An unwind table, by binary key. table NULL: the binary has no usable CFI.
+ * loads: its PT_LOAD headers, to turn file offsets into vaddrs without it. */
+struct uw_entry {
+	char *key;
+	struct uw_table *table;
+	size_t bytes;
+	uint64_t epoch;      /* last sym_session__unwind() that used it */
+	struct { uint64_t offset, vaddr, filesz; bool exec; } loads[UW_MAX_LOADS];
+	size_t nloads;
+	struct lru lru;
+};
+
 struct sym_session {
-	size_t max_binaries, max_processes, max_string_bytes;
+	size_t max_binaries, max_processes, max_string_bytes, max_unwind_bytes;
 	char *debuginfo_path;
 
 	struct sym_hash *procs;
@@ -114,6 +135,12 @@ struct sym_session {
 
 	struct sym_strtab *strings;
 	struct sym_hash *demangled; /* interned system_name -> interned name */
+
+	struct sym_hash *uw_tables; /* binary key -> struct uw_entry */
+	struct lru uw_lru;
+	size_t uw_bytes;
+	uint64_t uw_epoch;
+	struct proc *last_proc;     /* sym_session__unwind()'s one-entry cache */
 
 	struct sym_stats stats;
 };
@@ -638,6 +665,8 @@ static struct proc *proc_get(struct sym_session *s, int pid, uint64_t start_tick
 
 static void proc_retire(struct sym_session *s, struct proc *p)
 {
+	if (s->last_proc == p)
+		s->last_proc = NULL;
 	sym_hash__remove(s->procs, p->key);
 	lru_unlink(&p->lru);
 	p->retired_next = s->retired_procs;
@@ -1053,6 +1082,189 @@ out:
 	return 0;
 }
 
+/* --- unwinding ------------------------------------------------------------------------ */
+
+static void uw_entry_free(struct sym_session *s, struct uw_entry *e)
+{
+	sym_hash__remove(s->uw_tables, e->key);
+	lru_unlink(&e->lru);
+	s->uw_bytes -= e->bytes;
+	uw_table__free(e->table);
+	free(e->key);
+	free(e);
+}
+
+/* Make room for need bytes, oldest first, sparing the tables the current
+ * unwind uses (its caller may still hold them): the bound can be exceeded by
+ * the tables of one stack, until the next unwind. */
+static void uw_evict(struct sym_session *s, size_t need)
+{
+	while (s->uw_bytes + need > s->max_unwind_bytes && s->uw_lru.prev != &s->uw_lru) {
+		struct uw_entry *e = container_of(s->uw_lru.prev, struct uw_entry, lru);
+
+		if (e->epoch == s->uw_epoch)
+			break;
+		uw_entry_free(s, e);
+		s->stats.unwind_tables_evicted++;
+	}
+}
+
+static Elf *uw_debug_elf(void *ctx)
+{
+	return sym_elf__debug_elf(ctx);
+}
+
+/* The unwind table entry of a file or vDSO mapping, compiled on first need.
+ * NULL when the binary cannot be opened now (not remembered) or on ENOMEM. */
+static struct uw_entry *uw_get(struct sym_session *s, struct proc *p, struct pmap *pm)
+{
+	const char *key = pm->kind == PM_VDSO ? "vdso" : pm->bin_key;
+	struct uw_entry *e;
+	struct sym_elf *elf;
+	size_t phnum;
+	uint64_t t0;
+	Elf *raw;
+
+	if (!key)
+		return NULL;
+	e = sym_hash__get(s->uw_tables, key);
+	if (e)
+		goto out_touch;
+	elf = mapping_elf(s, p, pm);
+	raw = elf ? sym_elf__elf(elf) : NULL;
+	if (!raw)
+		return NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	lru_init(&e->lru);
+	e->key = strdup(key);
+	if (!e->key)
+		goto out_free;
+	if (elf_getphdrnum(raw, &phnum) == 0) {
+		for (size_t i = 0; i < phnum && e->nloads < UW_MAX_LOADS; i++) {
+			GElf_Phdr ph;
+
+			if (!gelf_getphdr(raw, (int)i, &ph) || ph.p_type != PT_LOAD)
+				continue;
+			e->loads[e->nloads].offset = ph.p_offset;
+			e->loads[e->nloads].vaddr = ph.p_vaddr;
+			e->loads[e->nloads].filesz = ph.p_filesz;
+			e->loads[e->nloads++].exec = ph.p_flags & PF_X;
+		}
+	}
+	/* Look for the separate debug file now, while /proc/PID/root still leads
+	 * to the binary's directory (.gnu_debuglink): symbolization comes later,
+	 * often after the process exited, and reuses what libdwfl found. */
+	sym_elf__debug_elf(elf);
+	t0 = now_ns();
+	e->table = uw_table__build(raw, uw_debug_elf, elf);
+	if (!e->table && errno == ENOMEM)
+		goto out_free;
+	s->stats.unwind_build_ns += now_ns() - t0;
+	s->stats.unwind_tables_built++;
+	if (e->table)
+		s->stats.unwind_rows_unsupported += uw_table__stats(e->table)->unsupported;
+	e->bytes = sizeof(*e) + strlen(key) + 1 + (e->table ? uw_table__stats(e->table)->bytes : 0);
+	uw_evict(s, e->bytes);
+	if (sym_hash__put(s->uw_tables, key, e) < 0)
+		goto out_free;
+	s->uw_bytes += e->bytes;
+	lru_push_front(&s->uw_lru, &e->lru);
+out_touch:
+	e->epoch = s->uw_epoch;
+	lru_touch(&s->uw_lru, &e->lru);
+	return e;
+
+out_free:
+	uw_table__free(e->table);
+	free(e->key);
+	free(e);
+	return NULL;
+}
+
+/* File offset -> vaddr through the saved PT_LOADs, executable ones first. */
+static int uw_entry_vaddr(const struct uw_entry *e, uint64_t offset, uint64_t *ret)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < e->nloads; i++) {
+			if (pass == 0 && !e->loads[i].exec)
+				continue;
+			if (offset >= e->loads[i].offset && offset - e->loads[i].offset < e->loads[i].filesz) {
+				*ret = offset - e->loads[i].offset + e->loads[i].vaddr;
+				return 0;
+			}
+		}
+	return -ENOENT;
+}
+
+struct uw_ctx {
+	struct sym_session *s;
+	struct proc *p;
+};
+
+static int uw_find(void *ctx, uint64_t addr, struct uw_object *ret)
+{
+	struct uw_ctx *c = ctx;
+	struct pmap *pm = find_mapping(c->p, addr);
+	struct uw_entry *e;
+	uint64_t vaddr;
+	int err;
+
+	if (!pm && now_ns() - c->p->recaptured_ns >= RECAPTURE_NS) {
+		/* mapped after the capture (ld.so, dlopen): look again while it lives */
+		c->p->recaptured_ns = now_ns();
+		err = sym_session__exec(c->s, c->p->pid, c->p->start_ticks);
+		if (err == -ENOMEM)
+			return err;
+		pm = find_mapping(c->p, addr);
+	}
+	if (!pm)
+		return -ENOENT;
+	*ret = (struct uw_object){ .start = pm->pub.start, .limit = pm->pub.limit,
+				   .name = pm->pub.path };
+	if (pm->kind != PM_FILE && pm->kind != PM_VDSO)
+		return 0;
+	e = uw_get(c->s, c->p, pm);
+	if (!e || !e->table)
+		return 0;
+	if (!pm->uw_bias_set) {
+		if (uw_entry_vaddr(e, addr - pm->pub.start + pm->pub.offset, &vaddr) < 0)
+			return 0;
+		pm->uw_bias = addr - vaddr;
+		pm->uw_bias_set = true;
+	}
+	ret->table = e->table;
+	ret->bias = pm->uw_bias;
+	return 0;
+}
+
+int sym_session__unwind(struct sym_session *s, int pid, uint64_t start_ticks, enum uw_mode mode,
+			const struct uw_regs *regs, const struct uw_stack *stack, uint64_t *ips,
+			uint32_t max, struct uw_result *ret)
+{
+	struct uw_ctx c = { .s = s };
+	int err;
+
+	if (s->last_proc && s->last_proc->pid == pid && s->last_proc->start_ticks == start_ticks) {
+		c.p = s->last_proc;
+	} else {
+		c.p = proc_get(s, pid, start_ticks);
+		if (!c.p) {
+			err = sym_session__add_process(s, pid, start_ticks);
+			if (err < 0)
+				return err;
+			c.p = proc_get(s, pid, start_ticks);
+			if (!c.p)
+				return -ESRCH;
+		}
+		lru_touch(&s->proc_lru, &c.p->lru);
+		s->last_proc = c.p;
+	}
+	s->uw_epoch++;
+	return uw_unwind(mode, regs, stack, uw_find, &c, ips, max, ret);
+}
+
 /* --- session ------------------------------------------------------------------------ */
 
 struct sym_session *sym_session__new(const struct sym_opts *opts)
@@ -1066,8 +1278,11 @@ struct sym_session *sym_session__new(const struct sym_opts *opts)
 	s->max_processes = opts && opts->max_processes ? opts->max_processes : DEFAULT_MAX_PROCESSES;
 	s->max_string_bytes = opts && opts->max_string_bytes ? opts->max_string_bytes
 							     : DEFAULT_MAX_STRING_BYTES;
+	s->max_unwind_bytes = opts && opts->max_unwind_bytes ? opts->max_unwind_bytes
+							     : DEFAULT_MAX_UNWIND_BYTES;
 	lru_init(&s->proc_lru);
 	lru_init(&s->bin_lru);
+	lru_init(&s->uw_lru);
 	/* libdwfl search string: next to the file, its .debug/, then debug_dir
 	 * (by build-id, and by path for .gnu_debuglink) */
 	if (asprintf(&s->debuginfo_path, ":.debug:%s", debug_dir) < 0)
@@ -1077,8 +1292,9 @@ struct sym_session *sym_session__new(const struct sym_opts *opts)
 	s->bin_files = sym_hash__new();
 	s->demangled = sym_hash__new();
 	s->strings = sym_strtab__new();
+	s->uw_tables = sym_hash__new();
 	if (!s->debuginfo_path || !s->procs || !s->bins || !s->bin_files || !s->demangled ||
-	    !s->strings) {
+	    !s->strings || !s->uw_tables) {
 		sym_session__free(s);
 		errno = ENOMEM;
 		return NULL;
@@ -1121,6 +1337,9 @@ void sym_session__free(struct sym_session *s)
 	free_retired(s);
 	while (s->bin_lru.next != &s->bin_lru)
 		bin_free(s, container_of(s->bin_lru.next, struct bin, lru));
+	while (s->uw_lru.next != &s->uw_lru)
+		uw_entry_free(s, container_of(s->uw_lru.next, struct uw_entry, lru));
+	sym_hash__free(s->uw_tables);
 	sym_elf__free(s->vdso);
 	kernel_unload(s);
 	sym_hash__free(s->procs);
@@ -1137,4 +1356,6 @@ void sym_session__stats(const struct sym_session *s, struct sym_stats *ret)
 	*ret = s->stats;
 	ret->processes_cached = sym_hash__count(s->procs);
 	ret->binaries_cached = sym_hash__count(s->bins);
+	ret->unwind_tables_cached = s->uw_tables ? sym_hash__count(s->uw_tables) : 0;
+	ret->unwind_table_bytes = s->uw_bytes;
 }

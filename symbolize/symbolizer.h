@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "symbolize/unwinder.h"
+
 struct sym_session;
 
 struct sym_opts {
@@ -24,6 +26,7 @@ struct sym_opts {
 				  NULL = "/usr/lib/debug"; copied */
 	size_t max_string_bytes; /* sym_session__flush() drops frame strings above
 				    this; 0 = default 64 MiB */
+	size_t max_unwind_bytes; /* unwind table cache bound (LRU); 0 = default 256 MiB */
 };
 
 struct sym_mapping {           /* one executable mapping as the process saw it */
@@ -59,6 +62,12 @@ struct sym_stats {
 	uint64_t processes_evicted; /* dropped from the table by its bound */
 	uint64_t processes_cached;  /* in the table now */
 	uint64_t binaries_cached;   /* open now */
+	uint64_t unwind_tables_built;   /* unwind tables compiled (cumulative) */
+	uint64_t unwind_tables_evicted; /* dropped by the cache bound */
+	uint64_t unwind_tables_cached;  /* held now (binaries without CFI included) */
+	uint64_t unwind_table_bytes;    /* memory they hold now */
+	uint64_t unwind_build_ns;       /* time spent compiling them (cumulative) */
+	uint64_t unwind_rows_unsupported; /* CFI rows of built tables the compact form cannot express */
 };
 
 /* All strings and mappings returned are owned by the session and stay valid
@@ -125,5 +134,18 @@ int sym_session__remove_process(struct sym_session *s, int pid, uint64_t start_t
  * this call (except mappings of processes still in the table, which stay
  * valid) becomes invalid. Without it memory grows with the processes seen. */
 void sym_session__flush(struct sym_session *s);
+
+/* Unwind a copy of a user stack of (pid, start_ticks) taken with regs (see
+ * unwinder.h) through the unwind tables of the binaries the process mapped:
+ * built on first need from each binary's .eh_frame / .debug_frame, cached by
+ * build-id in a bounded LRU (opts.max_unwind_bytes) and shared by every process
+ * mapping that binary. Captures the process if it was never seen; recaptures
+ * its maps (at most once a second) when the sampled ip lies outside them.
+ * Returns 0 with ips and *ret filled (ret->stop_object is a mapping path, valid
+ * until the next sym_session__flush()), -ESRCH when the process is unknown and
+ * gone, -ENOMEM. */
+int sym_session__unwind(struct sym_session *s, int pid, uint64_t start_ticks, enum uw_mode mode,
+			const struct uw_regs *regs, const struct uw_stack *stack, uint64_t *ips,
+			uint32_t max, struct uw_result *ret);
 
 #endif

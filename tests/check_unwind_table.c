@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: MIT
+/* Tests of the unwind table builder (symbolize/unwind_table.c): every row of
+ * fixture objects with known CFI, of the -O2 fixtures and of libc is checked
+ * against `readelf --debug-dump=frames-interp`; .debug_frame is found in a
+ * separate debug file when the stripped binary has none; hand-written rules
+ * (stack realignment, PLT, signal frame, outermost) come out exactly; and the
+ * sym_session builds each table once, shares it between processes and keeps
+ * its cache within the bound. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "symbolize/symbolizer.h"
+#include "symbolize/unwind_table.h"
+
+static char fixtures[300];
+
+static const char *fx(const char *name)
+{
+	static char buf[4][400];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", fixtures, name);
+	return buf[i];
+}
+
+struct elf_file {
+	int fd;
+	Elf *elf;
+};
+
+static struct elf_file open_elf(const char *path)
+{
+	struct elf_file f;
+
+	elf_version(EV_CURRENT);
+	f.fd = open(path, O_RDONLY);
+	ck_assert_msg(f.fd >= 0, "%s: %s", path, strerror(errno));
+	f.elf = elf_begin(f.fd, ELF_C_READ_MMAP, NULL);
+	ck_assert_ptr_nonnull(f.elf);
+	return f;
+}
+
+static void close_elf(struct elf_file *f)
+{
+	elf_end(f->elf);
+	close(f->fd);
+}
+
+/* --- readelf --debug-dump=frames-interp ------------------------------------- */
+
+struct ref_row {
+	uint64_t loc, end;	/* [loc, end): up to the next row or the FDE's end */
+	char cfa[24], rbp[24], ra[24];
+};
+
+struct ref {
+	struct ref_row *rows;
+	size_t n, cap;
+	struct { uint64_t lo, hi; } *fdes;
+	size_t nfdes, cap_fdes;
+};
+
+static void ref_push(struct ref *r, const struct ref_row *row)
+{
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 1024;
+		r->rows = realloc(r->rows, r->cap * sizeof(*r->rows));
+		ck_assert_ptr_nonnull(r->rows);
+	}
+	r->rows[r->n++] = *row;
+}
+
+/* Column index of name in a "LOC CFA rbx rbp ra" header, or -1. */
+static int column(char cols[][16], int ncols, const char *name)
+{
+	for (int i = 0; i < ncols; i++)
+		if (!strcmp(cols[i], name))
+			return i;
+	return -1;
+}
+
+/* The rows readelf prints for one CFI section of path (".eh_frame" or
+ * ".debug_frame"). FDEs that print no rows get their CIE's initial row. */
+static struct ref read_ref(const char *path, const char *section)
+{
+	struct ref r = { 0 };
+	char cmd[600], line[1024], cols[24][16];
+	struct { uint64_t off; struct ref_row row; bool have; } cies[64];
+	int ncies = 0, ncols = 0, in_section = 0, cur_cie = -1;
+	bool in_fde = false, fde_rows = false;
+	uint64_t lo = 0, hi = 0;
+	size_t fde_first = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "readelf --debug-dump=frames-interp '%s' 2>/dev/null", path);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	while (fgets(line, sizeof(line), p)) {
+		unsigned long long off, a, b;
+		char kind[8];
+
+		if (!strncmp(line, "Contents of the ", 16)) {
+			in_section = !strncmp(line + 16, section, strlen(section)) &&
+				     line[16 + strlen(section)] == ' ';
+			continue;
+		}
+		if (!in_section)
+			continue;
+		if (sscanf(line, "%llx %*x %*x %7s", &off, kind) == 2 && !strcmp(kind, "CIE")) {
+			ck_assert_int_lt(ncies, 64);
+			cies[ncies].off = off;
+			cies[ncies].have = false;
+			cur_cie = ncies++;
+			in_fde = false;
+			continue;
+		}
+		if (strstr(line, " FDE cie=") &&
+		    sscanf(strstr(line, " FDE cie="), " FDE cie=%llx pc=%llx..%llx", &off, &a, &b) == 3) {
+			/* close the previous FDE */
+			if (in_fde && fde_rows)
+				r.rows[r.n - 1].end = hi;
+			in_fde = true;
+			fde_rows = false;
+			lo = a;
+			hi = b;
+			fde_first = r.n;
+			cur_cie = -1;
+			for (int i = 0; i < ncies; i++)
+				if (cies[i].off == off && cies[i].have) {
+					struct ref_row row = cies[i].row;
+
+					row.loc = lo;
+					row.end = hi;
+					ref_push(&r, &row);
+				}
+			if (r.nfdes == r.cap_fdes) {
+				r.cap_fdes = r.cap_fdes ? r.cap_fdes * 2 : 1024;
+				r.fdes = realloc(r.fdes, r.cap_fdes * sizeof(*r.fdes));
+				ck_assert_ptr_nonnull(r.fdes);
+			}
+			r.fdes[r.nfdes].lo = lo;
+			r.fdes[r.nfdes++].hi = hi;
+			continue;
+		}
+		if (strstr(line, "LOC") && strstr(line, "CFA")) {
+			char *save, *tok;
+
+			ncols = 0;
+			for (tok = strtok_r(line, " \n", &save); tok && ncols < 24;
+			     tok = strtok_r(NULL, " \n", &save))
+				snprintf(cols[ncols++], sizeof(cols[0]), "%s", tok);
+			continue;
+		}
+		/* a row starts with a 16-digit LOC ("00000124 ZERO terminator" does not) */
+		if (ncols && strspn(line, "0123456789abcdef") == 16 && sscanf(line, "%llx", &a) == 1) {
+			char vals[24][24], *save, *tok;
+			struct ref_row row = { .loc = a };
+			int nv = 0, irbp = column(cols, ncols, "rbp"), ira = column(cols, ncols, "ra");
+
+			/* values may hold spaces ("r5 (rdi)"): split on 2+ spaces */
+			for (tok = strtok_r(line, " \n", &save); tok && nv < 24;
+			     tok = strtok_r(NULL, " \n", &save)) {
+				if (tok[0] == '(' && nv) {	/* "(rdi)" belongs to the previous "r5" */
+					continue;
+				}
+				snprintf(vals[nv++], sizeof(vals[0]), "%s", tok);
+			}
+			snprintf(row.cfa, sizeof(row.cfa), "%s", nv > 1 ? vals[1] : "?");
+			snprintf(row.rbp, sizeof(row.rbp), "%s", irbp > 0 && irbp < nv ? vals[irbp] : "u");
+			snprintf(row.ra, sizeof(row.ra), "%s", ira > 0 && ira < nv ? vals[ira] : "u");
+			if (cur_cie >= 0) {
+				cies[cur_cie].row = row;
+				cies[cur_cie].have = true;
+				continue;
+			}
+			if (!in_fde)
+				continue;
+			if (!fde_rows) {
+				/* the CIE's row pushed above is superseded */
+				r.n = fde_first;
+				fde_rows = true;
+			} else {
+				r.rows[r.n - 1].end = a;
+			}
+			row.end = hi;
+			ref_push(&r, &row);
+		}
+	}
+	pclose(p);
+	return r;
+}
+
+static void free_ref(struct ref *r)
+{
+	free(r->rows);
+	free(r->fdes);
+}
+
+static bool cfa_is(const char *s, const char *reg, int64_t *ret_off)
+{
+	size_t n = strlen(reg);
+
+	if (strncmp(s, reg, n) || (s[n] != '+' && s[n] != '-'))
+		return false;
+	*ret_off = strtoll(s + n, NULL, 10);
+	return true;
+}
+
+/* Whether the table's rule says what readelf's row says; why in *why. */
+static bool same_rule(const struct ref_row *row, const struct uw_rule *r, const char **why)
+{
+	int64_t off;
+
+	*why = "cfa";
+	if (!strcmp(row->ra, "u"))
+		return r->cfa == UW_CFA_OUTERMOST;
+	if (cfa_is(row->cfa, "rsp", &off)) {
+		if (strcmp(row->ra, "c-8"))
+			return r->cfa == UW_CFA_UNSUPPORTED;
+		if (r->cfa != UW_CFA_RSP || r->cfa_off != off)
+			return false;
+	} else if (cfa_is(row->cfa, "rbp", &off)) {
+		if (strcmp(row->ra, "c-8"))
+			return r->cfa == UW_CFA_UNSUPPORTED;
+		if (r->cfa != UW_CFA_RBP || r->cfa_off != off)
+			return false;
+	} else if (!strcmp(row->cfa, "exp")) {
+		/* readelf does not decode expressions: one of the forms we know */
+		return r->cfa == UW_CFA_PLT || r->cfa == UW_CFA_RBP_DEREF ||
+		       r->cfa == UW_CFA_SIGNAL || r->cfa == UW_CFA_UNSUPPORTED;
+	} else {
+		return r->cfa == UW_CFA_UNSUPPORTED;	/* another register */
+	}
+	*why = "rbp";
+	if (row->rbp[0] == 'c' && (row->rbp[1] == '-' || row->rbp[1] == '+'))
+		return r->rbp == UW_RBP_AT_CFA && r->rbp_off == strtol(row->rbp + 1, NULL, 10);
+	if (!strcmp(row->rbp, "u") || !strcmp(row->rbp, "s"))
+		return r->rbp == UW_RBP_SAME || r->rbp == UW_RBP_UNDEFINED;
+	if (!strcmp(row->rbp, "exp"))
+		return r->rbp == UW_RBP_AT_RBP || r->rbp == UW_RBP_UNDEFINED;
+	return r->rbp == UW_RBP_UNDEFINED;
+}
+
+/* Every readelf row of path's section against t: at its first byte and its
+ * last. Returns the number of rows checked. */
+static size_t check_against_readelf(const struct uw_table *t, const char *path, const char *section)
+{
+	struct ref ref = read_ref(path, section);
+
+	ck_assert_msg(ref.n > 0, "readelf printed no rows for %s of %s", section, path);
+	for (size_t i = 0; i < ref.n; i++) {
+		const struct ref_row *row = &ref.rows[i];
+		uint64_t at[2] = { row->loc, row->end - 1 };
+		const char *why;
+
+		if (row->end <= row->loc)
+			continue;
+		for (int k = 0; k < 2; k++) {
+			struct uw_rule r;
+
+			ck_assert_msg(uw_table__lookup(t, at[k], &r) == 0, "%s: no row for %#lx",
+				      path, (unsigned long)at[k]);
+			ck_assert_msg(same_rule(row, &r, &why),
+				      "%s %#lx: readelf says CFA %s rbp %s ra %s; table cfa %u%+d rbp %u%+d (%s)",
+				      path, (unsigned long)at[k], row->cfa, row->rbp, row->ra, r.cfa,
+				      r.cfa_off, r.rbp, r.rbp_off, why);
+		}
+	}
+	/* between FDEs there is no unwind information */
+	for (size_t i = 0; i < ref.nfdes; i++) {
+		uint64_t end = ref.fdes[i].hi;
+		bool covered = false;
+		struct uw_rule r;
+
+		for (size_t j = 0; j < ref.nfdes && !covered; j++)
+			covered = end >= ref.fdes[j].lo && end < ref.fdes[j].hi;
+		if (!covered)
+			ck_assert_msg(uw_table__lookup(t, end, &r) == -ENOENT,
+				      "%s: %#lx, after an FDE, has a row", path, (unsigned long)end);
+	}
+	free_ref(&ref);
+	return ref.n;
+}
+
+/* Returns the number of readelf rows checked. */
+static size_t check_file(const char *path)
+{
+	struct elf_file f = open_elf(path);
+	struct uw_table *t = uw_table__build(f.elf, NULL, NULL);
+	size_t n;
+
+	ck_assert_msg(t, "%s: %s", path, strerror(errno));
+	ck_assert(uw_table__stats(t)->eh_frame);
+	n = check_against_readelf(t, path, ".eh_frame");
+	uw_table__free(t);
+	close_elf(&f);
+	return n;
+}
+
+START_TEST(test_unwind_table__hand_written_cfi_matches_readelf_row_by_row)
+{
+	ck_assert_uint_ge(check_file(fx("uw_cfi.so")), 20);
+}
+END_TEST
+
+START_TEST(test_unwind_table__o2_fixtures_and_libc_match_readelf_row_by_row)
+{
+	ck_assert_uint_ge(check_file(fx("libuw_hot.so")), 10);
+	ck_assert_uint_ge(check_file(fx("uw_work_pie")), 10);
+	ck_assert_uint_ge(check_file(fx("uw_work_nopie")), 10);
+	ck_assert_uint_ge(check_file("/lib/x86_64-linux-gnu/libc.so.6"), 10000);
+}
+END_TEST
+
+static uint64_t sym(Elf *elf, const char *name)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym s;
+
+			if (gelf_getsym(d, (int)i, &s) &&
+			    !strcmp(elf_strptr(elf, sh.sh_link, s.st_name), name))
+				return s.st_value;
+		}
+	}
+	ck_abort_msg("no symbol %s", name);
+	return 0;
+}
+
+static void expect_rule(const struct uw_table *t, uint64_t pc, enum uw_cfa_rule cfa, int cfa_off,
+			enum uw_rbp_rule rbp, int rbp_off)
+{
+	struct uw_rule r;
+
+	ck_assert_msg(uw_table__lookup(t, pc, &r) == 0, "no row at %#lx", (unsigned long)pc);
+	ck_assert_msg(r.cfa == cfa && r.cfa_off == cfa_off && r.rbp == rbp && r.rbp_off == rbp_off,
+		      "%#lx: cfa %u%+d rbp %u%+d, want cfa %u%+d rbp %u%+d", (unsigned long)pc, r.cfa,
+		      r.cfa_off, r.rbp, r.rbp_off, cfa, cfa_off, rbp, rbp_off);
+}
+
+START_TEST(test_unwind_table__expresses_realignment_plt_signal_and_outermost_exactly)
+{
+	struct elf_file f = open_elf(fx("uw_cfi.so"));
+	struct uw_table *t = uw_table__build(f.elf, NULL, NULL);
+	uint64_t realign = sym(f.elf, "uw_realign");
+	struct uw_rule r;
+
+	ck_assert_ptr_nonnull(t);
+	expect_rule(t, sym(f.elf, "uw_rsp") + 5, UW_CFA_RSP, 48, UW_RBP_SAME, 0);
+	expect_rule(t, sym(f.elf, "uw_rbp") + 8, UW_CFA_RBP, 16, UW_RBP_AT_CFA, -16);
+	expect_rule(t, realign + 19, UW_CFA_RBP_DEREF, -8, UW_RBP_AT_RBP, 0);
+	expect_rule(t, realign + 9, UW_CFA_UNSUPPORTED, 0, UW_RBP_SAME, 0);	/* CFA in r10 */
+	expect_rule(t, sym(f.elf, "uw_plt"), UW_CFA_PLT, 8, UW_RBP_SAME, 11);
+	expect_rule(t, sym(f.elf, "uw_sigreturn") - 1, UW_CFA_SIGNAL, 0, UW_RBP_SAME, 0);
+	expect_rule(t, sym(f.elf, "uw_start") + 2, UW_CFA_OUTERMOST, 0, UW_RBP_SAME, 0);
+	ck_assert_int_eq(uw_table__lookup(t, sym(f.elf, "uw_nocfi"), &r), -ENOENT);
+	ck_assert_int_eq(uw_table__lookup(t, 0x10, &r), -ENOENT);
+	ck_assert_int_eq(uw_table__lookup(t, 0x100000, &r), -ENOENT);
+	/* the r10 rows of uw_realign: counted, not silently dropped */
+	ck_assert_uint_ge(uw_table__stats(t)->unsupported, 2);
+	ck_assert_uint_eq(uw_table__stats(t)->fdes, 8);
+	uw_table__free(t);
+	close_elf(&f);
+}
+END_TEST
+
+static Elf *debug_file(void *ctx)
+{
+	return ctx;
+}
+
+START_TEST(test_unwind_table__debug_frame_comes_from_the_separate_debug_file)
+{
+	struct elf_file bin = open_elf(fx("uw_nocfi"));
+	struct elf_file dbg = open_elf(fx("uw_nocfi.debug"));
+	struct elf_file full = open_elf(fx("uw_nocfi.full"));
+	struct uw_table *alone = uw_table__build(bin.elf, NULL, NULL);
+	struct uw_table *t = uw_table__build(bin.elf, debug_file, dbg.elf);
+	uint64_t leaf = sym(full.elf, "leaf");
+	struct uw_rule r;
+
+	/* stripped: only the C runtime's .eh_frame is left */
+	ck_assert_ptr_nonnull(alone);
+	ck_assert_int_eq(uw_table__lookup(alone, leaf, &r), -ENOENT);
+	ck_assert_ptr_nonnull(t);
+	ck_assert(uw_table__stats(t)->debug_frame);
+	ck_assert_int_eq(uw_table__lookup(t, leaf, &r), 0);
+	ck_assert_uint_gt(check_against_readelf(t, fx("uw_nocfi.debug"), ".debug_frame"), 3);
+	uw_table__free(alone);
+	uw_table__free(t);
+	close_elf(&bin);
+	close_elf(&dbg);
+	close_elf(&full);
+}
+END_TEST
+
+/* --- the session's table cache ------------------------------------------- */
+
+static pid_t start_work(const char *name)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl(fx(name), name, "30", (char *)NULL);
+		_exit(127);
+	}
+	usleep(300000);	/* ld.so has mapped everything */
+	return pid;
+}
+
+static void stop_work(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* Unwind an empty copy at an address of the process's main executable: only
+ * the leaf frame, but its binary's table gets built. */
+static void touch_exe(struct sym_session *s, pid_t pid, const char *exe)
+{
+	char path[64], line[1024];
+	struct uw_result r;
+	uint64_t st, ip = 0, ips[4];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (!ip && fgets(line, sizeof(line), f)) {
+		unsigned long long a, b;
+		char perms[8];
+
+		if (sscanf(line, "%llx-%llx %7s", &a, &b, perms) == 3 && perms[2] == 'x' &&
+		    strstr(line, exe))
+			ip = a;
+	}
+	fclose(f);
+	ck_assert_msg(ip, "no executable mapping of %s", exe);
+	ck_assert_int_eq(sym_proc__start_ticks(pid, &st), 0);
+	struct uw_regs regs = { .ip = ip, .sp = 0x7ff000000000ULL };
+	struct uw_stack stack = { .data = (const uint8_t *)"", .len = 0, .limit = 16384 };
+	ck_assert_int_eq(sym_session__unwind(s, pid, st, UW_MODE_DWARF, &regs, &stack, ips, 4, &r), 0);
+	ck_assert_uint_ge(r.nr, 1);
+}
+
+START_TEST(test_unwind_table__built_once_per_binary_and_shared_by_processes)
+{
+	struct sym_session *s = sym_session__new(NULL);
+	pid_t a = start_work("uw_work_pie"), b = start_work("uw_work_pie");
+	struct sym_stats st;
+
+	touch_exe(s, a, "uw_work_pie");
+	sym_session__stats(s, &st);
+	ck_assert_uint_eq(st.unwind_tables_built, 1);
+	touch_exe(s, b, "uw_work_pie");
+	touch_exe(s, a, "uw_work_pie");
+	sym_session__stats(s, &st);
+	ck_assert_uint_eq(st.unwind_tables_built, 1);
+	ck_assert_uint_eq(st.unwind_tables_cached, 1);
+	ck_assert_uint_gt(st.unwind_table_bytes, 0);
+	stop_work(a);
+	stop_work(b);
+	sym_session__free(s);
+}
+END_TEST
+
+START_TEST(test_unwind_table__cache_stays_within_its_bound_by_evicting)
+{
+	struct sym_opts o = { .max_unwind_bytes = 1 };	/* one table at a time */
+	struct sym_session *s = sym_session__new(&o);
+	pid_t a = start_work("uw_work_pie"), b = start_work("uw_work_nopie");
+	struct sym_stats st;
+
+	touch_exe(s, a, "uw_work_pie");
+	touch_exe(s, b, "uw_work_nopie");
+	touch_exe(s, a, "uw_work_pie");
+	sym_session__stats(s, &st);
+	ck_assert_uint_eq(st.unwind_tables_built, 3);
+	ck_assert_uint_eq(st.unwind_tables_evicted, 2);
+	ck_assert_uint_eq(st.unwind_tables_cached, 1);
+	stop_work(a);
+	stop_work(b);
+	sym_session__free(s);
+}
+END_TEST
+
+int main(void)
+{
+	const char *o = getenv("OUT") ? getenv("OUT") : "build";
+	Suite *s = suite_create("unwind_table");
+	TCase *tc = tcase_create("table"), *cache = tcase_create("cache");
+	SRunner *sr;
+	int failed;
+
+	snprintf(fixtures, sizeof(fixtures), "%s/fixtures", o);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_unwind_table__hand_written_cfi_matches_readelf_row_by_row);
+	tcase_add_test(tc, test_unwind_table__o2_fixtures_and_libc_match_readelf_row_by_row);
+	tcase_add_test(tc, test_unwind_table__expresses_realignment_plt_signal_and_outermost_exactly);
+	tcase_add_test(tc, test_unwind_table__debug_frame_comes_from_the_separate_debug_file);
+	suite_add_tcase(s, tc);
+	tcase_add_test(cache, test_unwind_table__built_once_per_binary_and_shared_by_processes);
+	tcase_add_test(cache, test_unwind_table__cache_stays_within_its_bound_by_evicting);
+	suite_add_tcase(s, cache);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT
+/* Tests of the DWARF unwinder (symbolize/unwinder.c): synthetic stacks over the
+ * hand-written CFI of tests/fixtures/uw_cfi.S, one per rule (rsp, rbp, stack
+ * realignment, PLT, signal frame, outermost) and per way a walk can stop; a
+ * chain of noinline functions without frame pointers that captures and
+ * unwinds its own stack through a sym_session; and libunwind's remote API on
+ * the same capture, which must give the same frames. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "symbolize/symbolizer.h"
+#include "symbolize/unwind_table.h"
+#include "symbolize/unwinder.h"
+#include "tests/uw_libunwind.h"
+
+static char fixtures[300];
+
+/* --- the uw_cfi.so object ------------------------------------------------ */
+
+struct cfi_obj {
+	Elf *elf;
+	int fd;
+	struct uw_table *t;
+};
+
+static struct cfi_obj obj;
+
+static uint64_t sym(const char *name)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(obj.elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym s;
+
+			if (gelf_getsym(d, (int)i, &s) &&
+			    !strcmp(elf_strptr(obj.elf, sh.sh_link, s.st_name), name))
+				return s.st_value;
+		}
+	}
+	ck_abort_msg("no symbol %s in uw_cfi.so", name);
+	return 0;
+}
+
+static void open_cfi(void)
+{
+	char path[400];
+
+	elf_version(EV_CURRENT);
+	snprintf(path, sizeof(path), "%s/uw_cfi.so", fixtures);
+	obj.fd = open(path, O_RDONLY);
+	ck_assert_msg(obj.fd >= 0, "%s: %s", path, strerror(errno));
+	obj.elf = elf_begin(obj.fd, ELF_C_READ_MMAP, NULL);
+	ck_assert_ptr_nonnull(obj.elf);
+	obj.t = uw_table__build(obj.elf, NULL, NULL);
+	ck_assert_ptr_nonnull(obj.t);
+}
+
+static void close_cfi(void)
+{
+	uw_table__free(obj.t);
+	elf_end(obj.elf);
+	close(obj.fd);
+}
+
+/* The object at its link addresses (bias 0) in [0x1000, 0x2000). */
+static int find_cfi(void *ctx, uint64_t addr, struct uw_object *ret)
+{
+	(void)ctx;
+	if (addr < 0x1000 || addr >= 0x2000)
+		return -ENOENT;
+	*ret = (struct uw_object){ .start = 0x1000, .limit = 0x2000, .table = obj.t,
+				   .name = "uw_cfi.so" };
+	return 0;
+}
+
+/* --- synthetic stacks ------------------------------------------------------ */
+
+#define S 0x7ffe00000000ULL	/* the sampled sp */
+
+struct fake_stack {
+	uint64_t words[128];	/* 1 KiB from S */
+};
+
+static void put(struct fake_stack *f, uint64_t addr, uint64_t v)
+{
+	ck_assert(addr >= S && addr + 8 <= S + sizeof(f->words));
+	f->words[(addr - S) / 8] = v;
+}
+
+/* uw_start -> uw_rsp -> uw_rbp -> uw_realign -> uw_leaf, as the code of
+ * uw_cfi.S would leave it (see the offsets in its comments). */
+static void build_chain(struct fake_stack *f, struct uw_regs *regs)
+{
+	memset(f, 0, sizeof(*f));
+	/* uw_leaf: no frame; returns into uw_realign+24 */
+	put(f, S, sym("uw_realign") + 24);
+	/* uw_realign: rbp = S+16; [rbp-8] = its CFA (S+64); [rbp] = uw_rbp's rbp */
+	put(f, S + 8, S + 64);
+	put(f, S + 16, S + 128);
+	put(f, S + 24, sym("uw_rbp") + 13);	/* the copy realignment makes */
+	put(f, S + 56, sym("uw_rbp") + 13);	/* the return address, at CFA - 8 */
+	/* uw_rbp: rbp = S+128, CFA = rbp + 16; returns into uw_rsp+10 */
+	put(f, S + 128, 0);			/* uw_start cleared rbp */
+	put(f, S + 136, sym("uw_rsp") + 10);
+	/* uw_rsp: CFA = rsp + 48 = S+192; returns into uw_start+7 */
+	put(f, S + 184, sym("uw_start") + 7);
+	*regs = (struct uw_regs){ .ip = sym("uw_leaf"), .sp = S, .bp = S + 16 };
+}
+
+static void expect_ips(const uint64_t *ips, const struct uw_result *r, const uint64_t *want,
+		       uint32_t n, enum uw_stop stop)
+{
+	ck_assert_msg(r->stop == stop, "stopped after %u frames (last %#lx): %s, want %s", r->nr, (unsigned long)ips[r->nr - 1], uw_stop__name(r->stop),
+		      uw_stop__name(stop));
+	ck_assert_uint_eq(r->nr, n);
+	for (uint32_t i = 0; i < n; i++)
+		ck_assert_msg(ips[i] == want[i], "frame %u: %#lx, want %#lx", i,
+			      (unsigned long)ips[i], (unsigned long)want[i]);
+}
+
+START_TEST(test_unwinder__walks_rsp_rbp_and_realigned_frames_to_the_outermost)
+{
+	struct fake_stack f;
+	struct uw_regs regs;
+	struct uw_stack st = { .data = (const uint8_t *)f.words, .len = sizeof(f.words),
+			       .limit = sizeof(f.words) };
+	uint64_t ips[16];
+	struct uw_result r;
+	const uint64_t want[] = { sym("uw_leaf"), sym("uw_realign") + 24, sym("uw_rbp") + 13,
+				  sym("uw_rsp") + 10, sym("uw_start") + 7 };
+
+	build_chain(&f, &regs);
+	ck_assert_int_eq(uw_unwind(UW_MODE_DWARF, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
+	expect_ips(ips, &r, want, 5, UW_STOP_OUTERMOST);
+	ck_assert_str_eq(r.stop_object, "uw_cfi.so");
+}
+END_TEST
+
+START_TEST(test_unwinder__a_frame_beyond_the_copy_is_truncated_never_guessed)
+{
+	struct fake_stack f;
+	struct uw_regs regs;
+	uint64_t ips[16];
+	struct uw_result r;
+	const uint64_t want[] = { sym("uw_leaf"), sym("uw_realign") + 24, sym("uw_rbp") + 13 };
+
+	build_chain(&f, &regs);
+	/* the copy ends before uw_rbp's return address at S+136 */
+	struct uw_stack st = { .data = (const uint8_t *)f.words, .len = 136, .limit = 136 };
+	ck_assert_int_eq(uw_unwind(UW_MODE_DWARF, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
+	expect_ips(ips, &r, want, 3, UW_STOP_TRUNCATED);
+	/* the same bytes from a copy that ended early (the stack ended there) */
+	st.limit = 16384;
+	ck_assert_int_eq(uw_unwind(UW_MODE_DWARF, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
+	expect_ips(ips, &r, want, 3, UW_STOP_COPY_SHORT);
+	/* a caller's maximum */
+	st.limit = st.len = sizeof(f.words);
+	ck_assert_int_eq(uw_unwind(UW_MODE_DWARF, &regs, &st, find_cfi, NULL, ips, 2, &r), 0);
+	expect_ips(ips, &r, want, 2, UW_STOP_DEPTH);
+}
+END_TEST
+
+START_TEST(test_unwinder__plt_stub_cfa_depends_on_the_ip)
+{
+	struct fake_stack f = { 0 };
+	struct uw_stack st = { .data = (const uint8_t *)f.words, .len = sizeof(f.words),
+			       .limit = sizeof(f.words) };
+	struct uw_regs regs = { .sp = S, .bp = 0 };
+	uint64_t ips[16];
+	struct uw_result r;
+
+	/* before the push: CFA = rsp + 8; after it (ip & 15 >= 11): rsp + 16 */
+	put(&f, S, sym("uw_start") + 7);
+	put(&f, S + 8, sym("uw_start") + 7);
+	regs.ip = sym("uw_plt") + 2;
+	ck_assert_int_eq(uw_unwind(UW_MODE_DWARF, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
+	expect_ips(ips, &r, (uint64_t[]){ regs.ip, sym("uw_start") + 7 }, 2, UW_STOP_OUTERMOST);
+	put(&f, S, 0x4242);	/* the pushed PLT index, not a return address */
+	regs.ip = sym("uw_plt") + 11;
+	ck_assert_int_eq(uw_unwind(UW_MODE_DWARF, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
+	expect_ips(ips, &r, (uint64_t[]){ regs.ip, sym("uw_start") + 7 }, 2, UW_STOP_OUTERMOST);
+}
+END_TEST
+
+START_TEST(test_unwinder__signal_frame_resumes_at_the_interrupted_pc)
+{
+	struct fake_stack f = { 0 };
+	struct uw_stack st = { .data = (const uint8_t *)f.words, .len = sizeof(f.words),
+			       .limit = sizeof(f.words) };
+	struct uw_regs regs = { .ip = sym("uw_leaf"), .sp = S, .bp = 0 };
+	uint64_t ips[16], u = S + 8;	/* the ucontext, right above the handler's return address */
+	struct uw_result r;
+
+	put(&f, S, sym("uw_sigreturn"));		/* the handler returns into the trampoline */
+	put(&f, u + 160, S + 512);		/* interrupted rsp */
+	put(&f, u + 168, sym("uw_rsp") + 1);	/* interrupted rip: after push rbx */
+	put(&f, u + 120, 0);			/* interrupted rbp */
+	put(&f, S + 512 + 8, sym("uw_start") + 7);	/* uw_rsp at +1: CFA = rsp + 16 */
+	ck_assert_int_eq(uw_unwind(UW_MODE_DWARF, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
+	expect_ips(ips, &r, (uint64_t[]){ sym("uw_leaf"), sym("uw_sigreturn"), sym("uw_rsp") + 1,
+					  sym("uw_start") + 7 }, 4, UW_STOP_OUTERMOST);
+}
+END_TEST
+
+START_TEST(test_unwinder__code_without_cfi_stops_in_dwarf_mode_and_uses_rbp_in_auto)
+{
+	struct fake_stack f = { 0 };
+	struct uw_stack st = { .data = (const uint8_t *)f.words, .len = sizeof(f.words),
+			       .limit = sizeof(f.words) };
+	struct uw_regs regs = { .ip = sym("uw_nocfi"), .sp = S, .bp = S + 32 };
+	uint64_t ips[16];
+	struct uw_result r;
+
+	put(&f, S + 32, 0);			/* the caller's rbp */
+	put(&f, S + 40, sym("uw_start") + 7);	/* the return address above it */
+	ck_assert_int_eq(uw_unwind(UW_MODE_DWARF, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
+	expect_ips(ips, &r, (uint64_t[]){ sym("uw_nocfi") }, 1, UW_STOP_NO_INFO);
+	ck_assert_int_eq(uw_unwind(UW_MODE_AUTO, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
+	expect_ips(ips, &r, (uint64_t[]){ sym("uw_nocfi"), sym("uw_start") + 7 }, 2,
+		   UW_STOP_OUTERMOST);
+}
+END_TEST
+
+START_TEST(test_unwinder__bad_frames_and_unknown_code_stop_the_walk)
+{
+	struct fake_stack f = { 0 };
+	struct uw_stack st = { .data = (const uint8_t *)f.words, .len = sizeof(f.words),
+			       .limit = sizeof(f.words) };
+	struct uw_regs regs;
+	uint64_t ips[16];
+	struct uw_result r;
+
+	/* uw_rbp's body with an rbp below the stack pointer */
+	regs = (struct uw_regs){ .ip = sym("uw_rbp") + 8, .sp = S, .bp = S - 64 };
+	ck_assert_int_eq(uw_unwind(UW_MODE_DWARF, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
+	expect_ips(ips, &r, (uint64_t[]){ regs.ip }, 1, UW_STOP_BAD_FRAME);
+	/* a return address into no mapping */
+	put(&f, S, 0x900000);
+	regs = (struct uw_regs){ .ip = sym("uw_leaf"), .sp = S };
+	ck_assert_int_eq(uw_unwind(UW_MODE_DWARF, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
+	expect_ips(ips, &r, (uint64_t[]){ regs.ip, 0x900000 }, 2, UW_STOP_NO_MAPPING);
+	ck_assert_ptr_null(r.stop_object);
+	/* the CFA in r10 (uw_realign's prologue): a rule the table cannot express */
+	regs = (struct uw_regs){ .ip = sym("uw_realign") + 9, .sp = S };
+	ck_assert_int_eq(uw_unwind(UW_MODE_DWARF, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
+	expect_ips(ips, &r, (uint64_t[]){ regs.ip }, 1, UW_STOP_UNSUPPORTED);
+}
+END_TEST
+
+START_TEST(test_uw_stats__counts_stops_per_binary_within_a_bound)
+{
+	struct uw_stats *s = uw_stats__new(2);
+	struct uw_result a = { .nr = 3, .stop = UW_STOP_TRUNCATED, .stop_object = "/lib/a.so" };
+	struct uw_result b = { .nr = 9, .stop = UW_STOP_OUTERMOST, .stop_object = "/lib/b.so" };
+	struct uw_result c = { .nr = 1, .stop = UW_STOP_NO_INFO, .stop_object = "/lib/c.so" };
+	struct uw_result d = { .nr = 1, .stop = UW_STOP_NO_INFO, .stop_object = "/lib/d.so" };
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(uw_stats__add(s, &a), 0);
+	ck_assert_int_eq(uw_stats__add(s, &a), 0);
+	ck_assert_int_eq(uw_stats__add(s, &b), 0);
+	ck_assert_int_eq(uw_stats__add(s, &c), 0);
+	ck_assert_int_eq(uw_stats__add(s, &d), 0);
+	ck_assert_uint_eq(uw_stats__total(s)->stacks, 5);
+	ck_assert_uint_eq(uw_stats__total(s)->stops[UW_STOP_TRUNCATED], 2);
+	ck_assert_uint_eq(uw_stats__total(s)->stops[UW_STOP_NO_INFO], 2);
+	ck_assert_uint_eq(uw_stats__count(s), 3);
+	ck_assert_str_eq(uw_stats__entry(s, 0)->name, "/lib/a.so");
+	ck_assert_uint_eq(uw_stats__entry(s, 0)->stops[UW_STOP_TRUNCATED], 2);
+	ck_assert_str_eq(uw_stats__entry(s, 2)->name, "[other]");
+	ck_assert_uint_eq(uw_stats__entry(s, 2)->stacks, 2);
+	uw_stats__free(s);
+}
+END_TEST
+
+/* --- a real stack: capture our own ----------------------------------------- */
+
+struct capture {
+	uint64_t ip, sp, bp;
+	uint32_t len;
+	uint8_t data[32768];
+};
+
+static struct capture cap;
+
+/* Registers and stack of this very function, from the current sp to the
+ * stack's end (or 32 KiB). */
+__attribute__((noinline)) static void capture_here(void)
+{
+	pthread_attr_t a;
+	void *addr;
+	size_t size;
+	uint64_t top;
+
+	__asm__ volatile("mov %%rsp, %0\n\tmov %%rbp, %1\n\tlea 0(%%rip), %2"
+			 : "=r"(cap.sp), "=r"(cap.bp), "=r"(cap.ip));
+	pthread_getattr_np(pthread_self(), &a);
+	pthread_attr_getstack(&a, &addr, &size);
+	pthread_attr_destroy(&a);
+	top = (uint64_t)addr + size;
+	cap.len = top - cap.sp < sizeof(cap.data) ? (uint32_t)(top - cap.sp) : sizeof(cap.data);
+	memcpy(cap.data, (void *)cap.sp, cap.len);
+}
+
+/* No frame pointers here, whatever the build flags: rbp is not a chain. */
+#define NOFP __attribute__((noinline, optimize("omit-frame-pointer")))
+NOFP void uw_chain_4(void) { capture_here(); __asm__ volatile(""); }
+NOFP void uw_chain_3(void) { uw_chain_4(); __asm__ volatile(""); }
+NOFP void uw_chain_2(void) { uw_chain_3(); __asm__ volatile(""); }
+NOFP void uw_chain_1(void) { uw_chain_2(); __asm__ volatile(""); }
+
+START_TEST(test_unwinder__noinline_chain_unwinds_its_own_stack_frame_by_frame)
+{
+	static const char *const want[] = { "capture_here", "uw_chain_4", "uw_chain_3",
+					    "uw_chain_2", "uw_chain_1",
+					    "test_unwinder__noinline_chain_unwinds_its_own_stack_frame_by_frame_fn" };
+	struct sym_session *s = sym_session__new(NULL);
+	struct uw_regs regs;
+	struct uw_stack st;
+	struct uw_result r;
+	uint64_t ips[256], start;
+	const char *last = NULL;
+
+	ck_assert_ptr_nonnull(s);
+	uw_chain_1();
+	regs = (struct uw_regs){ .ip = cap.ip, .sp = cap.sp, .bp = cap.bp };
+	st = (struct uw_stack){ .data = cap.data, .len = cap.len, .limit = sizeof(cap.data) };
+	ck_assert_int_eq(sym_proc__start_ticks(getpid(), &start), 0);
+	ck_assert_int_eq(sym_session__unwind(s, getpid(), start, UW_MODE_DWARF, &regs, &st, ips,
+					     256, &r), 0);
+	ck_assert_msg(r.stop == UW_STOP_OUTERMOST, "stopped after %u frames: %s", r.nr,
+		      uw_stop__name(r.stop));
+	ck_assert_uint_gt(r.nr, 6);
+	for (uint32_t i = 0; i < r.nr; i++) {
+		struct sym_result sr;
+
+		ck_assert_int_eq(sym_session__resolve_user(s, getpid(), start, ips[i], i > 0, &sr), 0);
+		ck_assert_msg(sr.nframes > 0, "frame %u (%#lx) unnamed", i, (unsigned long)ips[i]);
+		last = sr.frames[sr.nframes - 1].name;
+		if (i < 6)
+			ck_assert_str_eq(last, want[i]);
+	}
+	ck_assert_str_eq(last, "_start");
+	sym_session__free(s);
+}
+END_TEST
+
+START_TEST(test_unwinder__matches_libunwind_on_the_same_capture)
+{
+	struct sym_session *s = sym_session__new(NULL);
+	struct lu_target t;
+	struct uw_regs regs;
+	struct uw_stack st;
+	struct uw_result r;
+	uint64_t ips[256], lips[256], start;
+	uint32_t n;
+	int lerr;
+
+	uw_chain_1();
+	regs = (struct uw_regs){ .ip = cap.ip, .sp = cap.sp, .bp = cap.bp };
+	st = (struct uw_stack){ .data = cap.data, .len = cap.len, .limit = sizeof(cap.data) };
+	ck_assert_int_eq(sym_proc__start_ticks(getpid(), &start), 0);
+	ck_assert_int_eq(sym_session__unwind(s, getpid(), start, UW_MODE_DWARF, &regs, &st, ips,
+					     256, &r), 0);
+	ck_assert_int_eq(lu_open(&t, getpid()), 0);
+	t.ip = cap.ip;
+	t.sp = cap.sp;
+	t.bp = cap.bp;
+	t.stack = cap.data;
+	t.stack_len = cap.len;
+	n = lu_unwind(&t, lips, 256, &lerr);
+	ck_assert_msg(lerr == 0, "libunwind stopped on error %d after %u frames", lerr, n);
+	ck_assert_uint_eq(n, r.nr);
+	for (uint32_t i = 0; i < n; i++)
+		ck_assert_msg(ips[i] == lips[i], "frame %u: cprof %#lx, libunwind %#lx", i,
+			      (unsigned long)ips[i], (unsigned long)lips[i]);
+	lu_close(&t);
+	sym_session__free(s);
+}
+END_TEST
+
+int main(void)
+{
+	const char *o = getenv("OUT") ? getenv("OUT") : "build";
+	Suite *s = suite_create("unwinder");
+	TCase *syn = tcase_create("synthetic"), *real = tcase_create("real");
+	SRunner *sr;
+	int failed;
+
+	snprintf(fixtures, sizeof(fixtures), "%s/fixtures", o);
+	tcase_add_checked_fixture(syn, open_cfi, close_cfi);
+	tcase_add_test(syn, test_unwinder__walks_rsp_rbp_and_realigned_frames_to_the_outermost);
+	tcase_add_test(syn, test_unwinder__a_frame_beyond_the_copy_is_truncated_never_guessed);
+	tcase_add_test(syn, test_unwinder__plt_stub_cfa_depends_on_the_ip);
+	tcase_add_test(syn, test_unwinder__signal_frame_resumes_at_the_interrupted_pc);
+	tcase_add_test(syn, test_unwinder__code_without_cfi_stops_in_dwarf_mode_and_uses_rbp_in_auto);
+	tcase_add_test(syn, test_unwinder__bad_frames_and_unknown_code_stop_the_walk);
+	tcase_add_test(syn, test_uw_stats__counts_stops_per_binary_within_a_bound);
+	suite_add_tcase(s, syn);
+	tcase_add_test(real, test_unwinder__noinline_chain_unwinds_its_own_stack_frame_by_frame);
+	tcase_add_test(real, test_unwinder__matches_libunwind_on_the_same_capture);
+	suite_add_tcase(s, real);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

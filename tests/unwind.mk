@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: MIT
+# Fixtures of the DWARF-unwinding tests (check_unwind_table, check_unwinder,
+# check_dwarf_record), built with GCC like most of Debian: -O2 without frame
+# pointers (tail calls off, so the call chains stay as written), stripped,
+# with their debug info in separate files found through .gnu_debuglink; a
+# hand-written CFI object; a deep recursion; a .debug_frame-only build.
+# The unwinder tests cross-check with libunwind's remote API.
+UW_DIR    := $(OUT)/fixtures
+UW_CFLAGS := -O2 -g -fomit-frame-pointer -fno-optimize-sibling-calls -Wall
+UW_FIXTURES := $(addprefix $(UW_DIR)/,uw_cfi.so libuw_hot.so uw_work_pie uw_work_nopie \
+	uw_work_fp uw_deep uw_nocfi)
+FIXTURES += $(UW_FIXTURES)
+
+UW_TESTS := $(OUT)/tests/check_unwind_table $(OUT)/tests/check_unwinder \
+	$(OUT)/tests/check_dwarf_record
+$(UW_TESTS): | $(UW_FIXTURES)
+$(OUT)/tests/check_unwinder $(OUT)/tests/check_dwarf_record: LDLIBS += -lunwind-x86_64 -lunwind
+
+# $(call uw_split,FULL,STRIPPED): debug info to STRIPPED.debug, the rest
+# stripped of every symbol, with a .gnu_debuglink to the debug file
+define uw_split
+	$(Q)objcopy --only-keep-debug $(1) $(2).debug
+	$(Q)cd $(dir $(2)) && objcopy --strip-all --add-gnu-debuglink=$(notdir $(2)).debug \
+		$(abspath $(1)) $(notdir $(2))
+endef
+
+$(UW_DIR)/uw_cfi.so: tests/fixtures/uw_cfi.S
+	@mkdir -p $(@D)
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) -shared -nostdlib -Wl,--build-id $< -o $@
+
+$(UW_DIR)/libuw_hot.so: tests/fixtures/uw_hot.c
+	@mkdir -p $(@D)
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) $(UW_CFLAGS) -fPIC -shared $< -o $@.full
+	$(call uw_split,$@.full,$@)
+
+$(UW_DIR)/uw_work_pie: tests/fixtures/uw_work.c $(UW_DIR)/libuw_hot.so
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) $(UW_CFLAGS) -fPIE -pie $< -L$(UW_DIR) -luw_hot -Wl,-rpath,'$$ORIGIN' -o $@.full
+	$(call uw_split,$@.full,$@)
+
+$(UW_DIR)/uw_work_nopie: tests/fixtures/uw_work.c $(UW_DIR)/libuw_hot.so
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) $(UW_CFLAGS) -fno-pie -no-pie $< -L$(UW_DIR) -luw_hot -Wl,-rpath,'$$ORIGIN' -o $@.full
+	$(call uw_split,$@.full,$@)
+
+# GCC with frame pointers still omits them in leaf functions: frame-pointer
+# unwinding loses each leaf's caller, unwind tables do not
+$(UW_DIR)/uw_work_fp: tests/fixtures/uw_work.c tests/fixtures/uw_hot.c
+	@mkdir -p $(@D)
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) -O2 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -Wall $^ -o $@
+
+$(UW_DIR)/uw_deep: tests/fixtures/uw_deep.c
+	@mkdir -p $(@D)
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) $(UW_CFLAGS) $< -o $@
+
+$(UW_DIR)/uw_nocfi: tests/fixtures/uw_nocfi.c
+	@mkdir -p $(@D)
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) -O2 -g -fomit-frame-pointer -fno-asynchronous-unwind-tables -fno-optimize-sibling-calls \
+		$< -o $@.full
+	$(call uw_split,$@.full,$@)
