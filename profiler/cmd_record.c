@@ -13,6 +13,7 @@
 
 static const char usage[] =
 "usage: cprof [record] (--pid PID... | -a | -- CMD [ARGS...]) [options]\n"
+"       cprof [record] --net IFACE... [--net-output FILE] [-d SECS]  (network only)\n"
 "       cprof flamegraph IN [-o OUT.svg] [options]   (cprof flamegraph --help)\n"
 "\n"
 "Samples stacks with eBPF and writes a pprof profile (go tool pprof reads it).\n"
@@ -35,17 +36,34 @@ static const char usage[] =
 "      --flamegraph FILE  also write a flame graph SVG to FILE\n"
 "      --idle             keep the idle task (pid 0)\n"
 "      --max-stacks N     entries per stack and count map (default 16384)\n"
+"      --unwind MODE      how user stacks are walked: auto (default: unwind\n"
+"                         tables (.eh_frame) where they cover the code, frame\n"
+"                         pointers elsewhere), dwarf (unwind tables only) or fp\n"
+"                         (frame pointers only, followed in the kernel)\n"
+"      --stack-size BYTES user stack copied per sample for auto/dwarf,\n"
+"                         1024..65536 (default 16384)\n"
 "  -q, --quiet            no summary on stderr\n"
 "  -v, --verbose          libbpf's messages on stderr\n"
 "  -h, --help             this text\n"
 "  -V, --version          print the version\n"
+"network traffic (TC and XDP counters, written as a separate pprof):\n"
+"      --net IFACE        count packets and bytes on IFACE (repeatable) by\n"
+"                         direction, protocol, port, cgroup and process; with\n"
+"                         no CPU target (no --pid, -a or --) only the network is\n"
+"                         recorded, and -o, -f and --flamegraph do not apply\n"
+"      --net-xdp          also count ingress with XDP (native, else generic)\n"
+"      --net-output FILE  the network profile (default cprof-net.pb.gz); draw it\n"
+"                         with: cprof flamegraph FILE --sample-type bytes\n"
 "\n"
-"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF\n"
+"Needs root, or CAP_BPF and CAP_PERFMON (and CAP_NET_ADMIN for --net), and a\n"
+"kernel with BTF\n"
 "(/sys/kernel/btf/vmlinux). Read the result: go tool pprof -top cprof.pb.gz\n";
 
 #define MAX_PIDS 1024
+#define MAX_NET_IFACES 64	/* NET_MAX_IFACES */
 
-enum { OPT_FLAMEGRAPH = 256, OPT_IDLE, OPT_MAX_STACKS };
+enum { OPT_NET = 512, OPT_NET_XDP, OPT_NET_OUTPUT };	/* --net */
+enum { OPT_FLAMEGRAPH = 256, OPT_IDLE, OPT_MAX_STACKS, OPT_UNWIND, OPT_STACK_SIZE };
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -107,13 +125,19 @@ int cmd_record(int argc, char **argv)
 		{ "flamegraph", required_argument, NULL, OPT_FLAMEGRAPH },
 		{ "idle", no_argument, NULL, OPT_IDLE },
 		{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
+		{ "unwind", required_argument, NULL, OPT_UNWIND },
+		{ "stack-size", required_argument, NULL, OPT_STACK_SIZE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "net", required_argument, NULL, OPT_NET },
+		{ "net-xdp", no_argument, NULL, OPT_NET_XDP },
+		{ "net-output", required_argument, NULL, OPT_NET_OUTPUT },
 		{ NULL, 0, NULL, 0 },
 	};
 	static pid_t pids[MAX_PIDS];
+	static const char *net_ifaces[MAX_NET_IFACES];
 	struct record_opts o = { .freq = 99, .output = NULL, .format = RECORD_PPROF };
 	bool format_set = false;
 	unsigned long v;
@@ -175,11 +199,38 @@ int cmd_record(int argc, char **argv)
 				return usage_error("--max-stacks must be 1024..1048576, not '%s'", optarg);
 			o.max_stacks = v;
 			break;
+		case OPT_UNWIND:
+			if (!strcmp(optarg, "auto"))
+				o.unwind = RECORD_UNWIND_AUTO;
+			else if (!strcmp(optarg, "dwarf"))
+				o.unwind = RECORD_UNWIND_DWARF;
+			else if (!strcmp(optarg, "fp"))
+				o.unwind = RECORD_UNWIND_FP;
+			else
+				return usage_error("unknown unwind mode '%s' (auto, dwarf or fp)", optarg);
+			break;
+		case OPT_STACK_SIZE:
+			if (parse_uint(optarg, 1024, 65536, &v))
+				return usage_error("--stack-size must be 1024..65536 bytes, not '%s'", optarg);
+			o.stack_size = v;
+			break;
 		case 'q':
 			o.quiet = true;
 			break;
 		case 'v':
 			o.verbose = true;
+			break;
+		case OPT_NET:
+			if (!*optarg || o.nr_net_ifaces >= MAX_NET_IFACES)
+				return usage_error("--net takes an interface name, at most 64 times, "
+						   "not '%s'", optarg);
+			net_ifaces[o.nr_net_ifaces++] = optarg;
+			break;
+		case OPT_NET_XDP:
+			o.net_xdp = true;
+			break;
+		case OPT_NET_OUTPUT:
+			o.net_output = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -200,10 +251,25 @@ int cmd_record(int argc, char **argv)
 					   argv[optind]);
 		o.cmd = &argv[optind];
 	}
-	if (!o.nr_pids && !o.all && !o.cmd)
-		return usage_error("%s", "nothing to profile: give --pid PID, -a, or -- CMD");
+	if (!o.nr_pids && !o.all && !o.cmd && !o.nr_net_ifaces)
+		return usage_error("%s", "nothing to profile: give --pid PID, -a, -- CMD, "
+				   "or --net IFACE");
+	/* --net */
+	if ((o.net_xdp || o.net_output) && !o.nr_net_ifaces)
+		return usage_error("%s", "--net-xdp and --net-output need --net IFACE");
+	if (o.nr_net_ifaces && !o.nr_pids && !o.all && !o.cmd &&
+	    (o.output || format_set || o.flamegraph))
+		return usage_error("%s", "-o, -f and --flamegraph are for CPU profiles: with --net "
+				   "alone, name the file with --net-output");
+	if (o.nr_net_ifaces && !o.net_output)
+		o.net_output = "cprof-net.pb.gz";
+	if (o.nr_net_ifaces && o.output && !strcmp(o.output, o.net_output))
+		return usage_error("--net-output '%s' is also the CPU profile's -o", o.output);
+	o.net_ifaces = net_ifaces;
 	if (o.all && o.nr_pids)
 		return usage_error("%s", "--all already includes every pid; drop --pid");
+	if (o.stack_size && o.unwind == RECORD_UNWIND_FP)
+		return usage_error("%s", "--stack-size applies to --unwind auto or dwarf, not fp");
 	if (!o.output)
 		o.output = o.format == RECORD_FOLDED ? "cprof.folded" :
 			   o.format == RECORD_SVG ? "cprof.svg" : "cprof.pb.gz";

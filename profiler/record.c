@@ -4,6 +4,7 @@
  * events and 1 s drains until a stop condition, then symbolize and write.
  * Signals only set a flag; the file is written on every way out but a crash. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "export/pprof.h"
 #include "export/profile.h"
 #include "profiler/launch.h"
+#include "profiler/net.h"
 #include "profiler/pprof_build.h"
 #include "profiler/raw_profile.h"
 #include "profiler/record.h"
@@ -53,6 +55,10 @@ struct session {
 	int child_status;
 	uint64_t capture_failures;
 	size_t refreshed_upto;	/* raw samples already checked by refresh_mappings() */
+	/* stack-copy mode */
+	uint32_t stack_window;	/* 0: frame pointers */
+	enum uw_mode uw_mode;
+	struct uw_stats *uw_stats;
 };
 
 static void raise_nofile_limit(void)
@@ -97,6 +103,37 @@ static void on_event(void *ctx, const struct cprof_event *e)
 		s->capture_failures++;
 }
 
+/* Sampler callback, stack-copy mode: unwind one record while its process
+ * (usually) still lives. A stack that stopped early gets a marker root frame. */
+static int unwind_record(void *ctx, const struct cprof_stack_record *r, const void *stack,
+			 uint64_t *ips, uint32_t max)
+{
+	struct session *s = ctx;
+	struct uw_regs regs = { .ip = r->ip, .sp = r->sp, .bp = r->bp };
+	struct uw_stack st = { .data = stack, .len = r->stack_len, .limit = s->stack_window };
+	struct uw_result res;
+	uint32_t n;
+	int err;
+
+	if (!r->ip)
+		return -EFAULT;
+	err = sym_session__unwind(s->sym, (int)r->tgid, r->start_ticks, s->uw_mode, &regs, &st,
+				  ips, max - 1, &res);
+	if (err == -ENOMEM)
+		return err;
+	if (err) {
+		/* the process is gone and was never captured: its leaf only */
+		res = (struct uw_result){ .nr = 1, .stop = UW_STOP_NO_MAPPING };
+		ips[0] = r->ip;
+	}
+	if (uw_stats__add(s->uw_stats, &res))
+		return -ENOMEM;
+	n = res.nr;
+	if (res.stop != UW_STOP_OUTERMOST)
+		ips[n++] = RAW_IP_MARKER(res.stop);
+	return (int)n;
+}
+
 static void report_bpf_error(const char *what, int err)
 {
 	if (err == -EPERM || err == -EACCES)
@@ -124,7 +161,8 @@ static void refresh_mappings(struct session *s)
 		if (!st || !rs->pid || (rs->pid == done_pid && rs->start_ticks == done_start))
 			continue;
 		for (uint32_t j = 0; j < st->nr; j++) {
-			if (sym_session__covers(s->sym, rs->pid, rs->start_ticks, st->ips[j]))
+			if (RAW_IP_IS_MARKER(st->ips[j]) ||
+			    sym_session__covers(s->sym, rs->pid, rs->start_ticks, st->ips[j]))
 				continue;
 			if (sym_session__exec(s->sym, rs->pid, rs->start_ticks))
 				s->capture_failures++;
@@ -177,6 +215,8 @@ static void format_losses(const uint64_t c[CPROF_NR_COUNTERS], char *buf, size_t
 		{ CPROF_DROP_USTACK_MISSING, "user stacks missing" },
 		{ CPROF_DROP_COUNTS_FULL, "samples lost, counts map full" },
 		{ CPROF_DROP_EVENTS_FULL, "process events lost, ring buffer full" },
+		{ CPROF_DROP_RECORDS_FULL, "user stacks lost, stack ring buffer full" },
+		{ CPROF_DROP_USTACK_UNREADABLE, "user stacks unreadable" },
 	};
 	size_t off = 0;
 
@@ -191,6 +231,84 @@ static void format_losses(const uint64_t c[CPROF_NR_COUNTERS], char *buf, size_t
 	}
 	if (!off)
 		snprintf(buf, len, "none");
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash && slash[1] ? slash + 1 : path;
+}
+
+/* What a user needs to trust stacks unwound from copies: how many are
+ * complete and, per binary, where and why the others stopped, with the fix.
+ * Writes the overall line to buf (also a profile comment); prints the
+ * per-binary lines unless quiet. */
+static void unwind_summary(struct session *s, const uint64_t c[CPROF_NR_COUNTERS], bool print,
+			   char *buf, size_t len)
+{
+	const struct uw_stats_entry *t = uw_stats__total(s->uw_stats);
+	uint32_t kib = s->stack_window / 1024, next = s->stack_window * 2;
+	struct sym_stats ss;
+	size_t off;
+
+	if (next > CPROF_STACK_COPY_MAX)
+		next = CPROF_STACK_COPY_MAX;
+	off = (size_t)snprintf(buf, len, "user stacks: %llu unwound (%s, %u KiB window, %.1f KiB "
+			       "copied on average): %.1f %% complete",
+			       (unsigned long long)t->stacks,
+			       s->uw_mode == UW_MODE_AUTO ? "auto" : "dwarf", kib,
+			       c[CPROF_USTACK_COPIES] ? (double)c[CPROF_USTACK_BYTES] /
+			       (double)c[CPROF_USTACK_COPIES] / 1024.0 : 0.0,
+			       pct(t->stops[UW_STOP_OUTERMOST], t->stacks));
+	for (int r = 1; r < UW_NR_STOPS; r++)
+		if (t->stops[r] && off < len)
+			off += (size_t)snprintf(buf + off, len - off, ", %.1f %% %s",
+						pct(t->stops[r], t->stacks), uw_stop__name(r));
+	sym_session__stats(s->sym, &ss);
+	if (off < len)
+		snprintf(buf + off, len - off, "; unwind tables: %llu built in %.0f ms, %.1f MiB, "
+			 "%llu CFI rows not expressible", (unsigned long long)ss.unwind_tables_built,
+			 ss.unwind_build_ns / 1e6, ss.unwind_table_bytes / 1048576.0,
+			 (unsigned long long)ss.unwind_rows_unsupported);
+	if (!print)
+		return;
+	fprintf(stderr, "cprof: %s\n", buf);
+	for (size_t i = 0; i < uw_stats__count(s->uw_stats); i++) {
+		const struct uw_stats_entry *e = uw_stats__entry(s->uw_stats, i);
+		const char *name = basename_of(e->name);
+
+		for (int r = 1; r < UW_NR_STOPS; r++) {
+			double p = pct(e->stops[r], t->stacks);
+
+			/* truncation from 0.1 %: the user can fix it; the rest from 1 % */
+			if (p < (r == UW_STOP_TRUNCATED ? 0.1 : 1.0))
+				continue;
+			switch (r) {
+			case UW_STOP_TRUNCATED:
+				if (s->stack_window < CPROF_STACK_COPY_MAX)
+					fprintf(stderr, "cprof: %s: %.1f %% of stacks truncated at %u KiB; "
+						"try --stack-size %u\n", name, p, kib, next);
+				else
+					fprintf(stderr, "cprof: %s: %.1f %% of stacks truncated at %u KiB "
+						"(the maximum)\n", name, p, kib);
+				break;
+			case UW_STOP_NO_INFO:
+				fprintf(stderr, "cprof: %s: %.1f %% of stacks stop in code without unwind "
+					"information%s\n", name, p, s->uw_mode == UW_MODE_AUTO ?
+					" nor a frame pointer" : "; --unwind auto follows frame pointers there");
+				break;
+			default:
+				fprintf(stderr, "cprof: %s: %.1f %% of stacks stop: %s\n", name, p,
+					uw_stop__name(r));
+			}
+		}
+	}
 }
 
 static int write_output(const struct record_opts *o, struct atomic_file *af,
@@ -255,11 +373,11 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 {
 	const struct record_opts *o = s->o;
 	uint64_t c[CPROF_NR_COUNTERS] = {0};
-	char losses[512], line1[128], line2[640], line3[128];
-	const char *comments[3] = { line1, line2, line3 };
+	char losses[512], line1[128], line2[640], line3[128], line4[512] = "";
+	const char *comments[4] = { line1, line2, line3, line4 };
 	struct pprof_build_opts bo = {
 		.freq = o->freq, .time_nanos = t0_real, .duration_nanos = dur_ns,
-		.comments = comments, .nr_comments = 3,
+		.comments = comments, .nr_comments = s->stack_window ? 4 : 3,
 	};
 	struct pprof_build_stats bs = {0};
 	struct pb_profile *prof = NULL;
@@ -287,6 +405,8 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 	snprintf(line3, sizeof(line3), "process captures failed: %llu",
 		 (unsigned long long)s->capture_failures);
 
+	if (s->stack_window)
+		unwind_summary(s, c, false, line4, sizeof(line4));
 	err = pprof_build(s->raw, s->sym, &bo, &prof, &bs);
 	if (err) {
 		fprintf(stderr, "cprof: building the profile: %s\n", strerror(-err));
@@ -315,6 +435,8 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 		if (o->flamegraph)
 			fprintf(stderr, "cprof: wrote flame graph %s\n", o->flamegraph);
 	}
+	if (s->stack_window && !o->quiet)
+		unwind_summary(s, c, true, line4, sizeof(line4));
 	pb_profile__free(prof);
 	return 0;
 }
@@ -342,6 +464,115 @@ static int add_pid_targets(struct session *s)
 	return 0;
 }
 
+/* --- --net: traffic counters (profiler/net.c), beside or instead of CPU samples */
+
+/* Opens --net-output (so an unwritable path fails before counting) and
+ * attaches. 0, or 1 having reported why. */
+static int net_begin(const struct record_opts *o, struct atomic_file *af, struct net **ret)
+{
+	struct net_opts no = {
+		.ifaces = o->net_ifaces, .nr_ifaces = o->nr_net_ifaces, .xdp = o->net_xdp,
+		.verbose = o->verbose, .quiet = o->quiet,
+	};
+	char why[512];
+	int err;
+
+	err = atomic_file__open(af, o->net_output);
+	if (err) {
+		fprintf(stderr, "cprof: cannot write %s: %s\n", o->net_output, strerror(-err));
+		return 1;
+	}
+	*ret = net__new(&no, why, sizeof(why));
+	if (!*ret) {
+		if (errno == EPERM || errno == EACCES)
+			fprintf(stderr, "cprof: %s: run as root, or give cprof CAP_BPF and "
+				"CAP_NET_ADMIN\n", why);
+		else
+			fprintf(stderr, "cprof: %s\n", why);
+		atomic_file__abort(af);
+		return 1;
+	}
+	return 0;
+}
+
+static void net_tick(struct net *n)
+{
+	int64_t d = n ? net__drain(n) : 0;
+
+	if (d < 0)
+		fprintf(stderr, "cprof: draining network counters: %s\n", strerror((int)-d));
+}
+
+/* Takes both slots, writes the profile, prints the summary. 0 or 1. */
+static int net_end(const struct record_opts *o, struct net *n, struct atomic_file *af,
+		   int64_t t0_real, int64_t dur_ns)
+{
+	struct net_profile_stats st;
+	uint64_t lost_p = 0, lost_b = 0;
+	char ifs[400];
+	int err;
+
+	for (int i = 0; i < 2; i++) {
+		int64_t d = net__drain(n);
+
+		if (d < 0) {
+			fprintf(stderr, "cprof: draining network counters: %s\n", strerror((int)-d));
+			return 1;
+		}
+	}
+	net_profile__stats(net__profile(n), &st);
+	net__lost(n, &lost_p, &lost_b);
+	net__describe(n, ifs, sizeof(ifs));
+	err = net__write(n, af, t0_real, dur_ns);
+	if (err) {
+		fprintf(stderr, "cprof: writing %s: %s\n", o->net_output, strerror(-err));
+		return 1;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "cprof: net: %llu packets, %llu bytes on %s over %.1f s; lost: "
+			"%llu packets; wrote %s\n", (unsigned long long)st.packets,
+			(unsigned long long)st.bytes, ifs, dur_ns / 1e9,
+			(unsigned long long)(lost_p + st.folded_packets),
+			strcmp(o->net_output, "-") ? o->net_output : "standard output");
+	return 0;
+}
+
+/* No CPU target: count traffic until -d, Ctrl-C or SIGTERM. */
+static int run_net_only(const struct record_opts *o)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	struct atomic_file af = {0};
+	int64_t t0_real, t0, now, last, end;
+	struct net *n = NULL;
+	int ret = 1;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (net_begin(o, &af, &n))
+		goto out_free;
+	t0_real = now_ns(CLOCK_REALTIME);
+	t0 = last = now = now_ns(CLOCK_MONOTONIC);
+	end = o->duration > 0 ? t0 + (int64_t)(o->duration * 1e9) : INT64_MAX;
+	while (!stop_signal && now < end) {
+		int64_t wait_ms = (end - now) / 1000000 + 1;
+
+		poll(NULL, 0, wait_ms < POLL_MS ? (int)wait_ms : POLL_MS);
+		now = now_ns(CLOCK_MONOTONIC);
+		if (now - last >= DRAIN_INTERVAL_NS) {
+			net_tick(n);
+			last = now;
+		}
+	}
+	ret = net_end(o, n, &af, t0_real, now_ns(CLOCK_MONOTONIC) - t0);
+out_free:
+	atomic_file__abort(&af);
+	net__free(n);
+	return ret;
+}
+
+/* --- end of --net --------------------------------------------------------- */
+
 int record__run(const struct record_opts *o)
 {
 	struct session s = { .o = o, .child = { .go_fd = -1, .err_fd = -1 } };
@@ -349,8 +580,11 @@ int record__run(const struct record_opts *o)
 		.freq = o->freq, .cycles = o->cycles, .all = o->all, .idle = o->idle,
 		.follow_forks = o->cmd != NULL, .max_stacks = o->max_stacks,
 		.verbose = o->verbose, .on_event = on_event, .ctx = &s,
+		.unwind = unwind_record,
 	};
 	struct atomic_file af = {0}, fg_af = {0};
+	struct atomic_file net_af = {0};	/* --net */
+	struct net *net = NULL;			/* --net */
 	struct sigaction sa = { .sa_handler = on_stop };
 	int64_t t0_real, t0, last_drain, end_ns;
 	const char *what = NULL;
@@ -366,6 +600,8 @@ int record__run(const struct record_opts *o)
 			"kernel built with CONFIG_DEBUG_INFO_BTF=y\n");
 		return 1;
 	}
+	if (!o->nr_pids && !o->all && !o->cmd)	/* --net alone */
+		return run_net_only(o);
 	for (size_t i = 0; i < o->nr_pids; i++) {
 		uint64_t st;
 
@@ -385,10 +621,16 @@ int record__run(const struct record_opts *o)
 		return 1;
 	}
 
+	if (o->unwind != RECORD_UNWIND_FP) {
+		s.stack_window = o->stack_size ? o->stack_size : CPROF_STACK_COPY_DEFAULT;
+		s.uw_mode = o->unwind == RECORD_UNWIND_DWARF ? UW_MODE_DWARF : UW_MODE_AUTO;
+		so.stack_window = s.stack_window;
+		s.uw_stats = uw_stats__new(0);
+	}
 	s.targets = calloc(o->nr_pids + 1, sizeof(*s.targets));
 	s.raw = raw_profile__new();
 	s.sym = sym_session__new(NULL);
-	if (!s.targets || !s.raw || !s.sym) {
+	if (!s.targets || !s.raw || !s.sym || (s.stack_window && !s.uw_stats)) {
 		fprintf(stderr, "cprof: out of memory\n");
 		goto out_abort;
 	}
@@ -417,6 +659,8 @@ int record__run(const struct record_opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
+	if (o->nr_net_ifaces && net_begin(o, &net_af, &net))	/* --net */
+		goto out_kill_child;
 	err = sampler__start(s.sampler, &what);
 	if (err) {
 		if (o->cycles && (err == -ENOENT || err == -EOPNOTSUPP || err == -EINVAL))
@@ -459,6 +703,7 @@ int record__run(const struct record_opts *o)
 				break;
 			}
 			refresh_mappings(&s);
+			net_tick(net);	/* --net */
 			last_drain = now;
 		}
 		if (s.have_child) {
@@ -477,6 +722,8 @@ int record__run(const struct record_opts *o)
 	if (stop_signal && s.have_child && !s.child_exited)
 		kill(s.child.pid, stop_signal);
 	ret = finish(&s, &af, &fg_af, t0_real, now_ns(CLOCK_MONOTONIC) - t0);
+	if (!ret && net)	/* --net */
+		ret = net_end(o, net, &net_af, t0_real, now_ns(CLOCK_MONOTONIC) - t0);
 	if (ret)
 		goto out_kill_child;
 	if (s.have_child) {
@@ -494,10 +741,13 @@ out_abort:
 	atomic_file__abort(&af);
 	atomic_file__abort(&fg_af);
 out_free:
+	atomic_file__abort(&net_af);	/* --net: a no-op once written */
+	net__free(net);			/* --net: detaches on every way out */
 	launch__release_fds(&s.child);
 	sampler__free(s.sampler);
 	sym_session__free(s.sym);
 	raw_profile__free(s.raw);
+	uw_stats__free(s.uw_stats);
 	free(s.targets);
 	return ret;
 }

@@ -11,6 +11,11 @@
 
 enum record_format { RECORD_PPROF, RECORD_FOLDED, RECORD_SVG };
 
+/* How user stacks are taken. auto: unwind tables where they cover the code,
+ * frame pointers where not; dwarf: unwind tables only; both from a copy of the
+ * stack. fp: the kernel follows frame pointers. */
+enum record_unwind { RECORD_UNWIND_AUTO = 0, RECORD_UNWIND_DWARF, RECORD_UNWIND_FP };
+
 struct record_opts {
 	unsigned int freq;
 	bool cycles, all, idle, verbose, quiet;
@@ -22,6 +27,14 @@ struct record_opts {
 	enum record_format format;
 	const char *flamegraph;	/* an SVG written beside the main output, or NULL */
 	uint32_t max_stacks;
+	/* --net: traffic counters on these interfaces, written to net_output;
+	 * with no CPU target (no pids, all or cmd) only those are recorded */
+	const char *const *net_ifaces;
+	size_t nr_net_ifaces;
+	bool net_xdp;
+	const char *net_output;
+	enum record_unwind unwind;
+	uint32_t stack_size;	/* bytes of user stack copied per sample; 0 = default */
 };
 
 /* Runs the session and returns the process exit status: 0, 1 on a runtime
