@@ -38,7 +38,10 @@
 #define DEFAULT_MAX_PROCESSES 65536
 #define DEFAULT_MAX_STRING_BYTES (64u << 20)
 #define DEFAULT_MAX_UNWIND_BYTES (256u << 20)
-#define RECAPTURE_NS 1000000000ull /* recapture a process's maps at most once a second */
+/* Recapture a process's maps at most every 50 ms: often enough that a process
+ * whose first record arrived while ld.so was still mapping libraries gets its
+ * code before it exits, rarely enough that garbage addresses cost little. */
+#define RECAPTURE_NS 50000000ull
 #define UW_MAX_LOADS 8
 #define DEFAULT_DEBUG_DIR "/usr/lib/debug"
 #define MAX_FILE_ALIASES 4
