@@ -31,6 +31,7 @@
 #include <bpf/libbpf.h>
 
 #include "export/pprof.h"
+#include "profiler/bpf_sync.h"
 #include "profiler/net.h"
 #include "net.skel.h"
 
@@ -60,7 +61,7 @@ struct net {
 	struct net_iface *ifs;
 	size_t nr_ifs;
 	uint32_t prog_in, prog_eg;	/* our classifiers' program ids */
-	int sync_outer, sync_inner;
+	struct bpf_sync sync;	/* waits out programs still on the old slot */
 	int nr_possible;
 	struct net_value *values;	/* per-CPU value buffer */
 	struct net_profile *prof;
@@ -451,33 +452,6 @@ static int load(struct net *n)
 	return err;
 }
 
-static int make_sync_maps(struct net *n)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, o);
-	__u32 zero = 0;
-
-	n->sync_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "cprof_nsync_in", 4, 4, 1, NULL);
-	if (n->sync_inner < 0)
-		return -errno;
-	o.inner_map_fd = n->sync_inner;
-	n->sync_outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "cprof_nsync", 4, 4, 1, &o);
-	if (n->sync_outer < 0)
-		return -errno;
-	if (bpf_map_update_elem(n->sync_outer, &zero, &n->sync_inner, BPF_ANY))
-		return -errno;
-	return 0;
-}
-
-/* Returns once every BPF program that started before the call has finished. */
-static int sync_programs(struct net *n)
-{
-	__u32 zero = 0;
-
-	if (bpf_map_update_elem(n->sync_outer, &zero, &n->sync_inner, BPF_ANY))
-		return -errno;
-	return 0;
-}
-
 static int link_l2_len(const char *name, uint32_t *ret)
 {
 	struct ifreq ifr;
@@ -666,7 +640,7 @@ struct net *net__new(const struct net_opts *opts, char *err, size_t err_len)
 	}
 	n->o = *opts;
 	n->o.ifaces = NULL;
-	n->sync_outer = n->sync_inner = -1;
+	bpf_sync__init(&n->sync);
 	if (!n->o.max_entries)
 		n->o.max_entries = DEFAULT_MAX_ENTRIES;
 	libbpf_set_print(opts->verbose ? libbpf_print : libbpf_quiet);
@@ -738,7 +712,7 @@ struct net *net__new(const struct net_opts *opts, char *err, size_t err_len)
 	if (!e)
 		e = prog_info(bpf_program__fd(n->skel->progs.cprof_net_eg), &n->prog_eg, NULL, 0);
 	if (!e)
-		e = make_sync_maps(n);
+		e = bpf_sync__open(&n->sync, "cprof_nsync");
 	if (e) {
 		fail(err, err_len, "creating the network maps: %s", strerror(-e));
 		goto out_free;
@@ -783,10 +757,7 @@ void net__free(struct net *n)
 	for (size_t i = n->nr_ifs; i-- > 0;)
 		detach_iface(n, &n->ifs[i]);
 	net_bpf__destroy(n->skel);
-	if (n->sync_outer >= 0)
-		close(n->sync_outer);
-	if (n->sync_inner >= 0)
-		close(n->sync_inner);
+	bpf_sync__release(&n->sync);
 	net_profile__free(n->prof);
 	free(n->values);
 	free(n->ifs);
@@ -837,7 +808,7 @@ int64_t net__drain(struct net *n)
 
 	n->skel->bss->slot = !old;
 	__sync_synchronize();
-	err = sync_programs(n);
+	err = bpf_sync__wait(&n->sync);
 	if (err)
 		return err;
 

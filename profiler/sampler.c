@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "profiler/bpf_sync.h"
 #include "profiler/sampler.h"
 #include "sample.skel.h"
 
@@ -34,7 +35,7 @@ struct sampler {
 	struct bpf_link **links;
 	int nr_open;
 	int nr_cpus;		/* CPUs sampled, kept after sampler__stop() */
-	int sync_outer, sync_inner;	/* map-in-map used to trigger synchronize_rcu() */
+	struct bpf_sync sync;	/* waits out programs still on the old slot */
 	uint32_t max_stacks;
 	int32_t *stack_idx;	/* kernel stack id -> interned index, per drain */
 	uint64_t *values;	/* per-CPU value buffer */
@@ -214,33 +215,6 @@ static int open_records(struct sampler *s)
 	return 0;
 }
 
-static int make_sync_maps(struct sampler *s)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, o);
-	__u32 zero = 0;
-	int err;
-
-	s->sync_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "cprof_sync_in", 4, 4, 1, NULL);
-	if (s->sync_inner < 0)
-		return -errno;
-	o.inner_map_fd = s->sync_inner;
-	s->sync_outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "cprof_sync", 4, 4, 1, &o);
-	if (s->sync_outer < 0)
-		return -errno;
-	err = bpf_map_update_elem(s->sync_outer, &zero, &s->sync_inner, BPF_ANY);
-	return err ? -errno : 0;
-}
-
-/* Returns once every BPF program that started before the call has finished. */
-static int sync_programs(struct sampler *s)
-{
-	__u32 zero = 0;
-
-	if (bpf_map_update_elem(s->sync_outer, &zero, &s->sync_inner, BPF_ANY))
-		return -errno;
-	return 0;
-}
-
 struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_what)
 {
 	struct sampler *s;
@@ -252,7 +226,7 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 		return NULL;
 	}
 	s->opts = *opts;
-	s->sync_outer = s->sync_inner = -1;
+	bpf_sync__init(&s->sync);
 	s->epfd = -1;
 	s->max_stacks = opts->max_stacks ? opts->max_stacks : 16384;
 	libbpf_set_print(opts->verbose ? libbpf_print : libbpf_quiet);
@@ -319,7 +293,7 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 		*ret_what = "loading the BPF programs";
 		goto out_free;
 	}
-	err = make_sync_maps(s);
+	err = bpf_sync__open(&s->sync, "cprof_sync");
 	if (err) {
 		*ret_what = "creating the synchronisation map";
 		goto out_free;
@@ -356,10 +330,7 @@ void sampler__free(struct sampler *s)
 		free(s->pending_idx[i]);
 	free(s->ips);
 	sample_bpf__destroy(s->skel);
-	if (s->sync_outer >= 0)
-		close(s->sync_outer);
-	if (s->sync_inner >= 0)
-		close(s->sync_inner);
+	bpf_sync__release(&s->sync);
 	free(s->pfds);
 	free(s->links);
 	free(s->stack_idx);
@@ -521,7 +492,7 @@ int64_t sampler__drain(struct sampler *s, struct raw_profile *rp)
 
 	s->skel->bss->slot = !old;
 	__sync_synchronize();
-	err = sync_programs(s);
+	err = bpf_sync__wait(&s->sync);
 	if (err)
 		return err;
 
