@@ -25,72 +25,10 @@
 #include "export/pprof.h"
 #include "profiler/sampler.h"
 #include "symbolize/symbolizer.h"
+#include "tests/record_util.h"
 #include "tests/uw_libunwind.h"
 
 #define PYTHON "/usr/bin/python3"
-
-static char cprof[300], fixtures[300], tmp[300];
-
-static const char *fx(const char *name)
-{
-	static char buf[4][400];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", fixtures, name);
-	return buf[i];
-}
-
-static const char *tmpf(const char *name)
-{
-	static char buf[8][400];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", tmp, name);
-	return buf[i];
-}
-
-static pid_t spawn(char *const argv[], const char *err)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int fo = open("/dev/null", O_WRONLY);
-		int fe = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(fo, 1);
-		dup2(fe, 2);
-		execv(argv[0], argv);
-		_exit(126);
-	}
-	return pid;
-}
-
-static int wait_status(pid_t pid)
-{
-	int st;
-
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static char *slurp(const char *path)
-{
-	static char buf[1 << 16];
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (f) {
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-	return buf;
-}
 
 /* A CPU-bound Python job: recursion in the interpreter, about SECONDS long. */
 static const char *python_job(void)
@@ -108,28 +46,6 @@ static const char *python_job(void)
 }
 
 /* --- reading profiles -------------------------------------------------------- */
-
-struct prof {
-	Perftools__Profiles__Profile *p;
-	struct pprof_index *idx;
-};
-
-static struct prof load(const char *path)
-{
-	struct prof r = { 0 };
-	int err = pprof__read_file(path, &r.p);
-
-	ck_assert_msg(err == 0, "reading %s: %s", path, strerror(-err));
-	r.idx = pprof_index__new(r.p);
-	ck_assert_ptr_nonnull(r.idx);
-	return r;
-}
-
-static void unload(struct prof *pr)
-{
-	pprof_index__free(pr->idx);
-	pprof__free(pr->p);
-}
 
 static const char *label_str(const struct prof *pr, const Perftools__Profiles__Sample *s,
 			     const char *key)
@@ -622,17 +538,13 @@ END_TEST
 
 int main(void)
 {
-	const char *o = getenv("OUT") ? getenv("OUT") : "build";
 	Suite *s = suite_create("dwarf_record");
 	TCase *opts = tcase_create("options"), *work = tcase_create("work"),
 	      *others = tcase_create("others");
 	SRunner *sr;
 	int failed;
 
-	snprintf(cprof, sizeof(cprof), "%s/cprof", o);
-	snprintf(fixtures, sizeof(fixtures), "%s/fixtures", o);
-	snprintf(tmp, sizeof(tmp), "%s/test-output/dwarf_record", o);
-	mkdir(tmp, 0755);
+	record_util__init("dwarf_record");
 	tcase_add_test(opts, test_dwarf_record__bad_unwind_options_exit_2_with_a_hint);
 	suite_add_tcase(s, opts);
 	if (geteuid() != 0) {

@@ -17,94 +17,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "export/pprof.h"
+#include "tests/record_util.h"
 
-static char out_dir[256], cprof[300], fixtures[300], tmp[300];
-
-static const char *fx(const char *name)
-{
-	static char buf[4][400];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", fixtures, name);
-	return buf[i];
-}
-
-static const char *tmpf(const char *name)
-{
-	static char buf[4][400];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", tmp, name);
-	return buf[i];
-}
-
-/* Starts argv with stdout/stderr to files; returns the pid. */
-static pid_t spawn(char *const argv[], const char *out, const char *err)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int fo = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int fe = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(fo, 1);
-		dup2(fe, 2);
-		execv(argv[0], argv);
-		_exit(126);
-	}
-	return pid;
-}
-
-static int wait_status(pid_t pid)
-{
-	int st;
-
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static int run(char *const argv[], const char *err)
-{
-	return wait_status(spawn(argv, NULL, err));
-}
-
-static char *slurp(const char *path)
-{
-	static char buf[1 << 16];
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (f) {
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
-/* --- reading profiles ----------------------------------------------------- */
-
-struct prof {
-	Perftools__Profiles__Profile *p;
-	struct pprof_index *idx;
-};
-
-static struct prof load(const char *path)
-{
-	struct prof r = {0};
-	int err = pprof__read_file(path, &r.p);
-
-	ck_assert_msg(err == 0, "reading %s: %s", path, strerror(-err));
-	r.idx = pprof_index__new(r.p);
-	ck_assert_ptr_nonnull(r.idx);
-	return r;
-}
+/* --- reading profiles
+ ----------------------------------------------------- */
 
 static int64_t label_num(const struct prof *pr, const Perftools__Profiles__Sample *s,
 			 const char *key)
@@ -155,12 +71,6 @@ static size_t first_user(const struct prof *pr, const Perftools__Profiles__Locat
 	while (i < n && is_kernel(pr, locs[i]))
 		i++;
 	return i;
-}
-
-static void unload(struct prof *pr)
-{
-	pprof_index__free(pr->idx);
-	pprof__free(pr->p);
 }
 
 /* --- the shared 50/30/20 recording ----------------------------------------- */
@@ -300,7 +210,7 @@ static const char *go_pprof(const char *mode, const char *file)
 	pid_t pid;
 
 	setenv("HOME", tmp, 1);
-	pid = spawn(argv, out, tmpf("pprof.err"));
+	pid = spawn_out(argv, out, tmpf("pprof.err"));
 	ck_assert_msg(wait_status(pid) == 0, "go tool pprof %s failed: %s", mode,
 		      slurp(tmpf("pprof.err")));
 	return slurp(out);
@@ -373,12 +283,12 @@ START_TEST(test_record__process_that_exits_mid_run_is_symbolized)
 {
 	char *rec[] = { cprof, "-q", "-a", "-d", "4", "-o", (char *)tmpf("mid.pb.gz"), NULL };
 	char *work[] = { (char *)fx("work"), "1.5", NULL };
-	pid_t c = spawn(rec, NULL, tmpf("mid.err")), w;
+	pid_t c = spawn(rec, tmpf("mid.err")), w;
 	int64_t hot = 0, unnamed = 0;
 	struct prof pr;
 
 	usleep(800000);
-	w = spawn(work, NULL, NULL);
+	w = spawn(work, NULL);
 	ck_assert_int_eq(wait_status(w), 0);	/* gone before cprof symbolizes */
 	ck_assert_msg(wait_status(c) == 0, "%s", slurp(tmpf("mid.err")));
 	pr = load(tmpf("mid.pb.gz"));
@@ -418,14 +328,14 @@ static bool temp_files_left(const char *prefix)
 START_TEST(test_record__sigint_mid_run_leaves_a_complete_file)
 {
 	char *work[] = { (char *)fx("work"), "30", NULL };
-	pid_t w = spawn(work, NULL, NULL), c;
+	pid_t w = spawn(work, NULL), c;
 	char pid[16];
 	struct prof pr;
 	int64_t total = 0;
 
 	snprintf(pid, sizeof(pid), "%d", w);
 	char *rec[] = { cprof, "--pid", pid, "-o", (char *)tmpf("int.pb.gz"), NULL };
-	c = spawn(rec, NULL, tmpf("int.err"));
+	c = spawn(rec, tmpf("int.err"));
 	sleep(3);
 	kill(c, SIGINT);
 	ck_assert_msg(wait_status(c) == 0, "%s", slurp(tmpf("int.err")));
@@ -444,14 +354,14 @@ END_TEST
 START_TEST(test_record__stops_when_the_target_pid_exits)
 {
 	char *work[] = { (char *)fx("work"), "1", NULL };
-	pid_t w = spawn(work, NULL, NULL);
+	pid_t w = spawn(work, NULL);
 	char pid[16];
 	struct timespec a, b;
 
 	snprintf(pid, sizeof(pid), "%d", w);
 	char *rec[] = { cprof, "-q", "--pid", pid, "-o", (char *)tmpf("pid.pb.gz"), NULL };
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	pid_t c = spawn(rec, NULL, tmpf("pid.err"));
+	pid_t c = spawn(rec, tmpf("pid.err"));
 	wait_status(w);
 	ck_assert_msg(wait_status(c) == 0, "%s", slurp(tmpf("pid.err")));
 	clock_gettime(CLOCK_MONOTONIC, &b);
@@ -553,18 +463,13 @@ static bool bpf_usable(void)
 
 int main(void)
 {
-	const char *o = getenv("OUT") ? getenv("OUT") : "build";
 	Suite *s = suite_create("record");
 	TCase *errors = tcase_create("errors"), *work = tcase_create("work"),
 	      *others = tcase_create("others");
 	SRunner *sr;
 	int failed;
 
-	snprintf(out_dir, sizeof(out_dir), "%s", o);
-	snprintf(cprof, sizeof(cprof), "%s/cprof", o);
-	snprintf(fixtures, sizeof(fixtures), "%s/fixtures", o);
-	snprintf(tmp, sizeof(tmp), "%s/test-output/record", o);
-	mkdir(tmp, 0755);
+	record_util__init("record");
 	if (access(cprof, X_OK)) {
 		fprintf(stderr, "%s is not built\n", cprof);
 		return 1;
