@@ -24,13 +24,14 @@ endif
 DEB_PKGS := gcc g++ make clang llvm libbpf-dev bpftool libelf-dev libdw-dev \
 	libunwind-dev protobuf-c-compiler libprotobuf-c-dev libzstd-dev zlib1g-dev \
 	libcurl4-openssl-dev check libsubunit-dev pkg-config golang-go linux-perf \
-	bpfcc-tools libxml2-utils binutils elfutils iproute2 procps python3 time bc chromium
+	bpfcc-tools libxml2-utils binutils elfutils iproute2 procps python3 time bc chromium \
+	python3-protobuf protobuf-compiler zstd openssl curl
 
 WARN     := -Wall -Wextra -Werror -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -fno-omit-frame-pointer $(WARN) -MMD -MP -I. -I$(OUT) \
 	-DCPROF_VERSION='"$(VERSION)"'
-LDLIBS   := -lbpf -ldw -lelf -lprotobuf-c -lz -lzstd -lstdc++ -lpthread
+LDLIBS   := -lbpf -ldw -lelf -lprotobuf-c -lz -lzstd -lcurl -lstdc++ -lpthread
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(OUT) -I.
 
@@ -128,8 +129,16 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory tests
 	$(Q)OUT=$(OUT) bench/run-all.sh
 
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
+
 install: $(OUT)/cprof
 	install -D -m 0755 $(OUT)/cprof $(DESTDIR)$(PREFIX)/bin/cprof
+	install -D -m 0644 doc/cprof.1 $(DESTDIR)$(PREFIX)/share/man/man1/cprof.1
+	install -d $(DESTDIR)$(SYSTEMD_UNITDIR)
+	sed 's|/usr/local/bin/cprof|$(PREFIX)/bin/cprof|; s|/usr/local/share/doc|$(PREFIX)/share/doc|' \
+		dist/cprof-agent.service >$(DESTDIR)$(SYSTEMD_UNITDIR)/cprof-agent.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNITDIR)/cprof-agent.service
+	install -D -m 0644 dist/agent.conf.example $(DESTDIR)$(PREFIX)/share/doc/cprof/agent.conf.example
 
 clean:
 	rm -rf $(OUT)

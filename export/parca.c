@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/* WriteRaw over gRPC-Web. A gRPC-Web response carries its status either in
+ * the HTTP headers ("trailers-only", the usual shape of an error) or in a
+ * trailer frame after the message frames: a frame whose flag byte has bit
+ * 0x80 set, whose payload is HTTP/1-style "name: value\r\n" lines. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "export/compress.h"
+#include "export/parca.h"
+#include "proto/parca_profilestore.pb-c.h"
+
+struct series_buf {
+	Parca__Profilestore__V1alpha1__RawProfileSeries series;
+	Parca__Profilestore__V1alpha1__LabelSet set;
+	Parca__Profilestore__V1alpha1__RawSample sample;
+	Parca__Profilestore__V1alpha1__RawSample *sample_p;
+	Parca__Profilestore__V1alpha1__Label *labels;
+	Parca__Profilestore__V1alpha1__Label **labels_p;
+	struct delta_label *sorted;
+	uint8_t *gz;
+};
+
+static void series_buf__release(struct series_buf *b)
+{
+	free(b->labels);
+	free(b->labels_p);
+	free(b->sorted);
+	free(b->gz);
+}
+
+static int fill(struct series_buf *b, const struct delta *d)
+{
+	size_t n, gz_len;
+	int err;
+
+	parca__profilestore__v1alpha1__raw_profile_series__init(&b->series);
+	parca__profilestore__v1alpha1__label_set__init(&b->set);
+	parca__profilestore__v1alpha1__raw_sample__init(&b->sample);
+	err = delta__series(d, PARCA_METRIC, &b->sorted, &n);
+	if (err)
+		return err;
+	b->labels = calloc(n, sizeof(*b->labels));
+	b->labels_p = calloc(n, sizeof(*b->labels_p));
+	if (!b->labels || !b->labels_p)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		parca__profilestore__v1alpha1__label__init(&b->labels[i]);
+		b->labels[i].name = b->sorted[i].name;
+		b->labels[i].value = b->sorted[i].value;
+		b->labels_p[i] = &b->labels[i];
+	}
+	err = compress__gzip(d->pprof, d->pprof_len, &b->gz, &gz_len);
+	if (err)
+		return err;
+	b->set.labels = b->labels_p;
+	b->set.n_labels = n;
+	b->sample.raw_profile.data = b->gz;
+	b->sample.raw_profile.len = gz_len;
+	b->sample_p = &b->sample;
+	b->series.labels = &b->set;
+	b->series.samples = &b->sample_p;
+	b->series.n_samples = 1;
+	return 0;
+}
+
+int parca__encode_write_raw(struct delta *const *deltas, size_t n, const char *tenant,
+			    uint8_t **ret_buf, size_t *ret_len)
+{
+	Parca__Profilestore__V1alpha1__WriteRawRequest req =
+		PARCA__PROFILESTORE__V1ALPHA1__WRITE_RAW_REQUEST__INIT;
+	struct series_buf *bufs = calloc(n ? n : 1, sizeof(*bufs));
+	Parca__Profilestore__V1alpha1__RawProfileSeries **series =
+		calloc(n ? n : 1, sizeof(*series));
+	uint8_t *out = NULL;
+	size_t len;
+	int err = -ENOMEM;
+
+	if (!bufs || !series)
+		goto out_free;
+	for (size_t i = 0; i < n; i++) {
+		if ((err = fill(&bufs[i], deltas[i])))
+			goto out_free;
+		series[i] = &bufs[i].series;
+	}
+	req.tenant = (char *)(tenant ? tenant : "");
+	req.series = series;
+	req.n_series = n;
+	req.normalized = 0;
+	len = parca__profilestore__v1alpha1__write_raw_request__get_packed_size(&req);
+	err = -EFBIG;
+	if (len > UINT32_MAX)
+		goto out_free;
+	err = -ENOMEM;
+	out = malloc(5 + len);
+	if (!out)
+		goto out_free;
+	out[0] = 0x00;		/* a message frame, not compressed */
+	out[1] = len >> 24;
+	out[2] = len >> 16;
+	out[3] = len >> 8;
+	out[4] = len;
+	parca__profilestore__v1alpha1__write_raw_request__pack(&req, out + 5);
+	*ret_buf = out;
+	*ret_len = 5 + len;
+	err = 0;
+out_free:
+	for (size_t i = 0; bufs && i < n; i++)
+		series_buf__release(&bufs[i]);
+	free(bufs);
+	free(series);
+	return err;
+}
+
+/* Reads "grpc-status" and "grpc-message" from a trailer frame's header lines. */
+static int parse_trailers(const char *p, size_t len, int *ret_code, char *msg, size_t msg_len)
+{
+	const char *end = p + len;
+	int found = -ENOENT;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', end - p);
+		size_t line_len = (eol ? eol : end) - p;
+		const char *colon = memchr(p, ':', line_len);
+
+		if (line_len && p[line_len - 1] == '\r')
+			line_len--;
+		if (colon) {
+			size_t klen = colon - p;
+			const char *v = colon + 1;
+			size_t vlen = p + line_len - v;
+
+			while (vlen && (*v == ' ' || *v == '\t'))
+				v++, vlen--;
+			if (klen == 11 && !strncasecmp(p, "grpc-status", 11)) {
+				char num[16];
+
+				if (vlen == 0 || vlen >= sizeof(num))
+					return -EBADMSG;
+				memcpy(num, v, vlen);
+				num[vlen] = '\0';
+				*ret_code = atoi(num);
+				found = 0;
+			} else if (klen == 12 && !strncasecmp(p, "grpc-message", 12) && msg &&
+				   msg_len) {
+				size_t n = vlen < msg_len - 1 ? vlen : msg_len - 1;
+
+				memcpy(msg, v, n);
+				msg[n] = '\0';
+			}
+		}
+		p = eol ? eol + 1 : end;
+	}
+	return found;
+}
+
+int parca__grpc_web_status(const uint8_t *body, size_t len, int *ret_code, char *msg,
+			   size_t msg_len)
+{
+	size_t pos = 0;
+
+	while (pos < len) {
+		uint32_t flen;
+
+		if (len - pos < 5)
+			return -EBADMSG;
+		flen = (uint32_t)body[pos + 1] << 24 | (uint32_t)body[pos + 2] << 16 |
+		       (uint32_t)body[pos + 3] << 8 | body[pos + 4];
+		if (flen > len - pos - 5)
+			return -EBADMSG;
+		if (body[pos] & 0x80)
+			return parse_trailers((const char *)body + pos + 5, flen, ret_code, msg,
+					      msg_len);
+		pos += 5 + flen;
+	}
+	return -ENOENT;
+}
+
+int parca__grpc_retryable(int code)
+{
+	switch (code) {
+	case 4:		/* DEADLINE_EXCEEDED */
+	case 8:		/* RESOURCE_EXHAUSTED */
+	case 10:	/* ABORTED */
+	case 13:	/* INTERNAL */
+	case 14:	/* UNAVAILABLE */
+		return 1;
+	default:
+		return 0;
+	}
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+/* PushRequest encoding. Each profile is gzipped here, at send time: the
+ * spool keeps it uncompressed inside its own zstd frame. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "export/compress.h"
+#include "export/pyroscope.h"
+#include "proto/pyroscope_push.pb-c.h"
+
+struct series_buf {
+	Push__V1__RawProfileSeries series;
+	Push__V1__RawProfileSeries *series_p;
+	Push__V1__RawSample sample;
+	Push__V1__RawSample *sample_p;
+	Push__V1__LabelPair *labels;
+	Push__V1__LabelPair **labels_p;
+	struct delta_label *sorted;
+	char id[DELTA_ID_STR_LEN];
+	uint8_t *gz;
+};
+
+static void series_buf__release(struct series_buf *b)
+{
+	free(b->labels);
+	free(b->labels_p);
+	free(b->sorted);
+	free(b->gz);
+}
+
+static int fill(struct series_buf *b, const struct delta *d)
+{
+	size_t n, gz_len;
+	int err;
+
+	push__v1__raw_profile_series__init(&b->series);
+	push__v1__raw_sample__init(&b->sample);
+	err = delta__series(d, PYROSCOPE_METRIC, &b->sorted, &n);
+	if (err)
+		return err;
+	b->labels = calloc(n, sizeof(*b->labels));
+	b->labels_p = calloc(n, sizeof(*b->labels_p));
+	if (!b->labels || !b->labels_p)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		push__v1__label_pair__init(&b->labels[i]);
+		b->labels[i].name = b->sorted[i].name;
+		b->labels[i].value = b->sorted[i].value;
+		b->labels_p[i] = &b->labels[i];
+	}
+	err = compress__gzip(d->pprof, d->pprof_len, &b->gz, &gz_len);
+	if (err)
+		return err;
+	delta__id_string(d, b->id);
+	b->sample.raw_profile.data = b->gz;
+	b->sample.raw_profile.len = gz_len;
+	b->sample.id = b->id;
+	b->sample_p = &b->sample;
+	b->series.labels = b->labels_p;
+	b->series.n_labels = n;
+	b->series.samples = &b->sample_p;
+	b->series.n_samples = 1;
+	b->series_p = &b->series;
+	return 0;
+}
+
+int pyroscope__encode_push(struct delta *const *deltas, size_t n, uint8_t **ret_buf,
+			   size_t *ret_len)
+{
+	Push__V1__PushRequest req = PUSH__V1__PUSH_REQUEST__INIT;
+	struct series_buf *bufs = calloc(n ? n : 1, sizeof(*bufs));
+	Push__V1__RawProfileSeries **series = calloc(n ? n : 1, sizeof(*series));
+	uint8_t *out = NULL;
+	size_t len;
+	int err = -ENOMEM;
+
+	if (!bufs || !series)
+		goto out_free;
+	for (size_t i = 0; i < n; i++) {
+		if ((err = fill(&bufs[i], deltas[i])))
+			goto out_free;
+		series[i] = bufs[i].series_p;
+	}
+	req.series = series;
+	req.n_series = n;
+	len = push__v1__push_request__get_packed_size(&req);
+	out = malloc(len ? len : 1);
+	err = -ENOMEM;
+	if (!out)
+		goto out_free;
+	push__v1__push_request__pack(&req, out);
+	*ret_buf = out;
+	*ret_len = len;
+	err = 0;
+out_free:
+	for (size_t i = 0; bufs && i < n; i++)
+		series_buf__release(&bufs[i]);
+	free(bufs);
+	free(series);
+	return err;
+}

@@ -1,0 +1,1240 @@
+// SPDX-License-Identifier: MIT
+/* The agent session. One thread samples, drains and builds profiles (this
+ * file's loop, never blocked by the network); the uploader's thread ships the
+ * spool; the metrics thread, when asked for, serves counters. Accounting that
+ * the tests and the metrics rely on: every sample drained in a window is
+ * either filtered out (--cgroup/--comm) or lands in exactly one spooled delta
+ * ("profiled"), and every spooled delta ends delivered, rejected by the
+ * backend, dropped by the spool bound, or still spooled; each of those is
+ * counted. A process is forgotten (symbolizer and attribution) at the end of
+ * the first window that closes after its exit: its last samples are in that
+ * window, so they are symbolized before it goes. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+
+#include "export/delta.h"
+#include "export/exporter.h"
+#include "export/spool.h"
+#include "export/upload.h"
+#include "profiler/agent.h"
+#include "profiler/agent_attr.h"
+#include "profiler/agent_metrics.h"
+#include "profiler/pprof_build.h"
+#include "profiler/raw_profile.h"
+#include "profiler/sampler.h"
+#include "symbolize/symbolizer.h"
+#include "symbolize/unwinder.h"
+
+#define DRAIN_INTERVAL_NS	1000000000LL
+#define POLL_MS			100
+#define MAX_PPROF_BYTES		(4u << 20)	/* Pyroscope's bound on one uncompressed profile */
+#define SWEEP_EVERY_WINDOWS	6		/* look for exits we missed */
+#define FAILURE_LOG_INTERVAL_S	60.0
+
+enum { LOG_ERR, LOG_INFO, LOG_DEBUG };
+
+static volatile sig_atomic_t stop_signal, reload_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload_signal = 1;
+}
+
+/* Counters shared with the metrics thread: written by one thread, read with
+ * atomic loads. */
+struct agent_stats {
+	uint64_t counters[CPROF_NR_COUNTERS];	/* the BPF program's, cumulative */
+	uint64_t windows, profiled, filtered, profiles, profile_bytes;
+	uint64_t lost_samples, spool_write_errors, build_errors;
+	uint64_t capture_failures, reloads, reload_failures;
+	uint64_t sym_processes, sym_binaries, sym_binaries_evicted, sym_processes_evicted;
+	uint64_t attr_entries, attr_evictions, attr_fallbacks, attr_memo_replaced, forgotten;
+	uint64_t unwind_stacks, unwind_stops[UW_NR_STOPS];	/* stack-copy mode */
+	uint64_t unwind_tables_bytes, unwind_tables_evicted;
+};
+
+#define STAT_SET(a, f, v)	__atomic_store_n(&(a)->st.f, (v), __ATOMIC_RELAXED)
+#define STAT_ADD(a, f, v)	__atomic_fetch_add(&(a)->st.f, (v), __ATOMIC_RELAXED)
+#define STAT_GET(a, f)		__atomic_load_n(&(a)->st.f, __ATOMIC_RELAXED)
+
+struct target {
+	pid_t pid;
+	uint64_t start_ticks;
+	bool gone;
+};
+
+struct agent {
+	struct agent_config cfg;
+	const struct agent_args *args;
+	struct attr_rule rule;
+	char hostname[256];
+	struct sampler *sampler;
+	struct sym_session *sym;
+	struct attr_cache *attr;
+	struct spool *spool;
+	struct uploader *up;
+	struct metrics_server *metrics;
+	uint32_t stack_window;			/* 0: frame pointers, else stack-copy mode */
+	enum uw_mode uw_mode;
+	struct uw_stats *uw_stats;
+	struct raw_profile *raw;		/* the current window */
+	size_t refreshed_upto;
+	struct target *targets;
+	size_t nr_targets;
+	int nr_cpus;
+	uint64_t window_seq;
+	int64_t win_start_real, win_start_mono;
+	double start_time;			/* epoch seconds */
+	struct agent_stats st;
+	int log_verbose, log_quiet;		/* read by every thread: atomic */
+	/* upload thread only (its event callback) */
+	double last_failure_log;
+	uint64_t failures_unlogged;
+};
+
+static void say(const struct agent *a, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void say(const struct agent *a, int level, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	if (level == LOG_INFO && __atomic_load_n(&a->log_quiet, __ATOMIC_RELAXED))
+		return;
+	if (level == LOG_DEBUG && __atomic_load_n(&a->log_verbose, __ATOMIC_RELAXED) < 1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	/* one write per line: lines of several threads never interleave */
+	fprintf(stderr, "cprof agent: %s\n", buf);
+}
+
+static int64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void raise_nofile_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* ---- secrets and the exporter --------------------------------------------- */
+
+/* A secret from a file (trailing newline dropped) or, without one, the
+ * environment. *ret NULL when neither is set. */
+static int read_secret(const char *file, const char *env, char **ret, char *why, size_t len)
+{
+	char buf[4096];
+	FILE *f;
+	size_t n;
+
+	*ret = NULL;
+	if (!file) {
+		const char *v = getenv(env);
+
+		if (v && *v && !(*ret = strdup(v)))
+			return -ENOMEM;
+		return 0;
+	}
+	f = fopen(file, "re");
+	if (!f) {
+		snprintf(why, len, "cannot read %s: %s", file, strerror(errno));
+		return -EINVAL;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if (!n || strpbrk(buf, "\r\n")) {
+		explicit_bzero(buf, sizeof(buf));
+		snprintf(why, len, "%s must hold the secret on one line", file);
+		return -EINVAL;
+	}
+	*ret = strdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return *ret ? 0 : -ENOMEM;
+}
+
+static void drop_secret(char **s)
+{
+	if (*s)
+		explicit_bzero(*s, strlen(*s));
+	free(*s);
+	*s = NULL;
+}
+
+static struct exporter *make_exporter(const struct agent_config *c, char *why, size_t len)
+{
+	struct exporter_opts o = {
+		.url = c->url, .tenant = c->tenant, .tls_ca = c->tls_ca, .tls_cert = c->tls_cert,
+		.tls_key = c->tls_key, .tls_insecure = c->tls_insecure,
+		.timeout_s = c->upload_timeout, .version = CPROF_VERSION,
+	};
+	char *bearer = NULL, *basic = NULL;
+	struct exporter *ex = NULL;
+
+	if (read_secret(c->bearer_token_file, "CPROF_BEARER_TOKEN", &bearer, why, len) ||
+	    read_secret(c->basic_auth_file, "CPROF_BASIC_AUTH", &basic, why, len))
+		goto out_free;
+	if (bearer && basic && !c->basic_auth_file)	/* the file wins over the environment */
+		drop_secret(&basic);
+	else if (bearer && basic && !c->bearer_token_file)
+		drop_secret(&bearer);
+	o.bearer_token = bearer;
+	o.basic_auth = basic;
+	ex = exporter__new(&o, why, len);
+	if (!ex && !why[0])
+		snprintf(why, len, "%s", strerror(errno));
+out_free:
+	drop_secret(&bearer);
+	drop_secret(&basic);
+	return ex;
+}
+
+/* ---- upload events (called on the upload thread) --------------------------- */
+
+static void on_upload_event(void *ctx, const struct upload_event *ev)
+{
+	struct agent *a = ctx;
+	const struct exporter_result *r = ev->result;
+	struct timespec ts;
+	double now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec + ts.tv_nsec / 1e9;
+	switch (ev->type) {
+	case UPLOAD_FAILED:
+		/* the first failure of a streak, then one line a minute */
+		if (ev->consecutive_failures > 1 &&
+		    now - a->last_failure_log < FAILURE_LOG_INTERVAL_S) {
+			a->failures_unlogged++;
+			return;
+		}
+		a->last_failure_log = now;
+		say(a, LOG_ERR, "upload to %s failed (%s%s%s), attempt %llu%s; %zu profiles stay "
+		    "spooled, retrying in %.1f s", ev->url, exporter_reason__name(r->reason),
+		    r->detail[0] ? ": " : "", r->detail,
+		    (unsigned long long)ev->consecutive_failures,
+		    a->failures_unlogged ? " (failures in between not shown)" : "",
+		    ev->profiles, ev->retry_in_s);
+		a->failures_unlogged = 0;
+		break;
+	case UPLOAD_REJECTED:
+		say(a, LOG_ERR, "%s rejected %zu profiles (%llu samples), not retried: %s "
+		    "(HTTP %ld)", ev->url, ev->profiles, (unsigned long long)ev->samples,
+		    exporter_reason__name(r->reason), r->http_status);
+		if (r->detail[0])
+			say(a, LOG_ERR, "the server said: %s", r->detail);
+		break;
+	case UPLOAD_RECOVERED:
+		say(a, LOG_INFO, "%s reachable again after %llu failed attempts; sending the "
+		    "spool", ev->url, (unsigned long long)ev->consecutive_failures);
+		a->failures_unlogged = 0;
+		break;
+	case UPLOAD_UNDECODABLE:
+		say(a, LOG_ERR, "a spooled record is not a profile delta (%llu samples): deleted",
+		    (unsigned long long)ev->samples);
+		break;
+	}
+}
+
+/* ---- metrics ---------------------------------------------------------------- */
+
+static void metric(FILE *f, const char *name, const char *type, const char *help,
+		   unsigned long long v)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name, v);
+}
+
+static void render_metrics(void *ctx, FILE *f)
+{
+	static const struct { int idx; const char *reason; } drops[] = {
+		{ CPROF_DROP_USTACK_COLLISION, "user_stack_collision" },
+		{ CPROF_DROP_KSTACK_COLLISION, "kernel_stack_collision" },
+		{ CPROF_DROP_STACK_MAP_FULL, "stack_map_full" },
+		{ CPROF_DROP_USTACK_MISSING, "user_stack_missing" },
+		{ CPROF_DROP_COUNTS_FULL, "counts_map_full" },
+		{ CPROF_DROP_EVENTS_FULL, "events_ring_full" },
+	};
+	struct agent *a = ctx;
+	struct uploader_stats us;
+	struct spool_stats ss;
+	struct rusage ru;
+	char buf[256];
+	long rss_pages = 0;
+	FILE *statm;
+
+	uploader__stats(a->up, &us);
+	spool__stats(a->spool, &ss);
+	metric(f, "cprof_samples_total", "counter", "Samples taken by the BPF program.",
+	       STAT_GET(a, counters[CPROF_SAMPLES]));
+	fprintf(f, "# HELP cprof_drops_total Stacks or samples lost in the kernel, by reason "
+		"(a lost stack still counts its sample).\n# TYPE cprof_drops_total counter\n");
+	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++)
+		fprintf(f, "cprof_drops_total{reason=\"%s\"} %llu\n", drops[i].reason,
+			(unsigned long long)STAT_GET(a, counters[drops[i].idx]));
+	metric(f, "cprof_windows_total", "counter", "Profiling windows closed.",
+	       STAT_GET(a, windows));
+	metric(f, "cprof_profiled_samples_total", "counter",
+	       "Samples put into profile deltas (the agent's count).", STAT_GET(a, profiled));
+	metric(f, "cprof_filtered_samples_total", "counter",
+	       "Samples left out by --cgroup or --comm.", STAT_GET(a, filtered));
+	metric(f, "cprof_lost_samples_total", "counter",
+	       "Samples in deltas that could not be built or spooled.", STAT_GET(a, lost_samples));
+	metric(f, "cprof_profiles_total", "counter", "Profile deltas created.",
+	       STAT_GET(a, profiles));
+	metric(f, "cprof_profile_bytes_total", "counter",
+	       "Uncompressed pprof bytes of the deltas created.", STAT_GET(a, profile_bytes));
+	metric(f, "cprof_upload_requests_total", "counter", "Upload attempts.", us.requests);
+	metric(f, "cprof_uploaded_profiles_total", "counter", "Profiles the backend accepted.",
+	       us.profiles);
+	metric(f, "cprof_uploaded_samples_total", "counter",
+	       "Samples in the profiles the backend accepted.", us.samples);
+	metric(f, "cprof_uploaded_bytes_total", "counter", "Request body bytes accepted.",
+	       us.bytes);
+	fprintf(f, "# HELP cprof_upload_failures_total Failed or refused upload attempts, by "
+		"reason.\n# TYPE cprof_upload_failures_total counter\n");
+	for (int r = EXPORT_REASON_CONNECT; r < EXPORT_NR_REASONS; r++)
+		fprintf(f, "cprof_upload_failures_total{reason=\"%s\"} %llu\n",
+			exporter_reason__name(r), (unsigned long long)us.failures[r]);
+	metric(f, "cprof_rejected_profiles_total", "counter",
+	       "Profiles the backend refused for good (4xx), deleted.", us.rejected_profiles);
+	metric(f, "cprof_rejected_samples_total", "counter",
+	       "Samples in the profiles the backend refused for good.", us.rejected_samples);
+	metric(f, "cprof_spool_bytes", "gauge", "Bytes in the spool.", ss.bytes);
+	metric(f, "cprof_spool_files", "gauge", "Profiles in the spool.", ss.files);
+	metric(f, "cprof_spool_samples", "gauge", "Samples in the spooled profiles.", ss.samples);
+	metric(f, "cprof_spool_max_bytes", "gauge", "The spool's bound (--spool-max-bytes).",
+	       ss.max_bytes);
+	metric(f, "cprof_spool_dropped_profiles_total", "counter",
+	       "Profiles dropped, oldest first, to keep the spool within its bound.", ss.dropped);
+	metric(f, "cprof_spool_dropped_samples_total", "counter",
+	       "Samples in the profiles the spool dropped.", ss.dropped_samples);
+	metric(f, "cprof_spool_corrupt_total", "counter",
+	       "Unreadable spool records found and deleted.", ss.corrupt + us.undecodable);
+	metric(f, "cprof_spool_write_errors_total", "counter", "Spool writes that failed.",
+	       STAT_GET(a, spool_write_errors));
+	metric(f, "cprof_spool_recovered_profiles_total", "counter",
+	       "Profiles found in the spool at start, left by an earlier run.", ss.recovered);
+	metric(f, "cprof_process_cache_entries", "gauge", "Processes in the attribution cache.",
+	       STAT_GET(a, attr_entries));
+	metric(f, "cprof_process_cache_evictions_total", "counter",
+	       "Attribution cache entries evicted by its bound.", STAT_GET(a, attr_evictions));
+	metric(f, "cprof_process_gone_before_read_total", "counter",
+	       "Processes gone before /proc could be read (named from their samples).",
+	       STAT_GET(a, attr_fallbacks));
+	metric(f, "cprof_process_name_memo_replaced_total", "counter",
+	       "Entries of the bounded comm -> executable memo replaced by others.",
+	       STAT_GET(a, attr_memo_replaced));
+	metric(f, "cprof_processes_forgotten_total", "counter",
+	       "Exited processes forgotten after their last samples shipped.",
+	       STAT_GET(a, forgotten));
+	metric(f, "cprof_symbolizer_processes", "gauge", "Processes the symbolizer holds.",
+	       STAT_GET(a, sym_processes));
+	metric(f, "cprof_symbolizer_processes_evicted_total", "counter",
+	       "Processes evicted from the symbolizer by its bound.",
+	       STAT_GET(a, sym_processes_evicted));
+	metric(f, "cprof_symbolizer_binaries", "gauge", "Binaries the symbolizer holds open.",
+	       STAT_GET(a, sym_binaries));
+	metric(f, "cprof_symbolizer_binaries_evicted_total", "counter",
+	       "Binaries evicted from the symbolizer's cache.", STAT_GET(a, sym_binaries_evicted));
+	if (a->stack_window) {
+		metric(f, "cprof_unwind_stacks_total", "counter",
+		       "User stacks unwound from stack copies (--unwind auto or dwarf).",
+		       STAT_GET(a, unwind_stacks));
+		fprintf(f, "# HELP cprof_unwind_stops_total How unwound stacks ended (complete or "
+			"why not).\n# TYPE cprof_unwind_stops_total counter\n");
+		for (int i = 0; i < UW_NR_STOPS; i++)
+			fprintf(f, "cprof_unwind_stops_total{stop=\"%s\"} %llu\n", uw_stop__name(i),
+				(unsigned long long)STAT_GET(a, unwind_stops[i]));
+		metric(f, "cprof_unwind_table_bytes", "gauge",
+		       "Memory of the cached unwind tables (bounded, LRU).",
+		       STAT_GET(a, unwind_tables_bytes));
+		metric(f, "cprof_unwind_tables_evicted_total", "counter",
+		       "Unwind tables evicted from their cache.",
+		       STAT_GET(a, unwind_tables_evicted));
+	}
+	metric(f, "cprof_config_reloads_total", "counter", "Configuration reloads (SIGHUP).",
+	       STAT_GET(a, reloads));
+	metric(f, "cprof_config_reload_failures_total", "counter",
+	       "Reloads refused (the running configuration was kept).",
+	       STAT_GET(a, reload_failures));
+
+	getrusage(RUSAGE_SELF, &ru);
+	fprintf(f, "# HELP process_cpu_seconds_total User and system CPU time spent.\n"
+		"# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total %.3f\n",
+		ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+		ru.ru_stime.tv_usec / 1e6);
+	statm = fopen("/proc/self/statm", "re");
+	if (statm) {
+		if (fgets(buf, sizeof(buf), statm))
+			sscanf(buf, "%*s %ld", &rss_pages);
+		fclose(statm);
+	}
+	metric(f, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
+	       (unsigned long long)rss_pages * (unsigned long long)sysconf(_SC_PAGESIZE));
+	fprintf(f, "# HELP process_start_time_seconds Start time since the epoch.\n"
+		"# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %.3f\n",
+		a->start_time);
+	fprintf(f, "# HELP cprof_build_info cprof's version.\n# TYPE cprof_build_info gauge\n"
+		"cprof_build_info{version=\"%s\"} 1\n", CPROF_VERSION);
+}
+
+/* ---- process events ------------------------------------------------------- */
+
+static void on_event(void *ctx, const struct cprof_event *e)
+{
+	struct agent *a = ctx;
+	int err = 0;
+
+	switch (e->type) {
+	/* Attribution first: four small reads, done before the process (maybe a
+	 * short-lived one) is gone; the symbolizer's capture opens binaries. */
+	case CPROF_EV_NEW:
+	case CPROF_EV_FORK:
+		attr_cache__capture(a->attr, e->tgid, e->start_ticks, false);
+		err = sym_session__add_process(a->sym, e->tgid, e->start_ticks);
+		break;
+	case CPROF_EV_EXEC:
+		attr_cache__capture(a->attr, e->tgid, e->start_ticks, true);
+		err = sym_session__exec(a->sym, e->tgid, e->start_ticks);
+		break;
+	case CPROF_EV_EXIT:
+		attr_cache__exited(a->attr, e->tgid, e->start_ticks);
+		for (size_t i = 0; i < a->nr_targets; i++)
+			if (a->targets[i].pid == (pid_t)e->tgid &&
+			    a->targets[i].start_ticks == e->start_ticks)
+				a->targets[i].gone = true;
+		break;
+	}
+	if (err)
+		STAT_ADD(a, capture_failures, 1);
+}
+
+/* Sampler callback, stack-copy mode (as record.c): unwind one record while
+ * its process (usually) still lives; a stack that stopped early gets a marker
+ * root frame naming why. */
+static int unwind_record(void *ctx, const struct cprof_stack_record *r, const void *stack,
+			 uint64_t *ips, uint32_t max)
+{
+	struct agent *a = ctx;
+	struct uw_regs regs = { .ip = r->ip, .sp = r->sp, .bp = r->bp };
+	struct uw_stack st = { .data = stack, .len = r->stack_len, .limit = a->stack_window };
+	struct uw_result res;
+	uint32_t n;
+	int err;
+
+	if (!r->ip)
+		return -EFAULT;
+	err = sym_session__unwind(a->sym, (int)r->tgid, r->start_ticks, a->uw_mode, &regs, &st,
+				  ips, max - 1, &res);
+	if (err == -ENOMEM)
+		return err;
+	if (err) {
+		/* the process is gone and was never captured: its leaf only */
+		res = (struct uw_result){ .nr = 1, .stop = UW_STOP_NO_MAPPING };
+		ips[0] = r->ip;
+	}
+	if (uw_stats__add(a->uw_stats, &res))
+		return -ENOMEM;
+	n = res.nr;
+	if (res.stop != UW_STOP_OUTERMOST)
+		ips[n++] = RAW_IP_MARKER(res.stop);
+	return (int)n;
+}
+
+/* As record.c: a sample in code mapped after the process's capture (ld.so,
+ * dlopen) has its process captured again, once per drain, while it lives. */
+static void refresh_mappings(struct agent *a)
+{
+	size_t n = raw_profile__nr_samples(a->raw);
+	uint32_t done_pid = 0;
+	uint64_t done_start = 0;
+
+	for (size_t i = a->refreshed_upto; i < n; i++) {
+		const struct raw_sample *rs = raw_profile__sample(a->raw, i);
+		const struct raw_stack *st = raw_profile__stack(a->raw, rs->ustack);
+
+		if (!st || !rs->pid || (rs->pid == done_pid && rs->start_ticks == done_start))
+			continue;
+		for (uint32_t j = 0; j < st->nr; j++) {
+			if (sym_session__covers(a->sym, rs->pid, rs->start_ticks, st->ips[j]))
+				continue;
+			if (sym_session__exec(a->sym, rs->pid, rs->start_ticks))
+				STAT_ADD(a, capture_failures, 1);
+			done_pid = rs->pid;
+			done_start = rs->start_ticks;
+			break;
+		}
+	}
+	a->refreshed_upto = n;
+}
+
+static int drain(struct agent *a)
+{
+	uint64_t c[CPROF_NR_COUNTERS];
+	int64_t d;
+
+	if (!a->raw)	/* out of memory at the last window: stopping */
+		return -ENOMEM;
+	d = sampler__drain(a->sampler, a->raw);
+
+	if (d < 0) {
+		say(a, LOG_ERR, "draining samples: %s", strerror((int)-d));
+		return (int)d;
+	}
+	refresh_mappings(a);
+	if (sampler__counters(a->sampler, c) == 0)
+		for (int i = 0; i < CPROF_NR_COUNTERS; i++)
+			STAT_SET(a, counters[i], c[i]);
+	if (a->uw_stats) {
+		const struct uw_stats_entry *t = uw_stats__total(a->uw_stats);
+
+		STAT_SET(a, unwind_stacks, t->stacks);
+		for (int i = 0; i < UW_NR_STOPS; i++)
+			STAT_SET(a, unwind_stops[i], t->stops[i]);
+	}
+	return 0;
+}
+
+/* ---- windows: split by service, build, spool ------------------------------- */
+
+struct group {
+	char service[ATTR_NAME_LEN];
+	char container_id[65], pod_uid[37];
+	struct raw_profile **chunks;
+	size_t nr_chunks;
+};
+
+struct groups {
+	struct group *g;
+	size_t n, cap;
+};
+
+static void groups__release(struct groups *gs)
+{
+	for (size_t i = 0; i < gs->n; i++) {
+		for (size_t j = 0; j < gs->g[i].nr_chunks; j++)
+			raw_profile__free(gs->g[i].chunks[j]);
+		free(gs->g[i].chunks);
+	}
+	free(gs->g);
+}
+
+static struct group *groups__find(struct groups *gs, const struct attr_info *in)
+{
+	struct group *g;
+
+	/* A window holds tens of services, rarely hundreds: a scan is enough. */
+	for (size_t i = 0; i < gs->n; i++) {
+		g = &gs->g[i];
+		if (!strcmp(g->service, in->service) &&
+		    !strcmp(g->container_id, in->facts.container_id) &&
+		    !strcmp(g->pod_uid, in->facts.pod_uid))
+			return g;
+	}
+	if (gs->n == gs->cap) {
+		size_t cap = gs->cap ? gs->cap * 2 : 16;
+		struct group *n = realloc(gs->g, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		gs->g = n;
+		gs->cap = cap;
+	}
+	g = &gs->g[gs->n++];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->service, sizeof(g->service), "%s", in->service);
+	snprintf(g->container_id, sizeof(g->container_id), "%s", in->facts.container_id);
+	snprintf(g->pod_uid, sizeof(g->pod_uid), "%s", in->facts.pod_uid);
+	return g;
+}
+
+/* The chunk the next sample of g goes to: a new one past max samples. */
+static struct raw_profile *group__chunk(struct group *g, size_t max_samples)
+{
+	struct raw_profile **c, *last = g->nr_chunks ? g->chunks[g->nr_chunks - 1] : NULL;
+
+	if (last && raw_profile__nr_samples(last) < max_samples)
+		return last;
+	c = realloc(g->chunks, (g->nr_chunks + 1) * sizeof(*c));
+	if (!c)
+		return NULL;
+	g->chunks = c;
+	c[g->nr_chunks] = raw_profile__new();
+	if (!c[g->nr_chunks])
+		return NULL;
+	return c[g->nr_chunks++];
+}
+
+/* Copies one sample (and its stacks: indices are per raw_profile). */
+static int copy_sample(struct raw_profile *dst, const struct raw_profile *src,
+		       const struct raw_sample *s)
+{
+	struct raw_sample c = *s;
+	const struct raw_stack *st;
+	int idx;
+
+	if (s->ustack >= 0 && (st = raw_profile__stack(src, s->ustack))) {
+		if ((idx = raw_profile__intern_stack(dst, st->ips, st->nr)) < 0)
+			return idx;
+		c.ustack = idx;
+	}
+	if (s->kstack >= 0 && (st = raw_profile__stack(src, s->kstack))) {
+		if ((idx = raw_profile__intern_stack(dst, st->ips, st->nr)) < 0)
+			return idx;
+		c.kstack = idx;
+	}
+	return raw_profile__add(dst, &c);
+}
+
+struct window {
+	uint64_t seq;
+	int64_t time_nanos, duration_nanos;
+	size_t profiles;
+	uint64_t samples, bytes;
+};
+
+static int set_labels(struct agent *a, struct delta *d, const struct group *g)
+{
+	int err = delta__set_label(d, "service_name", g->service);
+
+	if (!err && a->hostname[0])
+		err = delta__set_label(d, "hostname", a->hostname);
+	if (!err && g->container_id[0])
+		err = delta__set_label(d, "container_id", g->container_id);
+	if (!err && g->pod_uid[0])
+		err = delta__set_label(d, "pod_uid", g->pod_uid);
+	for (size_t i = 0; !err && i < a->cfg.nr_labels; i++)
+		err = delta__set_label(d, a->cfg.labels[i].name, a->cfg.labels[i].value);
+	return err;
+}
+
+static struct raw_profile *sub_profile(const struct raw_profile *rp, size_t from, size_t to)
+{
+	struct raw_profile *sub = raw_profile__new();
+
+	for (size_t i = from; sub && i < to; i++)
+		if (copy_sample(sub, rp, raw_profile__sample(rp, i))) {
+			raw_profile__free(sub);
+			return NULL;
+		}
+	return sub;
+}
+
+/* Builds one delta from rp and spools it; a profile over MAX_PPROF_BYTES is
+ * split in two halves first (each half its own delta). */
+static int emit(struct agent *a, const struct group *g, const struct raw_profile *rp,
+		struct window *w)
+{
+	char id[DELTA_ID_STR_LEN], line1[160], line2[1024], line3[80];
+	const char *comments[3] = { line1, line2, line3 };
+	struct pprof_build_opts bo = {
+		.freq = a->cfg.freq, .time_nanos = w->time_nanos,
+		.duration_nanos = w->duration_nanos, .comments = comments, .nr_comments = 3,
+		.low_cardinality = true,
+	};
+	const Perftools__Profiles__Profile *msg;
+	struct pb_profile *prof = NULL;
+	struct delta *d = delta__new();
+	uint8_t *pprof = NULL, *enc = NULL;
+	uint64_t samples = raw_profile__total(rp);
+	size_t len, enc_len, off = 0, n = raw_profile__nr_samples(rp);
+	int err = -ENOMEM;
+
+	if (!d || set_labels(a, d, g))
+		goto out_free;
+	delta__id_string(d, id);
+	snprintf(line1, sizeof(line1), "cprof %s agent; event %s at %u Hz on %d CPUs; "
+		 "%s unwinding; window %llu", CPROF_VERSION, a->cfg.cycles ? "cycles" : "cpu-clock", a->cfg.freq,
+		 a->nr_cpus, !a->stack_window ? "frame-pointer" :
+		 a->uw_mode == UW_MODE_DWARF ? "dwarf" : "auto", (unsigned long long)w->seq);
+	line2[0] = '\0';
+	for (size_t i = 0; i < d->nr_labels; i++)
+		off += snprintf(line2 + off, off < sizeof(line2) ? sizeof(line2) - off : 0,
+				"%s%s=%s",
+				i ? " " : "series: ", d->labels[i].name, d->labels[i].value);
+	snprintf(line3, sizeof(line3), "delta id %s", id);
+
+	if ((err = pprof_build(rp, a->sym, &bo, &prof, NULL)))
+		goto out_free;
+	msg = pb_profile__finish(prof);
+	err = -ENOMEM;
+	if (!msg)
+		goto out_free;
+	len = perftools__profiles__profile__get_packed_size(msg);
+	if (len > MAX_PPROF_BYTES && n > 1) {
+		struct raw_profile *lo = sub_profile(rp, 0, n / 2), *hi = sub_profile(rp, n / 2, n);
+
+		err = lo && hi ? emit(a, g, lo, w) : -ENOMEM;
+		if (!err)
+			err = emit(a, g, hi, w);
+		raw_profile__free(lo);
+		raw_profile__free(hi);
+		goto out_free;
+	}
+	pprof = malloc(len ? len : 1);
+	if (!pprof)
+		goto out_free;
+	perftools__profiles__profile__pack(msg, pprof);
+	d->pprof = pprof;
+	d->pprof_len = len;
+	pprof = NULL;
+	d->time_nanos = w->time_nanos;
+	d->duration_nanos = w->duration_nanos;
+	d->samples = samples;
+	if ((err = delta__encode(d, &enc, &enc_len)))
+		goto out_free;
+	err = spool__append(a->spool, enc, enc_len, samples, NULL);
+	if (err == -EFBIG) {
+		say(a, LOG_ERR, "a %zu-byte profile of %s is over --spool-max-bytes: dropped",
+		    enc_len, g->service);
+	} else if (err) {
+		STAT_ADD(a, spool_write_errors, 1);
+		say(a, LOG_ERR, "spooling a profile of %s (%llu samples): %s: lost", g->service,
+		    (unsigned long long)samples, strerror(-err));
+		STAT_ADD(a, lost_samples, samples);
+	}
+	/* Spooled, or dropped and counted by the spool or above: either way it
+	 * is accounted for, so the window goes on. */
+	STAT_ADD(a, profiled, samples);
+	STAT_ADD(a, profiles, 1);
+	STAT_ADD(a, profile_bytes, len);
+	w->profiles++;
+	w->samples += samples;
+	w->bytes += len;
+	err = 0;
+out_free:
+	free(pprof);
+	free(enc);
+	pb_profile__free(prof);
+	delta__free(d);
+	return err;
+}
+
+static void forget(void *ctx, int pid, uint64_t start_ticks)
+{
+	struct agent *a = ctx;
+
+	sym_session__remove_process(a->sym, pid, start_ticks);
+}
+
+static void update_cache_stats(struct agent *a)
+{
+	struct sym_stats ss;
+	struct attr_stats as;
+
+	sym_session__stats(a->sym, &ss);
+	attr_cache__stats(a->attr, &as);
+	STAT_SET(a, sym_processes, ss.processes_cached);
+	STAT_SET(a, sym_processes_evicted, ss.processes_evicted);
+	STAT_SET(a, sym_binaries, ss.binaries_cached);
+	STAT_SET(a, sym_binaries_evicted, ss.binaries_evicted);
+	STAT_SET(a, attr_entries, as.entries);
+	STAT_SET(a, attr_evictions, as.evictions);
+	STAT_SET(a, attr_fallbacks, as.fallbacks);
+	STAT_SET(a, attr_memo_replaced, as.memo_replaced);
+	STAT_SET(a, forgotten, as.forgotten);
+	STAT_SET(a, unwind_tables_bytes, ss.unwind_table_bytes);
+	STAT_SET(a, unwind_tables_evicted, ss.unwind_tables_evicted);
+}
+
+/* Closes the window: drain, split by service, build and spool one delta per
+ * service (and chunk), forget exited processes, start the next window. */
+static void end_window(struct agent *a, bool last)
+{
+	int64_t now_mono, now_real;
+	struct window w = { .seq = ++a->window_seq };
+	struct groups gs = {0};
+	uint64_t filtered = 0, lost = 0;
+	size_t n;
+
+	if (drain(a) == -ENOMEM && !a->raw)
+		return;
+	now_mono = now_ns(CLOCK_MONOTONIC);
+	now_real = now_ns(CLOCK_REALTIME);
+	w.time_nanos = a->win_start_real;
+	w.duration_nanos = now_mono - a->win_start_mono;
+	if (w.duration_nanos <= 0)
+		w.duration_nanos = 1;
+
+	n = raw_profile__nr_samples(a->raw);
+	for (size_t i = 0; i < n; i++) {
+		const struct raw_sample *s = raw_profile__sample(a->raw, i);
+		const struct attr_info *in = attr_cache__get(a->attr, s->pid, s->start_ticks,
+							     s->comm);
+		struct group *g;
+		struct raw_profile *chunk;
+
+		if (in && !in->selected) {
+			filtered += s->count;
+			continue;
+		}
+		g = in ? groups__find(&gs, in) : NULL;
+		chunk = g ? group__chunk(g, a->cfg.max_samples_per_profile) : NULL;
+		if (!chunk || copy_sample(chunk, a->raw, s)) {
+			lost += s->count;
+			continue;
+		}
+	}
+	for (size_t i = 0; i < gs.n; i++)
+		for (size_t j = 0; j < gs.g[i].nr_chunks; j++)
+			if (emit(a, &gs.g[i], gs.g[i].chunks[j], &w)) {
+				uint64_t t = raw_profile__total(gs.g[i].chunks[j]);
+
+				STAT_ADD(a, build_errors, 1);
+				lost += t;
+				say(a, LOG_ERR, "building the profile of %s: out of memory: %llu "
+				    "samples lost", gs.g[i].service, (unsigned long long)t);
+			}
+	groups__release(&gs);
+	STAT_ADD(a, filtered, filtered);
+	STAT_ADD(a, lost_samples, lost);
+	STAT_ADD(a, windows, 1);
+	say(a, LOG_DEBUG, "window %llu: %llu samples in %zu profiles, %llu filtered out, "
+	    "%llu lost; "
+	    "%.1f s, %llu pprof bytes", (unsigned long long)w.seq, (unsigned long long)w.samples,
+	    w.profiles, (unsigned long long)filtered, (unsigned long long)lost,
+	    w.duration_nanos / 1e9, (unsigned long long)w.bytes);
+	if (w.profiles)
+		uploader__kick(a->up);
+
+	/* Everything of this window is built: exited processes can go. */
+	attr_cache__forget_exited(a->attr, !last && w.seq % SWEEP_EVERY_WINDOWS == 0, forget, a);
+	sym_session__flush(a->sym);
+	update_cache_stats(a);
+	if (!last) {
+		raw_profile__free(a->raw);
+		a->raw = raw_profile__new();
+		a->refreshed_upto = 0;
+		if (!a->raw) {
+			say(a, LOG_ERR, "out of memory");
+			stop_signal = SIGTERM;
+		}
+	}
+	a->win_start_mono = now_mono;
+	a->win_start_real = now_real;
+}
+
+/* ---- reload ---------------------------------------------------------------- */
+
+static int build_config(const struct agent_args *args, const char *file, struct agent_config *c,
+			char *why, size_t len)
+{
+	int err;
+
+	agent_config__init(c);
+	if (file && (err = agent_config__load_file(c, file, why, len)))
+		return err;
+	for (size_t i = 0; i < args->n; i++)
+		if ((err = agent_config__set(c, args->names[i], args->values[i], why, len)))
+			return err;
+	return agent_config__check(c, why, len);
+}
+
+static bool str_differs(const char *x, const char *y)
+{
+	return (x == NULL) != (y == NULL) || (x && strcmp(x, y));
+}
+
+static void swap_str(char **x, char **y)
+{
+	char *t = *x;
+
+	*x = *y;
+	*y = t;
+}
+
+static void reload(struct agent *a)
+{
+	struct agent_config n, *o = &a->cfg;
+	struct attr_rule rule;
+	struct exporter *ex;
+	const char *why_rule;
+	char why[512] = "";
+
+	if (!o->config) {
+		say(a, LOG_INFO, "SIGHUP: started without --config, nothing to reload");
+		return;
+	}
+	if (build_config(a->args, o->config, &n, why, sizeof(why)) ||
+	    attr_rule__parse(n.service_name ? n.service_name : "container,exe", &rule, &why_rule)) {
+		say(a, LOG_ERR, "reloading %s: %s; keeping the running configuration", o->config,
+		    why[0] ? why : "bad --service-name");
+		STAT_ADD(a, reload_failures, 1);
+		agent_config__release(&n);
+		return;
+	}
+	ex = make_exporter(&n, why, sizeof(why));
+	if (!ex || attr_cache__reconfigure(a->attr, &rule, n.cgroup, n.comm)) {
+		say(a, LOG_ERR, "reloading %s: %s; keeping the running configuration", o->config,
+		    ex ? "out of memory" : why);
+		exporter__free(ex);
+		STAT_ADD(a, reload_failures, 1);
+		agent_config__release(&n);
+		return;
+	}
+	uploader__set_exporter(a->up, ex);
+	a->rule = rule;
+
+	/* What the running sampler, spool and endpoint were built with stays. */
+	if (n.freq != o->freq || n.cycles != o->cycles || n.idle != o->idle ||
+	    n.max_stacks != o->max_stacks || n.nr_pids != o->nr_pids ||
+	    str_differs(n.spool_dir, o->spool_dir) || n.spool_max_bytes != o->spool_max_bytes ||
+	    str_differs(n.metrics_addr, o->metrics_addr) || str_differs(n.unwind, o->unwind) ||
+	    n.stack_size != o->stack_size)
+		say(a, LOG_ERR, "reloading %s: frequency, event, idle, pid, max-stacks, unwind, "
+		    "stack-size, spool-dir, spool-max-bytes and metrics-addr changes take effect "
+		    "at restart",
+		    o->config);
+	n.freq = o->freq;
+	n.cycles = o->cycles;
+	n.idle = o->idle;
+	n.max_stacks = o->max_stacks;
+	n.spool_max_bytes = o->spool_max_bytes;
+	n.stack_size = o->stack_size;
+	free(n.pids);
+	n.pids = o->pids;
+	n.nr_pids = o->nr_pids;
+	o->pids = NULL;
+	o->nr_pids = 0;
+	swap_str(&n.spool_dir, &o->spool_dir);
+	swap_str(&n.metrics_addr, &o->metrics_addr);
+	swap_str(&n.unwind, &o->unwind);
+	agent_config__release(o);
+	a->cfg = n;
+	__atomic_store_n(&a->log_verbose, a->cfg.verbose, __ATOMIC_RELAXED);
+	__atomic_store_n(&a->log_quiet, a->cfg.quiet, __ATOMIC_RELAXED);
+	STAT_ADD(a, reloads, 1);
+	say(a, LOG_INFO, "configuration reloaded from %s; sending to %s every %.1f s",
+	    a->cfg.config, a->cfg.url, a->cfg.interval);
+}
+
+/* ---- run ------------------------------------------------------------------- */
+
+static void report_bpf_error(const struct agent *a, const char *what, int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		say(a, LOG_ERR, "%s: %s: run as root, or give cprof CAP_BPF, CAP_PERFMON, "
+		    "CAP_SYS_PTRACE and CAP_SYS_RESOURCE (see dist/cprof-agent.service)", what,
+		    strerror(-err));
+	else
+		say(a, LOG_ERR, "%s: %s", what, strerror(-err));
+}
+
+static bool targets_alive(struct agent *a)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < a->nr_targets; i++) {
+		struct target *t = &a->targets[i];
+		uint64_t st;
+
+		if (!t->gone && (sym_proc__start_ticks(t->pid, &st) || st != t->start_ticks))
+			t->gone = true;
+		any |= !t->gone;
+	}
+	return any;
+}
+
+static int open_spool(struct agent *a)
+{
+	struct spool_opts so = { .dir = a->cfg.spool_dir, .max_bytes = a->cfg.spool_max_bytes };
+	struct spool_stats st;
+
+	a->spool = spool__open(&so);
+	if (!a->spool) {
+		if (errno == EBUSY)
+			say(a, LOG_ERR, "spool %s is in use by another cprof agent: give "
+			    "each agent "
+			    "its own --spool-dir", a->cfg.spool_dir);
+		else
+			say(a, LOG_ERR, "opening the spool %s: %s",
+			    a->cfg.spool_dir ? a->cfg.spool_dir : "(memory)", strerror(errno));
+		return -1;
+	}
+	spool__stats(a->spool, &st);
+	if (st.recovered)
+		say(a, LOG_INFO, "found %llu profiles (%llu samples) spooled by an earlier run in "
+		    "%s; sending them first", (unsigned long long)st.recovered,
+		    (unsigned long long)st.recovered_samples, a->cfg.spool_dir);
+	if (st.corrupt)
+		say(a, LOG_ERR, "deleted %llu unreadable files from the spool %s",
+		    (unsigned long long)st.corrupt, a->cfg.spool_dir);
+	return 0;
+}
+
+static int start_sampler(struct agent *a)
+{
+	bool whole = !a->cfg.nr_pids;
+	struct sampler_opts so = {
+		.freq = a->cfg.freq, .cycles = a->cfg.cycles, .all = whole, .idle = a->cfg.idle,
+		.max_stacks = a->cfg.max_stacks, .verbose = a->cfg.verbose >= 2,
+		.on_event = on_event, .ctx = a,
+	};
+	const char *what = NULL;
+	int err;
+
+	/* --unwind auto (default) or dwarf: the kernel copies user stacks, the
+	 * unwind tables walk them here; fp: frame pointers, in the kernel. */
+	if (!a->cfg.unwind || strcmp(a->cfg.unwind, "fp")) {
+		a->stack_window = a->cfg.stack_size ? a->cfg.stack_size : CPROF_STACK_COPY_DEFAULT;
+		a->uw_mode = a->cfg.unwind && !strcmp(a->cfg.unwind, "dwarf") ? UW_MODE_DWARF :
+			     UW_MODE_AUTO;
+		a->uw_stats = uw_stats__new(0);
+		if (!a->uw_stats) {
+			say(a, LOG_ERR, "out of memory");
+			return -1;
+		}
+		so.stack_window = a->stack_window;
+		so.unwind = unwind_record;
+	}
+	a->sampler = sampler__new(&so, &what);
+	if (!a->sampler) {
+		report_bpf_error(a, what, -errno);
+		return -1;
+	}
+	for (size_t i = 0; i < a->cfg.nr_pids; i++) {
+		struct target *t = &a->targets[a->nr_targets];
+
+		if (sym_proc__start_ticks(a->cfg.pids[i], &t->start_ticks)) {
+			say(a, LOG_ERR, "pid %d does not exist", a->cfg.pids[i]);
+			return -1;
+		}
+		t->pid = a->cfg.pids[i];
+		a->nr_targets++;
+		if ((err = sampler__add_target(a->sampler, t->pid))) {
+			say(a, LOG_ERR, "adding pid %d: %s", t->pid, strerror(-err));
+			return -1;
+		}
+		sym_session__add_process(a->sym, t->pid, t->start_ticks);
+		attr_cache__capture(a->attr, t->pid, t->start_ticks, false);
+	}
+	err = sampler__start(a->sampler, &what);
+	if (err) {
+		if (a->cfg.cycles && (err == -ENOENT || err == -EOPNOTSUPP || err == -EINVAL))
+			say(a, LOG_ERR, "the hardware event 'cycles' is not available on this "
+			    "machine "
+			    "(common in VMs): use --event cpu-clock");
+		else
+			report_bpf_error(a, what, err);
+		return -1;
+	}
+	a->nr_cpus = sampler__nr_cpus(a->sampler);
+	return 0;
+}
+
+static void summary(struct agent *a, uint64_t left)
+{
+	struct uploader_stats us;
+	struct spool_stats ss;
+	char buf[512] = "";
+	size_t off = 0;
+
+	uploader__stats(a->up, &us);
+	spool__stats(a->spool, &ss);
+	say(a, LOG_INFO, "stopped after %llu windows: %llu samples taken, %llu profiled in %llu "
+	    "profiles, %llu filtered out, %llu lost",
+	    (unsigned long long)STAT_GET(a, windows),
+	    (unsigned long long)STAT_GET(a, counters[CPROF_SAMPLES]),
+	    (unsigned long long)STAT_GET(a, profiled), (unsigned long long)STAT_GET(a, profiles),
+	    (unsigned long long)STAT_GET(a, filtered),
+	    (unsigned long long)STAT_GET(a, lost_samples));
+	say(a, LOG_INFO, "delivered %llu profiles (%llu samples, %llu bytes) in %llu requests; "
+	    "rejected %llu profiles (%llu samples); spool dropped %llu profiles (%llu samples)",
+	    (unsigned long long)us.profiles, (unsigned long long)us.samples,
+	    (unsigned long long)us.bytes, (unsigned long long)us.requests,
+	    (unsigned long long)us.rejected_profiles, (unsigned long long)us.rejected_samples,
+	    (unsigned long long)ss.dropped, (unsigned long long)ss.dropped_samples);
+	for (int r = EXPORT_REASON_CONNECT; r < EXPORT_NR_REASONS; r++)
+		if (us.failures[r])
+			off += snprintf(buf + off, off < sizeof(buf) ? sizeof(buf) - off : 0,
+					"%s%s %llu", off ? ", " : "", exporter_reason__name(r),
+					(unsigned long long)us.failures[r]);
+	if (off)
+		say(a, LOG_INFO, "upload failures: %s", buf);
+	if (!left)
+		return;
+	if (a->cfg.spool_dir)
+		say(a, LOG_INFO, "%llu profiles (%llu samples) stay in %s and are sent when the "
+		    "agent starts again", (unsigned long long)left, (unsigned long long)ss.samples,
+		    a->cfg.spool_dir);
+	else
+		say(a, LOG_ERR, "%llu profiles (%llu samples) could not be delivered and are lost: "
+		    "give --spool-dir to keep them across restarts", (unsigned long long)left,
+		    (unsigned long long)ss.samples);
+}
+
+int agent__run(struct agent_config *cfg, const struct agent_args *args)
+{
+	struct agent *a = calloc(1, sizeof(*a));
+	struct sigaction sa_stop = { .sa_handler = on_stop }, sa_hup = { .sa_handler = on_hup };
+	struct uploader_opts uo = { .on_event = on_upload_event };
+	sigset_t block, old;
+	struct exporter *ex;
+	int64_t last_drain;
+	const char *why_rule;
+	char why[512] = "";
+	int ret = 1;
+
+	if (!a) {
+		fprintf(stderr, "cprof agent: out of memory\n");
+		agent_config__release(cfg);
+		return 1;
+	}
+	a->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	a->args = args;
+	a->log_verbose = a->cfg.verbose;
+	a->log_quiet = a->cfg.quiet;
+	a->start_time = now_ns(CLOCK_REALTIME) / 1e9;
+	uo.ctx = a;
+	uo.backoff_min_s = a->cfg.backoff_min;
+	uo.backoff_max_s = a->cfg.backoff_max;
+
+	/* Symbolize from local files only (libdwfl would ask debuginfod servers). */
+	unsetenv("DEBUGINFOD_URLS");
+	raise_nofile_limit();
+	signal(SIGPIPE, SIG_IGN);
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		say(a, LOG_ERR, "no BTF: /sys/kernel/btf/vmlinux is missing; cprof needs a kernel "
+		    "built with CONFIG_DEBUG_INFO_BTF=y");
+		goto out_free;
+	}
+	if (gethostname(a->hostname, sizeof(a->hostname) - 1))
+		a->hostname[0] = '\0';
+	if (attr_rule__parse(a->cfg.service_name ? a->cfg.service_name : "container,exe", &a->rule,
+			     &why_rule)) {
+		say(a, LOG_ERR, "--service-name: %s", why_rule);
+		goto out_free;
+	}
+	ex = make_exporter(&a->cfg, why, sizeof(why));
+	if (!ex) {
+		say(a, LOG_ERR, "%s", why);
+		goto out_free;
+	}
+	if (open_spool(a)) {
+		exporter__free(ex);
+		goto out_free;
+	}
+	a->targets = calloc(a->cfg.nr_pids + 1, sizeof(*a->targets));
+	a->raw = raw_profile__new();
+	a->sym = sym_session__new(NULL);
+	a->attr = attr_cache__new(0, &a->rule, a->cfg.cgroup, a->cfg.comm);
+	if (!a->targets || !a->raw || !a->sym || !a->attr) {
+		say(a, LOG_ERR, "out of memory");
+		exporter__free(ex);
+		goto out_free;
+	}
+
+	/* Worker threads must not take the signals meant for this loop. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	a->up = uploader__new(a->spool, ex, &uo);
+	if (!a->up) {
+		say(a, LOG_ERR, "starting the upload thread: %s", strerror(errno));
+		exporter__free(ex);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		goto out_free;
+	}
+	if (a->cfg.metrics_addr) {
+		a->metrics = metrics_server__new(a->cfg.metrics_addr, render_metrics, a, why,
+						 sizeof(why));
+		if (!a->metrics) {
+			say(a, LOG_ERR, "--metrics-addr: %s", why);
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			goto out_free;
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	sigaction(SIGINT, &sa_stop, NULL);
+	sigaction(SIGTERM, &sa_stop, NULL);
+	sigaction(SIGHUP, &sa_hup, NULL);
+
+	if (start_sampler(a))
+		goto out_free;
+	a->win_start_real = now_ns(CLOCK_REALTIME);
+	a->win_start_mono = last_drain = now_ns(CLOCK_MONOTONIC);
+	say(a, LOG_INFO, "sampling %s at %u Hz on %d CPUs (%s unwinding); a profile per service "
+	    "every %.1f s to %s%s%s", a->cfg.nr_pids ? "the given pids" :
+	    a->cfg.cgroup || a->cfg.comm ? "the selected processes" : "the whole machine",
+	    a->cfg.freq, a->nr_cpus, !a->stack_window ? "frame-pointer" :
+	    a->uw_mode == UW_MODE_DWARF ? "dwarf" : "auto", a->cfg.interval, a->cfg.url,
+	    a->cfg.spool_dir ? ", spool " : "", a->cfg.spool_dir ? a->cfg.spool_dir : "");
+
+	while (!stop_signal) {
+		int64_t now;
+		int err = sampler__poll(a->sampler, POLL_MS);
+
+		if (err < 0) {
+			say(a, LOG_ERR, "reading process events: %s", strerror(-err));
+			break;
+		}
+		if (reload_signal) {
+			reload_signal = 0;
+			reload(a);
+		}
+		now = now_ns(CLOCK_MONOTONIC);
+		if (now - a->win_start_mono >= (int64_t)(a->cfg.interval * 1e9)) {
+			end_window(a, false);
+			last_drain = now_ns(CLOCK_MONOTONIC);
+		} else if (now - last_drain >= DRAIN_INTERVAL_NS) {
+			drain(a);
+			last_drain = now;
+		}
+		if (a->nr_targets && !targets_alive(a)) {
+			say(a, LOG_INFO, "every target exited");
+			break;
+		}
+	}
+	/* The last events of exiting processes, then stop, then the partial window. */
+	sampler__poll(a->sampler, 0);
+	sampler__stop(a->sampler);
+	sampler__poll(a->sampler, 0);
+	drain(a);	/* the slot the last flip left behind */
+	end_window(a, true);
+	summary(a, uploader__flush_and_stop(a->up, a->cfg.shutdown_timeout));
+	ret = 0;
+
+out_free:
+	metrics_server__free(a->metrics);
+	uploader__free(a->up);
+	sampler__free(a->sampler);
+	spool__free(a->spool);
+	attr_cache__free(a->attr);
+	sym_session__free(a->sym);
+	raw_profile__free(a->raw);
+	uw_stats__free(a->uw_stats);
+	free(a->targets);
+	agent_config__release(&a->cfg);
+	free(a);
+	return ret;
+}

@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: MIT
+/* One setter for every option, called by the flag parser and the file reader
+ * alike, so the two can never disagree about names or what a value means. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "profiler/agent_attr.h"
+#include "profiler/agent_config.h"
+
+const struct agent_option agent_options[] = {
+	{ "config", 'c', "FILE", false },
+	{ "pid", 'p', "PID", true },
+	{ "cgroup", 0, "PATH", false },
+	{ "comm", 0, "REGEX", false },
+	{ "frequency", 'F', "HZ", false },
+	{ "event", 'e', "EVENT", false },
+	{ "idle", 0, NULL, false },
+	{ "max-stacks", 0, "N", false },
+	{ "unwind", 0, "MODE", false },
+	{ "stack-size", 0, "BYTES", false },
+	{ "interval", 'i', "SECS", false },
+	{ "service-name", 0, "RULE", false },
+	{ "label", 'l', "NAME=VALUE", true },
+	{ "url", 'u', "URL", false },
+	{ "tenant", 0, "ID", false },
+	{ "tls-ca", 0, "FILE", false },
+	{ "tls-cert", 0, "FILE", false },
+	{ "tls-key", 0, "FILE", false },
+	{ "tls-insecure", 0, NULL, false },
+	{ "bearer-token-file", 0, "FILE", false },
+	{ "basic-auth-file", 0, "FILE", false },
+	{ "upload-timeout", 0, "SECS", false },
+	{ "retry-backoff-min", 0, "SECS", false },
+	{ "retry-backoff-max", 0, "SECS", false },
+	{ "shutdown-timeout", 0, "SECS", false },
+	{ "spool-dir", 0, "DIR", false },
+	{ "spool-max-bytes", 0, "SIZE", false },
+	{ "max-samples-per-profile", 0, "N", false },
+	{ "metrics-addr", 0, "HOST:PORT", false },
+	{ "verbose", 'v', NULL, false },
+	{ "quiet", 'q', NULL, false },
+	{ NULL, 0, NULL, false },
+};
+
+void agent_config__init(struct agent_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->freq = 19;
+	c->interval = 10;
+	c->upload_timeout = 10;
+	c->backoff_min = 0.5;
+	c->backoff_max = 30;
+	c->shutdown_timeout = 5;
+	c->spool_max_bytes = 256ULL << 20;
+	c->max_samples_per_profile = 16000;
+}
+
+void agent_config__release(struct agent_config *c)
+{
+	char **strs[] = {
+		&c->cgroup, &c->comm, &c->unwind, &c->service_name, &c->url, &c->tenant,
+		&c->tls_ca, &c->tls_cert, &c->tls_key, &c->bearer_token_file,
+		&c->basic_auth_file, &c->spool_dir, &c->metrics_addr, &c->config,
+	};
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		free(*strs[i]);
+	for (size_t i = 0; i < c->nr_labels; i++) {
+		free(c->labels[i].name);
+		free(c->labels[i].value);
+	}
+	free(c->labels);
+	free(c->pids);
+	memset(c, 0, sizeof(*c));
+}
+
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int set_str(char **dst, const char *v)
+{
+	char *s = strdup(v);
+
+	if (!s)
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
+{
+	unsigned long v;
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static int parse_bool(const char *s, bool *ret)
+{
+	if (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcmp(s, "1") ||
+	    !strcasecmp(s, "on"))
+		*ret = true;
+	else if (!strcasecmp(s, "false") || !strcasecmp(s, "no") || !strcmp(s, "0") ||
+		 !strcasecmp(s, "off"))
+		*ret = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int agent_parse_size(const char *s, uint64_t *ret)
+{
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (toupper((unsigned char)*end)) {
+	case '\0':
+		break;
+	case 'K':
+		shift = 10;
+		break;
+	case 'M':
+		shift = 20;
+		break;
+	case 'G':
+		shift = 30;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*end && end[1] && strcasecmp(end + 1, "iB") && strcasecmp(end + 1, "B"))
+		return -EINVAL;
+	if (v > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*ret = (uint64_t)v << shift;
+	return 0;
+}
+
+int agent_parse_seconds(const char *s, double *ret)
+{
+	double v, mult = 1;
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s)
+		return -EINVAL;
+	if (!strcmp(end, "ms"))
+		mult = 0.001;
+	else if (!strcmp(end, "m") || !strcmp(end, "min"))
+		mult = 60;
+	else if (*end && strcmp(end, "s"))
+		return -EINVAL;
+	v *= mult;
+	if (!(v >= 0) || v > 31536000.0)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static int set_seconds(double *dst, const char *name, const char *v, double min, double max,
+		       char *err, size_t len)
+{
+	double d;
+
+	if (agent_parse_seconds(v, &d) || d < min || d > max)
+		return fail(err, len, "--%s must be %g..%g seconds (e.g. 10, 2.5, 500ms), not '%s'",
+			    name, min, max, v);
+	*dst = d;
+	return 0;
+}
+
+static bool label_name_ok(const char *s, size_t n)
+{
+	if (!n || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+		return false;
+	if (n >= 2 && s[0] == '_' && s[1] == '_')	/* reserved: __name__ and friends */
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+			return false;
+	return true;
+}
+
+static int add_label(struct agent_config *c, const char *v, char *err, size_t len)
+{
+	const char *eq = strchr(v, '=');
+	struct agent_label *l;
+	char *name, *value;
+
+	if (!eq || !label_name_ok(v, eq - v) || !eq[1])
+		return fail(err, len, "--label takes NAME=VALUE with NAME like [a-zA-Z_][a-zA-Z0-9_]* "
+			    "(not starting with __) and a value, not '%s'", v);
+	name = strndup(v, eq - v);
+	value = strdup(eq + 1);
+	if (!name || !value) {
+		free(name);
+		free(value);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < c->nr_labels; i++)
+		if (!strcmp(c->labels[i].name, name)) {
+			free(name);
+			free(c->labels[i].value);
+			c->labels[i].value = value;
+			return 0;
+		}
+	if (c->nr_labels >= AGENT_MAX_LABELS) {
+		free(name);
+		free(value);
+		return fail(err, len, "at most %d --label options", AGENT_MAX_LABELS);
+	}
+	l = realloc(c->labels, (c->nr_labels + 1) * sizeof(*l));
+	if (!l) {
+		free(name);
+		free(value);
+		return -ENOMEM;
+	}
+	c->labels = l;
+	l[c->nr_labels].name = name;
+	l[c->nr_labels++].value = value;
+	return 0;
+}
+
+static int add_pids(struct agent_config *c, const char *v, char *err, size_t len)
+{
+	char *buf = strdup(v), *tok, *save;
+	int ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned long pid;
+		pid_t *p;
+
+		if (parse_ulong(tok, 1, INT_MAX, &pid) || c->nr_pids >= AGENT_MAX_PIDS) {
+			ret = fail(err, len, "invalid pid list '%s'", v);
+			break;
+		}
+		p = realloc(c->pids, (c->nr_pids + 1) * sizeof(*p));
+		if (!p) {
+			ret = -ENOMEM;
+			break;
+		}
+		c->pids = p;
+		p[c->nr_pids++] = (pid_t)pid;
+	}
+	free(buf);
+	return ret;
+}
+
+static int set_cgroup(struct agent_config *c, const char *v, char *err, size_t len)
+{
+	/* the v2 mount of a pure or of a hybrid (systemd "unified") host */
+	static const char *const roots[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
+	char buf[PATH_MAX];
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		size_t rl = strlen(roots[i]);
+
+		if (!strncmp(v, roots[i], rl) && (v[rl] == '/' || !v[rl])) {
+			v += rl;
+			break;
+		}
+	}
+	if (*v != '/' && *v)
+		return fail(err, len, "--cgroup takes a cgroup path such as /system.slice/nginx.service "
+			    "(or /sys/fs/cgroup/...), not '%s'", v);
+	n = snprintf(buf, sizeof(buf), "%s", *v ? v : "/");
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+	return set_str(&c->cgroup, buf);
+}
+
+int agent_config__set(struct agent_config *c, const char *name, const char *v, char *err,
+		      size_t len)
+{
+	unsigned long ul;
+	uint64_t u64;
+	regex_t re;
+
+	err[0] = '\0';
+	if (!strcmp(name, "config"))
+		return set_str(&c->config, v);
+	if (!strcmp(name, "pid"))
+		return add_pids(c, v, err, len);
+	if (!strcmp(name, "cgroup"))
+		return set_cgroup(c, v, err, len);
+	if (!strcmp(name, "comm")) {
+		if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB))
+			return fail(err, len, "--comm: '%s' is not a valid regular expression (POSIX ERE)", v);
+		regfree(&re);
+		return set_str(&c->comm, v);
+	}
+	if (!strcmp(name, "frequency")) {
+		if (parse_ulong(v, 1, 10000, &ul))
+			return fail(err, len, "--frequency must be 1..10000 Hz, not '%s'", v);
+		c->freq = ul;
+		return 0;
+	}
+	if (!strcmp(name, "event")) {
+		if (!strcmp(v, "cycles"))
+			c->cycles = true;
+		else if (!strcmp(v, "cpu-clock"))
+			c->cycles = false;
+		else
+			return fail(err, len, "unknown event '%s' (cpu-clock or cycles)", v);
+		return 0;
+	}
+	if (!strcmp(name, "idle"))
+		return parse_bool(v, &c->idle) ? fail(err, len, "--idle takes true or false") : 0;
+	if (!strcmp(name, "max-stacks")) {
+		if (parse_ulong(v, 1024, 1 << 20, &ul))
+			return fail(err, len, "--max-stacks must be 1024..1048576, not '%s'", v);
+		c->max_stacks = ul;
+		return 0;
+	}
+	if (!strcmp(name, "unwind")) {
+		if (strcmp(v, "auto") && strcmp(v, "dwarf") && strcmp(v, "fp"))
+			return fail(err, len, "unknown unwind mode '%s' (auto, dwarf or fp)", v);
+		return set_str(&c->unwind, v);
+	}
+	if (!strcmp(name, "stack-size")) {
+		if (parse_ulong(v, 1024, 65536, &ul))
+			return fail(err, len, "--stack-size must be 1024..65536 bytes, not '%s'", v);
+		c->stack_size = ul;
+		return 0;
+	}
+	if (!strcmp(name, "interval"))
+		return set_seconds(&c->interval, name, v, 1, 3600, err, len);
+	if (!strcmp(name, "service-name")) {
+		struct attr_rule rule;
+		const char *why;
+
+		if (attr_rule__parse(v, &rule, &why))
+			return fail(err, len, "--service-name '%s': %s", v, why);
+		return set_str(&c->service_name, v);
+	}
+	if (!strcmp(name, "label"))
+		return add_label(c, v, err, len);
+	if (!strcmp(name, "url"))
+		return set_str(&c->url, v);
+	if (!strcmp(name, "tenant")) {
+		if (!*v || strpbrk(v, "\r\n"))
+			return fail(err, len, "--tenant must be a non-empty single line");
+		return set_str(&c->tenant, v);
+	}
+	if (!strcmp(name, "tls-ca"))
+		return set_str(&c->tls_ca, v);
+	if (!strcmp(name, "tls-cert"))
+		return set_str(&c->tls_cert, v);
+	if (!strcmp(name, "tls-key"))
+		return set_str(&c->tls_key, v);
+	if (!strcmp(name, "tls-insecure"))
+		return parse_bool(v, &c->tls_insecure) ?
+		       fail(err, len, "--tls-insecure takes true or false") : 0;
+	if (!strcmp(name, "bearer-token-file"))
+		return set_str(&c->bearer_token_file, v);
+	if (!strcmp(name, "basic-auth-file"))
+		return set_str(&c->basic_auth_file, v);
+	if (!strcmp(name, "upload-timeout"))
+		return set_seconds(&c->upload_timeout, name, v, 0.1, 600, err, len);
+	if (!strcmp(name, "retry-backoff-min"))
+		return set_seconds(&c->backoff_min, name, v, 0.01, 3600, err, len);
+	if (!strcmp(name, "retry-backoff-max"))
+		return set_seconds(&c->backoff_max, name, v, 0.01, 3600, err, len);
+	if (!strcmp(name, "shutdown-timeout"))
+		return set_seconds(&c->shutdown_timeout, name, v, 0, 3600, err, len);
+	if (!strcmp(name, "spool-dir")) {
+		if (*v != '/')
+			return fail(err, len, "--spool-dir must be an absolute path, not '%s'", v);
+		return set_str(&c->spool_dir, v);
+	}
+	if (!strcmp(name, "spool-max-bytes")) {
+		if (agent_parse_size(v, &u64) || u64 < 4096)
+			return fail(err, len, "--spool-max-bytes must be a size of at least 4K "
+				    "(e.g. 256M, 1G), not '%s'", v);
+		c->spool_max_bytes = u64;
+		return 0;
+	}
+	if (!strcmp(name, "max-samples-per-profile")) {
+		if (parse_ulong(v, 1, 1000000, &ul))
+			return fail(err, len, "--max-samples-per-profile must be 1..1000000, not '%s'", v);
+		c->max_samples_per_profile = ul;
+		return 0;
+	}
+	if (!strcmp(name, "metrics-addr")) {
+		const char *colon = strrchr(v, ':');
+
+		if (!colon || parse_ulong(colon + 1, 1, 65535, &ul))
+			return fail(err, len, "--metrics-addr takes HOST:PORT (e.g. 127.0.0.1:9464), "
+				    "not '%s'", v);
+		return set_str(&c->metrics_addr, v);
+	}
+	if (!strcmp(name, "verbose")) {
+		bool b;
+
+		if (!parse_ulong(v, 0, 3, &ul))
+			c->verbose = ul;
+		else if (!parse_bool(v, &b))
+			c->verbose = b;
+		else
+			return fail(err, len, "verbose takes 0..3 or true/false, not '%s'", v);
+		return 0;
+	}
+	if (!strcmp(name, "quiet"))
+		return parse_bool(v, &c->quiet) ? fail(err, len, "--quiet takes true or false") : 0;
+	snprintf(err, len, "unknown option '%s'", name);
+	return -ENOENT;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int agent_config__load_file(struct agent_config *c, const char *path, char *err, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL, msg[256];
+	size_t cap = 0;
+	int lineno = 0, ret = 0;
+
+	if (!f) {
+		ret = -errno;
+		snprintf(err, len, "cannot read config file %s: %s", path, strerror(errno));
+		return ret;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		char *s = trim(line), *eq, *name, *value;
+		size_t vl;
+
+		lineno++;
+		if (!*s || *s == '#')
+			continue;
+		eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, len, "%s:%d: expected 'name = value'", path, lineno);
+			ret = -EINVAL;
+			break;
+		}
+		*eq = '\0';
+		name = trim(s);
+		value = trim(eq + 1);
+		vl = strlen(value);
+		if (vl >= 2 && value[0] == '"' && value[vl - 1] == '"') {
+			value[vl - 1] = '\0';
+			value++;
+		}
+		if (!strcmp(name, "config")) {
+			snprintf(err, len, "%s:%d: 'config' cannot be set in a config file", path, lineno);
+			ret = -EINVAL;
+			break;
+		}
+		ret = agent_config__set(c, name, value, msg, sizeof(msg));
+		if (ret) {
+			snprintf(err, len, "%s:%d: %s", path, lineno,
+				 ret == -ENOMEM ? "out of memory" : msg);
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+int agent_config__check(const struct agent_config *c, char *err, size_t len)
+{
+	if (!c->url)
+		return fail(err, len, "no backend: give --url (pyroscope://HOST:PORT, parca://HOST:PORT, "
+			    "otlp://HOST:PORT or file:///DIR), on the command line or in --config");
+	if (c->nr_pids && (c->cgroup || c->comm))
+		return fail(err, len, "--pid already names the processes: drop --cgroup and --comm");
+	if (c->backoff_min > c->backoff_max)
+		return fail(err, len, "--retry-backoff-min (%g s) is above --retry-backoff-max (%g s)",
+			    c->backoff_min, c->backoff_max);
+	if (c->bearer_token_file && c->basic_auth_file)
+		return fail(err, len, "give --bearer-token-file or --basic-auth-file, not both");
+	return 0;
+}

@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: MIT
+# Shared by tests/test-agent-*.sh: start the test receiver (receiver.py), the
+# agent and the ground-truth workload, wait with bounds, clean up what was
+# started (by pid, never by name), and check the books with check.py.
+# Loopback only. Sourced, not run.
+set -u
+OUT=${OUT:-build}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+OUT=$(cd "$ROOT" && mkdir -p "$OUT" && cd "$OUT" && pwd)
+CPROF=$OUT/cprof
+WORK=$OUT/fixtures/work
+PY=/usr/bin/python3		# Debian's python3-protobuf lives there, not in a pyenv
+PYMOD=$OUT/tests/agent/py
+T=$(mktemp -d "${TMPDIR:-/tmp}/cprof-agent-test.XXXXXX")
+PIDS=()
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	for p in ${CLEANUP_CGROUPS:-}; do rmdir "$p" 2>/dev/null; done
+	if [ "${KEEP:-0}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+note() { echo "== $*"; }
+
+require_bpf() {
+	[ "$(id -u)" = 0 ] || skip "needs root for BPF"
+	[ -r /sys/kernel/btf/vmlinux ] || skip "no BTF (/sys/kernel/btf/vmlinux)"
+	[ -x "$CPROF" ] || fail "$CPROF is not built"
+}
+
+require_receiver() {
+	"$PY" -c 'import google.protobuf' 2>/dev/null || skip "python3-protobuf is not installed (make deps)"
+	command -v protoc >/dev/null || skip "protoc is not installed (make deps)"
+	command -v zstd >/dev/null || skip "zstd is not installed (make deps)"
+	local stamp=$PYMOD/.stamp newest
+	newest=$(find "$ROOT/tests/agent/proto" -name '*.proto' -newer "$stamp" 2>/dev/null | head -n1)
+	if [ ! -e "$stamp" ] || [ -n "$newest" ]; then
+		rm -rf "$PYMOD" && mkdir -p "$PYMOD"
+		(cd "$ROOT/tests/agent/proto" && protoc --python_out="$PYMOD" -I . \
+			$(find . -name '*.proto' | sed 's|^\./||')) || fail "protoc failed"
+		touch "$stamp"
+	fi
+}
+
+free_port() {
+	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_receiver NAME BACKEND PORT [receiver options...]: output in $T/NAME
+start_receiver() {
+	local name=$1 backend=$2 port=$3; shift 3
+	mkdir -p "$T/$name"
+	rm -f "$T/$name/port"
+	"$PY" "$ROOT/tests/agent/receiver.py" --backend "$backend" --out "$T/$name" \
+		--pymod "$PYMOD" --port "$port" --port-file "$T/$name/port" --max-seconds 300 "$@" \
+		>"$T/$name/receiver.log" 2>&1 &
+	PIDS+=($!)
+	RECEIVER_PID=$!
+	wait_for 10 "[ -s '$T/$name/port' ]" || { cat "$T/$name/receiver.log"; fail "receiver $name did not start"; }
+}
+
+stop_pid() {
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# start_agent LOG [agent options...]
+start_agent() {
+	local log=$1; shift
+	"$CPROF" agent -v "$@" >"$log" 2>&1 &
+	PIDS+=($!)
+	AGENT_PID=$!
+	wait_for 20 "grep -q 'sampling ' '$log'" || { cat "$log"; fail "the agent did not start"; }
+}
+
+# stop_agent PID LOG: SIGTERM, then the exit status must be 0 within 30 s
+stop_agent() {
+	local pid=$1 log=$2 i rc
+	kill -TERM "$pid"
+	for i in $(seq 300); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && { cat "$log"; fail "the agent did not exit within 30 s of SIGTERM"; }
+	wait "$pid"; rc=$?
+	[ "$rc" = 0 ] || { cat "$log"; fail "the agent exited $rc after SIGTERM"; }
+}
+
+start_work() {
+	"$WORK" "$1" >/dev/null 2>&1 &
+	PIDS+=($!)
+	WORK_PID=$!
+}
+
+# wait_for SECS COMMAND: polls COMMAND every 0.1 s
+wait_for() {
+	local deadline=$(( $(date +%s%N) + $1 * 1000000000 ))
+	while ! eval "$2"; do
+		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+windows_logged() { cat "$1" 2>/dev/null | grep -c 'window [0-9]*:'; }
+# requests the receiver answered with a success (ok or delay)
+answered() { cat "$1/requests.jsonl" 2>/dev/null | grep -c '"action": "\(ok\|delay\)"'; }
+
+check() { "$PY" "$ROOT/tests/agent/check.py" "$@" || fail "check failed"; }
+
+metric_value() {	# metric_value URL NAME: the value of an unlabelled or labelled series
+	curl -s --max-time 5 "$1" | awk -v n="$2" '$1 == n { print $2; exit }'
+}

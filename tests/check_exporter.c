@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: MIT
+/* exporters: URLs are parsed (and credentials in them refused), each
+ * backend's request decodes back (protobuf-c, the generated C side) with its
+ * labels sorted, __name__ set, the delta's id carried and the pprof intact;
+ * OTLP's dictionary keeps slot 0 empty and every index in range; gRPC-Web
+ * trailers are read; the file exporter is idempotent per delta id; a closed
+ * port is a retryable connection failure; and the uploader empties a spool
+ * into the file exporter, or keeps it when the backend is away. The network
+ * side against a real receiver is tests/test-agent-*.sh. */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "export/compress.h"
+#include "export/delta.h"
+#include "export/exporter.h"
+#include "export/otlp.h"
+#include "export/parca.h"
+#include "export/profile.h"
+#include "export/pyroscope.h"
+#include "export/spool.h"
+#include "export/upload.h"
+#include "proto/otlp_profiles.pb-c.h"
+#include "proto/parca_profilestore.pb-c.h"
+#include "proto/pyroscope_push.pb-c.h"
+
+/* A small pprof: main -> work (2 samples, pid 42) and main (1 sample, pid 43). */
+static struct delta *make_delta(const char *service)
+{
+	static const struct pb_value_type types[] = { { "samples", "count" }, { "cpu", "nanoseconds" } };
+	struct pb_profile_opts po = { .sample_types = types, .n_sample_types = 2,
+				      .period_type = { "cpu", "nanoseconds" }, .period = 52631578,
+				      .time_nanos = 1700000000000000000LL, .duration_nanos = 10000000000LL };
+	struct pb_profile *p = pb_profile__new(&po);
+	struct pb_line lmain = { .name = "main", .filename = "m.c", .line = 3 };
+	struct pb_line lwork = { .name = "work", .filename = "m.c", .line = 9 };
+	struct pb_label l42 = { .key = "pid", .num = 42, .num_unit = "id" };
+	struct pb_label l43 = { .key = "pid", .num = 43, .num_unit = "id" };
+	uint64_t m = pb_profile__add_mapping(p, 0x400000, 0x500000, 0, "/bin/app", "abcdef");
+	uint64_t loc_main = pb_profile__add_location(p, m, 0x401000, &lmain, 1);
+	uint64_t loc_work = pb_profile__add_location(p, m, 0x402000, &lwork, 1);
+	uint64_t stack1[] = { loc_work, loc_main }, stack2[] = { loc_main };
+	int64_t v2[] = { 2, 2 * 52631578 }, v1[] = { 1, 52631578 };
+	const Perftools__Profiles__Profile *msg;
+	struct delta *d = delta__new();
+	size_t len;
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(pb_profile__add_sample(p, stack1, 2, v2, &l42, 1), 0);
+	ck_assert_int_eq(pb_profile__add_sample(p, stack2, 1, v1, &l43, 1), 0);
+	msg = pb_profile__finish(p);
+	len = perftools__profiles__profile__get_packed_size(msg);
+	d->pprof = malloc(len);
+	d->pprof_len = len;
+	perftools__profiles__profile__pack(msg, d->pprof);
+	pb_profile__free(p);
+	d->samples = 3;
+	d->time_nanos = po.time_nanos;
+	d->duration_nanos = po.duration_nanos;
+	ck_assert_int_eq(delta__set_label(d, "service_name", service), 0);
+	ck_assert_int_eq(delta__set_label(d, "hostname", "host1"), 0);
+	ck_assert_int_eq(delta__set_label(d, "env", "test"), 0);
+	return d;
+}
+
+static uint8_t *gunzip(const uint8_t *buf, size_t len, size_t *ret_len)
+{
+	size_t cap = 1 << 20;
+	uint8_t *out = malloc(cap);
+	z_stream zs = { .next_in = (Bytef *)buf, .avail_in = len, .next_out = out, .avail_out = cap };
+
+	ck_assert_int_eq(inflateInit2(&zs, 16 + MAX_WBITS), Z_OK);
+	ck_assert_int_eq(inflate(&zs, Z_FINISH), Z_STREAM_END);
+	*ret_len = zs.total_out;
+	inflateEnd(&zs);
+	return out;
+}
+
+START_TEST(test_exporter__parses_urls_and_refuses_credentials_in_them)
+{
+	struct exporter_url u;
+	const char *why;
+
+	ck_assert_int_eq(exporter__parse_url("pyroscope://127.0.0.1", &u, &why), 0);
+	ck_assert_int_eq(u.kind, EXPORTER_PYROSCOPE);
+	ck_assert_str_eq(u.base, "http://127.0.0.1:4040");
+	ck_assert_int_eq(exporter__parse_url("parca+https://parca.example:443/x/", &u, &why), 0);
+	ck_assert_int_eq(u.kind, EXPORTER_PARCA);
+	ck_assert_str_eq(u.base, "https://parca.example:443/x");
+	ck_assert_int_eq(exporter__parse_url("otlp://[::1]", &u, &why), 0);
+	ck_assert_str_eq(u.base, "http://[::1]:4318");
+	ck_assert_int_eq(exporter__parse_url("file:///var/lib/cprof/", &u, &why), 0);
+	ck_assert_int_eq(u.kind, EXPORTER_FILE);
+	ck_assert_str_eq(u.base, "/var/lib/cprof");
+
+	ck_assert_int_eq(exporter__parse_url("pyroscope://u:p@h:4040", &u, &why), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "credentials"));
+	ck_assert_int_eq(exporter__parse_url("http://h:4040", &u, &why), -EINVAL);
+	ck_assert_int_eq(exporter__parse_url("otlp://h:0", &u, &why), -EINVAL);
+	ck_assert_int_eq(exporter__parse_url("otlp://h:99999", &u, &why), -EINVAL);
+	ck_assert_int_eq(exporter__parse_url("otlp://:4318", &u, &why), -EINVAL);
+	ck_assert_int_eq(exporter__parse_url("file://relative/dir", &u, &why), -EINVAL);
+	ck_assert_int_eq(exporter__parse_url("pyroscope://h/x?a=b", &u, &why), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_delta__round_trips_with_a_stable_uuid)
+{
+	struct delta *d = make_delta("svc"), *back = NULL, *other = delta__new();
+	char id[DELTA_ID_STR_LEN], id2[DELTA_ID_STR_LEN];
+	uint8_t *buf;
+	size_t len;
+
+	ck_assert_int_eq(delta__encode(d, &buf, &len), 0);
+	ck_assert_int_eq(delta__decode(buf, len, &back), 0);
+	ck_assert_mem_eq(back->id, d->id, DELTA_ID_LEN);
+	ck_assert_str_eq(delta__label(back, "service_name"), "svc");
+	ck_assert_uint_eq(back->samples, 3);
+	ck_assert_uint_eq(back->pprof_len, d->pprof_len);
+	ck_assert_mem_eq(back->pprof, d->pprof, d->pprof_len);
+	delta__id_string(d, id);
+	delta__id_string(other, id2);
+	ck_assert_int_eq(strlen(id), 36);
+	ck_assert_int_eq(id[14], '4');	/* version 4 */
+	ck_assert_str_ne(id, id2);
+	ck_assert_int_eq(delta__decode((const uint8_t *)"\x0a\x03" "abc", 5, &back), -EBADMSG);
+	free(buf);
+	delta__free(back);
+	delta__free(other);
+	delta__free(d);
+}
+END_TEST
+
+START_TEST(test_pyroscope__push_carries_sorted_labels_the_id_and_the_gzipped_pprof)
+{
+	struct delta *d[2] = { make_delta("api"), make_delta("db") };
+	Push__V1__PushRequest *req;
+	char id[DELTA_ID_STR_LEN];
+	uint8_t *buf, *raw;
+	size_t len, raw_len;
+
+	ck_assert_int_eq(pyroscope__encode_push(d, 2, &buf, &len), 0);
+	req = push__v1__push_request__unpack(NULL, len, buf);
+	ck_assert_ptr_nonnull(req);
+	ck_assert_uint_eq(req->n_series, 2);
+	for (size_t i = 0; i < 2; i++) {
+		Push__V1__RawProfileSeries *s = req->series[i];
+
+		ck_assert_str_eq(s->labels[0]->name, "__name__");
+		ck_assert_str_eq(s->labels[0]->value, "process_cpu");
+		for (size_t j = 1; j < s->n_labels; j++)
+			ck_assert_int_lt(strcmp(s->labels[j - 1]->name, s->labels[j]->name), 0);
+		ck_assert_uint_eq(s->n_labels, 4);
+		ck_assert_uint_eq(s->n_samples, 1);
+		delta__id_string(d[i], id);
+		ck_assert_str_eq(s->samples[0]->id, id);
+		raw = gunzip(s->samples[0]->raw_profile.data, s->samples[0]->raw_profile.len, &raw_len);
+		ck_assert_uint_eq(raw_len, d[i]->pprof_len);
+		ck_assert_mem_eq(raw, d[i]->pprof, raw_len);
+		free(raw);
+	}
+	ck_assert_str_eq(req->series[1]->labels[3]->value, "db");	/* service_name sorts last */
+	push__v1__push_request__free_unpacked(req, NULL);
+	free(buf);
+	delta__free(d[0]);
+	delta__free(d[1]);
+}
+END_TEST
+
+START_TEST(test_parca__write_raw_is_one_grpc_web_frame_with_name_label)
+{
+	struct delta *d = make_delta("api");
+	Parca__Profilestore__V1alpha1__WriteRawRequest *req;
+	static const char lines[] = "grpc-status: 14\r\ngrpc-message: busy\r\n";
+	uint8_t trailer[64] = { 0x80, 0, 0, 0, sizeof(lines) - 1 };
+	uint8_t *buf;
+	size_t len;
+	uint32_t flen;
+	char msg[64];
+	int code;
+
+	ck_assert_int_eq(parca__encode_write_raw(&d, 1, "t1", &buf, &len), 0);
+	ck_assert_int_eq(buf[0], 0);
+	flen = (uint32_t)buf[1] << 24 | buf[2] << 16 | buf[3] << 8 | buf[4];
+	ck_assert_uint_eq(flen, len - 5);
+	req = parca__profilestore__v1alpha1__write_raw_request__unpack(NULL, flen, buf + 5);
+	ck_assert_ptr_nonnull(req);
+	ck_assert_str_eq(req->tenant, "t1");
+	ck_assert_int_eq(req->normalized, 0);
+	ck_assert_uint_eq(req->n_series, 1);
+	ck_assert_str_eq(req->series[0]->labels->labels[0]->name, "__name__");
+	ck_assert_str_eq(req->series[0]->labels->labels[0]->value, "parca_agent");
+	ck_assert_uint_eq(req->series[0]->samples[0]->raw_profile.data[0], 0x1f);
+	parca__profilestore__v1alpha1__write_raw_request__free_unpacked(req, NULL);
+	free(buf);
+	delta__free(d);
+
+	memcpy(trailer + 5, lines, sizeof(lines) - 1);
+	ck_assert_int_eq(parca__grpc_web_status(trailer, 5 + sizeof(lines) - 1, &code, msg,
+						sizeof(msg)), 0);
+	ck_assert_int_eq(code, 14);
+	ck_assert_str_eq(msg, "busy");
+	ck_assert(parca__grpc_retryable(14));
+	ck_assert(!parca__grpc_retryable(3));
+	ck_assert_int_eq(parca__grpc_web_status((const uint8_t *)"\0\0\0\0\0", 5, &code, NULL, 0), -ENOENT);
+	ck_assert_int_eq(parca__grpc_web_status((const uint8_t *)"\0\0\0\0\x09xx", 7, &code, NULL, 0), -EBADMSG);
+}
+END_TEST
+
+START_TEST(test_otlp__request_keeps_slot_zero_empty_and_every_index_in_range)
+{
+	struct delta *d[2] = { make_delta("api"), make_delta("db") };
+	Otlp__ExportProfilesServiceRequest *req;
+	Otlp__ProfilesDictionary *dict;
+	int64_t total = 0, work = 0;
+	uint8_t *buf;
+	size_t len;
+
+	ck_assert_int_eq(otlp__encode(d, 2, "0.1.0", &buf, &len), 0);
+	req = otlp__export_profiles_service_request__unpack(NULL, len, buf);
+	ck_assert_ptr_nonnull(req);
+	dict = req->dictionary;
+	ck_assert_str_eq(dict->string_table[0], "");
+	ck_assert_uint_eq(otlp__mapping__get_packed_size(dict->mapping_table[0]), 0);
+	ck_assert_uint_eq(otlp__location__get_packed_size(dict->location_table[0]), 0);
+	ck_assert_uint_eq(otlp__function__get_packed_size(dict->function_table[0]), 0);
+	ck_assert_uint_eq(otlp__stack__get_packed_size(dict->stack_table[0]), 0);
+	ck_assert_uint_eq(otlp__key_value_and_unit__get_packed_size(dict->attribute_table[0]), 0);
+	ck_assert_uint_eq(req->n_resource_profiles, 2);
+	for (size_t r = 0; r < 2; r++) {
+		Otlp__ResourceProfiles *rp = req->resource_profiles[r];
+		Otlp__Profile *p = rp->scope_profiles[0]->profiles[0];
+		bool has_service = false;
+
+		for (size_t i = 0; i < rp->resource->n_attributes; i++)
+			if (!strcmp(rp->resource->attributes[i]->key, "service.name"))
+				has_service = !strcmp(rp->resource->attributes[i]->value->string_value,
+						      r ? "db" : "api");
+		ck_assert(has_service);
+		ck_assert_str_eq(rp->scope_profiles[0]->scope->name, "cprof");
+		ck_assert_str_eq(dict->string_table[p->sample_type->type_strindex], "samples");
+		ck_assert_uint_eq(p->time_unix_nano, 1700000000000000000ULL);
+		ck_assert_uint_eq(p->duration_nano, 10000000000ULL);
+		ck_assert_uint_eq(p->profile_id.len, 16);
+		ck_assert_mem_eq(p->profile_id.data, d[r]->id, 16);
+		for (size_t i = 0; i < p->n_samples; i++) {
+			Otlp__Sample *s = p->samples[i];
+			Otlp__Stack *st;
+			Otlp__Location *leaf;
+
+			ck_assert_int_gt(s->stack_index, 0);
+			ck_assert_uint_lt(s->stack_index, dict->n_stack_table);
+			st = dict->stack_table[s->stack_index];
+			ck_assert_int_gt(st->location_indices[0], 0);
+			ck_assert_uint_lt(st->location_indices[0], dict->n_location_table);
+			leaf = dict->location_table[st->location_indices[0]];
+			ck_assert_uint_lt(leaf->lines[0]->function_index, dict->n_function_table);
+			if (!strcmp(dict->string_table[dict->function_table[leaf->lines[0]->function_index]
+					->name_strindex], "work"))
+				work += s->values[0];
+			total += s->values[0];
+			ck_assert_uint_eq(s->n_attribute_indices, 1);
+			ck_assert_str_eq(dict->string_table[dict->attribute_table[s->attribute_indices[0]]
+					 ->key_strindex], "process.pid");
+		}
+	}
+	ck_assert_int_eq(total, 6);
+	ck_assert_int_eq(work, 4);
+	otlp__export_profiles_service_request__free_unpacked(req, NULL);
+	free(buf);
+	delta__free(d[0]);
+	delta__free(d[1]);
+}
+END_TEST
+
+static int count_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static char tmpdir[256];
+
+static void mktmp(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "%s/cprof-exporter-test.XXXXXX", getenv("TMPDIR") ?: "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void rmtmp(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(test_exporter__file_writes_each_delta_once_by_id)
+{
+	char url[300], why[256];
+	struct exporter_opts o = { .url = url };
+	struct exporter_result r;
+	struct delta *d[2] = { make_delta("api/v1"), make_delta("db") };
+	struct exporter *ex;
+
+	snprintf(url, sizeof(url), "file://%s/out", tmpdir);
+	ex = exporter__new(&o, why, sizeof(why));
+	ck_assert_msg(ex != NULL, "%s", why);
+	ck_assert_int_eq(exporter__send(ex, d, 2, NULL, &r), 0);
+	ck_assert_int_eq(r.outcome, EXPORT_OK);
+	ck_assert_int_eq(exporter__send(ex, d, 2, NULL, &r), 0);	/* a replay */
+	snprintf(url, sizeof(url), "%s/out", tmpdir);
+	ck_assert_int_eq(count_dir(url), 2);
+	exporter__free(ex);
+	delta__free(d[0]);
+	delta__free(d[1]);
+}
+END_TEST
+
+START_TEST(test_exporter__a_closed_port_is_a_retryable_connect_failure)
+{
+	struct exporter_opts o = { .url = "pyroscope://127.0.0.1:1", .timeout_s = 2 };
+	struct delta *d = make_delta("api");
+	struct exporter_result r;
+	struct exporter *ex;
+	char why[256];
+
+	ex = exporter__new(&o, why, sizeof(why));
+	ck_assert_ptr_nonnull(ex);
+	ck_assert_int_eq(exporter__send(ex, &d, 1, NULL, &r), 0);
+	ck_assert_int_eq(r.outcome, EXPORT_RETRY);
+	ck_assert_int_eq(r.reason, EXPORT_REASON_CONNECT);
+	ck_assert_str_eq(exporter_reason__name(r.reason), "connect");
+	exporter__free(ex);
+	delta__free(d);
+
+	o.url = "otlp://127.0.0.1:4318";
+	o.bearer_token = "a";
+	o.basic_auth = "b:c";
+	ck_assert_ptr_null(exporter__new(&o, why, sizeof(why)));
+	ck_assert_ptr_nonnull(strstr(why, "not both"));
+}
+END_TEST
+
+static void spool_deltas(struct spool *sp, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct delta *d = make_delta("svc");
+		uint8_t *buf;
+		size_t len;
+
+		ck_assert_int_eq(delta__encode(d, &buf, &len), 0);
+		ck_assert_int_eq(spool__append(sp, buf, len, d->samples, NULL), 0);
+		free(buf);
+		delta__free(d);
+	}
+}
+
+START_TEST(test_uploader__empties_the_spool_into_the_backend)
+{
+	struct spool_opts so = {0};
+	struct spool *sp = spool__open(&so);
+	struct uploader_opts uo = { .batch_max_profiles = 2 };
+	struct uploader_stats st;
+	struct exporter_opts o;
+	struct uploader *u;
+	char url[300], why[256];
+
+	snprintf(url, sizeof(url), "file://%s/up", tmpdir);
+	o = (struct exporter_opts){ .url = url };
+	spool_deltas(sp, 5);
+	u = uploader__new(sp, exporter__new(&o, why, sizeof(why)), &uo);
+	ck_assert_ptr_nonnull(u);
+	uploader__kick(u);
+	ck_assert_uint_eq(uploader__flush_and_stop(u, 10), 0);
+	uploader__stats(u, &st);
+	ck_assert_uint_eq(st.profiles, 5);
+	ck_assert_uint_eq(st.samples, 15);
+	ck_assert_uint_eq(st.requests, 3);	/* batches of 2 */
+	snprintf(url, sizeof(url), "%s/up", tmpdir);
+	ck_assert_int_eq(count_dir(url), 5);
+	uploader__free(u);
+	spool__free(sp);
+}
+END_TEST
+
+START_TEST(test_uploader__keeps_the_spool_while_the_backend_is_away)
+{
+	struct spool_opts so = {0};
+	struct spool *sp = spool__open(&so);
+	struct uploader_opts uo = { .backoff_min_s = 0.05, .backoff_max_s = 0.1 };
+	struct exporter_opts o = { .url = "parca://127.0.0.1:1", .timeout_s = 1 };
+	struct uploader_stats st;
+	struct spool_stats ss;
+	struct uploader *u;
+	char why[256];
+
+	spool_deltas(sp, 3);
+	u = uploader__new(sp, exporter__new(&o, why, sizeof(why)), &uo);
+	ck_assert_ptr_nonnull(u);
+	usleep(400 * 1000);
+	ck_assert_uint_eq(uploader__flush_and_stop(u, 0.3), 3);
+	uploader__stats(u, &st);
+	ck_assert_uint_ge(st.failures[EXPORT_REASON_CONNECT], 2);	/* retried */
+	ck_assert_uint_eq(st.profiles, 0);
+	spool__stats(sp, &ss);
+	ck_assert_uint_eq(ss.files, 3);
+	ck_assert_uint_eq(ss.samples, 9);
+	uploader__free(u);
+	spool__free(sp);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("exporter");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, mktmp, rmtmp);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_exporter__parses_urls_and_refuses_credentials_in_them);
+	tcase_add_test(tc, test_delta__round_trips_with_a_stable_uuid);
+	tcase_add_test(tc, test_pyroscope__push_carries_sorted_labels_the_id_and_the_gzipped_pprof);
+	tcase_add_test(tc, test_parca__write_raw_is_one_grpc_web_frame_with_name_label);
+	tcase_add_test(tc, test_otlp__request_keeps_slot_zero_empty_and_every_index_in_range);
+	tcase_add_test(tc, test_exporter__file_writes_each_delta_once_by_id);
+	tcase_add_test(tc, test_exporter__a_closed_port_is_a_retryable_connect_failure);
+	tcase_add_test(tc, test_uploader__empties_the_spool_into_the_backend);
+	tcase_add_test(tc, test_uploader__keeps_the_spool_while_the_backend_is_away);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
