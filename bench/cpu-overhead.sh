@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Slowdown of a CPU-bound benchmark that uses every CPU while a whole-machine
-# profiler samples at 99 and 999 Hz: cprof, perf record -g, and bcc's profile,
+# profiler samples at 99 and 999 Hz: cprof (default --unwind auto, and fp),
+# perf record -g, and bcc's profile,
 # in interleaved rounds; prints the median wall time and its ratio to the
 # median without a profiler. Figures only, never pass/fail.
 set -u
@@ -17,6 +18,7 @@ BCC=$(command -v profile-bpfcc || true)
 start_profiler() { # name hz -> pid in $prof_pid
 	case $1 in
 	cprof) "$OUT/cprof" -q -a -F "$2" -o "$tmp/cprof.pb.gz" & prof_pid=$!; sleep 1 ;;
+	cprof-fp) "$OUT/cprof" -q -a --unwind fp -F "$2" -o "$tmp/cprof.pb.gz" & prof_pid=$!; sleep 1 ;;
 	perf)  perf record -q -F "$2" -g -a -o "$tmp/perf.data" >/dev/null 2>&1 & prof_pid=$!; sleep 1 ;;
 	bcc)   "$BCC" -F "$2" -f > "$tmp/bcc.out" 2>/dev/null & prof_pid=$!
 	       # bcc compiles its program at start: wait for it to attach
@@ -25,7 +27,7 @@ start_profiler() { # name hz -> pid in $prof_pid
 }
 stop_profiler() { kill -INT "$prof_pid" 2>/dev/null; wait "$prof_pid" 2>/dev/null; }
 
-configs="none cprof:99 cprof:999"
+configs="none cprof-fp:99 cprof-fp:999 cprof:99 cprof:999"
 [ $have_perf = 1 ] && configs="$configs perf:99 perf:999"
 [ -n "$BCC" ] && configs="$configs bcc:99 bcc:999"
 

@@ -39,6 +39,19 @@ struct sym_elf {
 	struct cu_range *cu_ranges;
 	size_t n_cu_ranges;
 	bool cu_ranges_built;
+	/* Function symbols sorted by address, built on first lookup:
+	 * dwfl_module_addrinfo() scans the whole table on every call (about
+	 * 1 ms per address in libLLVM). Names point into libdwfl's tables. */
+	struct elf_sym *syms;
+	size_t nsyms;
+	bool syms_built;
+};
+
+struct elf_sym {
+	GElf_Addr addr;		/* bias-adjusted, as dwfl addresses */
+	GElf_Xword size;
+	const char *name;
+	int rank;		/* among aliases the highest wins: global > weak > local */
 };
 
 struct cu_range {
@@ -55,6 +68,7 @@ void sym_elf__free(struct sym_elf *e)
 	free(e->debuginfo_path);
 	free(e->loads);
 	free(e->cu_ranges);
+	free(e->syms);
 	sym_strtab__free(e->paths);
 	free(e);
 }
@@ -369,21 +383,84 @@ static Dwarf_Die *find_cu(struct sym_elf *e, Dwarf_Addr pc, Dwarf_Addr *ret_bias
 	return NULL;
 }
 
+static int elf_sym_cmp(const void *a, const void *b)
+{
+	const struct elf_sym *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->rank - y->rank;
+}
+
+static void build_syms(struct sym_elf *e)
+{
+	int n = dwfl_module_getsymtab(e->mod);
+	size_t cap = n > 0 ? (size_t)n : 0;
+
+	e->syms_built = true;
+	if (!cap || !(e->syms = malloc(cap * sizeof(*e->syms))))
+		return;
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		const char *name = dwfl_module_getsym_info(e->mod, i, &sym, &addr, NULL, NULL, NULL);
+		int type = GELF_ST_TYPE(sym.st_info), bind = GELF_ST_BIND(sym.st_info);
+
+		if (!name || !*name || sym.st_shndx == SHN_UNDEF ||
+		    (type != STT_FUNC && type != STT_GNU_IFUNC))
+			continue;
+		e->syms[e->nsyms++] = (struct elf_sym){
+			.addr = addr, .size = sym.st_size, .name = name,
+			.rank = bind == STB_GLOBAL ? 2 : bind == STB_WEAK ? 1 : 0,
+		};
+	}
+	qsort(e->syms, e->nsyms, sizeof(*e->syms), elf_sym_cmp);
+}
+
+/* The function symbol containing addr (a dwfl address), or NULL. A sized
+ * symbol must cover addr; a size-0 one is taken when it is the nearest below. */
+static const char *lookup_sym(struct sym_elf *e, GElf_Addr addr)
+{
+	size_t lo = 0, hi;
+
+	if (!e->syms_built)
+		build_syms(e);
+	hi = e->nsyms;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (e->syms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	if (!e->syms[lo - 1].size)
+		return e->syms[lo - 1].name;
+	/* nested or overlapping symbols: look back a little for one covering addr */
+	for (size_t i = lo; i > 0 && lo - i < 16; i--) {
+		const struct elf_sym *c = &e->syms[i - 1];
+
+		if (addr < c->addr + c->size)
+			return c->name;
+	}
+	return NULL;
+}
+
 int sym_elf__resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *frames, size_t max)
 {
 	Dwarf_Die cu_storage;
 	struct sym_elf_frame chain[MAX_CHAIN];
 	Dwarf_Addr addr = vaddr + e->bias, dbias = 0;
 	const char *symname, *file = NULL;
-	GElf_Sym sym;
-	GElf_Off off;
 	Dwarf_Die *cu;
 	int line = 0;
 	size_t n = 0;
 
 	if (!max)
 		return 0;
-	symname = dwfl_module_addrinfo(e->mod, addr, &off, &sym, NULL, NULL, NULL);
+	symname = lookup_sym(e, addr);
 	if (symname && !*symname)
 		symname = NULL;
 	cu = dwfl_module_addrdie(e->mod, addr, &dbias);
