@@ -15,6 +15,7 @@ static const char usage[] =
 "usage: cprof [record] (--pid PID... | -a | -- CMD [ARGS...]) [options]\n"
 "       cprof [record] --net IFACE... [--net-output FILE] [-d SECS]  (network only)\n"
 "       cprof flamegraph IN [-o OUT.svg] [options]   (cprof flamegraph --help)\n"
+"       cprof agent --url URL [options]              (cprof agent --help)\n"
 "\n"
 "Samples stacks with eBPF and writes a pprof profile (go tool pprof reads it).\n"
 "\n"
@@ -56,8 +57,8 @@ static const char usage[] =
 "                         with: cprof flamegraph FILE --sample-type bytes\n"
 "\n"
 "Needs root, or CAP_BPF and CAP_PERFMON (and CAP_NET_ADMIN for --net), and a\n"
-"kernel with BTF\n"
-"(/sys/kernel/btf/vmlinux). Read the result: go tool pprof -top cprof.pb.gz\n";
+"kernel with BTF (/sys/kernel/btf/vmlinux).\n"
+"Read the result: go tool pprof -top cprof.pb.gz\n";
 
 #define MAX_PIDS 1024
 #define MAX_NET_IFACES 64	/* NET_MAX_IFACES */
