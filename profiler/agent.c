@@ -26,6 +26,7 @@
 #include "profiler/agent.h"
 #include "profiler/agent_attr.h"
 #include "profiler/agent_metrics.h"
+#include "profiler/collect.h"
 #include "profiler/pprof_build.h"
 #include "profiler/raw_profile.h"
 #include "profiler/sampler.h"
@@ -436,63 +437,24 @@ static void on_event(void *ctx, const struct cprof_event *e)
 		STAT_ADD(a, capture_failures, 1);
 }
 
-/* Sampler callback, stack-copy mode (as record.c): unwind one record while
- * its process (usually) still lives; a stack that stopped early gets a marker
- * root frame naming why. */
+/* Sampler callback, stack-copy mode (as record.c). */
 static int unwind_record(void *ctx, const struct cprof_stack_record *r, const void *stack,
 			 uint64_t *ips, uint32_t max)
 {
 	struct agent *a = ctx;
-	struct uw_regs regs = { .ip = r->ip, .sp = r->sp, .bp = r->bp };
-	struct uw_stack st = { .data = stack, .len = r->stack_len, .limit = a->stack_window };
-	struct uw_result res;
-	uint32_t n;
-	int err;
+	struct collect_unwind cu = { .sym = a->sym, .mode = a->uw_mode,
+				     .stack_window = a->stack_window, .stats = a->uw_stats };
 
-	if (!r->ip)
-		return -EFAULT;
-	err = sym_session__unwind(a->sym, (int)r->tgid, r->start_ticks, a->uw_mode, &regs, &st,
-				  ips, max - 1, &res);
-	if (err == -ENOMEM)
-		return err;
-	if (err) {
-		/* the process is gone and was never captured: its leaf only */
-		res = (struct uw_result){ .nr = 1, .stop = UW_STOP_NO_MAPPING };
-		ips[0] = r->ip;
-	}
-	if (uw_stats__add(a->uw_stats, &res))
-		return -ENOMEM;
-	n = res.nr;
-	if (res.stop != UW_STOP_OUTERMOST)
-		ips[n++] = RAW_IP_MARKER(res.stop);
-	return (int)n;
+	return collect__unwind_record(&cu, r, stack, ips, max);
 }
 
-/* As record.c: a sample in code mapped after the process's capture (ld.so,
- * dlopen) has its process captured again, once per drain, while it lives. */
 static void refresh_mappings(struct agent *a)
 {
-	size_t n = raw_profile__nr_samples(a->raw);
-	uint32_t done_pid = 0;
-	uint64_t done_start = 0;
+	uint64_t failures = 0;
 
-	for (size_t i = a->refreshed_upto; i < n; i++) {
-		const struct raw_sample *rs = raw_profile__sample(a->raw, i);
-		const struct raw_stack *st = raw_profile__stack(a->raw, rs->ustack);
-
-		if (!st || !rs->pid || (rs->pid == done_pid && rs->start_ticks == done_start))
-			continue;
-		for (uint32_t j = 0; j < st->nr; j++) {
-			if (sym_session__covers(a->sym, rs->pid, rs->start_ticks, st->ips[j]))
-				continue;
-			if (sym_session__exec(a->sym, rs->pid, rs->start_ticks))
-				STAT_ADD(a, capture_failures, 1);
-			done_pid = rs->pid;
-			done_start = rs->start_ticks;
-			break;
-		}
-	}
-	a->refreshed_upto = n;
+	a->refreshed_upto = collect__refresh_mappings(a->sym, a->raw, a->refreshed_upto,
+						      &failures);
+	STAT_ADD(a, capture_failures, failures);
 }
 
 static int drain(struct agent *a)

@@ -19,6 +19,7 @@
 #include "export/folded.h"
 #include "export/pprof.h"
 #include "export/profile.h"
+#include "profiler/collect.h"
 #include "profiler/launch.h"
 #include "profiler/net.h"
 #include "profiler/pprof_build.h"
@@ -103,35 +104,15 @@ static void on_event(void *ctx, const struct cprof_event *e)
 		s->capture_failures++;
 }
 
-/* Sampler callback, stack-copy mode: unwind one record while its process
- * (usually) still lives. A stack that stopped early gets a marker root frame. */
+/* Sampler callback, stack-copy mode. */
 static int unwind_record(void *ctx, const struct cprof_stack_record *r, const void *stack,
 			 uint64_t *ips, uint32_t max)
 {
 	struct session *s = ctx;
-	struct uw_regs regs = { .ip = r->ip, .sp = r->sp, .bp = r->bp };
-	struct uw_stack st = { .data = stack, .len = r->stack_len, .limit = s->stack_window };
-	struct uw_result res;
-	uint32_t n;
-	int err;
+	struct collect_unwind cu = { .sym = s->sym, .mode = s->uw_mode,
+				     .stack_window = s->stack_window, .stats = s->uw_stats };
 
-	if (!r->ip)
-		return -EFAULT;
-	err = sym_session__unwind(s->sym, (int)r->tgid, r->start_ticks, s->uw_mode, &regs, &st,
-				  ips, max - 1, &res);
-	if (err == -ENOMEM)
-		return err;
-	if (err) {
-		/* the process is gone and was never captured: its leaf only */
-		res = (struct uw_result){ .nr = 1, .stop = UW_STOP_NO_MAPPING };
-		ips[0] = r->ip;
-	}
-	if (uw_stats__add(s->uw_stats, &res))
-		return -ENOMEM;
-	n = res.nr;
-	if (res.stop != UW_STOP_OUTERMOST)
-		ips[n++] = RAW_IP_MARKER(res.stop);
-	return (int)n;
+	return collect__unwind_record(&cu, r, stack, ips, max);
 }
 
 static void report_bpf_error(const char *what, int err)
@@ -144,34 +125,10 @@ static void report_bpf_error(const char *what, int err)
 		fprintf(stderr, "cprof: %s: %s\n", what, strerror(-err));
 }
 
-/* Maps are captured when a process is first seen or execs, which can be before
- * ld.so or dlopen() mapped the code its samples land in. After each drain, a new
- * sample with a user address outside the captured maps makes its process be
- * captured again, once per drain, while it still lives. */
 static void refresh_mappings(struct session *s)
 {
-	size_t n = raw_profile__nr_samples(s->raw);
-	uint32_t done_pid = 0;
-	uint64_t done_start = 0;
-
-	for (size_t i = s->refreshed_upto; i < n; i++) {
-		const struct raw_sample *rs = raw_profile__sample(s->raw, i);
-		const struct raw_stack *st = raw_profile__stack(s->raw, rs->ustack);
-
-		if (!st || !rs->pid || (rs->pid == done_pid && rs->start_ticks == done_start))
-			continue;
-		for (uint32_t j = 0; j < st->nr; j++) {
-			if (RAW_IP_IS_MARKER(st->ips[j]) ||
-			    sym_session__covers(s->sym, rs->pid, rs->start_ticks, st->ips[j]))
-				continue;
-			if (sym_session__exec(s->sym, rs->pid, rs->start_ticks))
-				s->capture_failures++;
-			done_pid = rs->pid;
-			done_start = rs->start_ticks;
-			break;
-		}
-	}
-	s->refreshed_upto = n;
+	s->refreshed_upto = collect__refresh_mappings(s->sym, s->raw, s->refreshed_upto,
+						      &s->capture_failures);
 }
 
 static bool targets_alive(struct session *s)
