@@ -47,7 +47,9 @@ size_t collect__refresh_mappings(struct sym_session *sym, const struct raw_profi
 		if (!st || !rs->pid || (rs->pid == done_pid && rs->start_ticks == done_start))
 			continue;
 		for (uint32_t j = 0; j < st->nr; j++) {
-			if (sym_session__covers(sym, rs->pid, rs->start_ticks, st->ips[j]))
+			/* a marker (why an unwind stopped) is in no mapping */
+			if (RAW_IP_IS_MARKER(st->ips[j]) ||
+			    sym_session__covers(sym, rs->pid, rs->start_ticks, st->ips[j]))
 				continue;
 			if (sym_session__exec(sym, rs->pid, rs->start_ticks))
 				(*failures)++;

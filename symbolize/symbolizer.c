@@ -649,7 +649,10 @@ static int capture(struct sym_session *s, struct proc *p)
 	sym_proc_maps__free(m);
 	if (err < 0)
 		return err;
-	if (sym_proc__start_ticks(p->pid, &st) < 0 || st != p->start_ticks) {
+	/* A process that has exited but is not reaped yet (a zombie) still has
+	 * its stat, and empty maps: keep the maps it ran with. */
+	if ((!n && p->nmaps) || sym_proc__start_ticks(p->pid, &st) < 0 ||
+	    st != p->start_ticks) {
 		free_maps(maps, n);
 		return -ESRCH;
 	}

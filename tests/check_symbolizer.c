@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "symbolize/demangle.h"
 #include "symbolize/hash.h"
@@ -189,6 +191,60 @@ START_TEST(test_symbolizer__names_a_function_of_this_process)
 }
 END_TEST
 
+/* A process that exited and is not reaped yet (a zombie: `cprof -- CMD`
+ * before waitpid) reads as empty maps: a recapture then must keep the maps
+ * it ran with, or every sample it left would lose its names. */
+START_TEST(test_symbolizer__a_zombie_keeps_the_maps_it_ran_with)
+{
+	struct sym_session *s = sym_session__new(NULL);
+	uint64_t addr = (uint64_t)(uintptr_t)&sym_demangle + 2, st;
+	struct sym_result r;
+	int fds[2];
+	char c;
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(fds[0]);
+		if (write(fds[1], "x", 1) != 1)
+			_exit(1);
+		pause();	/* killed below */
+		_exit(0);
+	}
+	close(fds[1]);
+	ck_assert_int_eq(read(fds[0], &c, 1), 1);
+	ck_assert_int_eq(sym_proc__start_ticks(pid, &st), 0);
+	ck_assert_int_eq(sym_session__add_process(s, pid, st), 0);
+	ck_assert(sym_session__covers(s, pid, st, addr));
+	kill(pid, SIGKILL);
+	/* wait for the zombie without reaping it */
+	for (int i = 0; i < 500; i++) {
+		char path[64], state = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		f = fopen(path, "r");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_int_eq(fscanf(f, "%*d (%*[^)]) %c", &state), 1);
+		fclose(f);
+		if (state == 'Z')
+			break;
+		usleep(10000);
+	}
+	ck_assert_int_ne(sym_session__exec(s, pid, st), 0);
+	ck_assert(sym_session__covers(s, pid, st, addr));
+	ck_assert_int_eq(sym_session__resolve_user(s, pid, st, addr, false, &r), 0);
+	ck_assert_uint_ge(r.nframes, 1);
+	ck_assert_str_eq(r.frames[r.nframes - 1].name, "sym_demangle");
+	waitpid(pid, NULL, 0);
+	close(fds[0]);
+	sym_session__free(s);
+}
+END_TEST
+
 static Suite *symbolizer_suite(void)
 {
 	Suite *s = suite_create("symbolizer");
@@ -202,6 +258,7 @@ static Suite *symbolizer_suite(void)
 	tcase_add_test(tc, test_hash__puts_gets_and_removes_across_growth);
 	tcase_add_test(tc, test_symbolizer__reads_start_ticks_and_process_names);
 	tcase_add_test(tc, test_symbolizer__names_a_function_of_this_process);
+	tcase_add_test(tc, test_symbolizer__a_zombie_keeps_the_maps_it_ran_with);
 	suite_add_tcase(s, tc);
 	return s;
 }
