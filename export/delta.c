@@ -100,11 +100,10 @@ int delta__series(const struct delta *d, const char *metric, struct delta_label 
 
 	if (!l)
 		return -ENOMEM;
-	if (metric)
+	if (metric && !delta__label(d, "__name__"))
 		l[n++] = (struct delta_label){ .name = "__name__", .value = (char *)metric };
 	for (size_t i = 0; i < d->nr_labels; i++)
-		if (!metric || strcmp(d->labels[i].name, "__name__"))
-			l[n++] = d->labels[i];
+		l[n++] = d->labels[i];
 	qsort(l, n, sizeof(*l), cmp_label);
 	*ret = l;
 	*ret_n = n;

@@ -41,7 +41,8 @@ int delta__set_label(struct delta *d, const char *name, const char *value);
 const char *delta__label(const struct delta *d, const char *name);
 
 /* The series labels as backends want them: d's labels plus, when metric is
- * not NULL, __name__ = metric, sorted by name. *ret is a malloc'd array (the
+ * not NULL and d has no __name__ of its own (the agent's network profile
+ * has __name__ = net), __name__ = metric, sorted by name. *ret is a malloc'd array (the
  * caller frees it, not the strings) whose strings are borrowed from d and
  * metric. 0 or -ENOMEM. */
 int delta__series(const struct delta *d, const char *metric, struct delta_label **ret,

@@ -486,9 +486,14 @@ static int add_resource(struct dict *d, const struct delta *dl, Otlp__ResourcePr
 			return -ENOMEM;
 	}
 	for (size_t i = 0; i < dl->nr_labels; i++) {
-		Otlp__KeyValue *kv = arena_alloc(&d->a, sizeof(*kv));
-		Otlp__AnyValue *v = arena_alloc(&d->a, sizeof(*v));
+		Otlp__KeyValue *kv;
+		Otlp__AnyValue *v;
 
+		/* a series name (the network profile's): OTLP says it by sample type */
+		if (!strcmp(dl->labels[i].name, "__name__"))
+			continue;
+		kv = arena_alloc(&d->a, sizeof(*kv));
+		v = arena_alloc(&d->a, sizeof(*v));
 		if (!kv || !v)
 			return -ENOMEM;
 		otlp__key_value__init(kv);
@@ -503,63 +508,87 @@ static int add_resource(struct dict *d, const struct delta *dl, Otlp__ResourcePr
 	return 0;
 }
 
-/* One delta -> one ResourceProfiles with one scope and one profile. */
-static int add_profile(struct dict *d, const struct delta *dl,
-		       const Perftools__Profiles__Profile *p, Otlp__InstrumentationScope *scope,
-		       Otlp__ResourceProfiles *rp)
+/* The profile for sample type vi of p. Its id is the delta's, with the last
+ * byte XORed with nth so that the profiles of one delta differ. */
+static int add_typed_profile(struct dict *d, const struct delta *dl,
+			     const Perftools__Profiles__Profile *p, struct profile_maps *pm,
+			     size_t vi, size_t nth, Otlp__Profile *prof)
 {
-	Otlp__ScopeProfiles *sp = arena_alloc(&d->a, sizeof(*sp));
-	Otlp__ScopeProfiles **spp = arena_alloc(&d->a, sizeof(*spp));
-	Otlp__Profile *prof = arena_alloc(&d->a, sizeof(*prof));
-	Otlp__Profile **profp = arena_alloc(&d->a, sizeof(*profp));
-	struct profile_maps pm = {0};
-	int idx = pprof__sample_index(p, "samples");
-	size_t vi = idx >= 0 ? (size_t)idx : 0;
-	int err = -ENOMEM;
+	const Perftools__Profiles__ValueType *vt = p->sample_type[vi];
+	uint8_t *id = arena_alloc(&d->a, DELTA_ID_LEN);
+	int err;
 
-	if (!sp || !spp || !prof || !profp)
-		return -ENOMEM;
-	otlp__resource_profiles__init(rp);
-	otlp__scope_profiles__init(sp);
 	otlp__profile__init(prof);
-	if (id_map__init(&pm.mappings, p->n_mapping) || id_map__init(&pm.functions, p->n_function) ||
-	    id_map__init(&pm.locations, p->n_location))
-		goto out_release;
-	if ((err = add_mappings(d, p, &pm.mappings)) || (err = add_functions(d, p, &pm.functions)) ||
-	    (err = add_locations(d, p, &pm)))
-		goto out_release;
-
-	err = -ENOMEM;
-	if (add_value_type(d, &prof->sample_type, "samples", "count"))
-		goto out_release;
+	if (!id || add_value_type(d, &prof->sample_type, pprof__str(p, vt->type),
+				  pprof__str(p, vt->unit)))
+		return -ENOMEM;
 	if (p->period_type &&
 	    add_value_type(d, &prof->period_type, pprof__str(p, p->period_type->type),
 			   pprof__str(p, p->period_type->unit)))
-		goto out_release;
+		return -ENOMEM;
 	prof->period = p->period;
 	prof->time_unix_nano = p->time_nanos > 0 ? (uint64_t)p->time_nanos : 0;
 	prof->duration_nano = p->duration_nanos > 0 ? (uint64_t)p->duration_nanos : 0;
-	prof->profile_id.data = (uint8_t *)dl->id;
+	memcpy(id, dl->id, DELTA_ID_LEN);
+	id[DELTA_ID_LEN - 1] ^= (uint8_t)nth;
+	prof->profile_id.data = id;
 	prof->profile_id.len = DELTA_ID_LEN;
 	if (p->n_sample) {
 		Otlp__Sample *samples = arena_alloc(&d->a, p->n_sample * sizeof(*samples));
 
 		prof->samples = arena_alloc(&d->a, p->n_sample * sizeof(*prof->samples));
 		if (!samples || !prof->samples)
-			goto out_release;
+			return -ENOMEM;
 		for (size_t i = 0; i < p->n_sample; i++) {
-			if ((err = add_sample(d, p, p->sample[i], vi, &pm, &samples[i])))
-				goto out_release;
+			if ((err = add_sample(d, p, p->sample[i], vi, pm, &samples[i])))
+				return err;
 			prof->samples[i] = &samples[i];
 		}
 		prof->n_samples = p->n_sample;
 	}
+	return 0;
+}
+
+/* One delta -> one ResourceProfiles with one scope. OTLP has one sample type
+ * per profile: a CPU delta ([samples, cpu]) becomes one profile of its
+ * samples/count, as the OpenTelemetry profiler sends; a delta without a
+ * samples type (the network profile's [packets, bytes]) one profile per type. */
+static int add_profile(struct dict *d, const struct delta *dl,
+		       const Perftools__Profiles__Profile *p, Otlp__InstrumentationScope *scope,
+		       Otlp__ResourceProfiles *rp)
+{
+	int idx = pprof__sample_index(p, "samples");
+	size_t n = idx >= 0 || !p->n_sample_type ? 1 : p->n_sample_type;
+	Otlp__ScopeProfiles *sp = arena_alloc(&d->a, sizeof(*sp));
+	Otlp__ScopeProfiles **spp = arena_alloc(&d->a, sizeof(*spp));
+	Otlp__Profile *profs = arena_alloc(&d->a, n * sizeof(*profs));
+	Otlp__Profile **profp = arena_alloc(&d->a, n * sizeof(*profp));
+	struct profile_maps pm = {0};
+	int err = -ENOMEM;
+
+	if (!sp || !spp || !profs || !profp)
+		return -ENOMEM;
+	if (!p->n_sample_type)
+		return -EBADMSG;
+	otlp__resource_profiles__init(rp);
+	otlp__scope_profiles__init(sp);
+	if (id_map__init(&pm.mappings, p->n_mapping) || id_map__init(&pm.functions, p->n_function) ||
+	    id_map__init(&pm.locations, p->n_location))
+		goto out_release;
+	if ((err = add_mappings(d, p, &pm.mappings)) || (err = add_functions(d, p, &pm.functions)) ||
+	    (err = add_locations(d, p, &pm)))
+		goto out_release;
+	for (size_t i = 0; i < n; i++) {
+		if ((err = add_typed_profile(d, dl, p, &pm, idx >= 0 ? (size_t)idx : i, i,
+					     &profs[i])))
+			goto out_release;
+		profp[i] = &profs[i];
+	}
 	if ((err = add_resource(d, dl, rp)))
 		goto out_release;
-	*profp = prof;
 	sp->scope = scope;
 	sp->profiles = profp;
-	sp->n_profiles = 1;
+	sp->n_profiles = n;
 	*spp = sp;
 	rp->scope_profiles = spp;
 	rp->n_scope_profiles = 1;

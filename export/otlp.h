@@ -4,8 +4,12 @@
  * one ExportProfilesServiceRequest with one shared dictionary (slot 0 of every
  * table the zero value), one ResourceProfiles per delta (its labels as
  * resource attributes: service.name, host.name, container.id, k8s.pod.uid,
- * the rest as named), one ScopeProfiles "cprof" and one Profile of one sample
- * type, samples/count, with period_type cpu/nanoseconds. Library code:
+ * the rest as named but __name__, which OTLP says by sample type), one
+ * ScopeProfiles "cprof" and, as OTLP has one sample type per profile: for a
+ * CPU delta one Profile of samples/count with period_type cpu/nanoseconds;
+ * for a delta without a samples type (the network profile's packets/count
+ * and bytes/bytes) one Profile per type, the nth with the delta's id XOR n
+ * in its last byte. Library code:
  * returns -errno, never prints; depends on proto/ and export/pprof only. */
 #ifndef CPROF_EXPORT_OTLP_H
 #define CPROF_EXPORT_OTLP_H

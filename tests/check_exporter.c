@@ -278,6 +278,97 @@ START_TEST(test_otlp__request_keeps_slot_zero_empty_and_every_index_in_range)
 }
 END_TEST
 
+/* A network profile as the agent sends it: [packets, bytes], its own
+ * __name__, one flow of 50 packets and 7100 bytes. */
+static struct delta *make_net_delta(void)
+{
+	static const struct pb_value_type types[] = { { "packets", "count" }, { "bytes", "bytes" } };
+	struct pb_profile_opts po = { .sample_types = types, .n_sample_types = 2,
+				      .default_sample_type = "bytes",
+				      .time_nanos = 1700000000000000000LL, .duration_nanos = 10000000000LL };
+	struct pb_profile *p = pb_profile__new(&po);
+	struct pb_line lnet = { .name = "net" }, lport = { .name = "9000/udp" };
+	struct pb_label dir = { .key = "direction", .str = "egress" };
+	uint64_t stack[2];
+	int64_t v[] = { 50, 7100 };
+	const Perftools__Profiles__Profile *msg;
+	struct delta *d = delta__new();
+
+	ck_assert_ptr_nonnull(d);
+	stack[0] = pb_profile__add_location(p, 0, 0, &lport, 1);
+	stack[1] = pb_profile__add_location(p, 0, 0, &lnet, 1);
+	ck_assert_int_eq(pb_profile__add_sample(p, stack, 2, v, &dir, 1), 0);
+	msg = pb_profile__finish(p);
+	d->pprof_len = perftools__profiles__profile__get_packed_size(msg);
+	d->pprof = malloc(d->pprof_len);
+	perftools__profiles__profile__pack(msg, d->pprof);
+	pb_profile__free(p);
+	d->time_nanos = po.time_nanos;
+	d->duration_nanos = po.duration_nanos;
+	ck_assert_int_eq(delta__set_label(d, "service_name", "network"), 0);
+	ck_assert_int_eq(delta__set_label(d, "__name__", "net"), 0);
+	return d;
+}
+
+START_TEST(test_exporters__a_delta_with_its_own_name_keeps_it)
+{
+	struct delta *d[2] = { make_delta("api"), make_net_delta() };
+	Push__V1__PushRequest *req;
+	uint8_t *buf;
+	size_t len;
+
+	ck_assert_int_eq(pyroscope__encode_push(d, 2, &buf, &len), 0);
+	req = push__v1__push_request__unpack(NULL, len, buf);
+	ck_assert_ptr_nonnull(req);
+	ck_assert_str_eq(req->series[0]->labels[0]->value, "process_cpu");
+	ck_assert_uint_eq(req->series[1]->n_labels, 2);
+	ck_assert_str_eq(req->series[1]->labels[0]->name, "__name__");
+	ck_assert_str_eq(req->series[1]->labels[0]->value, "net");
+	push__v1__push_request__free_unpacked(req, NULL);
+	free(buf);
+	delta__free(d[0]);
+	delta__free(d[1]);
+}
+END_TEST
+
+START_TEST(test_otlp__a_packets_and_bytes_profile_becomes_one_profile_per_type)
+{
+	struct delta *d = make_net_delta();
+	Otlp__ExportProfilesServiceRequest *req;
+	Otlp__ProfilesDictionary *dict;
+	Otlp__ScopeProfiles *sp;
+	uint8_t *buf, id[DELTA_ID_LEN];
+	size_t len;
+
+	ck_assert_int_eq(otlp__encode(&d, 1, "0.1.0", &buf, &len), 0);
+	req = otlp__export_profiles_service_request__unpack(NULL, len, buf);
+	ck_assert_ptr_nonnull(req);
+	dict = req->dictionary;
+	ck_assert_uint_eq(req->n_resource_profiles, 1);
+	for (size_t i = 0; i < req->resource_profiles[0]->resource->n_attributes; i++)
+		ck_assert_str_ne(req->resource_profiles[0]->resource->attributes[i]->key, "__name__");
+	sp = req->resource_profiles[0]->scope_profiles[0];
+	ck_assert_uint_eq(sp->n_profiles, 2);
+	for (size_t i = 0; i < 2; i++) {
+		Otlp__Profile *p = sp->profiles[i];
+
+		ck_assert_str_eq(dict->string_table[p->sample_type->type_strindex],
+				 i ? "bytes" : "packets");
+		ck_assert_str_eq(dict->string_table[p->sample_type->unit_strindex],
+				 i ? "bytes" : "count");
+		ck_assert_uint_eq(p->n_samples, 1);
+		ck_assert_uint_eq(p->samples[0]->n_values, 1);
+		ck_assert_int_eq(p->samples[0]->values[0], i ? 7100 : 50);
+		memcpy(id, d->id, DELTA_ID_LEN);
+		id[DELTA_ID_LEN - 1] ^= (uint8_t)i;
+		ck_assert_mem_eq(p->profile_id.data, id, DELTA_ID_LEN);
+	}
+	otlp__export_profiles_service_request__free_unpacked(req, NULL);
+	free(buf);
+	delta__free(d);
+}
+END_TEST
+
 static int count_dir(const char *path)
 {
 	DIR *d = opendir(path);
@@ -438,6 +529,8 @@ int main(void)
 	tcase_add_test(tc, test_pyroscope__push_carries_sorted_labels_the_id_and_the_gzipped_pprof);
 	tcase_add_test(tc, test_parca__write_raw_is_one_grpc_web_frame_with_name_label);
 	tcase_add_test(tc, test_otlp__request_keeps_slot_zero_empty_and_every_index_in_range);
+	tcase_add_test(tc, test_exporters__a_delta_with_its_own_name_keeps_it);
+	tcase_add_test(tc, test_otlp__a_packets_and_bytes_profile_becomes_one_profile_per_type);
 	tcase_add_test(tc, test_exporter__file_writes_each_delta_once_by_id);
 	tcase_add_test(tc, test_exporter__a_closed_port_is_a_retryable_connect_failure);
 	tcase_add_test(tc, test_uploader__empties_the_spool_into_the_backend);
