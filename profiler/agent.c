@@ -8,7 +8,10 @@
  * backend, dropped by the spool bound, or still spooled; each of those is
  * counted. A process is forgotten (symbolizer and attribution) at the end of
  * the first window that closes after its exit: its last samples are in that
- * window, so they are symbolized before it goes. */
+ * window, so they are symbolized before it goes. With --net, each window
+ * that saw traffic also spools one network profile (service_name=network,
+ * __name__=net; profiler/net.h), whose samples are packets, not CPU samples:
+ * it counts as a profile, never in the CPU sample books above. */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -27,6 +30,7 @@
 #include "profiler/agent_attr.h"
 #include "profiler/agent_metrics.h"
 #include "profiler/collect.h"
+#include "profiler/net.h"
 #include "profiler/pprof_build.h"
 #include "profiler/raw_profile.h"
 #include "profiler/sampler.h"
@@ -65,6 +69,7 @@ struct agent_stats {
 	uint64_t attr_entries, attr_evictions, attr_fallbacks, attr_memo_replaced, forgotten;
 	uint64_t unwind_stacks, unwind_stops[UW_NR_STOPS];	/* stack-copy mode */
 	uint64_t unwind_tables_bytes, unwind_tables_evicted;
+	uint64_t net_packets, net_bytes, net_profiles, net_lost_packets, net_lost_bytes;
 };
 
 #define STAT_SET(a, f, v)	__atomic_store_n(&(a)->st.f, (v), __ATOMIC_RELAXED)
@@ -88,6 +93,7 @@ struct agent {
 	struct spool *spool;
 	struct uploader *up;
 	struct metrics_server *metrics;
+	struct net *net;			/* --net; NULL without */
 	uint32_t stack_window;			/* 0: frame pointers, else stack-copy mode */
 	enum uw_mode uw_mode;
 	struct uw_stats *uw_stats;
@@ -311,6 +317,21 @@ static void render_metrics(void *ctx, FILE *f)
 	       STAT_GET(a, profiles));
 	metric(f, "cprof_profile_bytes_total", "counter",
 	       "Uncompressed pprof bytes of the deltas created.", STAT_GET(a, profile_bytes));
+	if (a->net) {	/* --net */
+		metric(f, "cprof_net_packets_total", "counter",
+		       "Packets counted on the --net interfaces.", STAT_GET(a, net_packets));
+		metric(f, "cprof_net_bytes_total", "counter",
+		       "Bytes counted on the --net interfaces.", STAT_GET(a, net_bytes));
+		metric(f, "cprof_net_profiles_total", "counter",
+		       "Network profiles created (one per window with traffic).",
+		       STAT_GET(a, net_profiles));
+		metric(f, "cprof_net_lost_packets_total", "counter",
+		       "Packets the kernel side could not count (counter map full).",
+		       STAT_GET(a, net_lost_packets));
+		metric(f, "cprof_net_lost_bytes_total", "counter",
+		       "Bytes the kernel side could not count (counter map full).",
+		       STAT_GET(a, net_lost_bytes));
+	}
 	metric(f, "cprof_upload_requests_total", "counter", "Upload attempts.", us.requests);
 	metric(f, "cprof_uploaded_profiles_total", "counter", "Profiles the backend accepted.",
 	       us.profiles);
@@ -457,6 +478,43 @@ static void refresh_mappings(struct agent *a)
 	STAT_ADD(a, capture_failures, failures);
 }
 
+/* ---- --net: the network profile ------------------------------------------- */
+
+static int start_net(struct agent *a)
+{
+	struct net_opts no = {
+		.ifaces = (const char *const *)a->cfg.net_ifaces, .nr_ifaces = a->cfg.nr_net_ifaces,
+		.xdp = a->cfg.net_xdp, .verbose = a->cfg.verbose >= 2, .quiet = a->cfg.quiet,
+	};
+	char why[512], desc[512];
+
+	a->net = net__new(&no, why, sizeof(why));
+	if (!a->net) {
+		say(a, LOG_ERR, "--net: %s", why);
+		return -1;
+	}
+	net__describe(a->net, desc, sizeof(desc));
+	say(a, LOG_INFO, "counting network traffic on %s", desc);
+	return 0;
+}
+
+/* Moves what the kernel counted into the window's net_profile. */
+static void net_drain(struct agent *a)
+{
+	uint64_t packets, bytes;
+	int64_t d;
+
+	if (!a->net)
+		return;
+	d = net__drain(a->net);
+	if (d < 0)
+		say(a, LOG_ERR, "draining network counters: %s", strerror((int)-d));
+	if (!net__lost(a->net, &packets, &bytes)) {
+		STAT_SET(a, net_lost_packets, packets);
+		STAT_SET(a, net_lost_bytes, bytes);
+	}
+}
+
 static int drain(struct agent *a)
 {
 	uint64_t c[CPROF_NR_COUNTERS];
@@ -464,6 +522,7 @@ static int drain(struct agent *a)
 
 	if (!a->raw)	/* out of memory at the last window: stopping */
 		return -ENOMEM;
+	net_drain(a);
 	d = sampler__drain(a->sampler, a->raw);
 
 	if (d < 0) {
@@ -609,6 +668,31 @@ static struct raw_profile *sub_profile(const struct raw_profile *rp, size_t from
 	return sub;
 }
 
+/* Encodes d and puts it in the spool. A spool that cannot take it is said and
+ * counted here (lost, or dropped as too big); only a failure to encode is
+ * returned (-ENOMEM), for the caller to count. */
+static int spool_delta(struct agent *a, const struct delta *d, const char *service)
+{
+	uint8_t *enc = NULL;
+	size_t enc_len;
+	int err = delta__encode(d, &enc, &enc_len);
+
+	if (err)
+		return err;
+	err = spool__append(a->spool, enc, enc_len, d->samples, NULL);
+	if (err == -EFBIG) {
+		say(a, LOG_ERR, "a %zu-byte profile of %s is over --spool-max-bytes: dropped",
+		    enc_len, service);
+	} else if (err) {
+		STAT_ADD(a, spool_write_errors, 1);
+		say(a, LOG_ERR, "spooling a profile of %s (%llu samples): %s: lost", service,
+		    (unsigned long long)d->samples, strerror(-err));
+		STAT_ADD(a, lost_samples, d->samples);
+	}
+	free(enc);
+	return 0;
+}
+
 /* Builds one delta from rp and spools it; a profile over MAX_PPROF_BYTES is
  * split in two halves first (each half its own delta). */
 static int emit(struct agent *a, const struct group *g, const struct raw_profile *rp,
@@ -624,9 +708,9 @@ static int emit(struct agent *a, const struct group *g, const struct raw_profile
 	const Perftools__Profiles__Profile *msg;
 	struct pb_profile *prof = NULL;
 	struct delta *d = delta__new();
-	uint8_t *pprof = NULL, *enc = NULL;
+	uint8_t *pprof = NULL;
 	uint64_t samples = raw_profile__total(rp);
-	size_t len, enc_len, off = 0, n = raw_profile__nr_samples(rp);
+	size_t len, off = 0, n = raw_profile__nr_samples(rp);
 	int err = -ENOMEM;
 
 	if (!d || set_labels(a, d, g))
@@ -670,20 +754,10 @@ static int emit(struct agent *a, const struct group *g, const struct raw_profile
 	d->time_nanos = w->time_nanos;
 	d->duration_nanos = w->duration_nanos;
 	d->samples = samples;
-	if ((err = delta__encode(d, &enc, &enc_len)))
+	if ((err = spool_delta(a, d, g->service)))
 		goto out_free;
-	err = spool__append(a->spool, enc, enc_len, samples, NULL);
-	if (err == -EFBIG) {
-		say(a, LOG_ERR, "a %zu-byte profile of %s is over --spool-max-bytes: dropped",
-		    enc_len, g->service);
-	} else if (err) {
-		STAT_ADD(a, spool_write_errors, 1);
-		say(a, LOG_ERR, "spooling a profile of %s (%llu samples): %s: lost", g->service,
-		    (unsigned long long)samples, strerror(-err));
-		STAT_ADD(a, lost_samples, samples);
-	}
-	/* Spooled, or dropped and counted by the spool or above: either way it
-	 * is accounted for, so the window goes on. */
+	/* Spooled, or dropped and counted by the spool or spool_delta(): either
+	 * way it is accounted for, so the window goes on. */
 	STAT_ADD(a, profiled, samples);
 	STAT_ADD(a, profiles, 1);
 	STAT_ADD(a, profile_bytes, len);
@@ -693,10 +767,71 @@ static int emit(struct agent *a, const struct group *g, const struct raw_profile
 	err = 0;
 out_free:
 	free(pprof);
-	free(enc);
 	pb_profile__free(prof);
 	delta__free(d);
 	return err;
+}
+
+/* The window's network profile (--net), when it saw traffic: one delta,
+ * service_name=network and __name__=net, then the next window starts. */
+static void emit_net(struct agent *a, const struct window *w)
+{
+	struct net_profile_stats st;
+	char id[DELTA_ID_STR_LEN], line[80];
+	const Perftools__Profiles__Profile *msg;
+	struct pb_profile *prof = NULL;
+	struct delta *d = NULL;
+	int err = 0;
+
+	if (!a->net)
+		return;
+	net_profile__stats(net__profile(a->net), &st);
+	if (st.packets) {
+		err = -ENOMEM;
+		d = delta__new();
+		if (!d || delta__set_label(d, "__name__", "net"))
+			goto out;
+		/* a group of no container, named "network": set_labels() adds the rest */
+		if ((err = set_labels(a, d, &(struct group){ .service = "network" })))
+			goto out;
+		delta__id_string(d, id);
+		snprintf(line, sizeof(line), "delta id %s", id);
+		if ((err = net__build(a->net, w->time_nanos, w->duration_nanos, true, &prof)) ||
+		    (err = pb_profile__add_comment(prof, line)))
+			goto out;
+		err = -ENOMEM;
+		msg = pb_profile__finish(prof);
+		if (!msg)
+			goto out;
+		d->pprof_len = perftools__profiles__profile__get_packed_size(msg);
+		d->pprof = malloc(d->pprof_len ? d->pprof_len : 1);
+		if (!d->pprof)
+			goto out;
+		perftools__profiles__profile__pack(msg, d->pprof);
+		d->time_nanos = w->time_nanos;
+		d->duration_nanos = w->duration_nanos;
+		d->samples = 0;		/* packets are not CPU samples */
+		if ((err = spool_delta(a, d, "network")))
+			goto out;
+		STAT_ADD(a, net_profiles, 1);
+		STAT_ADD(a, profiles, 1);
+		STAT_ADD(a, profile_bytes, d->pprof_len);
+	}
+out:
+	if (err) {
+		STAT_ADD(a, build_errors, 1);
+		say(a, LOG_ERR, "building the network profile: %s: %llu packets lost",
+		    strerror(-err), (unsigned long long)st.packets);
+	} else {
+		STAT_ADD(a, net_packets, st.packets);
+		STAT_ADD(a, net_bytes, st.bytes);
+	}
+	say(a, LOG_DEBUG, "window %llu: net: %llu packets, %llu bytes in %d profiles",
+	    (unsigned long long)w->seq, (unsigned long long)st.packets,
+	    (unsigned long long)st.bytes, st.packets && !err);
+	net_profile__reset(net__profile(a->net));
+	pb_profile__free(prof);
+	delta__free(d);
 }
 
 static void forget(void *ctx, int pid, uint64_t start_ticks)
@@ -775,6 +910,7 @@ static void end_window(struct agent *a, bool last)
 				    "samples lost", gs.g[i].service, (unsigned long long)t);
 			}
 	groups__release(&gs);
+	emit_net(a, &w);
 	STAT_ADD(a, filtered, filtered);
 	STAT_ADD(a, lost_samples, lost);
 	STAT_ADD(a, windows, 1);
@@ -783,7 +919,7 @@ static void end_window(struct agent *a, bool last)
 	    "%.1f s, %llu pprof bytes", (unsigned long long)w.seq, (unsigned long long)w.samples,
 	    w.profiles, (unsigned long long)filtered, (unsigned long long)lost,
 	    w.duration_nanos / 1e9, (unsigned long long)w.bytes);
-	if (w.profiles)
+	if (w.profiles || a->net)
 		uploader__kick(a->up);
 
 	/* Everything of this window is built: exited processes can go. */
@@ -832,6 +968,16 @@ static void swap_str(char **x, char **y)
 	*y = t;
 }
 
+static bool same_ifaces(const struct agent_config *x, const struct agent_config *y)
+{
+	if (x->nr_net_ifaces != y->nr_net_ifaces)
+		return false;
+	for (size_t i = 0; i < x->nr_net_ifaces; i++)
+		if (strcmp(x->net_ifaces[i], y->net_ifaces[i]))
+			return false;
+	return true;
+}
+
 static void reload(struct agent *a)
 {
 	struct agent_config n, *o = &a->cfg;
@@ -869,10 +1015,10 @@ static void reload(struct agent *a)
 	    n.max_stacks != o->max_stacks || n.nr_pids != o->nr_pids ||
 	    str_differs(n.spool_dir, o->spool_dir) || n.spool_max_bytes != o->spool_max_bytes ||
 	    str_differs(n.metrics_addr, o->metrics_addr) || str_differs(n.unwind, o->unwind) ||
-	    n.stack_size != o->stack_size)
+	    n.stack_size != o->stack_size || !same_ifaces(&n, o) || n.net_xdp != o->net_xdp)
 		say(a, LOG_ERR, "reloading %s: frequency, event, idle, pid, max-stacks, unwind, "
-		    "stack-size, spool-dir, spool-max-bytes and metrics-addr changes take effect "
-		    "at restart",
+		    "stack-size, net, net-xdp, spool-dir, spool-max-bytes and metrics-addr changes "
+		    "take effect at restart",
 		    o->config);
 	n.freq = o->freq;
 	n.cycles = o->cycles;
@@ -885,6 +1031,14 @@ static void reload(struct agent *a)
 	n.nr_pids = o->nr_pids;
 	o->pids = NULL;
 	o->nr_pids = 0;
+	for (size_t i = 0; i < n.nr_net_ifaces; i++)
+		free(n.net_ifaces[i]);
+	free(n.net_ifaces);
+	n.net_ifaces = o->net_ifaces;
+	n.nr_net_ifaces = o->nr_net_ifaces;
+	n.net_xdp = o->net_xdp;
+	o->net_ifaces = NULL;
+	o->nr_net_ifaces = 0;
 	swap_str(&n.spool_dir, &o->spool_dir);
 	swap_str(&n.metrics_addr, &o->metrics_addr);
 	swap_str(&n.unwind, &o->unwind);
@@ -1033,6 +1187,14 @@ static void summary(struct agent *a, uint64_t left)
 	    (unsigned long long)us.bytes, (unsigned long long)us.requests,
 	    (unsigned long long)us.rejected_profiles, (unsigned long long)us.rejected_samples,
 	    (unsigned long long)ss.dropped, (unsigned long long)ss.dropped_samples);
+	if (a->net)
+		say(a, LOG_INFO, "network: %llu packets, %llu bytes in %llu profiles; lost in the "
+		    "kernel (counter map full): %llu packets, %llu bytes",
+		    (unsigned long long)STAT_GET(a, net_packets),
+		    (unsigned long long)STAT_GET(a, net_bytes),
+		    (unsigned long long)STAT_GET(a, net_profiles),
+		    (unsigned long long)STAT_GET(a, net_lost_packets),
+		    (unsigned long long)STAT_GET(a, net_lost_bytes));
 	for (int r = EXPORT_REASON_CONNECT; r < EXPORT_NR_REASONS; r++)
 		if (us.failures[r])
 			off += snprintf(buf + off, off < sizeof(buf) ? sizeof(buf) - off : 0,
@@ -1141,7 +1303,7 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 	sigaction(SIGTERM, &sa_stop, NULL);
 	sigaction(SIGHUP, &sa_hup, NULL);
 
-	if (start_sampler(a))
+	if (start_sampler(a) || (a->cfg.nr_net_ifaces && start_net(a)))
 		goto out_free;
 	a->win_start_real = now_ns(CLOCK_REALTIME);
 	a->win_start_mono = last_drain = now_ns(CLOCK_MONOTONIC);
@@ -1190,6 +1352,7 @@ out_free:
 	metrics_server__free(a->metrics);
 	uploader__free(a->up);
 	sampler__free(a->sampler);
+	net__free(a->net);	/* detaches from every interface, on every way out */
 	spool__free(a->spool);
 	attr_cache__free(a->attr);
 	sym_session__free(a->sym);

@@ -26,6 +26,8 @@ const struct agent_option agent_options[] = {
 	{ "unwind", 0, "MODE", false },
 	{ "stack-size", 0, "BYTES", false },
 	{ "interval", 'i', "SECS", false },
+	{ "net", 0, "IFACE", true },
+	{ "net-xdp", 0, NULL, false },
 	{ "service-name", 0, "RULE", false },
 	{ "label", 'l', "NAME=VALUE", true },
 	{ "url", 'u', "URL", false },
@@ -77,6 +79,9 @@ void agent_config__release(struct agent_config *c)
 		free(c->labels[i].value);
 	}
 	free(c->labels);
+	for (size_t i = 0; i < c->nr_net_ifaces; i++)
+		free(c->net_ifaces[i]);
+	free(c->net_ifaces);
 	free(c->pids);
 	memset(c, 0, sizeof(*c));
 }
@@ -280,6 +285,29 @@ static int add_pids(struct agent_config *c, const char *v, char *err, size_t len
 	return ret;
 }
 
+static int add_net_iface(struct agent_config *c, const char *v, char *err, size_t len)
+{
+	char **ifs, *name;
+
+	if (!*v || strlen(v) >= 16 || strpbrk(v, "/: \t") || !strcmp(v, ".") || !strcmp(v, ".."))
+		return fail(err, len, "--net takes an interface name (at most 15 characters), not '%s'",
+			    v);
+	for (size_t i = 0; i < c->nr_net_ifaces; i++)
+		if (!strcmp(c->net_ifaces[i], v))
+			return 0;
+	if (c->nr_net_ifaces >= AGENT_MAX_NET_IFACES)
+		return fail(err, len, "at most %d --net interfaces", AGENT_MAX_NET_IFACES);
+	name = strdup(v);
+	ifs = name ? realloc(c->net_ifaces, (c->nr_net_ifaces + 1) * sizeof(*ifs)) : NULL;
+	if (!ifs) {
+		free(name);
+		return -ENOMEM;
+	}
+	c->net_ifaces = ifs;
+	ifs[c->nr_net_ifaces++] = name;
+	return 0;
+}
+
 static int set_cgroup(struct agent_config *c, const char *v, char *err, size_t len)
 {
 	/* the v2 mount of a pure or of a hybrid (systemd "unified") host */
@@ -358,6 +386,10 @@ int agent_config__set(struct agent_config *c, const char *name, const char *v, c
 		c->stack_size = ul;
 		return 0;
 	}
+	if (!strcmp(name, "net"))
+		return add_net_iface(c, v, err, len);
+	if (!strcmp(name, "net-xdp"))
+		return parse_bool(v, &c->net_xdp) ? fail(err, len, "--net-xdp takes true or false") : 0;
 	if (!strcmp(name, "interval"))
 		return set_seconds(&c->interval, name, v, 1, 3600, err, len);
 	if (!strcmp(name, "service-name")) {
@@ -515,5 +547,7 @@ int agent_config__check(const struct agent_config *c, char *err, size_t len)
 			    c->backoff_min, c->backoff_max);
 	if (c->bearer_token_file && c->basic_auth_file)
 		return fail(err, len, "give --bearer-token-file or --basic-auth-file, not both");
+	if (c->net_xdp && !c->nr_net_ifaces)
+		return fail(err, len, "--net-xdp adds XDP to the --net interfaces: give --net IFACE");
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #define AGENT_MAX_PIDS		1024
+#define AGENT_MAX_NET_IFACES	64	/* NET_MAX_IFACES */
 #define AGENT_MAX_LABELS	20	/* user labels; Pyroscope takes 30 names per series in all */
 
 struct agent_label {
@@ -35,6 +36,10 @@ struct agent_config {
 	char *unwind;			/* "auto" (NULL), "dwarf" or "fp" */
 	uint32_t stack_size;		/* bytes of user stack copied for auto/dwarf; 0 = default */
 	double interval;		/* s; default 10 */
+	/* network counters (profiler/net.h): its own profile, __name__ = net */
+	char **net_ifaces;		/* --net IFACE, repeatable; none: no network profile */
+	size_t nr_net_ifaces;
+	bool net_xdp;
 	/* attribution */
 	char *service_name;		/* rule; default "container,exe" */
 	struct agent_label *labels;

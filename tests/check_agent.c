@@ -225,7 +225,7 @@ START_TEST(test_config__parses_flags_and_files_alike)
 
 	fputs("# comment\n\nurl = pyroscope://127.0.0.1:4040\ninterval = 2.5\n"
 	      "label = env=prod\nlabel = \"team=a b\"\nspool-max-bytes = 64M\n"
-	      "tls-insecure = yes\nservice-name = unit,exe\n", f);
+	      "tls-insecure = yes\nservice-name = unit,exe\nnet = veth0\nnet-xdp = true\n", f);
 	fclose(f);
 	agent_config__init(&c);
 	ck_assert_uint_eq(c.freq, 19);
@@ -244,6 +244,13 @@ START_TEST(test_config__parses_flags_and_files_alike)
 	ck_assert(c.tls_insecure);
 	ck_assert_uint_eq(c.nr_pids, 2);
 	ck_assert_uint_eq(c.freq, 97);
+	/* --net adds up across the file and flags, once per interface */
+	ck_assert_int_eq(agent_config__set(&c, "net", "eth1", err, sizeof(err)), 0);
+	ck_assert_int_eq(agent_config__set(&c, "net", "veth0", err, sizeof(err)), 0);
+	ck_assert_uint_eq(c.nr_net_ifaces, 2);
+	ck_assert_str_eq(c.net_ifaces[0], "veth0");
+	ck_assert_str_eq(c.net_ifaces[1], "eth1");
+	ck_assert(c.net_xdp);
 	ck_assert_int_eq(agent_config__check(&c, err, sizeof(err)), 0);
 	ck_assert_int_eq(agent_config__set(&c, "comm", "^x", err, sizeof(err)), 0);
 	ck_assert_int_eq(agent_config__check(&c, err, sizeof(err)), -EINVAL);	/* pid and comm */
@@ -276,6 +283,10 @@ START_TEST(test_config__refuses_bad_values_with_a_reason)
 		{ "stack-size", "100", "1024..65536" },
 		{ "service-name", "container,nope", "comma-separated" },
 		{ "event", "instructions", "cpu-clock or cycles" },
+		{ "net", "", "interface name" },
+		{ "net", "a-name-that-is-too-long", "at most 15" },
+		{ "net", "eth0/1", "interface name" },
+		{ "net-xdp", "maybe", "true or false" },
 	};
 	struct agent_config c;
 	char err[256];
@@ -288,6 +299,10 @@ START_TEST(test_config__refuses_bad_values_with_a_reason)
 	}
 	ck_assert_int_eq(agent_config__set(&c, "token", "x", err, sizeof(err)), -ENOENT);
 	ck_assert_int_eq(agent_config__check(&c, err, sizeof(err)), -EINVAL);	/* no url */
+	ck_assert_int_eq(agent_config__set(&c, "url", "file:///x", err, sizeof(err)), 0);
+	ck_assert_int_eq(agent_config__set(&c, "net-xdp", "true", err, sizeof(err)), 0);
+	ck_assert_int_eq(agent_config__check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "give --net IFACE"), "%s", err);
 	agent_config__release(&c);
 
 	{
