@@ -44,25 +44,9 @@ expect() {	# what got want
 inA() { ip netns exec "$A" "$@"; }
 inB() { ip netns exec "$B" "$@"; }
 
-# --- the namespaces ---------------------------------------------------------
-ip -n "$A" link add vnA type veth peer name vnB netns "$B" || fail "creating the veth pair"
-ip -n "$A" addr add 10.77.0.1/24 dev vnA
-ip -n "$B" addr add 10.77.0.2/24 dev vnB
-ip -n "$A" -6 addr add fd77::1/64 dev vnA nodad
-ip -n "$B" -6 addr add fd77::2/64 dev vnB nodad
-for ns in "$A" "$B"; do
-	ip -n "$ns" link set lo up
-	# Only the MSS option on SYNs: every TCP header size is known.
-	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_timestamps=0 net.ipv4.tcp_sack=0 \
-		net.ipv4.tcp_window_scaling=0
-done
-ip -n "$A" link set vnA up
-ip -n "$B" link set vnB up
-# quickack: every segment is acknowledged at once, so TCP exchanges are exact.
-ip -n "$A" route add 10.77.0.2/32 dev vnA quickack 1
-ip -n "$B" route add 10.77.0.1/32 dev vnB quickack 1
-ip -n "$A" -6 route add fd77::2/128 dev vnA quickack 1
-ip -n "$B" -6 route add fd77::1/128 dev vnB quickack 1
+# --- the namespaces: vnA in A, vnB in B (tests/veth-pair.sh) ---------------
+. "$(dirname "$0")/veth-pair.sh"
+veth_pair "$A" "$B" || fail "creating the veth pair"
 
 # --- helpers --------------------------------------------------------------------
 # The interface's qdiscs and filters as tc prints them: compared before and after.

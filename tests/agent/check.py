@@ -8,9 +8,20 @@ dropped by the spool bound or rejected by the backend, equal the samples the
 agent put into its windows ("window N: S samples ..." lines, -v) across all
 its runs. Prints a one-line summary; exits 1 with the reasons on failure.
 
+Network deltas (receiver records of kind "net", from agent --net) are left
+out of that sample accounting and of --min-deltas/--service; for them:
+--net-flow "DIRECTION PORT=PACKETS BYTES" asserts the exact sum over all
+distinct network deltas ("xdp 9001=0 0": none), --min-net-deltas N,
+--net-label K=V on every network delta (K= : no such label), --net-go-pprof
+FRAME: go tool pprof -sample_index=bytes -top of the raw network profiles
+names FRAME. Where the agent logged "window N: net: K packets, B bytes in M
+profiles" lines, the network deltas delivered must add up to them.
+
 usage: check.py --out DIR --agent-log LOG [--agent-log LOG2...]
                 [--service NAME] [--leaf NAME] [--label K=V] [--min-dups N]
                 [--expect-dropped] [--min-deltas N] [--go-pprof]
+                [--net-flow "DIR PORT=PACKETS BYTES"...] [--min-net-deltas N]
+                [--net-label K=V...] [--net-go-pprof FRAME]
 """
 import argparse
 import json
@@ -23,24 +34,103 @@ import time
 WINDOW = re.compile(r'window (\d+): (\d+) samples in (\d+) profiles')
 DROPPED = re.compile(r'spool dropped (\d+) profiles \((\d+) samples\)')
 REJECTED = re.compile(r'rejected (\d+) profiles \((\d+) samples\)')
+NET_WINDOW = re.compile(r'window (\d+): net: (\d+) packets, (\d+) bytes in (\d+) profiles')
+NET_FLOW = re.compile(r'^\s*(\S+)\s+(\S+)\s*=\s*(\d+)\s+(\d+)\s*$')
 
 
 def agent_counts(logs):
-    counted = dropped = rejected = windows = 0
+    """What the agent's log lines say, across all its runs: CPU samples and
+    windows ("window N: S samples ..."), samples and profiles the spool
+    dropped or the backend rejected, and the "window N: net:" lines."""
+    c = dict.fromkeys(('counted', 'windows', 'dropped', 'rejected', 'lost_profiles',
+                       'net_packets', 'net_bytes', 'net_profiles', 'net_lines'), 0)
     for path in logs:
         with open(path, errors='replace') as f:
             for line in f:
                 m = WINDOW.search(line)
                 if m:
-                    counted += int(m.group(2))
-                    windows += 1
+                    c['counted'] += int(m.group(2))
+                    c['windows'] += 1
+                m = NET_WINDOW.search(line)
+                if m:
+                    c['net_packets'] += int(m.group(2))
+                    c['net_bytes'] += int(m.group(3))
+                    c['net_profiles'] += int(m.group(4))
+                    c['net_lines'] += 1
                 m = DROPPED.search(line)
                 if m:
-                    dropped += int(m.group(2))
+                    c['dropped'] += int(m.group(2))
+                    c['lost_profiles'] += int(m.group(1))
                 m = REJECTED.search(line)
                 if m and line.startswith('cprof agent: delivered'):
-                    rejected += int(m.group(2))
-    return counted, dropped, rejected, windows
+                    c['rejected'] += int(m.group(2))
+                    c['lost_profiles'] += int(m.group(1))
+    return c
+
+
+def check_net(args, net, fails):
+    """The network deltas: exact flows, labels, count, go tool pprof, and
+    agreement with the agent's "window N: net:" lines."""
+    flows = {}
+    for d in net.values():
+        for k, (pk, by) in d.get('flows', {}).items():
+            f = flows.setdefault(k, [0, 0])
+            f[0] += pk
+            f[1] += by
+    packets = sum(d.get('packets', 0) for d in net.values())
+    nbytes = sum(d.get('bytes', 0) for d in net.values())
+    c = agent_counts(args.agent_log)
+    lp, lb, lprof, lines, lost = (c['net_packets'], c['net_bytes'], c['net_profiles'],
+                                  c['net_lines'], c['lost_profiles'])
+    print('check: net: %d deltas, %d packets, %d bytes; agent logged %d packets, %d bytes in '
+          '%d profiles (%d window lines); flows %s' %
+          (len(net), packets, nbytes, lp, lb, lprof, lines,
+           json.dumps(dict(sorted(flows.items(), key=lambda kv: -kv[1][1])[:8]))))
+    if len(net) < args.min_net_deltas:
+        fails.append('%d network deltas delivered, want at least %d' %
+                     (len(net), args.min_net_deltas))
+    for spec in args.net_flow:
+        m = NET_FLOW.match(spec)
+        if not m:
+            fails.append('--net-flow %r is not "DIRECTION PORT=PACKETS BYTES"' % spec)
+            continue
+        key = '%s %s' % (m.group(1), m.group(2))
+        want = [int(m.group(3)), int(m.group(4))]
+        got = flows.get(key, [0, 0])
+        if got != want:
+            fails.append('network flow %s: %d packets %d bytes, want %d %d (flows %s)' %
+                         (key, got[0], got[1], want[0], want[1], json.dumps(flows)))
+    for kv in args.net_label:
+        k, v = kv.split('=', 1)
+        bad = [d['id'] for d in net.values() if (d['labels'].get(k) or '') != v]
+        if bad:
+            fails.append('%d network deltas without label %s (e.g. %s has %r)' %
+                         (len(bad), kv if v else k + ' absent', bad[0],
+                          net[bad[0]]['labels'].get(k)))
+    if args.agent_log and lines and not lost:
+        if (packets, nbytes, len(net)) != (lp, lb, lprof):
+            fails.append('network deltas delivered hold %d packets, %d bytes in %d profiles; the '
+                         'agent logged %d packets, %d bytes in %d profiles' %
+                         (packets, nbytes, len(net), lp, lb, lprof))
+    elif args.agent_log and net and not lines:
+        fails.append('network deltas were delivered but the agent logged no '
+                     '"window N: net: ..." line')
+    if args.net_go_pprof:
+        files = [d['pprof'] for d in net.values() if d.get('pprof')]
+        if not files:
+            fails.append('no raw network profile saved for go tool pprof')
+            return
+        env = dict(os.environ, HOME=os.environ.get('TMPDIR', '/tmp'), GOFLAGS='')
+        r = subprocess.run(['go', 'tool', 'pprof', '-symbolize=none', '-sample_index=bytes',
+                            '-top'] + files, capture_output=True, text=True, env=env, timeout=120)
+        if r.returncode != 0:
+            fails.append('go tool pprof failed on the network profiles: ' + r.stderr[-500:])
+        elif args.net_go_pprof not in r.stdout:
+            fails.append('go tool pprof -sample_index=bytes -top does not show %s:\n%s' %
+                         (args.net_go_pprof, r.stdout[-800:]))
+        else:
+            print('check: go tool pprof -sample_index=bytes read %d network profiles, %s is '
+                  'there' % (len(files), args.net_go_pprof))
 
 
 def main():
@@ -54,6 +144,10 @@ def main():
     ap.add_argument('--expect-dropped', action='store_true')
     ap.add_argument('--min-deltas', type=int, default=1)
     ap.add_argument('--go-pprof', action='store_true')
+    ap.add_argument('--net-flow', action='append', default=[])
+    ap.add_argument('--min-net-deltas', type=int, default=0)
+    ap.add_argument('--net-label', action='append', default=[])
+    ap.add_argument('--net-go-pprof')
     args = ap.parse_args()
     fails = []
 
@@ -74,14 +168,18 @@ def main():
         prev = by_id.get(d['id'])
         if prev is None:
             by_id[d['id']] = d
-        elif (prev['samples'], prev['service'], prev['time_nanos']) != \
-             (d['samples'], d['service'], d['time_nanos']):
+        elif (prev['samples'], prev['service'], prev['time_nanos'], prev.get('flows')) != \
+             (d['samples'], d['service'], d['time_nanos'], d.get('flows')):
             fails.append('delta %s delivered twice with different content' % d['id'])
     dups = len(deliveries) - len(by_id)
-    delivered = sum(d['samples'] for d in by_id.values())
-    counted, dropped, rejected, windows = agent_counts(args.agent_log)
+    # CPU deltas: the sample accounting; network ones are checked on their own
+    net = {i: d for i, d in by_id.items() if d.get('kind') == 'net'}
+    cpu = {i: d for i, d in by_id.items() if d.get('kind') != 'net'}
+    delivered = sum(d['samples'] for d in cpu.values())
+    c = agent_counts(args.agent_log)
+    counted, dropped, rejected, windows = c['counted'], c['dropped'], c['rejected'], c['windows']
     services = {}
-    for d in by_id.values():
+    for d in cpu.values():
         services[d['service']] = services.get(d['service'], 0) + d['samples']
 
     print('check: %d deliveries, %d distinct deltas, %d repeated; delivered %d samples, '
@@ -89,8 +187,8 @@ def main():
           (len(deliveries), len(by_id), dups, delivered, counted, windows, dropped, rejected,
            json.dumps(dict(sorted(services.items(), key=lambda kv: -kv[1])[:8]))))
 
-    if len(by_id) < args.min_deltas:
-        fails.append('%d deltas delivered, want at least %d' % (len(by_id), args.min_deltas))
+    if len(cpu) < args.min_deltas:
+        fails.append('%d deltas delivered, want at least %d' % (len(cpu), args.min_deltas))
     if args.agent_log and delivered + dropped + rejected != counted:
         fails.append('delivered %d + dropped %d + rejected %d != counted %d: %s' %
                      (delivered, dropped, rejected, counted,
@@ -110,8 +208,10 @@ def main():
                          (d['id'], d['time_nanos']))
         if d['duration_nanos'] <= 0:
             fails.append('delta %s: duration %d' % (d['id'], d['duration_nanos']))
+    if net or args.net_flow or args.min_net_deltas or args.net_label or args.net_go_pprof:
+        check_net(args, net, fails)
     if args.service:
-        mine = [d for d in by_id.values() if d['service'] == args.service]
+        mine = [d for d in cpu.values() if d['service'] == args.service]
         if not mine:
             fails.append('no delta for service %r (got %s)' % (args.service, sorted(services)))
         leaves = {}

@@ -13,6 +13,9 @@ PY=/usr/bin/python3		# Debian's python3-protobuf lives there, not in a pyenv
 PYMOD=$OUT/tests/agent/py
 T=$(mktemp -d "${TMPDIR:-/tmp}/cprof-agent-test.XXXXXX")
 PIDS=()
+# A command prefix for the receiver and the agent, e.g. RUN_IN=(ip netns exec NS)
+# to run both in a network namespace; it must exec, so that $! is the process.
+RUN_IN=()
 
 cleanup() {
 	local p
@@ -56,7 +59,7 @@ start_receiver() {
 	local name=$1 backend=$2 port=$3; shift 3
 	mkdir -p "$T/$name"
 	rm -f "$T/$name/port"
-	"$PY" "$ROOT/tests/agent/receiver.py" --backend "$backend" --out "$T/$name" \
+	"${RUN_IN[@]}" "$PY" "$ROOT/tests/agent/receiver.py" --backend "$backend" --out "$T/$name" \
 		--pymod "$PYMOD" --port "$port" --port-file "$T/$name/port" --max-seconds 300 "$@" \
 		>"$T/$name/receiver.log" 2>&1 &
 	PIDS+=($!)
@@ -73,10 +76,10 @@ stop_pid() {
 # start_agent LOG [agent options...]
 start_agent() {
 	local log=$1; shift
-	"$CPROF" agent -v "$@" >"$log" 2>&1 &
+	"${RUN_IN[@]}" "$CPROF" agent -v "$@" >"$log" 2>&1 &
 	PIDS+=($!)
 	AGENT_PID=$!
-	wait_for 20 "grep -q 'sampling ' '$log'" || { cat "$log"; fail "the agent did not start"; }
+	wait_for 20 "grep -qs 'sampling ' '$log'" || { cat "$log"; fail "the agent did not start"; }
 }
 
 # stop_agent PID LOG: SIGTERM, then the exit status must be 0 within 30 s

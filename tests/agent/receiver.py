@@ -11,6 +11,13 @@ successive requests: ok, an HTTP status (500, 429, 400...), reset (connection
 reset mid-request), delay (processed, then answered after --delay seconds),
 grpcN (Parca: HTTP 200 with grpc-status N).
 
+The agent's network profile (--net) is one more delta per window: a series
+with __name__=net and a pprof of packets/count and bytes/bytes on the stack
+net;IFACE;DIRECTION;PROTO;PORT/proto, or in OTLP two Profiles (packets, then
+bytes, the second's profile_id the first's with byte 15 XOR 1), paired back
+here into one delta. Its records have kind "net" and, per "DIRECTION PORT",
+[packets, bytes] in "flows"; CPU records have kind "cpu".
+
 usage: receiver.py --backend pyroscope|parca|otlp --out DIR --pymod DIR
                    [--port N] [--port-file F] [--script a,b,c] [--delay S]
                    [--tls-cert C --tls-key K] [--expect-tenant T] [--expect-auth V]
@@ -31,6 +38,23 @@ import time
 import uuid
 
 LABEL_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
+NET_TYPES = [('packets', 'count'), ('bytes', 'bytes')]
+NET_DIRECTIONS = ('ingress', 'egress', 'xdp')
+PORT_FRAME = re.compile(r'^(\d+)/([a-z0-9-]+)$')
+
+
+def net_flow_key(labels, frames):
+    """ "DIRECTION PORT" of a network sample, from its labels (else its stack);
+    "-" where there is no port (ARP, ICMP, malformed...)."""
+    direction = labels.get('direction')
+    if direction is None and len(frames) > 2:
+        direction = frames[2]
+    port = labels.get('port')
+    if port is None and frames:
+        m = PORT_FRAME.match(frames[-1])
+        if m:
+            port = int(m.group(1))
+    return '%s %s' % (direction, port if port is not None else '-')
 
 
 class Receiver:
@@ -73,8 +97,8 @@ class Receiver:
 
     # ---- pprof --------------------------------------------------------------
 
-    def read_pprof(self, raw, where):
-        """Gunzips and decodes one pprof; returns (profile, info dict)."""
+    def decode_pprof(self, raw, where):
+        """Gunzips and decodes one pprof; returns (profile, decoded bytes)."""
         if raw[:2] != b'\x1f\x8b':
             self.error('%s: raw_profile is not gzip (starts %r)' % (where, raw[:2]))
             data = raw
@@ -85,10 +109,21 @@ class Receiver:
         st = p.string_table
         if not st or st[0] != '':
             self.error('%s: string_table[0] is not ""' % where)
+        return p, data
+
+    @staticmethod
+    def pprof_types(p):
+        st = p.string_table
+        return [(st[t.type] if t.type < len(st) else '?',
+                 st[t.unit] if t.unit < len(st) else '?') for t in p.sample_type]
+
+    def cpu_info(self, p, where):
+        """Checks one decoded CPU pprof; returns its info dict (None if unusable)."""
+        st = p.string_table
         types = [st[t.type] for t in p.sample_type]
         if 'samples' not in types:
             self.error('%s: no samples sample type: %r' % (where, types))
-            return p, None
+            return None
         vi = types.index('samples')
         if p.duration_nanos <= 0:
             self.error('%s: duration_nanos %d is not > 0' % (where, p.duration_nanos))
@@ -120,15 +155,128 @@ class Receiver:
         for c in comments:
             if c.startswith('delta id '):
                 delta_id = c[len('delta id '):]
-        return p, {'samples': total, 'time_nanos': p.time_nanos,
-                   'duration_nanos': p.duration_nanos, 'leaves': leaves,
-                   'comment_id': delta_id, 'period': p.period, 'pids': pids}
+        return {'kind': 'cpu', 'samples': total, 'time_nanos': p.time_nanos,
+                'duration_nanos': p.duration_nanos, 'leaves': leaves,
+                'comment_id': delta_id, 'period': p.period, 'pids': pids}
+
+    def net_info(self, p, data, where):
+        """Checks one decoded network pprof (data: its bytes); returns its info
+        dict with per-flow totals (None if unusable)."""
+        st = p.string_table
+        types = self.pprof_types(p)
+        if types != NET_TYPES:
+            self.error('%s: network profile sample types %r, want %r' % (where, types, NET_TYPES))
+            return None
+        dst = p.default_sample_type
+        if dst is None or dst >= len(st) or st[dst] != 'bytes':
+            self.error('%s: network profile default_sample_type %r, want "bytes"' %
+                       (where, st[dst] if dst is not None and dst < len(st) else dst))
+        if p.duration_nanos <= 0:
+            self.error('%s: duration_nanos %d is not > 0' % (where, p.duration_nanos))
+        funcs = {f.id: st[f.name] for f in p.function}
+        locs = {l.id: l for l in p.location}
+        problems = set()
+        flows = {}
+        leaves = {}
+        packets = nbytes = 0
+        for s in p.sample:
+            if len(s.value) != 2:
+                problems.add('a sample has %d values, want 2 (packets, bytes)' % len(s.value))
+                continue
+            frames = []
+            for lid in s.location_id:
+                loc = locs.get(lid)
+                if loc is None:
+                    problems.add('unknown location id')
+                    frames.append('?')
+                elif not loc.line:
+                    problems.add('a location without a line (no frame name)')
+                    frames.append('?')
+                else:
+                    frames.append(funcs.get(loc.line[0].function_id, '?'))
+            frames.reverse()  # root first
+            labels = {}
+            for l in s.label:
+                key = st[l.key]
+                if key in ('iface', 'direction', 'proto', 'family', 'cgroup', 'comm') and \
+                   not l.str and l.num:
+                    problems.add('label %s is numeric, want a string' % key)
+                if key in ('port', 'cgroup_id') and l.str:
+                    problems.add('label %s is a string (%r), want a number' % (key, st[l.str]))
+                labels[key] = st[l.str] if l.str else l.num
+            self.check_net_sample(frames, labels, problems)
+            pk, by = s.value
+            if pk < 0 or by < 0:
+                problems.add('negative values %d, %d' % (pk, by))
+            packets += pk
+            nbytes += by
+            k = net_flow_key(labels, frames)
+            f = flows.setdefault(k, [0, 0])
+            f[0] += pk
+            f[1] += by
+            if frames:
+                leaves[frames[-1]] = leaves.get(frames[-1], 0) + by
+        for msg in sorted(problems):
+            self.error('%s: network profile: %s' % (where, msg))
+        comments = [st[c] for c in p.comment]
+        delta_id = None
+        for c in comments:
+            if c.startswith('delta id '):
+                delta_id = c[len('delta id '):]
+        if not delta_id:
+            self.error('%s: network profile without a "delta id" comment' % where)
+        return {'kind': 'net', 'samples': 0, 'packets': packets, 'bytes': nbytes,
+                'flows': flows, 'time_nanos': p.time_nanos,
+                'duration_nanos': p.duration_nanos, 'leaves': leaves,
+                'comment_id': delta_id, 'period': p.period, 'pids': {}}
+
+    @staticmethod
+    def check_net_sample(frames, labels, problems):
+        """The synthetic stack net;IFACE;DIRECTION;PROTO;... agrees with the labels."""
+        if len(frames) < 4 or frames[0] != 'net':
+            problems.add('stack %r is not net;IFACE;DIRECTION;PROTO;...' % ';'.join(frames))
+            return
+        direction = labels.get('direction')
+        if direction not in NET_DIRECTIONS:
+            problems.add('direction label %r' % (direction,))
+        elif frames[2] != direction:
+            problems.add('stack %r but direction=%s' % (';'.join(frames), direction))
+        iface = labels.get('iface')
+        if iface is None:
+            problems.add('a sample without an iface label')
+        elif frames[1] != iface:
+            problems.add('stack %r but iface=%s' % (';'.join(frames), iface))
+        if frames[3] in ('tcp', 'udp') and labels.get('family') not in ('ipv4', 'ipv6'):
+            problems.add('family label %r' % (labels.get('family'),))
+        m = PORT_FRAME.match(frames[-1])
+        if m and frames[3] != 'malformed':
+            port = labels.get('port')
+            if port is None:
+                problems.add('stack %r but no port label' % ';'.join(frames))
+            elif port != int(m.group(1)):
+                problems.add('stack %r but port=%r' % (';'.join(frames), port))
 
     def save_pprof(self, raw, delta_id):
         path = os.path.join(self.args.out, 'profiles', '%s.pb.gz' % delta_id)
         with open(path, 'wb') as f:
             f.write(raw)
         return path
+
+    def is_net_series(self, labels, profiles):
+        """A network series: __name__=net and every pprof of packets and bytes."""
+        return labels.get('__name__') == 'net' and bool(profiles) and \
+            all(self.pprof_types(p) == NET_TYPES for p, _ in profiles)
+
+    def series_profiles(self, labels, raws, where, cpu_metric):
+        """Decodes the pprofs of one series and checks its labels against the
+        metric it must have (net for a network series, else cpu_metric);
+        returns [info] in the order of raws."""
+        decoded = [self.decode_pprof(raw, where) for raw in raws]
+        if self.is_net_series(labels, decoded):
+            self.check_labels(labels, where, 'net')
+            return [self.net_info(p, data, where) for p, data in decoded]
+        self.check_labels(labels, where, cpu_metric)
+        return [self.cpu_info(p, where) for p, _ in decoded]
 
     def check_labels(self, labels, where, metric):
         for k in labels:
@@ -155,9 +303,9 @@ class Receiver:
             names = [l.name for l in series.labels]
             if names != sorted(names):
                 self.error('%s: labels not sorted by name: %r' % (where, names))
-            self.check_labels(labels, where, 'process_cpu')
-            for s in series.samples:
-                _, info = self.read_pprof(s.raw_profile, where)
+            infos = self.series_profiles(labels, [s.raw_profile for s in series.samples],
+                                         where, 'process_cpu')
+            for s, info in zip(series.samples, infos):
                 if not s.ID:
                     self.error('%s: RawSample without ID' % where)
                 if info and info['comment_id'] != s.ID:
@@ -184,9 +332,9 @@ class Receiver:
         out = []
         for series in req.series:
             labels = {l.name: l.value for l in series.labels.labels}
-            self.check_labels(labels, where, 'parca_agent')
-            for s in series.samples:
-                _, info = self.read_pprof(s.raw_profile, where)
+            infos = self.series_profiles(labels, [s.raw_profile for s in series.samples],
+                                         where, 'parca_agent')
+            for s, info in zip(series.samples, infos):
                 if not info or not info['comment_id']:
                     self.error('%s: no delta id comment in the pprof' % where)
                     continue
@@ -226,13 +374,143 @@ class Receiver:
             for sp in rp.scope_profiles:
                 if sp.scope.name != 'cprof':
                     self.error('%s: scope %r' % (where, sp.scope.name))
+                net = []
                 for p in sp.profiles:
+                    if self.otlp_type(p, d) in NET_TYPES:
+                        net.append(p)
+                        continue
                     info = self.otlp_profile(p, d, where)
                     pid = p.profile_id
                     if len(pid) != 16 or pid == b'\0' * 16:
                         self.error('%s: profile_id %r' % (where, pid))
                         continue
                     out.append((str(uuid.UUID(bytes=bytes(pid))), labels, info, None))
+                if net:
+                    if '__name__' in attrs:
+                        self.error('%s: network profiles with a __name__ resource attribute %r' %
+                                   (where, attrs['__name__']))
+                    for delta_id, info in self.otlp_net(net, d, where):
+                        out.append((delta_id, labels, info, None))
+        return out
+
+    @staticmethod
+    def otlp_type(p, d):
+        st = d.string_table
+        t, u = p.sample_type.type_strindex, p.sample_type.unit_strindex
+        return (st[t] if 0 <= t < len(st) else '?', st[u] if 0 <= u < len(st) else '?')
+
+    def otlp_net(self, profiles, d, where):
+        """Pairs the packets and bytes Profiles of each network delta (in one
+        ScopeProfiles, packets first, the bytes one's profile_id the packets
+        one's with byte 15 XOR 1); returns [(delta id, info)]."""
+        pairs = {}
+        order = []
+        for p in profiles:
+            pid = bytes(p.profile_id)
+            if len(pid) != 16 or pid == b'\0' * 16:
+                self.error('%s: network profile_id %r' % (where, pid))
+                continue
+            kind = self.otlp_type(p, d)[0]
+            if kind == 'bytes':
+                pid = pid[:15] + bytes([pid[15] ^ 1])
+            pair = pairs.setdefault(pid, {})
+            if kind in pair:
+                self.error('%s: two network %s profiles for delta %s' %
+                           (where, kind, uuid.UUID(bytes=pid)))
+            pair[kind] = p
+            if kind == 'packets':
+                order.append(pid)
+            elif pid not in order:
+                self.error('%s: the network bytes profile of delta %s comes before its packets '
+                           'profile (or has none)' % (where, uuid.UUID(bytes=pid)))
+        out = []
+        for pid, pair in pairs.items():
+            delta_id = str(uuid.UUID(bytes=pid))
+            if set(pair) != {'packets', 'bytes'}:
+                self.error('%s: network delta %s has only a %s profile (want packets and bytes '
+                           'with ids id and id^1 in byte 15)' % (where, delta_id, '/'.join(pair)))
+                continue
+            pk = self.otlp_net_profile(pair['packets'], d, where)
+            by = self.otlp_net_profile(pair['bytes'], d, where)
+            a, b = pair['packets'], pair['bytes']
+            if (a.time_unix_nano, a.duration_nano) != (b.time_unix_nano, b.duration_nano):
+                self.error('%s: network delta %s: packets and bytes profiles differ in time '
+                           '(%d+%d, %d+%d)' % (where, delta_id, a.time_unix_nano, a.duration_nano,
+                                               b.time_unix_nano, b.duration_nano))
+            if [k for k, _ in pk] != [k for k, _ in by]:
+                self.error('%s: network delta %s: the packets and bytes profiles do not have the '
+                           'same samples (stacks, attributes) in the same order' % (where, delta_id))
+            flows = {}
+            leaves = {}
+            for (key, v) in pk:
+                f = flows.setdefault(key[0], [0, 0])
+                f[0] += v
+            for (key, v) in by:
+                f = flows.setdefault(key[0], [0, 0])
+                f[1] += v
+                if key[1]:
+                    leaves[key[1][-1]] = leaves.get(key[1][-1], 0) + v
+            out.append((delta_id, {
+                'kind': 'net', 'samples': 0, 'packets': sum(v for _, v in pk),
+                'bytes': sum(v for _, v in by), 'flows': flows, 'time_nanos': a.time_unix_nano,
+                'duration_nanos': a.duration_nano, 'leaves': leaves, 'period': a.period}))
+        return out
+
+    def otlp_net_profile(self, p, d, where):
+        """[((flow key, frames root first, attributes), value)] of one OTLP
+        network Profile (a single value per sample)."""
+        st = d.string_table
+        if p.duration_nano <= 0:
+            self.error('%s: network profile duration_nano 0' % where)
+        problems = set()
+        out = []
+        for s in p.samples:
+            if not (0 < s.stack_index < len(d.stack_table)):
+                problems.add('stack_index %d out of range' % s.stack_index)
+                continue
+            if len(s.values) != 1:
+                problems.add('%d values for one sample type' % len(s.values))
+                continue
+            labels = {}
+            for a in s.attribute_indices:
+                if not (0 < a < len(d.attribute_table)):
+                    problems.add('attribute index %d out of range' % a)
+                    continue
+                kv = d.attribute_table[a]
+                key = st[kv.key_strindex]
+                which = kv.value.WhichOneof('value')
+                if which == 'string_value':
+                    labels[key] = kv.value.string_value
+                elif which == 'int_value':
+                    labels[key] = kv.value.int_value
+                else:
+                    problems.add('attribute %s holds %s' % (key, which))
+                if key in ('port', 'cgroup_id') and which != 'int_value':
+                    problems.add('attribute %s is %s, want int_value' % (key, which))
+                if key in ('iface', 'direction', 'proto', 'family') and which != 'string_value':
+                    problems.add('attribute %s is %s, want string_value' % (key, which))
+            frames = []
+            for li in d.stack_table[s.stack_index].location_indices:
+                if not (0 < li < len(d.location_table)):
+                    problems.add('location index %d out of range' % li)
+                    frames.append('?')
+                    continue
+                loc = d.location_table[li]
+                fi = loc.lines[0].function_index if loc.lines else 0
+                if not (0 < fi < len(d.function_table)):
+                    problems.add('function index %d out of range' % fi)
+                    frames.append('?')
+                    continue
+                frames.append(st[d.function_table[fi].name_strindex])
+            frames.reverse()  # root first
+            self.check_net_sample(frames, labels, problems)
+            if s.values[0] < 0:
+                problems.add('negative value %d' % s.values[0])
+            key = (net_flow_key(labels, frames), tuple(frames),
+                   tuple(sorted((k, str(v)) for k, v in labels.items())))
+            out.append((key, s.values[0]))
+        for msg in sorted(problems):
+            self.error('%s: network profile: %s' % (where, msg))
         return out
 
     def otlp_profile(self, p, d, where):
@@ -333,7 +611,9 @@ def make_handler(rx):
                 return
             for delta_id, labels, info, raw in items:
                 rec = {'backend': backend, 'request': n, 'id': delta_id, 'labels': labels,
-                       'service': labels.get('service_name'), 'samples': info['samples'] if info else 0,
+                       'service': labels.get('service_name'),
+                       'kind': info.get('kind', 'cpu') if info else 'cpu',
+                       'samples': info['samples'] if info else 0,
                        'time_nanos': info['time_nanos'] if info else 0,
                        'duration_nanos': info['duration_nanos'] if info else 0,
                        'leaves': info['leaves'] if info else {},
@@ -341,6 +621,8 @@ def make_handler(rx):
                        'pids': info.get('pids', {}) if info else {},
                        'pprof': rx.save_pprof(raw, delta_id) if raw else None,
                        'tenant': self.headers.get('X-Scope-OrgID')}
+                if rec['kind'] == 'net':
+                    rec.update(packets=info['packets'], bytes=info['bytes'], flows=info['flows'])
                 rx.record(rec)
             if action == 'delay':
                 time.sleep(rx.args.delay)
