@@ -553,6 +553,9 @@ int net_profile__build(struct net_profile *np, const struct net_build_opts *opts
 		.sample_types = types, .n_sample_types = 2,
 		.time_nanos = opts->time_nanos, .duration_nanos = opts->duration_nanos,
 		.default_sample_type = "bytes",
+		/* every packet is counted, none sampled; backends that merge
+		 * profiles (Pyroscope) want a period type */
+		.period_type = { "packets", "count" }, .period = 1,
 	};
 	struct pb_profile *p;
 	int err = 0;

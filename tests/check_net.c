@@ -189,6 +189,9 @@ START_TEST(test_net_profile__udp_flow_has_stack_values_and_labels)
 	ck_assert_str_eq(str(p, p->sample_type[1]->type), "bytes");
 	ck_assert_str_eq(str(p, p->sample_type[1]->unit), "bytes");
 	ck_assert_str_eq(str(p, p->default_sample_type), "bytes");
+	ck_assert_ptr_nonnull(p->period_type);	/* Pyroscope merges want one */
+	ck_assert_str_eq(str(p, p->period_type->type), "packets");
+	ck_assert_int_eq(p->period, 1);
 	ck_assert_int_eq(p->duration_nanos, 5000000000LL);
 	ck_assert_uint_eq(p->n_sample, 1);
 	s = sample_with_stack(p, "net;veth0;egress;udp;9000/udp");
