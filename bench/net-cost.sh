@@ -9,7 +9,8 @@
 #  - TCP bulk throughput and small-UDP packet rate across the pair without
 #    cprof, with the TC classifiers, with TC + XDP, and, for reference, with
 #    only an XDP program that passes everything (veth's native XDP mode has a
-#    cost of its own: no GRO/TSO pass-through), in the same run.
+#    cost of its own: no GRO/TSO pass-through), and under `cprof agent --net`
+#    (with the agent's own CPU while the traffic runs), in the same run.
 # The configurations are interleaved over NET_BENCH_ROUNDS rounds (default 3)
 # and the median is printed: this machine's other load moves single runs a lot.
 # Prints figures; never fails on a time. Needs root.
@@ -75,6 +76,19 @@ start_cprof() {
 	done
 	echo "net-cost: cprof did not attach"; exit 0
 }
+# The same counters under `cprof agent` (whole machine at 19 Hz, 1 s windows
+# into files): the network profile built and spooled every window.
+start_agent() {
+	mkdir -p "$TMP/agent"
+	ip netns exec "$B" "$CPROF" agent -q --net vbB -i 1 --url "file://$TMP/agent" &
+	CPID=$!
+	for _ in $(seq 100); do
+		tc -n "$B" filter show dev vbB egress 2>/dev/null | grep -q 'handle 0xc9f' && return 0
+		sleep 0.1
+	done
+	echo "net-cost: cprof agent did not attach"; exit 0
+}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 stop_cprof() { kill -TERM "$CPID"; wait "$CPID"; CPID=; }
 
 prog_costs() {
@@ -93,10 +107,12 @@ median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[in
 
 sysctl -q -w kernel.bpf_stats_enabled=0
 declare -A tcp udp
+agent_cpu=
 for r in $(seq "$ROUNDS"); do
-	for cfg in base tc xdp xpass; do
+	for cfg in base tc xdp xpass agent; do
 		case $cfg in
 		tc) start_cprof ;;
+		agent) start_agent; t0=$(cpu_ticks "$CPID"); s0=$(date +%s%N) ;;
 		xdp) start_cprof --net-xdp ;;
 		xpass) ip netns exec "$B" ip link set dev vbB xdp obj "$OUT/fixtures/net_tcount.bpf.o" \
 			sec xdp 2>/dev/null || continue ;;
@@ -104,6 +120,10 @@ for r in $(seq "$ROUNDS"); do
 		tcp[$cfg]+="$(tcp_rate) "
 		udp[$cfg]+="$(udp_rate) "
 		case $cfg in
+		agent) agent_cpu+="$(awk -v t="$(( $(cpu_ticks "$CPID") - t0 ))" \
+			-v hz="$(getconf CLK_TCK)" -v ns="$(( $(date +%s%N) - s0 ))" \
+			'BEGIN { printf "%.2f", 100 * t / hz / (ns / 1e9) }') "
+		       stop_cprof ;;
 		tc|xdp) stop_cprof ;;
 		xpass) ip netns exec "$B" ip link set dev vbB xdp off ;;
 		esac
@@ -113,6 +133,7 @@ base_tcp=$(median <<<"${tcp[base]}") base_udp=$(median <<<"${udp[base]}")
 tc_tcp=$(median <<<"${tcp[tc]}") tc_udp=$(median <<<"${udp[tc]}")
 xdp_tcp=$(median <<<"${tcp[xdp]}") xdp_udp=$(median <<<"${udp[xdp]}")
 xp_tcp=$(median <<<"${tcp[xpass]:-}") xp_udp=$(median <<<"${udp[xpass]:-}")
+ag_tcp=$(median <<<"${tcp[agent]}") ag_udp=$(median <<<"${udp[agent]}") ag_cpu=$(median <<<"$agent_cpu")
 
 # Per-packet cost, separately: bpf_stats itself costs a little per run.
 sysctl -q -w kernel.bpf_stats_enabled=1
@@ -132,6 +153,8 @@ printf 'net-cost:   without cprof                         %8s   %10s\n' "$base_t
 printf 'net-cost:   cprof --net (TC ingress+egress)      %8s   %10s\n' "$tc_tcp" "$tc_udp"
 printf 'net-cost:   cprof --net --net-xdp (xdp %-7s)  %8s   %10s\n' "$mode" "$xdp_tcp" "$xdp_udp"
 printf 'net-cost:   reference: XDP_PASS program alone    %8s   %10s\n' "$xp_tcp" "$xp_udp"
+printf 'net-cost:   cprof agent --net (TC, 1 s windows)  %8s   %10s   agent CPU %s %% of one core\n' \
+	"$ag_tcp" "$ag_udp" "$ag_cpu"
 awk -v b="$base_tcp" -v t="$tc_tcp" -v x="$xdp_tcp" -v bu="$base_udp" -v tu="$tc_udp" -v xu="$xdp_udp" \
 	'BEGIN { printf "net-cost:   ratio to without: TC %.3f / %.3f, TC+XDP %.3f / %.3f (TCP / UDP)\n",
 		 t / b, tu / bu, x / b, xu / bu }'
