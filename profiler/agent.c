@@ -693,6 +693,20 @@ static int spool_delta(struct agent *a, const struct delta *d, const char *servi
 	return 0;
 }
 
+/* Serializes msg (len bytes packed) into d. 0 or -ENOMEM. */
+static int pack_pprof(struct delta *d, const Perftools__Profiles__Profile *msg, size_t len)
+{
+	uint8_t *buf = malloc(len ? len : 1);
+
+	if (!buf)
+		return -ENOMEM;
+	perftools__profiles__profile__pack(msg, buf);
+	free(d->pprof);
+	d->pprof = buf;
+	d->pprof_len = len;
+	return 0;
+}
+
 /* Builds one delta from rp and spools it; a profile over MAX_PPROF_BYTES is
  * split in two halves first (each half its own delta). */
 static int emit(struct agent *a, const struct group *g, const struct raw_profile *rp,
@@ -708,7 +722,6 @@ static int emit(struct agent *a, const struct group *g, const struct raw_profile
 	const Perftools__Profiles__Profile *msg;
 	struct pb_profile *prof = NULL;
 	struct delta *d = delta__new();
-	uint8_t *pprof = NULL;
 	uint64_t samples = raw_profile__total(rp);
 	size_t len, off = 0, n = raw_profile__nr_samples(rp);
 	int err = -ENOMEM;
@@ -744,13 +757,8 @@ static int emit(struct agent *a, const struct group *g, const struct raw_profile
 		raw_profile__free(hi);
 		goto out_free;
 	}
-	pprof = malloc(len ? len : 1);
-	if (!pprof)
+	if (pack_pprof(d, msg, len))
 		goto out_free;
-	perftools__profiles__profile__pack(msg, pprof);
-	d->pprof = pprof;
-	d->pprof_len = len;
-	pprof = NULL;
 	d->time_nanos = w->time_nanos;
 	d->duration_nanos = w->duration_nanos;
 	d->samples = samples;
@@ -766,7 +774,6 @@ static int emit(struct agent *a, const struct group *g, const struct raw_profile
 	w->bytes += len;
 	err = 0;
 out_free:
-	free(pprof);
 	pb_profile__free(prof);
 	delta__free(d);
 	return err;
@@ -801,13 +808,8 @@ static void emit_net(struct agent *a, const struct window *w)
 			goto out;
 		err = -ENOMEM;
 		msg = pb_profile__finish(prof);
-		if (!msg)
+		if (!msg || pack_pprof(d, msg, perftools__profiles__profile__get_packed_size(msg)))
 			goto out;
-		d->pprof_len = perftools__profiles__profile__get_packed_size(msg);
-		d->pprof = malloc(d->pprof_len ? d->pprof_len : 1);
-		if (!d->pprof)
-			goto out;
-		perftools__profiles__profile__pack(msg, d->pprof);
 		d->time_nanos = w->time_nanos;
 		d->duration_nanos = w->duration_nanos;
 		d->samples = 0;		/* packets are not CPU samples */
@@ -1057,8 +1059,8 @@ static void report_bpf_error(const struct agent *a, const char *what, int err)
 {
 	if (err == -EPERM || err == -EACCES)
 		say(a, LOG_ERR, "%s: %s: run as root, or give cprof CAP_BPF, CAP_PERFMON, "
-		    "CAP_SYS_PTRACE and CAP_SYS_RESOURCE (see dist/cprof-agent.service)", what,
-		    strerror(-err));
+		    "CAP_SYS_PTRACE and CAP_SYS_RESOURCE%s (see dist/cprof-agent.service)", what,
+		    strerror(-err), a->cfg.nr_net_ifaces ? ", and CAP_NET_ADMIN for --net" : "");
 	else
 		say(a, LOG_ERR, "%s: %s", what, strerror(-err));
 }
