@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /* The spool's index is an array of records sorted by seq (appends go to the
- * end, deliveries leave from the front). Every change happens under one
- * mutex, file I/O included: appends come once per profile and window, so the
- * uploader waiting for an fsync costs nothing that matters. The order of a
- * write is temp file, fdatasync, rename, fsync of the directory: after a crash
- * a record is there whole or not at all, and a temporary left over is deleted
- * at the next open. */
+ * end, deliveries leave from the front), whether a record is on disk or held
+ * in memory, so the uploader drains both oldest first. Every change happens
+ * under one mutex, file I/O included: appends come once per profile and
+ * window, so the uploader waiting for an fsync costs nothing that matters.
+ * The order of a write is temp file, fdatasync, rename, fsync of the
+ * directory: after a crash a record is there whole or not at all, and a
+ * temporary left over is deleted at the next open. The directory is private
+ * to our uid (checked on the open fd), everything in it is reached relative
+ * to that fd, never through a link (O_NOFOLLOW), and new files are O_EXCL. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,46 +23,33 @@
 #include <sys/stat.h>
 
 #include "export/compress.h"
+#include "export/fs.h"
 #include "export/spool.h"
 
-#define SPOOL_MAGIC		"CPSPOOL1"
-#define SPOOL_HDR_LEN		24
 #define SPOOL_SUFFIX		".spool"
+#define SPOOL_TMP_PREFIX	".tmp-"
 #define SPOOL_DEFAULT_MAX	(256ULL << 20)
-#define SPOOL_MAX_RECORD	(1ULL << 30)	/* decompressed bound when reading */
+#define SPOOL_DEFAULT_MEM_MAX	(32ULL << 20)
+#define OPEN_FLAGS		(O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
 
 struct record {
-	uint64_t seq, samples, bytes, content_len;
+	uint64_t seq, samples, bytes;
 	bool pinned;
-	uint8_t *mem;		/* memory mode: the header-less zstd frame */
+	bool held;		/* in memory because the directory could not take it */
+	uint8_t *mem;		/* memory mode or held: the whole record, header first */
 };
 
 struct spool {
 	pthread_mutex_t lock;
 	char *dir;
 	int dir_fd, lock_fd;
-	uint64_t max_bytes;
+	uint64_t max_bytes, mem_max_bytes;
 	int level;
 	struct record *recs;
 	size_t nr, cap;
 	uint64_t next_seq;
 	struct spool_stats st;
 };
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = v >> (8 * i);
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
 
 static void record_name(uint64_t seq, char *buf, size_t len)
 {
@@ -87,6 +77,11 @@ static bool parse_name(const char *name, uint64_t *ret)
 	return true;
 }
 
+static bool seq_in_range(uint64_t seq)
+{
+	return seq >= 1 && seq <= SPOOL_SEQ_MAX;
+}
+
 static int cmp_records(const void *a, const void *b)
 {
 	const struct record *x = a, *y = b;
@@ -94,19 +89,30 @@ static int cmp_records(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static int grow(struct spool *sp)
+static void sort_records(struct record *r, size_t n)
 {
-	size_t cap = sp->cap ? sp->cap * 2 : 64;
+	if (n > 1)	/* qsort(NULL, 0) is undefined */
+		qsort(r, n, sizeof(*r), cmp_records);
+}
+
+static int grow_array(struct record **recs, size_t nr, size_t *cap)
+{
+	size_t ncap = *cap ? *cap * 2 : 64;
 	struct record *r;
 
-	if (sp->nr < sp->cap)
+	if (nr < *cap)
 		return 0;
-	r = realloc(sp->recs, cap * sizeof(*r));
+	r = realloc(*recs, ncap * sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	sp->recs = r;
-	sp->cap = cap;
+	*recs = r;
+	*cap = ncap;
 	return 0;
+}
+
+static int grow(struct spool *sp)
+{
+	return grow_array(&sp->recs, sp->nr, &sp->cap);
 }
 
 static struct record *find(struct spool *sp, uint64_t seq, size_t *ret_idx)
@@ -129,16 +135,27 @@ static struct record *find(struct spool *sp, uint64_t seq, size_t *ret_idx)
 	return NULL;
 }
 
+static void unhold(struct spool *sp, struct record *r)
+{
+	if (!r->held)
+		return;
+	r->held = false;
+	sp->st.mem_files--;
+	sp->st.mem_bytes -= r->bytes;
+	sp->st.mem_samples -= r->samples;
+}
+
 /* Deletes record i from disk (or memory) and the index; the caller counts why. */
 static void drop_index(struct spool *sp, size_t i)
 {
 	struct record *r = &sp->recs[i];
 	char name[64];
 
-	if (sp->dir) {
+	if (!r->mem) {
 		record_name(r->seq, name, sizeof(name));
 		unlinkat(sp->dir_fd, name, 0);
 	}
+	unhold(sp, r);
 	free(r->mem);
 	sp->st.files--;
 	sp->st.bytes -= r->bytes;
@@ -147,52 +164,101 @@ static void drop_index(struct spool *sp, size_t i)
 	sp->nr--;
 }
 
-static int mkdir_p(const char *path)
+static int check_dir_stat(const struct stat *st, char *why, size_t why_len)
 {
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
+	uid_t euid = geteuid();
 
-	if (len == 0 || len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
+	if (!S_ISDIR(st->st_mode)) {
+		snprintf(why, why_len, "not a directory");
+		return -ENOTDIR;
 	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
-		return -errno;
+	if (st->st_uid != euid) {
+		snprintf(why, why_len, "owned by uid %u, not by uid %u that cprof runs as",
+			 (unsigned)st->st_uid, (unsigned)euid);
+		return -EPERM;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, why_len, "writable by group or others (mode %04o)",
+			 (unsigned)(st->st_mode & 07777));
+		return -EPERM;
+	}
 	return 0;
 }
 
-/* Reads the header of a record found on disk; false when it is not one. */
-static bool read_header(int dir_fd, const char *name, struct record *r)
+int spool__check_dir(const char *dir, char *why, size_t why_len)
 {
-	uint8_t hdr[SPOOL_HDR_LEN];
 	struct stat st;
-	int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
-	bool ok;
+
+	if (why_len)
+		why[0] = '\0';
+	if (stat(dir, &st))
+		return errno == ENOENT ? 0 : -errno;
+	return check_dir_stat(&st, why, why_len);
+}
+
+/* Opens an existing entry of the directory for reading: never through a
+ * link, never blocking on a FIFO, and only a regular file. */
+static int open_entry(int dir_fd, const char *name, struct stat *ret_st)
+{
+	int fd = openat(dir_fd, name, O_RDONLY | OPEN_FLAGS);
 
 	if (fd < 0)
-		return false;
-	ok = fstat(fd, &st) == 0 && st.st_size > SPOOL_HDR_LEN &&
-	     pread(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) &&
-	     !memcmp(hdr, SPOOL_MAGIC, 8);
-	if (ok) {
-		r->samples = get_le64(hdr + 8);
-		r->content_len = get_le64(hdr + 16);
+		return -errno;
+	if (fstat(fd, ret_st) || !S_ISREG(ret_st->st_mode)) {
+		close(fd);
+		return -EBADMSG;
+	}
+	return fd;
+}
+
+static int pread_all(int fd, void *buf, size_t len, off_t off)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EBADMSG;
+		p += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Reads the header of a record found on disk into r. -EBADMSG when it is not
+ * one, or is over SPOOL_RECORD_MAX_FILE (r->samples is then its header's
+ * claim, or 0); -errno when it cannot be opened. Never reads the payload. */
+static int read_header(int dir_fd, const char *name, struct record *r)
+{
+	uint8_t hdr[SPOOL_RECORD_HDR_LEN];
+	struct spool_record_hdr h;
+	struct stat st;
+	int fd = open_entry(dir_fd, name, &st), err;
+
+	if (fd < 0)
+		return fd == -ELOOP ? -EBADMSG : fd;	/* a link where a record should be */
+	err = pread_all(fd, hdr, sizeof(hdr), 0);
+	if (!err)
+		err = spool_record__parse_header(hdr, st.st_size, &h);
+	if (!err) {
+		r->samples = h.samples;
 		r->bytes = st.st_size;
+		if ((uint64_t)st.st_size > SPOOL_RECORD_MAX_FILE)
+			err = -EBADMSG;
 	}
 	close(fd);
-	return ok;
+	return err;
 }
 
 static int scan(struct spool *sp)
 {
 	DIR *d = fdopendir(dup(sp->dir_fd));
+	struct record *odd = NULL;	/* sequence numbers out of range */
+	size_t nr_odd = 0, cap_odd = 0;
 	struct dirent *de;
 	int err = 0;
 
@@ -200,32 +266,94 @@ static int scan(struct spool *sp)
 		return -errno;
 	while ((de = readdir(d))) {
 		struct record r = {0};
+		int rerr;
 
-		if (!strncmp(de->d_name, ".tmp-", 5)) {	/* a write cut short */
-			unlinkat(sp->dir_fd, de->d_name, 0);
+		if (!strncmp(de->d_name, SPOOL_TMP_PREFIX, strlen(SPOOL_TMP_PREFIX))) {
+			unlinkat(sp->dir_fd, de->d_name, 0);	/* a write cut short */
 			continue;
 		}
 		if (!parse_name(de->d_name, &r.seq))
 			continue;
-		if (!read_header(sp->dir_fd, de->d_name, &r)) {
+		rerr = read_header(sp->dir_fd, de->d_name, &r);
+		if (rerr == -EBADMSG) {
 			unlinkat(sp->dir_fd, de->d_name, 0);
 			sp->st.corrupt++;
+			sp->st.corrupt_samples += r.samples;
+			continue;
+		}
+		if (rerr)	/* vanished, or EMFILE...: leave it for the next start */
+			continue;
+		if (!seq_in_range(r.seq)) {
+			if ((err = grow_array(&odd, nr_odd, &cap_odd)))
+				break;
+			odd[nr_odd++] = r;
 			continue;
 		}
 		if ((err = grow(sp)))
 			break;
 		sp->recs[sp->nr++] = r;
-		sp->st.files++;
-		sp->st.bytes += r.bytes;
-		sp->st.samples += r.samples;
-		sp->st.recovered++;
-		sp->st.recovered_samples += r.samples;
 	}
 	closedir(d);
 	if (err)
-		return err;
-	qsort(sp->recs, sp->nr, sizeof(*sp->recs), cmp_records);
+		goto out_free;
+	sort_records(sp->recs, sp->nr);
 	sp->next_seq = sp->nr ? sp->recs[sp->nr - 1].seq + 1 : 1;
+	/* Out-of-range names go after every other record, in their own order,
+	 * under fresh numbers: the queue never wraps and nothing is skipped. */
+	sort_records(odd, nr_odd);
+	for (size_t i = 0; i < nr_odd; i++) {
+		char from[64], to[64];
+
+		record_name(odd[i].seq, from, sizeof(from));
+		record_name(sp->next_seq, to, sizeof(to));
+		if ((err = grow(sp)))
+			goto out_free;
+		if (renameat(sp->dir_fd, from, sp->dir_fd, to))
+			continue;	/* left as it is, not indexed */
+		odd[i].seq = sp->next_seq++;
+		sp->recs[sp->nr++] = odd[i];
+		sp->st.renumbered++;
+	}
+	for (size_t i = 0; i < sp->nr; i++) {
+		sp->st.files++;
+		sp->st.bytes += sp->recs[i].bytes;
+		sp->st.samples += sp->recs[i].samples;
+		sp->st.recovered++;
+		sp->st.recovered_samples += sp->recs[i].samples;
+	}
+out_free:
+	free(odd);
+	return err;
+}
+
+/* Opens, checks and locks the directory. */
+static int open_dir(struct spool *sp, const char *dir)
+{
+	struct stat st;
+	char why[128];
+	int err;
+
+	if ((err = fs__mkdir_p(dir, 0700)))
+		return err;
+	sp->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sp->dir_fd < 0)
+		return -errno;
+	if (fstat(sp->dir_fd, &st))
+		return -errno;
+	if ((err = check_dir_stat(&st, why, sizeof(why))))
+		return err;
+	/* Not O_EXCL: the lock file outlives runs, and unlinking it would race
+	 * with another agent's lock. The directory is ours alone, and a link
+	 * there is refused (ELOOP). */
+	sp->lock_fd = openat(sp->dir_fd, ".lock", O_RDWR | O_CREAT | OPEN_FLAGS, 0600);
+	if (sp->lock_fd < 0)
+		return -errno;
+	if (fstat(sp->lock_fd, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EBADF;
+	if (flock(sp->lock_fd, LOCK_EX | LOCK_NB))
+		return errno == EWOULDBLOCK ? -EBUSY : -errno;
 	return 0;
 }
 
@@ -239,7 +367,11 @@ struct spool *spool__open(const struct spool_opts *o)
 	pthread_mutex_init(&sp->lock, NULL);
 	sp->dir_fd = sp->lock_fd = -1;
 	sp->max_bytes = o->max_bytes ? o->max_bytes : SPOOL_DEFAULT_MAX;
+	sp->mem_max_bytes = o->mem_max_bytes ? o->mem_max_bytes :
+			    sp->max_bytes < SPOOL_DEFAULT_MEM_MAX ? sp->max_bytes :
+			    SPOOL_DEFAULT_MEM_MAX;
 	sp->st.max_bytes = sp->max_bytes;
+	sp->st.mem_max_bytes = sp->mem_max_bytes;
 	sp->level = o->zstd_level ? o->zstd_level : 3;
 	sp->next_seq = 1;
 	if (!o->dir)
@@ -248,22 +380,8 @@ struct spool *spool__open(const struct spool_opts *o)
 	sp->dir = strdup(o->dir);
 	if (!sp->dir)
 		goto out_free;
-	if ((err = mkdir_p(o->dir)))
+	if ((err = open_dir(sp, o->dir)))
 		goto out_free;
-	sp->dir_fd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sp->dir_fd < 0) {
-		err = -errno;
-		goto out_free;
-	}
-	sp->lock_fd = openat(sp->dir_fd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (sp->lock_fd < 0) {
-		err = -errno;
-		goto out_free;
-	}
-	if (flock(sp->lock_fd, LOCK_EX | LOCK_NB)) {
-		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		goto out_free;
-	}
 	if ((err = scan(sp)))
 		goto out_free;
 	return sp;
@@ -308,20 +426,21 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static int write_record(struct spool *sp, uint64_t seq, const uint8_t *hdr, const uint8_t *z,
-			size_t zlen)
+static int write_record(struct spool *sp, uint64_t seq, const uint8_t *rec, size_t len)
 {
 	char tmp[64], name[64];
 	int fd, err;
 
-	snprintf(tmp, sizeof(tmp), ".tmp-%016" PRIx64, seq);
+	snprintf(tmp, sizeof(tmp), SPOOL_TMP_PREFIX "%016" PRIx64, seq);
 	record_name(seq, name, sizeof(name));
-	fd = openat(sp->dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = openat(sp->dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | OPEN_FLAGS, 0600);
+	if (fd < 0 && errno == EEXIST) {	/* ours, from a failed attempt */
+		unlinkat(sp->dir_fd, tmp, 0);
+		fd = openat(sp->dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | OPEN_FLAGS, 0600);
+	}
 	if (fd < 0)
 		return -errno;
-	err = write_all(fd, hdr, SPOOL_HDR_LEN);
-	if (!err)
-		err = write_all(fd, z, zlen);
+	err = write_all(fd, rec, len);
 	if (!err && fdatasync(fd))
 		err = -errno;
 	if (close(fd) && !err)
@@ -352,10 +471,31 @@ static void make_room(struct spool *sp, uint64_t need)
 	}
 }
 
+/* The same among records held in memory, against mem_max_bytes. False when
+ * `need` still does not fit (everything held is pinned, or need alone is
+ * over the bound). */
+static bool make_mem_room(struct spool *sp, uint64_t need)
+{
+	size_t i = 0;
+
+	if (need > sp->mem_max_bytes)
+		return false;
+	while (sp->st.mem_bytes + need > sp->mem_max_bytes && i < sp->nr) {
+		if (!sp->recs[i].held || sp->recs[i].pinned) {
+			i++;
+			continue;
+		}
+		sp->st.mem_dropped++;
+		sp->st.mem_dropped_samples += sp->recs[i].samples;
+		drop_index(sp, i);
+	}
+	return sp->st.mem_bytes + need <= sp->mem_max_bytes;
+}
+
 int spool__append(struct spool *sp, const void *buf, size_t len, uint64_t samples,
 		  uint64_t *ret_seq)
 {
-	uint8_t hdr[SPOOL_HDR_LEN], *z = NULL;
+	uint8_t *z = NULL, *rec;
 	struct record r = {0};
 	size_t zlen;
 	int err;
@@ -363,15 +503,19 @@ int spool__append(struct spool *sp, const void *buf, size_t len, uint64_t sample
 	err = compress__zstd(buf, len, sp->level, &z, &zlen);
 	if (err)
 		return err;
-	memcpy(hdr, SPOOL_MAGIC, 8);
-	put_le64(hdr + 8, samples);
-	put_le64(hdr + 16, len);
+	rec = malloc(SPOOL_RECORD_HDR_LEN + zlen);
+	if (!rec) {
+		free(z);
+		return -ENOMEM;
+	}
+	spool_record__put_header(rec, samples, len);
+	memcpy(rec + SPOOL_RECORD_HDR_LEN, z, zlen);
+	free(z);
 
 	pthread_mutex_lock(&sp->lock);
 	r.seq = sp->next_seq;
 	r.samples = samples;
-	r.content_len = len;
-	r.bytes = zlen + SPOOL_HDR_LEN;
+	r.bytes = zlen + SPOOL_RECORD_HDR_LEN;
 	if (r.bytes > sp->max_bytes) {
 		sp->st.dropped++;
 		sp->st.dropped_samples += samples;
@@ -381,16 +525,31 @@ int spool__append(struct spool *sp, const void *buf, size_t len, uint64_t sample
 	if ((err = grow(sp)))
 		goto out_unlock;
 	make_room(sp, r.bytes);
-	if (sp->dir) {
-		err = write_record(sp, r.seq, hdr, z, zlen);
-		if (err) {
-			sp->st.write_errors++;
+	if (!sp->dir) {
+		r.mem = rec;
+	} else if ((err = write_record(sp, r.seq, rec, r.bytes))) {
+		/* Full disk, quota, I/O error, read-only: keep it in memory, in
+		 * order, rather than lose a profile the backend could take. */
+		sp->st.write_errors++;
+		sp->st.last_write_error = -err;
+		if (!make_mem_room(sp, r.bytes)) {
+			sp->st.mem_dropped++;
+			sp->st.mem_dropped_samples += samples;
+			err = -ENOBUFS;
 			goto out_unlock;
 		}
-	} else {
-		r.mem = z;
-		z = NULL;
+		err = 0;
+		r.mem = rec;
+		r.held = true;
+		sp->st.held++;
+		sp->st.mem_files++;
+		sp->st.mem_bytes += r.bytes;
+		sp->st.mem_samples += samples;
 	}
+	if (!r.held)
+		sp->st.spooled++;
+	if (r.mem)
+		rec = NULL;
 	sp->next_seq++;
 	sp->recs[sp->nr++] = r;
 	sp->st.files++;
@@ -401,8 +560,34 @@ int spool__append(struct spool *sp, const void *buf, size_t len, uint64_t sample
 		*ret_seq = r.seq;
 out_unlock:
 	pthread_mutex_unlock(&sp->lock);
-	free(z);
+	free(rec);
 	return err;
+}
+
+uint64_t spool__persist(struct spool *sp)
+{
+	uint64_t left;
+
+	pthread_mutex_lock(&sp->lock);
+	for (size_t i = 0; sp->dir && i < sp->nr && sp->st.mem_files; i++) {
+		struct record *r = &sp->recs[i];
+		int err;
+
+		if (!r->held)
+			continue;
+		if ((err = write_record(sp, r->seq, r->mem, r->bytes))) {
+			sp->st.write_errors++;
+			sp->st.last_write_error = -err;
+			break;
+		}
+		unhold(sp, r);
+		free(r->mem);
+		r->mem = NULL;
+		sp->st.spooled++;
+	}
+	left = sp->st.mem_files;
+	pthread_mutex_unlock(&sp->lock);
+	return left;
 }
 
 int spool__pin_next(struct spool *sp, uint64_t after_seq, struct spool_info *ret)
@@ -437,45 +622,45 @@ void spool__unpin(struct spool *sp, uint64_t seq)
 	pthread_mutex_unlock(&sp->lock);
 }
 
-/* The zstd frame of a record on disk, checked against its header. */
-static int load_frame(struct spool *sp, const struct record *r, uint8_t **ret, size_t *ret_len)
+/* The whole file of a record on disk, bounded by SPOOL_RECORD_MAX_FILE
+ * before anything is allocated. -EBADMSG when it is gone, not a regular
+ * file, a link, or too big. */
+static int load_file(struct spool *sp, const struct record *r, uint8_t **ret, size_t *ret_len)
 {
 	char name[64];
 	uint8_t *buf;
 	struct stat st;
-	ssize_t n;
-	int fd, err = 0;
+	int fd, err;
 
 	record_name(r->seq, name, sizeof(name));
-	fd = openat(sp->dir_fd, name, O_RDONLY | O_CLOEXEC);
+	fd = open_entry(sp->dir_fd, name, &st);
 	if (fd < 0)
-		return errno == ENOENT ? -EBADMSG : -errno;
-	if (fstat(fd, &st) || st.st_size <= SPOOL_HDR_LEN) {
+		return fd == -ENOENT || fd == -ELOOP ? -EBADMSG : fd;
+	if (st.st_size <= SPOOL_RECORD_HDR_LEN || (uint64_t)st.st_size > SPOOL_RECORD_MAX_FILE) {
 		close(fd);
 		return -EBADMSG;
 	}
-	buf = malloc(st.st_size - SPOOL_HDR_LEN);
+	buf = malloc(st.st_size);
 	if (!buf) {
 		close(fd);
 		return -ENOMEM;
 	}
-	n = pread(fd, buf, st.st_size - SPOOL_HDR_LEN, SPOOL_HDR_LEN);
-	if (n != st.st_size - SPOOL_HDR_LEN) {
-		free(buf);
-		err = -EBADMSG;
-	} else {
-		*ret = buf;
-		*ret_len = n;
-	}
+	err = pread_all(fd, buf, st.st_size, 0);
 	close(fd);
-	return err;
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*ret = buf;
+	*ret_len = st.st_size;
+	return 0;
 }
 
 int spool__read(struct spool *sp, uint64_t seq, uint8_t **ret_buf, size_t *ret_len)
 {
-	uint8_t *z = NULL, *out = NULL;
-	size_t zlen = 0, len = 0, idx;
-	bool own_z = false;	/* memory mode lends the record's own frame */
+	uint8_t *file = NULL, *out = NULL;
+	struct spool_record_hdr h;
+	size_t file_len = 0, len = 0, idx;
 	struct record *r;
 	int err;
 
@@ -485,21 +670,11 @@ int spool__read(struct spool *sp, uint64_t seq, uint8_t **ret_buf, size_t *ret_l
 		err = -ENOENT;
 		goto out_unlock;
 	}
-	if (r->mem) {
-		z = r->mem;
-		zlen = r->bytes - SPOOL_HDR_LEN;
-		err = 0;
-	} else {
-		err = load_frame(sp, r, &z, &zlen);
-		own_z = !err;
-	}
-	if (!err)
-		err = compress__unzstd(z, zlen, SPOOL_MAX_RECORD, &out, &len);
-	if (!err && len != r->content_len) {
-		free(out);
-		err = -EBADMSG;
-	}
-	if (err == -EBADMSG || err == -EFBIG) {
+	if (r->mem)
+		err = spool_record__decode(r->mem, r->bytes, &h, &out, &len);
+	else if (!(err = load_file(sp, r, &file, &file_len)))
+		err = spool_record__decode(file, file_len, &h, &out, &len);
+	if (err == -EBADMSG) {
 		sp->st.corrupt++;
 		sp->st.corrupt_samples += r->samples;
 		drop_index(sp, idx);
@@ -511,8 +686,7 @@ int spool__read(struct spool *sp, uint64_t seq, uint8_t **ret_buf, size_t *ret_l
 	}
 out_unlock:
 	pthread_mutex_unlock(&sp->lock);
-	if (own_z)
-		free(z);
+	free(file);
 	return err;
 }
 

@@ -107,6 +107,8 @@ struct agent {
 	double start_time;			/* epoch seconds */
 	struct agent_stats st;
 	int log_verbose, log_quiet;		/* read by every thread: atomic */
+	uint64_t spool_errors_seen;		/* main thread: note_spool_health() */
+	bool spool_failing;
 	/* upload thread only (its event callback) */
 	double last_failure_log;
 	uint64_t failures_unlogged;
@@ -359,8 +361,25 @@ static void render_metrics(void *ctx, FILE *f)
 	       "Samples in the profiles the spool dropped.", ss.dropped_samples);
 	metric(f, "cprof_spool_corrupt_total", "counter",
 	       "Unreadable spool records found and deleted.", ss.corrupt + us.undecodable);
-	metric(f, "cprof_spool_write_errors_total", "counter", "Spool writes that failed.",
-	       STAT_GET(a, spool_write_errors));
+	metric(f, "cprof_spool_write_errors_total", "counter",
+	       "Spool writes that failed (the profile was then held in memory, or lost).",
+	       ss.write_errors + STAT_GET(a, spool_write_errors));
+	metric(f, "cprof_spool_written_profiles_total", "counter",
+	       "Profiles written to the spool (to --spool-dir, or to memory without it).",
+	       ss.spooled);
+	metric(f, "cprof_spool_held_in_memory_profiles_total", "counter",
+	       "Profiles held in memory because the spool directory could not be written.",
+	       ss.held);
+	metric(f, "cprof_spool_memory_profiles", "gauge",
+	       "Profiles held in memory now, waiting for the backend.", ss.mem_files);
+	metric(f, "cprof_spool_memory_bytes", "gauge", "Bytes of the profiles held in memory.",
+	       ss.mem_bytes);
+	metric(f, "cprof_spool_memory_dropped_profiles_total", "counter",
+	       "Profiles dropped, oldest first: the spool directory could not be written and "
+	       "the memory queue was full.", ss.mem_dropped);
+	metric(f, "cprof_spool_memory_dropped_samples_total", "counter",
+	       "Samples in the profiles dropped with the memory queue full.",
+	       ss.mem_dropped_samples);
 	metric(f, "cprof_spool_recovered_profiles_total", "counter",
 	       "Profiles found in the spool at start, left by an earlier run.", ss.recovered);
 	metric(f, "cprof_process_cache_entries", "gauge", "Processes in the attribution cache.",
@@ -668,6 +687,27 @@ static struct raw_profile *sub_profile(const struct raw_profile *rp, size_t from
 	return sub;
 }
 
+/* Says when the spool directory stops taking records (they are then held in
+ * memory) and when it takes them again: a line per change, not per record. */
+static void note_spool_health(struct agent *a)
+{
+	struct spool_stats ss;
+
+	if (!a->cfg.spool_dir)
+		return;
+	spool__stats(a->spool, &ss);
+	if (ss.write_errors != a->spool_errors_seen && !a->spool_failing) {
+		say(a, LOG_ERR, "cannot write to the spool %s (%s): holding profiles in memory "
+		    "(up to %llu bytes) and sending them from there", a->cfg.spool_dir,
+		    strerror(ss.last_write_error), (unsigned long long)ss.mem_max_bytes);
+		a->spool_failing = true;
+	} else if (ss.write_errors == a->spool_errors_seen && a->spool_failing) {
+		say(a, LOG_INFO, "the spool %s can be written again", a->cfg.spool_dir);
+		a->spool_failing = false;
+	}
+	a->spool_errors_seen = ss.write_errors;
+}
+
 /* Encodes d and puts it in the spool. A spool that cannot take it is said and
  * counted here (lost, or dropped as too big); only a failure to encode is
  * returned (-ENOMEM), for the caller to count. */
@@ -680,9 +720,14 @@ static int spool_delta(struct agent *a, const struct delta *d, const char *servi
 	if (err)
 		return err;
 	err = spool__append(a->spool, enc, enc_len, d->samples, NULL);
+	note_spool_health(a);
 	if (err == -EFBIG) {
 		say(a, LOG_ERR, "a %zu-byte profile of %s is over --spool-max-bytes: dropped",
 		    enc_len, service);
+	} else if (err == -ENOBUFS) {	/* counted by the spool */
+		say(a, LOG_ERR, "the spool %s cannot be written and the memory queue is full: "
+		    "a profile of %s (%llu samples) dropped", a->cfg.spool_dir, service,
+		    (unsigned long long)d->samples);
 	} else if (err) {
 		STAT_ADD(a, spool_write_errors, 1);
 		say(a, LOG_ERR, "spooling a profile of %s (%llu samples): %s: lost", service,
@@ -1087,7 +1132,19 @@ static int open_spool(struct agent *a)
 
 	a->spool = spool__open(&so);
 	if (!a->spool) {
-		if (errno == EBUSY)
+		char why[160];
+
+		if (errno == EPERM && spool__check_dir(a->cfg.spool_dir, why, sizeof(why)) == -EPERM)
+			say(a, LOG_ERR, "refusing the spool directory %s: it is %s, so another user "
+			    "could plant links in it that cprof would write through. Give a "
+			    "directory owned by uid %u with mode 0700 (chown %u %s && chmod 0700 %s), "
+			    "or a path that does not exist yet: cprof creates it so",
+			    a->cfg.spool_dir, why, (unsigned)geteuid(), (unsigned)geteuid(),
+			    a->cfg.spool_dir, a->cfg.spool_dir);
+		else if (errno == ELOOP)
+			say(a, LOG_ERR, "refusing the spool directory %s: %s/.lock is a symbolic "
+			    "link; remove it", a->cfg.spool_dir, a->cfg.spool_dir);
+		else if (errno == EBUSY)
 			say(a, LOG_ERR, "spool %s is in use by another cprof agent: give "
 			    "each agent "
 			    "its own --spool-dir", a->cfg.spool_dir);
@@ -1104,6 +1161,9 @@ static int open_spool(struct agent *a)
 	if (st.corrupt)
 		say(a, LOG_ERR, "deleted %llu unreadable files from the spool %s",
 		    (unsigned long long)st.corrupt, a->cfg.spool_dir);
+	if (st.renumbered)
+		say(a, LOG_INFO, "renamed %llu spool records whose sequence numbers were out of "
+		    "range; they are sent after the others", (unsigned long long)st.renumbered);
 	return 0;
 }
 
@@ -1169,12 +1229,14 @@ static int start_sampler(struct agent *a)
 
 static void summary(struct agent *a, uint64_t left)
 {
+	uint64_t mem_left;
 	struct uploader_stats us;
 	struct spool_stats ss;
 	char buf[512] = "";
 	size_t off = 0;
 
 	uploader__stats(a->up, &us);
+	mem_left = spool__persist(a->spool);	/* what the disk would not take, if it does now */
 	spool__stats(a->spool, &ss);
 	say(a, LOG_INFO, "stopped after %llu windows: %llu samples taken, %llu profiled in %llu "
 	    "profiles, %llu filtered out, %llu lost",
@@ -1204,12 +1266,22 @@ static void summary(struct agent *a, uint64_t left)
 					(unsigned long long)us.failures[r]);
 	if (off)
 		say(a, LOG_INFO, "upload failures: %s", buf);
-	if (!left)
+	if (a->cfg.spool_dir)
+		say(a, ss.held || ss.mem_dropped ? LOG_ERR : LOG_INFO, "spool: %llu profiles "
+		    "written to %s, %llu held in memory (it could not be written), %llu dropped "
+		    "(%llu samples): memory queue full", (unsigned long long)ss.spooled,
+		    a->cfg.spool_dir, (unsigned long long)ss.held,
+		    (unsigned long long)ss.mem_dropped, (unsigned long long)ss.mem_dropped_samples);
+	if (mem_left)
+		say(a, LOG_ERR, "%llu profiles (%llu samples) held in memory could not be written "
+		    "to %s and are lost", (unsigned long long)mem_left,
+		    (unsigned long long)ss.mem_samples, a->cfg.spool_dir);
+	if (left <= mem_left)
 		return;
 	if (a->cfg.spool_dir)
 		say(a, LOG_INFO, "%llu profiles (%llu samples) stay in %s and are sent when the "
-		    "agent starts again", (unsigned long long)left, (unsigned long long)ss.samples,
-		    a->cfg.spool_dir);
+		    "agent starts again", (unsigned long long)(left - mem_left),
+		    (unsigned long long)(ss.samples - ss.mem_samples), a->cfg.spool_dir);
 	else
 		say(a, LOG_ERR, "%llu profiles (%llu samples) could not be delivered and are lost: "
 		    "give --spool-dir to keep them across restarts", (unsigned long long)left,
