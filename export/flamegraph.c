@@ -14,6 +14,7 @@
 
 #include "export/atomic_file.h"
 #include "export/flamegraph.h"
+#include "export/flamegraph_limits.h"
 #include "export/pprof.h"
 
 /* ---- layout constants (px) ---------------------------------------------- */
@@ -323,6 +324,11 @@ struct fg {
 	uint64_t kinds_seen;		/* bit per enum flamegraph_kind */
 	const char *type, *unit;	/* of the rendered sample type */
 	int64_t samples, skipped;
+	uint64_t truncated, deepest;	/* stacks cut at FLAMEGRAPH_MAX_DEPTH */
+	size_t dropped;			/* frames of this sample beyond it */
+	uint64_t max_output;		/* bytes */
+	double minwidth;		/* px, after fitting max_output */
+	uint64_t est_bytes, frames_out;
 };
 
 static uint64_t node_hash(uint32_t parent, uint32_t name, uint8_t kind)
@@ -369,8 +375,8 @@ static int64_t fg__child(struct fg *fg, uint32_t parent, uint32_t name, uint8_t 
 		if (n->parent == parent && n->name == name && n->kind == kind)
 			return fg->slots[s];
 	}
-	if (fg->nnodes >= UINT32_MAX)
-		return -ENOMEM;
+	if (fg->nnodes >= FLAMEGRAPH_MAX_NODES)
+		return -E2BIG;
 	err = GROW(fg->nodes, fg->cap, fg->nnodes + 1);
 	if (err)
 		return err;
@@ -386,13 +392,44 @@ static int64_t fg__child(struct fg *fg, uint32_t parent, uint32_t name, uint8_t 
 	return fg->nnodes++;
 }
 
+/* Appends a frame to fg->stack; frames past FLAMEGRAPH_MAX_DEPTH are only
+ * counted in fg->dropped (bounded: see fg__end_stack). */
 static int fg__push_frame(struct fg *fg, size_t *n, uint32_t name, uint8_t kind)
 {
-	int err = GROW(fg->stack, fg->stack_cap, *n + 1);
+	int err;
 
+	if (*n >= FLAMEGRAPH_MAX_DEPTH) {
+		fg->dropped++;
+		return 0;
+	}
+	err = GROW(fg->stack, fg->stack_cap, *n + 1);
 	if (err)
 		return err;
 	fg->stack[(*n)++] = (struct frame){ .name = name, .kind = kind };
+	return 0;
+}
+
+/* A stack that overflowed FLAMEGRAPH_MAX_DEPTH ends in "[truncated N frames]"
+ * in place of its last kept frame, so the cut is visible where it happened. */
+static int fg__end_stack(struct fg *fg, size_t n)
+{
+	char buf[64];
+	int64_t ni;
+
+	if (!fg->dropped) {
+		if (n > fg->deepest)
+			fg->deepest = n;
+		return 0;
+	}
+	fg->dropped++;	/* the frame the marker replaces */
+	if (n + fg->dropped - 1 > fg->deepest)
+		fg->deepest = n + fg->dropped - 1;
+	fg->truncated++;
+	snprintf(buf, sizeof(buf), "[truncated %zu frames]", fg->dropped);
+	ni = strtab__intern(&fg->names, buf);
+	if (ni < 0)
+		return ni;
+	fg->stack[n - 1] = (struct frame){ .name = ni, .kind = FLAMEGRAPH_KIND_UNKNOWN };
 	return 0;
 }
 
@@ -601,8 +638,8 @@ static bool fg__focus_match(struct fg *fg, size_t n)
 static int fg__add_source(struct fg *fg, struct source *src, bool is_base)
 {
 	const Perftools__Profiles__Profile *p = src->p;
-	uint32_t start, count, gname;
-	size_t n, i, j;
+	uint32_t start, count, gname = 0;
+	size_t n, i, i2, j;
 	int64_t v, idx;
 	bool grouped;
 	int err;
@@ -617,6 +654,7 @@ static int fg__add_source(struct fg *fg, struct source *src, bool is_base)
 		}
 		v = s->value[src->si];
 		n = 0;
+		fg->dropped = 0;
 		grouped = false;
 		if (fg->opts->group != FLAMEGRAPH_GROUP_NONE) {
 			err = fg__group_frame(fg, src, s, &grouped, &gname);
@@ -628,29 +666,29 @@ static int fg__add_source(struct fg *fg, struct source *src, bool is_base)
 			if (err)
 				return err;
 		}
-		for (j = s->n_location_id; j-- > 0;) {
+		/* Root first, or leaf first when inverted, so a cut at
+		 * FLAMEGRAPH_MAX_DEPTH keeps the frames nearest the graph's base. */
+		for (i2 = 0; i2 < s->n_location_id; i2++) {
+			j = fg->opts->inverted ? i2 : s->n_location_id - 1 - i2;
 			err = source__frames(fg, src, s->location_id[j], &start, &count);
 			if (err)
 				return err;
 			for (uint32_t k = 0; k < count; k++) {
-				err = fg__push_frame(fg, &n, fg->frames[start + k].name,
-						     fg->frames[start + k].kind);
+				uint32_t f = fg->opts->inverted ? start + count - 1 - k : start + k;
+
+				err = fg__push_frame(fg, &n, fg->frames[f].name, fg->frames[f].kind);
 				if (err)
 					return err;
 			}
 		}
-		if (fg->opts->inverted) {
-			for (j = 0; j < n / 2; j++) {
-				struct frame t = fg->stack[j];
-
-				fg->stack[j] = fg->stack[n - 1 - j];
-				fg->stack[n - 1 - j] = t;
-			}
-			if (grouped) {
-				err = fg__push_frame(fg, &n, gname, FLAMEGRAPH_KIND_GROUP);
-				if (err)
-					return err;
-			}
+		err = fg__end_stack(fg, n);
+		if (err)
+			return err;
+		if (fg->opts->inverted && grouped) {
+			err = GROW(fg->stack, fg->stack_cap, n + 1);
+			if (err)
+				return err;
+			fg->stack[n++] = (struct frame){ .name = gname, .kind = FLAMEGRAPH_KIND_GROUP };
 		}
 		if (fg->has_focus) {
 			err = GROW(fg->focus_cache, fg->focus_cap, fg->names.n);
@@ -661,17 +699,19 @@ static int fg__add_source(struct fg *fg, struct source *src, bool is_base)
 			if (!fg__focus_match(fg, n))
 				continue;
 		}
-		fg->nodes[0].value += is_base ? 0 : v;
-		fg->nodes[0].base += is_base ? v : 0;
+		/* Checked sums: a wrapped total would draw negative widths and
+		 * a wrapped stack would vanish. A child never exceeds its parent,
+		 * so the root's check covers the stack. */
+		if (!flamegraph_limits__add(is_base ? &fg->nodes[0].base : &fg->nodes[0].value, v))
+			return -EOVERFLOW;
 		for (j = 0; j < n; j++) {
 			idx = fg__child(fg, cur, fg->stack[j].name, fg->stack[j].kind);
 			if (idx < 0)
 				return idx;
 			cur = idx;
-			if (is_base)
-				fg->nodes[cur].base += v;
-			else
-				fg->nodes[cur].value += v;
+			if (!flamegraph_limits__add(is_base ? &fg->nodes[cur].base :
+						    &fg->nodes[cur].value, v))
+				return -EOVERFLOW;
 		}
 		if (!is_base)
 			fg->samples++;
@@ -1004,7 +1044,7 @@ static int svg__frame(struct fg *fg, uint32_t idx, void *ctx)
 	if (svg->diff)
 		fprintf(svg->f, " data-b=\"%.0f\"", (double)n->base * svg->scale);
 	fputs("><title>", svg->f);
-	put_xml(svg->f, name, SIZE_MAX);
+	put_xml(svg->f, name, FLAMEGRAPH_MAX_NAME);
 	fprintf(svg->f, " (%s, %.2f%%", val, pct(n->value, fg->total));
 	if (svg->diff)
 		fprintf(svg->f, "; base %.2f%%; %+.2f%%", pct(n->base, fg->base_total),
@@ -1241,16 +1281,54 @@ static int svg__header(struct fg *fg, struct svg *svg, unsigned int height)
 	return 0;
 }
 
+struct svg_size {
+	struct fg *fg;
+	double ppu;
+	uint64_t bytes, frames;
+};
+
+static int svg__count(struct fg *fg, uint32_t idx, void *ctx)
+{
+	struct svg_size *sz = ctx;
+
+	sz->bytes += flamegraph_limits__svg_frame_bytes(strlen(fg->names.str[fg->nodes[idx].name]));
+	sz->frames++;
+	return 0;
+}
+
+/* Estimated bytes of the frames kept at minwidth (the header and script are
+ * under 16 KiB). */
+static uint64_t svg__size_at(double minwidth, void *ctx)
+{
+	struct svg_size *sz = ctx;
+	struct walk w = { .ppu = sz->ppu, .minwidth = minwidth, .visit = svg__count, .ctx = sz };
+
+	sz->bytes = 16384;
+	sz->frames = 0;
+	fg__walk(sz->fg, &w);
+	return sz->bytes;
+}
+
 static int fg__write_svg(struct fg *fg, FILE *out)
 {
 	struct svg svg = { .f = out, .diff = fg->opts->diff_base != NULL };
 	struct walk w = { .minwidth = fg->opts->minwidth, .ctx = &svg };
+	struct svg_size sz = { 0 };
 	unsigned int height;
 	int err;
 
 	svg.ppu = fg->total > 0 ? (fg->opts->width - 2.0 * FG_XPAD) / (double)fg->total : 0;
 	svg.scale = fg->base_total > 0 ? (double)fg->total / (double)fg->base_total : 0;
 	w.ppu = svg.ppu;
+	/* Over the output cap (a --minwidth 0 on 300k stacks, a crafted input):
+	 * leave out more of the narrowest frames rather than write gigabytes. */
+	sz.fg = fg;
+	sz.ppu = svg.ppu;
+	fg->minwidth = flamegraph_limits__fit_minwidth(fg->opts->minwidth, fg->opts->width,
+						       fg->max_output, svg__size_at, &sz,
+						       &fg->est_bytes);
+	fg->frames_out = sz.frames;
+	w.minwidth = fg->minwidth;
 	w.visit = svg__measure;
 	err = fg__walk(fg, &w);
 	if (err)
@@ -1273,6 +1351,7 @@ static int fg__write_svg(struct fg *fg, FILE *out)
 
 struct folded {
 	FILE *f;
+	uint64_t bytes, max;
 	uint32_t *path;		/* node per depth */
 	size_t cap;
 	double scale;
@@ -1296,6 +1375,13 @@ static int folded__visit(struct fg *fg, uint32_t idx, void *ctx)
 	}
 	if (!idx || (self <= 0 && (!fo->diff || base <= 0)))
 		return 0;
+	/* Output cap: a deep tree of long names repeats them on every line. */
+	fo->bytes += 48;
+	for (uint32_t d = 1; d <= n->depth; d++)
+		fo->bytes += strlen(fg->names.str[fg->nodes[fo->path[d]].name]) + 1;
+	if (fo->bytes > fo->max)
+		return -EFBIG;
+	fg->frames_out++;
 	for (uint32_t d = 1; d <= n->depth; d++) {
 		const char *s = fg->names.str[fg->nodes[fo->path[d]].name];
 
@@ -1312,13 +1398,15 @@ static int folded__visit(struct fg *fg, uint32_t idx, void *ctx)
 
 static int fg__write_folded(struct fg *fg, FILE *out)
 {
-	struct folded fo = { .f = out, .diff = fg->opts->diff_base != NULL };
+	struct folded fo = { .f = out, .diff = fg->opts->diff_base != NULL,
+			     .max = fg->max_output };
 	struct walk w = { .minwidth = -1, .visit = folded__visit, .ctx = &fo };
 	int err;
 
 	fo.scale = fg->base_total > 0 ? (double)fg->total / (double)fg->base_total : 0;
 	err = fg__walk(fg, &w);
 	free(fo.path);
+	fg->est_bytes = fo.bytes;
 	return err;
 }
 
@@ -1381,6 +1469,8 @@ int flamegraph__write(const Perftools__Profiles__Profile *p, const struct flameg
 			return -EINVAL;
 		fg.has_focus = true;
 	}
+	fg.max_output = opts->max_output ? opts->max_output : FLAMEGRAPH_MAX_OUTPUT;
+	fg.minwidth = opts->minwidth;
 	err = source__init(&src, p, opts->sample_type);
 	if (err)
 		goto out;
@@ -1418,6 +1508,10 @@ int flamegraph__write(const Perftools__Profiles__Profile *p, const struct flameg
 	}
 	fg.total = fg.nodes[0].value;
 	fg.base_total = fg.nodes[0].base;
+	if (fg.has_focus && !fg.samples) {
+		err = -ENOMSG;
+		goto out;
+	}
 	err = fg__sort(&fg);
 	if (err)
 		goto out;
@@ -1428,6 +1522,14 @@ int flamegraph__write(const Perftools__Profiles__Profile *p, const struct flameg
 	if (!err && (fflush(out) || ferror(out)))
 		err = -EIO;
 out:
+	if (opts->report) {
+		*opts->report = (struct flamegraph_report){
+			.samples = fg.samples, .truncated_stacks = fg.truncated,
+			.deepest = fg.deepest, .frames = fg.frames_out,
+			.est_bytes = fg.est_bytes, .minwidth = fg.minwidth,
+			.minwidth_raised = fg.minwidth > opts->minwidth,
+		};
+	}
 	source__release(&base);
 	source__release(&src);
 	fg__release(&fg);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "export/flamegraph_limits.h"
 #include "proto/profile.pb-c.h"
 
 enum flamegraph_group {
@@ -49,6 +50,12 @@ struct flamegraph_opts {
 	 * shrank. NULL: none. */
 	const Perftools__Profiles__Profile *diff_base;
 	const char *diff_base_name;	/* shown in the subtitle; may be NULL */
+	/* Output cap in bytes; 0: FLAMEGRAPH_MAX_OUTPUT. SVG: minwidth is raised
+	 * (doubling) until the drawing fits; folded: -EFBIG. */
+	uint64_t max_output;
+	/* Filled on return (success or not) when non-NULL: what the bounds of
+	 * flamegraph_limits.h cut (stack depth, minwidth raised). */
+	struct flamegraph_report *report;
 };
 
 /* Fills opts with the defaults above. */
@@ -56,10 +63,13 @@ void flamegraph_opts__init(struct flamegraph_opts *opts);
 
 /* Renders p to out in opts->format (SVG or folded). Writes nothing useful on
  * failure; the caller discards the output. p and opts->diff_base are only
- * read. Returns 0, or -EINVAL (bad opts or focus regex, a profile without
- * sample types), -ENOENT (opts->sample_type not in p; diff_base falls back to
- * its default type), -EBADMSG (a zero or repeated id in a hand-built profile),
- * -ENOMEM, -EIO (write error). */
+ * read. Stacks deeper than FLAMEGRAPH_MAX_DEPTH are cut (see there). Returns
+ * 0, or -EINVAL (bad opts or focus regex, a profile without sample types),
+ * -ENOENT (opts->sample_type not in p; diff_base falls back to its default
+ * type), -ENOMSG (opts->focus matched no sample), -EOVERFLOW (values sum past
+ * INT64_MAX), -E2BIG (more than FLAMEGRAPH_MAX_NODES distinct frames),
+ * -EFBIG (folded output over the cap), -EBADMSG (a zero or repeated id in a
+ * hand-built profile), -ENOMEM, -EIO (write error). */
 int flamegraph__write(const Perftools__Profiles__Profile *p, const struct flamegraph_opts *opts,
 		      FILE *out);
 

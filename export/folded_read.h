@@ -34,7 +34,9 @@ bool folded_read__looks_like(const uint8_t *buf, size_t len);
  * samples/count, and identical stacks are merged. On success *ret is a new
  * builder: call pb_profile__finish() to get the message, pb_profile__free()
  * to free both. stats (may be NULL) is filled on success. Returns 0, -ENODATA
- * (no valid line at all), -ENOMEM, or -EINVAL (NULL args). */
+ * (no valid line at all), -EOVERFLOW (the counts of one stack sum past
+ * INT64_MAX), -ENOMEM, or -EINVAL (NULL args). Takes any bytes (the fuzz
+ * target's entry point). */
 int folded_read__parse(const char *buf, size_t len, struct pb_profile **ret,
 		       struct folded_read_stats *stats);
 

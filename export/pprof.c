@@ -96,9 +96,7 @@ out_abort:
 
 /* ---- decode ---------------------------------------------------------------- */
 
-/* Gunzips buf (one or more gzip members, as Go's gzip reader accepts).
- * *ret_out is malloc'd. */
-static int gunzip(const uint8_t *buf, size_t len, uint8_t **ret_out, size_t *ret_len)
+int pprof__gunzip(const uint8_t *buf, size_t len, uint8_t **ret_out, size_t *ret_len)
 {
 	z_stream zs = { 0 };
 	uint8_t *out = NULL, *tmp;
@@ -183,13 +181,52 @@ static int read_varint(const uint8_t *buf, size_t len, size_t *pos, uint64_t *re
 	return -EBADMSG;
 }
 
+/* Location ids of one Sample message (field 1, packed or not), counted on
+ * the wire so a bomb is refused before protobuf-c unpacks it (8 bytes per id,
+ * from as little as one byte of input). Malformed input is left to protobuf-c. */
+static uint64_t sample_location_ids(const uint8_t *buf, size_t len)
+{
+	size_t pos = 0, end;
+	uint64_t tag, v, n = 0;
+
+	while (pos < len) {
+		if (read_varint(buf, len, &pos, &tag))
+			return n;
+		switch (tag & 7) {
+		case 0:
+			if (read_varint(buf, len, &pos, &v))
+				return n;
+			n += tag >> 3 == 1;
+			break;
+		case 2:
+			if (read_varint(buf, len, &pos, &v) || v > len - pos)
+				return n;
+			if (tag >> 3 == 1)	/* packed varints: one byte without 0x80 each */
+				for (end = pos + v; pos < end; pos++)
+					n += !(buf[pos] & 0x80);
+			pos += tag >> 3 == 1 ? 0 : v;
+			break;
+		case 1:
+		case 5:
+			if (len - pos < ((tag & 7) == 1 ? 8u : 4u))
+				return n;
+			pos += (tag & 7) == 1 ? 8 : 4;
+			break;
+		default:
+			return n;
+		}
+	}
+	return n;
+}
+
 /* protobuf-c lets a repeated scalar field win silently; go tool pprof rejects
- * a second non-zero time_nanos as two concatenated profiles, and so do we. */
+ * a second non-zero time_nanos as two concatenated profiles, and so do we.
+ * Also bounds the location ids per sample and in all (-E2BIG). */
 static int check_not_concatenated(const uint8_t *buf, size_t len)
 {
+	uint64_t tag, v, ids, total = 0;
 	bool have_time = false;
 	size_t pos = 0;
-	uint64_t tag, v;
 
 	while (pos < len) {
 		if (read_varint(buf, len, &pos, &tag))
@@ -212,6 +249,13 @@ static int check_not_concatenated(const uint8_t *buf, size_t len)
 		case 2:
 			if (read_varint(buf, len, &pos, &v) || v > len - pos)
 				return -EBADMSG;
+			if (tag >> 3 == 2) {	/* Profile.sample */
+				ids = sample_location_ids(buf + pos, v);
+				total += ids;
+				if (ids > PPROF_MAX_SAMPLE_LOCATIONS ||
+				    total > PPROF_MAX_LOCATION_IDS)
+					return -E2BIG;
+			}
 			pos += v;
 			break;
 		case 5:
@@ -491,7 +535,7 @@ int pprof__decode(const uint8_t *buf, size_t len, Perftools__Profiles__Profile *
 	if ((!buf && len) || !ret)
 		return -EINVAL;
 	if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b) {
-		err = gunzip(buf, len, &plain, &len);
+		err = pprof__gunzip(buf, len, &plain, &len);
 		if (err)
 			return err;
 		buf = plain;

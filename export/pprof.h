@@ -13,6 +13,12 @@
 
 /* Decoded input larger than this (after gunzip) is refused with -EFBIG. */
 #define PPROF_MAX_DECODED_SIZE (1024UL * 1024 * 1024)
+/* Location ids in one sample, and in all samples, beyond which a profile is
+ * refused with -E2BIG before it is unpacked: protobuf-c turns each id of a
+ * packed list (one byte on the wire) into 8 bytes of memory. Real stacks are
+ * a few hundred frames deep; a 65 KB gzip can hold a sample with 67 M ids. */
+#define PPROF_MAX_SAMPLE_LOCATIONS (64UL * 1024)
+#define PPROF_MAX_LOCATION_IDS (64UL * 1024 * 1024)
 
 /* Serializes p and gzips it (gzip framing, not zlib; best speed), like Go's
  * runtime/pprof. On success *ret_buf is malloc'd (caller frees) and holds
@@ -23,6 +29,12 @@ int pprof__encode_gzip(const Perftools__Profiles__Profile *p, uint8_t **ret_buf,
  * the file appears whole or not at all. Returns 0 or -errno. */
 int pprof__write_file(const Perftools__Profiles__Profile *p, const char *path);
 
+/* Gunzips buf (one or more gzip members, as Go's gzip reader accepts; never
+ * a zlib wrapper) into a malloc'd *ret_out (caller frees). Allocates at most
+ * PPROF_MAX_DECODED_SIZE: -EFBIG beyond it, -EBADMSG for corrupt or
+ * truncated data, -ENOMEM. */
+int pprof__gunzip(const uint8_t *buf, size_t len, uint8_t **ret_out, size_t *ret_len);
+
 /* Decodes gzip (one or more members) or raw protobuf and validates it like
  * go tool pprof: string_table[0] == "" and every string index in range,
  * time_nanos not repeated (concatenated profiles), mapping/location/function
@@ -30,7 +42,9 @@ int pprof__write_file(const Perftools__Profiles__Profile *p, const char *path);
  * Line.function_id (when non-zero) resolves, len(value) == len(sample_type),
  * default_sample_type names a sample type. A zlib wrapper is not gzip and
  * fails. Returns 0 and *ret (caller frees with pprof__free), -EBADMSG on
- * invalid input, -EFBIG beyond PPROF_MAX_DECODED_SIZE, or -ENOMEM. */
+ * invalid input, -EFBIG beyond PPROF_MAX_DECODED_SIZE, -E2BIG beyond
+ * PPROF_MAX_SAMPLE_LOCATIONS or PPROF_MAX_LOCATION_IDS, or -ENOMEM. Takes any
+ * bytes (the fuzz target's entry point). */
 int pprof__decode(const uint8_t *buf, size_t len, Perftools__Profiles__Profile **ret);
 
 /* Reads path ("-" = stdin) and decodes it as pprof__decode(). -errno from

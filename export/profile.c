@@ -787,9 +787,15 @@ int pb_profile__add_sample(struct pb_profile *p, const uint64_t *location_ids, s
 	if (slot->idx1) {
 		int64_t *v = &p->values[p->samples[slot->idx1 - 1].val_off];
 
-		/* Wrapping add: overflow must not be undefined behaviour. */
+		int64_t sum;
+
+		/* A sum past 64 bits would wrap and the stack vanish or turn
+		 * negative: refuse it, leaving the sample as it was. */
 		for (size_t i = 0; i < p->n_sample_types; i++)
-			v[i] = (int64_t)((uint64_t)v[i] + (uint64_t)values[i]);
+			if (__builtin_add_overflow(v[i], values[i], &sum))
+				return -EOVERFLOW;
+		for (size_t i = 0; i < p->n_sample_types; i++)
+			v[i] += values[i];
 		return 0;
 	}
 	err = GROW(p->samples, p->n_samples, p->cap_samples, 1);

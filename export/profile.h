@@ -71,8 +71,9 @@ uint64_t pb_profile__add_location(struct pb_profile *p, uint64_t mapping_id, uin
 /* Adds one sample: location_ids leaf first (each a returned location id),
  * values has n_sample_types entries. Samples with the same location list and
  * the same labels (in any order) are merged, values summed. Labels are kept
- * sorted by interned key. Returns 0, -ENOMEM, or -EINVAL (unknown location id,
- * NULL values, a label without key, or after finish). */
+ * sorted by interned key. Returns 0, -ENOMEM, -EOVERFLOW (a merged value would
+ * pass the int64 range; the sample is left as it was), or -EINVAL (unknown
+ * location id, NULL values, a label without key, or after finish). */
 int pb_profile__add_sample(struct pb_profile *p, const uint64_t *location_ids, size_t n,
 			   const int64_t *values, const struct pb_label *labels, size_t nlabels);
 

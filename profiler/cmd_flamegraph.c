@@ -40,6 +40,14 @@ static const char usage[] =
 "      --focus REGEX        only samples with a frame matching REGEX (POSIX ERE)\n"
 "      --diff BASE          differential graph against profile BASE: red grew,\n"
 "                           blue shrank, normalised to the totals\n"
+"      --max-output MIB     output cap (default 64): an SVG over it leaves out\n"
+"                           its narrowest frames (--minwidth is raised, with a\n"
+"                           warning); folded output over it is refused\n"
+"\n"
+"Bounds: stacks deeper than 4096 frames are cut and end in a \"[truncated N\n"
+"frames]\" frame; more than 4194304 distinct frames, a pprof sample with more\n"
+"than 65536 locations, or input over 1 GiB (decompressed) is refused; counts\n"
+"that sum past 2^63-1 are refused; a --focus that matches nothing exits 1.\n"
 "  -h, --help               this help\n"
 "\n"
 "  cprof flamegraph out.pb.gz -o out.svg\n"
@@ -109,61 +117,6 @@ static int read_all(const char *path, uint8_t **ret_buf, size_t *ret_len)
 	return 0;
 }
 
-/* Inflates gzip (all members), refusing more than PPROF_MAX_DECODED_SIZE. */
-static int gunzip(const uint8_t *in, size_t inlen, uint8_t **ret_buf, size_t *ret_len)
-{
-	z_stream zs = { 0 };
-	size_t cap = inlen * 4 + 4096, len = 0;
-	uint8_t *buf = malloc(cap), *tmp;
-	int zr, err = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
-		free(buf);
-		return -ENOMEM;
-	}
-	zs.next_in = (uint8_t *)in;
-	zs.avail_in = inlen > UINT32_MAX ? UINT32_MAX : (uInt)inlen;
-	for (;;) {
-		if (len == cap) {
-			if (cap > PPROF_MAX_DECODED_SIZE) {
-				err = -EFBIG;
-				break;
-			}
-			cap *= 2;
-			tmp = realloc(buf, cap);
-			if (!tmp) {
-				err = -ENOMEM;
-				break;
-			}
-			buf = tmp;
-		}
-		zs.next_out = buf + len;
-		zs.avail_out = cap - len > UINT32_MAX ? UINT32_MAX : (uInt)(cap - len);
-		zr = inflate(&zs, Z_NO_FLUSH);
-		len = (size_t)(zs.next_out - buf);
-		if (zr == Z_STREAM_END) {
-			if (!zs.avail_in)
-				break;
-			inflateReset(&zs);	/* another gzip member follows */
-			continue;
-		}
-		if (zr != Z_OK && !(zr == Z_BUF_ERROR && len == cap)) {
-			err = -EBADMSG;
-			break;
-		}
-	}
-	inflateEnd(&zs);
-	if (err) {
-		free(buf);
-		return err;
-	}
-	*ret_buf = buf;
-	*ret_len = len;
-	return 0;
-}
-
 /* Loads IN into *in. On failure prints the cause naming path and returns 1. */
 static int input__load(struct input *in, const char *path)
 {
@@ -187,10 +140,12 @@ static int input__load(struct input *in, const char *path)
 	raw = buf;
 	rawlen = len;
 	if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b) {
-		err = gunzip(buf, len, &raw, &rawlen);
+		/* pprof's bounded gunzip: it never allocates past its limit. */
+		err = pprof__gunzip(buf, len, &raw, &rawlen);
 		if (err) {
-			fprintf(stderr, "cprof flamegraph: %s: bad gzip data: %s\n", name,
-				strerror(-err));
+			fprintf(stderr, "cprof flamegraph: %s: %s\n", name, err == -EFBIG ?
+				"decompresses to more than 1 GiB, the limit" : err == -EBADMSG ?
+				"bad gzip data" : strerror(-err));
 			raw = NULL;
 			goto out;
 		}
@@ -200,6 +155,8 @@ static int input__load(struct input *in, const char *path)
 		if (err) {
 			fprintf(stderr, "cprof flamegraph: %s: %s\n", name, err == -ENODATA ?
 				"no valid 'frame;frame;... COUNT' line in folded input" :
+				err == -EOVERFLOW ? "counts overflow: the counts of one stack sum "
+				"past 9223372036854775807 (2^63-1); nothing was drawn" :
 				strerror(-err));
 			goto out;
 		}
@@ -219,6 +176,11 @@ static int input__load(struct input *in, const char *path)
 		if (err == -EBADMSG)
 			fprintf(stderr, "cprof flamegraph: %s is neither a pprof profile (gzip or "
 				"raw protobuf) nor folded stacks\n", name);
+		else if (err == -E2BIG)
+			fprintf(stderr, "cprof flamegraph: %s: refused: a sample has more than %lu "
+				"locations, or all samples more than %lu (limits against "
+				"memory exhaustion)\n", name, PPROF_MAX_SAMPLE_LOCATIONS,
+				PPROF_MAX_LOCATION_IDS);
 		else
 			fprintf(stderr, "cprof flamegraph: cannot decode %s: %s\n", name,
 				strerror(-err));
@@ -236,6 +198,51 @@ out:
 	return 0;
 }
 
+/* Says what the bounds cut, or why nothing was written. Returns the exit
+ * status: 0, or 1 for a runtime failure. */
+static int report_write(const struct flamegraph_opts *o, const struct flamegraph_report *r,
+			const char *out, int err)
+{
+	uint64_t cap_mib = (o->max_output ? o->max_output : FLAMEGRAPH_MAX_OUTPUT) >> 20;
+
+	switch (err) {
+	case 0:
+		break;
+	case -ENOMSG:
+		fprintf(stderr, "cprof flamegraph: no frame matches --focus %s: nothing written\n",
+			o->focus);
+		return 1;
+	case -EOVERFLOW:
+		fprintf(stderr, "cprof flamegraph: counts overflow: the sample values sum past "
+			"9223372036854775807 (2^63-1), so widths cannot be drawn; nothing written\n");
+		return 1;
+	case -E2BIG:
+		fprintf(stderr, "cprof flamegraph: more than %lu distinct frames (the limit): "
+			"narrow the input with --focus; nothing written\n", FLAMEGRAPH_MAX_NODES);
+		return 1;
+	case -EFBIG:
+		fprintf(stderr, "cprof flamegraph: the folded output would pass the %llu MiB cap; "
+			"nothing written (raise it with --max-output MIB)\n",
+			(unsigned long long)cap_mib);
+		return 1;
+	default:
+		fprintf(stderr, "cprof flamegraph: cannot write %s: %s\n",
+			strcmp(out, "-") ? out : "stdout", strerror(-err));
+		return 1;
+	}
+	if (r->truncated_stacks)
+		fprintf(stderr, "cprof flamegraph: warning: %llu stack(s) deeper than %d frames "
+			"(the deepest: %llu) were cut; each ends in a \"[truncated N frames]\" "
+			"frame\n", (unsigned long long)r->truncated_stacks, FLAMEGRAPH_MAX_DEPTH,
+			(unsigned long long)r->deepest);
+	if (r->minwidth_raised)
+		fprintf(stderr, "cprof flamegraph: warning: the drawing would pass the %llu MiB "
+			"output cap: frames narrower than %g px were left out (--minwidth %g; "
+			"raise the cap with --max-output MIB)\n", (unsigned long long)cap_mib,
+			r->minwidth, r->minwidth);
+	return 0;
+}
+
 /* Prints the sample types of p for a --sample-type error. */
 static void list_types(const Perftools__Profiles__Profile *p)
 {
@@ -248,7 +255,7 @@ static void list_types(const Perftools__Profiles__Profile *p)
 int cmd_flamegraph(int argc, char **argv)
 {
 	enum { OPT_FORMAT = 256, OPT_TYPE, OPT_TITLE, OPT_WIDTH, OPT_MINWIDTH, OPT_INVERTED,
-	       OPT_GROUP, OPT_FOCUS, OPT_DIFF };
+	       OPT_GROUP, OPT_FOCUS, OPT_DIFF, OPT_MAX_OUTPUT };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, OPT_FORMAT },
@@ -260,11 +267,13 @@ int cmd_flamegraph(int argc, char **argv)
 		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "focus", required_argument, NULL, OPT_FOCUS },
 		{ "diff", required_argument, NULL, OPT_DIFF },
+		{ "max-output", required_argument, NULL, OPT_MAX_OUTPUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct input in = { 0 }, base = { 0 };
 	const char *out = "-", *diff = NULL, *minwidth = NULL;
+	struct flamegraph_report report = { 0 };
 	struct flamegraph_opts opts;
 	char *end, rebuf[256];
 	regex_t re;
@@ -331,6 +340,14 @@ int cmd_flamegraph(int argc, char **argv)
 		case OPT_DIFF:
 			diff = optarg;
 			break;
+		case OPT_MAX_OUTPUT:
+			errno = 0;
+			w = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || w < 1 || w > 1048576)
+				return usage_error("--max-output must be 1..1048576 MiB, not '%s'",
+						   optarg);
+			opts.max_output = (uint64_t)w << 20;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -375,12 +392,9 @@ int cmd_flamegraph(int argc, char **argv)
 		opts.diff_base = base.p;
 		opts.diff_base_name = diff;
 	}
+	opts.report = &report;
 	err = flamegraph__write_file(in.p, &opts, out);
-	if (err) {
-		fprintf(stderr, "cprof flamegraph: cannot write %s: %s\n",
-			strcmp(out, "-") ? out : "stdout", strerror(-err));
-		rc = 1;
-	}
+	rc = report_write(&opts, &report, out, err);
 out:
 	input__release(&base);
 	input__release(&in);

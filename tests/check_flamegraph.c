@@ -587,6 +587,133 @@ START_TEST(test_flamegraph__write_file_leaves_nothing_on_failure)
 }
 END_TEST
 
+/* "f0;f1;...;f(n-1) 1": one stack n frames deep, names by depth. */
+static char *deep_stack(size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%sf%zu", i ? ";" : "", i);
+	fputs(" 1\n", f);
+	fclose(f);
+	return text;
+}
+
+START_TEST(test_flamegraph__cuts_stacks_deeper_than_the_limit_with_a_visible_frame)
+{
+	struct flamegraph_report r;
+	struct flamegraph_opts o;
+	struct pb_profile *b;
+	char *text = deep_stack(10000), *svg;
+	const Perftools__Profiles__Profile *p = folded(text, &b);
+	struct frame_rec *fr = calloc(FLAMEGRAPH_MAX_DEPTH + 8, sizeof(*fr));
+
+	flamegraph_opts__init(&o);
+	o.report = &r;
+	svg = render(p, &o);
+	/* root + 4095 frames from the root + the marker */
+	ck_assert_uint_eq(parse_frames(svg, fr, FLAMEGRAPH_MAX_DEPTH + 8), FLAMEGRAPH_MAX_DEPTH + 1);
+	ck_assert_str_eq(fr[1].name, "f0");
+	ck_assert_str_eq(fr[FLAMEGRAPH_MAX_DEPTH - 1].name, "f4094");
+	ck_assert_str_eq(fr[FLAMEGRAPH_MAX_DEPTH].name, "[truncated 5905 frames]");
+	ck_assert_uint_eq(r.truncated_stacks, 1);
+	ck_assert_uint_eq(r.deepest, 10000);
+	free(svg);
+	/* inverted: the leaf-most frames are kept */
+	o.inverted = true;
+	svg = render(p, &o);
+	ck_assert_uint_eq(parse_frames(svg, fr, FLAMEGRAPH_MAX_DEPTH + 8), FLAMEGRAPH_MAX_DEPTH + 1);
+	ck_assert_str_eq(fr[1].name, "f9999");
+	ck_assert_str_eq(fr[FLAMEGRAPH_MAX_DEPTH].name, "[truncated 5905 frames]");
+	free(svg);
+	free(fr);
+	free(text);
+	pb_profile__free(b);
+	/* exactly at the limit: nothing cut */
+	text = deep_stack(FLAMEGRAPH_MAX_DEPTH);
+	p = folded(text, &b);
+	o.inverted = false;
+	svg = render(p, &o);
+	ck_assert_ptr_null(strstr(svg, "[truncated"));
+	ck_assert_uint_eq(r.truncated_stacks, 0);
+	free(svg);
+	free(text);
+	pb_profile__free(b);
+}
+END_TEST
+
+START_TEST(test_flamegraph__refuses_counts_that_sum_past_int64)
+{
+	/* counts have at most 18 digits: 11 x 9e17 = 9.9e18 > 2^63 - 1 */
+	char two[512] = "", same[512] = "";
+	struct flamegraph_opts o;
+	struct pb_profile *b;
+	FILE *f = fopen("/dev/null", "w");
+
+	for (int i = 0; i < 11; i++) {
+		snprintf(two + strlen(two), sizeof(two) - strlen(two), "main;a%d 900000000000000000\n", i);
+		strcat(same, "main;a 900000000000000000\n");
+	}
+
+	flamegraph_opts__init(&o);
+	ck_assert_int_eq(flamegraph__write(folded(two, &b), &o, f), -EOVERFLOW);
+	pb_profile__free(b);
+	/* one stack merged from two lines: the reader refuses it */
+	ck_assert_int_eq(folded_read__parse(same, strlen(same), &b, NULL), -EOVERFLOW);
+	fclose(f);
+}
+END_TEST
+
+START_TEST(test_flamegraph__focus_that_matches_nothing_is_an_error)
+{
+	struct flamegraph_opts o;
+	struct pb_profile *b;
+	FILE *f = fopen("/dev/null", "w");
+
+	flamegraph_opts__init(&o);
+	o.focus = "^no_such_frame$";
+	ck_assert_int_eq(flamegraph__write(folded(three_stacks, &b), &o, f), -ENOMSG);
+	pb_profile__free(b);
+	fclose(f);
+}
+END_TEST
+
+START_TEST(test_flamegraph__raises_minwidth_to_stay_under_the_output_cap)
+{
+	struct flamegraph_report r;
+	struct flamegraph_opts o;
+	struct pb_profile *b;
+	char *text = NULL, *svg;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	for (int i = 0; i < 20000; i++)
+		fprintf(f, "main;w%d;leaf%d %d\n", i % 50, i, 1 + i % 7);
+	fclose(f);
+	flamegraph_opts__init(&o);
+	o.minwidth = 0;
+	o.max_output = 1 << 20;
+	o.report = &r;
+	svg = render(folded(text, &b), &o);
+	ck_assert_uint_le(strlen(svg), 1 << 20);
+	ck_assert(r.minwidth_raised);
+	ck_assert(r.minwidth > 0);
+	ck_assert_str_eq(strstr(svg, "</svg>\n"), "</svg>\n");
+	free(svg);
+	/* folded output over the cap is refused */
+	o.format = FLAMEGRAPH_FORMAT_FOLDED;
+	o.max_output = 4096;
+	f = fopen("/dev/null", "w");
+	ck_assert_int_eq(flamegraph__write(pb_profile__finish(b), &o, f), -EFBIG);
+	fclose(f);
+	pb_profile__free(b);
+	free(text);
+}
+END_TEST
+
 static Suite *flamegraph_suite(void)
 {
 	Suite *s = suite_create("flamegraph");
@@ -606,6 +733,10 @@ static Suite *flamegraph_suite(void)
 	tcase_add_test(tc, test_flamegraph__focus_keeps_only_stacks_with_a_matching_frame);
 	tcase_add_test(tc, test_folded_read__parses_counts_and_skips_malformed_lines);
 	tcase_add_test(tc, test_flamegraph__write_file_leaves_nothing_on_failure);
+	tcase_add_test(tc, test_flamegraph__cuts_stacks_deeper_than_the_limit_with_a_visible_frame);
+	tcase_add_test(tc, test_flamegraph__refuses_counts_that_sum_past_int64);
+	tcase_add_test(tc, test_flamegraph__focus_that_matches_nothing_is_an_error);
+	tcase_add_test(tc, test_flamegraph__raises_minwidth_to_stay_under_the_output_cap);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -446,6 +446,63 @@ START_TEST(test_pprof__writes_a_file_go_tool_pprof_reads)
 }
 END_TEST
 
+static size_t put_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	for (; v >= 0x80; v >>= 7)
+		p[n++] = (uint8_t)(v | 0x80);
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+/* A raw Profile whose one sample lists location 1 nlocs times (packed). */
+static uint8_t *deep_sample_profile(size_t nlocs, size_t *ret_len)
+{
+	static const uint8_t head[] = { 0x0a, 0x04, 0x08, 0x01, 0x10, 0x02 };	/* sample_type */
+	static const uint8_t tail[] = {
+		0x22, 0x06, 0x08, 0x01, 0x22, 0x02, 0x08, 0x01,	/* location 1 -> function 1 */
+		0x2a, 0x04, 0x08, 0x01, 0x10, 0x03,		/* function 1, name "f" */
+		0x32, 0x00, 0x32, 0x07, 's', 'a', 'm', 'p', 'l', 'e', 's',
+		0x32, 0x05, 'c', 'o', 'u', 'n', 't', 0x32, 0x01, 'f',
+	};
+	uint8_t *buf = malloc(sizeof(head) + sizeof(tail) + nlocs + 32), *p = buf, tmp[10];
+	size_t inner = 1 + put_varint(tmp, nlocs) + nlocs + 3;
+
+	ck_assert_ptr_nonnull(buf);
+	memcpy(p, head, sizeof(head));
+	p += sizeof(head);
+	*p++ = 0x12;	/* sample */
+	p += put_varint(p, inner);
+	*p++ = 0x0a;	/* location_id, packed */
+	p += put_varint(p, nlocs);
+	memset(p, 0x01, nlocs);
+	p += nlocs;
+	*p++ = 0x12; *p++ = 0x01; *p++ = 0x01;	/* value [1] */
+	memcpy(p, tail, sizeof(tail));
+	p += sizeof(tail);
+	*ret_len = (size_t)(p - buf);
+	return buf;
+}
+
+START_TEST(test_pprof__refuses_a_sample_with_too_many_locations_before_unpacking)
+{
+	Perftools__Profiles__Profile *p = NULL;
+	size_t len;
+	uint8_t *buf;
+
+	buf = deep_sample_profile(20000, &len);
+	ck_assert_int_eq(pprof__decode(buf, len, &p), 0);
+	ck_assert_uint_eq(p->n_sample, 1);
+	ck_assert_uint_eq(p->sample[0]->n_location_id, 20000);
+	pprof__free(p);
+	free(buf);
+	buf = deep_sample_profile(PPROF_MAX_SAMPLE_LOCATIONS + 1, &len);
+	ck_assert_int_eq(pprof__decode(buf, len, &p), -E2BIG);
+	free(buf);
+}
+END_TEST
+
 static Suite *pprof_suite(void)
 {
 	Suite *s = suite_create("pprof");
@@ -470,6 +527,7 @@ static Suite *pprof_suite(void)
 	tcase_add_test(tc, test_pprof__picks_sample_types_by_name_and_default);
 	tcase_add_test(tc, test_pprof__writes_a_file_it_reads_back);
 	tcase_add_test(tc, test_pprof__writes_a_file_go_tool_pprof_reads);
+	tcase_add_test(tc, test_pprof__refuses_a_sample_with_too_many_locations_before_unpacking);
 	suite_add_tcase(s, tc);
 	return s;
 }
