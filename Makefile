@@ -31,6 +31,11 @@ WARN     := -Wall -Wextra -Werror -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -fno-omit-frame-pointer $(WARN) -MMD -MP -I. -I$(OUT) \
 	-DCPROF_VERSION='"$(VERSION)"'
+# SAN_FLAGS instruments the project's own objects (the sanitizer and fuzz
+# trees set it; see tests/san.mk).
+SAN_FLAGS ?=
+CFLAGS   += $(SAN_FLAGS)
+LDFLAGS  += $(SAN_FLAGS)
 LDLIBS   := -lbpf -ldw -lelf -lprotobuf-c -lz -lzstd -lcurl -lstdc++ -lpthread
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(OUT) -I.
@@ -112,9 +117,11 @@ $(OUT)/tests/%: $(OUT)/tests/%.o $(LIB_OBJS) $(CLI_LIB_OBJS)
 
 tests: $(TEST_BINS) $(FIXTURES) $(OUT)/cprof
 
+# every suite, then the unit suites again under ASan+UBSan, then each fuzz
+# target briefly (tests/san.mk)
 test: deps
-	$(Q)$(MAKE) --no-print-directory tests
-	$(Q)OUT=$(OUT) tests/run-tests.sh
+	$(Q)$(MAKE) --no-print-directory tests san-build fuzz-build
+	$(Q)OUT=$(OUT) SAN_OUT=$(SAN_OUT) FUZZ_OUT=$(FUZZ_OUT) tests/run-tests.sh
 
 # --- run / bench / install ----------------------------------------------------
 run: deps
@@ -141,7 +148,7 @@ install: $(OUT)/cprof
 	install -D -m 0644 dist/agent.conf.example $(DESTDIR)$(PREFIX)/share/doc/cprof/agent.conf.example
 
 clean:
-	rm -rf $(OUT)
+	rm -rf $(OUT) $(SAN_OUT) $(FUZZ_OUT)
 
 .PHONY: all deps test tests run bench install clean
 .SECONDARY:

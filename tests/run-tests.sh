@@ -4,6 +4,10 @@
 # with a "test-" prefix. Exit 77 from a test means skipped (e.g. BPF denied).
 # Prints a closing line "N passed, N failed, N skipped" (individual Check tests;
 # a skipped binary counts once as skipped) and exits 1 on any failure.
+# With SAN_OUT set (make test sets it), the unit suites built there under
+# AddressSanitizer and UndefinedBehaviorSanitizer run again as "san:NAME" (the
+# BPF integration suites, listed in INTEGRATION, only in the main pass); with
+# FUZZ_OUT set, each fuzz target runs for FUZZ_SMOKE_SECONDS as "fuzz:NAME".
 set -u
 OUT=${OUT:-build}
 export OUT
@@ -44,6 +48,30 @@ for t in tests/test-*.sh; do
 	[ -e "$t" ] || continue
 	run_one "$(basename "$t" .sh)" bash "$t"
 done
+
+# BPF integration suites: they drive the real cprof and kernel; the
+# sanitizer pass is for the pure unit suites.
+INTEGRATION=" check_record check_dwarf_record check_net "
+if [ -n "${SAN_OUT:-}" ]; then
+	mkdir -p "$SAN_OUT/test-output"
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+	export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	for t in "$SAN_OUT"/tests/check_*; do
+		[ -x "$t" ] || continue
+		case $t in *.o|*.d) continue ;; esac
+		case $INTEGRATION in *" $(basename "$t") "*) continue ;; esac
+		OUT=$SAN_OUT run_one "san:$(basename "$t")" "$t"
+	done
+	unset ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
+fi
+if [ -n "${FUZZ_OUT:-}" ]; then
+	for b in "$FUZZ_OUT"/fuzz/fuzz_*; do
+		[ -x "$b" ] || continue
+		name=$(basename "$b" | sed 's/^fuzz_//')
+		FUZZ_SECONDS=${FUZZ_SMOKE_SECONDS:-10} run_one "fuzz:$name" bash tests/fuzz/run.sh "$name"
+	done
+fi
 
 echo
 [ ${#failed_names[@]} -eq 0 ] || echo "failed: ${failed_names[*]}"

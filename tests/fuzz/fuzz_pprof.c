@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+/* Fuzz target: pprof input (gzip or raw protobuf) as `cprof flamegraph` and
+ * `--diff` read it, through the index and the renderer (to /dev/null). */
+#include <stdio.h>
+
+#include "export/flamegraph.h"
+#include "export/pprof.h"
+#include "tests/fuzz/fuzz_util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	Perftools__Profiles__Profile *p = NULL;
+	struct flamegraph_opts opts;
+	struct pprof_index *idx;
+	FILE *null;
+
+	if (pprof__decode(data, size, &p) < 0)
+		return 0;
+	idx = pprof_index__new(p);
+	if (idx) {
+		for (size_t i = 0; i < p->n_sample; i++)
+			for (size_t j = 0; j < p->sample[i]->n_location_id; j++)
+				(void)pprof_index__location(idx, p->sample[i]->location_id[j]);
+		pprof_index__free(idx);
+	}
+	(void)pprof__sample_index(p, NULL);
+	null = fopen("/dev/null", "w");
+	if (null) {
+		flamegraph_opts__init(&opts);
+		(void)flamegraph__write(p, &opts, null);
+		opts.inverted = true;
+		opts.format = FLAMEGRAPH_FORMAT_FOLDED;
+		(void)flamegraph__write(p, &opts, null);
+		fclose(null);
+	}
+	pprof__free(p);
+	return 0;
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Runs the libFuzzer targets ($FUZZ_OUT/fuzz/fuzz_*) for FUZZ_SECONDS each, on
+# seed corpora made here from what the tests built ($OUT/fixtures,
+# $OUT/test-output) and from this machine (/proc). With target names as
+# arguments, runs only those (tests/run-tests.sh runs one at a time). A crash,
+# leak, timeout or out-of-memory is a failure; its input is kept as
+# $FUZZ_OUT/artifacts/TARGET-* to replay with `$FUZZ_OUT/fuzz/TARGET FILE`.
+set -u
+OUT=${OUT:-build}
+FUZZ_OUT=${FUZZ_OUT:-$OUT-fuzz}
+FUZZ_SECONDS=${FUZZ_SECONDS:-300}
+SEEDS=$FUZZ_OUT/seeds
+CORPUS=$FUZZ_OUT/corpus
+mkdir -p "$SEEDS" "$CORPUS" "$FUZZ_OUT/artifacts"
+
+# seed DIR FILE...: copies the readable regular files among FILE (at most 64 KiB
+# each, at most 40 of them) into DIR
+seed() {
+	local dir=$SEEDS/$1 n=0 f; shift
+	mkdir -p "$dir"
+	for f in "$@"; do
+		[ -f "$f" ] && [ -r "$f" ] || continue
+		[ "$(stat -c %s "$f")" -le 65536 ] || continue
+		cp "$f" "$dir/$(basename "$f").$n" 2>/dev/null || continue
+		n=$((n + 1)); [ $n -lt 40 ] || break
+	done
+}
+
+make_seeds() {
+	local t=$SEEDS/tmp
+	mkdir -p "$t"
+	head -c 60000 /proc/self/maps >"$t/self.maps"
+	head -c 60000 /proc/1/maps >"$t/init.maps" 2>/dev/null
+	printf '7f0000000000-7f0000001000 r-xp 00000000 fd:01 1234 /usr/lib/a b (deleted)\n' >"$t/odd.maps"
+	seed proc_maps "$t"/*.maps
+
+	head -n 1500 /proc/kallsyms >"$t/kallsyms.core"
+	grep -m 300 '\[' /proc/kallsyms >"$t/kallsyms.mod"
+	printf '0000000000000000 T _stext\n0000000000000000 t foo [mod]\n' >"$t/kallsyms.zero"
+	seed kallsyms "$t"/kallsyms.*
+
+	printf '7f0000001000 40 LazyCompile:*main app.js:1\n7f0000001040 10 stub\n' >"$t/a.map"
+	printf '0x1000 0x20 java.lang.String::hashCode\n1000 20 regenerated\n' >"$t/b.map"
+	seed perf_map "$t"/*.map
+
+	printf 'main;a;b 10\nmain;a;c 5\nk_[k];u 1\n' >"$t/a.folded"
+	seed folded "$t/a.folded" $(find "$OUT/test-output" -name '*.folded' 2>/dev/null | head -20)
+
+	seed pprof "$OUT/fixtures/fg_go.pb.gz" $(find "$OUT/test-output" -name '*.pb.gz' 2>/dev/null | head -30)
+
+	local elves
+	elves=$(find "$OUT/fixtures" -maxdepth 1 -type f \( -name 'sym_*' -o -name 'uw_*' -o -name 'lib*.so*' \) 2>/dev/null)
+	# shellcheck disable=SC2086
+	seed sym_elf $elves
+	# shellcheck disable=SC2086
+	seed unwind_table $elves
+
+	seed agent_config dist/agent.conf.example $(find "$OUT/test-output" -name '*.conf' 2>/dev/null | head -10)
+
+	seed spool $(find "$OUT/test-output" -name '*.spool' 2>/dev/null | head -20)
+	seed backend_reply $(find tests/fuzz/replies -type f 2>/dev/null)
+	rm -rf "$t"
+}
+
+run_target() {
+	local name=$1 bin=$FUZZ_OUT/fuzz/fuzz_$1 rc
+	[ -x "$bin" ] || { echo "fuzz: $bin is not built (make fuzz-build)" >&2; return 1; }
+	mkdir -p "$CORPUS/$name" "$SEEDS/$name"
+	echo "fuzz: $name for ${FUZZ_SECONDS}s"
+	# -rss_limit_mb: one input may not cost more than this, the bound the
+	# symbolizer promises for hostile binaries; -timeout likewise for time
+	ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+	LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	"$bin" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=1024 -max_len=65536 \
+		-print_final_stats=1 -artifact_prefix="$FUZZ_OUT/artifacts/$name-" \
+		"$CORPUS/$name" "$SEEDS/$name"
+	rc=$?
+	[ $rc -eq 0 ] && echo "fuzz: $name: no crash in ${FUZZ_SECONDS}s" || echo "fuzz: $name: FAILED (exit $rc)"
+	return $rc
+}
+
+make_seeds
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+	for b in "$FUZZ_OUT"/fuzz/fuzz_*; do targets+=("$(basename "$b" | sed 's/^fuzz_//')"); done
+fi
+failed=0
+for name in "${targets[@]}"; do run_target "$name" || failed=1; done
+exit $failed
