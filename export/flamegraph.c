@@ -16,6 +16,7 @@
 #include "export/flamegraph.h"
 #include "export/flamegraph_limits.h"
 #include "export/pprof.h"
+#include "export/regex_bound.h"
 
 /* ---- layout constants (px) ---------------------------------------------- */
 
@@ -1465,7 +1466,7 @@ int flamegraph__write(const Perftools__Profiles__Profile *p, const struct flameg
 	    opts->group > FLAMEGRAPH_GROUP_THREAD || opts->format > FLAMEGRAPH_FORMAT_FOLDED)
 		return -EINVAL;
 	if (opts->focus) {
-		if (regcomp(&fg.focus, opts->focus, REG_EXTENDED | REG_NOSUB))
+		if (regex_bound__compile(&fg.focus, opts->focus, REG_EXTENDED | REG_NOSUB, NULL, 0))
 			return -EINVAL;
 		fg.has_focus = true;
 	}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "profiler/agent_attr.h"
+#include "export/regex_bound.h"
 
 #define PF_KTHREAD_FLAG	0x00200000	/* include/linux/sched.h */
 #define NIL		(-1)
@@ -513,7 +514,7 @@ static int set_filters(struct attr_cache *c, const char *cgroup, const char *com
 
 	if (cgroup && !(cg = strdup(cgroup)))
 		return -ENOMEM;
-	if (comm && regcomp(&re, comm, REG_EXTENDED | REG_NOSUB)) {
+	if (comm && regex_bound__compile(&re, comm, REG_EXTENDED | REG_NOSUB, NULL, 0)) {
 		free(cg);
 		return -EINVAL;
 	}

@@ -13,6 +13,7 @@
 
 #include "profiler/agent_attr.h"
 #include "profiler/agent_config.h"
+#include "export/regex_bound.h"
 
 const struct agent_option agent_options[] = {
 	{ "config", 'c', "FILE", false },
@@ -347,8 +348,11 @@ int agent_config__set(struct agent_config *c, const char *name, const char *v, c
 	if (!strcmp(name, "cgroup"))
 		return set_cgroup(c, v, err, len);
 	if (!strcmp(name, "comm")) {
-		if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB))
-			return fail(err, len, "--comm: '%s' is not a valid regular expression (POSIX ERE)", v);
+		char why[128];
+
+		if (regex_bound__compile(&re, v, REG_EXTENDED | REG_NOSUB, why, sizeof(why)))
+			return fail(err, len, "--comm: '%s' is not a valid regular expression (POSIX ERE): %s",
+				    v, why);
 		regfree(&re);
 		return set_str(&c->comm, v);
 	}

@@ -18,6 +18,7 @@
 #include "export/pprof.h"
 #include "export/profile.h"
 #include "profiler/commands.h"
+#include "export/regex_bound.h"
 
 static const char usage[] =
 "usage: cprof flamegraph IN [-o OUT.svg] [options]\n"
@@ -327,9 +328,9 @@ int cmd_flamegraph(int argc, char **argv)
 				return usage_error("unknown group '%s' (pid, thread or none)", optarg);
 			break;
 		case OPT_FOCUS:
-			err = regcomp(&re, optarg, REG_EXTENDED | REG_NOSUB);
+			err = regex_bound__compile(&re, optarg, REG_EXTENDED | REG_NOSUB, rebuf,
+						   sizeof(rebuf));
 			if (err) {
-				regerror(err, &re, rebuf, sizeof(rebuf));
 				fprintf(stderr, "cprof flamegraph: bad --focus regex '%s': %s\n",
 					optarg, rebuf);
 				return usage_error("%s", "--focus takes a POSIX extended regex");
