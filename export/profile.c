@@ -655,7 +655,7 @@ uint64_t pb_profile__add_location(struct pb_profile *p, uint64_t mapping_id, uin
 		p->lines[line_off + i].line = lines[i].line;
 	}
 	if (!address) {
-		key.lines = &p->lines[line_off];
+		key.lines = nlines ? &p->lines[line_off] : NULL;	/* no lines: p->lines may be NULL */
 		key.nlines = nlines;
 		h = location_hash(&key);
 		slot = itab__probe(&p->loc_tab, h, location_eq, p, &key);
