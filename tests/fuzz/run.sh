@@ -58,7 +58,15 @@ make_seeds() {
 
 	seed agent_config dist/agent.conf.example $(find "$OUT/test-output" -name '*.conf' 2>/dev/null | head -10)
 
-	seed spool $(find "$OUT/test-output" -name '*.spool' 2>/dev/null | head -20)
+	# a record as spool_record.h lays it out: "CPSPOOL1", samples, content
+	# length (little-endian u64), then a zstd frame with a content checksum
+	head -c 3000 /proc/self/maps >"$t/content"
+	if zstd -q -c --check "$t/content" >"$t/frame" 2>/dev/null; then
+		python3 -c 'import struct,sys; sys.stdout.buffer.write(b"CPSPOOL1"+struct.pack("<QQ",7,int(sys.argv[1])))' \
+			"$(stat -c %s "$t/content")" >"$t/made.spool"
+		cat "$t/frame" >>"$t/made.spool"
+	fi
+	seed spool "$t/made.spool" $(find "$OUT/test-output" -name '*.spool' 2>/dev/null | head -20)
 	seed backend_reply $(find tests/fuzz/replies -type f 2>/dev/null)
 	rm -rf "$t"
 }
