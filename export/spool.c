@@ -269,7 +269,8 @@ static int scan(struct spool *sp)
 		int rerr;
 
 		if (!strncmp(de->d_name, SPOOL_TMP_PREFIX, strlen(SPOOL_TMP_PREFIX))) {
-			unlinkat(sp->dir_fd, de->d_name, 0);	/* a write cut short */
+			if (!unlinkat(sp->dir_fd, de->d_name, 0))	/* a write cut short */
+				sp->st.stale_tmp++;
 			continue;
 		}
 		if (!parse_name(de->d_name, &r.seq))

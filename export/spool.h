@@ -50,6 +50,7 @@ struct spool_stats {
 	uint64_t dropped, dropped_samples;	/* evicted over max_bytes (or bigger than it) */
 	uint64_t corrupt, corrupt_samples;	/* unreadable records found and deleted */
 	uint64_t recovered, recovered_samples;	/* records found by spool__open() */
+	uint64_t stale_tmp;			/* temporaries of a killed run, deleted at open */
 	uint64_t write_errors;			/* records the directory could not take */
 	int last_write_error;			/* errno of the latest of those, or 0 */
 	uint64_t spooled;			/* records written to the directory (or, without

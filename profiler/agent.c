@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 
+#include "export/atomic_file.h"
 #include "export/delta.h"
 #include "export/exporter.h"
 #include "export/spool.h"
@@ -1161,10 +1162,28 @@ static int open_spool(struct agent *a)
 	if (st.corrupt)
 		say(a, LOG_ERR, "deleted %llu unreadable files from the spool %s",
 		    (unsigned long long)st.corrupt, a->cfg.spool_dir);
+	if (st.stale_tmp)
+		say(a, LOG_INFO, "deleted %llu temporary files a killed earlier run left in the "
+		    "spool %s", (unsigned long long)st.stale_tmp, a->cfg.spool_dir);
 	if (st.renumbered)
 		say(a, LOG_INFO, "renamed %llu spool records whose sequence numbers were out of "
 		    "range; they are sent after the others", (unsigned long long)st.renumbered);
 	return 0;
+}
+
+/* Temporaries a killed earlier run left in the file:// backend's directory. */
+static void sweep_file_backend(struct agent *a)
+{
+	struct exporter_url u;
+	const char *why;
+	int n;
+
+	if (exporter__parse_url(a->cfg.url, &u, &why) || u.kind != EXPORTER_FILE)
+		return;
+	n = atomic_file__sweep(u.base, NULL);
+	if (n > 0)
+		say(a, LOG_INFO, "deleted %d temporary files a killed earlier run left in %s", n,
+		    u.base);
 }
 
 static int start_sampler(struct agent *a)
@@ -1268,8 +1287,8 @@ static void summary(struct agent *a, uint64_t left)
 		say(a, LOG_INFO, "upload failures: %s", buf);
 	if (a->cfg.spool_dir)
 		say(a, ss.held || ss.mem_dropped ? LOG_ERR : LOG_INFO, "spool: %llu profiles "
-		    "written to %s, %llu held in memory (it could not be written), %llu dropped "
-		    "(%llu samples): memory queue full", (unsigned long long)ss.spooled,
+		    "written to %s, %llu held in memory (it could not be written); dropped with "
+		    "the memory queue full: %llu profiles (%llu samples)", (unsigned long long)ss.spooled,
 		    a->cfg.spool_dir, (unsigned long long)ss.held,
 		    (unsigned long long)ss.mem_dropped, (unsigned long long)ss.mem_dropped_samples);
 	if (mem_left)
@@ -1305,6 +1324,11 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 		agent_config__release(cfg);
 		return 1;
 	}
+	/* First of all, so a stop during start-up (the spool scan, the BPF load)
+	 * ends the run cleanly instead of killing it half-way. */
+	sigaction(SIGINT, &sa_stop, NULL);
+	sigaction(SIGTERM, &sa_stop, NULL);
+	sigaction(SIGHUP, &sa_hup, NULL);
 	a->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
 	a->args = args;
@@ -1340,6 +1364,7 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 		exporter__free(ex);
 		goto out_free;
 	}
+	sweep_file_backend(a);
 	a->targets = calloc(a->cfg.nr_pids + 1, sizeof(*a->targets));
 	a->raw = raw_profile__new();
 	a->sym = sym_session__new(NULL);
@@ -1373,10 +1398,13 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 		}
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	sigaction(SIGINT, &sa_stop, NULL);
-	sigaction(SIGTERM, &sa_stop, NULL);
-	sigaction(SIGHUP, &sa_hup, NULL);
 
+	if (stop_signal) {	/* before anything was sampled: only the spool to flush */
+		say(a, LOG_INFO, "stopped by signal %d while starting", (int)stop_signal);
+		summary(a, uploader__flush_and_stop(a->up, a->cfg.shutdown_timeout));
+		ret = 0;
+		goto out_free;
+	}
 	if (start_sampler(a) || (a->cfg.nr_net_ifaces && start_net(a)))
 		goto out_free;
 	a->win_start_real = now_ns(CLOCK_REALTIME);

@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: MIT
 /* Tests for export/atomic_file: a committed file appears whole, an aborted
  * one leaves nothing (not even the temporary), an unwritable destination
- * fails at open, and "-" writes straight to stdout. Each test works in its
- * own fresh directory so leftovers are visible. */
+ * fails at open, and "-" writes straight to stdout; the temporaries a killed
+ * run left are swept, and only those. Each test works in its own fresh
+ * directory so leftovers are visible. */
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -272,6 +277,143 @@ START_TEST(test_atomic_file__commit_reports_a_failed_write_and_leaves_nothing)
 }
 END_TEST
 
+/* Creates dir/name holding "x", changed `age` seconds ago. */
+static void make_tmp(const char *name, int age)
+{
+	char path[128];
+	struct timespec ts[2];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("x", f);
+	ck_assert_int_eq(fclose(f), 0);
+	clock_gettime(CLOCK_REALTIME, &ts[0]);
+	ts[0].tv_sec -= age;
+	ts[1] = ts[0];
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static bool exists(const char *name)
+{
+	return access(path_in_dir(name), F_OK) == 0 || errno != ENOENT;
+}
+
+START_TEST(test_atomic_file__open_sweeps_the_temporary_a_killed_run_left)
+{
+	struct atomic_file af;
+	char path[128], left[128] = "";
+	struct timespec ts[2];
+	struct dirent *e;
+	pid_t pid;
+	int status;
+	DIR *d;
+
+	make_dir();
+	snprintf(path, sizeof(path), "%s/out.pb.gz", dir);
+	/* a run killed between open and commit */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (atomic_file__open(&af, path) || fputs("half a profile", af.f) < 0)
+			_exit(1);
+		fflush(af.f);
+		raise(SIGKILL);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status));
+	ck_assert_int_eq(count_entries(), 1);
+	d = opendir(dir);
+	while ((e = readdir(d)))
+		if (e->d_name[0] == '.' && strlen(e->d_name) > 2)
+			snprintf(left, sizeof(left), "%s/%s", dir, e->d_name);
+	closedir(d);
+	ck_assert_str_ne(left, "");
+	/* the next run, a while later */
+	clock_gettime(CLOCK_REALTIME, &ts[0]);
+	ts[0].tv_sec -= 60;
+	ts[1] = ts[0];
+	ck_assert_int_eq(utimensat(AT_FDCWD, left, ts, 0), 0);
+	ck_assert_int_eq(atomic_file__open(&af, path), 0);
+	ck_assert_int_eq(access(left, F_OK), -1);
+	fputs("whole", af.f);
+	ck_assert_int_eq(atomic_file__commit(&af), 0);
+	ck_assert_int_eq(count_entries(), 1);
+	ck_assert_str_eq(slurp(path), "whole");
+	remove_dir();
+}
+END_TEST
+
+START_TEST(test_atomic_file__sweep_spares_what_is_not_a_stale_temporary_of_ours)
+{
+	char held_path[128], path[128];
+	struct atomic_file af;
+	int held;
+
+	make_dir();
+	make_tmp(".out.pb.gz.Stale1.tmp", 3600);
+	make_tmp(".out.pb.gz.Fresh1.tmp", 0);			/* being created */
+	make_tmp(".out.pb.gz.Held01.tmp", 3600);		/* a live writer's */
+	make_tmp(".other.svg.Stale2.tmp", 3600);		/* another output's */
+	make_tmp(".out.pb.gz.toolong.tmp", 3600);		/* not our pattern */
+	make_tmp("out.pb.gz.Stale3.tmp", 3600);
+	make_tmp(".out.pb.gz.Sta-e4.tmp", 3600);
+	ck_assert_int_eq(symlink("/etc/passwd", path_in_dir(".out.pb.gz.Link01.tmp")), 0);
+	snprintf(held_path, sizeof(held_path), "%s/.out.pb.gz.Held01.tmp", dir);
+	held = open(held_path, O_RDONLY);
+	ck_assert_int_ge(held, 0);
+	ck_assert_int_eq(flock(held, LOCK_EX), 0);
+	if (geteuid() == 0) {	/* another user's file with our pattern */
+		make_tmp(".out.pb.gz.Nobody.tmp", 3600);
+		ck_assert_int_eq(chown(path_in_dir(".out.pb.gz.Nobody.tmp"), 65534, 65534), 0);
+		make_tmp(".out.pb.gz.Nobody.tmp", 3600);	/* keep the mtime old */
+	}
+
+	snprintf(path, sizeof(path), "%s/out.pb.gz", dir);
+	ck_assert_int_eq(atomic_file__open(&af, path), 0);
+	atomic_file__abort(&af);
+	ck_assert(!exists(".out.pb.gz.Stale1.tmp"));
+	ck_assert(exists(".out.pb.gz.Fresh1.tmp"));
+	ck_assert(exists(".out.pb.gz.Held01.tmp"));
+	ck_assert(exists(".other.svg.Stale2.tmp"));	/* not this output's */
+	ck_assert(exists(".out.pb.gz.toolong.tmp"));
+	ck_assert(exists("out.pb.gz.Stale3.tmp"));
+	ck_assert(exists(".out.pb.gz.Sta-e4.tmp"));
+	ck_assert(exists(".out.pb.gz.Link01.tmp"));
+	if (geteuid() == 0)
+		ck_assert(exists(".out.pb.gz.Nobody.tmp"));
+	/* over the whole directory: the other output's too, nothing else */
+	ck_assert_int_eq(atomic_file__sweep(dir, NULL), 1);
+	ck_assert(!exists(".other.svg.Stale2.tmp"));
+	ck_assert(exists(".out.pb.gz.Held01.tmp"));
+	close(held);	/* the writer died: now it is stale */
+	ck_assert_int_eq(atomic_file__sweep(dir, NULL), 1);
+	ck_assert(!exists(".out.pb.gz.Held01.tmp"));
+	ck_assert_int_eq(atomic_file__sweep("/nonexistent-dir", NULL), -ENOENT);
+	/* a writer of the same path, in this process, idle for long: spared */
+	{
+		struct atomic_file live;
+		struct timespec ts[2];
+
+		snprintf(path, sizeof(path), "%s/live.svg", dir);
+		ck_assert_int_eq(atomic_file__open(&live, path), 0);
+		clock_gettime(CLOCK_REALTIME, &ts[0]);
+		ts[0].tv_sec -= 3600;
+		ts[1] = ts[0];
+		ck_assert_int_eq(utimensat(AT_FDCWD, live.tmp_path, ts, 0), 0);
+		ck_assert_int_eq(atomic_file__open(&af, path), 0);
+		ck_assert_int_eq(atomic_file__sweep(dir, NULL), 0);
+		ck_assert_int_eq(access(live.tmp_path, F_OK), 0);
+		atomic_file__abort(&af);
+		fputs("live", live.f);
+		ck_assert_int_eq(atomic_file__commit(&live), 0);
+		ck_assert_str_eq(slurp(path), "live");
+	}
+	remove_dir();
+}
+END_TEST
+
 static Suite *atomic_file_suite(void)
 {
 	Suite *s = suite_create("atomic_file");
@@ -285,6 +427,8 @@ static Suite *atomic_file_suite(void)
 	tcase_add_test(tc, test_atomic_file__creates_the_file_0644_under_umask);
 	tcase_add_test(tc, test_atomic_file__dash_writes_to_stdout);
 	tcase_add_test(tc, test_atomic_file__commit_reports_a_failed_write_and_leaves_nothing);
+	tcase_add_test(tc, test_atomic_file__open_sweeps_the_temporary_a_killed_run_left);
+	tcase_add_test(tc, test_atomic_file__sweep_spares_what_is_not_a_stale_temporary_of_ours);
 	suite_add_tcase(s, tc);
 	return s;
 }
