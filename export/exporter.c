@@ -19,6 +19,7 @@
 #include "export/atomic_file.h"
 #include "export/compress.h"
 #include "export/exporter.h"
+#include "export/fs.h"
 #include "export/otlp.h"
 #include "export/parca.h"
 #include "export/pyroscope.h"
@@ -204,25 +205,12 @@ static int dup_opt(char **dst, const char *src)
 	return *dst ? 0 : -ENOMEM;
 }
 
+/* The file:// directory: made like any output directory (0755), and writable. */
 static int mkdir_p(const char *path)
 {
-	char buf[512];
-	size_t len = strlen(path);
+	int err = fs__mkdir_p(path, 0755);
 
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) && errno != EEXIST)
-		return -errno;
-	return access(buf, W_OK) ? -errno : 0;
+	return err ? err : access(path, W_OK) ? -errno : 0;
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
