@@ -40,6 +40,8 @@
 
 #define DRAIN_INTERVAL_NS	1000000000LL
 #define POLL_MS			100
+#define HEALTH_STALL_MS		30000		/* /healthz: main loop stuck this long */
+#define DRAIN_FAILURES_MAX	5		/* in a row: the sampler is broken, stop */
 #define MAX_PPROF_BYTES		(4u << 20)	/* Pyroscope's bound on one uncompressed profile */
 #define SWEEP_EVERY_WINDOWS	6		/* look for exits we missed */
 #define FAILURE_LOG_INTERVAL_S	60.0
@@ -71,6 +73,9 @@ struct agent_stats {
 	uint64_t unwind_stacks, unwind_stops[UW_NR_STOPS];	/* stack-copy mode */
 	uint64_t unwind_tables_bytes, unwind_tables_evicted;
 	uint64_t net_packets, net_bytes, net_profiles, net_lost_packets, net_lost_bytes;
+	/* What the main loop set up and how it runs, for render_metrics() and
+	 * health(): never a pointer the main loop writes (a->net, ...). */
+	uint64_t net_on, stack_copy, sampling, failed, heartbeat_ms;
 };
 
 #define STAT_SET(a, f, v)	__atomic_store_n(&(a)->st.f, (v), __ATOMIC_RELAXED)
@@ -110,6 +115,8 @@ struct agent {
 	int log_verbose, log_quiet;		/* read by every thread: atomic */
 	uint64_t spool_errors_seen;		/* main thread: note_spool_health() */
 	bool spool_failing;
+	char failure[300];			/* main loop only: the first sampler failure */
+	int drain_failures;			/* in a row */
 	/* upload thread only (its event callback) */
 	double last_failure_log;
 	uint64_t failures_unlogged;
@@ -320,7 +327,7 @@ static void render_metrics(void *ctx, FILE *f)
 	       STAT_GET(a, profiles));
 	metric(f, "cprof_profile_bytes_total", "counter",
 	       "Uncompressed pprof bytes of the deltas created.", STAT_GET(a, profile_bytes));
-	if (a->net) {	/* --net */
+	if (STAT_GET(a, net_on)) {	/* --net */
 		metric(f, "cprof_net_packets_total", "counter",
 		       "Packets counted on the --net interfaces.", STAT_GET(a, net_packets));
 		metric(f, "cprof_net_bytes_total", "counter",
@@ -405,7 +412,7 @@ static void render_metrics(void *ctx, FILE *f)
 	       STAT_GET(a, sym_binaries));
 	metric(f, "cprof_symbolizer_binaries_evicted_total", "counter",
 	       "Binaries evicted from the symbolizer's cache.", STAT_GET(a, sym_binaries_evicted));
-	if (a->stack_window) {
+	if (STAT_GET(a, stack_copy)) {
 		metric(f, "cprof_unwind_stacks_total", "counter",
 		       "User stacks unwound from stack copies (--unwind auto or dwarf).",
 		       STAT_GET(a, unwind_stacks));
@@ -498,6 +505,38 @@ static void refresh_mappings(struct agent *a)
 	STAT_ADD(a, capture_failures, failures);
 }
 
+/* GET /healthz: 200 while the sampler runs and the main loop turns. */
+static bool health(void *ctx, char *why, size_t len)
+{
+	struct agent *a = ctx;
+	int64_t idle_ms = now_ns(CLOCK_MONOTONIC) / 1000000 - (int64_t)STAT_GET(a, heartbeat_ms);
+
+	if (STAT_GET(a, failed)) {
+		snprintf(why, len, "the sampler failed; stopping");
+		return false;
+	}
+	if (!STAT_GET(a, sampling)) {
+		snprintf(why, len, "not sampling (starting or stopping)");
+		return false;
+	}
+	if (idle_ms > HEALTH_STALL_MS) {
+		snprintf(why, len, "the sampling loop has not run for %lld s",
+			 (long long)idle_ms / 1000);
+		return false;
+	}
+	return true;
+}
+
+/* A sampler or BPF failure during the run: the agent stops, and exits 1
+ * naming the first one. */
+static void run_failed(struct agent *a, const char *what, int err)
+{
+	say(a, LOG_ERR, "%s: %s", what, strerror(-err));
+	if (!a->failure[0])
+		snprintf(a->failure, sizeof(a->failure), "%s: %s", what, strerror(-err));
+	STAT_SET(a, failed, 1);
+}
+
 /* ---- --net: the network profile ------------------------------------------- */
 
 static int start_net(struct agent *a)
@@ -513,6 +552,7 @@ static int start_net(struct agent *a)
 		say(a, LOG_ERR, "--net: %s", why);
 		return -1;
 	}
+	STAT_SET(a, net_on, 1);
 	net__describe(a->net, desc, sizeof(desc));
 	say(a, LOG_INFO, "counting network traffic on %s", desc);
 	return 0;
@@ -527,8 +567,10 @@ static void net_drain(struct agent *a)
 	if (!a->net)
 		return;
 	d = net__drain(a->net);
-	if (d < 0)
-		say(a, LOG_ERR, "draining network counters: %s", strerror((int)-d));
+	if (d == -ENOMEM)	/* counted as lost by net_profile; the next drain may do */
+		say(a, LOG_ERR, "draining network counters: %s", strerror(ENOMEM));
+	else if (d < 0)
+		run_failed(a, "draining network counters", (int)d);
 	if (!net__lost(a->net, &packets, &bytes)) {
 		STAT_SET(a, net_lost_packets, packets);
 		STAT_SET(a, net_lost_bytes, bytes);
@@ -547,8 +589,11 @@ static int drain(struct agent *a)
 
 	if (d < 0) {
 		say(a, LOG_ERR, "draining samples: %s", strerror((int)-d));
+		if (++a->drain_failures >= DRAIN_FAILURES_MAX)
+			run_failed(a, "draining samples", (int)d);
 		return (int)d;
 	}
+	a->drain_failures = 0;
 	refresh_mappings(a);
 	if (sampler__counters(a->sampler, c) == 0)
 		for (int i = 0; i < CPROF_NR_COUNTERS; i++)
@@ -1039,6 +1084,7 @@ static void reload(struct agent *a)
 		return;
 	}
 	if (build_config(a->args, o->config, &n, why, sizeof(why)) ||
+	    agent_config__check_cgroup(&n, why, sizeof(why)) ||
 	    attr_rule__parse(n.service_name ? n.service_name : "container,exe", &rule, &why_rule)) {
 		say(a, LOG_ERR, "reloading %s: %s; keeping the running configuration", o->config,
 		    why[0] ? why : "bad --service-name");
@@ -1201,6 +1247,7 @@ static int start_sampler(struct agent *a)
 	 * unwind tables walk them here; fp: frame pointers, in the kernel. */
 	if (!a->cfg.unwind || strcmp(a->cfg.unwind, "fp")) {
 		a->stack_window = a->cfg.stack_size ? a->cfg.stack_size : CPROF_STACK_COPY_DEFAULT;
+		STAT_SET(a, stack_copy, 1);
 		a->uw_mode = a->cfg.unwind && !strcmp(a->cfg.unwind, "dwarf") ? UW_MODE_DWARF :
 			     UW_MODE_AUTO;
 		a->uw_stats = uw_stats__new(0);
@@ -1243,6 +1290,8 @@ static int start_sampler(struct agent *a)
 		return -1;
 	}
 	a->nr_cpus = sampler__nr_cpus(a->sampler);
+	STAT_SET(a, heartbeat_ms, now_ns(CLOCK_MONOTONIC) / 1000000);
+	STAT_SET(a, sampling, 1);
 	return 0;
 }
 
@@ -1355,6 +1404,10 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 		say(a, LOG_ERR, "--service-name: %s", why_rule);
 		goto out_free;
 	}
+	if (agent_config__check_cgroup(&a->cfg, why, sizeof(why))) {
+		say(a, LOG_ERR, "%s", why);
+		goto out_free;
+	}
 	ex = make_exporter(&a->cfg, why, sizeof(why));
 	if (!ex) {
 		say(a, LOG_ERR, "%s", why);
@@ -1389,8 +1442,8 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 		goto out_free;
 	}
 	if (a->cfg.metrics_addr) {
-		a->metrics = metrics_server__new(a->cfg.metrics_addr, render_metrics, a, why,
-						 sizeof(why));
+		a->metrics = metrics_server__new(a->cfg.metrics_addr, render_metrics, health, a,
+						 why, sizeof(why));
 		if (!a->metrics) {
 			say(a, LOG_ERR, "--metrics-addr: %s", why);
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -1420,8 +1473,9 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 		int64_t now;
 		int err = sampler__poll(a->sampler, POLL_MS);
 
+		STAT_SET(a, heartbeat_ms, now_ns(CLOCK_MONOTONIC) / 1000000);
 		if (err < 0) {
-			say(a, LOG_ERR, "reading process events: %s", strerror(-err));
+			run_failed(a, "reading process events", err);
 			break;
 		}
 		if (reload_signal) {
@@ -1436,12 +1490,15 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 			drain(a);
 			last_drain = now;
 		}
+		if (STAT_GET(a, failed))
+			break;
 		if (a->nr_targets && !targets_alive(a)) {
 			say(a, LOG_INFO, "every target exited");
 			break;
 		}
 	}
 	/* The last events of exiting processes, then stop, then the partial window. */
+	STAT_SET(a, sampling, 0);
 	sampler__poll(a->sampler, 0);
 	sampler__stop(a->sampler);
 	sampler__poll(a->sampler, 0);
@@ -1449,6 +1506,11 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 	end_window(a, true);
 	summary(a, uploader__flush_and_stop(a->up, a->cfg.shutdown_timeout));
 	ret = 0;
+	if (a->failure[0]) {
+		say(a, LOG_ERR, "stopped by a sampler failure (%s): the profiles after it are "
+		    "missing", a->failure);
+		ret = 1;
+	}
 
 out_free:
 	metrics_server__free(a->metrics);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include "profiler/agent_attr.h"
 #include "profiler/agent_config.h"
@@ -331,6 +333,30 @@ static int set_cgroup(struct agent_config *c, const char *v, char *err, size_t l
 	while (n > 1 && buf[n - 1] == '/')
 		buf[--n] = '\0';
 	return set_str(&c->cgroup, buf);
+}
+
+int agent_config__check_cgroup(const struct agent_config *c, char *err, size_t len)
+{
+	static const char *const roots[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
+	char path[PATH_MAX + 64];
+	struct statfs sfs;
+	struct stat st;
+
+	if (!c->cgroup)
+		return 0;
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		if (statfs(roots[i], &sfs) || sfs.f_type != 0x63677270)	/* CGROUP2_SUPER_MAGIC */
+			continue;
+		snprintf(path, sizeof(path), "%s%s", roots[i], c->cgroup);
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			return 0;
+		fail(err, len, "--cgroup %s: no such cgroup (%s is not a directory of the "
+		     "cgroup v2 hierarchy); it would filter out every sample", c->cgroup, path);
+		return -ENOENT;
+	}
+	fail(err, len, "--cgroup %s: no cgroup v2 hierarchy at /sys/fs/cgroup or "
+	     "/sys/fs/cgroup/unified", c->cgroup);
+	return -ENOENT;
 }
 
 int agent_config__set(struct agent_config *c, const char *name, const char *v, char *err,

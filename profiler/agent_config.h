@@ -92,6 +92,12 @@ int agent_config__load_file(struct agent_config *c, const char *path, char *err,
 /* Checks what single settings cannot: a URL is given, targets do not
  * conflict, backoff_min <= backoff_max. 0 or -EINVAL with err. */
 int agent_config__check(const struct agent_config *c, char *err, size_t err_len);
+/* Whether --cgroup names a cgroup that exists now (a directory of the v2
+ * hierarchy): a runtime check, apart from agent_config__check(), so that a
+ * missing cgroup is a runtime failure (exit 1) and a malformed one a usage
+ * error (exit 2). 0 (also without --cgroup) or -ENOENT with err naming the
+ * path. */
+int agent_config__check_cgroup(const struct agent_config *c, char *err, size_t err_len);
 
 /* Parses "64K", "256M", "1G" or a plain byte count. 0 or -EINVAL. */
 int agent_parse_size(const char *s, uint64_t *ret);
