@@ -1,23 +1,20 @@
 // SPDX-License-Identifier: MIT
-/* uw_table builder. FDEs are enumerated with dwarf_next_cfi() (decoding the
- * initial location by hand: libdw does not export that), sorted, and each
- * FDE's range is walked row by row with dwarf_cfi_addrframe(), which reports
- * the [start, end) of the row it evaluated. Rows are translated into the
- * compact rule form; equal neighbours merge; gaps between FDEs get a NONE row
- * so a pc there is never unwound with its neighbour's rule.
+/* uw_table builder. The CFI sections are found with libelf and read by
+ * cfi_reader (bounded, linear); their FDEs are sorted, overlaps dropped
+ * (.eh_frame wins), and each FDE's program is run once into rows of the
+ * compact rule form. Equal neighbours merge; gaps between FDEs get a NONE row
+ * so a pc there is never unwound with its neighbour's rule. Rows are kept as
+ * u32 offsets from the first FDE from the start, so the build holds 12 bytes
+ * per row and the table is the build's arrays, trimmed.
  */
 #include "symbolize/unwind_table.h"
 
-#include <dwarf.h>
-#include <elfutils/libdw.h>
 #include <errno.h>
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define REG_RBP 6
-#define REG_RSP 7
-#define REG_RA  16
+#include "symbolize/cfi_reader.h"
 
 struct uw_table {
 	uint64_t base;
@@ -27,162 +24,15 @@ struct uw_table {
 	struct uw_table_stats stats;
 };
 
-struct fde {
-	uint64_t start, end;
-	Dwarf_CFI *cfi;
-	bool debug;		/* from .debug_frame */
-};
-
-struct fde_list {
-	struct fde *v;
-	size_t n, cap;
-};
-
-struct cie {
-	uint64_t offset;
-	uint8_t fde_enc;	/* DW_EH_PE_* of FDE addresses */
-	bool ok;		/* augmentation understood */
-};
-
-struct cie_list {
-	struct cie *v;
-	size_t n, cap;
-};
-
-/* Rows under construction: absolute pcs. */
+/* Rows under construction, pcs relative to base. */
 struct rows {
-	uint64_t *pcs;
+	uint64_t base;
+	uint32_t *pcs;
 	struct uw_rule *rules;
-	size_t n, cap;
+	size_t n, cap, max;
 };
 
-/* --- pointer encodings (DW_EH_PE_*) ---------------------------------------- */
-
-static int read_uleb(const uint8_t **p, const uint8_t *end, uint64_t *ret)
-{
-	uint64_t v = 0;
-	unsigned int shift = 0;
-
-	while (*p < end) {
-		uint8_t b = *(*p)++;
-
-		if (shift < 64)
-			v |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-		if (!(b & 0x80)) {
-			*ret = v;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-static int read_sleb(const uint8_t **p, const uint8_t *end, int64_t *ret)
-{
-	uint64_t v = 0;
-	unsigned int shift = 0;
-
-	while (*p < end) {
-		uint8_t b = *(*p)++;
-
-		if (shift < 64)
-			v |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-		if (!(b & 0x80)) {
-			if (shift < 64 && (b & 0x40))
-				v |= ~0ULL << shift;
-			*ret = (int64_t)v;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-static int read_fixed(const uint8_t **p, const uint8_t *end, size_t size, bool is_signed,
-		      uint64_t *ret)
-{
-	uint64_t v = 0;
-
-	if ((size_t)(end - *p) < size)
-		return -EINVAL;
-	memcpy(&v, *p, size);	/* x86_64: little endian, like the file */
-	if (is_signed && size < 8 && (v >> (size * 8 - 1)) & 1)
-		v |= ~0ULL << (size * 8);
-	*p += size;
-	*ret = v;
-	return 0;
-}
-
-/* Decode one encoded pointer at *p; vaddr is the address of *p when loaded
- * (for pc-relative values). Indirect and text/data-relative encodings are not
- * used for FDE addresses on x86_64 and are rejected. */
-static int read_encoded(const uint8_t **p, const uint8_t *end, uint8_t enc, uint64_t vaddr,
-			bool apply, uint64_t *ret)
-{
-	uint64_t v;
-	int64_t s;
-	int err;
-
-	if (enc == DW_EH_PE_omit)
-		return -EINVAL;
-	switch (enc & 0x0f) {
-	case DW_EH_PE_absptr:
-	case DW_EH_PE_udata8:
-		err = read_fixed(p, end, 8, false, &v);
-		break;
-	case DW_EH_PE_sdata8:
-		err = read_fixed(p, end, 8, true, &v);
-		break;
-	case DW_EH_PE_udata2:
-		err = read_fixed(p, end, 2, false, &v);
-		break;
-	case DW_EH_PE_sdata2:
-		err = read_fixed(p, end, 2, true, &v);
-		break;
-	case DW_EH_PE_udata4:
-		err = read_fixed(p, end, 4, false, &v);
-		break;
-	case DW_EH_PE_sdata4:
-		err = read_fixed(p, end, 4, true, &v);
-		break;
-	case DW_EH_PE_uleb128:
-		err = read_uleb(p, end, &v);
-		break;
-	case DW_EH_PE_sleb128:
-		err = read_sleb(p, end, &s);
-		v = (uint64_t)s;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (err)
-		return err;
-	if (apply) {
-		switch (enc & 0x70) {
-		case DW_EH_PE_absptr:
-			break;
-		case DW_EH_PE_pcrel:
-			v += vaddr;
-			break;
-		default:
-			return -EINVAL;
-		}
-		if (enc & DW_EH_PE_indirect)
-			return -EINVAL;
-	}
-	*ret = v;
-	return 0;
-}
-
-/* Skip one encoded value whose content we do not need (a personality pointer). */
-static int skip_encoded(const uint8_t **p, const uint8_t *end, uint8_t enc)
-{
-	uint64_t v;
-
-	return read_encoded(p, end, enc & 0x0f, 0, false, &v);
-}
-
-/* --- section enumeration -------------------------------------------------- */
+/* --- sections -------------------------------------------------------------- */
 
 static Elf_Scn *find_section(Elf *elf, const char *name, GElf_Shdr *ret_shdr)
 {
@@ -206,147 +56,60 @@ static Elf_Scn *find_section(Elf *elf, const char *name, GElf_Shdr *ret_shdr)
 	return NULL;
 }
 
-static int cie_add(struct cie_list *l, uint64_t offset, const Dwarf_CIE *c, unsigned int addr_size)
+static uint64_t section_addr(Elf *elf, const char *name)
 {
-	struct cie cie = { .offset = offset, .fde_enc = DW_EH_PE_absptr, .ok = true };
-	const char *aug = c->augmentation ? c->augmentation : "";
+	GElf_Shdr sh;
 
-	if (addr_size != 8)
-		cie.ok = false;
-	if (aug[0] == 'z') {
-		const uint8_t *d = c->augmentation_data;
-		const uint8_t *end = d ? d + c->augmentation_data_size : NULL;
-
-		for (const char *a = aug + 1; *a && cie.ok; a++) {
-			switch (*a) {
-			case 'R':
-				if (!d || d >= end)
-					cie.ok = false;
-				else
-					cie.fde_enc = *d++;
-				break;
-			case 'L':
-				if (!d || d >= end)
-					cie.ok = false;
-				else
-					d++;
-				break;
-			case 'P': {
-				uint8_t penc;
-
-				if (!d || d >= end) {
-					cie.ok = false;
-					break;
-				}
-				penc = *d++;
-				if (skip_encoded(&d, end, penc))
-					cie.ok = false;
-				break;
-			}
-			case 'S':
-			case 'B':
-			case 'G':
-				break;
-			default:
-				cie.ok = false;	/* unknown: cannot find the FDE fields */
-			}
-		}
-	} else if (aug[0] && strcmp(aug, "S")) {
-		cie.ok = false;
-	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct cie *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = cie;
-	return 0;
+	return find_section(elf, name, &sh) ? sh.sh_addr : 0;
 }
 
-static const struct cie *cie_find(const struct cie_list *l, uint64_t offset)
+/* Hand one CFI section of elf to the reader. A compressed section is
+ * inflated only when its announced size fits the byte limit left. */
+static int add_section(struct cfi *c, Elf *elf, const char *name, bool eh, uint64_t *bytes_left,
+		       struct uw_table_stats *st)
 {
-	/* CIEs usually come before their FDEs and are few: search from the end */
-	for (size_t i = l->n; i-- > 0;)
-		if (l->v[i].offset == offset)
-			return &l->v[i];
-	return NULL;
-}
-
-static int fde_add(struct fde_list *l, uint64_t start, uint64_t end, Dwarf_CFI *cfi, bool debug)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		struct fde *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = (struct fde){ .start = start, .end = end, .cfi = cfi, .debug = debug };
-	return 0;
-}
-
-/* Every FDE of one CFI section. Entries that cannot be decoded are skipped
- * (their code is left without rows, i.e. without unwind information). */
-static int collect_fdes(Elf *elf, const char *name, bool eh, Dwarf_CFI *cfi, struct fde_list *out)
-{
-	struct cie_list cies = { 0 };
-	Dwarf_Off off = 0, next;
-	Dwarf_CFI_Entry entry;
-	const unsigned char *ident;
-	unsigned int addr_size;
+	struct uw_cfi_section sec = { .eh = eh };
+	const unsigned char *ident = (const unsigned char *)elf_getident(elf, NULL);
+	Elf_Data *data;
 	GElf_Shdr sh;
 	Elf_Scn *scn;
-	Elf_Data *data;
-	int err = 0;
+	int err;
 
+	if (!ident || ident[EI_CLASS] != ELFCLASS64)
+		return 0;	/* x86_64 only: 8-byte addresses */
 	scn = find_section(elf, name, &sh);
 	if (!scn)
 		return 0;
-	if ((sh.sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0)
-		return 0;
-	data = elf_getdata(scn, NULL);
-	ident = (const unsigned char *)elf_getident(elf, NULL);
-	if (!data || !data->d_buf || !ident)
-		return 0;
-	addr_size = ident[EI_CLASS] == ELFCLASS64 ? 8 : 4;
-	while (dwarf_next_cfi(ident, data, eh, off, &next, &entry) == 0) {
-		if (dwarf_cfi_cie_p(&entry)) {
-			err = cie_add(&cies, off, &entry.cie, addr_size);
-			if (err)
-				goto out_free;
-		} else {
-			const struct cie *c = cie_find(&cies, entry.fde.CIE_pointer);
-			const uint8_t *p = entry.fde.start, *end = entry.fde.end;
-			uint64_t vaddr = sh.sh_addr + (uint64_t)(p - (const uint8_t *)data->d_buf);
-			uint64_t start, len;
+	if (sh.sh_flags & SHF_COMPRESSED) {
+		GElf_Chdr ch;
 
-			if (c && c->ok &&
-			    read_encoded(&p, end, c->fde_enc, vaddr, true, &start) == 0 &&
-			    read_encoded(&p, end, c->fde_enc & 0x0f, 0, false, &len) == 0 && len &&
-			    start + len > start) {
-				err = fde_add(out, start, start + len, cfi, !eh);
-				if (err)
-					goto out_free;
-			}
+		if (!gelf_getchdr(scn, &ch))
+			return 0;
+		if (ch.ch_size > *bytes_left) {
+			st->limited[UW_LIMIT_BYTES]++;
+			return 0;
 		}
-		if (next == (Dwarf_Off)-1 || next <= off)
-			break;
-		off = next;
+		if (elf_compress(scn, 0, 0) < 0)
+			return 0;
 	}
-out_free:
-	free(cies.v);
-	return err;
+	data = elf_getdata(scn, NULL);
+	if (!data || !data->d_buf || !data->d_size)
+		return 0;
+	sec.data = data->d_buf;
+	sec.size = data->d_size;
+	sec.addr = sh.sh_addr;
+	sec.text_base = section_addr(elf, ".text");
+	sec.data_base = section_addr(elf, ".got");
+	err = cfi__add_section(c, &sec, st);
+	if (err)
+		return err;
+	*bytes_left -= sec.size <= *bytes_left ? sec.size : *bytes_left;
+	return 0;
 }
 
 static int fde_cmp(const void *a, const void *b)
 {
-	const struct fde *x = a, *y = b;
+	const struct cfi_fde *x = a, *y = b;
 
 	if (x->start != y->start)
 		return x->start < y->start ? -1 : 1;
@@ -356,34 +119,37 @@ static int fde_cmp(const void *a, const void *b)
 }
 
 /* Sort and drop FDEs that overlap one kept before them (.eh_frame wins). */
-static void fdes_normalize(struct fde_list *l)
+static void fdes_normalize(struct cfi *c)
 {
-	size_t kept = 0;
+	size_t *n, kept = 0;
+	struct cfi_fde *v = cfi__fdes(c, &n);
 	uint64_t end = 0;
 
-	qsort(l->v, l->n, sizeof(*l->v), fde_cmp);
-	for (size_t i = 0; i < l->n; i++) {
-		if (kept && l->v[i].start < end) {
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), fde_cmp);
+	for (size_t i = 0; i < *n; i++) {
+		if (kept && v[i].start < end) {
 			/* a later .eh_frame FDE overriding a .debug_frame one it overlaps */
-			if (l->v[kept - 1].debug && !l->v[i].debug &&
-			    l->v[kept - 1].start == l->v[i].start) {
-				l->v[kept - 1] = l->v[i];
-				end = l->v[i].end;
+			if (v[kept - 1].debug && !v[i].debug && v[kept - 1].start == v[i].start) {
+				v[kept - 1] = v[i];
+				end = v[i].end;
 			}
 			continue;
 		}
-		l->v[kept++] = l->v[i];
-		end = l->v[i].end;
+		v[kept++] = v[i];
+		end = v[i].end;
 	}
-	l->n = kept;
+	*n = kept;
 }
 
-static uint64_t fdes_coverage(const struct fde_list *l)
+static uint64_t fdes_coverage(struct cfi *c)
 {
+	size_t *n;
+	const struct cfi_fde *v = cfi__fdes(c, &n);
 	uint64_t sum = 0;
 
-	for (size_t i = 0; i < l->n; i++)
-		sum += l->v[i].end - l->v[i].start;
+	for (size_t i = 0; i < *n; i++)
+		sum += v[i].end - v[i].start;
 	return sum;
 }
 
@@ -411,125 +177,6 @@ static uint64_t code_bytes(Elf *elf)
 	return sum;
 }
 
-/* --- rule translation ------------------------------------------------------ */
-
-static bool is_breg(const Dwarf_Op *op, unsigned int reg, int64_t *ret_off)
-{
-	if (op->atom == DW_OP_bregx && op->number == reg) {
-		*ret_off = (int64_t)op->number2;
-		return true;
-	}
-	if (op->atom == DW_OP_breg0 + reg) {
-		*ret_off = (int64_t)op->number;
-		return true;
-	}
-	return false;
-}
-
-/* binutils' lazy PLT: rsp+8 + (((rip & 15) >= 11) << 3) */
-static bool is_plt_expr(const Dwarf_Op *ops, size_t n, int64_t *ret_off, int *ret_threshold)
-{
-	int64_t rip_off;
-
-	if (n != 9 || !is_breg(&ops[0], REG_RSP, ret_off) || !is_breg(&ops[1], REG_RA, &rip_off) ||
-	    rip_off != 0 || ops[2].atom != DW_OP_lit15 || ops[3].atom != DW_OP_and ||
-	    ops[4].atom < DW_OP_lit0 || ops[4].atom > DW_OP_lit15 || ops[5].atom != DW_OP_ge ||
-	    ops[6].atom != DW_OP_lit3 || ops[7].atom != DW_OP_shl || ops[8].atom != DW_OP_plus)
-		return false;
-	*ret_threshold = ops[4].atom - DW_OP_lit0;
-	return true;
-}
-
-/* Register saved at CFA + off (DW_CFA_offset), as libdw expresses it. */
-static bool is_at_cfa(const Dwarf_Op *ops, size_t n, int64_t *ret_off)
-{
-	if (n < 1 || n > 2 || ops[0].atom != DW_OP_call_frame_cfa)
-		return false;
-	if (n == 1) {
-		*ret_off = 0;
-		return true;
-	}
-	if (ops[1].atom != DW_OP_plus_uconst)
-		return false;
-	*ret_off = (int64_t)ops[1].number;
-	return true;
-}
-
-static struct uw_rule translate(Dwarf_Frame *fr, bool signalp, uint64_t *unsupported)
-{
-	struct uw_rule r = { .cfa = UW_CFA_UNSUPPORTED };
-	Dwarf_Op mem[3], *ops;
-	size_t nops;
-	int64_t off;
-	int thr;
-
-	/* the caller's rip: undefined marks the outermost frame */
-	if (dwarf_frame_register(fr, REG_RA, mem, &ops, &nops) != 0)
-		goto out_unsupported;
-	if (nops == 0 && ops == mem) {
-		r.cfa = UW_CFA_OUTERMOST;
-		return r;
-	}
-	if (dwarf_frame_cfa(fr, &ops, &nops) != 0 || nops == 0)
-		goto out_unsupported;
-	if (signalp) {
-		/* glibc's __restore_rt: CFA = *(rsp + offsetof(ucontext, rsp)) */
-		if (nops == 2 && is_breg(&ops[0], REG_RSP, &off) && ops[1].atom == DW_OP_deref) {
-			r.cfa = UW_CFA_SIGNAL;
-			return r;
-		}
-		goto out_unsupported;
-	}
-	if (nops == 1 && is_breg(&ops[0], REG_RSP, &off)) {
-		r.cfa = UW_CFA_RSP;
-	} else if (nops == 1 && is_breg(&ops[0], REG_RBP, &off)) {
-		r.cfa = UW_CFA_RBP;
-	} else if (nops == 2 && is_breg(&ops[0], REG_RBP, &off) && ops[1].atom == DW_OP_deref) {
-		r.cfa = UW_CFA_RBP_DEREF;
-	} else if (is_plt_expr(ops, nops, &off, &thr)) {
-		r.cfa = UW_CFA_PLT;
-		r.rbp_off = (int16_t)thr;
-	} else {
-		goto out_unsupported;
-	}
-	if (off < INT32_MIN || off > INT32_MAX)
-		goto out_unsupported;
-	r.cfa_off = (int32_t)off;
-
-	/* the return address must be at CFA - 8, as every x86_64 call leaves it */
-	if (dwarf_frame_register(fr, REG_RA, mem, &ops, &nops) != 0 || !is_at_cfa(ops, nops, &off) ||
-	    off != -8)
-		goto out_unsupported;
-
-	if (r.cfa == UW_CFA_PLT)
-		return r;	/* rbp_off holds the threshold; PLT stubs leave rbp alone */
-	if (dwarf_frame_register(fr, REG_RBP, mem, &ops, &nops) != 0) {
-		r.rbp = UW_RBP_UNDEFINED;
-		(*unsupported)++;
-	} else if (nops == 0) {
-		r.rbp = ops ? UW_RBP_UNDEFINED : UW_RBP_SAME;
-	} else if (is_at_cfa(ops, nops, &off) && off >= INT16_MIN && off <= INT16_MAX) {
-		r.rbp = UW_RBP_AT_CFA;
-		r.rbp_off = (int16_t)off;
-	} else if (nops == 2 && ops[0].atom == DW_OP_call_frame_cfa &&
-		   is_breg(&ops[1], REG_RBP, &off) && off >= INT16_MIN && off <= INT16_MAX) {
-		/* DW_CFA_expression rbp: DW_OP_breg6 off, as GCC emits after realigning
-		 * (libdw puts the CFA first, as DWARF says the expression starts) */
-		r.rbp = UW_RBP_AT_RBP;
-		r.rbp_off = (int16_t)off;
-	} else {
-		/* saved in another register, or by an expression */
-		r.rbp = UW_RBP_UNDEFINED;
-		(*unsupported)++;
-	}
-	return r;
-
-out_unsupported:
-	(*unsupported)++;
-	r = (struct uw_rule){ .cfa = UW_CFA_UNSUPPORTED };
-	return r;
-}
-
 /* --- rows -------------------------------------------------------------------- */
 
 static bool rule_eq(const struct uw_rule *a, const struct uw_rule *b)
@@ -538,24 +185,33 @@ static bool rule_eq(const struct uw_rule *a, const struct uw_rule *b)
 	       a->rbp_off == b->rbp_off;
 }
 
-static int rows_push(struct rows *r, uint64_t pc, struct uw_rule rule)
+/* Append a row at absolute pc (within 4 GiB above base). force: past max
+ * (the closing NONE row). */
+static int rows_push(struct rows *r, uint64_t abs_pc, const struct uw_rule *rule, bool force)
 {
+	uint32_t pc = (uint32_t)(abs_pc - r->base);
+
 	if (r->n) {
 		/* a row at the same pc replaces the previous one (a gap marker
 		 * followed by an FDE starting right there) */
 		if (r->pcs[r->n - 1] == pc) {
 			r->n--;
-			if (r->n && rule_eq(&r->rules[r->n - 1], &rule))
+			if (r->n && rule_eq(&r->rules[r->n - 1], rule))
 				return 0;
-		} else if (rule_eq(&r->rules[r->n - 1], &rule)) {
+		} else if (rule_eq(&r->rules[r->n - 1], rule)) {
 			return 0;
 		}
 	}
+	if (r->n >= r->max && !force)
+		return CFI_LIMIT_ROWS;
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 1024;
-		uint64_t *pcs = realloc(r->pcs, cap * sizeof(*pcs));
+		uint32_t *pcs;
 		struct uw_rule *rules;
 
+		if (cap > r->max + 1)
+			cap = r->max + 1 > r->n ? r->max + 1 : r->n + 1;
+		pcs = realloc(r->pcs, cap * sizeof(*pcs));
 		if (!pcs)
 			return -ENOMEM;
 		r->pcs = pcs;
@@ -566,149 +222,233 @@ static int rows_push(struct rows *r, uint64_t pc, struct uw_rule rule)
 		r->cap = cap;
 	}
 	r->pcs[r->n] = pc;
-	r->rules[r->n++] = rule;
+	r->rules[r->n++] = *rule;
 	return 0;
 }
 
-static int compile_fde(const struct fde *f, struct rows *rows, struct uw_table_stats *st)
+static int row_cb(void *ctx, uint64_t pc, const struct uw_rule *rule)
 {
-	uint64_t pc = f->start;
-	int err;
-
-	st->fdes++;
-	while (pc < f->end) {
-		Dwarf_Frame *fr;
-		Dwarf_Addr s, e;
-		bool signalp = false;
-		struct uw_rule rule;
-
-		if (dwarf_cfi_addrframe(f->cfi, pc, &fr) != 0) {
-			st->fdes_failed++;
-			return rows_push(rows, pc, (struct uw_rule){ .cfa = UW_CFA_UNSUPPORTED });
-		}
-		if (dwarf_frame_info(fr, &s, &e, &signalp) < 0) {
-			free(fr);
-			st->fdes_failed++;
-			return rows_push(rows, pc, (struct uw_rule){ .cfa = UW_CFA_UNSUPPORTED });
-		}
-		rule = translate(fr, signalp, &st->unsupported);
-		free(fr);
-		err = rows_push(rows, pc, rule);
-		if (err)
-			return err;
-		if (e <= pc)
-			break;
-		pc = e;
-	}
-	return 0;
+	return rows_push(ctx, pc, rule, false);
 }
 
-static int compile(const struct fde_list *l, struct rows *rows, struct uw_table_stats *st)
+/* Where a rollback returns to: the count and the last row (which a push at
+ * its pc may have replaced). */
+struct mark {
+	size_t n;
+	uint32_t pc;
+	struct uw_rule rule;
+};
+
+static struct mark rows_mark(const struct rows *r)
+{
+	struct mark m = { .n = r->n };
+
+	if (r->n) {
+		m.pc = r->pcs[r->n - 1];
+		m.rule = r->rules[r->n - 1];
+	}
+	return m;
+}
+
+static void rows_rollback(struct rows *r, const struct mark *m)
+{
+	r->n = m->n;
+	if (m->n) {
+		r->pcs[m->n - 1] = m->pc;
+		r->rules[m->n - 1] = m->rule;
+	}
+}
+
+static int compile(struct cfi *c, struct rows *rows, struct uw_table_stats *st)
 {
 	const struct uw_rule none = { .cfa = UW_CFA_NONE };
+	const struct uw_rule unsup = { .cfa = UW_CFA_UNSUPPORTED };
+	size_t *n;
+	const struct cfi_fde *v = cfi__fdes(c, &n);
 	uint64_t end = 0;
+	size_t done = 0;
 	int err;
 
-	for (size_t i = 0; i < l->n; i++) {
-		const struct fde *f = &l->v[i];
+	for (size_t i = 0; i < *n; i++) {
+		const struct cfi_fde *f = &v[i];
+		struct mark m = rows_mark(rows);
 
-		if (i && f->start > end && (err = rows_push(rows, end, none)))
-			return err;
-		err = compile_fde(f, rows, st);
-		if (err)
-			return err;
+		err = done && f->start > end ? rows_push(rows, end, &none, false) : 0;
+		if (!err)
+			err = cfi__run_fde(c, f, row_cb, rows, &st->unsupported);
+		switch (err) {
+		case CFI_OK:
+			break;
+		case CFI_MALFORMED:
+			st->fdes_failed++;
+			break;
+		case CFI_LIMIT_INSNS:
+		case CFI_LIMIT_DEPTH:
+			/* none of its rows: the whole range is UNSUPPORTED */
+			rows_rollback(rows, &m);
+			st->limited[err == CFI_LIMIT_INSNS ? UW_LIMIT_INSNS : UW_LIMIT_DEPTH]++;
+			if (done && f->start > end)
+				err = rows_push(rows, end, &none, false);
+			if (!err)
+				err = rows_push(rows, f->start, &unsup, false);
+			if (err == CFI_LIMIT_ROWS) {
+				rows_rollback(rows, &m);
+				goto out_rows;
+			}
+			if (err)
+				return err;
+			break;
+		case CFI_LIMIT_ROWS:
+			rows_rollback(rows, &m);
+			goto out_rows;
+		default:
+			return err;	/* -ENOMEM */
+		}
+		st->fdes++;
 		if (f->debug)
 			st->debug_frame = true;
 		else
 			st->eh_frame = true;
 		end = f->end;
+		done++;
+		continue;
+out_rows:
+		/* the table is full: this FDE and every one after it are left out */
+		st->limited[UW_LIMIT_ROWS] += *n - i;
+		break;
 	}
-	return l->n ? rows_push(rows, end, none) : 0;
+	return done ? rows_push(rows, end, &none, true) : 0;
 }
 
-struct uw_table *uw_table__build(Elf *elf, uw_debug_elf_fn get_debug_elf, void *ctx)
+/* Compile the FDEs c holds into t. */
+static int finish(struct uw_table *t, struct cfi *c, const struct uw_limits *lim)
 {
-	Elf *debug_elf = NULL;
-	struct fde_list fdes = { 0 };
 	struct rows rows = { 0 };
-	struct uw_table *t = NULL;
-	Dwarf_CFI *eh = NULL;
-	Dwarf *dw_own = NULL, *dw_sep = NULL;
-	uint64_t code;
+	size_t *n;
+	const struct cfi_fde *v = cfi__fdes(c, &n);
 	int err;
 
-	t = calloc(1, sizeof(*t));
-	if (!t) {
-		err = -ENOMEM;
-		goto out_free;
+	if (!*n)
+		return -ENOENT;
+	if (v[*n - 1].end - v[0].start > UINT32_MAX)
+		return -ERANGE;
+	rows.base = v[0].start;
+	rows.max = lim ? lim->max_rows : uw_limits__default().max_rows;
+	err = compile(c, &rows, &t->stats);
+	if (err) {
+		free(rows.pcs);
+		free(rows.rules);
+		return err;
 	}
-	eh = dwarf_getcfi_elf(elf);
-	if (eh && (err = collect_fdes(elf, ".eh_frame", true, eh, &fdes)))
-		goto out_free;
-	/* the file's own .debug_frame: rare, cheap to look at */
-	if (find_section(elf, ".debug_frame", &(GElf_Shdr){ 0 }) &&
-	    (dw_own = dwarf_begin_elf(elf, DWARF_C_READ, NULL))) {
-		Dwarf_CFI *cfi = dwarf_getcfi(dw_own);
-
-		if (cfi && (err = collect_fdes(elf, ".debug_frame", false, cfi, &fdes)))
-			goto out_free;
+	if (!rows.n) {
+		free(rows.pcs);
+		free(rows.rules);
+		return -ENOENT;
 	}
-	fdes_normalize(&fdes);
-	code = code_bytes(elf);
-	if (get_debug_elf && fdes_coverage(&fdes) * 2 < code)
-		debug_elf = get_debug_elf(ctx);
-	if (debug_elf && debug_elf != elf &&
-	    find_section(debug_elf, ".debug_frame", &(GElf_Shdr){ 0 }) &&
-	    (dw_sep = dwarf_begin_elf(debug_elf, DWARF_C_READ, NULL))) {
-		Dwarf_CFI *cfi = dwarf_getcfi(dw_sep);
-
-		if (cfi && (err = collect_fdes(debug_elf, ".debug_frame", false, cfi, &fdes)))
-			goto out_free;
-		fdes_normalize(&fdes);
-	}
-	if (!fdes.n) {
-		err = -ENOENT;
-		goto out_free;
-	}
-	if (fdes.v[fdes.n - 1].end - fdes.v[0].start > UINT32_MAX) {
-		err = -ERANGE;
-		goto out_free;
-	}
-	err = compile(&fdes, &rows, &t->stats);
-	if (err)
-		goto out_free;
-
-	t->base = fdes.v[0].start;
+	/* trim the doubling slack */
+	t->pcs = realloc(rows.pcs, rows.n * sizeof(*t->pcs));
+	if (!t->pcs)
+		t->pcs = rows.pcs;
+	t->rules = realloc(rows.rules, rows.n * sizeof(*t->rules));
+	if (!t->rules)
+		t->rules = rows.rules;
+	t->base = rows.base;
 	t->n = rows.n;
-	t->pcs = malloc(rows.n * sizeof(*t->pcs));
-	t->rules = malloc(rows.n * sizeof(*t->rules));
-	if (!t->pcs || !t->rules) {
-		err = -ENOMEM;
-		goto out_free;
-	}
-	for (size_t i = 0; i < rows.n; i++)
-		t->pcs[i] = (uint32_t)(rows.pcs[i] - t->base);
-	memcpy(t->rules, rows.rules, rows.n * sizeof(*t->rules));
 	t->stats.rows = rows.n;
 	t->stats.bytes = sizeof(*t) + rows.n * (sizeof(*t->pcs) + sizeof(*t->rules));
-	err = 0;
+	return 0;
+}
 
-out_free:
-	free(rows.pcs);
-	free(rows.rules);
-	free(fdes.v);
-	if (eh)
-		dwarf_cfi_end(eh);
-	if (dw_own)
-		dwarf_end(dw_own);
-	if (dw_sep)
-		dwarf_end(dw_sep);
+static struct uw_table *build_out(struct uw_table *t, struct cfi *c, int err)
+{
+	cfi__free(c);
 	if (err) {
 		uw_table__free(t);
 		errno = -err;
 		return NULL;
 	}
 	return t;
+}
+
+struct uw_table *uw_table__build_limits(Elf *elf, uw_debug_elf_fn get_debug_elf, void *ctx,
+					const struct uw_limits *lim)
+{
+	struct uw_limits l = lim ? *lim : uw_limits__default();
+	uint64_t left = l.max_cfi_bytes;
+	struct uw_table *t = calloc(1, sizeof(*t));
+	struct cfi *c = cfi__new(&l);
+	Elf *debug_elf;
+	int err;
+
+	if (!t || !c)
+		return build_out(t, c, -ENOMEM);
+	err = add_section(c, elf, ".eh_frame", true, &left, &t->stats);
+	/* the file's own .debug_frame: rare, cheap to look at */
+	if (!err)
+		err = add_section(c, elf, ".debug_frame", false, &left, &t->stats);
+	if (err)
+		return build_out(t, c, err);
+	fdes_normalize(c);
+	if (get_debug_elf && fdes_coverage(c) * 2 < code_bytes(elf)) {
+		debug_elf = get_debug_elf(ctx);
+		if (debug_elf && debug_elf != elf) {
+			err = add_section(c, debug_elf, ".debug_frame", false, &left, &t->stats);
+			if (err)
+				return build_out(t, c, err);
+			fdes_normalize(c);
+		}
+	}
+	return build_out(t, c, finish(t, c, &l));
+}
+
+struct uw_table *uw_table__build(Elf *elf, uw_debug_elf_fn get_debug_elf, void *ctx)
+{
+	return uw_table__build_limits(elf, get_debug_elf, ctx, NULL);
+}
+
+struct uw_table *uw_table__build_image(const void *image, size_t len, const struct uw_limits *lim)
+{
+	struct uw_table *t;
+	Elf *elf;
+
+	elf_version(EV_CURRENT);
+	/* libelf reads a native-endian image in place and never writes to it */
+	elf = elf_memory((char *)image, len);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		elf_end(elf);
+		errno = EINVAL;
+		return NULL;
+	}
+	t = uw_table__build_limits(elf, NULL, NULL, lim);
+	if (t) {
+		elf_end(elf);
+	} else {
+		int e = errno;
+
+		elf_end(elf);
+		errno = e;
+	}
+	return t;
+}
+
+struct uw_table *uw_table__build_sections(const struct uw_cfi_section *secs, size_t n,
+					  const struct uw_limits *lim)
+{
+	struct uw_limits l = lim ? *lim : uw_limits__default();
+	struct uw_table *t = calloc(1, sizeof(*t));
+	struct cfi *c = cfi__new(&l);
+	int err = 0;
+
+	if (!t || !c)
+		return build_out(t, c, -ENOMEM);
+	if (n > CFI_MAX_SECTIONS)
+		return build_out(t, c, -E2BIG);
+	for (size_t i = 0; i < n && !err; i++)
+		err = cfi__add_section(c, &secs[i], &t->stats);
+	if (err)
+		return build_out(t, c, err);
+	fdes_normalize(c);
+	return build_out(t, c, finish(t, c, &l));
 }
 
 void uw_table__free(struct uw_table *t)

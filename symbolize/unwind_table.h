@@ -3,15 +3,19 @@
  * compact, sorted table, built once per binary (by build-id) and shared by
  * every process that maps it. The source is .eh_frame, and .debug_frame (of
  * the file itself or of its separate debug file) for code .eh_frame does not
- * cover, read through libdw's CFI interface. Each row holds what an unwinder
- * needs to step from a frame to its caller with only rsp, rbp and rip known:
- * the CFA rule, where rbp was saved, and whether this is the outermost frame
- * or a signal trampoline; the return address is always at CFA - 8.
+ * cover. Each row holds what an unwinder needs to step from a frame to its
+ * caller with only rsp, rbp and rip known: the CFA rule, where rbp was saved,
+ * and whether this is the outermost frame or a signal trampoline; the return
+ * address is always at CFA - 8.
+ *
+ * The CFI is read by cfi_reader.c, a bounded reader of our own (not libdw):
+ * the build is linear in the bytes of CFI and bounded by struct uw_limits,
+ * so a hostile binary costs at most its own frames.
  *
  * The table is two parallel arrays, sorted by pc: pc offsets (u32, relative
  * to uw_table__base()) and 8-byte rules. A row covers [its pc, the next pc).
  * That layout also suits BPF array maps, for unwinding in the kernel later.
- * libdw and libelf only; never prints.
+ * libelf only; never prints.
  */
 #ifndef CPROF_SYM_UNWIND_TABLE_H
 #define CPROF_SYM_UNWIND_TABLE_H
@@ -49,9 +53,39 @@ struct uw_rule {		/* 8 bytes, no padding */
 	uint8_t rbp;		/* enum uw_rbp_rule */
 };
 
+/* The limits of one build. On a limit the rows of the FDEs already compiled
+ * are kept, the rest is left out (no rows: no unwind information there), and
+ * the reason is counted in uw_table_stats.limited[]. */
+enum uw_limit {
+	UW_LIMIT_BYTES,		/* CFI sections over max_cfi_bytes (counted per section) */
+	UW_LIMIT_ENTRIES,	/* CIEs and FDEs past max_cies / max_fdes */
+	UW_LIMIT_ROWS,		/* FDEs left out once the table held max_rows */
+	UW_LIMIT_INSNS,		/* FDEs whose program ran over max_insns (range UNSUPPORTED) */
+	UW_LIMIT_DEPTH,		/* FDEs nesting remember_state over max_depth (UNSUPPORTED) */
+	UW_NR_LIMITS
+};
+
+struct uw_limits {
+	uint64_t max_cfi_bytes;	/* bytes of CFI sections read per binary */
+	uint32_t max_rows;	/* rows per table (12 bytes each) */
+	uint32_t max_fdes;	/* FDEs per binary */
+	uint32_t max_cies;	/* CIEs per binary */
+	uint32_t max_insns;	/* CFA instructions executed per FDE, its CIE's included */
+	uint32_t max_depth;	/* DW_CFA_remember_state nesting */
+};
+
+/* The limits uw_table__build() applies: 256 MiB of CFI, 4 Mi rows (48 MiB),
+ * 1 Mi FDEs, 64 Ki CIEs, 1 Mi instructions per FDE, depth 64. libLLVM-14
+ * (4.8 MiB of .eh_frame) needs 95 k FDEs and 0.95 M rows. */
+struct uw_limits uw_limits__default(void);
+
 struct uw_table_stats {
 	uint64_t fdes;		/* FDEs compiled */
-	uint64_t fdes_failed;	/* FDEs libdw could not evaluate (their range is UNSUPPORTED) */
+	uint64_t fdes_failed;	/* FDEs whose program is malformed: UNSUPPORTED from
+				 * where it went wrong */
+	uint64_t entries_bad;	/* CIEs and FDEs refused: lengths past their section,
+				 * CIE pointers to no CIE, unknown encodings */
+	uint64_t limited[UW_NR_LIMITS];	/* what each limit left out (enum uw_limit) */
 	uint64_t rows;		/* rows in the table, after merging equal neighbours */
 	uint64_t unsupported;	/* CFI rows this form cannot express, before merging */
 	uint64_t bytes;		/* memory held by the table */
@@ -72,6 +106,28 @@ typedef Elf *(*uw_debug_elf_fn)(void *ctx);
  * when there is no usable CFI at all, ERANGE when the code spans more than
  * 4 GiB, ENOMEM. */
 struct uw_table *uw_table__build(Elf *elf, uw_debug_elf_fn debug_elf, void *ctx);
+/* The same with explicit limits (lim NULL: the defaults). */
+struct uw_table *uw_table__build_limits(Elf *elf, uw_debug_elf_fn debug_elf, void *ctx,
+					const struct uw_limits *lim);
+/* The same from an ELF image in memory (len bytes at image, borrowed for the
+ * call), without a separate debug file: for fuzzing the whole path from bytes.
+ * EINVAL when image is not an ELF file. */
+struct uw_table *uw_table__build_image(const void *image, size_t len,
+				       const struct uw_limits *lim);
+
+/* From raw CFI sections (.eh_frame and/or .debug_frame contents with their
+ * addresses), without any ELF: n sections, at most 4. Code size is unknown
+ * here, so no section is looked for. */
+struct uw_cfi_section {
+	const void *data;
+	size_t size;
+	uint64_t addr;		/* the section's address (DW_EH_PE_pcrel base) */
+	uint64_t text_base;	/* DW_EH_PE_textrel base (0: refused) */
+	uint64_t data_base;	/* DW_EH_PE_datarel base (0: refused) */
+	bool eh;		/* .eh_frame; false: .debug_frame */
+};
+struct uw_table *uw_table__build_sections(const struct uw_cfi_section *secs, size_t n,
+					  const struct uw_limits *lim);
 /* NULL is a no-op. */
 void uw_table__free(struct uw_table *t);
 
