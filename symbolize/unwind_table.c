@@ -287,8 +287,7 @@ static int compile(struct cfi *c, struct rows *rows, struct uw_table_stats *st)
 			/* none of its rows: the whole range is UNSUPPORTED */
 			rows_rollback(rows, &m);
 			st->limited[err == CFI_LIMIT_INSNS ? UW_LIMIT_INSNS : UW_LIMIT_DEPTH]++;
-			if (done && f->start > end)
-				err = rows_push(rows, end, &none, false);
+			err = done && f->start > end ? rows_push(rows, end, &none, false) : 0;
 			if (!err)
 				err = rows_push(rows, f->start, &unsup, false);
 			if (err == CFI_LIMIT_ROWS) {

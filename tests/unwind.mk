@@ -3,12 +3,13 @@
 # check_dwarf_record), built with GCC like most of Debian: -O2 without frame
 # pointers (tail calls off, so the call chains stay as written), stripped,
 # with their debug info in separate files found through .gnu_debuglink; a
-# hand-written CFI object; a deep recursion; a .debug_frame-only build.
+# hand-written CFI object; a deep recursion; a .debug_frame-only build; hostile
+# CFI (raw .eh_frame bytes) and an FDE of 80k rows, for the bounded reader.
 # The unwinder tests cross-check with libunwind's remote API.
 UW_DIR    := $(OUT)/fixtures
 UW_CFLAGS := -O2 -g -fomit-frame-pointer -fno-optimize-sibling-calls -Wall
 UW_FIXTURES := $(addprefix $(UW_DIR)/,uw_cfi.so libuw_hot.so uw_work_pie uw_work_nopie \
-	uw_work_fp uw_deep uw_nocfi)
+	uw_work_fp uw_deep uw_nocfi uw_hostile uw_rows.so)
 FIXTURES += $(UW_FIXTURES)
 
 UW_TESTS := $(OUT)/tests/check_unwind_table $(OUT)/tests/check_unwinder \
@@ -63,3 +64,15 @@ $(UW_DIR)/uw_nocfi: tests/fixtures/uw_nocfi.c
 	$(Q)$(CC) -O2 -g -fomit-frame-pointer -fno-asynchronous-unwind-tables -fno-optimize-sibling-calls \
 		$< -o $@.full
 	$(call uw_split,$@.full,$@)
+
+# ld says "error in ...(.eh_frame); no .eh_frame_hdr table will be created":
+# it cannot parse the hostile entries either, and that is the point
+$(UW_DIR)/uw_hostile: tests/fixtures/uw_hostile.c tests/fixtures/uw_hostile.S
+	@mkdir -p $(@D)
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) -O2 -fno-asynchronous-unwind-tables -fno-unwind-tables -Wall $^ -o $@
+
+$(UW_DIR)/uw_rows.so: tests/fixtures/uw_rows.S
+	@mkdir -p $(@D)
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) -shared -nostdlib -Wl,--build-id -DROWS=80000 $< -o $@
