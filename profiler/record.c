@@ -268,6 +268,22 @@ static void unwind_summary(struct session *s, const uint64_t c[CPROF_NR_COUNTERS
 	}
 }
 
+/* Files other users control that were refused (safe_file.h), as "perf maps
+ * refused: 1 not a regular file; mapped files refused: ..."; "" when none. */
+static void refusals_summary(struct session *s, char *buf, size_t len)
+{
+	struct sym_stats ss;
+	size_t off = 0;
+	char why[256];
+
+	buf[0] = '\0';
+	sym_session__stats(s->sym, &ss);
+	if (safe_file__format_refusals(ss.perf_maps_refused, why, sizeof(why)))
+		off += (size_t)snprintf(buf, len, "perf maps refused: %s", why);
+	if (safe_file__format_refusals(ss.mapped_files_refused, why, sizeof(why)) && off < len)
+		snprintf(buf + off, len - off, "%smapped files refused: %s", off ? "; " : "", why);
+}
+
 static int write_output(const struct record_opts *o, struct atomic_file *af,
 			const Perftools__Profiles__Profile *msg)
 {
@@ -330,7 +346,7 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 {
 	const struct record_opts *o = s->o;
 	uint64_t c[CPROF_NR_COUNTERS] = {0};
-	char losses[512], line1[128], line2[640], line3[128], line4[512] = "";
+	char losses[512], line1[128], line2[640], line3[128], line4[512] = "", line5[640];
 	const char *comments[4] = { line1, line2, line3, line4 };
 	struct pprof_build_opts bo = {
 		.freq = o->freq, .time_nanos = t0_real, .duration_nanos = dur_ns,
@@ -369,7 +385,9 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 		fprintf(stderr, "cprof: building the profile: %s\n", strerror(-err));
 		return 1;
 	}
-	msg = pb_profile__finish(prof);
+	/* symbolizing opened the files: their refusals are known only now */
+	refusals_summary(s, line5, sizeof(line5));
+	msg = !*line5 || !pb_profile__add_comment(prof, line5) ? pb_profile__finish(prof) : NULL;
 	err = msg ? write_output(o, af, msg) : -ENOMEM;
 	if (err) {
 		fprintf(stderr, "cprof: writing %s: %s\n", o->output, strerror(-err));
@@ -391,6 +409,8 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 			strcmp(o->output, "-") ? o->output : "standard output");
 		if (o->flamegraph)
 			fprintf(stderr, "cprof: wrote flame graph %s\n", o->flamegraph);
+		if (*line5)
+			fprintf(stderr, "cprof: %s\n", line5);
 	}
 	if (s->stack_window && !o->quiet)
 		unwind_summary(s, c, true, line4, sizeof(line4));

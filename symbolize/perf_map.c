@@ -7,8 +7,11 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "symbolize/safe_file.h"
 
 struct pm_entry {
 	uint64_t start, size;
@@ -19,6 +22,7 @@ struct pm_entry {
 struct sym_perf_map {
 	struct pm_entry *e;
 	size_t n, cap;
+	size_t skipped_long;
 };
 
 static int parse_line(struct sym_perf_map *m, char *line)
@@ -76,24 +80,33 @@ static void finish(struct sym_perf_map *m)
 	m->n = out;
 }
 
-struct sym_perf_map *sym_perf_map__parse(FILE *f)
+struct sym_perf_map *sym_perf_map__parse_buf(const char *buf, size_t len)
 {
 	struct sym_perf_map *m = calloc(1, sizeof(*m));
-	char *line = NULL;
-	size_t linecap = 0;
+	char *line = malloc(SYM_PERF_MAP_MAX_LINE + 1);
+	size_t off = 0;
 	int err = 0;
 
-	if (!m)
-		return NULL;
-	errno = 0;
-	while (getline(&line, &linecap, f) >= 0) {
-		err = parse_line(m, line);
-		if (err < 0)
-			goto out_free;
-	}
-	if (ferror(f)) {
-		err = errno ? -errno : -EIO;
+	if (!m || !line) {
+		err = -ENOMEM;
 		goto out_free;
+	}
+	while (off < len) {
+		const char *nl = memchr(buf + off, '\n', len - off);
+		size_t n = nl ? (size_t)(nl - (buf + off)) : len - off;
+
+		/* a line too long to be a symbol is skipped, not truncated:
+		 * a cut name would be a wrong one */
+		if (n <= SYM_PERF_MAP_MAX_LINE) {
+			memcpy(line, buf + off, n);
+			line[n] = '\0';
+			err = parse_line(m, line);
+			if (err < 0)
+				goto out_free;
+		} else {
+			m->skipped_long++;
+		}
+		off += n + 1;
 	}
 	free(line);
 	finish(m);
@@ -108,30 +121,24 @@ out_free:
 
 struct sym_perf_map *sym_perf_map__parse_string(const char *text)
 {
-	struct sym_perf_map *m;
-	FILE *f = fmemopen((void *)text, strlen(text) + 1, "r");
-	int err;
-
-	if (!f)
-		return NULL;
-	m = sym_perf_map__parse(f);
-	err = errno;
-	fclose(f);
-	errno = err;
-	return m;
+	return sym_perf_map__parse_buf(text, strlen(text));
 }
 
-struct sym_perf_map *sym_perf_map__read(const char *path)
+struct sym_perf_map *sym_perf_map__read_fd(int fd)
 {
 	struct sym_perf_map *m;
-	FILE *f = fopen(path, "re");
+	size_t len;
+	char *buf;
 	int err;
 
-	if (!f)
+	err = safe_file__read_all(fd, SYM_PERF_MAP_MAX_BYTES, &buf, &len);
+	if (err < 0) {
+		errno = -err;
 		return NULL;
-	m = sym_perf_map__parse(f);
+	}
+	m = sym_perf_map__parse_buf(buf, len);
 	err = errno;
-	fclose(f);
+	free(buf);
 	errno = err;
 	return m;
 }
@@ -149,6 +156,11 @@ void sym_perf_map__free(struct sym_perf_map *m)
 size_t sym_perf_map__count(const struct sym_perf_map *m)
 {
 	return m->n;
+}
+
+size_t sym_perf_map__skipped_long(const struct sym_perf_map *m)
+{
+	return m->skipped_long;
 }
 
 int sym_perf_map__lookup(const struct sym_perf_map *m, uint64_t addr, const char **ret_name)

@@ -1,27 +1,36 @@
 /* SPDX-License-Identifier: MIT */
 /* sym_perf_map: JIT symbol maps in the perf convention, /tmp/perf-PID.map,
  * one "START SIZE name" line per symbol (hex, no 0x needed). Later lines win
- * where code was regenerated at the same address. Bounded to
- * SYM_PERF_MAP_MAX_ENTRIES symbols per map. libc only.
+ * where code was regenerated at the same address. Bounded: at most
+ * SYM_PERF_MAP_MAX_BYTES read, SYM_PERF_MAP_MAX_ENTRIES symbols kept, lines
+ * over SYM_PERF_MAP_MAX_LINE bytes skipped. Opening the file (whose, which
+ * kind) is the caller's: see safe_file.h. libc only.
  */
 #ifndef CPROF_SYM_PERF_MAP_H
 #define CPROF_SYM_PERF_MAP_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #define SYM_PERF_MAP_MAX_ENTRIES (1u << 20)
+#define SYM_PERF_MAP_MAX_BYTES (64u << 20)
+#define SYM_PERF_MAP_MAX_LINE 16384
 
 struct sym_perf_map;
 
-/* Parse f until EOF (bad lines skipped). New map, or NULL and errno. */
-struct sym_perf_map *sym_perf_map__parse(FILE *f);
+/* Parse len bytes of buf (need not be NUL-terminated; NULs inside end a
+ * line's name). Bad and overlong lines are skipped. New map (the caller
+ * frees it), or NULL and errno (ENOMEM). The fuzz entry point. */
+struct sym_perf_map *sym_perf_map__parse_buf(const char *buf, size_t len);
 struct sym_perf_map *sym_perf_map__parse_string(const char *text);
-/* Open and parse path. NULL and errno (ENOENT when there is no such file). */
-struct sym_perf_map *sym_perf_map__read(const char *path);
+/* Read fd from its offset to EOF and parse it: NULL and errno EFBIG when
+ * there is more than SYM_PERF_MAP_MAX_BYTES, or the read's errno. The fd
+ * stays the caller's. */
+struct sym_perf_map *sym_perf_map__read_fd(int fd);
 void sym_perf_map__free(struct sym_perf_map *m);
 size_t sym_perf_map__count(const struct sym_perf_map *m);
+/* Lines skipped for being longer than SYM_PERF_MAP_MAX_LINE. */
+size_t sym_perf_map__skipped_long(const struct sym_perf_map *m);
 
 /* Name of the symbol covering addr ([start, start+size)): 0 and *ret_name
  * (valid until free), or -ENOENT. */

@@ -28,7 +28,9 @@
 #include "symbolize/hash.h"
 #include "symbolize/kallsyms.h"
 #include "symbolize/perf_map.h"
+#include "symbolize/proc_file.h"
 #include "symbolize/proc_maps.h"
+#include "symbolize/safe_file.h"
 #include "symbolize/strtab.h"
 #include "symbolize/sym_elf.h"
 #include "symbolize/unwind_table.h"
@@ -84,6 +86,7 @@ struct proc {
 	off_t jit_size;
 	struct timespec jit_mtime;
 	uint64_t jit_checked_ns;
+	int jit_refused;        /* last refusal of its perf map (-errno), counted once */
 	uint64_t recaptured_ns; /* last recapture for an ip outside the maps */
 	struct lru lru;
 	struct proc *retired_next;
@@ -363,37 +366,16 @@ static void file_key(char *buf, size_t len, const struct stat *st)
 		 (uint64_t)st->st_ino, (int64_t)st->st_size, (int64_t)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
 }
 
-/* Open the file behind a file mapping the way the process sees it: its root
- * (containers), then map_files (deleted or replaced files), then our own view.
- * Returns an fd and the name to search .gnu_debuglink next to, or -errno. */
-static int open_mapped_file(int pid, bool alive, const struct sym_proc_maps_entry *me, char *name,
-			    size_t namelen)
+/* Open a mapping's file (see sym_proc_file__open_mapped), counting what was
+ * refused on the way. */
+static int open_mapped_file(struct sym_session *s, int pid, bool alive,
+			    const struct sym_proc_maps_entry *me, char *name, size_t namelen)
 {
-	char mf[96];
-	int fd = -1, fallback = -1;
-	struct stat st;
+	int refused, fd = sym_proc_file__open_mapped(pid, alive, me, name, namelen, &refused);
 
-	if (alive) {
-		snprintf(name, namelen, "/proc/%d/root%s", pid, me->path);
-		if (!me->deleted) {
-			fd = open(name, O_RDONLY | O_CLOEXEC);
-			if (fd >= 0 && fstat(fd, &st) == 0 && st.st_ino == me->inode)
-				return fd;
-			fallback = fd;
-		}
-		snprintf(mf, sizeof(mf), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid, me->start, me->end);
-		fd = open(mf, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			if (fallback >= 0)
-				close(fallback);
-			return fd;
-		}
-		if (fallback >= 0)
-			return fallback; /* e.g. overlayfs reports another inode */
-	}
-	snprintf(name, namelen, "%s", me->path);
-	fd = open(name, O_RDONLY | O_CLOEXEC);
-	return fd >= 0 ? fd : -errno;
+	if (refused)
+		s->stats.mapped_files_refused[safe_file__refusal(refused)]++;
+	return fd;
 }
 
 static struct sym_elf *load_vdso(struct sym_session *s)
@@ -439,7 +421,7 @@ static int attach_binary(struct sym_session *s, int pid, const struct sym_proc_m
 	const char *bid;
 	int fd;
 
-	fd = open_mapped_file(pid, true, me, name, sizeof(name));
+	fd = open_mapped_file(s, pid, true, me, name, sizeof(name));
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		if (fd >= 0)
 			close(fd);
@@ -506,7 +488,7 @@ static struct sym_elf *mapping_elf(struct sym_session *s, struct proc *p, struct
 	me.end = pm->pub.limit;
 	me.path = pm->pub.path;
 	me.inode = pm->st_ino;
-	fd = open_mapped_file(p->pid, proc_alive(p), &me, name, sizeof(name));
+	fd = open_mapped_file(s, p->pid, proc_alive(p), &me, name, sizeof(name));
 	if (fd < 0 || fstat(fd, &st) != 0)
 		goto out_failed;
 	elf = sym_elf__open(name, fd, s->debuginfo_path);
@@ -799,33 +781,51 @@ bool sym_session__covers(struct sym_session *s, int pid, uint64_t start_ticks, u
 	return p && find_mapping(p, addr);
 }
 
-/* (Re)load the perf map when it is missing or changed; rate-limited. */
-static void refresh_jit(struct proc *p)
+/* (Re)load the perf map when it is missing or changed; rate-limited. A map
+ * refused (see sym_proc_file__open_perf_map) is counted once per process
+ * and reason, and names nothing. */
+static void refresh_jit(struct sym_session *s, struct proc *p)
 {
-	char path[96];
+	struct sym_perf_map *m;
 	struct stat st;
 	uint64_t now = now_ns();
+	int fd, err;
 
 	if (p->jit_checked_ns && now - p->jit_checked_ns < JIT_RECHECK_NS)
 		return;
 	p->jit_checked_ns = now;
-	perf_map_path(p, true, path, sizeof(path));
-	if (stat(path, &st) != 0) {
-		perf_map_path(p, false, path, sizeof(path));
-		if (stat(path, &st) != 0)
-			return;
+	fd = sym_proc_file__open_perf_map(p->pid, p->nspid, &st);
+	if (fd < 0) {
+		err = fd;
+		goto out_refused;
 	}
 	if (p->jit && st.st_size == p->jit_size && st.st_mtim.tv_sec == p->jit_mtime.tv_sec &&
-	    st.st_mtim.tv_nsec == p->jit_mtime.tv_nsec)
+	    st.st_mtim.tv_nsec == p->jit_mtime.tv_nsec) {
+		close(fd);
 		return;
-	struct sym_perf_map *m = sym_perf_map__read(path);
-
+	}
+	m = sym_perf_map__read_fd(fd);
+	err = m ? 0 : -errno;
+	close(fd);
 	if (!m)
-		return;
+		goto out_refused;
 	sym_perf_map__free(p->jit);
 	p->jit = m;
 	p->jit_size = st.st_size;
 	p->jit_mtime = st.st_mtim;
+	p->jit_refused = 0;
+	return;
+
+out_refused:
+	if (safe_file__refusal(err) != SAFE_FILE_NOT_REFUSED && err != p->jit_refused) {
+		s->stats.perf_maps_refused[safe_file__refusal(err)]++;
+		p->jit_refused = err;
+	}
+	/* a map refused now is not kept from before */
+	if (safe_file__refusal(err) != SAFE_FILE_NOT_REFUSED) {
+		sym_perf_map__free(p->jit);
+		p->jit = NULL;
+	}
 }
 
 /* --- frames --------------------------------------------------------------------- */
@@ -934,7 +934,7 @@ int sym_session__resolve_user(struct sym_session *s, int pid, uint64_t start_tic
 		const char *name;
 
 		if (!p->jit || sym_perf_map__lookup(p->jit, a, &name) < 0) {
-			refresh_jit(p);
+			refresh_jit(s, p);
 			if (!p->jit || sym_perf_map__lookup(p->jit, a, &name) < 0)
 				break;
 		}

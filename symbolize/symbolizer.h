@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "symbolize/safe_file.h"
 #include "symbolize/unwinder.h"
 
 struct sym_session;
@@ -68,6 +69,9 @@ struct sym_stats {
 	uint64_t unwind_table_bytes;    /* memory they hold now */
 	uint64_t unwind_build_ns;       /* time spent compiling them (cumulative) */
 	uint64_t unwind_rows_unsupported; /* CFI rows of built tables the compact form cannot express */
+	/* files refused (see safe_file.h), by enum safe_file_refusal */
+	uint64_t perf_maps_refused[SAFE_FILE_NR_REFUSALS];    /* once per process and reason */
+	uint64_t mapped_files_refused[SAFE_FILE_NR_REFUSALS]; /* a path that named no regular file */
 };
 
 /* All strings and mappings returned are owned by the session and stay valid

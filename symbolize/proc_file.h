@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* sym_proc_file: the files a process names that cprof opens as root on its
+ * behalf: its JIT perf map and the binaries it mapped. Each goes through
+ * safe_file with the rules that fit it, so a process (or the user behind
+ * it, in their own mount namespace) cannot make cprof block, read without
+ * bound, or take another user's file for the process's. libc only.
+ */
+#ifndef CPROF_SYM_PROC_FILE_H
+#define CPROF_SYM_PROC_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "symbolize/proc_maps.h"
+
+/* Open the perf map of pid (nspid: its pid in its own namespace):
+ * /proc/PID/root/tmp/perf-NSPID.map, else /tmp/perf-PID.map. It must be a
+ * regular file (no symlink) owned by the process's effective uid (the owner
+ * of /proc/PID) or root, not writable by others, within
+ * SYM_PERF_MAP_MAX_BYTES. Returns an fd and *ret_st, -ENOENT when there is
+ * none, or a safe_file refusal (-errno; safe_file__refusal() names it). */
+int sym_proc_file__open_perf_map(int pid, int nspid, struct stat *ret_st);
+
+/* Open the file behind one file mapping of pid the way the process sees it:
+ * its root (containers; the final component not followed, the inode the
+ * maps line gives preferred), then /proc/PID/map_files/ (deleted or replaced
+ * files), and, when the process is gone (!alive), the path in our own view.
+ * Only regular files are opened, never blocking. Returns an fd and writes
+ * the path to search .gnu_debuglink next to into name; or -errno. When a
+ * candidate was refused (a FIFO bind-mounted over the library, say),
+ * *ret_refused gets that -errno, else 0, whatever the result. */
+int sym_proc_file__open_mapped(int pid, bool alive, const struct sym_proc_maps_entry *me,
+			       char *name, size_t namelen, int *ret_refused);
+
+#endif
