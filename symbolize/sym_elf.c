@@ -2,8 +2,9 @@
 /* sym_elf: an ELF binary behind a single-module libdwfl session. The module
  * is reported with dwfl_report_elf at base 0 (add_p_vaddr), so module
  * addresses are ELF vaddrs plus the bias libdwfl reports. Debug info is found
- * lazily, on the first lookup that needs it, by dwfl_standard_find_debuginfo
- * (build-id under the absolute debuginfo_path entries, then .gnu_debuglink).
+ * lazily, on the first lookup that needs it, by sym_debug_file__find (libdwfl's
+ * standard search: build-id under the absolute debuginfo_path entries, then
+ * .gnu_debuglink; every candidate opened through safe_file and checked).
  */
 #define _GNU_SOURCE
 #include "symbolize/sym_elf.h"
@@ -20,6 +21,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "symbolize/debug_file.h"
 #include "symbolize/strtab.h"
 
 #define MAX_CHAIN 32 /* inline depth we walk; deeper chains are truncated */
@@ -115,7 +117,7 @@ struct sym_elf *sym_elf__open(const char *file_name, int fd, const char *debugin
 		goto out_free;
 	}
 	e->cb.find_elf = dwfl_build_id_find_elf;
-	e->cb.find_debuginfo = dwfl_standard_find_debuginfo;
+	e->cb.find_debuginfo = sym_debug_file__find; /* guarded: see debug_file.h */
 	e->cb.section_address = dwfl_offline_section_address;
 	e->cb.debuginfo_path = e->debuginfo_path ? &e->debuginfo_path : NULL;
 	e->dwfl = dwfl_begin(&e->cb);
@@ -130,6 +132,13 @@ struct sym_elf *sym_elf__open(const char *file_name, int fd, const char *debugin
 		goto out_free;
 	}
 	fd = -1; /* consumed by libdwfl */
+	{
+		void **ud;
+
+		/* where sym_debug_file__find() reads the search path */
+		if (dwfl_module_info(e->mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL))
+			*ud = e->debuginfo_path;
+	}
 	if (dwfl_report_end(e->dwfl, NULL, NULL) != 0) {
 		err = -ENOEXEC;
 		goto out_free;

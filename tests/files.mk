@@ -22,3 +22,6 @@ $(OUT)/fixtures/libhostile_lib.so: tests/fixtures/hostile_lib.c
 $(OUT)/fixtures/hostile_uselib: tests/fixtures/hostile_uselib.c $(OUT)/fixtures/libhostile_lib.so
 	$(call msg,FIXTURE,$@)
 	$(Q)$(CC) $(FILES_FIX_CFLAGS) $< -L$(OUT)/fixtures -lhostile_lib -Wl,-rpath,'$$ORIGIN' -o $@
+
+# the debug-file tests read the debuglink and build-id fixtures of sym.mk
+$(OUT)/tests/check_debug_file: | $(SYM_FIXTURES)

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+/* Tests for sym_debug_file: the .gnu_debuglink of a user's binary naming a
+ * FIFO, a symlink or a file of another build must not block cprof nor be
+ * used; the genuine debug file next to the binary still is. Uses the
+ * sym_dbglink fixture (stripped, .symtab kept, debuglink sym_dbglink.debug).
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "symbolize/sym_elf.h"
+
+static char dir[64], bin[128], dbg[128], fixtures[256];
+
+static void copy(const char *from, const char *to)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", from, to);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void setup(void)
+{
+	char from[400];
+
+	snprintf(fixtures, sizeof(fixtures), "%s/fixtures", getenv("OUT") ? getenv("OUT") : "build");
+	snprintf(dir, sizeof(dir), "/tmp/cprof-debug-file-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(bin, sizeof(bin), "%s/sym_dbglink", dir);
+	snprintf(dbg, sizeof(dbg), "%s/sym_dbglink.debug", dir);
+	snprintf(from, sizeof(from), "%s/sym_dbglink", fixtures);
+	copy(from, bin);
+	alarm(10); /* a blocked open fails the test instead of hanging it */
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static uint64_t sym_addr(const char *name)
+{
+	char cmd[300], line[256];
+	uint64_t a = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "nm '%s'", bin);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	while (fgets(line, sizeof(line), p)) {
+		char n[128];
+		uint64_t v;
+
+		if (sscanf(line, "%" SCNx64 " %*s %127s", &v, n) == 2 && !strcmp(n, name))
+			a = v;
+	}
+	pclose(p);
+	ck_assert_msg(a, "%s not in %s", name, bin);
+	return a;
+}
+
+/* File of sym_work's first line, or NULL when no debug info was found. */
+static const char *file_of_sym_work(void)
+{
+	static char file[256];
+	struct sym_elf_frame f[8];
+	struct sym_elf *e;
+	int fd = open(bin, O_RDONLY | O_CLOEXEC), n;
+	const char *ret = NULL;
+
+	ck_assert_int_ge(fd, 0);
+	e = sym_elf__open(bin, fd, ":.debug:/nonexistent-debug-root");
+	ck_assert_ptr_nonnull(e);
+	n = sym_elf__resolve(e, sym_addr("sym_work"), f, 8);
+	ck_assert_int_ge(n, 1);
+	ck_assert_str_eq(f[n - 1].name, "sym_work");
+	if (f[n - 1].file) {
+		snprintf(file, sizeof(file), "%s", f[n - 1].file);
+		ret = file;
+	}
+	sym_elf__free(e);
+	return ret;
+}
+
+START_TEST(test_debug_file__the_genuine_debuglink_file_is_used)
+{
+	char from[400];
+
+	snprintf(from, sizeof(from), "%s/sym_dbglink.debug", fixtures);
+	copy(from, dbg);
+	ck_assert_ptr_nonnull(file_of_sym_work());
+	ck_assert_ptr_nonnull(strstr(file_of_sym_work(), "sym_prog.c"));
+}
+END_TEST
+
+START_TEST(test_debug_file__a_fifo_named_by_the_debuglink_does_not_block)
+{
+	ck_assert_int_eq(mkfifo(dbg, 0644), 0);
+	ck_assert_ptr_null(file_of_sym_work());
+}
+END_TEST
+
+START_TEST(test_debug_file__a_debuglink_symlink_is_not_followed)
+{
+	char from[PATH_MAX + 8];
+
+	snprintf(from, sizeof(from), "%s/sym_dbglink.debug", fixtures);
+	if (from[0] != '/') { /* a relative link would resolve against dir */
+		char abs[PATH_MAX];
+
+		ck_assert_ptr_nonnull(realpath(from, abs));
+		snprintf(from, sizeof(from), "%s", abs);
+	}
+	ck_assert_int_eq(symlink(from, dbg), 0);
+	ck_assert_ptr_null(file_of_sym_work());
+	unlink(dbg);
+	ck_assert_int_eq(symlink("/dev/zero", dbg), 0);
+	ck_assert_ptr_null(file_of_sym_work());
+}
+END_TEST
+
+START_TEST(test_debug_file__a_debug_file_of_another_build_is_not_used)
+{
+	char from[400];
+
+	/* the debug file of another binary, under the expected name */
+	snprintf(from, sizeof(from), "%s/sym_bidonly.full", fixtures);
+	copy(from, dbg);
+	ck_assert_ptr_null(file_of_sym_work());
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("debug_file");
+	TCase *tc = tcase_create("debug_file");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_debug_file__the_genuine_debuglink_file_is_used);
+	tcase_add_test(tc, test_debug_file__a_fifo_named_by_the_debuglink_does_not_block);
+	tcase_add_test(tc, test_debug_file__a_debuglink_symlink_is_not_followed);
+	tcase_add_test(tc, test_debug_file__a_debug_file_of_another_build_is_not_used);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
