@@ -734,8 +734,9 @@ static struct raw_profile *sub_profile(const struct raw_profile *rp, size_t from
 }
 
 /* Says when the spool directory stops taking records (they are then held in
- * memory) and when it takes them again: a line per change, not per record. */
-static void note_spool_health(struct agent *a)
+ * memory) and when it takes them again: a line per change, not per record.
+ * err: what spool__append() returned. */
+static void note_spool_health(struct agent *a, int err)
 {
 	struct spool_stats ss;
 
@@ -747,7 +748,7 @@ static void note_spool_health(struct agent *a)
 		    "(up to %llu bytes) and sending them from there", a->cfg.spool_dir,
 		    strerror(ss.last_write_error), (unsigned long long)ss.mem_max_bytes);
 		a->spool_failing = true;
-	} else if (ss.write_errors == a->spool_errors_seen && a->spool_failing) {
+	} else if (!err && ss.write_errors == a->spool_errors_seen && a->spool_failing) {
 		say(a, LOG_INFO, "the spool %s can be written again", a->cfg.spool_dir);
 		a->spool_failing = false;
 	}
@@ -766,7 +767,7 @@ static int spool_delta(struct agent *a, const struct delta *d, const char *servi
 	if (err)
 		return err;
 	err = spool__append(a->spool, enc, enc_len, d->samples, NULL);
-	note_spool_health(a);
+	note_spool_health(a, err);
 	if (err == -EFBIG) {
 		say(a, LOG_ERR, "a %zu-byte profile of %s is over --spool-max-bytes: dropped",
 		    enc_len, service);
@@ -1337,8 +1338,8 @@ static void summary(struct agent *a, uint64_t left)
 	if (a->cfg.spool_dir)
 		say(a, ss.held || ss.mem_dropped ? LOG_ERR : LOG_INFO, "spool: %llu profiles "
 		    "written to %s, %llu held in memory (it could not be written); dropped with "
-		    "the memory queue full: %llu profiles (%llu samples)", (unsigned long long)ss.spooled,
-		    a->cfg.spool_dir, (unsigned long long)ss.held,
+		    "the memory queue full: %llu profiles (%llu samples)",
+		    (unsigned long long)ss.spooled, a->cfg.spool_dir, (unsigned long long)ss.held,
 		    (unsigned long long)ss.mem_dropped, (unsigned long long)ss.mem_dropped_samples);
 	if (mem_left)
 		say(a, LOG_ERR, "%llu profiles (%llu samples) held in memory could not be written "

@@ -566,6 +566,7 @@ START_TEST(test_spool__holds_records_in_memory_when_the_disk_fails)
 	ck_assert_uint_eq(st.spooled, 3);
 	ck_assert_uint_eq(st.held, 3);
 	ck_assert_uint_eq(st.mem_files, 3);
+	ck_assert_uint_eq(st.mem_samples, 102 + 103 + 104);
 	ck_assert_uint_eq(st.write_errors, 3);
 	ck_assert_int_eq(st.last_write_error, EFBIG);
 	ck_assert_uint_eq(st.files, 6);
