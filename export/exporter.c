@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* Exporters over libcurl. One easy handle per exporter keeps the connection
  * alive between requests; nothing here retries or sleeps: the uploader owns
- * the retry policy, this file only says which outcome a response deserves.
+ * the retry policy. What a reply means is the backend table's business
+ * (export/backend.h); this file reads it off the wire, masks the
+ * credentials in whatever the server said, and hands it over.
  * The file exporter names each file after the delta's id, so writing a delta
  * twice (a replay after a crash) replaces the file instead of doubling it. */
 #include <ctype.h>
@@ -17,18 +19,23 @@
 #include <curl/curl.h>
 
 #include "export/atomic_file.h"
+#include "export/backend.h"
 #include "export/compress.h"
 #include "export/exporter.h"
 #include "export/fs.h"
-#include "export/otlp.h"
-#include "export/parca.h"
-#include "export/pyroscope.h"
+#include "export/redact.h"
 
 #define RESPONSE_MAX	(64 * 1024)	/* response bytes kept; the rest is discarded */
+#define HEADER_MAX	256		/* bytes kept of each header we read */
+
+/* The headers a reply is classified by, as the last response sent them. */
+enum { H_CONTENT_TYPE, H_GRPC_STATUS, H_GRPC_MESSAGE, H_LOCATION, H_RETRY_AFTER, NR_H };
 
 struct exporter {
 	struct exporter_url url;
+	const struct backend_ops *ops;		/* NULL: the file exporter */
 	char *url_str, *tenant, *bearer, *basic, *tls_ca, *tls_cert, *tls_key, *version;
+	struct redact_secrets secrets;
 	bool insecure;
 	long timeout_ms, connect_ms;
 	char user_agent[64];
@@ -36,9 +43,8 @@ struct exporter {
 	/* per request */
 	uint8_t *resp;
 	size_t resp_len;
-	int grpc_status;
-	char grpc_message[200];
-	int64_t retry_after_ms;
+	char hdr[NR_H][HEADER_MAX];
+	bool has_hdr[NR_H];
 	const volatile int *abort_flag;
 };
 
@@ -61,6 +67,9 @@ const char *exporter_reason__name(enum exporter_reason r)
 		[EXPORT_REASON_HTTP_429] = "http_429",
 		[EXPORT_REASON_HTTP_5XX] = "http_5xx",
 		[EXPORT_REASON_HTTP_4XX] = "http_4xx",
+		[EXPORT_REASON_AUTH] = "auth",
+		[EXPORT_REASON_REDIRECT] = "redirect",
+		[EXPORT_REASON_BAD_REPLY] = "bad_reply",
 		[EXPORT_REASON_GRPC] = "grpc_status",
 		[EXPORT_REASON_PARTIAL] = "partial_success",
 		[EXPORT_REASON_IO] = "io",
@@ -74,22 +83,10 @@ const char *exporter_reason__name(enum exporter_reason r)
 
 /* ---- URL ------------------------------------------------------------------ */
 
-static const struct {
-	const char *scheme;
-	enum exporter_kind kind;
-	int tls;		/* -1: file */
-	int port;
-} schemes[] = {
-	{ "pyroscope", EXPORTER_PYROSCOPE, 0, 4040 },
-	{ "pyroscope+http", EXPORTER_PYROSCOPE, 0, 4040 },
-	{ "pyroscope+https", EXPORTER_PYROSCOPE, 1, 4040 },
-	{ "parca", EXPORTER_PARCA, 0, 7070 },
-	{ "parca+http", EXPORTER_PARCA, 0, 7070 },
-	{ "parca+https", EXPORTER_PARCA, 1, 7070 },
-	{ "otlp", EXPORTER_OTLP, 0, 4318 },
-	{ "otlp+http", EXPORTER_OTLP, 0, 4318 },
-	{ "otlp+https", EXPORTER_OTLP, 1, 4318 },
-	{ "file", EXPORTER_FILE, -1, 0 },
+/* Each backend's table names its scheme and port; "+http" and "+https"
+ * forms are added here, and file:// is no backend. */
+static const struct backend_ops *const backends[] = {
+	&pyroscope_backend, &parca_backend, &otlp_backend,
 };
 
 static bool valid_port(const char *s, size_t n)
@@ -117,16 +114,29 @@ int exporter__parse_url(const char *url, struct exporter_url *ret, const char **
 		   "(+https for TLS, e.g. pyroscope+https://HOST) or file:///DIR";
 	if (!sep)
 		return -EINVAL;
-	for (si = 0; si < sizeof(schemes) / sizeof(schemes[0]); si++)
-		if (strlen(schemes[si].scheme) == (size_t)(sep - url) &&
-		    !strncasecmp(url, schemes[si].scheme, sep - url))
-			break;
-	if (si == sizeof(schemes) / sizeof(schemes[0])) {
-		*ret_why = "unknown scheme: use pyroscope://, parca://, otlp:// (or their +https "
-			   "forms) or file://";
-		return -EINVAL;
+	if (sep - url == 4 && !strncasecmp(url, "file", 4)) {
+		u.kind = EXPORTER_FILE;
+	} else {
+		for (si = 0; si < sizeof(backends) / sizeof(backends[0]); si++) {
+			size_t n = strlen(backends[si]->scheme);
+
+			if ((size_t)(sep - url) < n || strncasecmp(url, backends[si]->scheme, n))
+				continue;
+			if (url + n == sep || (sep - url - n == 5 && !strncasecmp(url + n, "+http", 5)))
+				break;
+			if (sep - url - n == 6 && !strncasecmp(url + n, "+https", 6)) {
+				u.tls = true;
+				break;
+			}
+		}
+		if (si == sizeof(backends) / sizeof(backends[0])) {
+			*ret_why = "unknown scheme: use pyroscope://, parca://, otlp:// (or their "
+				   "+https forms) or file://";
+			return -EINVAL;
+		}
+		u.ops = backends[si];
+		u.kind = u.ops->kind;
 	}
-	u.kind = schemes[si].kind;
 	auth = sep + 3;
 	if (u.kind == EXPORTER_FILE) {
 		if (strncmp(auth, "localhost/", 10) == 0)
@@ -146,7 +156,6 @@ int exporter__parse_url(const char *url, struct exporter_url *ret, const char **
 		*ret = u;
 		return 0;
 	}
-	u.tls = schemes[si].tls;
 	auth_end = auth + strcspn(auth, "/?#");
 	if (*auth_end == '?' || *auth_end == '#' || strpbrk(auth_end, "?#")) {
 		*ret_why = "the URL may not have a query or fragment";
@@ -174,7 +183,7 @@ int exporter__parse_url(const char *url, struct exporter_url *ret, const char **
 		*ret_why = "the URL has no host";
 		return -EINVAL;
 	}
-	port = schemes[si].port;
+	port = u.ops->default_port;
 	if (host_end < auth_end) {
 		if (*host_end != ':' || !valid_port(host_end + 1, auth_end - host_end - 1)) {
 			*ret_why = "the port must be a number 1..65535";
@@ -193,6 +202,21 @@ int exporter__parse_url(const char *url, struct exporter_url *ret, const char **
 	}
 	*ret = u;
 	return 0;
+}
+
+const char *exporter__redact_url(const char *url, char *buf, size_t len)
+{
+	const char *sep = strstr(url, "://"), *auth = sep ? sep + 3 : url, *at = NULL;
+	size_t end = strcspn(auth, "/?#");
+
+	for (size_t i = 0; i < end; i++)
+		if (auth[i] == '@')
+			at = auth + i;
+	if (!at)
+		snprintf(buf, len, "%s", url);
+	else
+		snprintf(buf, len, "%.*s***%s", (int)(auth - url), url, at);
+	return buf;
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -227,14 +251,29 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 	return n;
 }
 
-/* Header (and HTTP trailer) lines: grpc-status, grpc-message, Retry-After. */
+static void reset_reply(struct exporter *ex)
+{
+	ex->resp_len = 0;
+	memset(ex->has_hdr, 0, sizeof(ex->has_hdr));
+}
+
+/* Header (and HTTP trailer) lines. A status line starts a new response
+ * (curl passes those of a 1xx too): what an earlier one said is forgotten. */
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
 {
+	static const char *const names[NR_H] = {
+		[H_CONTENT_TYPE] = "content-type", [H_GRPC_STATUS] = "grpc-status",
+		[H_GRPC_MESSAGE] = "grpc-message", [H_LOCATION] = "location",
+		[H_RETRY_AFTER] = "retry-after",
+	};
 	struct exporter *ex = ctx;
 	size_t n = size * nmemb, vlen;
 	const char *colon = memchr(data, ':', n), *v;
-	char val[200];
 
+	if (n >= 5 && !memcmp(data, "HTTP/", 5)) {
+		reset_reply(ex);
+		return n;
+	}
 	if (!colon)
 		return n;
 	v = colon + 1;
@@ -243,17 +282,17 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
 	vlen = data + n - v;
 	while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
 		vlen--;
-	if (vlen >= sizeof(val))
-		vlen = sizeof(val) - 1;
-	memcpy(val, v, vlen);
-	val[vlen] = '\0';
-	if (colon - data == 11 && !strncasecmp(data, "grpc-status", 11))
-		ex->grpc_status = atoi(val);
-	else if (colon - data == 12 && !strncasecmp(data, "grpc-message", 12))
-		snprintf(ex->grpc_message, sizeof(ex->grpc_message), "%s", val);
-	else if (colon - data == 11 && !strncasecmp(data, "retry-after", 11) &&
-		 isdigit((unsigned char)val[0]))
-		ex->retry_after_ms = atoll(val) * 1000;	/* the HTTP-date form is ignored */
+	for (int h = 0; h < NR_H; h++) {
+		size_t klen = strlen(names[h]);
+
+		if ((size_t)(colon - data) != klen || strncasecmp(data, names[h], klen))
+			continue;
+		if (vlen >= HEADER_MAX)
+			vlen = HEADER_MAX - 1;
+		memcpy(ex->hdr[h], v, vlen);
+		ex->hdr[h][vlen] = '\0';
+		ex->has_hdr[h] = true;
+	}
 	return n;
 }
 
@@ -324,9 +363,13 @@ struct exporter *exporter__new(const struct exporter_opts *o, char *why, size_t 
 		goto out_free;
 	}
 	if ((err = exporter__parse_url(o->url, &ex->url, &msg))) {
-		snprintf(why, why_len, "%s: %s", o->url, msg);
+		char shown[300];
+
+		snprintf(why, why_len, "%s: %s", exporter__redact_url(o->url, shown, sizeof(shown)),
+			 msg);
 		goto out_free;
 	}
+	ex->ops = ex->url.ops;
 	if (o->bearer_token && o->basic_auth) {
 		snprintf(why, why_len, "give a bearer token or basic auth, not both");
 		err = -EINVAL;
@@ -345,7 +388,8 @@ struct exporter *exporter__new(const struct exporter_opts *o, char *why, size_t 
 	if (dup_opt(&ex->url_str, o->url) || dup_opt(&ex->tenant, o->tenant) ||
 	    dup_opt(&ex->bearer, o->bearer_token) || dup_opt(&ex->basic, o->basic_auth) ||
 	    dup_opt(&ex->tls_ca, o->tls_ca) || dup_opt(&ex->tls_cert, o->tls_cert) ||
-	    dup_opt(&ex->tls_key, o->tls_key) || dup_opt(&ex->version, o->version ? o->version : ""))
+	    dup_opt(&ex->tls_key, o->tls_key) || dup_opt(&ex->version, o->version ? o->version : "") ||
+	    redact_secrets__init(&ex->secrets, o->bearer_token, o->basic_auth))
 		goto out_free;
 	ex->insecure = o->tls_insecure;
 	ex->timeout_ms = (long)((o->timeout_s > 0 ? o->timeout_s : 10) * 1000);
@@ -392,6 +436,7 @@ void exporter__free(struct exporter *ex)
 		explicit_bzero(ex->basic, strlen(ex->basic));
 	free(ex->bearer);
 	free(ex->basic);
+	redact_secrets__release(&ex->secrets);
 	free(ex->tls_ca);
 	free(ex->tls_cert);
 	free(ex->tls_key);
@@ -457,100 +502,61 @@ static void classify_curl(CURLcode rc, const char *errbuf, struct exporter_resul
 	}
 }
 
-/* Copies the start of the response body (the server's JSON error) as text. */
-static void body_detail(const struct exporter *ex, struct exporter_result *r)
+/* Reads the reply the last transfer left and lets the backend say what it
+ * means. The credentials are masked in everything a server could have
+ * echoed before anyone reads it, then once more in the text that will be
+ * printed. */
+static void classify_reply(struct exporter *ex, long status, struct exporter_result *r)
 {
-	size_t n = ex->resp_len < sizeof(r->detail) - 1 ? ex->resp_len : sizeof(r->detail) - 1;
+	struct backend_reply rp = { .status = status, .body = ex->resp, .body_len = ex->resp_len };
+	const char **hv[NR_H] = {
+		[H_CONTENT_TYPE] = &rp.content_type, [H_GRPC_STATUS] = &rp.grpc_status,
+		[H_GRPC_MESSAGE] = &rp.grpc_message, [H_LOCATION] = &rp.location,
+	};
 
-	for (size_t i = 0; i < n; i++)
-		r->detail[i] = isprint(ex->resp[i]) ? ex->resp[i] : ' ';
-	r->detail[n] = '\0';
-}
-
-static void classify_http(struct exporter *ex, long status, struct exporter_result *r)
-{
-	r->http_status = status;
-	if (status >= 200 && status < 300) {
-		set_result(r, EXPORT_OK, EXPORT_REASON_NONE);
-		if (ex->url.kind == EXPORTER_PARCA) {
-			int code = ex->grpc_status;
-
-			if (code < 0 && parca__grpc_web_status(ex->resp, ex->resp_len, &code,
-							      ex->grpc_message,
-							      sizeof(ex->grpc_message)))
-				code = -1;
-			r->grpc_status = code;
-			if (code > 0) {
-				snprintf(r->detail, sizeof(r->detail), "grpc-status %d: %s", code,
-					 ex->grpc_message);
-				set_result(r, parca__grpc_retryable(code) ? EXPORT_RETRY :
-					   EXPORT_REJECTED, EXPORT_REASON_GRPC);
-			}
-		} else if (ex->url.kind == EXPORTER_OTLP) {
-			if (otlp__parse_response(ex->resp, ex->resp_len, &r->rejected, r->detail,
-						 sizeof(r->detail)) == 0 && r->rejected > 0)
-				r->reason = EXPORT_REASON_PARTIAL;
-		}
-		return;
+	redact__mask(&ex->secrets, ex->resp, ex->resp_len);
+	for (int h = 0; h < NR_H; h++) {
+		if (!ex->has_hdr[h])
+			continue;
+		redact__mask(&ex->secrets, (uint8_t *)ex->hdr[h], strlen(ex->hdr[h]));
+		if (hv[h])
+			*hv[h] = ex->hdr[h];
 	}
-	body_detail(ex, r);
-	if (status == 429)
-		set_result(r, EXPORT_RETRY, EXPORT_REASON_HTTP_429);
-	else if (status >= 500)
-		set_result(r, EXPORT_RETRY, EXPORT_REASON_HTTP_5XX);
-	else if (status == 408)
-		set_result(r, EXPORT_RETRY, EXPORT_REASON_TIMEOUT);
-	else if (status >= 400)
-		set_result(r, EXPORT_REJECTED, EXPORT_REASON_HTTP_4XX);
-	else
-		set_result(r, EXPORT_REJECTED, EXPORT_REASON_OTHER);	/* 1xx, 3xx: misconfigured URL */
+	ex->ops->classify(&rp, r);
+	redact__mask(&ex->secrets, (uint8_t *)r->detail, strlen(r->detail));
+	redact__text(&ex->secrets, r->detail);
+	if (ex->has_hdr[H_RETRY_AFTER] &&
+	    backend__parse_retry_after(ex->hdr[H_RETRY_AFTER], time(NULL), &r->retry_after_ms))
+		r->retry_after_ms = -1;
 }
 
 static int send_http(struct exporter *ex, struct delta *const *deltas, size_t n,
 		     struct exporter_result *r)
 {
+	const struct backend_encode_opts eo = { .tenant = ex->tenant, .version = ex->version };
 	struct curl_slist *h = NULL, *t;
-	uint8_t *body = NULL, *z = NULL;
-	size_t len = 0, zlen;
+	uint8_t *body = NULL;
+	size_t len = 0;
 	char url[600], hdr[600], errbuf[CURL_ERROR_SIZE] = "";
-	const char *path;
 	CURLcode rc;
 	long status = 0;
-	int err = 0;
+	int err;
 
-	switch (ex->url.kind) {
-	case EXPORTER_PYROSCOPE:
-		path = PYROSCOPE_PUSH_PATH;
-		err = pyroscope__encode_push(deltas, n, &body, &len);
-		h = curl_slist_append(h, "Content-Type: application/proto");
-		h = h ? curl_slist_append(h, "Connect-Protocol-Version: 1") : NULL;
-		break;
-	case EXPORTER_PARCA:
-		path = PARCA_WRITE_RAW_PATH;
-		err = parca__encode_write_raw(deltas, n, ex->tenant, &body, &len);
-		h = curl_slist_append(h, "Content-Type: application/grpc-web+proto");
-		h = h ? curl_slist_append(h, "X-Grpc-Web: 1") : NULL;
-		break;
-	default:
-		path = OTLP_PROFILES_PATH;
-		err = otlp__encode(deltas, n, ex->version, &z, &zlen);
-		if (!err) {
-			err = compress__zstd(z, zlen, 3, &body, &len);
-			free(z);
-		}
-		h = curl_slist_append(h, "Content-Type: application/x-protobuf");
-		h = h ? curl_slist_append(h, "Content-Encoding: zstd") : NULL;
-		break;
-	}
-	if (err == -ENOMEM || !h) {
-		err = -ENOMEM;
+	err = ex->ops->encode(deltas, n, &eo, &body, &len);
+	if (err == -ENOMEM)
 		goto out_free;
-	}
 	if (err) {
 		snprintf(r->detail, sizeof(r->detail), "encoding the request: %s", strerror(-err));
 		set_result(r, EXPORT_REJECTED, EXPORT_REASON_ENCODE);
 		err = 0;
 		goto out_free;
+	}
+	for (const char *const *hl = ex->ops->headers; *hl; hl++) {
+		if (!(t = curl_slist_append(h, *hl))) {
+			err = -ENOMEM;
+			goto out_free;
+		}
+		h = t;
 	}
 	/* curl would otherwise wait up to 1 s for a "100 Continue" on big bodies. */
 	t = curl_slist_append(h, "Expect:");
@@ -578,11 +584,8 @@ static int send_http(struct exporter *ex, struct delta *const *deltas, size_t n,
 		}
 		h = t;
 	}
-	snprintf(url, sizeof(url), "%s%s", ex->url.base, path);
-	ex->resp_len = 0;
-	ex->grpc_status = -1;
-	ex->grpc_message[0] = '\0';
-	ex->retry_after_ms = -1;
+	snprintf(url, sizeof(url), "%s%s", ex->url.base, ex->ops->path);
+	reset_reply(ex);
 	curl_easy_setopt(ex->curl, CURLOPT_URL, url);
 	curl_easy_setopt(ex->curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(ex->curl, CURLOPT_POST, 1L);
@@ -592,13 +595,13 @@ static int send_http(struct exporter *ex, struct delta *const *deltas, size_t n,
 	r->bytes_sent = len;
 	rc = curl_easy_perform(ex->curl);
 	curl_easy_setopt(ex->curl, CURLOPT_ERRORBUFFER, NULL);
-	r->retry_after_ms = ex->retry_after_ms;
 	if (rc != CURLE_OK) {
 		classify_curl(rc, errbuf, r);
+		redact__text(&ex->secrets, r->detail);
 		goto out_free;
 	}
 	curl_easy_getinfo(ex->curl, CURLINFO_RESPONSE_CODE, &status);
-	classify_http(ex, status, r);
+	classify_reply(ex, status, r);
 out_free:
 	curl_easy_setopt(ex->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(h);

@@ -9,9 +9,12 @@
  * in the URL (it shows in ps and logs): the caller reads a bearer token or
  * "user:password" from a file or the environment and passes it in opts.
  * One send is one request (libcurl, keep-alive across sends); its outcome is
- * OK, RETRY (connection errors, timeouts, 408, 429, 5xx, gRPC UNAVAILABLE...)
- * or REJECTED (any other 4xx: retrying cannot help). Not thread-safe: one
- * thread uses an exporter. Library code: returns -errno, never prints. */
+ * OK (only the backend's own success reply, see export/backend.h), RETRY
+ * (connection errors, timeouts, 3xx, 401, 403, 408, 429, 5xx, a 2xx that is
+ * not a success reply, gRPC UNAVAILABLE...) or REJECTED (any other 4xx:
+ * retrying cannot help). Whatever a server says reaches detail sanitized,
+ * with the credentials masked. Not thread-safe: one thread uses an exporter.
+ * Library code: returns -errno, never prints. */
 #ifndef CPROF_EXPORT_EXPORTER_H
 #define CPROF_EXPORT_EXPORTER_H
 
@@ -23,8 +26,11 @@
 
 enum exporter_kind { EXPORTER_PYROSCOPE, EXPORTER_PARCA, EXPORTER_OTLP, EXPORTER_FILE };
 
+struct backend_ops;
+
 struct exporter_url {
 	enum exporter_kind kind;
+	const struct backend_ops *ops;	/* export/backend.h; NULL for file:// */
 	bool tls;
 	char base[512];		/* "http(s)://host:port/prefix" (no trailing '/'), or the directory */
 };
@@ -32,6 +38,11 @@ struct exporter_url {
 /* Parses an exporter URL. 0, or -EINVAL with *ret_why (static text) saying
  * what is wrong. */
 int exporter__parse_url(const char *url, struct exporter_url *ret, const char **ret_why);
+
+/* Copies url into buf[len] for a message, with any "user:password@" of its
+ * authority replaced by "***@" (whether or not the URL is otherwise valid);
+ * cut to fit. Returns buf. */
+const char *exporter__redact_url(const char *url, char *buf, size_t len);
 
 struct exporter_opts {
 	const char *url;
@@ -57,6 +68,9 @@ enum exporter_reason {
 	EXPORT_REASON_HTTP_429,
 	EXPORT_REASON_HTTP_5XX,
 	EXPORT_REASON_HTTP_4XX,		/* not retried */
+	EXPORT_REASON_AUTH,		/* 401/403 or gRPC UNAUTHENTICATED/PERMISSION_DENIED: kept, retried */
+	EXPORT_REASON_REDIRECT,		/* 3xx: never followed (the credentials would go along); retried */
+	EXPORT_REASON_BAD_REPLY,	/* a 2xx that is not the backend's success reply: retried */
 	EXPORT_REASON_GRPC,		/* a gRPC status other than OK */
 	EXPORT_REASON_PARTIAL,		/* OTLP partial success: some profiles refused */
 	EXPORT_REASON_IO,		/* file exporter: write failed */
@@ -74,8 +88,8 @@ struct exporter_result {
 	enum exporter_reason reason;
 	long http_status;		/* 0 when no response */
 	int grpc_status;		/* Parca: -1 when none was read */
-	int64_t rejected;		/* OTLP partial success: profiles refused */
-	int64_t retry_after_ms;		/* from Retry-After, -1 when absent */
+	int64_t rejected;		/* OTLP partial success: profiles refused (outcome OK) */
+	int64_t retry_after_ms;		/* from Retry-After (clamped), -1 when absent */
 	uint64_t bytes_sent;		/* request body bytes */
 	char detail[256];		/* curl's error or the server's message */
 };

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export/backend.h"
+#include "export/compress.h"
 #include "export/otlp.h"
 #include "export/pprof.h"
 #include "proto/otlp_profiles.pb-c.h"
@@ -677,6 +679,10 @@ int otlp__parse_response(const uint8_t *buf, size_t len, int64_t *ret_rejected, 
 	r = otlp__export_profiles_service_response__unpack(NULL, len, buf);
 	if (!r)
 		return -EBADMSG;
+	if (r->partial_success && r->partial_success->rejected_profiles < 0) {
+		otlp__export_profiles_service_response__free_unpacked(r, NULL);
+		return -EBADMSG;
+	}
 	*ret_rejected = r->partial_success ? r->partial_success->rejected_profiles : 0;
 	if (r->partial_success && msg && msg_len)
 		snprintf(msg, msg_len, "%s", r->partial_success->error_message);
@@ -698,3 +704,59 @@ const char *otlp__attribute_name(const char *label)
 			return names[i].attr;
 	return label;
 }
+
+/* ---- the backend table ------------------------------------------------------ */
+
+static int encode(struct delta *const *deltas, size_t n, const struct backend_encode_opts *o,
+		  uint8_t **ret_buf, size_t *ret_len)
+{
+	uint8_t *raw;
+	size_t len;
+	int err = otlp__encode(deltas, n, o->version, &raw, &len);
+
+	if (err)
+		return err;
+	err = compress__zstd(raw, len, 3, ret_buf, ret_len);
+	free(raw);
+	return err;
+}
+
+/* Success is an ExportProfilesServiceResponse (protobuf, as the request);
+ * its partial_success says how many profiles the collector refused. */
+static void classify(const struct backend_reply *rp, struct exporter_result *r)
+{
+	char msg[200];
+
+	if (!backend__http_ok(rp, r))
+		return;
+	if (!backend__content_type_is(rp->content_type, "application/x-protobuf") &&
+	    (rp->content_type || rp->body_len)) {
+		backend__bad_reply(rp, "not an OTLP protobuf reply", r);
+		return;
+	}
+	if (otlp__parse_response(rp->body, rp->body_len, &r->rejected, msg, sizeof(msg))) {
+		backend__bad_reply(rp, "the body is not an ExportProfilesServiceResponse", r);
+		r->rejected = 0;
+		return;
+	}
+	r->outcome = EXPORT_OK;
+	r->reason = EXPORT_REASON_NONE;
+	if (r->rejected > 0) {
+		r->reason = EXPORT_REASON_PARTIAL;
+		backend__sanitize((const uint8_t *)msg, strlen(msg), r->detail, sizeof(r->detail));
+	}
+}
+
+static const char *const headers[] = {
+	"Content-Type: application/x-protobuf", "Content-Encoding: zstd", NULL,
+};
+
+const struct backend_ops otlp_backend = {
+	.scheme = "otlp",
+	.kind = EXPORTER_OTLP,
+	.default_port = 4318,
+	.path = OTLP_PROFILES_PATH,
+	.headers = headers,
+	.encode = encode,
+	.classify = classify,
+};

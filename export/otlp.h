@@ -10,7 +10,8 @@
  * for a delta without a samples type (the network profile's packets/count
  * and bytes/bytes) one Profile per type, the nth with the delta's id XOR n
  * in its last byte. Library code:
- * returns -errno, never prints; depends on proto/ and export/pprof only. */
+ * returns -errno, never prints; depends on proto/, export/pprof and, for its
+ * backend table (export/backend.h), export/compress. */
 #ifndef CPROF_EXPORT_OTLP_H
 #define CPROF_EXPORT_OTLP_H
 

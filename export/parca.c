@@ -2,13 +2,16 @@
 /* WriteRaw over gRPC-Web. A gRPC-Web response carries its status either in
  * the HTTP headers ("trailers-only", the usual shape of an error) or in a
  * trailer frame after the message frames: a frame whose flag byte has bit
- * 0x80 set, whose payload is HTTP/1-style "name: value\r\n" lines. */
+ * 0x80 set, whose payload is HTTP/1-style "name: value\r\n" lines. A 2xx is
+ * delivered only with a readable grpc-status of 0 (OK); UNAUTHENTICATED and
+ * PERMISSION_DENIED keep the data like an HTTP 401/403. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "export/backend.h"
 #include "export/compress.h"
 #include "export/parca.h"
 #include "proto/parca_profilestore.pb-c.h"
@@ -115,6 +118,25 @@ out_free:
 	return err;
 }
 
+/* A grpc-status value: 1 to 9 digits, nothing else ("0x0", "-1", "" and
+ * "0 garbage" are not statuses). */
+static int parse_code(const char *v, size_t len, int *ret)
+{
+	int code = 0;
+
+	while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+		len--;
+	if (!len || len > 9)
+		return -EBADMSG;
+	for (size_t i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -EBADMSG;
+		code = code * 10 + (v[i] - '0');
+	}
+	*ret = code;
+	return 0;
+}
+
 /* Reads "grpc-status" and "grpc-message" from a trailer frame's header lines. */
 static int parse_trailers(const char *p, size_t len, int *ret_code, char *msg, size_t msg_len)
 {
@@ -136,13 +158,8 @@ static int parse_trailers(const char *p, size_t len, int *ret_code, char *msg, s
 			while (vlen && (*v == ' ' || *v == '\t'))
 				v++, vlen--;
 			if (klen == 11 && !strncasecmp(p, "grpc-status", 11)) {
-				char num[16];
-
-				if (vlen == 0 || vlen >= sizeof(num))
+				if (parse_code(v, vlen, ret_code))
 					return -EBADMSG;
-				memcpy(num, v, vlen);
-				num[vlen] = '\0';
-				*ret_code = atoi(num);
 				found = 0;
 			} else if (klen == 12 && !strncasecmp(p, "grpc-message", 12) && msg &&
 				   msg_len) {
@@ -192,3 +209,69 @@ int parca__grpc_retryable(int code)
 		return 0;
 	}
 }
+
+/* ---- the backend table ------------------------------------------------------ */
+
+static int encode(struct delta *const *deltas, size_t n, const struct backend_encode_opts *o,
+		  uint8_t **ret_buf, size_t *ret_len)
+{
+	return parca__encode_write_raw(deltas, n, o->tenant, ret_buf, ret_len);
+}
+
+static void classify(const struct backend_reply *rp, struct exporter_result *r)
+{
+	char msg[160] = "", text[160];
+	int code = -1, err;
+
+	if (!backend__http_ok(rp, r))
+		return;
+	if (!backend__content_type_is(rp->content_type, "application/grpc-web+proto") &&
+	    !backend__content_type_is(rp->content_type, "application/grpc-web")) {
+		backend__bad_reply(rp, "not a gRPC-Web reply", r);
+		return;
+	}
+	if (rp->grpc_status) {	/* trailers-only: the status is in the headers */
+		if (parse_code(rp->grpc_status, strlen(rp->grpc_status), &code)) {
+			backend__bad_reply(rp, "its grpc-status header is not a number", r);
+			return;
+		}
+		if (rp->grpc_message)
+			snprintf(msg, sizeof(msg), "%s", rp->grpc_message);
+	} else {
+		err = parca__grpc_web_status(rp->body, rp->body_len, &code, msg, sizeof(msg));
+		if (err) {
+			backend__bad_reply(rp, err == -ENOENT ? "no grpc-status in its trailers" :
+					   "its gRPC-Web framing is broken", r);
+			return;
+		}
+	}
+	r->grpc_status = code;
+	if (code == 0) {
+		r->outcome = EXPORT_OK;
+		r->reason = EXPORT_REASON_NONE;
+		return;
+	}
+	backend__sanitize((const uint8_t *)msg, strlen(msg), text, sizeof(text));
+	snprintf(r->detail, sizeof(r->detail), "grpc-status %d: %s", code, text);
+	r->reason = EXPORT_REASON_GRPC;
+	if (code == 16 || code == 7) {	/* UNAUTHENTICATED, PERMISSION_DENIED */
+		r->outcome = EXPORT_RETRY;
+		r->reason = EXPORT_REASON_AUTH;
+	} else {
+		r->outcome = parca__grpc_retryable(code) ? EXPORT_RETRY : EXPORT_REJECTED;
+	}
+}
+
+static const char *const headers[] = {
+	"Content-Type: application/grpc-web+proto", "X-Grpc-Web: 1", NULL,
+};
+
+const struct backend_ops parca_backend = {
+	.scheme = "parca",
+	.kind = EXPORTER_PARCA,
+	.default_port = 7070,
+	.path = PARCA_WRITE_RAW_PATH,
+	.headers = headers,
+	.encode = encode,
+	.classify = classify,
+};

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: MIT
 /* PushRequest encoding. Each profile is gzipped here, at send time: the
- * spool keeps it uncompressed inside its own zstd frame. */
+ * spool keeps it uncompressed inside its own zstd frame. And the reading of
+ * the Connect reply: success is a PushResponse (an empty message) as
+ * application/proto, or "{}" as application/json; Connect errors are JSON
+ * {"code", "message"} with a non-2xx status. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "export/backend.h"
 #include "export/compress.h"
 #include "export/pyroscope.h"
 #include "proto/pyroscope_push.pb-c.h"
@@ -99,3 +104,91 @@ out_free:
 	free(series);
 	return err;
 }
+
+/* ---- the backend table ------------------------------------------------------ */
+
+static int encode(struct delta *const *deltas, size_t n, const struct backend_encode_opts *o,
+		  uint8_t **ret_buf, size_t *ret_len)
+{
+	(void)o;
+	return pyroscope__encode_push(deltas, n, ret_buf, ret_len);
+}
+
+static bool is_ws(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* A JSON object with no "code" member at its top level (a Connect error has
+ * one); nested objects are skipped by depth, strings by their quotes. */
+static bool json_success(const uint8_t *b, size_t len)
+{
+	size_t i = 0, end = len;
+	int depth = 0;
+	bool in_str = false;
+
+	while (i < end && is_ws(b[i]))
+		i++;
+	while (end > i && is_ws(b[end - 1]))
+		end--;
+	if (end - i < 2 || b[i] != '{' || b[end - 1] != '}')
+		return false;
+	for (size_t k = i; k < end; k++) {
+		if (in_str) {
+			if (b[k] == '\\')
+				k++;
+			else if (b[k] == '"')
+				in_str = false;
+			continue;
+		}
+		if (b[k] == '"') {
+			if (depth == 1 && end - k > 6 && !memcmp(b + k, "\"code\"", 6))
+				return false;
+			in_str = true;
+		} else if (b[k] == '{' || b[k] == '[') {
+			depth++;
+		} else if (b[k] == '}' || b[k] == ']') {
+			if (--depth < 0)
+				return false;
+		} else if (b[k] < 0x20 && !is_ws(b[k])) {
+			return false;
+		}
+	}
+	return depth == 0 && !in_str;
+}
+
+static void classify(const struct backend_reply *rp, struct exporter_result *r)
+{
+	if (!backend__http_ok(rp, r))
+		return;
+	if (backend__content_type_is(rp->content_type, "application/proto")) {
+		if (!backend__protobuf_well_formed(rp->body, rp->body_len)) {
+			backend__bad_reply(rp, "the body is not a protobuf PushResponse", r);
+			return;
+		}
+	} else if (backend__content_type_is(rp->content_type, "application/json")) {
+		if (!json_success(rp->body, rp->body_len)) {
+			backend__bad_reply(rp, "the body is not a JSON PushResponse", r);
+			return;
+		}
+	} else if (rp->content_type || rp->body_len) {
+		backend__bad_reply(rp, "not a Pyroscope push reply", r);
+		return;
+	}
+	r->outcome = EXPORT_OK;
+	r->reason = EXPORT_REASON_NONE;
+}
+
+static const char *const headers[] = {
+	"Content-Type: application/proto", "Connect-Protocol-Version: 1", NULL,
+};
+
+const struct backend_ops pyroscope_backend = {
+	.scheme = "pyroscope",
+	.kind = EXPORTER_PYROSCOPE,
+	.default_port = 4040,
+	.path = PYROSCOPE_PUSH_PATH,
+	.headers = headers,
+	.encode = encode,
+	.classify = classify,
+};

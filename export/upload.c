@@ -15,9 +15,9 @@
 #include <time.h>
 #include <sys/random.h>
 
+#include "export/backend.h"
 #include "export/upload.h"
 
-#define MAX_RETRY_AFTER_S	300.0
 
 struct batch {
 	struct delta **d;
@@ -72,8 +72,8 @@ static double backoff(struct uploader *u, uint64_t failures, int64_t retry_after
 	if (retry_after_ms >= 0) {
 		double ra = retry_after_ms / 1000.0;
 
-		if (ra > MAX_RETRY_AFTER_S)
-			ra = MAX_RETRY_AFTER_S;
+		if (ra > BACKEND_RETRY_AFTER_MAX_S)
+			ra = BACKEND_RETRY_AFTER_MAX_S;
 		if (ra > d)
 			d = ra;
 	}
@@ -198,18 +198,35 @@ static void settle(struct uploader *u, struct batch *b, const struct exporter_re
 
 	u->st.requests++;
 	if (r->outcome == EXPORT_OK) {
+		/* OTLP partial success: the collector refused some profiles and
+		 * does not say which; refusing them all is refusing the batch. */
+		size_t refused = r->rejected <= 0 ? 0 : (uint64_t)r->rejected < b->n ?
+				 (size_t)r->rejected : b->n;
+
 		for (size_t i = 0; i < b->n; i++)
 			spool__remove(u->sp, b->seq[i]);
-		u->st.profiles += b->n;
-		u->st.samples += b->samples;
+		u->st.profiles += b->n - refused;
 		u->st.bytes += r->bytes_sent;
-		if (r->rejected > 0) {
+		if (refused == b->n)
+			u->st.rejected_samples += b->samples;
+		else
+			u->st.samples += b->samples;
+		if (refused) {
 			u->st.partial_rejected += r->rejected;
+			u->st.rejected_profiles += refused;
 			u->st.failures[EXPORT_REASON_PARTIAL]++;
 		}
 		u->st.consecutive_failures = 0;
 		u->next_attempt = 0;
 		batch_release(u, b, false);
+		if (refused) {
+			ev.type = UPLOAD_REJECTED;
+			ev.profiles = refused;
+			ev.samples = refused == b->n ? ev.samples : 0;
+			pthread_mutex_unlock(&u->lock);
+			emit(u, &ev);
+			pthread_mutex_lock(&u->lock);
+		}
 		if (failures) {
 			ev.type = UPLOAD_RECOVERED;
 			ev.consecutive_failures = failures;

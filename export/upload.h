@@ -3,9 +3,14 @@
  * never waits for the network. Records leave the spool oldest first, in
  * batches (one request), and are deleted only once the backend accepted them:
  * at-least-once delivery, made idempotent by each delta's id. A failed
- * attempt (connection error, timeout, 429, 5xx...) keeps the batch and retries
- * it after an exponential backoff with jitter (or the server's Retry-After);
- * a rejected one (other 4xx) is deleted, counted and reported, never retried.
+ * attempt (connection error, timeout, 429, 5xx, 401/403, a redirect, a 2xx
+ * that is not the backend's success reply...) keeps the batch and retries it
+ * after an exponential backoff with jitter (or the server's Retry-After,
+ * clamped to BACKEND_RETRY_AFTER_MAX_S); a rejected one (any other 4xx) is
+ * deleted, counted and reported, never retried. An OTLP partial success
+ * counts the refused profiles as rejected (the collector does not say which
+ * they were: their samples stay counted as delivered unless it refused the
+ * whole batch) and the rest as delivered.
  * While the backend is away the spool grows up to its bound, oldest dropped
  * first. Library code: never prints; what happens is reported through the
  * caller's on_event callback, called from the upload thread. */
@@ -21,7 +26,8 @@
 
 enum upload_event_type {
 	UPLOAD_FAILED,		/* an attempt failed; it will be retried */
-	UPLOAD_REJECTED,	/* the backend refused a batch for good: deleted */
+	UPLOAD_REJECTED,	/* the backend refused a batch (or, OTLP partial success,
+				 * some of its profiles) for good: deleted */
 	UPLOAD_RECOVERED,	/* a success after failures */
 	UPLOAD_UNDECODABLE,	/* a spooled record that is not a delta: deleted */
 };

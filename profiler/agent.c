@@ -161,42 +161,6 @@ static void raise_nofile_limit(void)
 
 /* ---- secrets and the exporter --------------------------------------------- */
 
-/* A secret from a file (trailing newline dropped) or, without one, the
- * environment. *ret NULL when neither is set. */
-static int read_secret(const char *file, const char *env, char **ret, char *why, size_t len)
-{
-	char buf[4096];
-	FILE *f;
-	size_t n;
-
-	*ret = NULL;
-	if (!file) {
-		const char *v = getenv(env);
-
-		if (v && *v && !(*ret = strdup(v)))
-			return -ENOMEM;
-		return 0;
-	}
-	f = fopen(file, "re");
-	if (!f) {
-		snprintf(why, len, "cannot read %s: %s", file, strerror(errno));
-		return -EINVAL;
-	}
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = '\0';
-	if (!n || strpbrk(buf, "\r\n")) {
-		explicit_bzero(buf, sizeof(buf));
-		snprintf(why, len, "%s must hold the secret on one line", file);
-		return -EINVAL;
-	}
-	*ret = strdup(buf);
-	explicit_bzero(buf, sizeof(buf));
-	return *ret ? 0 : -ENOMEM;
-}
-
 static void drop_secret(char **s)
 {
 	if (*s)
@@ -215,8 +179,9 @@ static struct exporter *make_exporter(const struct agent_config *c, char *why, s
 	char *bearer = NULL, *basic = NULL;
 	struct exporter *ex = NULL;
 
-	if (read_secret(c->bearer_token_file, "CPROF_BEARER_TOKEN", &bearer, why, len) ||
-	    read_secret(c->basic_auth_file, "CPROF_BASIC_AUTH", &basic, why, len))
+	if (agent_config__read_secret(c->bearer_token_file, "CPROF_BEARER_TOKEN", &bearer, why,
+				      len) ||
+	    agent_config__read_secret(c->basic_auth_file, "CPROF_BASIC_AUTH", &basic, why, len))
 		goto out_free;
 	if (bearer && basic && !c->basic_auth_file)	/* the file wins over the environment */
 		drop_secret(&basic);
@@ -354,6 +319,10 @@ static void render_metrics(void *ctx, FILE *f)
 	for (int r = EXPORT_REASON_CONNECT; r < EXPORT_NR_REASONS; r++)
 		fprintf(f, "cprof_upload_failures_total{reason=\"%s\"} %llu\n",
 			exporter_reason__name(r), (unsigned long long)us.failures[r]);
+	metric(f, "cprof_upload_consecutive_failures", "gauge",
+	       "Failed attempts since the last delivery (an alarm when it keeps growing: the "
+	       "data stays spooled, see cprof_upload_failures_total for why).",
+	       us.consecutive_failures);
 	metric(f, "cprof_rejected_profiles_total", "counter",
 	       "Profiles the backend refused for good (4xx), deleted.", us.rejected_profiles);
 	metric(f, "cprof_rejected_samples_total", "counter",

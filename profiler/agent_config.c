@@ -3,6 +3,7 @@
  * alike, so the two can never disagree about names or what a value means. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
@@ -580,4 +582,79 @@ int agent_config__check(const struct agent_config *c, char *err, size_t len)
 	if (c->net_xdp && !c->nr_net_ifaces)
 		return fail(err, len, "--net-xdp adds XDP to the --net interfaces: give --net IFACE");
 	return 0;
+}
+
+/* ---- secrets ------------------------------------------------------------------ */
+
+/* Checks a secret's bytes; the message names where it came from only. */
+static int check_secret(const char *s, size_t n, const char *from, char *err, size_t len)
+{
+	if (n > AGENT_SECRET_MAX)
+		return fail(err, len, "%s: the secret is %zu bytes, more than the %d cprof sends; "
+			    "it is refused rather than cut", from, n, AGENT_SECRET_MAX);
+	if (!n)
+		return fail(err, len, "%s: the secret is empty", from);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return fail(err, len, "%s must hold the secret on one line, without control "
+				    "characters", from);
+	return 0;
+}
+
+int agent_config__read_secret(const char *file, const char *env, char **ret, char *err,
+			      size_t len)
+{
+	char buf[AGENT_SECRET_MAX + 3], from[300];	/* + CR LF + one to tell "too long" */
+	struct stat st;
+	ssize_t got;
+	size_t n = 0;
+	int fd, rc = 0;
+
+	*ret = NULL;
+	if (!file) {
+		const char *v = getenv(env);
+
+		if (!v || !*v)
+			return 0;
+		snprintf(from, sizeof(from), "$%s", env);
+		if ((rc = check_secret(v, strlen(v), from, err, len)))
+			return rc;
+		return (*ret = strdup(v)) ? 0 : -ENOMEM;
+	}
+	snprintf(from, sizeof(from), "%s", file);
+	/* Not O_NOFOLLOW: mounted secrets (Kubernetes) are symlinks. */
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return fail(err, len, "cannot read %s: %s", file, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(err, len, "%s is not a regular file", file);
+	}
+	/* One byte more than the bound (and its newline) tells "too long" apart. */
+	while (n < sizeof(buf) && (got = read(fd, buf + n, sizeof(buf) - n)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = fail(err, len, "cannot read %s: %s", file, strerror(errno));
+			goto out;
+		}
+		n += got;
+	}
+	if (n == sizeof(buf)) {
+		rc = fail(err, len, "%s: the secret is %lld bytes, more than the %d cprof sends; it "
+			  "is refused rather than cut", file, (long long)st.st_size, AGENT_SECRET_MAX);
+		goto out;
+	}
+	if (n && buf[n - 1] == '\n')
+		n--;
+	if (n && buf[n - 1] == '\r')
+		n--;
+	if ((rc = check_secret(buf, n, from, err, len)))
+		goto out;
+	*ret = strndup(buf, n);
+	rc = *ret ? 0 : -ENOMEM;
+out:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return rc;
 }

@@ -99,6 +99,19 @@ int agent_config__check(const struct agent_config *c, char *err, size_t err_len)
  * path. */
 int agent_config__check_cgroup(const struct agent_config *c, char *err, size_t err_len);
 
+/* The longest secret (bearer token or user:password) cprof sends: a longer
+ * one is refused, never cut (a cut token is a wrong token). */
+#define AGENT_SECRET_MAX	4095
+
+/* Reads a secret from file (a regular file; one line, the trailing newline
+ * dropped) or, when file is NULL, from the environment variable env. *ret
+ * is malloc'd (the caller wipes and frees it), NULL when neither is set.
+ * 0; -EINVAL with err saying what is wrong (never the secret itself: an
+ * unreadable, empty, multi-line or oversized file, control characters);
+ * -ENOMEM. */
+int agent_config__read_secret(const char *file, const char *env, char **ret, char *err,
+			      size_t err_len);
+
 /* Parses "64K", "256M", "1G" or a plain byte count. 0 or -EINVAL. */
 int agent_parse_size(const char *s, uint64_t *ret);
 /* Parses seconds: "10", "2.5", "500ms", "10s", "2m". 0 or -EINVAL. */

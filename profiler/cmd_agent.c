@@ -186,8 +186,11 @@ int cmd_agent(int argc, char **argv)
 		struct exporter_url u;
 		const char *msg;
 
+		char shown[300];
+
 		if (exporter__parse_url(cfg.url, &u, &msg)) {
-			fprintf(stderr, "cprof agent: --url %s: %s\n", cfg.url, msg);
+			fprintf(stderr, "cprof agent: --url %s: %s\n",
+				exporter__redact_url(cfg.url, shown, sizeof(shown)), msg);
 			ret = 2;
 			goto out_release;
 		}

@@ -4,7 +4,9 @@
  * rule; a live process attributed from /proc, a gone one from its samples'
  * thread name and the executable last seen with it; the cache bounded with
  * LRU eviction and exited processes forgotten; settings parsed the same from
- * flags and a config file, with errors that name the line. */
+ * flags and a config file, with errors that name the line; secrets read
+ * whole or refused (too long, several lines, not a regular file), never
+ * cut and never repeated in the error. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "profiler/agent_attr.h"
@@ -320,6 +323,85 @@ START_TEST(test_config__refuses_bad_values_with_a_reason)
 }
 END_TEST
 
+static void write_file(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "we");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+START_TEST(test_config__refuses_oversized_secrets_without_printing_them)
+{
+	char dir[] = "/tmp/cprof-secret-test.XXXXXX", path[64], fifo[64], err[512], *secret;
+	char *big = malloc(5002);
+
+	ck_assert_ptr_nonnull(big);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/token", dir);
+	for (int i = 0; i < 5000; i++)
+		big[i] = 'A' + i % 26;
+	big[5000] = '\n';
+	big[5001] = '\0';
+
+	/* 5000 bytes: refused, not cut, and not printed */
+	write_file(path, big, 5001);
+	ck_assert_int_eq(agent_config__read_secret(path, "CPROF_TEST_TOKEN", &secret, err,
+						   sizeof(err)), -EINVAL);
+	ck_assert_ptr_null(secret);
+	ck_assert_ptr_nonnull(strstr(err, "refused rather than cut"));
+	ck_assert_ptr_null(strstr(err, "ABCDEFGH"));
+	/* the bound itself, with its newline: taken whole */
+	{
+		char *copy = malloc(AGENT_SECRET_MAX + 1);
+
+		memcpy(copy, big, AGENT_SECRET_MAX);
+		copy[AGENT_SECRET_MAX] = '\n';
+		write_file(path, copy, AGENT_SECRET_MAX + 1);
+		free(copy);
+	}
+	ck_assert_int_eq(agent_config__read_secret(path, "X", &secret, err, sizeof(err)), 0);
+	ck_assert_uint_eq(strlen(secret), AGENT_SECRET_MAX);
+	free(secret);
+	/* one byte more: refused */
+	write_file(path, big, AGENT_SECRET_MAX + 1);
+	ck_assert_int_eq(agent_config__read_secret(path, "X", &secret, err, sizeof(err)), -EINVAL);
+	/* two lines, a control character: refused, not echoed */
+	write_file(path, "abcdefgh\nijkl\n", 14);
+	ck_assert_int_eq(agent_config__read_secret(path, "X", &secret, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_null(strstr(err, "abcdefgh"));
+	write_file(path, "abc\x1b[2Jdef", 10);
+	ck_assert_int_eq(agent_config__read_secret(path, "X", &secret, err, sizeof(err)), -EINVAL);
+	/* a FIFO or a directory is no secret file (and opening one does not hang) */
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(agent_config__read_secret(fifo, "X", &secret, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
+	ck_assert_int_eq(agent_config__read_secret(dir, "X", &secret, err, sizeof(err)), -EINVAL);
+	/* the environment: the same bound */
+	big[5000] = '\0';
+	setenv("CPROF_TEST_TOKEN", big, 1);
+	ck_assert_int_eq(agent_config__read_secret(NULL, "CPROF_TEST_TOKEN", &secret, err,
+						   sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "$CPROF_TEST_TOKEN"));
+	ck_assert_ptr_null(strstr(err, "ABCDEFGH"));
+	setenv("CPROF_TEST_TOKEN", "short-token", 1);
+	ck_assert_int_eq(agent_config__read_secret(NULL, "CPROF_TEST_TOKEN", &secret, err,
+						   sizeof(err)), 0);
+	ck_assert_str_eq(secret, "short-token");
+	free(secret);
+	unsetenv("CPROF_TEST_TOKEN");
+	ck_assert_int_eq(agent_config__read_secret(NULL, "CPROF_TEST_TOKEN", &secret, err,
+						   sizeof(err)), 0);
+	ck_assert_ptr_null(secret);
+	unlink(fifo);
+	unlink(path);
+	rmdir(dir);
+	free(big);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("agent");
@@ -334,6 +416,7 @@ int main(void)
 	tcase_add_test(tc, test_attr__cache_is_bounded_with_lru_eviction);
 	tcase_add_test(tc, test_config__parses_flags_and_files_alike);
 	tcase_add_test(tc, test_config__refuses_bad_values_with_a_reason);
+	tcase_add_test(tc, test_config__refuses_oversized_secrets_without_printing_them);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
