@@ -9,7 +9,14 @@ profile as a JSON line in OUT/deliveries.jsonl (raw pprofs in OUT/profiles/).
 Problems found are written to OUT/errors.txt. --script injects faults into
 successive requests: ok, an HTTP status (500, 429, 400...), reset (connection
 reset mid-request), delay (processed, then answered after --delay seconds),
-grpcN (Parca: HTTP 200 with grpc-status N).
+grpcN (Parca: HTTP 200 with grpc-status N), and replies that are not the
+backend's: html (200 with an HTML page, a captive portal or proxy), garbage
+(200 with the backend's own Content-Type and random bytes), nostatus (Parca:
+200 gRPC-Web without a grpc-status), 301/302/307/308 (with a Location),
+hugeretry (503 with Retry-After: 99999999999999999999), echo / echo200 /
+echo400 (503, 200 HTML or 400 whose body echoes the request headers, the
+Authorization header and its decoded credentials included, as a
+misconfigured proxy does). Nothing is recorded as delivered for them.
 
 The agent's network profile (--net) is one more delta per window: a series
 with __name__=net and a pprof of packets/count and bytes/bytes on the stack
@@ -23,6 +30,7 @@ usage: receiver.py --backend pyroscope|parca|otlp --out DIR --pymod DIR
                    [--tls-cert C --tls-key K] [--expect-tenant T] [--expect-auth V]
 """
 import argparse
+import base64
 import gzip
 import http.server
 import json
@@ -41,6 +49,8 @@ LABEL_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 NET_TYPES = [('packets', 'count'), ('bytes', 'bytes')]
 NET_DIRECTIONS = ('ingress', 'egress', 'xdp')
 PORT_FRAME = re.compile(r'^(\d+)/([a-z0-9-]+)$')
+FOREIGN = ('html', 'garbage', 'nostatus', '301', '302', '307', '308', 'hugeretry', 'echo',
+           'echo200', 'echo400')
 
 
 def net_flow_key(labels, frames):
@@ -567,6 +577,40 @@ def make_handler(rx):
             self.end_headers()
             self.wfile.write(body)
 
+        def foreign(self, action):
+            """A reply that is not the backend's success reply."""
+            backend = rx.args.backend
+            if action == 'html':
+                self.reply(200, b'<!DOCTYPE html><html><head><title>Sign in</title></head>'
+                           b'<body>Please log in to the proxy</body></html>', 'text/html')
+            elif action == 'garbage':
+                ctype = {'pyroscope': 'application/proto', 'parca': 'application/grpc-web+proto',
+                         'otlp': 'application/x-protobuf'}[backend]
+                # random bytes that can be no protobuf (wire type 7) nor gRPC-Web framing
+                body = b'\x07\xff\xff\xff\xff' + os.urandom(200)
+                self.reply(200, body, ctype)
+            elif action == 'nostatus':
+                self.reply(200, b'', 'application/grpc-web+proto')
+            elif action in ('301', '302', '307', '308'):
+                self.reply(int(action), b'', 'text/plain',
+                           {'Location': 'http://127.0.0.1:9/moved' + self.path})
+            elif action == 'hugeretry':
+                self.reply(503, b'{"code":"unavailable","message":"come back much later"}',
+                           extra={'Retry-After': '99999999999999999999'})
+            else:  # echo, echo200, echo400
+                auth = self.headers.get('Authorization', '')
+                lines = ['Authorization: ' + auth]  # first, where any prefix shows it
+                if auth.startswith('Basic '):
+                    lines.append('decoded: ' + base64.b64decode(auth[6:]).decode(errors='replace'))
+                lines += ['%s: %s' % (k, v) for k, v in self.headers.items()]
+                text = '\n'.join(lines).encode()
+                if action == 'echo200':
+                    self.reply(200, b'<html><pre>' + text + b'</pre></html>', 'text/html')
+                else:
+                    self.reply(400 if action == 'echo400' else 503,
+                               b'{"code":"unavailable","message":"' + text.replace(b'\n', b' | ') +
+                               b'"}', extra={'grpc-message': auth} if backend == 'parca' else None)
+
         def do_POST(self):
             n, action = rx.next_action()
             backend = rx.args.backend
@@ -592,6 +636,9 @@ def make_handler(rx):
             if rx.args.expect_auth and self.headers.get('Authorization') != rx.args.expect_auth:
                 rx.error('request %d: Authorization %r' % (n, self.headers.get('Authorization')))
                 self.reply(401, b'{"code":"unauthenticated","message":"bad credentials"}')
+                return
+            if action in FOREIGN:
+                self.foreign(action)
                 return
             if action not in ('ok', 'delay') and not action.startswith('grpc'):
                 extra = {'Retry-After': '1'} if action == '429' else None
