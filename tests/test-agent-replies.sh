@@ -19,7 +19,9 @@
 . "$(dirname "$0")/agent/lib.sh"
 require_bpf
 require_receiver
-FAST=(-i 1 -F 99 --comm '^work$' --retry-backoff-min 0.1 --retry-backoff-max 0.4)
+# --pid, not --comm: the agent then never reads what other processes of this
+# (shared, maybe busy) machine map, so only the backend's replies vary here.
+FAST=(-i 1 -F 99 --retry-backoff-min 0.1 --retry-backoff-max 0.4)
 
 # failures LOG REASON: the count the agent's summary gives for REASON
 failures() { grep -o "upload failures: .*" "$1" | grep -o "$2 [0-9]*" | awk '{print $2}'; }
@@ -45,16 +47,16 @@ run_bad() {
 	port=$(free_port)
 	log=$T/$name.log
 	start_receiver "$name" "$backend" "$port" --script "$script"
-	start_work 6
-	start_agent "$log" --url "$backend://127.0.0.1:$port" "${FAST[@]}" --spool-dir "$T/spool-$name"
-	wait_for 30 "[ \$(answered $T/$name) -ge 3 ]" ||
+	start_work 60	# stopped below; windows keep coming however loaded the machine is
+	start_agent "$log" --url "$backend://127.0.0.1:$port" "${FAST[@]}" --pid "$WORK_PID" --spool-dir "$T/spool-$name"
+	wait_for 40 "[ \$(answered $T/$name) -ge 2 ] && [ \$(windows_logged $log) -ge 4 ]" ||
 		{ cat "$log"; fail "$name: nothing delivered once the receiver answered properly"; }
 	stop_agent "$AGENT_PID" "$log"
 	stop_pid "$WORK_PID"
 	stop_pid "$RECEIVER_PID"
 	[ -z "$(ls "$T/spool-$name" | grep '\.spool$')" ] || fail "$name: the spool is not empty"
 	grep -q 'rejected 0 profiles (0 samples)' "$log" || { cat "$log"; fail "$name: profiles were rejected"; }
-	check --out "$T/$name" --agent-log "$log" --service work --leaf hot_a --min-deltas 3
+	check --out "$T/$name" --agent-log "$log" --service work --leaf hot_a --min-deltas 4
 	local want=$1 reason=${1% *} count
 	count=$(failures "$log" "$reason")
 	[ "${count:-0}" -ge "${want#* }" ] ||
@@ -84,12 +86,12 @@ run_bad auth parca 401,403,401,403,ok "auth 4"
 note "Retry-After: 99999999999999999999 is clamped to 300 s; the agent keeps working"
 port=$(free_port)
 start_receiver huge otlp "$port" --script hugeretry
-start_work 8
-start_agent "$T/huge.log" --url "otlp://127.0.0.1:$port" "${FAST[@]}" --spool-dir "$T/spool-huge"
+start_work 60
+start_agent "$T/huge.log" --url "otlp://127.0.0.1:$port" "${FAST[@]}" --pid "$WORK_PID" --spool-dir "$T/spool-huge"
 wait_for 15 "grep -q 'failed (http_5xx' $T/huge.log" || { cat "$T/huge.log"; fail "no 503"; }
 grep -q 'retrying in 300.0 s' "$T/huge.log" || { cat "$T/huge.log"; fail "Retry-After not clamped to 300 s"; }
 w0=$(windows_logged "$T/huge.log")
-wait_for 15 "[ \$(windows_logged $T/huge.log) -ge $((w0 + 3)) ]" || fail "the agent stopped sampling"
+wait_for 30 "[ \$(windows_logged $T/huge.log) -ge $((w0 + 3)) ]" || fail "the agent stopped sampling"
 [ "$(answered "$T/huge")" = 0 ] || fail "the agent did not wait as told"
 stop_agent "$AGENT_PID" "$T/huge.log"	# the shutdown flush skips the wait
 check --out "$T/huge" --agent-log "$T/huge.log" --service work --leaf hot_a --min-deltas 3
@@ -102,10 +104,10 @@ printf '%s\n' "$token" >"$T/token"
 port=$(free_port)
 mport=$(free_port)
 start_receiver echo pyroscope "$port" --script echo,echo200,echo,echo400
-start_work 6
-start_agent "$T/echo.log" --url "pyroscope://127.0.0.1:$port" "${FAST[@]}" \
+start_work 60
+start_agent "$T/echo.log" --url "pyroscope://127.0.0.1:$port" "${FAST[@]}" --pid "$WORK_PID" \
 	--bearer-token-file "$T/token" --metrics-addr "127.0.0.1:$mport"
-wait_for 30 "[ \$(answered $T/echo) -ge 2 ]" || { cat "$T/echo.log"; fail "no delivery after the echoes"; }
+wait_for 40 "[ \$(answered $T/echo) -ge 1 ] && [ \$(windows_logged $T/echo.log) -ge 5 ]" || { cat "$T/echo.log"; fail "no delivery after the echoes"; }
 curl -s --max-time 5 "http://127.0.0.1:$mport/metrics" >"$T/echo.metrics"
 stop_agent "$AGENT_PID" "$T/echo.log"
 stop_pid "$WORK_PID"
@@ -123,9 +125,9 @@ port=$(free_port)
 password=$(head -c 300 /dev/urandom | base64 -w0 | tr -d '/+=' | head -c 40)
 printf 'agent:%s\n' "$password" >"$T/basic"
 start_receiver echo2 parca "$port" --script echo,echo200,echo400,echo
-start_work 6
-start_agent "$T/echo2.log" --url "parca://127.0.0.1:$port" "${FAST[@]}" --basic-auth-file "$T/basic"
-wait_for 30 "[ \$(answered $T/echo2) -ge 2 ]" || { cat "$T/echo2.log"; fail "no delivery after the echoes"; }
+start_work 60
+start_agent "$T/echo2.log" --url "parca://127.0.0.1:$port" "${FAST[@]}" --pid "$WORK_PID" --basic-auth-file "$T/basic"
+wait_for 40 "[ \$(answered $T/echo2) -ge 1 ] && [ \$(windows_logged $T/echo2.log) -ge 5 ]" || { cat "$T/echo2.log"; fail "no delivery after the echoes"; }
 stop_agent "$AGENT_PID" "$T/echo2.log"
 stop_pid "$WORK_PID"
 stop_pid "$RECEIVER_PID"
@@ -145,7 +147,7 @@ port=$(free_port)
 start_receiver reload pyroscope "$port"
 printf 'url = pyroscope://127.0.0.1:%s\n' "$port" >"$T/agent.conf"
 start_work 4
-start_agent "$T/reload.log" --config "$T/agent.conf" "${FAST[@]}"
+start_agent "$T/reload.log" --config "$T/agent.conf" "${FAST[@]}" --pid "$WORK_PID"
 printf 'url = pyroscope://agent:Pa55w0rd-xyzzy@127.0.0.1:%s\n' "$port" >"$T/agent.conf"
 kill -HUP "$AGENT_PID"
 wait_for 10 "grep -q 'keeping the running configuration' $T/reload.log" ||
