@@ -72,6 +72,7 @@ struct agent_stats {
 	uint64_t attr_entries, attr_evictions, attr_fallbacks, attr_memo_replaced, forgotten;
 	uint64_t unwind_stacks, unwind_stops[UW_NR_STOPS];	/* stack-copy mode */
 	uint64_t unwind_tables_bytes, unwind_tables_evicted;
+	uint64_t perf_maps_refused[SAFE_FILE_NR_REFUSALS], mapped_files_refused[SAFE_FILE_NR_REFUSALS];
 	uint64_t net_packets, net_bytes, net_profiles, net_lost_packets, net_lost_bytes;
 	/* What the main loop set up and how it runs, for render_metrics() and
 	 * health(): never a pointer the main loop writes (a->net, ...). */
@@ -280,6 +281,14 @@ static void render_metrics(void *ctx, FILE *f)
 	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++)
 		fprintf(f, "cprof_drops_total{reason=\"%s\"} %llu\n", drops[i].reason,
 			(unsigned long long)STAT_GET(a, counters[drops[i].idx]));
+	fprintf(f, "# HELP cprof_files_refused_total Files other users control that cprof would "
+		"not open or read (safe_file), by kind and reason.\n"
+		"# TYPE cprof_files_refused_total counter\n");
+	for (int r = SAFE_FILE_NOT_REFUSED + 1; r < SAFE_FILE_NR_REFUSALS; r++)
+		fprintf(f, "cprof_files_refused_total{kind=\"perf_map\",reason=\"%s\"} %llu\n"
+			"cprof_files_refused_total{kind=\"mapped_file\",reason=\"%s\"} %llu\n",
+			safe_file__refusal_key(r), (unsigned long long)STAT_GET(a, perf_maps_refused[r]),
+			safe_file__refusal_key(r), (unsigned long long)STAT_GET(a, mapped_files_refused[r]));
 	metric(f, "cprof_windows_total", "counter", "Profiling windows closed.",
 	       STAT_GET(a, windows));
 	metric(f, "cprof_profiled_samples_total", "counter",
@@ -922,6 +931,10 @@ static void update_cache_stats(struct agent *a)
 	STAT_SET(a, forgotten, as.forgotten);
 	STAT_SET(a, unwind_tables_bytes, ss.unwind_table_bytes);
 	STAT_SET(a, unwind_tables_evicted, ss.unwind_tables_evicted);
+	for (int r = 0; r < SAFE_FILE_NR_REFUSALS; r++) {
+		STAT_SET(a, perf_maps_refused[r], ss.perf_maps_refused[r]);
+		STAT_SET(a, mapped_files_refused[r], ss.mapped_files_refused[r]);
+	}
 }
 
 /* Closes the window: drain, split by service, build and spool one delta per

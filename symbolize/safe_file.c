@@ -185,6 +185,22 @@ const char *safe_file__refusal_name(enum safe_file_refusal r)
 	return (unsigned)r < SAFE_FILE_NR_REFUSALS ? names[r] : "unknown";
 }
 
+const char *safe_file__refusal_key(enum safe_file_refusal r)
+{
+	static const char *const keys[SAFE_FILE_NR_REFUSALS] = {
+		[SAFE_FILE_NOT_REFUSED] = "none",
+		[SAFE_FILE_SYMLINK] = "symlink",
+		[SAFE_FILE_NOT_REGULAR] = "not_regular",
+		[SAFE_FILE_FOREIGN_OWNER] = "foreign_owner",
+		[SAFE_FILE_WRITABLE] = "writable_by_others",
+		[SAFE_FILE_TOO_BIG] = "too_big",
+		[SAFE_FILE_OTHER_FILE] = "other_file",
+		[SAFE_FILE_UNREADABLE] = "unreadable",
+	};
+
+	return (unsigned)r < SAFE_FILE_NR_REFUSALS ? keys[r] : "unknown";
+}
+
 unsigned long long safe_file__format_refusals(const uint64_t counts[SAFE_FILE_NR_REFUSALS],
 					      char *buf, size_t len)
 {

@@ -64,6 +64,8 @@ int safe_file__read_all(int fd, size_t max, char **ret_buf, size_t *ret_len);
 enum safe_file_refusal safe_file__refusal(int err);
 /* Short reason, "not a regular file"; static string. */
 const char *safe_file__refusal_name(enum safe_file_refusal r);
+/* The same as a metric label value, "not_regular"; static string. */
+const char *safe_file__refusal_key(enum safe_file_refusal r);
 
 /* counts[r] files refused for reason r, as "1 not a regular file, 2 foreign
  * owner" into buf (truncated to len); "none" when all are 0. Returns the

@@ -210,6 +210,7 @@ START_TEST(test_safe_file__refusals_are_counted_by_name)
 	c[SAFE_FILE_FOREIGN_OWNER] = 2;
 	ck_assert_uint_eq(safe_file__format_refusals(c, buf, sizeof(buf)), 3);
 	ck_assert_str_eq(buf, "1 not a regular file, 2 foreign owner");
+	ck_assert_str_eq(safe_file__refusal_key(SAFE_FILE_NOT_REGULAR), "not_regular");
 }
 END_TEST
 
