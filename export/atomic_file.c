@@ -147,6 +147,7 @@ static int open_tmp(const char *path, char **ret_tmp, int *ret_fd)
 int atomic_file__open(struct atomic_file *af, const char *path)
 {
 	char *dup_path, *tmp = NULL;
+	struct stat st;
 	FILE *f;
 	int fd = -1, err;
 
@@ -160,6 +161,12 @@ int atomic_file__open(struct atomic_file *af, const char *path)
 		af->tmp_path = NULL;
 		af->f = stdout;
 		return 0;
+	}
+	/* rename(2) onto a directory fails only at commit, after all the work:
+	 * refuse it now. */
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+		err = -EISDIR;
+		goto out_free_path;
 	}
 	err = open_tmp(path, &tmp, &fd);
 	if (err)

@@ -25,7 +25,8 @@ struct atomic_file {
  * 0644 before umask) and locks it, so an unwritable destination fails now,
  * before any work; first sweeps the stale temporaries of the same path
  * (atomic_file__sweep(dir, BASENAME)). "-" selects stdout and creates nothing.
- * Returns 0, or -errno (-EINVAL for an empty path or a path ending in '/')
+ * Returns 0, or -errno (-EINVAL for an empty path or a path ending in '/',
+ * -EISDIR for an existing directory)
  * leaving *af untouched. */
 int atomic_file__open(struct atomic_file *af, const char *path);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "profiler/commands.h"
 #include "profiler/record.h"
@@ -21,7 +22,9 @@ static const char usage[] =
 "\n"
 "targets (at least one):\n"
 "  -p, --pid PID          profile this process and all its threads (repeatable,\n"
-"                         or a comma-separated list)\n"
+"                         or a comma-separated list); the id of a thread selects\n"
+"                         its whole process, with a note (samples carry a tid\n"
+"                         label: go tool pprof -tagfocus tid=TID)\n"
 "  -a, --all              profile the whole machine\n"
 "  -- CMD [ARGS...]       start CMD, profile it and its children until it exits;\n"
 "                         cprof then exits with CMD's status\n"
@@ -30,10 +33,14 @@ static const char usage[] =
 "  -e, --event EVENT      cpu-clock (default) or cycles (hardware, where available)\n"
 "  -d, --duration SECS    stop after SECS seconds (default: Ctrl-C, SIGTERM, or\n"
 "                         when every target has exited)\n"
-"  -o, --output FILE      where to write (default cprof.pb.gz; - for stdout);\n"
-"                         a name ending in .svg writes a flame graph\n"
+"  -o, --output FILE      where to write (default cprof.pb.gz; - for stdout,\n"
+"                         where the output of -- CMD then goes to stderr);\n"
+"                         a name ending in .svg writes a flame graph, .folded\n"
+"                         folded stacks (any case); an existing directory is\n"
+"                         refused before sampling\n"
 "  -f, --format FMT       pprof (gzip, default), folded (flamegraph.pl input:\n"
-"                         comm;root;...;leaf COUNT) or svg\n"
+"                         comm;root;...;leaf COUNT) or svg; must agree with\n"
+"                         the -o name's .svg/.folded/.pb.gz ending\n"
 "      --flamegraph FILE  also write a flame graph SVG to FILE\n"
 "      --idle             keep the idle task (pid 0)\n"
 "      --max-stacks N     entries per stack and count map (default 16384)\n"
@@ -56,7 +63,8 @@ static const char usage[] =
 "      --net-output FILE  the network profile (default cprof-net.pb.gz); draw it\n"
 "                         with: cprof flamegraph FILE --sample-type bytes\n"
 "\n"
-"Needs root, or CAP_BPF and CAP_PERFMON (and CAP_NET_ADMIN for --net), and a\n"
+"Needs root, or CAP_BPF and CAP_PERFMON (and CAP_SYSLOG, without which kernel\n"
+"frames are unnamed; CAP_NET_ADMIN for --net), and a\n"
 "kernel with BTF (/sys/kernel/btf/vmlinux).\n"
 "Read the result: go tool pprof -top cprof.pb.gz\n";
 
@@ -110,7 +118,69 @@ static bool ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
 
-	return a >= b && !strcmp(s + a - b, suffix);
+	return a >= b && !strcasecmp(s + a - b, suffix);
+}
+
+static const char *const format_names[] = {
+	[RECORD_PPROF] = "pprof", [RECORD_FOLDED] = "folded", [RECORD_SVG] = "svg",
+};
+
+/* The format an output name implies, case-insensitively; -1: none. */
+static int format_of_name(const char *path)
+{
+	if (ends_with(path, ".svg"))
+		return RECORD_SVG;
+	if (ends_with(path, ".folded"))
+		return RECORD_FOLDED;
+	if (ends_with(path, ".pb.gz") || ends_with(path, ".pprof") || ends_with(path, ".pb"))
+		return RECORD_PPROF;
+	return -1;
+}
+
+/* Tgid of pid from /proc/PID/status: pid itself for a process, its process
+ * for a thread id; 0 when unknown (gone: record reports that). */
+static pid_t tgid_of(pid_t pid)
+{
+	char path[64], line[256];
+	long tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid > 0 && tgid <= INT_MAX ? (pid_t)tgid : 0;
+}
+
+/* --pid of a thread that is not its process's main thread samples nothing
+ * unless the process is the target (targets are processes): profile the
+ * process, say so, and drop duplicates. */
+static void pids_to_processes(pid_t *pids, size_t *nr, bool quiet)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < *nr; i++) {
+		pid_t tgid = tgid_of(pids[i]);
+		size_t j;
+
+		if (tgid && tgid != pids[i]) {
+			if (!quiet)
+				fprintf(stderr, "cprof: %d is a thread of process %d: profiling all of "
+					"process %d (its samples carry tid labels: go tool pprof "
+					"-tagfocus tid=%d)\n", (int)pids[i], (int)tgid, (int)tgid,
+					(int)pids[i]);
+			pids[i] = tgid;
+		}
+		for (j = 0; j < n && pids[j] != pids[i]; j++)
+			;
+		if (j == n)
+			pids[n++] = pids[i];
+	}
+	*nr = n;
 }
 
 int cmd_record(int argc, char **argv)
@@ -271,11 +341,27 @@ int cmd_record(int argc, char **argv)
 		return usage_error("%s", "--all already includes every pid; drop --pid");
 	if (o.stack_size && o.unwind == RECORD_UNWIND_FP)
 		return usage_error("%s", "--stack-size applies to --unwind auto or dwarf, not fp");
-	if (!o.output)
+	if (!o.output) {
 		o.output = o.format == RECORD_FOLDED ? "cprof.folded" :
 			   o.format == RECORD_SVG ? "cprof.svg" : "cprof.pb.gz";
-	else if (!format_set && ends_with(o.output, ".svg"))
-		o.format = RECORD_SVG;
+	} else if (format_of_name(o.output) >= 0) {
+		/* The name says what the file holds; a -f that says otherwise
+		 * would write, say, gzip into x.svg. */
+		if (format_set && (int)o.format != format_of_name(o.output)) {
+			fprintf(stderr, "cprof: -f %s, but -o %s names %s output\n",
+				format_names[o.format], o.output, format_names[format_of_name(o.output)]);
+			return usage_error("%s", "drop -f (the ending chooses) or rename the output");
+		}
+		o.format = format_of_name(o.output);
+	}
+	/* With the profile on stdout, CMD's own stdout would corrupt it. */
+	if (o.cmd && (!strcmp(o.output, "-") || (o.flamegraph && !strcmp(o.flamegraph, "-")))) {
+		o.cmd_stdout_to_stderr = true;
+		if (!o.quiet)
+			fprintf(stderr, "cprof: the profile goes to standard output: the standard "
+				"output of %s goes to standard error\n", o.cmd[0]);
+	}
+	pids_to_processes(pids, &o.nr_pids, o.quiet);
 	o.pids = pids;
 	return record__run(&o);
 }

@@ -42,6 +42,8 @@ int launch__start(struct launch *l, char *const argv[])
 		close(err[0]);
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);	/* the profiler went away: do not run unprofiled */
+		if (l->stdout_to_stderr && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+			_exit(126);	/* the profile owns stdout */
 		execvp(argv[0], argv);
 		e = errno;
 		if (write(err[1], &e, sizeof(e)) < 0)

@@ -4,12 +4,14 @@
 #ifndef CPROF_LAUNCH_H
 #define CPROF_LAUNCH_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct launch {
 	pid_t pid;
 	int go_fd;	/* write end: one byte releases the child */
 	int err_fd;	/* read end: errno of a failed exec, EOF on success */
+	bool stdout_to_stderr;	/* set before launch__start: the child's fd 1 is fd 2 */
 };
 
 /* Forks; the child waits for launch__release() and then execs argv[0] (PATH searched). */

@@ -26,6 +26,7 @@
 #include "profiler/raw_profile.h"
 #include "profiler/record.h"
 #include "profiler/sampler.h"
+#include "symbolize/kallsyms.h"
 #include "symbolize/symbolizer.h"
 
 #define DRAIN_INTERVAL_NS	1000000000LL
@@ -119,7 +120,8 @@ static void report_bpf_error(const char *what, int err)
 {
 	if (err == -EPERM || err == -EACCES)
 		fprintf(stderr, "cprof: %s: %s: run as root, or give cprof CAP_BPF and "
-			"CAP_PERFMON (e.g. setcap cap_bpf,cap_perfmon+ep cprof)\n",
+			"CAP_PERFMON, and CAP_SYSLOG to name kernel frames (e.g. setcap "
+			"cap_bpf,cap_perfmon,cap_syslog+ep cprof)\n",
 			what, strerror(-err));
 	else
 		fprintf(stderr, "cprof: %s: %s\n", what, strerror(-err));
@@ -341,13 +343,16 @@ static int write_flamegraph(struct atomic_file *af, const Perftools__Profiles__P
 	return err ? err : atomic_file__commit(af);
 }
 
+#define KALLSYMS_HIDDEN "kernel frames are unnamed: /proc/kallsyms shows only zero " \
+	"addresses to cprof (kernel.kptr_restrict); run as root or grant CAP_SYSLOG"
+
 static int finish(struct session *s, struct atomic_file *af, struct atomic_file *fg_af,
 		  int64_t t0_real, int64_t dur_ns)
 {
 	const struct record_opts *o = s->o;
 	uint64_t c[CPROF_NR_COUNTERS] = {0};
 	char losses[512], line1[128], line2[640], line3[128], line4[512] = "", line5[640];
-	const char *comments[4] = { line1, line2, line3, line4 };
+	const char *comments[5] = { line1, line2, line3, line4 };
 	struct pprof_build_opts bo = {
 		.freq = o->freq, .time_nanos = t0_real, .duration_nanos = dur_ns,
 		.comments = comments, .nr_comments = s->stack_window ? 4 : 3,
@@ -356,6 +361,7 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 	struct pb_profile *prof = NULL;
 	const Perftools__Profiles__Profile *msg;
 	int64_t drained;
+	bool hidden;
 	int err;
 
 	/* Both slots: whatever the last flip left behind, and the current one. */
@@ -380,6 +386,9 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 
 	if (s->stack_window)
 		unwind_summary(s, c, false, line4, sizeof(line4));
+	hidden = sym_kallsyms__probe_hidden(NULL) == 1;	/* unnamed kernel frames: say why */
+	if (hidden)
+		comments[bo.nr_comments++] = KALLSYMS_HIDDEN;
 	err = pprof_build(s->raw, s->sym, &bo, &prof, &bs);
 	if (err) {
 		fprintf(stderr, "cprof: building the profile: %s\n", strerror(-err));
@@ -414,6 +423,8 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 	}
 	if (s->stack_window && !o->quiet)
 		unwind_summary(s, c, true, line4, sizeof(line4));
+	if (hidden && !o->quiet)
+		fprintf(stderr, "cprof: %s\n", KALLSYMS_HIDDEN);
 	pb_profile__free(prof);
 	return 0;
 }
@@ -619,6 +630,7 @@ int record__run(const struct record_opts *o)
 	if (add_pid_targets(&s))
 		goto out_abort;
 	if (o->cmd) {
+		s.child.stdout_to_stderr = o->cmd_stdout_to_stderr;
 		err = launch__start(&s.child, o->cmd);
 		if (err) {
 			fprintf(stderr, "cprof: starting %s: %s\n", o->cmd[0], strerror(-err));

@@ -35,6 +35,7 @@ struct record_opts {
 	const char *net_output;
 	enum record_unwind unwind;
 	uint32_t stack_size;	/* bytes of user stack copied per sample; 0 = default */
+	bool cmd_stdout_to_stderr;	/* cmd's stdout is cprof's stderr (profile on stdout) */
 };
 
 /* Runs the session and returns the process exit status: 0, 1 on a runtime

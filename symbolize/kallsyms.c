@@ -7,9 +7,11 @@
 #include "symbolize/kallsyms.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct ksym {
 	uint64_t addr;
@@ -270,6 +272,48 @@ struct sym_kallsyms *sym_kallsyms__load(void)
 	fclose(f);
 	errno = err;
 	return k;
+}
+
+int sym_kallsyms__probe_hidden(const char *path)
+{
+	char buf[16384], *line, *nl;
+	bool any = false;
+	size_t len = 0;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path ? path : "/proc/kallsyms", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	while (len < sizeof(buf) - 1) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err = -errno;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (err)
+		return err;
+	buf[len] = '\0';
+	/* Whole lines only: the last one may be cut by the bound. */
+	for (line = buf; (nl = strchr(line, '\n')); line = nl + 1) {
+		char *end;
+		unsigned long long addr;
+
+		*nl = '\0';
+		errno = 0;
+		addr = strtoull(line, &end, 16);
+		if (end == line || errno || (*end != ' ' && *end != '\t'))
+			continue;	/* not a kallsyms line */
+		if (addr)
+			return 0;
+		any = true;
+	}
+	return any;
 }
 
 void sym_kallsyms__free(struct sym_kallsyms *k)

@@ -31,6 +31,13 @@ struct sym_kallsyms *sym_kallsyms__parse_string(const char *text);
 struct sym_kallsyms *sym_kallsyms__load(void);
 void sym_kallsyms__free(struct sym_kallsyms *k);
 
+/* Cheap check before or beside a full parse: 1 when the kallsyms file at path
+ * (NULL: /proc/kallsyms) lists symbols but every address in its first 16 KiB
+ * reads as zero -- kernel.kptr_restrict hides them from a reader without
+ * CAP_SYSLOG, and no kernel frame can be named; 0 when an address shows (or
+ * nothing parses), -errno when it cannot be read. */
+int sym_kallsyms__probe_hidden(const char *path);
+
 /* Text symbols kept (restricted tables keep none). */
 size_t sym_kallsyms__count(const struct sym_kallsyms *k);
 /* True when symbols were listed but every address was zero. */

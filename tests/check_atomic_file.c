@@ -170,6 +170,19 @@ START_TEST(test_atomic_file__open_fails_for_a_missing_directory)
 }
 END_TEST
 
+START_TEST(test_atomic_file__open_refuses_an_existing_directory_before_any_work)
+{
+	struct atomic_file af = { 0 };
+
+	make_dir();
+	ck_assert_int_eq(mkdir(path_in_dir("out"), 0755), 0);
+	ck_assert_int_eq(atomic_file__open(&af, path_in_dir("out")), -EISDIR);
+	ck_assert_ptr_null(af.f);
+	ck_assert_int_eq(count_entries(), 1);	/* no temporary beside it */
+	remove_dir();
+}
+END_TEST
+
 START_TEST(test_atomic_file__open_fails_for_an_unwritable_directory)
 {
 	char path[128];
@@ -423,6 +436,7 @@ static Suite *atomic_file_suite(void)
 	tcase_add_test(tc, test_atomic_file__commit_replaces_an_existing_file_only_at_the_end);
 	tcase_add_test(tc, test_atomic_file__abort_leaves_no_file_and_no_temporary);
 	tcase_add_test(tc, test_atomic_file__open_fails_for_a_missing_directory);
+	tcase_add_test(tc, test_atomic_file__open_refuses_an_existing_directory_before_any_work);
 	tcase_add_test(tc, test_atomic_file__open_fails_for_an_unwritable_directory);
 	tcase_add_test(tc, test_atomic_file__creates_the_file_0644_under_umask);
 	tcase_add_test(tc, test_atomic_file__dash_writes_to_stdout);

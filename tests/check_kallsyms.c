@@ -183,6 +183,47 @@ START_TEST(test_kallsyms__session_names_live_kernel_addresses)
 }
 END_TEST
 
+/* Writes text to a fresh temporary file; returns its malloc'd path. */
+static char *fake_kallsyms(const char *text)
+{
+	char *path = strdup("/tmp/cprof-kallsyms.XXXXXX");
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+START_TEST(test_kallsyms__probe_tells_hidden_addresses_from_readable_ones)
+{
+	char *zeros = fake_kallsyms("0000000000000000 T _stext\n"
+				    "0000000000000000 t helper_a\n"
+				    "0000000000000000 t nft_do_chain\t[nf_tables]\n");
+	char *real = fake_kallsyms("0000000000000000 A fixed_percpu_data\n"
+				   "ffffffff81000000 T _stext\n");
+	char *empty = fake_kallsyms("");
+	struct sym_kallsyms *live;
+
+	ck_assert_int_eq(sym_kallsyms__probe_hidden(zeros), 1);
+	ck_assert_int_eq(sym_kallsyms__probe_hidden(real), 0);
+	ck_assert_int_eq(sym_kallsyms__probe_hidden(empty), 0);
+	ck_assert_int_eq(sym_kallsyms__probe_hidden("/nonexistent/kallsyms"), -ENOENT);
+	/* the live file: the probe agrees with a full parse */
+	live = sym_kallsyms__load();
+	if (live) {
+		ck_assert_int_eq(sym_kallsyms__probe_hidden(NULL), sym_kallsyms__restricted(live));
+		sym_kallsyms__free(live);
+	}
+	unlink(zeros);
+	unlink(real);
+	unlink(empty);
+	free(zeros);
+	free(real);
+	free(empty);
+}
+END_TEST
+
 static Suite *kallsyms_suite(void)
 {
 	Suite *s = suite_create("kallsyms");
@@ -192,6 +233,7 @@ static Suite *kallsyms_suite(void)
 	tcase_add_test(tc, test_kallsyms__finds_symbols_at_their_exact_boundaries);
 	tcase_add_test(tc, test_kallsyms__keeps_the_module_name_of_module_symbols);
 	tcase_add_test(tc, test_kallsyms__names_nothing_when_every_address_is_zero);
+	tcase_add_test(tc, test_kallsyms__probe_tells_hidden_addresses_from_readable_ones);
 	tcase_add_test(tc, test_kallsyms__parses_from_a_file_stream);
 	tcase_add_test(tc, test_kallsyms__session_names_live_kernel_addresses);
 	suite_add_tcase(s, tc);
