@@ -231,10 +231,14 @@ static void unwind_summary(struct session *s, const uint64_t c[CPROF_NR_COUNTERS
 						pct(t->stops[r], t->stacks), uw_stop__name(r));
 	sym_session__stats(s->sym, &ss);
 	if (off < len)
-		snprintf(buf + off, len - off, "; unwind tables: %llu built in %.0f ms, %.1f MiB, "
-			 "%llu CFI rows not expressible", (unsigned long long)ss.unwind_tables_built,
-			 ss.unwind_build_ns / 1e6, ss.unwind_table_bytes / 1048576.0,
-			 (unsigned long long)ss.unwind_rows_unsupported);
+		off += (size_t)snprintf(buf + off, len - off, "; unwind tables: %llu built in %.0f ms, "
+					"%.1f MiB, %llu CFI rows not expressible",
+					(unsigned long long)ss.unwind_tables_built,
+					ss.unwind_build_ns / 1e6, ss.unwind_table_bytes / 1048576.0,
+					(unsigned long long)ss.unwind_rows_unsupported);
+	if (ss.unwind_cfi_dropped && off < len)
+		snprintf(buf + off, len - off, ", %llu CFI entries dropped (malformed or over limits)",
+			 (unsigned long long)ss.unwind_cfi_dropped);
 	if (!print)
 		return;
 	fprintf(stderr, "cprof: %s\n", buf);

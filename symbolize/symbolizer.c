@@ -1169,8 +1169,10 @@ static struct uw_entry *uw_get(struct sym_session *s, struct proc *p, struct pma
 		goto out_free;
 	s->stats.unwind_build_ns += now_ns() - t0;
 	s->stats.unwind_tables_built++;
-	if (e->table)
+	if (e->table) {
 		s->stats.unwind_rows_unsupported += uw_table__stats(e->table)->unsupported;
+		s->stats.unwind_cfi_dropped += uw_table__dropped(e->table);
+	}
 	e->bytes = sizeof(*e) + strlen(key) + 1 + (e->table ? uw_table__stats(e->table)->bytes : 0);
 	uw_evict(s, e->bytes);
 	if (sym_hash__put(s->uw_tables, key, e) < 0)

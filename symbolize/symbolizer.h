@@ -69,6 +69,7 @@ struct sym_stats {
 	uint64_t unwind_table_bytes;    /* memory they hold now */
 	uint64_t unwind_build_ns;       /* time spent compiling them (cumulative) */
 	uint64_t unwind_rows_unsupported; /* CFI rows of built tables the compact form cannot express */
+	uint64_t unwind_cfi_dropped;    /* CFI entries left out: malformed, or over the build's limits */
 	/* files refused (see safe_file.h), by enum safe_file_refusal */
 	uint64_t perf_maps_refused[SAFE_FILE_NR_REFUSALS];    /* once per process and reason */
 	uint64_t mapped_files_refused[SAFE_FILE_NR_REFUSALS]; /* a path that named no regular file */

@@ -487,6 +487,15 @@ const struct uw_table_stats *uw_table__stats(const struct uw_table *t)
 	return &t->stats;
 }
 
+uint64_t uw_table__dropped(const struct uw_table *t)
+{
+	uint64_t n = t->stats.entries_bad;
+
+	for (int i = 0; i < UW_NR_LIMITS; i++)
+		n += t->stats.limited[i];
+	return n;
+}
+
 size_t uw_table__rows(const struct uw_table *t, uint64_t *ret_base, const uint32_t **ret_pcs,
 		      const struct uw_rule **ret_rules)
 {

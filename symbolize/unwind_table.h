@@ -138,6 +138,9 @@ int uw_table__lookup(const struct uw_table *t, uint64_t pc, struct uw_rule *ret)
 
 /* Build statistics, valid for the table's lifetime. */
 const struct uw_table_stats *uw_table__stats(const struct uw_table *t);
+/* What the build left out: CFI entries refused as malformed plus everything
+ * counted in limited[] (FDEs, and sections for UW_LIMIT_BYTES). */
+uint64_t uw_table__dropped(const struct uw_table *t);
 
 /* The raw rows, for loading elsewhere (BPF maps): n rows, pcs[i] + base is the
  * first ELF vaddr of row i. Borrowed; valid until uw_table__free(). */
