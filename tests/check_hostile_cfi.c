@@ -63,7 +63,7 @@ static const char *const chains[3][7] = {
 };
 
 struct tally {
-	int64_t total, hot, whole, hostile;
+	int64_t total, lost, hot, whole, hostile;
 };
 
 /* Whether sample s of the workload holds one of the chains, whole. */
@@ -86,6 +86,12 @@ static void tally_sample(const struct prof *pr, const Perftools__Profiles__Sampl
 				pprof_index__function(pr->idx, l->line[j]->function_id)->name);
 		if (!l->n_line)
 			names[n++] = "?";
+	}
+	if (n && names[0][0] == '[') {
+		/* "[user stack lost: stack ring buffer full]": a counted loss of a
+		 * CPU-starved cprof, not a stack the tables unwound */
+		t->lost += s->value[0];
+		return;
 	}
 	for (int h = 0; h < 3; h++) {
 		bool ok = true;
@@ -145,15 +151,15 @@ START_TEST(test_hostile_cfi__costs_cprof_little_and_other_stacks_stay_whole)
 		tally_sample(&pr, s, &w);
 	}
 	unload(&pr);
-	printf("uw_work_pie: %ld samples, %ld in hot_a/b/c, %ld with the whole chain; "
-	       "uw_hostile: %ld samples\n", (long)w.total, (long)w.hot, (long)w.whole,
-	       (long)w.hostile);
+	printf("uw_work_pie: %ld samples (%ld lost, counted), %ld in hot_a/b/c, %ld with the "
+	       "whole chain; uw_hostile: %ld samples\n", (long)w.total, (long)w.lost, (long)w.hot,
+	       (long)w.whole, (long)w.hostile);
 	/* its table was needed: the hostile binary was sampled */
 	ck_assert_int_gt(w.hostile, 0);
 	/* 3 s at 499 Hz, sharing 2 CPUs with the hostile spinner and any other
 	 * load on the machine: a few hundred samples, often fewer on a busy CI */
-	ck_assert_int_ge(w.total, 30);
-	ck_assert_int_ge(w.hot * 100, w.total * 90);
+	ck_assert_int_ge(w.total - w.lost, 30);
+	ck_assert_int_ge(w.hot * 100, (w.total - w.lost) * 90);
 	ck_assert_msg(w.whole * 100 >= w.hot * 95, "whole chain in %ld of %ld samples",
 		      (long)w.whole, (long)w.hot);
 }
