@@ -3,8 +3,9 @@
  * find_debuginfo, redone so that nothing is opened but a regular file and
  * nothing is used that does not match. Candidates under a debug root
  * (root's) may be symlinks, as .build-id/ entries are; candidates in the
- * binary's own directory (anyone's) may not, and are size-bounded because
- * their CRC is read whole.
+ * binary's own directory (anyone's) may not. A file not owned by root is
+ * copied into a memfd first: libdwfl maps what we return, and its owner
+ * could truncate it under the mapping (SIGBUS).
  */
 #define _GNU_SOURCE
 #include "symbolize/debug_file.h"
@@ -16,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <zlib.h>
 #include <elfutils/libdwelf.h>
 
@@ -48,18 +51,41 @@ static bool same_crc(int fd, GElf_Word want)
 	return n == 0 && (GElf_Word)crc == want;
 }
 
+/* A copy of a debug file its owner (not root) could truncate under libdwfl's
+ * mapping: fd's bytes in a memfd of ours. The memfd, or -1; fd is closed. */
+static int private_copy(int fd)
+{
+	static unsigned char buf[1 << 16];
+	int mfd = memfd_create("cprof-debug-file", MFD_CLOEXEC);
+	uint64_t total = 0;
+	ssize_t n;
+
+	while (mfd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0) {
+		total += (uint64_t)n;
+		if (total > SYM_DEBUG_FILE_MAX_BYTES || write(mfd, buf, (size_t)n) != n) {
+			close(mfd);
+			mfd = -1;
+		}
+	}
+	close(fd);
+	return mfd;
+}
+
 /* Open one candidate; keep it when it matches. fd, or -1. */
 static int try_candidate(const char *path, bool trusted_dir, const unsigned char *bits,
 			 int bits_len, GElf_Word crc, char **ret_name)
 {
-	const struct safe_file_rules rules = {
-		.follow = trusted_dir,
-		.max_size = trusted_dir ? 0 : SYM_DEBUG_FILE_MAX_BYTES,
-	};
-	int fd = safe_file__open(path, &rules, NULL);
+	const struct safe_file_rules rules = { .follow = trusted_dir };
+	struct stat st;
+	int fd = safe_file__open(path, &rules, &st);
 
 	if (fd < 0)
 		return -1;
+	if (st.st_uid != 0) {
+		fd = private_copy(fd);
+		if (fd < 0)
+			return -1;
+	}
 	if (bits_len > 0 ? !same_build_id(fd, bits, bits_len) : !same_crc(fd, crc))
 		goto out_close;
 	*ret_name = strdup(path);

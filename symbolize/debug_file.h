@@ -14,8 +14,10 @@
 
 #include <elfutils/libdwfl.h>
 
-/* Debug files next to a user's binary are read whole for their CRC: bound them. */
-#define SYM_DEBUG_FILE_MAX_BYTES (4ull << 30)
+/* Debug files are bounded: one not owned by root is copied into memory
+ * (a memfd) before libdwfl maps it, so its owner cannot truncate it under
+ * the mapping. */
+#define SYM_DEBUG_FILE_MAX_BYTES (1ull << 30)
 
 /* The module's userdata (dwfl_module_info) must hold the search path, a
  * libdwfl-style ":"-separated string ("" = the file's directory, relative =

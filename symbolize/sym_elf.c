@@ -23,6 +23,7 @@
 
 #include "symbolize/debug_file.h"
 #include "symbolize/strtab.h"
+#include "symbolize/untrusted_elf.h"
 
 #define MAX_CHAIN 32 /* inline depth we walk; deeper chains are truncated */
 
@@ -104,6 +105,7 @@ static int read_headers(struct sym_elf *e)
 struct sym_elf *sym_elf__open(const char *file_name, int fd, const char *debuginfo_path)
 {
 	struct sym_elf *e = calloc(1, sizeof(*e));
+	bool trusted = fd >= 0 && sym_untrusted_elf__trusted(fd);
 	int err;
 
 	if (!e) {
@@ -116,7 +118,8 @@ struct sym_elf *sym_elf__open(const char *file_name, int fd, const char *debugin
 		err = -ENOMEM;
 		goto out_free;
 	}
-	e->cb.find_elf = dwfl_build_id_find_elf;
+	/* a file its owner may truncate under us is read, not mapped */
+	e->cb.find_elf = trusted ? dwfl_build_id_find_elf : sym_untrusted_elf__find_elf;
 	e->cb.find_debuginfo = sym_debug_file__find; /* guarded: see debug_file.h */
 	e->cb.section_address = dwfl_offline_section_address;
 	e->cb.debuginfo_path = e->debuginfo_path ? &e->debuginfo_path : NULL;
@@ -126,7 +129,10 @@ struct sym_elf *sym_elf__open(const char *file_name, int fd, const char *debugin
 		goto out_free;
 	}
 	dwfl_report_begin(e->dwfl);
-	e->mod = dwfl_report_elf(e->dwfl, file_name, file_name, fd, 0, true);
+	e->mod = trusted ? dwfl_report_elf(e->dwfl, file_name, file_name, fd, 0, true)
+			 : sym_untrusted_elf__report(e->dwfl, file_name, fd);
+	if (!trusted)
+		fd = -1; /* consumed, even on failure */
 	if (!e->mod) {
 		err = -ENOEXEC;
 		goto out_free;
@@ -144,11 +150,13 @@ struct sym_elf *sym_elf__open(const char *file_name, int fd, const char *debugin
 		goto out_free;
 	}
 	err = read_headers(e);
+	sym_untrusted_elf__forget(); /* libdwfl took it, or never will */
 	if (err < 0)
 		goto out_free;
 	return e;
 
 out_free:
+	sym_untrusted_elf__forget();
 	sym_elf__free(e);
 out_close:
 	if (fd >= 0)

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* Tests for sym_debug_file: the .gnu_debuglink of a user's binary naming a
  * FIFO, a symlink or a file of another build must not block cprof nor be
- * used; the genuine debug file next to the binary still is. Uses the
- * sym_dbglink fixture (stripped, .symtab kept, debuglink sym_dbglink.debug).
+ * used; the genuine debug file next to the binary still is, even a user's
+ * (from a private copy). And sym_untrusted_elf: a user's binary truncated
+ * while cprof holds it does not kill cprof with SIGBUS. Uses the sym_dbglink
+ * (stripped, .symtab kept, debuglink sym_dbglink.debug) and sym_pie fixtures.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -142,6 +144,52 @@ START_TEST(test_debug_file__a_debug_file_of_another_build_is_not_used)
 }
 END_TEST
 
+/* --- files their owner can change under cprof ---------------------------------- */
+
+START_TEST(test_debug_file__a_users_debug_file_is_used_from_a_private_copy)
+{
+	char from[400];
+
+	if (geteuid() != 0) {
+		printf("SKIP: chown needs root\n");
+		return;
+	}
+	snprintf(from, sizeof(from), "%s/sym_dbglink.debug", fixtures);
+	copy(from, dbg);
+	ck_assert_int_eq(chown(dbg, 65534, 65534), 0);
+	ck_assert_ptr_nonnull(file_of_sym_work());
+	ck_assert_ptr_nonnull(strstr(file_of_sym_work(), "sym_prog.c"));
+}
+END_TEST
+
+START_TEST(test_untrusted_elf__a_binary_truncated_by_its_owner_does_not_kill_cprof)
+{
+	struct sym_elf_frame f[8];
+	char from[400];
+	struct sym_elf *e;
+	uint64_t addr;
+	int fd;
+
+	if (geteuid() != 0) {
+		printf("SKIP: chown needs root\n");
+		return;
+	}
+	snprintf(from, sizeof(from), "%s/sym_pie", fixtures);
+	copy(from, bin);
+	ck_assert_int_eq(chown(bin, 65534, 65534), 0);
+	addr = sym_addr("sym_work");
+	fd = open(bin, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	e = sym_elf__open(bin, fd, ":.debug:/nonexistent-debug-root");
+	ck_assert_ptr_nonnull(e);
+	/* what a user can do to their own library while cprof holds it: a
+	 * mapping of it would now raise SIGBUS on the symbol table */
+	ck_assert_int_eq(truncate(bin, 4096), 0);
+	ck_assert_int_le(sym_elf__resolve(e, addr, f, 8), 8);
+	sym_elf__free(e);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("debug_file");
@@ -154,6 +202,8 @@ int main(void)
 	tcase_add_test(tc, test_debug_file__a_fifo_named_by_the_debuglink_does_not_block);
 	tcase_add_test(tc, test_debug_file__a_debuglink_symlink_is_not_followed);
 	tcase_add_test(tc, test_debug_file__a_debug_file_of_another_build_is_not_used);
+	tcase_add_test(tc, test_debug_file__a_users_debug_file_is_used_from_a_private_copy);
+	tcase_add_test(tc, test_untrusted_elf__a_binary_truncated_by_its_owner_does_not_kill_cprof);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

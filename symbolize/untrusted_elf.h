@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* sym_untrusted_elf: reports to libdwfl an ELF file that someone other than
+ * root owns, read with pread (ELF_C_READ) instead of mapped. libdwfl maps
+ * the files it opens; a user who truncates their own library while cprof has
+ * it mapped would kill cprof with SIGBUS. Read this way, a truncated file
+ * only makes reads fail. Costs heap for the sections read (symbol tables,
+ * DWARF) where a mapping would cost page cache. libdwfl and libelf only.
+ */
+#ifndef CPROF_SYM_UNTRUSTED_ELF_H
+#define CPROF_SYM_UNTRUSTED_ELF_H
+
+#include <stdbool.h>
+#include <elfutils/libdwfl.h>
+
+/* Whether fd is a file only root can change (owned by root; memfds cprof
+ * made itself are). */
+bool sym_untrusted_elf__trusted(int fd);
+
+/* Between dwfl_report_begin() and dwfl_report_end(): report fd (consumed,
+ * even on failure) as module name at base 0, its addresses the ELF vaddrs,
+ * as dwfl_report_elf(..., 0, true) does. The Dwfl's callbacks must have
+ * find_elf = sym_untrusted_elf__find_elf, and the first
+ * dwfl_module_getelf() must come before the next call on this thread.
+ * Returns the module, or NULL. */
+Dwfl_Module *sym_untrusted_elf__report(Dwfl *dwfl, const char *name, int fd);
+
+/* The Dwfl_Callbacks.find_elf handing libdwfl the Elf reported above. */
+int sym_untrusted_elf__find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
+				Dwarf_Addr base, char **file_name, Elf **elfp);
+
+/* Drop a reported Elf that libdwfl never asked for (on error paths). */
+void sym_untrusted_elf__forget(void);
+
+#endif
