@@ -5,6 +5,7 @@
  * Names go to the builder as they are (it and the renderers sanitize). */
 #define _GNU_SOURCE	/* memmem */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +71,7 @@ struct reader {
 	size_t nids, ids_cap;
 	char *name;		/* scratch copy of one frame */
 	size_t name_cap;
+	size_t truncated, deepest;	/* lines cut at FOLDED_READ_MAX_FRAMES */
 };
 
 static int reserve(void **p, size_t *cap, size_t want, size_t size)
@@ -170,15 +172,19 @@ named:
 static int reader__stack(struct reader *r, const char *s, const char *e, int64_t count)
 {
 	const char *p = s, *semi;
+	size_t i, frames = 0;
+	char marker[64];
 	uint64_t id;
-	size_t i;
 
 	r->nids = 0;
 	while (p < e) {
 		semi = memchr(p, ';', (size_t)(e - p));
 		if (!semi)
 			semi = e;
-		if (semi > p) {
+		if (semi > p && ++frames > FOLDED_READ_MAX_FRAMES) {
+			/* Past the bound only count: a 2 KB gzip can hold a line
+			 * of a million frames, 8 bytes each here and in the builder. */
+		} else if (semi > p) {
 			if (reserve((void **)&r->ids, &r->ids_cap, r->nids + 1, sizeof(*r->ids)))
 				return -ENOMEM;
 			errno = 0;
@@ -191,6 +197,19 @@ static int reader__stack(struct reader *r, const char *s, const char *e, int64_t
 	}
 	if (!r->nids)
 		return 0;
+	if (frames > r->deepest)
+		r->deepest = frames;
+	if (frames > FOLDED_READ_MAX_FRAMES) {
+		/* The last kept frame gives way to the marker, as in the flame graph. */
+		snprintf(marker, sizeof(marker), "[truncated %zu frames]",
+			 frames - (FOLDED_READ_MAX_FRAMES - 1));
+		errno = 0;
+		id = reader__location(r, marker, strlen(marker));
+		if (!id)
+			return errno ? -errno : -ENOMEM;
+		r->ids[r->nids - 1] = id;
+		r->truncated++;
+	}
 	for (i = 0; i < r->nids / 2; i++) {	/* root first -> leaf first */
 		id = r->ids[i];
 		r->ids[i] = r->ids[r->nids - 1 - i];
@@ -255,6 +274,8 @@ out:
 		return err;
 	}
 	*ret = r.b;
+	st.truncated_lines = r.truncated;
+	st.deepest = r.deepest;
 	if (stats)
 		*stats = st;
 	return 0;

@@ -17,7 +17,15 @@ struct folded_read_stats {
 	size_t samples;		/* lines added as samples (count > 0) */
 	size_t bad_lines;	/* skipped: no count, a bad count, or no frames */
 	size_t first_bad_line;	/* 1-based line number of the first, 0 if none */
+	size_t truncated_lines;	/* lines cut at FOLDED_READ_MAX_FRAMES */
+	size_t deepest;		/* frames in the deepest line */
 };
+
+/* Frames kept per line (the flame graph's FLAMEGRAPH_MAX_DEPTH). A deeper line
+ * keeps its FOLDED_READ_MAX_FRAMES - 1 root-most frames and ends in a frame
+ * named "[truncated N frames]", N the frames it stands for; the rest of the
+ * line is only counted, so memory stays bounded per line. */
+#define FOLDED_READ_MAX_FRAMES 4096
 
 /* True if buf starts like folded text: no NUL or other control bytes besides
  * tab, CR and LF in the first 4 KiB, and the first non-empty line ends in

@@ -96,7 +96,8 @@ out_abort:
 
 /* ---- decode ---------------------------------------------------------------- */
 
-int pprof__gunzip(const uint8_t *buf, size_t len, uint8_t **ret_out, size_t *ret_len)
+int pprof__gunzip(const uint8_t *buf, size_t len, size_t max, uint8_t **ret_out,
+		  size_t *ret_len)
 {
 	z_stream zs = { 0 };
 	uint8_t *out = NULL, *tmp;
@@ -113,12 +114,12 @@ int pprof__gunzip(const uint8_t *buf, size_t len, uint8_t **ret_out, size_t *ret
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : (len < 4096 ? 16384 : len * 4);
 
-			if (cap >= PPROF_MAX_DECODED_SIZE) {
+			if (cap >= max) {
 				err = -EFBIG;
 				goto out_free;
 			}
-			if (ncap > PPROF_MAX_DECODED_SIZE)
-				ncap = PPROF_MAX_DECODED_SIZE;
+			if (ncap > max)
+				ncap = max;
 			tmp = realloc(out, ncap);
 			if (!tmp) {
 				err = -ENOMEM;
@@ -535,7 +536,7 @@ int pprof__decode(const uint8_t *buf, size_t len, Perftools__Profiles__Profile *
 	if ((!buf && len) || !ret)
 		return -EINVAL;
 	if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b) {
-		err = pprof__gunzip(buf, len, &plain, &len);
+		err = pprof__gunzip(buf, len, PPROF_MAX_DECODED_SIZE, &plain, &len);
 		if (err)
 			return err;
 		buf = plain;

@@ -31,9 +31,10 @@ int pprof__write_file(const Perftools__Profiles__Profile *p, const char *path);
 
 /* Gunzips buf (one or more gzip members, as Go's gzip reader accepts; never
  * a zlib wrapper) into a malloc'd *ret_out (caller frees). Allocates at most
- * PPROF_MAX_DECODED_SIZE: -EFBIG beyond it, -EBADMSG for corrupt or
- * truncated data, -ENOMEM. */
-int pprof__gunzip(const uint8_t *buf, size_t len, uint8_t **ret_out, size_t *ret_len);
+ * max bytes (<= PPROF_MAX_DECODED_SIZE): -EFBIG beyond it, -EBADMSG for
+ * corrupt or truncated data, -ENOMEM. */
+int pprof__gunzip(const uint8_t *buf, size_t len, size_t max, uint8_t **ret_out,
+		  size_t *ret_len);
 
 /* Decodes gzip (one or more members) or raw protobuf and validates it like
  * go tool pprof: string_table[0] == "" and every string index in range,

@@ -20,6 +20,13 @@
 #include "profiler/commands.h"
 #include "export/regex_bound.h"
 
+/* Input, compressed or not, beyond which flamegraph refuses to read: a 2 MB
+ * gzip can inflate to a gigabyte, and a drawing needs far less. */
+#define FLAMEGRAPH_MAX_INPUT (256UL * 1024 * 1024)
+
+_Static_assert(FOLDED_READ_MAX_FRAMES == FLAMEGRAPH_MAX_DEPTH,
+	       "folded input and the flame graph cut stacks at the same depth");
+
 static const char usage[] =
 "usage: cprof flamegraph IN [-o OUT.svg] [options]\n"
 "Draws IN, a pprof profile (gzip or raw, from cprof, Go or any producer) or\n"
@@ -47,7 +54,7 @@ static const char usage[] =
 "\n"
 "Bounds: stacks deeper than 4096 frames are cut and end in a \"[truncated N\n"
 "frames]\" frame; more than 4194304 distinct frames, a pprof sample with more\n"
-"than 65536 locations, or input over 1 GiB (decompressed) is refused; counts\n"
+"than 65536 locations, or input over 256 MiB (decompressed) is refused; counts\n"
 "that sum past 2^63-1 are refused; a --focus that matches nothing exits 1.\n"
 "  -h, --help               this help\n"
 "\n"
@@ -88,7 +95,7 @@ static int read_all(const char *path, uint8_t **ret_buf, size_t *ret_len)
 	for (;;) {
 		if (len == cap) {
 			cap = cap ? cap * 2 : 1 << 16;
-			if (cap > PPROF_MAX_DECODED_SIZE + 1) {
+			if (cap > FLAMEGRAPH_MAX_INPUT + 1) {
 				err = -EFBIG;
 				break;
 			}
@@ -130,7 +137,8 @@ static int input__load(struct input *in, const char *path)
 	memset(in, 0, sizeof(*in));
 	err = read_all(path, &buf, &len);
 	if (err) {
-		fprintf(stderr, "cprof flamegraph: cannot read %s: %s\n", name, strerror(-err));
+		fprintf(stderr, "cprof flamegraph: cannot read %s: %s\n", name, err == -EFBIG ?
+			"larger than 256 MiB, the limit" : strerror(-err));
 		return 1;
 	}
 	if (!len) {
@@ -142,10 +150,10 @@ static int input__load(struct input *in, const char *path)
 	rawlen = len;
 	if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b) {
 		/* pprof's bounded gunzip: it never allocates past its limit. */
-		err = pprof__gunzip(buf, len, &raw, &rawlen);
+		err = pprof__gunzip(buf, len, FLAMEGRAPH_MAX_INPUT, &raw, &rawlen);
 		if (err) {
 			fprintf(stderr, "cprof flamegraph: %s: %s\n", name, err == -EFBIG ?
-				"decompresses to more than 1 GiB, the limit" : err == -EBADMSG ?
+				"decompresses to more than 256 MiB, the limit" : err == -EBADMSG ?
 				"bad gzip data" : strerror(-err));
 			raw = NULL;
 			goto out;
@@ -161,6 +169,11 @@ static int input__load(struct input *in, const char *path)
 				strerror(-err));
 			goto out;
 		}
+		if (st.truncated_lines)
+			fprintf(stderr, "cprof flamegraph: warning: %s: %zu stack(s) deeper than %d "
+				"frames (the deepest: %zu) were cut; each ends in a \"[truncated N "
+				"frames]\" frame\n", name, st.truncated_lines, FOLDED_READ_MAX_FRAMES,
+				st.deepest);
 		if (st.bad_lines)
 			fprintf(stderr, "cprof flamegraph: warning: %s: skipped %zu malformed "
 				"line(s), the first at line %zu\n", name, st.bad_lines,

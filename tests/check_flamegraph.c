@@ -602,14 +602,43 @@ static char *deep_stack(size_t n)
 	return text;
 }
 
+/* One sample n frames deep, f0 the root, built as a pprof (not folded, whose
+ * reader cuts first). */
+static const Perftools__Profiles__Profile *deep_profile(size_t n, struct pb_profile **ret_b)
+{
+	static const struct pb_value_type t = { "samples", "count" };
+	struct pb_profile_opts po = { .sample_types = &t, .n_sample_types = 1 };
+	struct pb_profile *b = pb_profile__new(&po);
+	uint64_t *ids = calloc(n, sizeof(*ids));
+	const Perftools__Profiles__Profile *p;
+	int64_t one = 1;
+	char name[32];
+
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_nonnull(ids);
+	for (size_t i = 0; i < n; i++) {
+		struct pb_line ln = { .name = name };
+
+		snprintf(name, sizeof(name), "f%zu", i);
+		ids[n - 1 - i] = pb_profile__add_location(b, 0, 0x1000 + i, &ln, 1);
+		ck_assert_uint_gt(ids[n - 1 - i], 0);
+	}
+	ck_assert_int_eq(pb_profile__add_sample(b, ids, n, &one, NULL, 0), 0);
+	free(ids);
+	p = pb_profile__finish(b);
+	ck_assert_ptr_nonnull(p);
+	*ret_b = b;
+	return p;
+}
+
 START_TEST(test_flamegraph__cuts_stacks_deeper_than_the_limit_with_a_visible_frame)
 {
 	struct flamegraph_report r;
 	struct flamegraph_opts o;
 	struct pb_profile *b;
-	char *text = deep_stack(10000), *svg;
-	const Perftools__Profiles__Profile *p = folded(text, &b);
+	const Perftools__Profiles__Profile *p = deep_profile(10000, &b);
 	struct frame_rec *fr = calloc(FLAMEGRAPH_MAX_DEPTH + 8, sizeof(*fr));
+	char *svg;
 
 	flamegraph_opts__init(&o);
 	o.report = &r;
@@ -629,17 +658,47 @@ START_TEST(test_flamegraph__cuts_stacks_deeper_than_the_limit_with_a_visible_fra
 	ck_assert_str_eq(fr[1].name, "f9999");
 	ck_assert_str_eq(fr[FLAMEGRAPH_MAX_DEPTH].name, "[truncated 5905 frames]");
 	free(svg);
-	free(fr);
-	free(text);
 	pb_profile__free(b);
 	/* exactly at the limit: nothing cut */
-	text = deep_stack(FLAMEGRAPH_MAX_DEPTH);
-	p = folded(text, &b);
+	p = deep_profile(FLAMEGRAPH_MAX_DEPTH, &b);
 	o.inverted = false;
 	svg = render(p, &o);
 	ck_assert_ptr_null(strstr(svg, "[truncated"));
 	ck_assert_uint_eq(r.truncated_stacks, 0);
 	free(svg);
+	free(fr);
+	pb_profile__free(b);
+}
+END_TEST
+
+START_TEST(test_folded_read__cuts_lines_deeper_than_the_limit_with_a_visible_frame)
+{
+	char *text = deep_stack(10000), *svg;
+	struct folded_read_stats st;
+	struct flamegraph_opts o;
+	struct pb_profile *b;
+	const Perftools__Profiles__Profile *p;
+	struct frame_rec *fr = calloc(FLAMEGRAPH_MAX_DEPTH + 8, sizeof(*fr));
+
+	ck_assert_int_eq(folded_read__parse(text, strlen(text), &b, &st), 0);
+	ck_assert_uint_eq(st.truncated_lines, 1);
+	ck_assert_uint_eq(st.deepest, 10000);
+	p = pb_profile__finish(b);
+	ck_assert_uint_eq(p->sample[0]->n_location_id, FOLDED_READ_MAX_FRAMES);
+	flamegraph_opts__init(&o);
+	svg = render(p, &o);
+	ck_assert_uint_eq(parse_frames(svg, fr, FLAMEGRAPH_MAX_DEPTH + 8), FLAMEGRAPH_MAX_DEPTH + 1);
+	ck_assert_str_eq(fr[FLAMEGRAPH_MAX_DEPTH - 1].name, "f4094");
+	ck_assert_str_eq(fr[FLAMEGRAPH_MAX_DEPTH].name, "[truncated 5905 frames]");
+	free(svg);
+	free(fr);
+	free(text);
+	pb_profile__free(b);
+	/* at the limit: kept whole */
+	text = deep_stack(FOLDED_READ_MAX_FRAMES);
+	ck_assert_int_eq(folded_read__parse(text, strlen(text), &b, &st), 0);
+	ck_assert_uint_eq(st.truncated_lines, 0);
+	ck_assert_uint_eq(pb_profile__finish(b)->sample[0]->n_location_id, FOLDED_READ_MAX_FRAMES);
 	free(text);
 	pb_profile__free(b);
 }
@@ -734,6 +793,7 @@ static Suite *flamegraph_suite(void)
 	tcase_add_test(tc, test_folded_read__parses_counts_and_skips_malformed_lines);
 	tcase_add_test(tc, test_flamegraph__write_file_leaves_nothing_on_failure);
 	tcase_add_test(tc, test_flamegraph__cuts_stacks_deeper_than_the_limit_with_a_visible_frame);
+	tcase_add_test(tc, test_folded_read__cuts_lines_deeper_than_the_limit_with_a_visible_frame);
 	tcase_add_test(tc, test_flamegraph__refuses_counts_that_sum_past_int64);
 	tcase_add_test(tc, test_flamegraph__focus_that_matches_nothing_is_an_error);
 	tcase_add_test(tc, test_flamegraph__raises_minwidth_to_stay_under_the_output_cap);

@@ -3,6 +3,7 @@
 # `cprof flamegraph` against inputs built to exhaust it (issues 14, 15, 16),
 # all generated here: a 65 KB pprof whose one sample has 67 M locations, a
 # 60000-deep pprof stack, a 2 KB gzip of one folded stack 1 M frames deep,
+# 200 KB of one 100 M-frame line, 2 MB of gzip inflating to 1.1 GiB,
 # 300k distinct stacks drawn with --minwidth 0, counts that sum past 2^63, and
 # a --focus that matches nothing. Each run must end within a generous time,
 # under 300 MB of peak memory, with bounded output and a message naming what
@@ -61,6 +62,16 @@ def profile(nlocs):
 open(t + "/bomb.pb.gz", "wb").write(profile(67 * 1024 * 1024))
 open(t + "/deep.pb.gz", "wb").write(profile(60000))
 open(t + "/deep.folded.gz", "wb").write(gzip.compress(b"f;" * (1024 * 1024) + b"f 1\n", 9))
+import zlib
+def gz_stream(chunk, times, tail):
+    c = zlib.compressobj(9, zlib.DEFLATED, 31)
+    out = [c.compress(chunk) for _ in range(times)]
+    out.append(c.compress(tail))
+    out.append(c.flush())
+    return b"".join(out)
+# 200 KB: one line of 100 M frames; 2 MB: 1.1 GiB of text
+open(t + "/line.folded.gz", "wb").write(gz_stream(b"a;" * (1 << 20), 100, b"a 1\n"))
+open(t + "/gzbomb.gz", "wb").write(gz_stream(b"a;" * (1 << 20), 550, b"a 1\n"))
 with open(t + "/wide.folded", "w") as f:
     for i in range(300000):
         f.write("main;work_%d;step_%d;leaf_%d 1\n" % (i % 1000, i, i))
@@ -97,6 +108,21 @@ echo "folded: SVG $(size "$T/folded.svg") bytes"
 [ "$(size "$T/folded.svg")" -lt $((8 << 20)) ] || fail "folded: SVG of $(size "$T/folded.svg") bytes"
 run folded-text "$T/deep.folded.gz" --format folded -o "$T/folded.txt"
 [ "$rc" -eq 0 ] && [ "$(size "$T/folded.txt")" -lt $((64 << 20)) ] || fail "folded-text: exit $rc"
+
+# 3b. 200 KB of gzip, one line of 100 M frames (was 1.85 GB and 10 s): the
+# reader keeps 4096 and counts the rest.
+run line "$T/line.folded.gz" -o "$T/line.svg"
+[ "$rc" -eq 0 ] || { cat "$T/line.err"; fail "line: exit $rc"; }
+grep -q '(the deepest: 104857601) were cut' "$T/line.err" || { cat "$T/line.err"; fail "line: no warning"; }
+grep -q '\[truncated 104853506 frames\]' "$T/line.svg" || fail "line: no truncated frame"
+
+# 3c. 2 MB of gzip inflating to 1.1 GiB (was 1.06 GB of memory): refused at the
+# 256 MiB input limit, so the ceiling here is that limit plus 100 MB.
+CEIL_MB=356
+run gzbomb "$T/gzbomb.gz" -o "$T/gzbomb.svg"
+[ "$rc" -eq 1 ] || fail "gzbomb: exit $rc, want 1"
+grep -q 'decompresses to more than 256 MiB, the limit' "$T/gzbomb.err" || { cat "$T/gzbomb.err"; fail "gzbomb: no message"; }
+CEIL_MB=300
 
 # 4. --minwidth 0 on 300k stacks (was 1.47 GB): under the 64 MiB cap, with a warning.
 # Not a bomb but a 13 MB input: it takes ~440 MB to read (the folded reader's
