@@ -138,11 +138,11 @@ bool backend__http_ok(const struct backend_reply *rp, struct exporter_result *r)
 	if (s >= 200 && s < 300)
 		return true;
 	if (s >= 300 && s < 400) {
-		char where[160];
+		char where[160], shown[160];
 
 		/* Never followed: the credentials would go wherever it points. */
-		backend__sanitize((const uint8_t *)(rp->location ? rp->location : ""),
-				  rp->location ? strlen(rp->location) : 0, where, sizeof(where));
+		exporter__redact_url(rp->location ? rp->location : "", shown, sizeof(shown));
+		backend__sanitize((const uint8_t *)shown, strlen(shown), where, sizeof(where));
 		snprintf(r->detail, sizeof(r->detail), "HTTP %ld redirect to %s, not followed: "
 			 "check --url", s, where[0] ? where : "(no Location)");
 		set(r, EXPORT_RETRY, EXPORT_REASON_REDIRECT);

@@ -121,6 +121,10 @@ START_TEST(test_backends__keep_the_data_on_redirects_and_refused_credentials)
 			ASSERT_REPLY(r, EXPORT_RETRY, EXPORT_REASON_REDIRECT);
 			ck_assert_ptr_nonnull(strstr(r.detail, "elsewhere.example"));
 		}
+		rp.location = "http://someone:their-password@elsewhere.example/\x1b[2J";
+		all[i]->classify(&rp, &r);
+		ck_assert_ptr_null(strstr(r.detail, "their-password"));
+		ck_assert_ptr_nonnull(strstr(r.detail, "http://***@elsewhere.example/?[2J"));
 		r = classify(all[i], 401, "application/json", "{\"code\":\"unauthenticated\"}", 26);
 		ASSERT_REPLY(r, EXPORT_RETRY, EXPORT_REASON_AUTH);
 		ck_assert_ptr_nonnull(strstr(r.detail, "HTTP 401: the backend refuses the credentials"));
