@@ -7,6 +7,8 @@
 #    nothing is deleted, each is counted by reason, and once the receiver
 #    answers properly every window arrives (delivered + dropped + rejected =
 #    what the agent counted);
+#  - an OTLP partial success refusing every profile: counted as rejected
+#    (not delivered), with the collector's reason;
 #  - a Retry-After of 99999999999999999999 is clamped (300 s), the agent
 #    keeps sampling, and its shutdown flush delivers everything;
 #  - a receiver that echoes the request headers (Authorization included, and
@@ -82,6 +84,22 @@ grep -q 'HTTP 307 redirect to http://127.0.0.1:9/moved' "$T/redirect.log" ||
 
 note "401 and 403 for a while, then 200: everything delivered"
 run_bad auth parca 401,403,401,403,ok "auth 4"
+
+note "otlp partial success: the refused profiles are counted as rejected, with the reason"
+port=$(free_port)
+start_receiver partial otlp "$port" --script partial,ok,partial
+start_work 60
+start_agent "$T/partial.log" --url "otlp://127.0.0.1:$port" "${FAST[@]}" --pid "$WORK_PID"
+wait_for 40 "[ \$(answered $T/partial) -ge 2 ] && [ \$(windows_logged $T/partial.log) -ge 4 ]" ||
+	{ cat "$T/partial.log"; fail "partial: no delivery after the partial successes"; }
+stop_agent "$AGENT_PID" "$T/partial.log"
+stop_pid "$WORK_PID"
+stop_pid "$RECEIVER_PID"
+grep -q 'rejected [0-9]* profiles (.*partial_success (HTTP 200)' "$T/partial.log" ||
+	{ cat "$T/partial.log"; fail "the partial success is not reported as a rejection"; }
+grep -q 'the server said: profiles too old' "$T/partial.log" || fail "the collector's reason is not logged"
+[ "$(failures "$T/partial.log" partial_success)" = 2 ] || { cat "$T/partial.log"; fail "partial successes not counted"; }
+check --out "$T/partial" --agent-log "$T/partial.log" --service work --min-deltas 2
 
 note "Retry-After: 99999999999999999999 is clamped to 300 s; the agent keeps working"
 port=$(free_port)

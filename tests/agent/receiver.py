@@ -16,7 +16,9 @@ backend's: html (200 with an HTML page, a captive portal or proxy), garbage
 hugeretry (503 with Retry-After: 99999999999999999999), echo / echo200 /
 echo400 (503, 200 HTML or 400 whose body echoes the request headers, the
 Authorization header and its decoded credentials included, as a
-misconfigured proxy does). Nothing is recorded as delivered for them.
+misconfigured proxy does), partial (OTLP: 200 with a partial success that
+refuses every profile of the request). Nothing is recorded as delivered for
+them.
 
 The agent's network profile (--net) is one more delta per window: a series
 with __name__=net and a pprof of packets/count and bytes/bytes on the stack
@@ -640,7 +642,7 @@ def make_handler(rx):
             if action in FOREIGN:
                 self.foreign(action)
                 return
-            if action not in ('ok', 'delay') and not action.startswith('grpc'):
+            if action not in ('ok', 'delay', 'partial') and not action.startswith('grpc'):
                 extra = {'Retry-After': '1'} if action == '429' else None
                 self.reply(int(action), b'{"code":"injected","message":"fault injected by the '
                            b'test receiver"}', extra=extra)
@@ -655,6 +657,16 @@ def make_handler(rx):
             except Exception as e:  # a request that does not decode is a test failure
                 rx.error('request %d: does not decode: %r' % (n, e))
                 self.reply(400, b'{"code":"invalid_argument"}')
+                return
+            if action == 'partial' and backend == 'otlp':
+                # the collector takes the request and refuses every profile in it
+                # (a network delta is two OTLP profiles): nothing is delivered
+                refused = sum(2 if info and info.get('kind') == 'net' else 1
+                              for _, _, info, _ in items)
+                resp = rx.otlp_pb2.ExportProfilesServiceResponse()
+                resp.partial_success.rejected_profiles = refused
+                resp.partial_success.error_message = 'profiles too old, refused by the test receiver'
+                self.reply(200, resp.SerializeToString(), 'application/x-protobuf')
                 return
             for delta_id, labels, info, raw in items:
                 rec = {'backend': backend, 'request': n, 'id': delta_id, 'labels': labels,
