@@ -84,7 +84,7 @@ struct cfi {
 struct uw_limits uw_limits__default(void)
 {
 	return (struct uw_limits){
-		.max_cfi_bytes = 256ULL << 20,
+		.max_cfi_bytes = 128ULL << 20,
 		.max_rows = 4U << 20,
 		.max_fdes = 1U << 20,
 		.max_cies = 64U << 10,
