@@ -191,6 +191,8 @@ static int reader__stack(struct reader *r, const char *s, const char *e, int64_t
 			id = reader__location(r, p, (size_t)(semi - p));
 			if (!id)
 				return errno ? -errno : -ENOMEM;
+			if (id > FOLDED_READ_MAX_LOCATIONS)	/* ids are dense: a count */
+				return -E2BIG;
 			r->ids[r->nids++] = id;
 		}
 		p = semi + 1;

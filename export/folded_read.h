@@ -26,6 +26,9 @@ struct folded_read_stats {
  * named "[truncated N frames]", N the frames it stands for; the rest of the
  * line is only counted, so memory stays bounded per line. */
 #define FOLDED_READ_MAX_FRAMES 4096
+/* Distinct frames (locations) in one input, about 400 bytes each once built:
+ * -E2BIG beyond. */
+#define FOLDED_READ_MAX_LOCATIONS (1024UL * 1024)
 
 /* True if buf starts like folded text: no NUL or other control bytes besides
  * tab, CR and LF in the first 4 KiB, and the first non-empty line ends in
@@ -43,7 +46,8 @@ bool folded_read__looks_like(const uint8_t *buf, size_t len);
  * builder: call pb_profile__finish() to get the message, pb_profile__free()
  * to free both. stats (may be NULL) is filled on success. Returns 0, -ENODATA
  * (no valid line at all), -EOVERFLOW (the counts of one stack sum past
- * INT64_MAX), -ENOMEM, or -EINVAL (NULL args). Takes any bytes (the fuzz
+ * INT64_MAX), -E2BIG (over FOLDED_READ_MAX_LOCATIONS), -ENOMEM, or -EINVAL
+ * (NULL args). Takes any bytes (the fuzz
  * target's entry point). */
 int folded_read__parse(const char *buf, size_t len, struct pb_profile **ret,
 		       struct folded_read_stats *stats);

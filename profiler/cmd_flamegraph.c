@@ -166,7 +166,8 @@ static int input__load(struct input *in, const char *path)
 				"no valid 'frame;frame;... COUNT' line in folded input" :
 				err == -EOVERFLOW ? "counts overflow: the counts of one stack sum "
 				"past 9223372036854775807 (2^63-1); nothing was drawn" :
-				strerror(-err));
+				err == -E2BIG ? "more than 1048576 distinct frames (the limit); "
+				"nothing was drawn" : strerror(-err));
 			goto out;
 		}
 		if (st.truncated_lines)

@@ -75,6 +75,9 @@ open(t + "/gzbomb.gz", "wb").write(gz_stream(b"a;" * (1 << 20), 550, b"a 1\n"))
 with open(t + "/wide.folded", "w") as f:
     for i in range(300000):
         f.write("main;work_%d;step_%d;leaf_%d 1\n" % (i % 1000, i, i))
+with open(t + "/many.folded", "w") as f:
+    for i in range(600000):
+        f.write("main;s_%d;l_%d 1\n" % (i, i))
 with open(t + "/overflow.folded", "w") as f:
     f.write("main;a 900000000000000000\n" * 11)
 with open(t + "/overflow2.folded", "w") as f:
@@ -141,6 +144,11 @@ run wide-folded "$T/wide.folded" --format folded --max-output 1 -o "$T/wide.txt"
 grep -q 'the folded output would pass the 1 MiB cap' "$T/wide-folded.err" || fail "wide-folded: no message"
 [ ! -e "$T/wide.txt" ] || fail "wide-folded: wrote a partial file"
 
+# 1.2 M distinct frames: refused at the folded reader's 1 M bound (~300 MB by then).
+CEIL_MB=500
+run many "$T/many.folded" -o "$T/many.svg"
+[ "$rc" -eq 1 ] || fail "many: exit $rc, want 1"
+grep -q 'more than 1048576 distinct frames' "$T/many.err" || { cat "$T/many.err"; fail "many: no message"; }
 CEIL_MB=300
 
 # 5. Counts past 2^63: one stack merged from 11 lines, and 11 stacks under one root.
