@@ -29,6 +29,7 @@
 #include "symbolize/kallsyms.h"
 #include "symbolize/perf_map.h"
 #include "symbolize/proc_file.h"
+#include "symbolize/proc_events.h"
 #include "symbolize/proc_maps.h"
 #include "symbolize/safe_file.h"
 #include "symbolize/strtab.h"
@@ -49,6 +50,9 @@
 #define MAX_FILE_ALIASES 4
 #define JIT_RECHECK_NS 1000000000ull /* stat a perf map at most once a second */
 #define KERNEL_HALF 0xffff800000000000ull
+/* The entry code (_start) of a program or ld.so, from e_entry: ld.so's has no
+ * sized symbol; glibc's _start is under 64 bytes. */
+#define ENTRY_SPAN 64
 
 struct lru {
 	struct lru *prev, *next;
@@ -115,6 +119,7 @@ struct uw_entry {
 	uint64_t epoch;      /* last sym_session__unwind() that used it */
 	struct { uint64_t offset, vaddr, filesz; bool exec; } loads[UW_MAX_LOADS];
 	size_t nloads;
+	uint64_t entry;      /* e_entry (vaddr), 0 when none */
 	struct lru lru;
 };
 
@@ -147,6 +152,11 @@ struct sym_session {
 	size_t uw_bytes;
 	uint64_t uw_epoch;
 	struct proc *last_proc;     /* sym_session__unwind()'s one-entry cache */
+
+	struct sym_proc_events *events; /* kernel-reported maps; borrowed */
+	int (*pump)(void *ctx);
+	void *pump_ctx;
+	struct sym_hash *unmapped;  /* keys of processes captured without maps */
 
 	struct sym_stats stats;
 };
@@ -592,6 +602,14 @@ static int build_maps(struct sym_session *s, struct proc *p, const struct sym_pr
 		}
 		if (err < 0)
 			goto out_free;
+		if (pm->kind == PM_FILE && me->build_id[0] && strcmp(me->build_id, pm->pub.build_id)) {
+			/* the kernel named another build than the file we found */
+			free(pm->bin_key);
+			free((char *)pm->pub.build_id);
+			pm->bin_key = NULL;
+			pm->kind = PM_NONE;
+			pm->pub.build_id = strdup(me->build_id);
+		}
 		pm->pub.path = strdup(path);
 		if (!pm->pub.build_id)
 			pm->pub.build_id = strdup("");
@@ -609,28 +627,81 @@ out_free:
 	return err;
 }
 
+/* The maps kernel events reported for p (records so far applied first);
+ * NULL when there are none. */
+static struct sym_proc_maps *events_maps(struct sym_session *s, struct proc *p, bool *complete)
+{
+	struct sym_proc_events_view v;
+
+	if (!s->events)
+		return NULL;
+	if (s->pump)
+		s->pump(s->pump_ctx);
+	if (sym_proc_events__lookup(s->events, p->pid, p->start_ticks, &v) < 0)
+		return NULL;
+	if (v.comm[0])
+		snprintf(p->comm, sizeof(p->comm), "%s", v.comm);
+	*complete = v.complete;
+	return v.maps;
+}
+
+/* Build p's mappings from kernel events alone. */
+static int capture_events(struct sym_session *s, struct proc *p, struct sym_proc_maps *m)
+{
+	struct pmap *maps;
+	size_t n;
+	int err = build_maps(s, p, m, &maps, &n);
+
+	sym_proc_maps__free(m);
+	if (err < 0)
+		return err;
+	if (!n && p->nmaps) {
+		free_maps(maps, n);
+		return -ESRCH;
+	}
+	p->maps = maps;
+	p->nmaps = n;
+	s->stats.processes_from_events++;
+	return 0;
+}
+
 /* Read maps (and check the start time around it, so a pid reused meanwhile
- * is noticed) into new mappings for p. */
+ * is noticed) into new mappings for p; kernel events answer for a process
+ * they know completely, or that /proc cannot show. */
 static int capture(struct sym_session *s, struct proc *p)
 {
-	struct sym_proc_maps *m;
+	struct sym_proc_maps *m, *ev;
+	bool complete = false;
 	struct pmap *maps;
 	size_t n;
 	uint64_t st;
 	int err;
 
+	ev = events_maps(s, p, &complete);
+	if (ev && complete && ev->n) {
+		if (!p->comm[0])
+			read_comm(p->pid, p->comm, sizeof(p->comm));
+		return capture_events(s, p, ev);
+	}
 	err = sym_proc__start_ticks(p->pid, &st);
-	if (err < 0 || st != p->start_ticks)
-		return -ESRCH;
-	m = sym_proc_maps__read(p->pid);
-	if (!m)
-		return errno == ENOMEM ? -ENOMEM : -ESRCH;
+	m = err < 0 || st != p->start_ticks ? NULL : sym_proc_maps__read(p->pid);
+	if (!m) {
+		if (ev)
+			return capture_events(s, p, ev);
+		return err == 0 && errno == ENOMEM ? -ENOMEM : -ESRCH;
+	}
 	read_comm(p->pid, p->comm, sizeof(p->comm));
 	p->nspid = read_nspid(p->pid);
 	err = build_maps(s, p, m, &maps, &n);
 	sym_proc_maps__free(m);
 	if (err < 0)
-		return err;
+		goto out_free_ev;
+	if (!n && ev) {
+		/* a zombie shows no maps: the kernel told us what it ran */
+		free_maps(maps, n);
+		return capture_events(s, p, ev);
+	}
+	sym_proc_maps__free(ev);
 	/* A process that has exited but is not reaped yet (a zombie) still has
 	 * its stat, and empty maps: keep the maps it ran with. */
 	if ((!n && p->nmaps) || sym_proc__start_ticks(p->pid, &st) < 0 ||
@@ -641,6 +712,31 @@ static int capture(struct sym_session *s, struct proc *p)
 	p->maps = maps;
 	p->nmaps = n;
 	return 0;
+
+out_free_ev:
+	sym_proc_maps__free(ev);
+	return err;
+}
+
+/* Count once each process whose executable mappings are unknown. */
+static void mark_unmapped(struct sym_session *s, const char *key, bool unmapped)
+{
+	if (!s->unmapped)
+		return;
+	if (!unmapped) {
+		sym_hash__remove(s->unmapped, key);
+		return;
+	}
+	if (sym_hash__count(s->unmapped) < s->max_processes)
+		sym_hash__put(s->unmapped, key, (void *)1); /* ENOMEM: one fewer counted */
+}
+
+void sym_session__set_proc_events(struct sym_session *s, struct sym_proc_events *pe,
+				  int (*pump)(void *ctx), void *ctx)
+{
+	s->events = pe;
+	s->pump = pe ? pump : NULL;
+	s->pump_ctx = ctx;
 }
 
 static struct proc *proc_get(struct sym_session *s, int pid, uint64_t start_ticks)
@@ -681,6 +777,8 @@ int sym_session__add_process(struct sym_session *s, int pid, uint64_t start_tick
 	proc_key(p->key, sizeof(p->key), pid, start_ticks);
 	lru_init(&p->lru);
 	err = capture(s, p);
+	if (err != -ENOMEM)
+		mark_unmapped(s, p->key, err < 0 || !p->nmaps);
 	if (err < 0)
 		goto out_free;
 	while (sym_hash__count(s->procs) >= s->max_processes && s->proc_lru.prev != &s->proc_lru) {
@@ -720,6 +818,8 @@ int sym_session__exec(struct sym_session *s, int pid, uint64_t start_ticks)
 		free(r);
 		return err;
 	}
+	if (p->nmaps)
+		mark_unmapped(s, p->key, false);
 	/* earlier results may still point at the old mappings */
 	r->maps = old;
 	r->nmaps = nold;
@@ -868,6 +968,17 @@ static int set_frame(struct sym_session *s, struct sym_frame *f, const char *raw
 	return 0;
 }
 
+/* vaddr lies in the entry code of a binary whose symbols do not cover it
+ * (ld.so's _start is a symbol of size 0). */
+static bool in_entry(struct sym_elf *elf, uint64_t vaddr)
+{
+	Elf *raw = sym_elf__elf(elf);
+	GElf_Ehdr eh;
+
+	return raw && gelf_getehdr(raw, &eh) && eh.e_entry && vaddr >= eh.e_entry &&
+	       vaddr - eh.e_entry < ENTRY_SPAN;
+}
+
 static int frames_from_elf(struct sym_session *s, struct sym_elf *elf, const struct sym_mapping *m,
 			   uint64_t addr, struct sym_result *ret)
 {
@@ -878,6 +989,11 @@ static int frames_from_elf(struct sym_session *s, struct sym_elf *elf, const str
 	if (sym_elf__offset_to_vaddr(elf, addr - m->start + m->offset, &vaddr) < 0)
 		return 0;
 	n = sym_elf__resolve(elf, vaddr, ef, SYM_MAX_INLINE);
+	if (n <= 0 && in_entry(elf, vaddr)) {
+		err = set_frame(s, &ret->frames[0], "_start", NULL, 0, 0);
+		ret->nframes = err ? 0 : 1;
+		return err;
+	}
 	for (int i = 0; i < n; i++) {
 		err = set_frame(s, &ret->frames[i], ef[i].name, ef[i].file, ef[i].line, ef[i].start_line);
 		if (err < 0)
@@ -1127,6 +1243,7 @@ static struct uw_entry *uw_get(struct sym_session *s, struct proc *p, struct pma
 	const char *key = pm->kind == PM_VDSO ? "vdso" : pm->bin_key;
 	struct uw_entry *e;
 	struct sym_elf *elf;
+	GElf_Ehdr eh;
 	size_t phnum;
 	uint64_t t0;
 	Elf *raw;
@@ -1147,6 +1264,8 @@ static struct uw_entry *uw_get(struct sym_session *s, struct proc *p, struct pma
 	e->key = strdup(key);
 	if (!e->key)
 		goto out_free;
+	if (gelf_getehdr(raw, &eh))
+		e->entry = eh.e_entry;
 	if (elf_getphdrnum(raw, &phnum) == 0) {
 		for (size_t i = 0; i < phnum && e->nloads < UW_MAX_LOADS; i++) {
 			GElf_Phdr ph;
@@ -1244,6 +1363,10 @@ static int uw_find(void *ctx, uint64_t addr, struct uw_object *ret)
 	}
 	ret->table = e->table;
 	ret->bias = pm->uw_bias;
+	if (e->entry) {
+		ret->entry_start = e->entry + pm->uw_bias;
+		ret->entry_end = ret->entry_start + ENTRY_SPAN;
+	}
 	return 0;
 }
 
@@ -1301,7 +1424,8 @@ struct sym_session *sym_session__new(const struct sym_opts *opts)
 	s->demangled = sym_hash__new();
 	s->strings = sym_strtab__new();
 	s->uw_tables = sym_hash__new();
-	if (!s->debuginfo_path || !s->procs || !s->bins || !s->bin_files || !s->demangled ||
+	s->unmapped = sym_hash__new();
+	if (!s->unmapped || !s->debuginfo_path || !s->procs || !s->bins || !s->bin_files || !s->demangled ||
 	    !s->strings || !s->uw_tables) {
 		sym_session__free(s);
 		errno = ENOMEM;
@@ -1351,6 +1475,7 @@ void sym_session__free(struct sym_session *s)
 	sym_elf__free(s->vdso);
 	kernel_unload(s);
 	sym_hash__free(s->procs);
+	sym_hash__free(s->unmapped);
 	sym_hash__free(s->bins);
 	sym_hash__free(s->bin_files);
 	sym_hash__free(s->demangled);
@@ -1366,4 +1491,5 @@ void sym_session__stats(const struct sym_session *s, struct sym_stats *ret)
 	ret->binaries_cached = sym_hash__count(s->bins);
 	ret->unwind_tables_cached = s->uw_tables ? sym_hash__count(s->uw_tables) : 0;
 	ret->unwind_table_bytes = s->uw_bytes;
+	ret->processes_unmapped = s->unmapped ? sym_hash__count(s->unmapped) : 0;
 }

@@ -73,6 +73,9 @@ struct sym_stats {
 	/* files refused (see safe_file.h), by enum safe_file_refusal */
 	uint64_t perf_maps_refused[SAFE_FILE_NR_REFUSALS];    /* once per process and reason */
 	uint64_t mapped_files_refused[SAFE_FILE_NR_REFUSALS]; /* a path that named no regular file */
+	uint64_t processes_unmapped; /* processes (distinct, up to max_processes) whose executable
+					mappings are unknown now: neither /proc nor kernel events */
+	uint64_t processes_from_events; /* captures answered by kernel events (proc_events.h) */
 };
 
 /* All strings and mappings returned are owned by the session and stay valid
@@ -128,6 +131,17 @@ void sym_session__stats(const struct sym_session *s, struct sym_stats *ret);
 int sym_proc__start_ticks(int pid, uint64_t *ret_start_ticks);
 
 /* additions */
+
+struct sym_proc_events;
+
+/* A second source of mappings: what the kernel reported as it happened
+ * (symbolize/proc_events.h). A capture uses it alone for a process it knows
+ * completely, and where /proc cannot be read or shows no executable mapping
+ * (gone, or a zombie). pump(ctx), when set, is called first so that records
+ * written so far are applied. pe stays the caller's and must outlive s (or be
+ * detached with NULL). */
+void sym_session__set_proc_events(struct sym_session *s, struct sym_proc_events *pe,
+				  int (*pump)(void *ctx), void *ctx);
 
 /* The process exited and its samples are symbolized: drop it. Its mappings
  * stay valid until the next sym_session__flush(). 0 or -ENOENT. */

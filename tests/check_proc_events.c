@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: MIT
+/* Tests for symbolize/proc_events: a forked child inherits its parent's
+ * mappings until exec, the exec'd image's maps replace them (the old ones only
+ * answer where nothing new is mapped), an exited process stays until the second
+ * flush, start times estimated from the fork time match /proc's tick or the one
+ * before, and the symbolizer uses these maps for a process /proc no longer has. */
+#include <check.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "symbolize/proc_events.h"
+#include "symbolize/symbolizer.h"
+
+#define TICK 10000000ull	/* ns per USER_HZ tick */
+/* a pid no live process has: /proc cannot answer for it */
+#define PARENT 4000001
+#define CHILD 4000002
+
+static void map(struct sym_proc_events *pe, int pid, uint64_t start, uint64_t len, uint32_t prot,
+		const char *path)
+{
+	struct sym_proc_events_map m = { .start = start, .len = len, .prot = prot, .path = path };
+
+	ck_assert_int_eq(sym_proc_events__mmap(pe, pid, &m), 0);
+}
+
+static struct sym_proc_events *new_pe(void)
+{
+	struct sym_proc_events *pe = sym_proc_events__new(NULL);
+
+	ck_assert_ptr_nonnull(pe);
+	return pe;
+}
+
+/* A parent born at tick 500 (fork at 500.2 ticks) that exec'd /bin/sh. */
+static struct sym_proc_events *with_parent(void)
+{
+	struct sym_proc_events *pe = new_pe();
+
+	ck_assert_int_eq(sym_proc_events__fork(pe, PARENT, 1, 500 * TICK + 2000000), 0);
+	ck_assert_int_eq(sym_proc_events__exec(pe, PARENT, "sh"), 0);
+	map(pe, PARENT, 0x1000, 0x1000, PROT_READ | PROT_EXEC, "/bin/sh");
+	map(pe, PARENT, 0x7000, 0x1000, PROT_READ | PROT_EXEC, "/lib/libc.so.6");
+	map(pe, PARENT, 0x9000, 0x1000, PROT_READ | PROT_WRITE, "/data"); /* not code */
+	return pe;
+}
+
+static struct sym_proc_maps *lookup(struct sym_proc_events *pe, int pid, uint64_t st,
+				    bool *complete)
+{
+	struct sym_proc_events_view v;
+
+	ck_assert_int_eq(sym_proc_events__lookup(pe, pid, st, &v), 0);
+	if (complete)
+		*complete = v.complete;
+	return v.maps;
+}
+
+START_TEST(test_proc_events__child_inherits_its_parents_maps_until_exec)
+{
+	struct sym_proc_events *pe = with_parent();
+	struct sym_proc_maps *m;
+	bool complete;
+
+	ck_assert_int_eq(sym_proc_events__fork(pe, CHILD, PARENT, 600 * TICK + 5000), 0);
+	m = lookup(pe, CHILD, 600, &complete);
+	ck_assert(complete);
+	ck_assert_uint_eq(m->n, 2);
+	ck_assert_str_eq(m->entries[0].path, "/bin/sh");
+	ck_assert_str_eq(m->entries[1].path, "/lib/libc.so.6");
+	ck_assert_str_eq(m->entries[1].perms, "r-xp");
+	sym_proc_maps__free(m);
+	/* the child's own mapping is its own: the parent does not see it */
+	map(pe, CHILD, 0x20000, 0x1000, PROT_EXEC, "/usr/lib/x.so");
+	m = lookup(pe, PARENT, 500, NULL);
+	ck_assert_uint_eq(m->n, 2);
+	sym_proc_maps__free(m);
+	sym_proc_events__free(pe);
+}
+END_TEST
+
+START_TEST(test_proc_events__exec_replaces_inherited_maps_and_keeps_them_only_where_nothing_new_is)
+{
+	struct sym_proc_events *pe = with_parent();
+	struct sym_proc_maps *m;
+
+	ck_assert_int_eq(sym_proc_events__fork(pe, CHILD, PARENT, 600 * TICK), 0);
+	ck_assert_int_eq(sym_proc_events__exec(pe, CHILD, "true"), 0);
+	/* the new image lands over the old /bin/sh range */
+	map(pe, CHILD, 0x1000, 0x2000, PROT_READ | PROT_EXEC, "/bin/true");
+	m = lookup(pe, CHILD, 600, NULL);
+	ck_assert_uint_eq(m->n, 2);
+	ck_assert_uint_eq(m->entries[0].start, 0x1000);
+	ck_assert_uint_eq(m->entries[0].end, 0x3000);
+	ck_assert_str_eq(m->entries[0].path, "/bin/true");
+	/* pre-exec libc still answers its range (samples unwound after the exec) */
+	ck_assert_str_eq(m->entries[1].path, "/lib/libc.so.6");
+	sym_proc_maps__free(m);
+	/* a second exec drops the first image's inherited maps altogether */
+	ck_assert_int_eq(sym_proc_events__exec(pe, CHILD, "true2"), 0);
+	map(pe, CHILD, 0x7000, 0x1000, PROT_EXEC, "/lib/libc2.so");
+	m = lookup(pe, CHILD, 600, NULL);
+	ck_assert_uint_eq(m->n, 2);
+	ck_assert_str_eq(m->entries[0].path, "/bin/true");	/* pre-exec, not covered */
+	ck_assert_str_eq(m->entries[1].path, "/lib/libc2.so");
+	sym_proc_maps__free(m);
+	sym_proc_events__free(pe);
+}
+END_TEST
+
+START_TEST(test_proc_events__keeps_an_exited_process_until_the_second_flush)
+{
+	struct sym_proc_events *pe = with_parent();
+	struct sym_proc_events_view v;
+	struct sym_proc_maps *m;
+
+	ck_assert_int_eq(sym_proc_events__fork(pe, CHILD, PARENT, 600 * TICK), 0);
+	ck_assert_int_eq(sym_proc_events__exit(pe, CHILD), 0);
+	m = lookup(pe, CHILD, 600, NULL);
+	sym_proc_maps__free(m);
+	sym_proc_events__flush(pe);	/* the pass that drains its last samples */
+	m = lookup(pe, CHILD, 600, NULL);
+	ck_assert_uint_eq(m->n, 2);
+	sym_proc_maps__free(m);
+	sym_proc_events__flush(pe);
+	ck_assert_int_eq(sym_proc_events__lookup(pe, CHILD, 600, &v), -ENOENT);
+	/* the parent, alive, stays */
+	m = lookup(pe, PARENT, 500, NULL);
+	sym_proc_maps__free(m);
+	sym_proc_events__free(pe);
+}
+END_TEST
+
+START_TEST(test_proc_events__matches_the_start_tick_of_a_fork_time_and_no_other)
+{
+	struct sym_proc_events *pe = with_parent();
+	struct sym_proc_events_view v;
+	struct sym_proc_maps *m;
+
+	/* forked at 700.00002 ticks: /proc may say 699 (fork record just after a
+	 * tick boundary) or 700 */
+	ck_assert_int_eq(sym_proc_events__fork(pe, CHILD, PARENT, 700 * TICK + 200), 0);
+	m = lookup(pe, CHILD, 700, NULL);
+	sym_proc_maps__free(m);
+	m = lookup(pe, CHILD, 699, NULL);
+	sym_proc_maps__free(m);
+	ck_assert_int_eq(sym_proc_events__lookup(pe, CHILD, 701, &v), -ENOENT);
+	ck_assert_int_eq(sym_proc_events__lookup(pe, CHILD, 650, &v), -ENOENT);
+	/* pid reuse: the newer process answers for its own start only */
+	ck_assert_int_eq(sym_proc_events__exit(pe, CHILD), 0);
+	ck_assert_int_eq(sym_proc_events__fork(pe, CHILD, 1, 900 * TICK), 0);
+	map(pe, CHILD, 0x50000, 0x1000, PROT_EXEC, "/bin/other");
+	m = lookup(pe, CHILD, 900, NULL);
+	ck_assert_uint_eq(m->n, 1);
+	ck_assert_str_eq(m->entries[0].path, "/bin/other");
+	sym_proc_maps__free(m);
+	m = lookup(pe, CHILD, 700, NULL);
+	ck_assert_uint_eq(m->n, 2);
+	sym_proc_maps__free(m);
+	sym_proc_events__free(pe);
+}
+END_TEST
+
+START_TEST(test_proc_events__a_new_mapping_replaces_what_it_overlaps)
+{
+	struct sym_proc_events *pe = with_parent();
+	struct sym_proc_maps *m;
+
+	map(pe, PARENT, 0x800, 0x7000, PROT_EXEC, "/big");	/* covers 0x800..0x7800 */
+	m = lookup(pe, PARENT, 500, NULL);
+	ck_assert_uint_eq(m->n, 1);
+	ck_assert_str_eq(m->entries[0].path, "/big");
+	sym_proc_maps__free(m);
+	sym_proc_events__free(pe);
+}
+END_TEST
+
+START_TEST(test_proc_events__symbolizer_captures_a_gone_process_from_events)
+{
+	struct sym_proc_events *pe = new_pe();
+	struct sym_session *s = sym_session__new(NULL);
+	struct sym_stats st;
+
+	ck_assert_ptr_nonnull(s);
+	/* /proc has no such process: without events the capture fails */
+	ck_assert_int_eq(sym_session__add_process(s, CHILD, 600), -ESRCH);
+	sym_session__stats(s, &st);
+	ck_assert_uint_eq(st.processes_unmapped, 1);
+	sym_session__set_proc_events(s, pe, NULL, NULL);
+	ck_assert_int_eq(sym_proc_events__fork(pe, CHILD, PARENT, 600 * TICK), 0);
+	ck_assert_int_eq(sym_proc_events__exec(pe, CHILD, "gone"), 0);
+	map(pe, CHILD, 0x10000, 0x1000, PROT_EXEC, "/nonexistent/gone");
+	ck_assert_int_eq(sym_proc_events__exit(pe, CHILD), 0);
+	ck_assert_int_eq(sym_session__add_process(s, CHILD, 600), 0);
+	ck_assert(sym_session__covers(s, CHILD, 600, 0x10800));
+	ck_assert(!sym_session__covers(s, CHILD, 600, 0x20000));
+	sym_session__stats(s, &st);
+	ck_assert_uint_eq(st.processes_from_events, 1);
+	sym_session__free(s);
+	sym_proc_events__free(pe);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("proc_events");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_proc_events__child_inherits_its_parents_maps_until_exec);
+	tcase_add_test(tc, test_proc_events__exec_replaces_inherited_maps_and_keeps_them_only_where_nothing_new_is);
+	tcase_add_test(tc, test_proc_events__keeps_an_exited_process_until_the_second_flush);
+	tcase_add_test(tc, test_proc_events__matches_the_start_tick_of_a_fork_time_and_no_other);
+	tcase_add_test(tc, test_proc_events__a_new_mapping_replaces_what_it_overlaps);
+	tcase_add_test(tc, test_proc_events__symbolizer_captures_a_gone_process_from_events);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_set_fork_status(sr, CK_FORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
