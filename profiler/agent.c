@@ -31,6 +31,7 @@
 #include "profiler/agent_attr.h"
 #include "profiler/agent_metrics.h"
 #include "profiler/collect.h"
+#include "profiler/mmap_events.h"
 #include "profiler/net.h"
 #include "profiler/pprof_build.h"
 #include "profiler/raw_profile.h"
@@ -96,6 +97,7 @@ struct agent {
 	char hostname[256];
 	struct sampler *sampler;
 	struct sym_session *sym;
+	struct mmap_events *mev;	/* maps from the kernel as they happen; NULL: /proc only */
 	struct attr_cache *attr;
 	struct spool *spool;
 	struct uploader *up;
@@ -573,6 +575,7 @@ static int drain(struct agent *a)
 	}
 	a->drain_failures = 0;
 	refresh_mappings(a);
+	mmap_events__flush(a->mev);
 	if (sampler__counters(a->sampler, c) == 0)
 		for (int i = 0; i < CPROF_NR_COUNTERS; i++)
 			STAT_SET(a, counters[i], c[i]);
@@ -1246,6 +1249,10 @@ static int start_sampler(struct agent *a)
 		report_bpf_error(a, what, -errno);
 		return -1;
 	}
+	a->mev = mmap_events__new(a->sym, 0, &what);
+	if (!a->mev)
+		say(a, LOG_ERR, "%s: %s; processes that exit before their maps are read will "
+		    "lose their user stacks", what, strerror(errno));
 	for (size_t i = 0; i < a->cfg.nr_pids; i++) {
 		struct target *t = &a->targets[a->nr_targets];
 
@@ -1454,7 +1461,7 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 
 	while (!stop_signal) {
 		int64_t now;
-		int err = sampler__poll(a->sampler, POLL_MS);
+		int err = (mmap_events__pump(a->mev), sampler__poll(a->sampler, POLL_MS));
 
 		STAT_SET(a, heartbeat_ms, now_ns(CLOCK_MONOTONIC) / 1000000);
 		if (err < 0) {
@@ -1499,6 +1506,7 @@ out_free:
 	metrics_server__free(a->metrics);
 	uploader__free(a->up);
 	sampler__free(a->sampler);
+	mmap_events__free(a->mev);	/* before the symbolizer it is attached to */
 	net__free(a->net);	/* detaches from every interface, on every way out */
 	spool__free(a->spool);
 	attr_cache__free(a->attr);

@@ -21,6 +21,7 @@
 #include "export/profile.h"
 #include "profiler/collect.h"
 #include "profiler/launch.h"
+#include "profiler/mmap_events.h"
 #include "profiler/net.h"
 #include "profiler/pprof_build.h"
 #include "profiler/raw_profile.h"
@@ -49,6 +50,7 @@ struct session {
 	const struct record_opts *o;
 	struct sampler *sampler;
 	struct sym_session *sym;
+	struct mmap_events *mev;	/* maps from the kernel as they happen; NULL: /proc only */
 	struct raw_profile *raw;
 	struct target *targets;
 	size_t nr_targets;
@@ -317,23 +319,37 @@ static int write_output(const struct record_opts *o, struct atomic_file *af,
 	return atomic_file__commit(af);
 }
 
+struct proc_id {
+	uint32_t pid;
+	uint64_t start_ticks;
+};
+
+static int cmp_proc_id(const void *a, const void *b)
+{
+	const struct proc_id *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->start_ticks < y->start_ticks ? -1 : x->start_ticks > y->start_ticks;
+}
+
+/* Distinct processes, (pid, start time), among the samples: all of them. */
 static size_t count_processes(const struct raw_profile *rp)
 {
 	size_t n = raw_profile__nr_samples(rp), distinct = 0;
-	uint32_t *pids = malloc(n * sizeof(*pids));
+	struct proc_id *ids = malloc((n ? n : 1) * sizeof(*ids));
 
-	if (!pids)
+	if (!ids)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct raw_sample *s = raw_profile__sample(rp, i);
-		size_t j;
 
-		for (j = 0; j < distinct && pids[j] != s->pid; j++)
-			;
-		if (j == distinct && distinct < 4096)
-			pids[distinct++] = s->pid;
+		ids[i] = (struct proc_id){ s->pid, s->start_ticks };
 	}
-	free(pids);
+	qsort(ids, n, sizeof(*ids), cmp_proc_id);
+	for (size_t i = 0; i < n; i++)
+		distinct += i == 0 || cmp_proc_id(&ids[i - 1], &ids[i]) != 0;
+	free(ids);
 	return distinct;
 }
 
@@ -355,8 +371,10 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 {
 	const struct record_opts *o = s->o;
 	uint64_t c[CPROF_NR_COUNTERS] = {0};
-	char losses[512], line1[128], line2[640], line3[128], line4[512] = "", line5[640];
+	char losses[512], line1[128], line2[640], line3[256], line4[512] = "", line5[640];
 	const char *comments[5] = { line1, line2, line3, line4 };
+	struct mmap_events_stats ms;
+	struct sym_stats ss;
 	struct pprof_build_opts bo = {
 		.freq = o->freq, .time_nanos = t0_real, .duration_nanos = dur_ns,
 		.comments = comments, .nr_comments = s->stack_window ? 4 : 3,
@@ -379,14 +397,19 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 	refresh_mappings(s);
 	sampler__counters(s->sampler, c);
 	format_losses(c, losses, sizeof(losses));
+	mmap_events__stats(s->mev, &ms);
 
 	snprintf(line1, sizeof(line1), "cprof %s; event %s at %u Hz on %d CPUs",
 		 CPROF_VERSION, o->cycles ? "cycles" : "cpu-clock", o->freq,
 		 sampler__nr_cpus(s->sampler));
 	snprintf(line2, sizeof(line2), "samples %llu; lost: %s",
 		 (unsigned long long)c[CPROF_SAMPLES], losses);
-	snprintf(line3, sizeof(line3), "process captures failed: %llu",
-		 (unsigned long long)s->capture_failures);
+	sym_session__stats(s->sym, &ss);	/* after pprof_build it would count its misses too */
+	snprintf(line3, sizeof(line3), "process captures failed: %llu; processes with unknown "
+		 "mappings: %llu; mapping events: %s, %llu lost",
+		 (unsigned long long)s->capture_failures,
+		 (unsigned long long)ss.processes_unmapped, s->mev ? "on" : "off",
+		 (unsigned long long)ms.lost);
 
 	if (s->stack_window)
 		unwind_summary(s, c, false, line4, sizeof(line4));
@@ -417,6 +440,11 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 			"lost: %s\n", (unsigned long long)raw_profile__total(s->raw),
 			count_processes(s->raw), dur_ns / 1e9, o->freq,
 			sampler__nr_cpus(s->sampler), losses);
+		fprintf(stderr, "cprof: processes with unknown mappings: %llu; mapping events %s%s",
+			(unsigned long long)ss.processes_unmapped,
+			s->mev ? "from the kernel" : "off (/proc only)", ms.lost ? ", " : "\n");
+		if (ms.lost)
+			fprintf(stderr, "%llu lost (ring full)\n", (unsigned long long)ms.lost);
 		fprintf(stderr, "cprof: symbolized %llu of %llu locations; wrote %s\n",
 			(unsigned long long)bs.symbolized, (unsigned long long)bs.locations,
 			strcmp(o->output, "-") ? o->output : "standard output");
@@ -631,6 +659,10 @@ int record__run(const struct record_opts *o)
 		report_bpf_error(what, -errno);
 		goto out_abort;
 	}
+	s.mev = mmap_events__new(s.sym, 0, &what);	/* before the command runs */
+	if (!s.mev)
+		fprintf(stderr, "cprof: %s: %s; processes that exit before their maps are read "
+			"will lose their user stacks\n", what, strerror(errno));
 	if (add_pid_targets(&s))
 		goto out_abort;
 	if (o->cmd) {
@@ -680,6 +712,7 @@ int record__run(const struct record_opts *o)
 	while (!stop_signal) {
 		int64_t now;
 
+		mmap_events__pump(s.mev);
 		err = sampler__poll(s.sampler, POLL_MS);
 		if (err < 0) {
 			fprintf(stderr, "cprof: reading process events: %s\n", strerror(-err));
@@ -696,6 +729,7 @@ int record__run(const struct record_opts *o)
 				break;
 			}
 			refresh_mappings(&s);
+			mmap_events__flush(s.mev);
 			net_tick(net);	/* --net */
 			last_drain = now;
 		}
@@ -738,6 +772,7 @@ out_free:
 	net__free(net);			/* --net: detaches on every way out */
 	launch__release_fds(&s.child);
 	sampler__free(s.sampler);
+	mmap_events__free(s.mev);	/* before the symbolizer it is attached to */
 	sym_session__free(s.sym);
 	raw_profile__free(s.raw);
 	uw_stats__free(s.uw_stats);

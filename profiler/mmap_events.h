@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* mmap_events: executable mappings taken from the kernel as they happen, so
+ * that processes gone before /proc/PID/maps could be read keep their user
+ * stacks. One PERF_COUNT_SW_DUMMY event per online CPU, system-wide, with
+ * mmap2 (build-ids where the kernel gives them), comm_exec and task records,
+ * read through perf_ring.h and applied in time order to a sym_proc_events
+ * table that the symbolizer consults at each capture. The object a record or
+ * agent session holds beside its sampler: new before the launched command
+ * runs, pump in the poll loop, flush after each drain-and-symbolize pass. */
+#ifndef CPROF_MMAP_EVENTS_H
+#define CPROF_MMAP_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "symbolize/symbolizer.h"
+
+struct mmap_events;
+
+struct mmap_events_stats {
+	int nr_cpus;		/* rings open */
+	uint64_t records;	/* records applied */
+	uint64_t lost;		/* records the kernel dropped (PERF_RECORD_LOST): a ring was full */
+	uint64_t failed;	/* records read but not stored (out of memory, corrupt ring) */
+	uint64_t processes;	/* processes known from events now */
+	uint64_t forks, execs, exits, mmaps;
+};
+
+/* Opens the events (needs CAP_PERFMON or root) and attaches their table to
+ * sym, which must outlive the object. data_pages: per-CPU ring size in pages,
+ * a power of two; 0 = 64. NULL and errno on failure; *ret_what names the
+ * step that failed. */
+struct mmap_events *mmap_events__new(struct sym_session *sym, size_t data_pages,
+				     const char **ret_what);
+/* Detaches from the symbolizer, closes and frees; NULL is a no-op. */
+void mmap_events__free(struct mmap_events *me);
+
+/* Applies every record written so far. Returns the number applied. Also
+ * called by the symbolizer before each capture. */
+int mmap_events__pump(struct mmap_events *me);
+/* After a drain-and-symbolize pass: processes that exited before the
+ * previous call are forgotten. */
+void mmap_events__flush(struct mmap_events *me);
+void mmap_events__stats(const struct mmap_events *me, struct mmap_events_stats *ret);
+
+#endif
