@@ -104,6 +104,11 @@ int uw_unwind(enum uw_mode mode, const struct uw_regs *regs, const struct uw_sta
 		}
 		if (err)
 			return err;
+		if (lookup >= obj->entry_start && lookup < obj->entry_end) {
+			/* _start of the program or of ld.so: nothing called it */
+			stop = UW_STOP_OUTERMOST;
+			break;
+		}
 		have_rule = obj->table && uw_table__lookup(obj->table, lookup - obj->bias, &rule) == 0;
 		if (!have_rule) {
 			if (mode != UW_MODE_AUTO) {

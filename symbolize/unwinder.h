@@ -50,6 +50,9 @@ struct uw_object {
 	uint64_t bias;			/* table pc (ELF vaddr) = address - bias */
 	const struct uw_table *table;	/* NULL: no unwind information here */
 	const char *name;		/* for statistics (a path), may be NULL */
+	uint64_t entry_start, entry_end; /* [start, end): the binary's entry code (its ELF
+					    e_entry, _start) in addresses; a frame there is
+					    the outermost; empty when unknown */
 };
 
 /* Describe the code at addr: 0 and *ret, -ENOENT when addr is in no executable

@@ -236,6 +236,36 @@ START_TEST(test_unwinder__code_without_cfi_stops_in_dwarf_mode_and_uses_rbp_in_a
 }
 END_TEST
 
+/* find_cfi with uw_nocfi as the binary's entry code (_start). */
+static int find_cfi_entry(void *ctx, uint64_t addr, struct uw_object *ret)
+{
+	int err = find_cfi(ctx, addr, ret);
+
+	if (!err) {
+		ret->entry_start = sym("uw_nocfi");
+		ret->entry_end = ret->entry_start + 8;
+	}
+	return err;
+}
+
+START_TEST(test_unwinder__a_frame_in_the_entry_code_is_the_outermost)
+{
+	struct fake_stack f = { 0 };
+	struct uw_stack st = { .data = (const uint8_t *)f.words, .len = sizeof(f.words),
+			       .limit = sizeof(f.words) };
+	struct uw_regs regs = { .ip = sym("uw_nocfi"), .sp = S, .bp = S + 32 };
+	uint64_t ips[16];
+	struct uw_result r;
+
+	/* what the kernel left in rbp at exec is no frame pointer: without the
+	 * entry stop, auto mode would follow it to a bogus caller */
+	put(&f, S + 32, S + 64);
+	put(&f, S + 40, sym("uw_start") + 7);
+	ck_assert_int_eq(uw_unwind(UW_MODE_AUTO, &regs, &st, find_cfi_entry, NULL, ips, 16, &r), 0);
+	expect_ips(ips, &r, (uint64_t[]){ sym("uw_nocfi") }, 1, UW_STOP_OUTERMOST);
+}
+END_TEST
+
 START_TEST(test_unwinder__bad_frames_and_unknown_code_stop_the_walk)
 {
 	struct fake_stack f = { 0 };
@@ -415,6 +445,7 @@ int main(void)
 	tcase_add_test(syn, test_unwinder__signal_frame_resumes_at_the_interrupted_pc);
 	tcase_add_test(syn, test_unwinder__code_without_cfi_stops_in_dwarf_mode_and_uses_rbp_in_auto);
 	tcase_add_test(syn, test_unwinder__bad_frames_and_unknown_code_stop_the_walk);
+	tcase_add_test(syn, test_unwinder__a_frame_in_the_entry_code_is_the_outermost);
 	tcase_add_test(syn, test_uw_stats__counts_stops_per_binary_within_a_bound);
 	suite_add_tcase(s, syn);
 	tcase_add_test(real, test_unwinder__noinline_chain_unwinds_its_own_stack_frame_by_frame);
