@@ -51,15 +51,16 @@ static const char usage[] =
 "      --max-output MIB     output cap (default 64): an SVG over it leaves out\n"
 "                           its narrowest frames (--minwidth is raised, with a\n"
 "                           warning); folded output over it is refused\n"
-"\n"
-"Bounds: stacks deeper than 4096 frames are cut and end in a \"[truncated N\n"
-"frames]\" frame; more than 4194304 distinct frames, a pprof sample with more\n"
-"than 65536 locations, or input over 256 MiB (decompressed) is refused; counts\n"
-"that sum past 2^63-1 are refused; a --focus that matches nothing exits 1.\n"
 "  -h, --help               this help\n"
 "\n"
 "  cprof flamegraph out.pb.gz -o out.svg\n"
-"  cprof flamegraph --diff before.pb.gz after.pb.gz -o change.svg\n";
+"  cprof flamegraph --diff before.pb.gz after.pb.gz -o change.svg\n"
+"\n"
+"Bounds: stacks deeper than 4096 frames are cut and end in a \"[truncated N\n"
+"frames]\" frame; more than 4194304 distinct frames (1048576 names in folded\n"
+"input), a pprof sample with more than 65536 locations, or input over 256 MiB\n"
+"(decompressed) is refused; counts that sum past 2^63-1 are refused; a --focus\n"
+"that matches nothing exits 1.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
