@@ -162,6 +162,37 @@ START_TEST(test_debug_file__a_users_debug_file_is_used_from_a_private_copy)
 }
 END_TEST
 
+START_TEST(test_debug_file__a_users_debug_file_truncated_later_does_not_kill_cprof)
+{
+	struct sym_elf_frame f[8];
+	char from[400];
+	struct sym_elf *e;
+	uint64_t addr = sym_addr("sym_work");
+	int fd, n;
+
+	if (geteuid() != 0) {
+		printf("SKIP: chown needs root\n");
+		return;
+	}
+	snprintf(from, sizeof(from), "%s/sym_dbglink.debug", fixtures);
+	copy(from, dbg);
+	ck_assert_int_eq(chown(dbg, 65534, 65534), 0);
+	fd = open(bin, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	e = sym_elf__open(bin, fd, ":.debug:/nonexistent-debug-root");
+	ck_assert_ptr_nonnull(e);
+	n = sym_elf__resolve(e, addr, f, 8);
+	ck_assert_int_ge(n, 1);
+	ck_assert_ptr_nonnull(f[n - 1].file); /* the debug file is in use */
+	/* its owner truncates it: names and files point into its data */
+	ck_assert_int_eq(truncate(dbg, 0), 0);
+	n = sym_elf__resolve(e, addr, f, 8);
+	ck_assert_int_ge(n, 1);
+	ck_assert_ptr_nonnull(strstr(f[n - 1].file, "sym_prog.c"));
+	sym_elf__free(e);
+}
+END_TEST
+
 START_TEST(test_untrusted_elf__a_binary_truncated_by_its_owner_does_not_kill_cprof)
 {
 	struct sym_elf_frame f[8];
@@ -203,6 +234,7 @@ int main(void)
 	tcase_add_test(tc, test_debug_file__a_debuglink_symlink_is_not_followed);
 	tcase_add_test(tc, test_debug_file__a_debug_file_of_another_build_is_not_used);
 	tcase_add_test(tc, test_debug_file__a_users_debug_file_is_used_from_a_private_copy);
+	tcase_add_test(tc, test_debug_file__a_users_debug_file_truncated_later_does_not_kill_cprof);
 	tcase_add_test(tc, test_untrusted_elf__a_binary_truncated_by_its_owner_does_not_kill_cprof);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
