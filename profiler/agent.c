@@ -120,6 +120,7 @@ struct agent {
 	bool spool_failing;
 	char failure[300];			/* main loop only: the first sampler failure */
 	int drain_failures;			/* in a row */
+	bool net_detached_seen;
 	/* upload thread only (its event callback) */
 	double last_failure_log;
 	uint64_t failures_unlogged;
@@ -542,6 +543,7 @@ static int start_net(struct agent *a)
 static void net_drain(struct agent *a)
 {
 	uint64_t packets, bytes;
+	char gone[256];
 	int64_t d;
 
 	if (!a->net)
@@ -554,6 +556,16 @@ static void net_drain(struct agent *a)
 	if (!net__lost(a->net, &packets, &bytes)) {
 		STAT_SET(a, net_lost_packets, packets);
 		STAT_SET(a, net_lost_bytes, bytes);
+	}
+	if (!a->net_detached_seen && net__check(a->net, gone, sizeof(gone))) {
+		/* Another party took cprof's programs off: no count goes on silently
+		 * incomplete. The CPU profiles still go on; the exit status says it. */
+		a->net_detached_seen = true;
+		say(a, LOG_ERR, "--net: detached by someone else: %s; traffic there is no longer "
+		    "counted", gone);
+		if (!a->failure[0])
+			snprintf(a->failure, sizeof(a->failure), "--net detached by someone else: %s",
+				 gone);
 	}
 }
 
@@ -1497,8 +1509,11 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 	summary(a, uploader__flush_and_stop(a->up, a->cfg.shutdown_timeout));
 	ret = 0;
 	if (a->failure[0]) {
-		say(a, LOG_ERR, "stopped by a sampler failure (%s): the profiles after it are "
-		    "missing", a->failure);
+		if (STAT_GET(a, failed))
+			say(a, LOG_ERR, "stopped by a sampler failure (%s): the profiles after it "
+			    "are missing", a->failure);
+		else
+			say(a, LOG_ERR, "exiting 1: %s", a->failure);
 		ret = 1;
 	}
 

@@ -1,17 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* net: traffic counters on network interfaces (--net). Loads bpf/net.bpf.c,
- * attaches TC clsact ingress and egress classifiers (and XDP on ingress with
- * --net-xdp) to each interface of this network namespace, drains the
+ * attaches ingress and egress classifiers (and XDP on ingress with --net-xdp)
+ * to each interface of this network namespace (net_attach.h: tcx and XDP
+ * links, or clsact filters on kernels before 6.6), drains the
  * double-buffered per-CPU counters losslessly into a net_profile, and writes
  * it as its own pprof.
- * Attachments are cprof's to undo: net__free() removes every filter and XDP
- * program this object attached, and the clsact qdisc only when cprof created
- * it and no other filter is left on it; what existed before is never touched.
- * cprof's TC filters sit at priority NET_TC_PRIO with handles
- * NET_TC_HANDLE_BASE | slot << 1 | created-bit, its programs are named
- * "cprof_net_*": net__new() first sweeps every interface for such leftovers
- * whose program no live process holds (a cprof killed with SIGKILL) and
- * removes them, with the clsact qdisc if that cprof had created it. */
+ * Attachments are cprof's to undo: net__free() removes everything this object
+ * attached; what existed before is never touched. net__new() first sweeps
+ * the fallback's leftovers of dead cprofs where their death can be proven
+ * (net_attach__sweep()). Its programs are named "cprof_net_*". */
 #ifndef CPROF_NET_H
 #define CPROF_NET_H
 
@@ -62,6 +59,11 @@ struct net_profile *net__profile(struct net *n);
 /* Packets and bytes the kernel side could not count (counter map full),
  * cumulative. 0 or -errno. */
 int net__lost(struct net *n, uint64_t *ret_packets, uint64_t *ret_bytes);
+
+/* How many of the attachments someone else took off during the run (a link
+ * detached, a filter deleted: the counts since are missing), naming them
+ * ("vnA ingress, vnA egress") in buf (len bytes, always terminated). */
+int net__check(const struct net *n, char *buf, size_t len);
 
 /* One line describing what is attached, e.g. "veth0 (tc ingress+egress, xdp
  * native)", for the profile's comments and the summary. Writes at most len

@@ -529,7 +529,7 @@ static int net_end(const struct record_opts *o, struct net *n, struct atomic_fil
 {
 	struct net_profile_stats st;
 	uint64_t lost_p = 0, lost_b = 0;
-	char ifs[400];
+	char ifs[400], gone[256];
 	int err;
 
 	for (int i = 0; i < 2; i++) {
@@ -554,6 +554,12 @@ static int net_end(const struct record_opts *o, struct net *n, struct atomic_fil
 			(unsigned long long)st.bytes, ifs, dur_ns / 1e9,
 			(unsigned long long)(lost_p + st.folded_packets),
 			strcmp(o->net_output, "-") ? o->net_output : "standard output");
+	/* Taken off by another party (bpftool, tc): the counts are incomplete. */
+	if (net__check(n, gone, sizeof(gone))) {
+		fprintf(stderr, "cprof: --net: detached by someone else during the run: %s; the "
+			"packets after that were not counted\n", gone);
+		return 1;
+	}
 	return 0;
 }
 

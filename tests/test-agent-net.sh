@@ -39,7 +39,6 @@ veth_pair "$A" "$B" || fail "creating the veth pair"
 RUN_IN=(ip netns exec "$A")
 
 # --- helpers ---------------------------------------------------------------------
-cprof_filters() { tc -n "$A" filter show dev vnA "$1" 2>/dev/null | grep -c 'handle 0xc9f'; }
 clsacts() { tc -n "$A" qdisc show dev vnA | grep -c clsact; }
 xdp_progs() { ip -n "$A" -d link show dev vnA | grep -c 'prog/xdp'; }
 cpu_windows() { cat "$1" 2>/dev/null | grep -c 'window [0-9]*: [0-9]* samples'; }

@@ -5,9 +5,13 @@
 # them). cprof runs in namespace A on vnA; tests/fixtures/net_send sends exact
 # numbers of UDP and TCP packets of known sizes and hand-made frames (VLAN,
 # truncated, bogus); the packet and byte counts per direction and port must be
-# exact. Cleanup is checked with tc and ip after a normal exit, SIGTERM, an
-# error, and SIGKILL followed by a restart, with and without a clsact qdisc
-# (and filters, one of them another BPF program) that existed before.
+# exact. Cleanup is checked with tc, ip and bpftool after a normal exit,
+# SIGTERM, an error, and SIGKILL (tcx and XDP links go with their owner), with
+# and without a clsact qdisc (and filters, one of them another BPF program)
+# that existed before; the clsact fallback of kernels before tcx
+# (CPROF_NET_LEGACY_TC=1) after SIGKILL and a restart. Two cprofs count every
+# packet side by side, also from different PID namespaces, and a cprof whose
+# programs someone else detached says so and exits 1.
 # Needs root; exits 77 with SKIP otherwise.
 set -u
 OUT=${OUT:-build}
@@ -56,7 +60,6 @@ tc_state() {
 	echo "-- egress"; tc -n "$A" filter show dev vnA egress 2>&1
 }
 xdp_prog() { ip -n "$A" -d link show dev vnA | sed -n 's/.*prog\/xdp\(generic\)\{0,1\} id \([0-9]*\).*/\2/p'; }
-cprof_filters() { tc -n "$A" filter show dev vnA "$1" 2>/dev/null | grep -c 'handle 0xc9f'; }
 
 # Starts cprof in A in the background and waits until both classifiers are on.
 start_cprof() {
@@ -200,30 +203,42 @@ expect "truncated vlan xdp" "$(sum "$F" direction=xdp malformed='truncated vlan 
 expect "fragments ingress" "$(sum "$F" stack='net;vnA;ingress;udp;fragment')" "3 198"
 expect "all malformed egress" "$(sum "$F" direction=egress proto=malformed)" "8 260"
 
-# --- 3. SIGKILL, then a restart removes what the killed cprof left --------------
-# a) over a pre-existing clsact with a filter: the filter and qdisc stay.
+# --- 3. SIGKILL: tcx and XDP links go with their owner, nothing is left ----------
 inA tc qdisc add dev vnA clsact
 inA tc filter add dev vnA ingress prio 10 protocol ip u32 match ip dport 9001 0xffff classid 1:1
 before=$(tc_state)
 start_cprof --net-xdp --net-output "$TMP/t3.pb.gz"
+expect "tcx links while running" "$(tcx_links cprof_net_in) $(tcx_links cprof_net_eg)" "1 1"
 stop_cprof KILL
-expect "stale classifiers after SIGKILL" "$(cprof_filters ingress) $(cprof_filters egress)" "1 1"
-expect "stale XDP program after SIGKILL" "$(xdp_prog | wc -l)" 1
+for _ in $(seq 20); do [ "$(cprof_filters ingress)$(cprof_filters egress)$(xdp_prog | wc -l)" = 000 ] && break; sleep 0.1; done
+expect "classifiers left after SIGKILL, without a restart" "$(cprof_filters ingress) $(cprof_filters egress)" "0 0"
+expect "XDP program left after SIGKILL, without a restart" "$(xdp_prog | wc -l)" 0
+expect "tc state after SIGKILL (pre-existing clsact and filter untouched)" "$(tc_state)" "$before"
+
+# --- 3L. the clsact fallback of kernels without tcx: SIGKILL leaves filters, a
+#     restart removes what the killed cprof left ----------------------------------
+export CPROF_NET_LEGACY_TC=1
+# a) over a pre-existing clsact with a filter: the filter and qdisc stay.
+start_cprof --net-xdp --net-output "$TMP/t3.pb.gz"
+stop_cprof KILL
+expect "fallback: stale classifiers after SIGKILL" "$(cprof_filters ingress) $(cprof_filters egress)" "1 1"
+expect "fallback: stale XDP program after SIGKILL" "$(xdp_prog | wc -l)" 1
 inA "$CPROF" --net vnA -d 0.5 -q --net-output "$TMP/t3b.pb.gz" 2>"$TMP/restart.err"
-expect "restart exit status" "$?" 0
-expect "restart removed the stale classifiers, kept the rest" "$(tc_state)" "$before"
-expect "restart removed the stale XDP program" "$(xdp_prog | wc -l)" 0
+expect "fallback: restart exit status" "$?" 0
+expect "fallback: restart removed the stale classifiers, kept the rest" "$(tc_state)" "$before"
+expect "fallback: restart removed the stale XDP program" "$(xdp_prog | wc -l)" 0
 
 # b) cprof created the clsact; the restart counts another interface (lo) and
 #    still sweeps vnA, deleting the qdisc the killed cprof had created.
 inA tc qdisc del dev vnA clsact
 start_cprof --net-output "$TMP/t4.pb.gz"
 stop_cprof KILL
-expect "stale clsact after SIGKILL" "$(tc -n "$A" qdisc show dev vnA | grep -c clsact)" 1
+expect "fallback: stale clsact after SIGKILL" "$(tc -n "$A" qdisc show dev vnA | grep -c clsact)" 1
 inA "$CPROF" --net lo -d 0.5 --net-output "$TMP/t4b.pb.gz" 2>"$TMP/restart.err"
-expect "restart on lo exit status" "$?" 0
-expect "restart reported the sweep" "$(grep -c 'removed 2 stale cprof network attachments' "$TMP/restart.err")" 1
-expect "clsact created by the killed cprof is gone" "$(tc -n "$A" qdisc show dev vnA | grep -c clsact)" 0
+expect "fallback: restart on lo exit status" "$?" 0
+expect "fallback: restart reported the sweep" "$(grep -c 'removed 2 stale cprof network attachments' "$TMP/restart.err")" 1
+expect "fallback: clsact created by the killed cprof is gone" "$(tc -n "$A" qdisc show dev vnA | grep -c clsact)" 0
+unset CPROF_NET_LEGACY_TC
 
 # c) two cprofs on one interface: each counts every packet; the first to leave
 #    keeps the clsact the other still uses, the last one removes it.
@@ -246,6 +261,54 @@ expect "second cprof's exit status" "$RC" 0
 expect "the last one removed the clsact" "$(tc -n "$A" qdisc show dev vnA | grep -c clsact)" 0
 expect "first cprof counted every packet" "$(sum "$TMP/t8a.pb.gz" direction=egress port=9000)" "20 6840"
 expect "second cprof counted every packet" "$(sum "$TMP/t8b.pb.gz" direction=egress port=9000)" "20 6840"
+
+# d) two cprofs in different PID namespaces of this network namespace: neither
+#    takes the other's programs for a dead cprof's; both count every packet.
+#    With tcx there is nothing to sweep; with the fallback the second, which
+#    cannot see the first, leaves its filters and says so.
+two_pidns() {	# label
+	start_cprof --net-output "$TMP/p1.pb.gz"
+	local first=$CPID child
+	ip netns exec "$A" unshare -p -f --mount-proc "$CPROF" -q --net vnA \
+		--net-output "$TMP/p2.pb.gz" 2>"$TMP/p2.err" &
+	CPID=$!
+	for _ in $(seq 100); do
+		[ "$(cprof_filters ingress) $(cprof_filters egress)" = "2 2" ] && break
+		sleep 0.1
+	done
+	expect "$1: two cprofs attached from two PID namespaces" \
+		"$(cprof_filters ingress) $(cprof_filters egress)" "2 2"
+	udp_flow "$A" "$B" 10.77.0.2 9000 500 100 40010
+	kill -TERM "$first"
+	wait "$first"
+	expect "$1: first cprof's exit status" "$?" 0
+	child=$(cat /proc/"$CPID"/task/"$CPID"/children)	# unshare -f ignores SIGTERM
+	kill -TERM $child
+	stop_cprof ""
+	expect "$1: second cprof's exit status" "$RC" 0
+	expect "$1: first cprof counted every packet" \
+		"$(sum "$TMP/p1.pb.gz" direction=egress port=9000)" "500 71000"
+	expect "$1: second cprof counted every packet" \
+		"$(sum "$TMP/p2.pb.gz" direction=egress port=9000)" "500 71000"
+	expect "$1: nothing left" "$(cprof_filters ingress) $(cprof_filters egress) $(xdp_prog | wc -l)" "0 0 0"
+}
+two_pidns tcx
+CPROF_NET_LEGACY_TC=1 && export CPROF_NET_LEGACY_TC
+two_pidns fallback
+unset CPROF_NET_LEGACY_TC
+expect "fallback: the second said what it left" "$(grep -c 'left 2 cprof TC filters or XDP programs' "$TMP/p2.err")" 1
+expect "no clsact left after the fallback" "$(tc -n "$A" qdisc show dev vnA | grep -c clsact)" 0
+
+# e) someone else detaches cprof's ingress program: it says so, exits 1.
+start_cprof --net-output "$TMP/t9.pb.gz"
+bpftool link detach id "$(tcx_links -i cprof_net_in)" || fail "bpftool link detach"
+udp_flow "$B" "$A" 10.77.0.1 9001 10 100 40011
+stop_cprof TERM
+expect "detached by someone else: exit status" "$RC" 1
+expect "detached by someone else: message" \
+	"$(grep -c 'detached by someone else during the run: vnA ingress;' "$TMP/cprof.err")" 1
+expect "detached by someone else: ingress not counted" \
+	"$(sum "$TMP/t9.pb.gz" direction=ingress port=9001)" "0 0"
 
 # --- 4. beside a CPU profile: -- CMD is profiled and its traffic counted --------
 rdy=$TMP/rdy.cmd

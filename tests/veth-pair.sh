@@ -6,6 +6,7 @@
 # timestamps, SACK or window scaling: every TCP header size is known) and
 # quickack routes (every segment acknowledged at once). No traffic leaves
 # the two namespaces. Returns non-zero when the pair cannot be created.
+# Also cprof_filters HOOK: how many cprof classifiers sit on vnA in $A.
 veth_pair() {
 	local a=$1 b=$2 ns
 	ip -n "$a" link add vnA type veth peer name vnB netns "$b" || return 1
@@ -24,4 +25,26 @@ veth_pair() {
 	ip -n "$b" route add 10.77.0.1/32 dev vnB quickack 1
 	ip -n "$a" -6 route add fd77::2/128 dev vnA quickack 1
 	ip -n "$b" -6 route add fd77::1/128 dev vnB quickack 1
+}
+
+# cprof's tcx links (bpftool 7.1 knows them as type 11) by program name:
+# cprof_net_in or cprof_net_eg; with -i, their ids.
+tcx_links() {
+	python3 - "$@" <<'PY'
+import json, subprocess, sys
+ids = sys.argv[1] == '-i'
+name = sys.argv[-1]
+bt = lambda *a: json.loads(subprocess.check_output(('bpftool',) + a + ('-j',)) or b'[]')
+progs = {p['id']: p.get('name', '') for p in bt('prog', 'show')}
+found = [l['id'] for l in bt('link', 'show')
+         if l.get('type') in (11, 'tcx') and progs.get(l.get('prog_id')) == name]
+print('\n'.join(map(str, found)) if ids else len(found))
+PY
+}
+# cprof's classifiers on one hook: tcx links, or clsact filters (the fallback).
+cprof_filters() {
+	local prog=cprof_net_in
+	[ "$1" = egress ] && prog=cprof_net_eg
+	echo $(( $(tc -n "$A" filter show dev vnA "$1" 2>/dev/null | grep -c 'handle 0xc9f') +
+		 $(tcx_links "$prog") ))
 }
