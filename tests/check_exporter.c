@@ -5,17 +5,26 @@
  * OTLP's dictionary keeps slot 0 empty and every index in range; gRPC-Web
  * trailers are read; the file exporter is idempotent per delta id; a closed
  * port is a retryable connection failure; and the uploader empties a spool
- * into the file exporter, or keeps it when the backend is away. The network
- * side against a real receiver is tests/test-agent-*.sh. */
+ * into the file exporter, or keeps it when the backend is away, answers a
+ * 200 with HTML, redirects or 401 (against a loopback stub), and counts an
+ * OTLP partial success as rejected; a huge Retry-After is clamped. The
+ * network side against a real receiver is tests/test-agent-*.sh. */
+#define _GNU_SOURCE	/* memmem */
+#include <arpa/inet.h>
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <sys/socket.h>
 
+#include "export/backend.h"
 #include "export/compress.h"
 #include "export/delta.h"
 #include "export/exporter.h"
@@ -515,6 +524,205 @@ START_TEST(test_uploader__keeps_the_spool_while_the_backend_is_away)
 }
 END_TEST
 
+/* An HTTP/1.1 stub on loopback, one thread: answers the successive requests
+ * (keep-alive or not) with replies[0], replies[1]..., the last one repeated. */
+struct stub {
+	int fd, port;
+	pthread_t thread;
+	const char *const *replies;
+	size_t n, served;
+};
+
+static int stub_request(int c)
+{
+	char buf[65536];
+	size_t len = 0;
+	char *end;
+	long clen = 0;
+
+	while (!(end = memmem(buf, len, "\r\n\r\n", 4))) {
+		ssize_t got = len < sizeof(buf) ? read(c, buf + len, sizeof(buf) - len) : -1;
+
+		if (got <= 0)
+			return -1;
+		len += got;
+	}
+	for (char *h = buf; h < end; h = strstr(h, "\r\n") + 2)
+		if (!strncasecmp(h, "content-length:", 15))
+			clen = atol(h + 15);
+	for (size_t have = len - (end + 4 - buf); (long)have < clen;) {
+		ssize_t got = read(c, buf, sizeof(buf));
+
+		if (got <= 0)
+			return -1;
+		have += got;
+	}
+	return 0;
+}
+
+static void *stub_run(void *arg)
+{
+	struct stub *st = arg;
+	int c;
+
+	while ((c = accept(st->fd, NULL, NULL)) >= 0) {
+		while (stub_request(c) == 0) {
+			const char *r = st->replies[st->served < st->n ? st->served : st->n - 1];
+
+			__atomic_add_fetch(&st->served, 1, __ATOMIC_RELAXED);
+			if (write(c, r, strlen(r)) < 0)
+				break;
+		}
+		close(c);
+	}
+	return NULL;
+}
+
+static void stub_start(struct stub *st, const char *const *replies, size_t n)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+
+	*st = (struct stub){ .replies = replies, .n = n };
+	st->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(st->fd, 0);
+	ck_assert_int_eq(bind(st->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(st->fd, 8), 0);
+	ck_assert_int_eq(getsockname(st->fd, (struct sockaddr *)&a, &alen), 0);
+	st->port = ntohs(a.sin_port);
+	ck_assert_int_eq(pthread_create(&st->thread, NULL, stub_run, st), 0);
+}
+
+static void stub_stop(struct stub *st)
+{
+	shutdown(st->fd, SHUT_RDWR);
+	close(st->fd);
+	pthread_cancel(st->thread);
+	pthread_join(st->thread, NULL);
+}
+
+START_TEST(test_uploader__keeps_the_spool_on_foreign_replies_redirects_and_401)
+{
+	static const char *const replies[] = {
+		"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 22\r\n\r\n"
+		"<html>sign in</html>\r\n",
+		"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:9/x\r\n"
+		"Content-Length: 0\r\n\r\n",
+		"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n"
+		"Content-Length: 26\r\n\r\n{\"code\":\"unauthenticated\"}",
+		"HTTP/1.1 200 OK\r\nContent-Type: application/proto\r\nContent-Length: 0\r\n\r\n",
+	};
+	struct uploader_opts uo = { .backoff_min_s = 0.02, .backoff_max_s = 0.05 };
+	struct spool_opts so = {0};
+	struct spool *sp = spool__open(&so);
+	struct exporter_opts o = { .timeout_s = 5 };
+	struct uploader_stats us;
+	struct stub st;
+	struct uploader *u;
+	char url[64], why[256];
+
+	stub_start(&st, replies, 4);
+	snprintf(url, sizeof(url), "pyroscope://127.0.0.1:%d", st.port);
+	o.url = url;
+	spool_deltas(sp, 2);
+	u = uploader__new(sp, exporter__new(&o, why, sizeof(why)), &uo);
+	ck_assert_ptr_nonnull(u);
+	uploader__kick(u);
+	for (int i = 0; i < 500 && __atomic_load_n(&st.served, __ATOMIC_RELAXED) < 4; i++)
+		usleep(10000);
+	ck_assert_uint_eq(uploader__flush_and_stop(u, 5), 0);
+	uploader__stats(u, &us);
+	ck_assert_uint_eq(us.failures[EXPORT_REASON_BAD_REPLY], 1);
+	ck_assert_uint_eq(us.failures[EXPORT_REASON_REDIRECT], 1);
+	ck_assert_uint_eq(us.failures[EXPORT_REASON_AUTH], 1);
+	ck_assert_uint_eq(us.profiles, 2);
+	ck_assert_uint_eq(us.samples, 6);
+	ck_assert_uint_eq(us.rejected_profiles, 0);
+	uploader__free(u);
+	spool__free(sp);
+	stub_stop(&st);
+}
+END_TEST
+
+START_TEST(test_uploader__counts_an_otlp_partial_success_as_rejected)
+{
+	/* ExportProfilesServiceResponse{partial_success{rejected_profiles: 1, error_message: "old"}} */
+	static const char *const replies[] = {
+		"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 9\r\n\r\n"
+		"\x0a\x07\x08\x01\x12\x03old",
+	};
+	struct uploader_opts uo = { .backoff_min_s = 0.02, .backoff_max_s = 0.05 };
+	struct spool_opts so = {0};
+	struct spool *sp = spool__open(&so);
+	struct exporter_opts o = { .timeout_s = 5 };
+	struct exporter_result r;
+	struct uploader_stats us;
+	struct delta *d = make_delta("svc");
+	struct exporter *ex;
+	struct stub st;
+	struct uploader *u;
+	char url[64], why[256];
+
+	stub_start(&st, replies, 1);
+	snprintf(url, sizeof(url), "otlp://127.0.0.1:%d", st.port);
+	o.url = url;
+	ex = exporter__new(&o, why, sizeof(why));
+	ck_assert_int_eq(exporter__send(ex, &d, 1, NULL, &r), 0);
+	ck_assert_int_eq(r.outcome, EXPORT_OK);
+	ck_assert_int_eq(r.reason, EXPORT_REASON_PARTIAL);
+	ck_assert_int_eq(r.rejected, 1);
+	ck_assert_str_eq(r.detail, "old");
+	exporter__free(ex);
+	delta__free(d);
+
+	spool_deltas(sp, 1);
+	u = uploader__new(sp, exporter__new(&o, why, sizeof(why)), &uo);
+	ck_assert_ptr_nonnull(u);
+	uploader__kick(u);
+	ck_assert_uint_eq(uploader__flush_and_stop(u, 5), 0);
+	uploader__stats(u, &us);
+	ck_assert_uint_eq(us.profiles, 0);	/* the only profile was refused */
+	ck_assert_uint_eq(us.rejected_profiles, 1);
+	ck_assert_uint_eq(us.rejected_samples, 3);
+	ck_assert_uint_eq(us.partial_rejected, 1);
+	uploader__free(u);
+	spool__free(sp);
+	stub_stop(&st);
+}
+END_TEST
+
+START_TEST(test_exporter__clamps_a_huge_retry_after)
+{
+	static const char *const replies[] = {
+		"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 99999999999999999999\r\n"
+		"Content-Length: 0\r\n\r\n",
+		"HTTP/1.1 429 Too Many Requests\r\nRetry-After: Thu, 01 Jan 1970 00:00:00 GMT\r\n"
+		"Content-Length: 0\r\n\r\n",
+	};
+	struct exporter_opts o = { .timeout_s = 5 };
+	struct delta *d = make_delta("svc");
+	struct exporter_result r;
+	struct exporter *ex;
+	struct stub st;
+	char url[64], why[256];
+
+	stub_start(&st, replies, 2);
+	snprintf(url, sizeof(url), "parca://127.0.0.1:%d", st.port);
+	o.url = url;
+	ex = exporter__new(&o, why, sizeof(why));
+	ck_assert_int_eq(exporter__send(ex, &d, 1, NULL, &r), 0);
+	ck_assert_int_eq(r.outcome, EXPORT_RETRY);
+	ck_assert_int_eq(r.reason, EXPORT_REASON_HTTP_5XX);
+	ck_assert_int_eq(r.retry_after_ms, BACKEND_RETRY_AFTER_MAX_S * 1000LL);
+	ck_assert_int_eq(exporter__send(ex, &d, 1, NULL, &r), 0);
+	ck_assert_int_eq(r.reason, EXPORT_REASON_HTTP_429);
+	ck_assert_int_eq(r.retry_after_ms, 0);		/* a date in the past */
+	exporter__free(ex);
+	delta__free(d);
+	stub_stop(&st);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("exporter");
@@ -535,6 +743,9 @@ int main(void)
 	tcase_add_test(tc, test_exporter__a_closed_port_is_a_retryable_connect_failure);
 	tcase_add_test(tc, test_uploader__empties_the_spool_into_the_backend);
 	tcase_add_test(tc, test_uploader__keeps_the_spool_while_the_backend_is_away);
+	tcase_add_test(tc, test_uploader__keeps_the_spool_on_foreign_replies_redirects_and_401);
+	tcase_add_test(tc, test_uploader__counts_an_otlp_partial_success_as_rejected);
+	tcase_add_test(tc, test_exporter__clamps_a_huge_retry_after);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
