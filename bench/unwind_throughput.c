@@ -168,7 +168,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 40 && c.n < MAX_RECORDS; i++)
 		sampler__poll(smp, 100);
 	sampler__stop(smp);
-	sampler__drain(smp, rp);
+	if (sampler__drain(smp, rp) < 0)
+		printf("unwind-throughput: draining: %s\n", strerror(errno));
 
 	s = sym_session__new(NULL);
 	t0 = now();

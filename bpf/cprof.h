@@ -11,14 +11,29 @@
 #define CPROF_STACK_COPY_MAX	(64 * 1024)	/* largest user stack window (--stack-size) */
 #define CPROF_STACK_COPY_DEFAULT (16 * 1024)
 
-/* Key of the per-CPU count maps. A stack id < 0 is -errno from
- * bpf_get_stackid(): the sample still counts, its stack is lost (see drops). */
+/* Why a sample has no stack id: its own values, never an errno mixed with
+ * ids (a stack map out of entries once read as userspace out of memory). */
+enum cprof_stack_lost {
+	CPROF_STACK_OK = 0,		/* the id names a stack in the slot's stack map */
+	CPROF_STACK_NONE,		/* no such stack: kernel stack of a user-mode sample,
+					 * user stack of a kernel thread (not a loss) */
+	CPROF_STACK_COLLISION,		/* stack id hash collision (-EEXIST) */
+	CPROF_STACK_MAP_FULL,		/* stack map out of entries (-ENOMEM) */
+	CPROF_STACK_MISSING,		/* user task, but no user stack (-EFAULT and others) */
+	CPROF_STACK_RING_FULL,		/* stack-copy mode: the record did not fit the ring */
+};
+
+/* Key of the per-CPU count maps. A stack id is meaningful (and nonzero only)
+ * when its *_lost is CPROF_STACK_OK; a lost stack still counts its sample. */
 struct cprof_key {
 	__u32 tgid;
 	__u32 tid;
 	__u64 start_ticks;	/* process start, clock ticks since boot (/proc/PID/stat 22) */
-	__s32 user_stack_id;
-	__s32 kern_stack_id;
+	__u32 user_stack_id;
+	__u32 kern_stack_id;
+	__u8 user_lost;		/* enum cprof_stack_lost */
+	__u8 kern_lost;
+	__u8 pad[6];
 	char comm[CPROF_COMM_LEN];	/* thread name */
 };
 
@@ -37,6 +52,8 @@ enum cprof_drop {
 	CPROF_USTACK_COPIES,		/* stack records written (not a drop) */
 	CPROF_USTACK_BYTES,		/* stack bytes copied into them (not a drop) */
 	CPROF_USTACK_SHORT,		/* copies that ended before the window: the stack ended (not a drop) */
+	/* userspace: never written by BPF; sampler__counters() adds it */
+	CPROF_DROP_DRAIN_NOMEM,		/* samples a drain could not store: out of memory */
 	CPROF_NR_COUNTERS,
 };
 
@@ -53,11 +70,12 @@ struct cprof_stack_record {
 	__u32 tgid;
 	__u32 tid;
 	__u64 start_ticks;
-	__s32 kern_stack_id;	/* id in stacks<slot>, or -errno as in cprof_key */
+	__u32 kern_stack_id;	/* id in stacks<slot> when kern_lost is CPROF_STACK_OK */
 	__u32 slot;
 	__u64 ip, sp, bp;	/* user registers (at kernel entry when sampled in the kernel) */
 	__u32 stack_len;	/* bytes that follow */
-	__u32 pad;
+	__u8 kern_lost;		/* enum cprof_stack_lost */
+	__u8 pad[3];
 	char comm[CPROF_COMM_LEN];
 };
 

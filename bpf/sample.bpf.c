@@ -130,40 +130,49 @@ static __always_inline void emit(__u32 type, __u32 tgid, __u64 start, __u32 ppid
 	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline void count_stack_error(int err, int user)
+/* Counts a lost stack and says why it was lost; 0 (CPROF_STACK_OK) for an id.
+ * -EFAULT is no loss for a kernel stack (sampled in user mode) and none for
+ * a task without user memory (kernel thread). */
+static __always_inline __u8 stack_lost(int id, int user)
 {
-	if (err == -EEXIST)
+	if (id >= 0)
+		return CPROF_STACK_OK;
+	if (id == -EEXIST) {
 		count(user ? CPROF_DROP_USTACK_COLLISION : CPROF_DROP_KSTACK_COLLISION);
-	else if (err == -ENOMEM)
+		return CPROF_STACK_COLLISION;
+	}
+	if (id == -ENOMEM) {
 		count(CPROF_DROP_STACK_MAP_FULL);
-	else if (user)
-		count(CPROF_DROP_USTACK_MISSING);
+		return CPROF_STACK_MAP_FULL;
+	}
+	if (!user)
+		return CPROF_STACK_NONE;
+	count(CPROF_DROP_USTACK_MISSING);
+	return CPROF_STACK_MISSING;
 }
 
 /* Expanded once per slot so each helper call sees one constant map.
- * ustack_err < 0: the user stack is known lost for that reason. */
+ * ustack_lost != CPROF_STACK_OK: the user stack is known lost for that reason. */
 static __always_inline void record(struct bpf_perf_event_data *ctx,
-				   struct cprof_key *key, int user_task, int ustack_err,
+				   struct cprof_key *key, int user_task, __u8 ustack_lost,
 				   void *stacks, void *counts)
 {
 	__u64 one = 1, *v;
 	int id;
 
 	id = bpf_get_stackid(ctx, stacks, 0);
-	/* -EFAULT: sampled in user mode, there is no kernel stack. */
-	if (id < 0 && id != -EFAULT)
-		count_stack_error(id, 0);
-	key->kern_stack_id = id;
+	key->kern_lost = stack_lost(id, 0);
+	key->kern_stack_id = id >= 0 ? id : 0;
 
-	id = -EFAULT;
-	if (ustack_err) {
-		id = ustack_err;
+	if (ustack_lost) {
+		key->user_lost = ustack_lost;
 	} else if (user_task) {
 		id = bpf_get_stackid(ctx, stacks, BPF_F_USER_STACK);
-		if (id < 0)
-			count_stack_error(id, 1);
+		key->user_lost = stack_lost(id, 1);
+		key->user_stack_id = id >= 0 ? id : 0;
+	} else {
+		key->user_lost = CPROF_STACK_NONE;
 	}
-	key->user_stack_id = id;
 
 	v = bpf_map_lookup_elem(counts, key);
 	if (v) {
@@ -195,8 +204,6 @@ static __always_inline int copy_stack(struct bpf_perf_event_data *ctx, struct cp
 	if (!b)
 		return -ENOSPC;
 	id = bpf_get_stackid(ctx, stacks, 0);
-	if (id < 0 && id != -EFAULT)
-		count_stack_error(id, 0);
 
 	/* sampled in user mode: the interrupted registers are the user's */
 	ip = ctx->regs.ip;
@@ -241,13 +248,14 @@ static __always_inline int copy_stack(struct bpf_perf_event_data *ctx, struct cp
 	b->r.tgid = key->tgid;
 	b->r.tid = key->tid;
 	b->r.start_ticks = key->start_ticks;
-	b->r.kern_stack_id = id;
+	b->r.kern_lost = stack_lost(id, 0);
+	b->r.kern_stack_id = id >= 0 ? id : 0;
 	b->r.slot = cur_slot;
 	b->r.ip = ip;
 	b->r.sp = sp;
 	b->r.bp = bp;
 	b->r.stack_len = len;
-	b->r.pad = 0;
+	b->r.pad[0] = b->r.pad[1] = b->r.pad[2] = 0;
 	__builtin_memcpy(b->r.comm, key->comm, sizeof(b->r.comm));
 
 	/* wake the reader only once the ring is an eighth full: it polls anyway */
@@ -279,6 +287,7 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 	__u64 *seen_start;
 	__u32 cur_slot = slot;
 	int user_task, ustack_err = 0;
+	__u8 ustack_lost = CPROF_STACK_OK;
 
 	if (tgid == 0 && !include_idle)
 		return 0;
@@ -308,11 +317,12 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 			ustack_err = copy_stack(ctx, &key, &stacks0, 0);
 		if (!ustack_err)
 			return 0;
+		ustack_lost = CPROF_STACK_RING_FULL;
 	}
 	if (cur_slot)
-		record(ctx, &key, user_task, ustack_err, &stacks1, &counts1);
+		record(ctx, &key, user_task, ustack_lost, &stacks1, &counts1);
 	else
-		record(ctx, &key, user_task, ustack_err, &stacks0, &counts0);
+		record(ctx, &key, user_task, ustack_lost, &stacks0, &counts0);
 	return 0;
 }
 

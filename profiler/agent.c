@@ -31,6 +31,7 @@
 #include "profiler/agent_attr.h"
 #include "profiler/agent_metrics.h"
 #include "profiler/collect.h"
+#include "profiler/losses.h"
 #include "profiler/mmap_events.h"
 #include "profiler/net.h"
 #include "profiler/pprof_build.h"
@@ -259,15 +260,8 @@ static void metric(FILE *f, const char *name, const char *type, const char *help
 
 static void render_metrics(void *ctx, FILE *f)
 {
-	static const struct { int idx; const char *reason; } drops[] = {
-		{ CPROF_DROP_USTACK_COLLISION, "user_stack_collision" },
-		{ CPROF_DROP_KSTACK_COLLISION, "kernel_stack_collision" },
-		{ CPROF_DROP_STACK_MAP_FULL, "stack_map_full" },
-		{ CPROF_DROP_USTACK_MISSING, "user_stack_missing" },
-		{ CPROF_DROP_COUNTS_FULL, "counts_map_full" },
-		{ CPROF_DROP_EVENTS_FULL, "events_ring_full" },
-	};
 	struct agent *a = ctx;
+	uint64_t c[CPROF_NR_COUNTERS];
 	struct uploader_stats us;
 	struct spool_stats ss;
 	struct rusage ru;
@@ -279,11 +273,9 @@ static void render_metrics(void *ctx, FILE *f)
 	spool__stats(a->spool, &ss);
 	metric(f, "cprof_samples_total", "counter", "Samples taken by the BPF program.",
 	       STAT_GET(a, counters[CPROF_SAMPLES]));
-	fprintf(f, "# HELP cprof_drops_total Stacks or samples lost in the kernel, by reason "
-		"(a lost stack still counts its sample).\n# TYPE cprof_drops_total counter\n");
-	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++)
-		fprintf(f, "cprof_drops_total{reason=\"%s\"} %llu\n", drops[i].reason,
-			(unsigned long long)STAT_GET(a, counters[drops[i].idx]));
+	for (int i = 0; i < CPROF_NR_COUNTERS; i++)
+		c[i] = STAT_GET(a, counters[i]);
+	losses__write_metrics(c, f);
 	fprintf(f, "# HELP cprof_files_refused_total Files other users control that cprof would "
 		"not open or read (safe_file), by kind and reason.\n"
 		"# TYPE cprof_files_refused_total counter\n");

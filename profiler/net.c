@@ -26,6 +26,7 @@
 
 #include "export/pprof.h"
 #include "profiler/bpf_sync.h"
+#include "profiler/map_drain.h"
 #include "profiler/net.h"
 #include "profiler/net_attach.h"
 #include "net.skel.h"
@@ -306,76 +307,47 @@ void net__free(struct net *n)
 	free(n);
 }
 
-/* Deletes every key of a map nobody writes to any more. Keys are collected
- * first: restarting get_next_key from NULL after each delete is quadratic. */
-static int clear_map(int fd)
+struct net_drain {
+	struct net *n;
+	int64_t moved;
+	int add_err;
+};
+
+static int on_net_count(void *arg, const void *key, const void *value)
 {
-	size_t n = 0, cap = 0;
-	struct net_key *keys = NULL, *cur = NULL;
-	int err = 0;
+	struct net_drain *d = arg;
+	const struct net_value *v = value;
+	uint64_t pkts = 0, bytes = 0;
 
-	for (;;) {
-		if (n == cap) {
-			struct net_key *k = realloc(keys, (cap = cap ? cap * 2 : 256) * sizeof(*k));
-
-			if (!k) {
-				err = -ENOMEM;
-				goto out_free;
-			}
-			keys = k;
-			cur = n ? &keys[n - 1] : NULL;
-		}
-		if (bpf_map_get_next_key(fd, cur, &keys[n]))
-			break;
-		cur = &keys[n++];
+	for (int c = 0; c < d->n->nr_possible; c++) {
+		pkts += v[c].packets;
+		bytes += v[c].bytes;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (bpf_map_delete_elem(fd, &keys[i]) && errno != ENOENT) {
-			err = -errno;
-			break;
-		}
-out_free:
-	free(keys);
-	return err;
+	/* On ENOMEM the rest of the slot is lost, not kept to count twice. */
+	if ((!pkts && !bytes) || d->add_err)
+		return 0;
+	d->add_err = net_profile__add(d->n->prof, key, pkts, bytes);
+	if (!d->add_err)
+		d->moved += pkts;
+	return d->add_err;
 }
 
 int64_t net__drain(struct net *n)
 {
 	unsigned int old = n->skel->bss->slot;
 	int fd = bpf_map__fd(old ? n->skel->maps.ncount1 : n->skel->maps.ncount0);
-	struct net_key key, next;
-	int64_t moved = 0;
-	void *cur = NULL;
-	int err, add_err = 0;
+	struct map_drain_opts o = { .key_size = sizeof(struct net_key),
+				    .value_size = n->nr_possible * sizeof(*n->values) };
+	struct net_drain d = { .n = n };
+	int64_t err;
 
 	n->skel->bss->slot = !old;
 	__sync_synchronize();
 	err = bpf_sync__wait(&n->sync);
 	if (err)
 		return err;
-
-	while (bpf_map_get_next_key(fd, cur, &next) == 0) {
-		uint64_t pkts = 0, bytes = 0;
-
-		key = next;
-		cur = &key;
-		if (bpf_map_lookup_elem(fd, &key, n->values))
-			continue;
-		for (int c = 0; c < n->nr_possible; c++) {
-			pkts += n->values[c].packets;
-			bytes += n->values[c].bytes;
-		}
-		if (!pkts && !bytes)
-			continue;
-		/* On ENOMEM the rest of the slot is lost, not kept to count twice. */
-		if (add_err)
-			continue;
-		add_err = net_profile__add(n->prof, &key, pkts, bytes);
-		if (!add_err)
-			moved += pkts;
-	}
-	err = clear_map(fd);
-	return add_err ? add_err : err ? err : moved;
+	err = map_drain__fd(fd, &o, on_net_count, &d);
+	return err < 0 ? err : d.moved;
 }
 
 struct net_profile *net__profile(struct net *n)

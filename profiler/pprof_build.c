@@ -151,27 +151,27 @@ static uint64_t frame_location(struct builder *b, uint32_t pid, uint64_t start, 
 	return id;
 }
 
-static const char *lost_stack_name(int err, int user)
+static const char *lost_stack_name(int32_t why, int user)
 {
-	switch (err) {
-	case -EEXIST:
+	switch (why) {
+	case RAW_STACK_COLLISION:
 		return user ? "[user stack lost: stack id collision]" :
 			      "[kernel stack lost: stack id collision]";
-	case -ENOMEM:
+	case RAW_STACK_MAP_FULL:
 		return user ? "[user stack lost: stack map full]" :
 			      "[kernel stack lost: stack map full]";
-	case -ENOSPC:
+	case RAW_STACK_RING_FULL:
 		return "[user stack lost: stack ring buffer full]";
 	default:
 		return user ? "[user stack missing]" : "[kernel stack missing]";
 	}
 }
 
-static uint64_t lost_location(struct builder *b, int err, int user)
+static uint64_t lost_location(struct builder *b, int32_t why, int user)
 {
-	struct pb_line line = { .name = lost_stack_name(err, user) };
+	struct pb_line line = { .name = lost_stack_name(why, user) };
 	/* A reserved fake address per reason, never a real one. */
-	uint64_t addr = (user ? 0x100 : 0x200) + (uint64_t)(-err);
+	uint64_t addr = (user ? 0x100 : 0x200) + (uint64_t)(-(int64_t)why);
 
 	line.system_name = line.name;
 	return pb_profile__add_location(b->prof, 0, addr, &line, 1);
@@ -235,7 +235,7 @@ static int add_sample(struct builder *b, const struct raw_profile *rp,
 		n = append_stack(b, rp, s, s->kstack, 1, n);
 		if (!n)
 			return -ENOMEM;
-	} else if (s->kstack != -EFAULT) {
+	} else if (s->kstack != RAW_STACK_NONE) {
 		if (!(b->locs[n++] = lost_location(b, s->kstack, 0)))
 			return -ENOMEM;
 	}
@@ -245,7 +245,7 @@ static int add_sample(struct builder *b, const struct raw_profile *rp,
 		if (m == 0 && raw_profile__stack(rp, s->ustack)->nr)
 			return -ENOMEM;
 		n = m ? m : n;
-	} else if (s->ustack != -EFAULT || s->kstack < 0) {
+	} else if (s->ustack != RAW_STACK_NONE || s->kstack < 0) {
 		/* A user task without its stack, or a sample with no stack at all. */
 		if (!(b->locs[n++] = lost_location(b, s->ustack, 1)))
 			return -ENOMEM;

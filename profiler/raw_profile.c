@@ -127,6 +127,11 @@ int raw_profile__intern_stack(struct raw_profile *rp, const uint64_t *ips, uint3
 	struct raw_stack *st;
 	size_t j;
 
+	/* Grown first, so a failure stores nothing: stored and -ENOMEM would
+	 * be counted both kept and lost. */
+	if ((rp->nr_stacks + 1) * 2 > rp->stack_tab.cap &&
+	    table_grow(&rp->stack_tab, rp->nr_stacks, rehash_stack, rp))
+		return -ENOMEM;
 	for (j = h & (rp->stack_tab.cap - 1); rp->stack_tab.slots[j];
 	     j = (j + 1) & (rp->stack_tab.cap - 1)) {
 		st = rp->stacks[rp->stack_tab.slots[j] - 1];
@@ -151,9 +156,6 @@ int raw_profile__intern_stack(struct raw_profile *rp, const uint64_t *ips, uint3
 	memcpy(st->ips, ips, nr * sizeof(*ips));
 	rp->stacks[rp->nr_stacks++] = st;
 	rp->stack_tab.slots[j] = rp->nr_stacks;
-	if (rp->nr_stacks * 2 > rp->stack_tab.cap &&
-	    table_grow(&rp->stack_tab, rp->nr_stacks, rehash_stack, rp))
-		return -ENOMEM;
 	return rp->nr_stacks - 1;
 }
 
@@ -169,6 +171,10 @@ int raw_profile__add(struct raw_profile *rp, const struct raw_sample *s)
 	key.ustack = s->ustack;
 	key.kstack = s->kstack;
 
+	/* Grown first: the sample is added whole or not at all. */
+	if ((rp->nr_samples + 1) * 2 > rp->sample_tab.cap &&
+	    table_grow(&rp->sample_tab, rp->nr_samples, rehash_sample, rp))
+		return -ENOMEM;
 	for (j = sample_hash(&key) & (rp->sample_tab.cap - 1); rp->sample_tab.slots[j];
 	     j = (j + 1) & (rp->sample_tab.cap - 1)) {
 		struct raw_sample *old = &rp->samples[rp->sample_tab.slots[j] - 1];
@@ -192,9 +198,6 @@ int raw_profile__add(struct raw_profile *rp, const struct raw_sample *s)
 	rp->samples[rp->nr_samples++] = key;
 	rp->sample_tab.slots[j] = rp->nr_samples;
 	rp->total += s->count;
-	if (rp->nr_samples * 2 > rp->sample_tab.cap &&
-	    table_grow(&rp->sample_tab, rp->nr_samples, rehash_sample, rp))
-		return -ENOMEM;
 	return 0;
 }
 

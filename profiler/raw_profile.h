@@ -19,6 +19,16 @@
 #define RAW_IP_MARKER(reason)	(RAW_IP_MARKER_BASE + (uint64_t)(reason))
 #define RAW_IP_IS_MARKER(ip)	((ip) >= RAW_IP_MARKER_BASE)
 
+/* A sample's stack that is not an index: why it is absent. Their own values,
+ * never -errno (a function that fails returns its error separately). */
+enum raw_stack_lost {
+	RAW_STACK_NONE = -1,		/* no such stack (user-mode sample, kernel thread): not a loss */
+	RAW_STACK_COLLISION = -2,	/* stack id hash collision */
+	RAW_STACK_MAP_FULL = -3,	/* stack map out of entries */
+	RAW_STACK_MISSING = -4,		/* could not be read */
+	RAW_STACK_RING_FULL = -5,	/* stack-copy mode: the record did not fit the ring */
+};
+
 struct raw_stack {
 	uint32_t nr;
 	uint64_t ips[];		/* leaf first */
@@ -28,8 +38,8 @@ struct raw_sample {
 	uint32_t pid, tid;
 	uint64_t start_ticks;
 	char comm[RAW_COMM_LEN];
-	int32_t ustack;		/* stack index, or -errno when the stack was lost */
-	int32_t kstack;		/* -EFAULT: no stack (user-mode sample, kernel thread) */
+	int32_t ustack;		/* stack index (>= 0), or an enum raw_stack_lost */
+	int32_t kstack;
 	uint64_t count;
 };
 
@@ -38,10 +48,11 @@ struct raw_profile;
 struct raw_profile *raw_profile__new(void);
 void raw_profile__free(struct raw_profile *rp);
 
-/* Intern a stack; returns its index (>= 0) or -ENOMEM. */
+/* Intern a stack; returns its index (>= 0) or -ENOMEM, nothing stored. */
 int raw_profile__intern_stack(struct raw_profile *rp, const uint64_t *ips, uint32_t nr);
 
-/* Add s->count to the sample with s's key (count ignored in the key). 0 or -ENOMEM. */
+/* Add s->count to the sample with s's key (count ignored in the key). 0, or
+ * -ENOMEM with nothing added. */
 int raw_profile__add(struct raw_profile *rp, const struct raw_sample *s);
 
 /* Borrowed views, valid until the next add/intern or free. */

@@ -21,6 +21,7 @@
 #include "export/profile.h"
 #include "profiler/collect.h"
 #include "profiler/launch.h"
+#include "profiler/losses.h"
 #include "profiler/mmap_events.h"
 #include "profiler/net.h"
 #include "profiler/pprof_build.h"
@@ -165,33 +166,6 @@ static void reap_child(struct session *s, bool block)
 		s->child_status = WIFEXITED(status) ? WEXITSTATUS(status) :
 				  128 + WTERMSIG(status);
 	}
-}
-
-static void format_losses(const uint64_t c[CPROF_NR_COUNTERS], char *buf, size_t len)
-{
-	static const struct { int idx; const char *name; } reasons[] = {
-		{ CPROF_DROP_USTACK_COLLISION, "user stack id collisions" },
-		{ CPROF_DROP_KSTACK_COLLISION, "kernel stack id collisions" },
-		{ CPROF_DROP_STACK_MAP_FULL, "stack map full" },
-		{ CPROF_DROP_USTACK_MISSING, "user stacks missing" },
-		{ CPROF_DROP_COUNTS_FULL, "samples lost, counts map full" },
-		{ CPROF_DROP_EVENTS_FULL, "process events lost, ring buffer full" },
-		{ CPROF_DROP_RECORDS_FULL, "user stacks lost, stack ring buffer full" },
-		{ CPROF_DROP_USTACK_UNREADABLE, "user stacks unreadable" },
-	};
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
-		uint64_t v = c[reasons[i].idx];
-
-		if (!v)
-			continue;
-		off += snprintf(buf + off, off < len ? len - off : 0, "%s%llu %s",
-				off ? ", " : "", (unsigned long long)v, reasons[i].name);
-	}
-	if (!off)
-		snprintf(buf, len, "none");
 }
 
 static double pct(uint64_t part, uint64_t whole)
@@ -395,8 +369,12 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 		}
 	}
 	refresh_mappings(s);
-	sampler__counters(s->sampler, c);
-	format_losses(c, losses, sizeof(losses));
+	err = sampler__counters(s->sampler, c);
+	if (err) {
+		fprintf(stderr, "cprof: reading the loss counters: %s\n", strerror(-err));
+		return 1;
+	}
+	losses__format(c, losses, sizeof(losses));
 	mmap_events__stats(s->mev, &ms);
 
 	snprintf(line1, sizeof(line1), "cprof %s; event %s at %u Hz on %d CPUs",

@@ -20,6 +20,7 @@
 
 #include "profiler/bpf_sync.h"
 #include "profiler/sampler.h"
+#include "profiler/slot_drain.h"
 #include "sample.skel.h"
 
 #define MAX_USER_FRAMES 1024
@@ -46,6 +47,7 @@ struct sampler {
 	int32_t *pending_idx[CPROF_NR_SLOTS];	/* per slot: stack id -> index in pending */
 	uint64_t *ips;
 	int records_err;		/* first fatal error of a record callback */
+	uint64_t lost_nomem;		/* samples consumed but not stored: out of memory */
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -69,36 +71,20 @@ static int on_ringbuf(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-/* Stack map entry -> interned stack index in rp, through a per-slot cache
- * (stack id -> index, INT32_MIN when not yet looked up); -errno when lost. */
-static int32_t intern_stack(struct sampler *s, int map_fd, int32_t id, struct raw_profile *rp,
-			    int32_t *cache)
+/* The maps of one slot, as slot_drain reaches them. */
+static struct slot_drain slot_maps(const struct sampler *s, unsigned int slot)
 {
-	uint64_t ips[CPROF_MAX_STACK_DEPTH];
-	uint32_t nr = 0;
-	int idx;
+	struct slot_drain d = {
+		.ops = &map_ops_bpf,
+		.counts = (void *)(intptr_t)bpf_map__fd(slot ? s->skel->maps.counts1 :
+							     s->skel->maps.counts0),
+		.stacks = (void *)(intptr_t)bpf_map__fd(slot ? s->skel->maps.stacks1 :
+							     s->skel->maps.stacks0),
+		.nr_values = s->nr_possible,
+		.max_stacks = s->max_stacks,
+	};
 
-	if (id < 0)
-		return id;
-	if ((uint32_t)id >= s->max_stacks)
-		return -ERANGE;
-	if (cache[id] != INT32_MIN)
-		return cache[id];
-	if (bpf_map_lookup_elem(map_fd, &id, ips))
-		return -ENOENT;
-	while (nr < CPROF_MAX_STACK_DEPTH && ips[nr])
-		nr++;
-	idx = raw_profile__intern_stack(rp, ips, nr);
-	if (idx < 0)
-		return idx;
-	cache[id] = idx;
-	return idx;
-}
-
-static void reset_cache(struct sampler *s, int32_t *cache)
-{
-	for (uint32_t i = 0; i < s->max_stacks; i++)
-		cache[i] = INT32_MIN;
+	return d;
 }
 
 static int on_record(void *ctx, void *data, size_t len)
@@ -106,30 +92,33 @@ static int on_record(void *ctx, void *data, size_t len)
 	struct sampler *s = ctx;
 	const struct cprof_stack_record *r = data;
 	struct raw_sample rs = {0};
-	struct bpf_map *stacks;
+	struct slot_drain d;
 	int n, err;
 
 	if (len < sizeof(*r) || r->stack_len > len - sizeof(*r) || r->slot >= CPROF_NR_SLOTS)
 		return 0;
-	stacks = r->slot ? s->skel->maps.stacks1 : s->skel->maps.stacks0;
+	d = slot_maps(s, r->slot);
 	rs.pid = r->tgid;
 	rs.tid = r->tid;
 	rs.start_ticks = r->start_ticks;
 	memcpy(rs.comm, r->comm, sizeof(rs.comm));
 	rs.comm[sizeof(rs.comm) - 1] = '\0';
 	rs.count = 1;
-	rs.kstack = intern_stack(s, bpf_map__fd(stacks), r->kern_stack_id, s->pending,
-				 s->pending_idx[r->slot]);
+	err = slot_drain__stack(&d, s->pending_idx[r->slot], s->pending, r->kern_stack_id,
+				r->kern_lost, &rs.kstack);
+	if (err)
+		goto out_err;
 	n = s->opts.unwind(s->opts.ctx, r, r + 1, s->ips, MAX_USER_FRAMES);
-	if (n == -ENOMEM || rs.kstack == -ENOMEM) {
-		err = -ENOMEM;
+	if (n == -ENOMEM) {
+		err = n;
 		goto out_err;
 	}
-	rs.ustack = n > 0 ? raw_profile__intern_stack(s->pending, s->ips, (uint32_t)n) :
-		    n < 0 ? n : -EFAULT;
-	if (rs.ustack == -ENOMEM) {
-		err = -ENOMEM;
-		goto out_err;
+	rs.ustack = RAW_STACK_NONE;	/* no ip: as before, not shown as a loss */
+	if (n > 0) {
+		err = raw_profile__intern_stack(s->pending, s->ips, (uint32_t)n);
+		if (err < 0)
+			goto out_err;
+		rs.ustack = err;
 	}
 	err = raw_profile__add(s->pending, &rs);
 	if (err)
@@ -137,6 +126,7 @@ static int on_record(void *ctx, void *data, size_t len)
 	return 0;
 
 out_err:
+	s->lost_nomem++;	/* this record is consumed: its sample is lost, counted */
 	if (!s->records_err)
 		s->records_err = err;
 	return err;
@@ -154,36 +144,43 @@ static int consume_records(struct sampler *s)
 	return n < 0 ? n : 0;
 }
 
-/* Move the unwound samples into rp; pending starts over. */
+/* Moves the unwound samples into rp; pending starts over even when some
+ * could not be stored (counted lost): kept, they would be merged twice. */
 static int merge_pending(struct sampler *s, struct raw_profile *rp, int64_t *moved)
 {
+	struct slot_drain d = slot_maps(s, 0);
 	struct raw_profile *fresh;
-	int err;
+	int err = 0;
 
 	if (!s->pending || !raw_profile__nr_samples(s->pending))
 		return 0;
+	fresh = raw_profile__new();	/* first: failing here consumes nothing */
+	if (!fresh)
+		return -ENOMEM;
 	for (size_t i = 0; i < raw_profile__nr_samples(s->pending); i++) {
 		struct raw_sample rs = *raw_profile__sample(s->pending, i);
 		const struct raw_stack *u = raw_profile__stack(s->pending, rs.ustack);
 		const struct raw_stack *k = raw_profile__stack(s->pending, rs.kstack);
+		int e = 0;
 
 		if (u && (rs.ustack = raw_profile__intern_stack(rp, u->ips, u->nr)) < 0)
-			return rs.ustack;
-		if (k && (rs.kstack = raw_profile__intern_stack(rp, k->ips, k->nr)) < 0)
-			return rs.kstack;
-		err = raw_profile__add(rp, &rs);
-		if (err)
-			return err;
+			e = -ENOMEM;
+		if (!e && k && (rs.kstack = raw_profile__intern_stack(rp, k->ips, k->nr)) < 0)
+			e = -ENOMEM;
+		if (!e)
+			e = raw_profile__add(rp, &rs);
+		if (e) {
+			s->lost_nomem += rs.count;
+			err = err ? err : e;
+			continue;
+		}
 		*moved += rs.count;
 	}
-	fresh = raw_profile__new();
-	if (!fresh)
-		return -ENOMEM;
 	raw_profile__free(s->pending);
 	s->pending = fresh;
 	for (int i = 0; i < CPROF_NR_SLOTS; i++)
-		reset_cache(s, s->pending_idx[i]);
-	return 0;
+		slot_drain__reset_cache(&d, s->pending_idx[i]);
+	return err;
 }
 
 static uint32_t ring_size(int nr_cpus, uint32_t window)
@@ -263,8 +260,11 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 			*ret_what = "allocating the sampler";
 			goto out_free;
 		}
-		for (int i = 0; i < CPROF_NR_SLOTS; i++)
-			reset_cache(s, s->pending_idx[i]);
+		for (int i = 0; i < CPROF_NR_SLOTS; i++) {
+			struct slot_drain d = { .max_stacks = s->max_stacks };
+
+			slot_drain__reset_cache(&d, s->pending_idx[i]);
+		}
 	}
 
 	s->skel = sample_bpf__open();
@@ -446,99 +446,34 @@ int sampler__poll(struct sampler *s, int timeout_ms)
 	return err ? err : n;
 }
 
-/* Deletes every key of a map nobody writes to any more. Keys are collected
- * first: restarting get_next_key from NULL after each delete is quadratic. */
-static int clear_map(int fd, size_t key_size)
-{
-	size_t n = 0, cap = 0;
-	char *keys = NULL, *cur = NULL;
-	int err = 0;
-
-	for (;;) {
-		if (n == cap) {
-			char *k = realloc(keys, (cap = cap ? cap * 2 : 1024) * key_size);
-
-			if (!k) {
-				err = -ENOMEM;
-				goto out_free;
-			}
-			keys = k;
-		}
-		if (bpf_map_get_next_key(fd, cur, keys + n * key_size))
-			break;
-		cur = keys + n * key_size;
-		n++;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (bpf_map_delete_elem(fd, keys + i * key_size) && errno != ENOENT) {
-			err = -errno;
-			break;
-		}
-out_free:
-	free(keys);
-	return err;
-}
-
 int64_t sampler__drain(struct sampler *s, struct raw_profile *rp)
 {
 	unsigned int old = s->skel->bss->slot;
-	struct bpf_map *counts = old ? s->skel->maps.counts1 : s->skel->maps.counts0;
-	struct bpf_map *stacks = old ? s->skel->maps.stacks1 : s->skel->maps.stacks0;
-	int cfd = bpf_map__fd(counts), sfd = bpf_map__fd(stacks);
-	struct cprof_key key, next;
-	int64_t moved = 0;
-	void *cur = NULL;
-	int err;
+	struct slot_drain d = slot_maps(s, old);
+	int64_t moved = 0, n;
+	int err = 0;
 
 	s->skel->bss->slot = !old;
 	__sync_synchronize();
 	err = bpf_sync__wait(&s->sync);
 	if (err)
-		return err;
+		return err;	/* nothing consumed; the next drain takes it */
 
 	if (s->rb_records) {
 		/* every record of the old slot is in the ring now; their
-		 * processes' events first */
+		 * processes' events first. Go on after an error: the slot is
+		 * drained all the same, nothing is kept to be counted twice. */
 		ring_buffer__consume(s->rb);
 		err = consume_records(s);
-		if (!err)
-			err = merge_pending(s, rp, &moved);
-		if (err)
-			return err;
+		n = merge_pending(s, rp, &moved);
+		err = err ? err : (int)n;
 	}
-	reset_cache(s, s->stack_idx);
-
-	while (bpf_map_get_next_key(cfd, cur, &next) == 0) {
-		struct raw_sample rs = {0};
-		uint64_t sum = 0;
-
-		key = next;
-		cur = &key;
-		if (bpf_map_lookup_elem(cfd, &key, s->values))
-			continue;
-		for (int c = 0; c < s->nr_possible; c++)
-			sum += s->values[c];
-		if (!sum)
-			continue;
-		rs.pid = key.tgid;
-		rs.tid = key.tid;
-		rs.start_ticks = key.start_ticks;
-		memcpy(rs.comm, key.comm, sizeof(rs.comm));
-		rs.comm[sizeof(rs.comm) - 1] = '\0';
-		rs.ustack = intern_stack(s, sfd, key.user_stack_id, rp, s->stack_idx);
-		rs.kstack = intern_stack(s, sfd, key.kern_stack_id, rp, s->stack_idx);
-		if (rs.ustack == -ENOMEM || rs.kstack == -ENOMEM)
-			return -ENOMEM;
-		rs.count = sum;
-		err = raw_profile__add(rp, &rs);
-		if (err)
-			return err;
-		moved += sum;
-	}
-	err = clear_map(cfd, sizeof(struct cprof_key));
-	if (!err)
-		err = clear_map(sfd, sizeof(__u32));
-	return err ? err : moved;
+	n = slot_drain__run(&d, s->stack_idx, rp, &s->lost_nomem);
+	if (n < 0)
+		return err ? err : n;
+	if (s->pending_idx[old])	/* the slot's stack ids are reused from now on */
+		slot_drain__reset_cache(&d, s->pending_idx[old]);
+	return err ? err : moved + n;
 }
 
 int sampler__counters(struct sampler *s, uint64_t ret[CPROF_NR_COUNTERS])
@@ -552,5 +487,6 @@ int sampler__counters(struct sampler *s, uint64_t ret[CPROF_NR_COUNTERS])
 		for (int c = 0; c < s->nr_possible; c++)
 			ret[i] += s->values[c];
 	}
+	ret[CPROF_DROP_DRAIN_NOMEM] += s->lost_nomem;
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <linux/types.h>
 
 #include "bpf/cprof.h"
+#include "profiler/map_drain.h"	/* MAP_DRAIN_WUR */
 #include "profiler/raw_profile.h"
 
 struct sampler_opts {
@@ -41,12 +42,12 @@ struct sampler;
 
 /* Opens and loads the BPF object. On failure returns NULL, sets errno, and
  * points *ret_what at a static phrase naming the failed step. */
-struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_what);
+struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_what) MAP_DRAIN_WUR;
 void sampler__free(struct sampler *s);
 
-int sampler__add_target(struct sampler *s, uint32_t tgid);
+int sampler__add_target(struct sampler *s, uint32_t tgid) MAP_DRAIN_WUR;
 /* Attaches the tracepoints and one perf event per online CPU. *ret_what as above. */
-int sampler__start(struct sampler *s, const char **ret_what);
+int sampler__start(struct sampler *s, const char **ret_what) MAP_DRAIN_WUR;
 /* Stops sampling (closes the perf events); draining still works afterwards. */
 void sampler__stop(struct sampler *s);
 /* Waits up to timeout_ms for process events (or a filling stack ring), then
@@ -55,10 +56,14 @@ void sampler__stop(struct sampler *s);
 int sampler__poll(struct sampler *s, int timeout_ms);
 /* Flips the slot, waits for running programs to leave the old one, moves its
  * contents (and in stack-copy mode every stack record so far) into rp and
- * clears it. Returns the number of samples moved. */
-int64_t sampler__drain(struct sampler *s, struct raw_profile *rp);
-/* Cumulative counters (enum cprof_drop), summed over CPUs. */
-int sampler__counters(struct sampler *s, uint64_t ret[CPROF_NR_COUNTERS]);
+ * clears it. Returns the number of samples moved, or -errno. Every sample is
+ * moved at most once: on -ENOMEM the slot is emptied all the same and what
+ * could not be stored is counted in CPROF_DROP_DRAIN_NOMEM; a failed flip
+ * consumes nothing. */
+int64_t sampler__drain(struct sampler *s, struct raw_profile *rp) MAP_DRAIN_WUR;
+/* Cumulative counters (enum cprof_drop), summed over CPUs, with the
+ * userspace ones (CPROF_DROP_DRAIN_NOMEM). 0 or -errno. */
+int sampler__counters(struct sampler *s, uint64_t ret[CPROF_NR_COUNTERS]) MAP_DRAIN_WUR;
 /* The number of CPUs with a perf event open. */
 int sampler__nr_cpus(const struct sampler *s);
 

@@ -19,7 +19,7 @@ START_TEST(test_raw_profile__interns_stacks_by_content)
 	ck_assert_int_eq(raw_profile__intern_stack(rp, a, 3), ia);
 	ck_assert_int_eq(raw_profile__stack(rp, ia)->nr, 3);
 	ck_assert_uint_eq(raw_profile__stack(rp, ia)->ips[2], 0x401200);
-	ck_assert_ptr_null(raw_profile__stack(rp, -EFAULT));
+	ck_assert_ptr_null(raw_profile__stack(rp, RAW_STACK_NONE));
 	raw_profile__free(rp);
 }
 END_TEST
@@ -28,7 +28,7 @@ START_TEST(test_raw_profile__merges_samples_with_the_same_key_only)
 {
 	struct raw_profile *rp = raw_profile__new();
 	struct raw_sample s = { .pid = 10, .tid = 11, .start_ticks = 5, .comm = "worker",
-				.ustack = 0, .kstack = -EFAULT, .count = 3 };
+				.ustack = 0, .kstack = RAW_STACK_NONE, .count = 3 };
 
 	ck_assert_int_eq(raw_profile__add(rp, &s), 0);
 	s.count = 4;
@@ -60,7 +60,7 @@ START_TEST(test_raw_profile__keeps_every_count_across_table_growth)
 			struct raw_sample s = { .pid = i % 97, .tid = i, .count = i % 5 + 1 };
 
 			s.ustack = raw_profile__intern_stack(rp, ips, 2);
-			s.kstack = -EFAULT;
+			s.kstack = RAW_STACK_NONE;
 			ck_assert_int_ge(s.ustack, 0);
 			ck_assert_int_eq(raw_profile__add(rp, &s), 0);
 			sum += s.count;

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+/* The loss table. Adding a counter to enum cprof_drop means adding it here
+ * (or to not_a_loss), or tests/check_losses.c fails: that is how the
+ * summary, the profile comments and the metrics stay in step. */
+#include <string.h>
+
+#include "profiler/losses.h"
+
+const struct loss losses__table[] = {
+	{ CPROF_DROP_USTACK_COLLISION, "user stack lost to a stack id collision",
+	  "user stacks lost to stack id collisions", "user_stack_collision" },
+	{ CPROF_DROP_KSTACK_COLLISION, "kernel stack lost to a stack id collision",
+	  "kernel stacks lost to stack id collisions", "kernel_stack_collision" },
+	{ CPROF_DROP_STACK_MAP_FULL, "stack lost to a full stack map",
+	  "stacks lost to a full stack map", "stack_map_full" },
+	{ CPROF_DROP_USTACK_MISSING, "user stack missing", "user stacks missing",
+	  "user_stack_missing" },
+	{ CPROF_DROP_COUNTS_FULL, "sample lost to a full counts map",
+	  "samples lost to a full counts map", "counts_map_full" },
+	{ CPROF_DROP_EVENTS_FULL, "process event lost to a full ring buffer",
+	  "process events lost to a full ring buffer", "events_ring_full" },
+	{ CPROF_DROP_RECORDS_FULL, "user stack lost to a full stack ring buffer",
+	  "user stacks lost to a full stack ring buffer", "stack_ring_full" },
+	{ CPROF_DROP_USTACK_UNREADABLE, "user stack unreadable", "user stacks unreadable",
+	  "user_stack_unreadable" },
+	{ CPROF_DROP_DRAIN_NOMEM, "sample lost for lack of memory",
+	  "samples lost for lack of memory",
+	  "out_of_memory" },
+};
+
+const size_t losses__nr = sizeof(losses__table) / sizeof(losses__table[0]);
+
+bool losses__not_a_loss(enum cprof_drop counter)
+{
+	switch (counter) {
+	case CPROF_SAMPLES:
+	case CPROF_USTACK_COPIES:
+	case CPROF_USTACK_BYTES:
+	case CPROF_USTACK_SHORT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void losses__format(const uint64_t c[CPROF_NR_COUNTERS], char *buf, size_t len)
+{
+	size_t off = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < losses__nr; i++) {
+		const struct loss *l = &losses__table[i];
+		uint64_t v = c[l->counter];
+
+		if (!v)
+			continue;
+		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%llu %s",
+					off ? ", " : "", (unsigned long long)v,
+					v == 1 ? l->one : l->many);
+	}
+	if (!off)
+		snprintf(buf, len, "none");
+}
+
+void losses__write_metrics(const uint64_t c[CPROF_NR_COUNTERS], FILE *f)
+{
+	fprintf(f, "# HELP cprof_drops_total Stacks or samples lost, by reason "
+		"(a lost stack still counts its sample).\n# TYPE cprof_drops_total counter\n");
+	for (size_t i = 0; i < losses__nr; i++)
+		fprintf(f, "cprof_drops_total{reason=\"%s\"} %llu\n", losses__table[i].metric,
+			(unsigned long long)c[losses__table[i].counter]);
+}

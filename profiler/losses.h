@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* losses: the one table of what the sampler can lose and why, for every
+ * place that shows it: record's stderr summary and profile comments, and the
+ * agent's cprof_drops_total{reason} metric. A counter of enum cprof_drop is
+ * either in the table or named not a loss here; tests/check_losses.c holds
+ * every counter to that. Depends on bpf/cprof.h only. */
+#ifndef CPROF_LOSSES_H
+#define CPROF_LOSSES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+#include "bpf/cprof.h"
+
+struct loss {
+	enum cprof_drop counter;
+	const char *one;	/* plain English after "1 ": "user stack missing" */
+	const char *many;	/* after any other count: "user stacks missing" */
+	const char *metric;	/* snake_case reason label: "user_stack_missing" */
+};
+
+extern const struct loss losses__table[];
+extern const size_t losses__nr;
+
+/* Counters that count work done, not losses (samples taken, stack copies). */
+bool losses__not_a_loss(enum cprof_drop counter);
+
+/* The nonzero losses of c as "3 user stacks missing, 1 stack lost to a full
+ * stack map",
+ * or "none"; truncated to len (always terminated when len > 0). */
+void losses__format(const uint64_t c[CPROF_NR_COUNTERS], char *buf, size_t len);
+
+/* The Prometheus family cprof_drops_total{reason=...}: HELP, TYPE and one
+ * line per table entry, zeros included. */
+void losses__write_metrics(const uint64_t c[CPROF_NR_COUNTERS], FILE *f);
+
+#endif

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+/* The loss table: every counter of enum cprof_drop is a loss with a summary
+ * text and a metric, or named not a loss (the agent's metrics once left out
+ * two losses of the default unwind mode); texts read right for 1 and many. */
+#include <check.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profiler/losses.h"
+
+static const struct loss *find(int counter)
+{
+	for (size_t i = 0; i < losses__nr; i++)
+		if ((int)losses__table[i].counter == counter)
+			return &losses__table[i];
+	return NULL;
+}
+
+START_TEST(test_losses__every_counter_is_a_loss_or_named_not_one)
+{
+	for (int c = 0; c < CPROF_NR_COUNTERS; c++) {
+		const struct loss *l = find(c);
+
+		ck_assert_msg(!l != !losses__not_a_loss(c),
+			      "counter %d: %s", c, l ? "both a loss and not one" :
+			      "neither in the loss table nor named not a loss");
+	}
+	/* the losses of the default (auto/dwarf) mode */
+	ck_assert_ptr_nonnull(find(CPROF_DROP_RECORDS_FULL));
+	ck_assert_ptr_nonnull(find(CPROF_DROP_USTACK_UNREADABLE));
+	ck_assert_ptr_nonnull(find(CPROF_DROP_DRAIN_NOMEM));
+}
+END_TEST
+
+START_TEST(test_losses__every_loss_has_a_unique_snake_case_metric_and_both_texts)
+{
+	for (size_t i = 0; i < losses__nr; i++) {
+		const struct loss *l = &losses__table[i];
+
+		ck_assert_msg(l->one && *l->one && l->many && *l->many, "loss %zu without text", i);
+		ck_assert_str_ne(l->one, l->many);
+		ck_assert_msg(l->metric && *l->metric, "loss %zu without a metric", i);
+		for (const char *p = l->metric; *p; p++)
+			ck_assert_msg(islower((unsigned char)*p) || *p == '_' || isdigit((unsigned char)*p),
+				      "metric %s is not snake_case", l->metric);
+		for (size_t j = 0; j < i; j++) {
+			ck_assert_str_ne(l->metric, losses__table[j].metric);
+			ck_assert_int_ne(l->counter, losses__table[j].counter);
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_losses__the_metrics_have_a_line_per_loss_with_its_value)
+{
+	uint64_t c[CPROF_NR_COUNTERS] = {0};
+	char *buf = NULL, line[160];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	for (int i = 0; i < CPROF_NR_COUNTERS; i++)
+		c[i] = 1000 + i;
+	losses__write_metrics(c, f);
+	fclose(f);
+	ck_assert_msg(strstr(buf, "# TYPE cprof_drops_total counter\n"), "%s", buf);
+	for (size_t i = 0; i < losses__nr; i++) {
+		snprintf(line, sizeof(line), "cprof_drops_total{reason=\"%s\"} %d\n",
+			 losses__table[i].metric, 1000 + (int)losses__table[i].counter);
+		ck_assert_msg(strstr(buf, line), "no '%s' in:\n%s", line, buf);
+	}
+	ck_assert_msg(strstr(buf, "reason=\"stack_ring_full\""), "%s", buf);
+	ck_assert_msg(strstr(buf, "reason=\"user_stack_unreadable\""), "%s", buf);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_losses__the_summary_says_none_or_each_loss_in_the_right_number)
+{
+	uint64_t c[CPROF_NR_COUNTERS] = {0};
+	char buf[512];
+
+	losses__format(c, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "none");
+	c[CPROF_SAMPLES] = 500;	/* not a loss */
+	losses__format(c, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "none");
+	c[CPROF_DROP_KSTACK_COLLISION] = 1;
+	c[CPROF_DROP_USTACK_MISSING] = 3;
+	c[CPROF_DROP_DRAIN_NOMEM] = 2;
+	losses__format(c, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "1 kernel stack lost to a stack id collision, 3 user stacks missing, "
+			 "2 samples lost for lack of memory");
+	losses__format(c, buf, 12);	/* truncated, terminated */
+	ck_assert_uint_eq(strlen(buf), 11);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("losses");
+	TCase *tc = tcase_create("table");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_losses__every_counter_is_a_loss_or_named_not_one);
+	tcase_add_test(tc, test_losses__every_loss_has_a_unique_snake_case_metric_and_both_texts);
+	tcase_add_test(tc, test_losses__the_metrics_have_a_line_per_loss_with_its_value);
+	tcase_add_test(tc, test_losses__the_summary_says_none_or_each_loss_in_the_right_number);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
