@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "profiler/launch.h"
 
@@ -73,6 +75,37 @@ int launch__release(struct launch *l)
 	close(l->err_fd);
 	l->err_fd = -1;
 	return n == sizeof(e) ? -e : 0;
+}
+
+static int shell_status(int st)
+{
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int launch__wait(const struct launch *l, int grace_ms, bool *ret_killed)
+{
+	const struct timespec tick = { .tv_nsec = 20 * 1000000 };
+	int st;
+	pid_t r;
+
+	*ret_killed = false;
+	for (int waited = 0;; waited += 20) {
+		r = waitpid(l->pid, &st, WNOHANG);
+		if (r == l->pid)
+			return shell_status(st);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (waited >= grace_ms)
+			break;
+		nanosleep(&tick, NULL);	/* EINTR: a signal, look again */
+	}
+	*ret_killed = true;
+	if (kill(l->pid, SIGKILL) && errno != ESRCH)
+		return -errno;
+	do
+		r = waitpid(l->pid, &st, 0);
+	while (r < 0 && errno == EINTR);
+	return r == l->pid ? shell_status(st) : -errno;
 }
 
 void launch__release_fds(struct launch *l)

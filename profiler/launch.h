@@ -18,6 +18,11 @@ struct launch {
 int launch__start(struct launch *l, char *const argv[]);
 /* Lets the child exec. Returns 0 once it has exec'd, or -errno of the failed exec. */
 int launch__release(struct launch *l);
+/* Waits for the child to exit, up to grace_ms; then kills it (SIGKILL), as a
+ * stop signal forwarded to it may be ignored or never handled. Returns its
+ * status as a shell reports it (exit code, or 128 + signal), or -errno;
+ * *ret_killed says whether it had to be killed. */
+int launch__wait(const struct launch *l, int grace_ms, bool *ret_killed);
 /* Closes the pipes (does not wait for or kill the child). */
 void launch__release_fds(struct launch *l);
 

@@ -33,6 +33,7 @@
 
 #define DRAIN_INTERVAL_NS	1000000000LL
 #define POLL_MS			100
+#define STOP_GRACE_MS		2000	/* a command's time to exit on a forwarded stop signal */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -59,6 +60,7 @@ struct session {
 	bool have_child, child_exited;
 	int child_status;
 	uint64_t capture_failures;
+	int sampler_err;	/* first sampler failure (-errno): the run exits 1 */
 	size_t refreshed_upto;	/* raw samples already checked by refresh_mappings() */
 	/* stack-copy mode */
 	uint32_t stack_window;	/* 0: frame pointers */
@@ -364,8 +366,10 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 	for (int i = 0; i < 2; i++) {
 		drained = sampler__drain(s->sampler, s->raw);
 		if (drained < 0) {
+			/* what was drained is still written; the run fails after */
 			fprintf(stderr, "cprof: draining samples: %s\n", strerror((int)-drained));
-			return 1;
+			if (!s->sampler_err)
+				s->sampler_err = (int)drained;
 		}
 	}
 	refresh_mappings(s);
@@ -436,6 +440,11 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 	if (hidden && !o->quiet)
 		fprintf(stderr, "cprof: %s\n", KALLSYMS_HIDDEN);
 	pb_profile__free(prof);
+	if (s->sampler_err) {
+		fprintf(stderr, "cprof: sampling failed: %s; the profile holds what was sampled "
+			"before\n", strerror(-s->sampler_err));
+		return 1;
+	}
 	return 0;
 }
 
@@ -457,7 +466,8 @@ static int add_pid_targets(struct session *s)
 			fprintf(stderr, "cprof: adding pid %d: %s\n", pid, strerror(-err));
 			return err;
 		}
-		sym_session__add_process(s->sym, pid, t->start_ticks);
+		if (sym_session__add_process(s->sym, pid, t->start_ticks))
+			s->capture_failures++;	/* shown in the summary; symbols may be missing */
 	}
 	return 0;
 }
@@ -606,6 +616,11 @@ int record__run(const struct record_opts *o)
 	}
 	if (!o->nr_pids && !o->all && !o->cmd)	/* --net alone */
 		return run_net_only(o);
+	/* Before anything is created: a stop signal during the BPF load ends
+	 * the run cleanly rather than killing it with a temporary file left. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	for (size_t i = 0; i < o->nr_pids; i++) {
 		uint64_t st;
 
@@ -664,10 +679,6 @@ int record__run(const struct record_opts *o)
 		}
 	}
 
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-
 	if (o->nr_net_ifaces && net_begin(o, &net_af, &net))	/* --net */
 		goto out_kill_child;
 	err = sampler__start(s.sampler, &what);
@@ -677,6 +688,12 @@ int record__run(const struct record_opts *o)
 				"machine (common in VMs): drop --event cycles to use cpu-clock\n");
 		else
 			report_bpf_error(what, err);
+		goto out_kill_child;
+	}
+	if (stop_signal) {	/* before sampling began: nothing to write, the command not run */
+		fprintf(stderr, "cprof: stopped by %s before sampling began; nothing written\n",
+			strsignal(stop_signal));
+		ret = 128 + stop_signal;
 		goto out_kill_child;
 	}
 	t0_real = now_ns(CLOCK_REALTIME);
@@ -700,6 +717,7 @@ int record__run(const struct record_opts *o)
 		err = sampler__poll(s.sampler, POLL_MS);
 		if (err < 0) {
 			fprintf(stderr, "cprof: reading process events: %s\n", strerror(-err));
+			s.sampler_err = err;
 			break;
 		}
 		now = now_ns(CLOCK_MONOTONIC);
@@ -710,6 +728,7 @@ int record__run(const struct record_opts *o)
 
 			if (d < 0) {
 				fprintf(stderr, "cprof: draining samples: %s\n", strerror((int)-d));
+				s.sampler_err = (int)d;
 				break;
 			}
 			refresh_mappings(&s);
@@ -730,6 +749,9 @@ int record__run(const struct record_opts *o)
 	sampler__stop(s.sampler);
 	sampler__poll(s.sampler, 0);
 
+	/* As perf does: the command may not have had the signal (kill, timeout,
+	 * systemd send it to cprof alone); forward it, and do not wait forever
+	 * for a command that ignores it. */
 	if (stop_signal && s.have_child && !s.child_exited)
 		kill(s.child.pid, stop_signal);
 	ret = finish(&s, &af, &fg_af, t0_real, now_ns(CLOCK_MONOTONIC) - t0);
@@ -737,6 +759,16 @@ int record__run(const struct record_opts *o)
 		ret = net_end(o, net, &net_af, t0_real, now_ns(CLOCK_MONOTONIC) - t0);
 	if (ret)
 		goto out_kill_child;
+	if (s.have_child && stop_signal && !s.child_exited) {
+		bool killed;
+		int st = launch__wait(&s.child, STOP_GRACE_MS, &killed);
+
+		if (killed)
+			fprintf(stderr, "cprof: %s did not exit on %s within %d s: killed it\n",
+				o->cmd[0], strsignal(stop_signal), STOP_GRACE_MS / 1000);
+		s.child_exited = st >= 0;
+		s.child_status = st >= 0 ? st : 128 + SIGKILL;
+	}
 	if (s.have_child) {
 		reap_child(&s, true);
 		ret = s.child_status;
