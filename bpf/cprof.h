@@ -17,24 +17,32 @@ enum cprof_stack_lost {
 	CPROF_STACK_OK = 0,		/* the id names a stack in the slot's stack map */
 	CPROF_STACK_NONE,		/* no such stack: kernel stack of a user-mode sample,
 					 * user stack of a kernel thread (not a loss) */
-	CPROF_STACK_COLLISION,		/* stack id hash collision (-EEXIST) */
-	CPROF_STACK_MAP_FULL,		/* stack map out of entries (-ENOMEM) */
+	CPROF_STACK_COLLISION,		/* stack id hash collision (stack trace maps; kept for the ABI) */
+	CPROF_STACK_MAP_FULL,		/* stack map out of entries */
 	CPROF_STACK_MISSING,		/* user task, but no user stack (-EFAULT and others) */
 	CPROF_STACK_RING_FULL,		/* stack-copy mode: the record did not fit the ring */
 };
 
-/* Key of the per-CPU count maps. A stack id is meaningful (and nonzero only)
- * when its *_lost is CPROF_STACK_OK; a lost stack still counts its sample. */
+/* Key of the per-CPU count maps. A stack is named by the 64-bit hash of its
+ * frames, the key of the slot's stack map (a plain hash map: distinct stacks
+ * never collide in it, as ids in a stack trace map do). It is meaningful
+ * (and nonzero only) when its *_lost is CPROF_STACK_OK; a lost stack still
+ * counts its sample. */
 struct cprof_key {
 	__u32 tgid;
 	__u32 tid;
 	__u64 start_ticks;	/* process start, clock ticks since boot (/proc/PID/stat 22) */
-	__u32 user_stack_id;
-	__u32 kern_stack_id;
+	__u64 user_stack;	/* key in stacks<slot> */
+	__u64 kern_stack;
 	__u8 user_lost;		/* enum cprof_stack_lost */
 	__u8 kern_lost;
 	__u8 pad[6];
 	char comm[CPROF_COMM_LEN];	/* thread name */
+};
+
+/* Value of the stack maps: frames leaf first, zero after the last. */
+struct cprof_stack {
+	__u64 ips[CPROF_MAX_STACK_DEPTH];
 };
 
 /* Per-CPU counters, indices of the `drops` array map. Cumulative. */
@@ -70,12 +78,12 @@ struct cprof_stack_record {
 	__u32 tgid;
 	__u32 tid;
 	__u64 start_ticks;
-	__u32 kern_stack_id;	/* id in stacks<slot> when kern_lost is CPROF_STACK_OK */
-	__u32 slot;
+	__u64 kern_stack;	/* key in stacks<slot> when kern_lost is CPROF_STACK_OK */
 	__u64 ip, sp, bp;	/* user registers (at kernel entry when sampled in the kernel) */
+	__u32 slot;
 	__u32 stack_len;	/* bytes that follow */
 	__u8 kern_lost;		/* enum cprof_stack_lost */
-	__u8 pad[3];
+	__u8 pad[7];
 	char comm[CPROF_COMM_LEN];
 };
 

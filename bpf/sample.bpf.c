@@ -33,11 +33,15 @@ const volatile __u32 stack_window = CPROF_STACK_COPY_DEFAULT;	/* bytes, <= CPROF
 /* Written by userspace between windows; read once per sample. */
 volatile __u32 slot = 0;
 
+/* Stacks by the hash of their frames. Not BPF_MAP_TYPE_STACK_TRACE: its id
+ * is the hash masked to the bucket count, so two stacks in one bucket lose
+ * the second (-EEXIST), a few a second at 99 Hz on two CPUs; a hash map
+ * chains them, and only a full map loses one. */
 #define STACK_MAP(name)							\
 	struct {							\
-		__uint(type, BPF_MAP_TYPE_STACK_TRACE);			\
-		__uint(key_size, sizeof(__u32));			\
-		__uint(value_size, CPROF_MAX_STACK_DEPTH * sizeof(__u64)); \
+		__uint(type, BPF_MAP_TYPE_HASH);			\
+		__type(key, __u64);					\
+		__type(value, struct cprof_stack);			\
 		__uint(max_entries, 16384);				\
 	} name SEC(".maps")
 
@@ -60,6 +64,15 @@ struct {
 	__type(value, __u8);
 	__uint(max_entries, 8192);
 } targets SEC(".maps");
+
+/* A stack is taken here (too big for the BPF stack), hashed, then copied
+ * into the slot's stack map. perf_event programs do not nest on one CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct cprof_stack);
+	__uint(max_entries, 1);
+} stack_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -130,24 +143,48 @@ static __always_inline void emit(__u32 type, __u32 tgid, __u64 start, __u32 ppid
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* Counts a lost stack and says why it was lost; 0 (CPROF_STACK_OK) for an id.
- * -EFAULT is no loss for a kernel stack (sampled in user mode) and none for
- * a task without user memory (kernel thread). */
-static __always_inline __u8 stack_lost(int id, int user)
+/* Takes the kernel (or, with BPF_F_USER_STACK, the user) stack into the
+ * slot's stack map under the hash of its frames. Returns CPROF_STACK_OK and
+ * the key in *ret, or why the stack is lost (counted). A kernel stack is
+ * empty when sampled in user mode: no loss; a user task's user stack that
+ * cannot be read is one. */
+static __always_inline __u8 take_stack(void *ctx, void *stacks, __u64 flags, __u64 *ret)
 {
-	if (id >= 0)
-		return CPROF_STACK_OK;
-	if (id == -EEXIST) {
-		count(user ? CPROF_DROP_USTACK_COLLISION : CPROF_DROP_KSTACK_COLLISION);
-		return CPROF_STACK_COLLISION;
+	int user = !!(flags & BPF_F_USER_STACK);
+	__u32 zero = 0;
+	struct cprof_stack *b = bpf_map_lookup_elem(&stack_scratch, &zero);
+	__u64 h = 0xcbf29ce484222325ULL;
+	long len, err;
+
+	*ret = 0;
+	if (!b)
+		goto out_missing;
+	/* the buffer's tail past the stack is zeroed by the helper */
+	len = bpf_get_stack(ctx, b->ips, sizeof(b->ips), flags);
+	if (len <= 0) {
+		if (!user)
+			return CPROF_STACK_NONE;
+		goto out_missing;
 	}
-	if (id == -ENOMEM) {
+	for (int i = 0; i < CPROF_MAX_STACK_DEPTH; i++) {
+		if (i >= len / 8)
+			break;
+		h = (h ^ b->ips[i]) * 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	h ^= (__u64)len << 48;
+	h = h ? h : 1;
+	err = bpf_map_update_elem(stacks, &h, b, BPF_NOEXIST);
+	if (err && err != -EEXIST) {	/* -EEXIST: the same stack, already there */
 		count(CPROF_DROP_STACK_MAP_FULL);
 		return CPROF_STACK_MAP_FULL;
 	}
-	if (!user)
-		return CPROF_STACK_NONE;
-	count(CPROF_DROP_USTACK_MISSING);
+	*ret = h;
+	return CPROF_STACK_OK;
+
+out_missing:
+	if (user)
+		count(CPROF_DROP_USTACK_MISSING);
 	return CPROF_STACK_MISSING;
 }
 
@@ -158,18 +195,12 @@ static __always_inline void record(struct bpf_perf_event_data *ctx,
 				   void *stacks, void *counts)
 {
 	__u64 one = 1, *v;
-	int id;
 
-	id = bpf_get_stackid(ctx, stacks, 0);
-	key->kern_lost = stack_lost(id, 0);
-	key->kern_stack_id = id >= 0 ? id : 0;
-
+	key->kern_lost = take_stack(ctx, stacks, 0, &key->kern_stack);
 	if (ustack_lost) {
 		key->user_lost = ustack_lost;
 	} else if (user_task) {
-		id = bpf_get_stackid(ctx, stacks, BPF_F_USER_STACK);
-		key->user_lost = stack_lost(id, 1);
-		key->user_stack_id = id >= 0 ? id : 0;
+		key->user_lost = take_stack(ctx, stacks, BPF_F_USER_STACK, &key->user_stack);
 	} else {
 		key->user_lost = CPROF_STACK_NONE;
 	}
@@ -198,12 +229,12 @@ static __always_inline int copy_stack(struct bpf_perf_event_data *ctx, struct cp
 	__u32 cpu = bpf_get_smp_processor_id();
 	__u64 len = 0, n;
 	struct stack_buf *b = bpf_map_lookup_elem(&stack_bufs, &cpu);
-	__u64 ip, sp, bp, flags;
-	int id;
+	__u64 ip, sp, bp, flags, kern_stack;
+	__u8 kern_lost;
 
 	if (!b)
 		return -ENOSPC;
-	id = bpf_get_stackid(ctx, stacks, 0);
+	kern_lost = take_stack(ctx, stacks, 0, &kern_stack);
 
 	/* sampled in user mode: the interrupted registers are the user's */
 	ip = ctx->regs.ip;
@@ -248,14 +279,14 @@ static __always_inline int copy_stack(struct bpf_perf_event_data *ctx, struct cp
 	b->r.tgid = key->tgid;
 	b->r.tid = key->tid;
 	b->r.start_ticks = key->start_ticks;
-	b->r.kern_lost = stack_lost(id, 0);
-	b->r.kern_stack_id = id >= 0 ? id : 0;
+	b->r.kern_lost = kern_lost;
+	b->r.kern_stack = kern_stack;
 	b->r.slot = cur_slot;
 	b->r.ip = ip;
 	b->r.sp = sp;
 	b->r.bp = bp;
 	b->r.stack_len = len;
-	b->r.pad[0] = b->r.pad[1] = b->r.pad[2] = 0;
+	__builtin_memset(b->r.pad, 0, sizeof(b->r.pad));
 	__builtin_memcpy(b->r.comm, key->comm, sizeof(b->r.comm));
 
 	/* wake the reader only once the ring is an eighth full: it polls anyway */

@@ -163,7 +163,9 @@ int64_t map_drain__run(const struct map_ops *ops, void *map, const struct map_dr
 		err = -ENOMEM;
 		goto out_free;
 	}
-	if (opts->no_batch || !ops->lookup_and_delete_batch || !drain_batch(&d))
+	/* Batches need a value buffer (the kernel copies values out after it
+	 * deleted them); a keys-only drain walks. */
+	if (opts->no_batch || !d.vs || !ops->lookup_and_delete_batch || !drain_batch(&d))
 		err = drain_walk(&d);
 out_free:
 	free(d.keys);

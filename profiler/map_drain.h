@@ -35,7 +35,8 @@ extern const struct map_ops map_ops_bpf;
 
 struct map_drain_opts {
 	size_t key_size;
-	size_t value_size;	/* bytes per entry as lookup returns it (per-CPU: all CPUs); 0 = don't read values */
+	size_t value_size;	/* bytes per entry as lookup returns it (per-CPU: all CPUs);
+				 * 0 = don't read values (and walk: no batch) */
 	uint32_t chunk;		/* entries per round; 0 = 1024 */
 	int no_batch;		/* don't try lookup_and_delete_batch */
 };

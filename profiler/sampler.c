@@ -38,13 +38,13 @@ struct sampler {
 	int nr_cpus;		/* CPUs sampled, kept after sampler__stop() */
 	struct bpf_sync sync;	/* waits out programs still on the old slot */
 	uint32_t max_stacks;
-	int32_t *stack_idx;	/* kernel stack id -> interned index, per drain */
+	struct slot_cache stack_idx;	/* stack key -> index in the drain's raw_profile */
 	uint64_t *values;	/* per-CPU value buffer */
 	/* stack-copy mode */
 	struct ring_buffer *rb_records;
 	int epfd;
 	struct raw_profile *pending;	/* unwound samples not drained yet */
-	int32_t *pending_idx[CPROF_NR_SLOTS];	/* per slot: stack id -> index in pending */
+	struct slot_cache pending_idx[CPROF_NR_SLOTS];	/* per slot: stack key -> index in pending */
 	uint64_t *ips;
 	int records_err;		/* first fatal error of a record callback */
 	uint64_t lost_nomem;		/* samples consumed but not stored: out of memory */
@@ -81,7 +81,6 @@ static struct slot_drain slot_maps(const struct sampler *s, unsigned int slot)
 		.stacks = (void *)(intptr_t)bpf_map__fd(slot ? s->skel->maps.stacks1 :
 							     s->skel->maps.stacks0),
 		.nr_values = s->nr_possible,
-		.max_stacks = s->max_stacks,
 	};
 
 	return d;
@@ -104,7 +103,7 @@ static int on_record(void *ctx, void *data, size_t len)
 	memcpy(rs.comm, r->comm, sizeof(rs.comm));
 	rs.comm[sizeof(rs.comm) - 1] = '\0';
 	rs.count = 1;
-	err = slot_drain__stack(&d, s->pending_idx[r->slot], s->pending, r->kern_stack_id,
+	err = slot_drain__stack(&d, &s->pending_idx[r->slot], s->pending, r->kern_stack,
 				r->kern_lost, &rs.kstack);
 	if (err)
 		goto out_err;
@@ -148,7 +147,6 @@ static int consume_records(struct sampler *s)
  * could not be stored (counted lost): kept, they would be merged twice. */
 static int merge_pending(struct sampler *s, struct raw_profile *rp, int64_t *moved)
 {
-	struct slot_drain d = slot_maps(s, 0);
 	struct raw_profile *fresh;
 	int err = 0;
 
@@ -179,7 +177,7 @@ static int merge_pending(struct sampler *s, struct raw_profile *rp, int64_t *mov
 	raw_profile__free(s->pending);
 	s->pending = fresh;
 	for (int i = 0; i < CPROF_NR_SLOTS; i++)
-		slot_drain__reset_cache(&d, s->pending_idx[i]);
+		slot_cache__reset(&s->pending_idx[i]);
 	return err;
 }
 
@@ -236,9 +234,8 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 	}
 	s->pfds = malloc(s->nr_possible * sizeof(*s->pfds));
 	s->links = calloc(s->nr_possible, sizeof(*s->links));
-	s->stack_idx = malloc(s->max_stacks * sizeof(*s->stack_idx));
 	s->values = calloc(s->nr_possible, sizeof(*s->values));
-	if (!s->pfds || !s->links || !s->stack_idx || !s->values) {
+	if (!s->pfds || !s->links || !s->values || slot_cache__init(&s->stack_idx, s->max_stacks)) {
 		err = -ENOMEM;
 		*ret_what = "allocating the sampler";
 		goto out_free;
@@ -253,17 +250,11 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 		}
 		s->pending = raw_profile__new();
 		s->ips = malloc(MAX_USER_FRAMES * sizeof(*s->ips));
-		for (int i = 0; i < CPROF_NR_SLOTS; i++)
-			s->pending_idx[i] = malloc(s->max_stacks * sizeof(int32_t));
-		if (!s->pending || !s->ips || !s->pending_idx[0] || !s->pending_idx[1]) {
+		if (!s->pending || !s->ips || slot_cache__init(&s->pending_idx[0], s->max_stacks) ||
+		    slot_cache__init(&s->pending_idx[1], s->max_stacks)) {
 			err = -ENOMEM;
 			*ret_what = "allocating the sampler";
 			goto out_free;
-		}
-		for (int i = 0; i < CPROF_NR_SLOTS; i++) {
-			struct slot_drain d = { .max_stacks = s->max_stacks };
-
-			slot_drain__reset_cache(&d, s->pending_idx[i]);
 		}
 	}
 
@@ -327,13 +318,13 @@ void sampler__free(struct sampler *s)
 		close(s->epfd);
 	raw_profile__free(s->pending);
 	for (int i = 0; i < CPROF_NR_SLOTS; i++)
-		free(s->pending_idx[i]);
+		slot_cache__release(&s->pending_idx[i]);
 	free(s->ips);
 	sample_bpf__destroy(s->skel);
 	bpf_sync__release(&s->sync);
 	free(s->pfds);
 	free(s->links);
-	free(s->stack_idx);
+	slot_cache__release(&s->stack_idx);
 	free(s->values);
 	free(s);
 }
@@ -468,11 +459,10 @@ int64_t sampler__drain(struct sampler *s, struct raw_profile *rp)
 		n = merge_pending(s, rp, &moved);
 		err = err ? err : (int)n;
 	}
-	n = slot_drain__run(&d, s->stack_idx, rp, &s->lost_nomem);
+	n = slot_drain__run(&d, &s->stack_idx, rp, &s->lost_nomem);
 	if (n < 0)
 		return err ? err : n;
-	if (s->pending_idx[old])	/* the slot's stack ids are reused from now on */
-		slot_drain__reset_cache(&d, s->pending_idx[old]);
+	slot_cache__reset(&s->pending_idx[old]);	/* the slot's stack map is empty now */
 	return err ? err : moved + n;
 }
 

@@ -4,15 +4,53 @@
  * A sample that cannot be stored is counted lost right there, and the drain
  * goes on: a slot left full to retry would count its samples twice. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "profiler/slot_drain.h"
 
-void slot_drain__reset_cache(const struct slot_drain *d, int32_t *cache)
+int slot_cache__init(struct slot_cache *c, uint32_t max_stacks)
 {
-	for (uint32_t i = 0; i < d->max_stacks; i++)
-		cache[i] = INT32_MIN;
+	uint32_t cap = 1024;
+
+	while (cap < 2 * (uint64_t)max_stacks && cap < (1u << 30))
+		cap *= 2;
+	c->keys = calloc(cap, sizeof(*c->keys));
+	c->idx = calloc(cap, sizeof(*c->idx));
+	c->mask = cap - 1;
+	c->n = 0;
+	if (!c->keys || !c->idx) {
+		slot_cache__release(c);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void slot_cache__release(struct slot_cache *c)
+{
+	free(c->keys);
+	free(c->idx);
+	c->keys = NULL;
+	c->idx = NULL;
+	c->mask = c->n = 0;
+}
+
+void slot_cache__reset(struct slot_cache *c)
+{
+	if (c->keys && c->n)
+		memset(c->keys, 0, ((size_t)c->mask + 1) * sizeof(*c->keys));
+	c->n = 0;
+}
+
+/* The slot of key: where it is, or the empty one where it would go. */
+static uint32_t cache_slot(const struct slot_cache *c, uint64_t key)
+{
+	uint32_t i = (uint32_t)(key ^ key >> 32) & c->mask;
+
+	while (c->keys[i] && c->keys[i] != key)
+		i = (i + 1) & c->mask;
+	return i;
 }
 
 static int32_t raw_lost(uint8_t lost)
@@ -31,37 +69,47 @@ static int32_t raw_lost(uint8_t lost)
 	}
 }
 
-int slot_drain__stack(const struct slot_drain *d, int32_t *cache, struct raw_profile *rp,
-		      uint32_t id, uint8_t lost, int32_t *ret)
+int slot_drain__stack(const struct slot_drain *d, struct slot_cache *cache,
+		      struct raw_profile *rp, uint64_t key, uint8_t lost, int32_t *ret)
 {
-	uint64_t ips[CPROF_MAX_STACK_DEPTH];
-	uint32_t nr = 0;
+	struct cprof_stack st;
+	uint32_t nr = 0, slot = 0;
+	bool cached = cache && cache->keys && key;
 	int idx;
 
 	if (lost != CPROF_STACK_OK) {
 		*ret = raw_lost(lost);
 		return 0;
 	}
-	if (id < d->max_stacks && cache[id] != INT32_MIN) {
-		*ret = cache[id];
-		return 0;
+	if (cached) {
+		slot = cache_slot(cache, key);
+		if (cache->keys[slot]) {
+			*ret = cache->idx[slot];
+			return 0;
+		}
 	}
-	if (id >= d->max_stacks || d->ops->lookup(d->stacks, &id, ips)) {
+	if (d->ops->lookup(d->stacks, &key, &st)) {
 		*ret = RAW_STACK_MISSING;
 		return 0;
 	}
-	while (nr < CPROF_MAX_STACK_DEPTH && ips[nr])
+	while (nr < CPROF_MAX_STACK_DEPTH && st.ips[nr])
 		nr++;
-	idx = raw_profile__intern_stack(rp, ips, nr);
+	idx = raw_profile__intern_stack(rp, (const uint64_t *)st.ips, nr);
 	if (idx < 0)
 		return idx;
-	*ret = cache[id] = idx;
+	*ret = idx;
+	/* at most half full, so probing always ends */
+	if (cached && cache->n < (cache->mask + 1) / 2) {
+		cache->keys[slot] = key;
+		cache->idx[slot] = idx;
+		cache->n++;
+	}
 	return 0;
 }
 
 struct run {
 	const struct slot_drain *d;
-	int32_t *cache;
+	struct slot_cache *cache;
 	struct raw_profile *rp;
 	uint64_t *lost;
 	int64_t moved;
@@ -87,9 +135,9 @@ static int on_count(void *arg, const void *key, const void *value)
 	memcpy(rs.comm, k->comm, sizeof(rs.comm));
 	rs.comm[sizeof(rs.comm) - 1] = '\0';
 	rs.count = sum;
-	err = slot_drain__stack(r->d, r->cache, r->rp, k->user_stack_id, k->user_lost, &rs.ustack);
+	err = slot_drain__stack(r->d, r->cache, r->rp, k->user_stack, k->user_lost, &rs.ustack);
 	if (!err)
-		err = slot_drain__stack(r->d, r->cache, r->rp, k->kern_stack_id, k->kern_lost,
+		err = slot_drain__stack(r->d, r->cache, r->rp, k->kern_stack, k->kern_lost,
 					&rs.kstack);
 	if (!err)
 		err = raw_profile__add(r->rp, &rs);
@@ -102,27 +150,27 @@ static int on_count(void *arg, const void *key, const void *value)
 	return 0;
 }
 
-int64_t slot_drain__run(const struct slot_drain *d, int32_t *cache, struct raw_profile *rp,
-			uint64_t *ret_lost)
+int64_t slot_drain__run(const struct slot_drain *d, struct slot_cache *cache,
+			struct raw_profile *rp, uint64_t *ret_lost)
 {
 	struct map_drain_opts co = {
 		.key_size = sizeof(struct cprof_key),
 		.value_size = (size_t)d->nr_values * sizeof(uint64_t),
 		.no_batch = d->no_batch,
 	};
-	/* Stack trace maps have no batch operations; their ids are only deleted. */
-	struct map_drain_opts so = { .key_size = sizeof(__u32), .no_batch = 1 };
+	/* Stacks are only deleted: their values were read through the counts. */
+	struct map_drain_opts so = { .key_size = sizeof(__u64), .no_batch = d->no_batch };
 	struct run r = { .d = d, .cache = cache, .rp = rp, .lost = ret_lost };
 	int64_t err, err2;
 
-	slot_drain__reset_cache(d, cache);
+	slot_cache__reset(cache);
 	err = map_drain__run(d->ops, d->counts, &co, on_count, &r);
 	if (err < 0 && err != -ENOMEM)
 		return err;	/* a map error: the remaining counts still name their stacks */
 	if (err == -ENOMEM && !r.failed)
 		return err;	/* the drain's own buffer: nothing consumed, all still there */
 	err2 = map_drain__run(d->ops, d->stacks, &so, NULL, NULL);
-	slot_drain__reset_cache(d, cache);	/* ids are reused from now on */
+	slot_cache__reset(cache);	/* the stack map is empty now */
 	if (err < 0)
 		return err;
 	return err2 < 0 ? err2 : r.moved;

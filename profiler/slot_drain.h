@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* slot_drain: one slot of the sampler's maps (a per-CPU count hash keyed by
- * struct cprof_key, and the stack map its ids point into) moved into a
+ * struct cprof_key, and the stack map its stack hashes point into) moved into a
  * raw_profile, then emptied. Every sample is counted once: stored, or (out
  * of memory) added to a loss counter; the slot is empty afterwards either
  * way. Lost stacks arrive as enum cprof_stack_lost and leave as enum
@@ -20,30 +20,39 @@
 struct slot_drain {
 	const struct map_ops *ops;	/* for both maps */
 	void *counts;			/* key struct cprof_key, value nr_values x __u64 */
-	void *stacks;			/* key __u32 id, value CPROF_MAX_STACK_DEPTH x __u64 */
+	void *stacks;			/* key __u64 hash, value struct cprof_stack */
 	int nr_values;			/* per-CPU values per count key */
-	uint32_t max_stacks;		/* stack map entries: ids are below */
-	int no_batch;			/* counts map: walk, don't batch */
+	int no_batch;			/* walk, don't batch */
 };
 
-/* Fills *cache (max_stacks entries: stack id -> index in a raw_profile) with
- * "not looked up yet". A cache belongs to one raw_profile and one slot's
- * stack map contents. */
-void slot_drain__reset_cache(const struct slot_drain *d, int32_t *cache);
+/* Stack key -> index in one raw_profile, for the stacks of one slot's map
+ * contents: saves a lookup per count key naming a stack seen before. Bounded
+ * (set at init); when full, stacks are looked up every time. */
+struct slot_cache {
+	uint64_t *keys;		/* 0 = empty */
+	int32_t *idx;
+	uint32_t mask, n;
+};
 
-/* A stack reference of the BPF side (id, and why it may be lost) as a raw
- * stack: *ret is an index interned into rp, or an enum raw_stack_lost (an id
- * out of range or not in the map reads as RAW_STACK_MISSING). Returns 0, or
- * -ENOMEM with *ret untouched. */
-int slot_drain__stack(const struct slot_drain *d, int32_t *cache, struct raw_profile *rp,
-		      uint32_t id, uint8_t lost, int32_t *ret) MAP_DRAIN_WUR;
+/* 0 or -ENOMEM; room for max_stacks stacks. */
+int slot_cache__init(struct slot_cache *c, uint32_t max_stacks) MAP_DRAIN_WUR;
+void slot_cache__release(struct slot_cache *c);
+/* Forgets everything: the stack map was cleared, or the raw_profile changed. */
+void slot_cache__reset(struct slot_cache *c);
+
+/* A stack reference of the BPF side (key, and why it may be lost) as a raw
+ * stack: *ret is an index interned into rp, or an enum raw_stack_lost (a key
+ * not in the map reads as RAW_STACK_MISSING). Returns 0, or -ENOMEM with
+ * *ret untouched. */
+int slot_drain__stack(const struct slot_drain *d, struct slot_cache *cache,
+		      struct raw_profile *rp, uint64_t key, uint8_t lost, int32_t *ret) MAP_DRAIN_WUR;
 
 /* Moves every count of the slot into rp (through cache, reset first) and
  * empties both maps. Returns the samples moved; or -ENOMEM when some could
  * not be stored: those are added to *ret_lost, the rest are in rp and the
  * slot is empty all the same; or -errno of a map operation, what was handed
  * out already in rp and deleted (nothing is counted twice). */
-int64_t slot_drain__run(const struct slot_drain *d, int32_t *cache, struct raw_profile *rp,
-			uint64_t *ret_lost) MAP_DRAIN_WUR;
+int64_t slot_drain__run(const struct slot_drain *d, struct slot_cache *cache,
+			struct raw_profile *rp, uint64_t *ret_lost) MAP_DRAIN_WUR;
 
 #endif

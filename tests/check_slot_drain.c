@@ -21,28 +21,31 @@
 
 #define NR_CPUS 2
 #define MAX_STACKS 64
+#define KEY(i) (0x5eed000000000000ULL + (i))	/* stack keys: hashes, never 0 */
 
 struct fixture {
 	struct fake_map *counts, *stacks;
 	struct slot_drain d;
-	int32_t cache[MAX_STACKS];
+	struct slot_cache cache;
 	struct raw_profile *rp;
 	uint64_t lost;
 };
 
 static void fixture_init(struct fixture *f, size_t nr_keys)
 {
-	uint64_t ips[CPROF_MAX_STACK_DEPTH] = { 0xffffffff81000010ULL, 0xffffffff81000020ULL };
+	struct cprof_stack st = { .ips = { 0xffffffff81000010ULL, 0xffffffff81000020ULL } };
 
 	f->counts = fake_map__new(sizeof(struct cprof_key), NR_CPUS * sizeof(uint64_t), nr_keys);
-	f->stacks = fake_map__new(sizeof(uint32_t), sizeof(ips), MAX_STACKS);
+	f->stacks = fake_map__new(sizeof(uint64_t), sizeof(st), MAX_STACKS);
 	for (uint32_t id = 0; id < 8; id++) {
-		ips[2] = 0x1000 + id;
-		ck_assert_int_eq(fake_map__add(f->stacks, &id, ips), 0);
+		uint64_t k = KEY(id);
+
+		st.ips[2] = 0x1000 + id;
+		ck_assert_int_eq(fake_map__add(f->stacks, &k, &st), 0);
 	}
 	f->d = (struct slot_drain){ .ops = &fake_map_ops, .counts = f->counts,
-				    .stacks = f->stacks, .nr_values = NR_CPUS,
-				    .max_stacks = MAX_STACKS };
+				    .stacks = f->stacks, .nr_values = NR_CPUS };
+	ck_assert_int_eq(slot_cache__init(&f->cache, MAX_STACKS), 0);
 	f->rp = raw_profile__new();
 	f->lost = 0;
 	ck_assert_ptr_nonnull(f->rp);
@@ -53,13 +56,15 @@ static void fixture_release(struct fixture *f)
 	fake_map__free(f->counts);
 	fake_map__free(f->stacks);
 	raw_profile__free(f->rp);
+	slot_cache__release(&f->cache);
 }
 
 static void add_key(struct fixture *f, uint32_t tid, uint8_t kern_lost, uint32_t kid,
 		    uint8_t user_lost, uint32_t uid, uint64_t count)
 {
 	struct cprof_key k = { .tgid = 4242, .tid = tid, .start_ticks = 7,
-			       .user_stack_id = uid, .kern_stack_id = kid,
+			       .user_stack = user_lost ? 0 : KEY(uid),
+			       .kern_stack = kern_lost ? 0 : KEY(kid),
 			       .user_lost = user_lost, .kern_lost = kern_lost };
 	uint64_t v[NR_CPUS] = { count, 0 };
 
@@ -97,7 +102,7 @@ START_TEST(test_slot_drain__a_full_stack_map_is_a_named_loss_not_an_error)
 	add_key(&f, 3, CPROF_STACK_COLLISION, 0, CPROF_STACK_OK, 4, 1);
 	add_key(&f, 4, CPROF_STACK_NONE, 0, CPROF_STACK_OK, 5, 11);
 	/* the old drain read the first key's -ENOMEM id as out of memory and failed */
-	ck_assert_int_eq(slot_drain__run(&f.d, f.cache, f.rp, &f.lost), 19);
+	ck_assert_int_eq(slot_drain__run(&f.d, &f.cache, f.rp, &f.lost), 19);
 	ck_assert_uint_eq(f.lost, 0);
 	ck_assert_uint_eq(raw_profile__total(f.rp), 19);
 	ck_assert_uint_eq(f.counts->live, 0);
@@ -123,18 +128,20 @@ START_TEST(test_slot_drain__every_lost_reason_keeps_its_own_value)
 	int32_t got;
 
 	fixture_init(&f, 4);
-	slot_drain__reset_cache(&f.d, f.cache);
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		ck_assert_int_eq(slot_drain__stack(&f.d, f.cache, f.rp, 0, map[i].lost, &got), 0);
+		ck_assert_int_eq(slot_drain__stack(&f.d, &f.cache, f.rp, 0, map[i].lost, &got), 0);
 		ck_assert_int_eq(got, map[i].raw);
 	}
-	/* an id the map does not hold, or out of range, is a missing stack */
-	ck_assert_int_eq(slot_drain__stack(&f.d, f.cache, f.rp, 9, CPROF_STACK_OK, &got), 0);
+	/* a key the map does not hold is a missing stack */
+	ck_assert_int_eq(slot_drain__stack(&f.d, &f.cache, f.rp, KEY(9), CPROF_STACK_OK, &got), 0);
 	ck_assert_int_eq(got, RAW_STACK_MISSING);
-	ck_assert_int_eq(slot_drain__stack(&f.d, f.cache, f.rp, 1u << 30, CPROF_STACK_OK, &got), 0);
-	ck_assert_int_eq(got, RAW_STACK_MISSING);
-	ck_assert_int_eq(slot_drain__stack(&f.d, f.cache, f.rp, 2, CPROF_STACK_OK, &got), 0);
+	ck_assert_int_eq(slot_drain__stack(&f.d, &f.cache, f.rp, KEY(2), CPROF_STACK_OK, &got), 0);
 	ck_assert_int_ge(got, 0);
+	/* the same stack again: the same index, from the cache */
+	f.stacks->lookups = 0;
+	ck_assert_int_eq(slot_drain__stack(&f.d, &f.cache, f.rp, KEY(2), CPROF_STACK_OK, &got), 0);
+	ck_assert_int_eq(f.stacks->lookups, 0);
+	ck_assert_int_eq(raw_profile__stack(f.rp, got)->ips[2], 0x1002);
 	fixture_release(&f);
 }
 END_TEST
@@ -149,11 +156,11 @@ START_TEST(test_slot_drain__5000_keys_drain_once_and_empty_both_maps)
 		add_key(&f, i, CPROF_STACK_OK, i % 8, CPROF_STACK_OK, (i + 1) % 8, 1 + i % 3);
 		want += 1 + i % 3;
 	}
-	ck_assert_int_eq(slot_drain__run(&f.d, f.cache, f.rp, &f.lost), (int64_t)want);
+	ck_assert_int_eq(slot_drain__run(&f.d, &f.cache, f.rp, &f.lost), (int64_t)want);
 	ck_assert_uint_eq(raw_profile__nr_samples(f.rp), 5000);
 	ck_assert_uint_eq(f.counts->live, 0);
 	ck_assert_uint_eq(f.stacks->live, 0);
-	ck_assert_int_eq(slot_drain__run(&f.d, f.cache, f.rp, &f.lost), 0);
+	ck_assert_int_eq(slot_drain__run(&f.d, &f.cache, f.rp, &f.lost), 0);
 	ck_assert_uint_eq(raw_profile__total(f.rp), want);
 	fixture_release(&f);
 }
@@ -186,7 +193,7 @@ START_TEST(test_slot_drain__out_of_memory_part_way_counts_each_sample_once)
 	lim = old;
 	lim.rlim_cur = vm_bytes() + (4u << 20);
 	ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
-	got = slot_drain__run(&f.d, f.cache, f.rp, &f.lost);
+	got = slot_drain__run(&f.d, &f.cache, f.rp, &f.lost);
 	ck_assert_int_eq(setrlimit(RLIMIT_AS, &old), 0);
 
 	ck_assert_int_eq(got, -ENOMEM);
@@ -194,7 +201,7 @@ START_TEST(test_slot_drain__out_of_memory_part_way_counts_each_sample_once)
 	ck_assert_uint_eq(f.counts->live, 0);	/* the slot is empty all the same */
 	ck_assert_uint_eq(raw_profile__total(f.rp) + f.lost, n);
 	/* the next drain finds nothing to count again */
-	ck_assert_int_eq(slot_drain__run(&f.d, f.cache, f.rp, &f.lost), 0);
+	ck_assert_int_eq(slot_drain__run(&f.d, &f.cache, f.rp, &f.lost), 0);
 	ck_assert_uint_eq(raw_profile__total(f.rp) + f.lost, n);
 	fixture_release(&f);
 }
