@@ -8,13 +8,12 @@
  * its cache within the bound. The bounded reader: hostile .eh_frame bytes (a
  * huge register number, remember_state 5000 deep, CIE pointers to nowhere, a
  * length past the end) cost little time and memory and keep the good FDEs; a
- * 80k-row FDE builds in linear time; each limit keeps what was built and
- * counts the rest. */
+ * 80k-row FDE builds in linear time (the limits, raw sections and images:
+ * tests/check_cfi_reader.c). */
 #define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <dwarf.h>
 #include <gelf.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 
 #include "symbolize/symbolizer.h"
 #include "symbolize/unwind_table.h"
+#include "tests/uw_table_util.h"
 
 static char fixtures[300];
 
@@ -37,29 +37,6 @@ static const char *fx(const char *name)
 	i = (i + 1) % 4;
 	snprintf(buf[i], sizeof(buf[i]), "%s/%s", fixtures, name);
 	return buf[i];
-}
-
-struct elf_file {
-	int fd;
-	Elf *elf;
-};
-
-static struct elf_file open_elf(const char *path)
-{
-	struct elf_file f;
-
-	elf_version(EV_CURRENT);
-	f.fd = open(path, O_RDONLY);
-	ck_assert_msg(f.fd >= 0, "%s: %s", path, strerror(errno));
-	f.elf = elf_begin(f.fd, ELF_C_READ_MMAP, NULL);
-	ck_assert_ptr_nonnull(f.elf);
-	return f;
-}
-
-static void close_elf(struct elf_file *f)
-{
-	elf_end(f->elf);
-	close(f->fd);
 }
 
 /* --- readelf --debug-dump=frames-interp ------------------------------------- */
@@ -328,40 +305,6 @@ START_TEST(test_unwind_table__o2_fixtures_and_libc_match_readelf_row_by_row)
 }
 END_TEST
 
-static uint64_t sym(Elf *elf, const char *name)
-{
-	Elf_Scn *scn = NULL;
-
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
-			continue;
-		d = elf_getdata(scn, NULL);
-		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
-			GElf_Sym s;
-
-			if (gelf_getsym(d, (int)i, &s) &&
-			    !strcmp(elf_strptr(elf, sh.sh_link, s.st_name), name))
-				return s.st_value;
-		}
-	}
-	ck_abort_msg("no symbol %s", name);
-	return 0;
-}
-
-static void expect_rule(const struct uw_table *t, uint64_t pc, enum uw_cfa_rule cfa, int cfa_off,
-			enum uw_rbp_rule rbp, int rbp_off)
-{
-	struct uw_rule r;
-
-	ck_assert_msg(uw_table__lookup(t, pc, &r) == 0, "no row at %#lx", (unsigned long)pc);
-	ck_assert_msg(r.cfa == cfa && r.cfa_off == cfa_off && r.rbp == rbp && r.rbp_off == rbp_off,
-		      "%#lx: cfa %u%+d rbp %u%+d, want cfa %u%+d rbp %u%+d", (unsigned long)pc, r.cfa,
-		      r.cfa_off, r.rbp, r.rbp_off, cfa, cfa_off, rbp, rbp_off);
-}
-
 START_TEST(test_unwind_table__expresses_realignment_plt_signal_and_outermost_exactly)
 {
 	struct elf_file f = open_elf(fx("uw_cfi.so"));
@@ -498,177 +441,6 @@ START_TEST(test_unwind_table__an_80k_row_fde_builds_in_linear_time_and_matches_r
 }
 END_TEST
 
-static size_t rows_of(const struct uw_table *t)
-{
-	uint64_t base;
-	const uint32_t *pcs;
-	const struct uw_rule *rules;
-
-	return uw_table__rows(t, &base, &pcs, &rules);
-}
-
-START_TEST(test_unwind_table__a_limit_keeps_the_fdes_built_and_counts_the_rest)
-{
-	const char *libc = "/lib/x86_64-linux-gnu/libc.so.6";
-	struct elf_file f = open_elf(libc);
-	struct uw_table *full = uw_table__build(f.elf, NULL, NULL);
-	struct uw_limits lim = uw_limits__default();
-	const struct uw_table_stats *st;
-	uint64_t base, total;
-	const uint32_t *pcs;
-	const struct uw_rule *rules;
-	struct uw_table *t;
-	size_t n;
-
-	ck_assert_ptr_nonnull(full);
-	total = uw_table__stats(full)->fdes;
-
-	/* rows: the first FDEs whole, then nothing; every FDE left out counted */
-	lim.max_rows = 1000;
-	t = uw_table__build_limits(f.elf, NULL, NULL, &lim);
-	ck_assert_ptr_nonnull(t);
-	st = uw_table__stats(t);
-	ck_assert_uint_le(rows_of(t), 1001);
-	ck_assert_uint_gt(st->limited[UW_LIMIT_ROWS], 0);
-	ck_assert_uint_eq(st->fdes + st->limited[UW_LIMIT_ROWS], total);
-	n = uw_table__rows(t, &base, &pcs, &rules);
-	ck_assert_uint_eq(rules[n - 1].cfa, UW_CFA_NONE);
-	for (size_t i = 0; i + 1 < n; i++) {
-		struct uw_rule r;
-
-		ck_assert_int_eq(uw_table__lookup(full, base + pcs[i], &r) == 0,
-				 rules[i].cfa != UW_CFA_NONE);
-		if (rules[i].cfa != UW_CFA_NONE)
-			ck_assert(!memcmp(&r, &rules[i], sizeof(r)));
-	}
-	uw_table__free(t);
-
-	/* instructions per FDE: those over it are UNSUPPORTED, the others exact */
-	lim = uw_limits__default();
-	lim.max_insns = 8;
-	t = uw_table__build_limits(f.elf, NULL, NULL, &lim);
-	ck_assert_ptr_nonnull(t);
-	ck_assert_uint_gt(uw_table__stats(t)->limited[UW_LIMIT_INSNS], 0);
-	ck_assert_uint_eq(uw_table__stats(t)->fdes, total);
-	uw_table__free(t);
-
-	/* bytes: .eh_frame over the limit is not read at all */
-	lim = uw_limits__default();
-	lim.max_cfi_bytes = 4096;
-	t = uw_table__build_limits(f.elf, NULL, NULL, &lim);
-	ck_assert_ptr_null(t);
-	ck_assert_int_eq(errno, ENOENT);
-
-	/* entries */
-	lim = uw_limits__default();
-	lim.max_fdes = 10;
-	t = uw_table__build_limits(f.elf, NULL, NULL, &lim);
-	ck_assert_ptr_nonnull(t);
-	ck_assert_uint_eq(uw_table__stats(t)->fdes, 10);
-	ck_assert_uint_eq(uw_table__stats(t)->limited[UW_LIMIT_ENTRIES], total - 10);
-	uw_table__free(t);
-	uw_table__free(full);
-	close_elf(&f);
-}
-END_TEST
-
-/* --- raw sections ------------------------------------------------------------- */
-
-struct bytes {
-	uint8_t b[256];
-	size_t n;
-};
-
-static void put(struct bytes *x, const void *p, size_t n)
-{
-	ck_assert_uint_le(x->n + n, sizeof(x->b));
-	memcpy(x->b + x->n, p, n);
-	x->n += n;
-}
-
-static void put32(struct bytes *x, uint32_t v)
-{
-	put(x, &v, 4);
-}
-
-/* A .eh_frame CIE ("zR", FDE pointers in enc; def_cfa rsp+8; rip at cfa-8). */
-static size_t put_cie(struct bytes *x, uint8_t enc)
-{
-	static const uint8_t body[] = { 0, 0, 0, 0, 1, 'z', 'R', 0, 1, 0x78, 16, 1, 0xff,
-					0x0c, 7, 8, 0x90, 1, 0, 0 };
-	size_t at = x->n;
-
-	put32(x, sizeof(body));
-	put(x, body, sizeof(body));
-	x->b[at + 4 + 12] = enc;
-	return at;
-}
-
-/* An FDE of CIE at cie_at: [pc field value, len), program prog. */
-static void put_fde(struct bytes *x, size_t cie_at, uint32_t pc, uint32_t len, const uint8_t *prog,
-		    size_t nprog)
-{
-	size_t at = x->n;
-
-	put32(x, (uint32_t)(4 + 4 + 4 + 1 + nprog));
-	put32(x, (uint32_t)(at + 4 - cie_at));
-	put32(x, pc);
-	put32(x, len);
-	put(x, "", 1);	/* no augmentation data */
-	put(x, prog, nprog);
-}
-
-START_TEST(test_unwind_table__raw_sections_decode_every_pointer_form_and_refuse_indirect)
-{
-	/* push rbp at +1, then set_loc to +8 where the CFA is rbp+16 */
-	static const uint8_t prog[] = { 0x41, 0x0e, 16, 0x86, 2, 0x01, 0, 0, 0, 0, 0x0d, 6 };
-	const uint8_t encs[] = { DW_EH_PE_udata4, DW_EH_PE_pcrel | DW_EH_PE_sdata4,
-				 DW_EH_PE_textrel | DW_EH_PE_udata4,
-				 DW_EH_PE_datarel | DW_EH_PE_sdata4 };
-	const uint64_t sec_addr = 0x20000, text = 0x1000, data = 0x30000, fn = 0x1400;
-
-	for (size_t i = 0; i < sizeof(encs) / sizeof(encs[0]); i++) {
-		struct bytes x = { .n = 0 };
-		uint8_t p[sizeof(prog)];
-		size_t cie = put_cie(&x, encs[i]);
-		uint64_t at = sec_addr + x.n + 8;	/* where the FDE's pc field lands */
-		uint64_t base = encs[i] == DW_EH_PE_udata4 ? 0 :
-				(encs[i] & 0x70) == DW_EH_PE_pcrel ? at :
-				(encs[i] & 0x70) == DW_EH_PE_textrel ? text : data;
-		uint32_t loc;
-		struct uw_cfi_section sec = { .data = x.b, .addr = sec_addr, .text_base = text,
-					      .data_base = data, .eh = true };
-		struct uw_table *t;
-
-		memcpy(p, prog, sizeof(p));
-		/* set_loc's operand, relative to where it is for pcrel */
-		loc = (uint32_t)(fn + 8 - ((encs[i] & 0x70) == DW_EH_PE_pcrel ?
-					   sec_addr + x.n + 17 + 6 : base));
-		memcpy(p + 6, &loc, 4);
-		put_fde(&x, cie, (uint32_t)(fn - base), 32, p, sizeof(p));
-		sec.size = x.n;
-		t = uw_table__build_sections(&sec, 1, NULL);
-		ck_assert_msg(t, "encoding %#x: %s", encs[i], strerror(errno));
-		expect_rule(t, fn, UW_CFA_RSP, 8, UW_RBP_SAME, 0);
-		expect_rule(t, fn + 1, UW_CFA_RSP, 16, UW_RBP_AT_CFA, -16);
-		expect_rule(t, fn + 8, UW_CFA_RBP, 16, UW_RBP_AT_CFA, -16);
-		expect_rule(t, fn + 31, UW_CFA_RBP, 16, UW_RBP_AT_CFA, -16);
-		ck_assert_int_eq(uw_table__lookup(t, fn + 32, &(struct uw_rule){ 0 }), -ENOENT);
-		uw_table__free(t);
-	}
-
-	/* indirect: refused, counted */
-	struct bytes x = { .n = 0 };
-	size_t cie = put_cie(&x, DW_EH_PE_indirect | DW_EH_PE_udata4);
-	struct uw_cfi_section sec = { .data = x.b, .addr = sec_addr, .eh = true };
-
-	put_fde(&x, cie, (uint32_t)fn, 32, prog, 5);
-	sec.size = x.n;
-	ck_assert_ptr_null(uw_table__build_sections(&sec, 1, NULL));
-	ck_assert_int_eq(errno, ENOENT);
-}
-END_TEST
-
 /* --- the session's table cache ------------------------------------------- */
 
 static pid_t start_work(const char *name)
@@ -775,8 +547,6 @@ int main(void)
 	tcase_add_test(tc, test_unwind_table__debug_frame_comes_from_the_separate_debug_file);
 	tcase_add_test(tc, test_unwind_table__hostile_eh_frame_costs_its_own_frames_only);
 	tcase_add_test(tc, test_unwind_table__an_80k_row_fde_builds_in_linear_time_and_matches_readelf);
-	tcase_add_test(tc, test_unwind_table__a_limit_keeps_the_fdes_built_and_counts_the_rest);
-	tcase_add_test(tc, test_unwind_table__raw_sections_decode_every_pointer_form_and_refuse_indirect);
 	suite_add_tcase(s, tc);
 	tcase_add_test(cache, test_unwind_table__built_once_per_binary_and_shared_by_processes);
 	tcase_add_test(cache, test_unwind_table__cache_stays_within_its_bound_by_evicting);

@@ -13,6 +13,7 @@ UW_FIXTURES := $(addprefix $(UW_DIR)/,uw_cfi.so libuw_hot.so uw_work_pie uw_work
 FIXTURES += $(UW_FIXTURES)
 
 UW_TESTS := $(OUT)/tests/check_unwind_table $(OUT)/tests/check_unwinder $(OUT)/tests/check_hostile_cfi \
+	$(OUT)/tests/check_cfi_reader \
 	$(OUT)/tests/check_dwarf_record
 $(UW_TESTS): | $(UW_FIXTURES)
 $(OUT)/tests/check_unwinder $(OUT)/tests/check_dwarf_record: LDLIBS += -lunwind-x86_64 -lunwind
