@@ -73,7 +73,7 @@ struct agent_stats {
 	uint64_t sym_processes, sym_binaries, sym_binaries_evicted, sym_processes_evicted;
 	uint64_t attr_entries, attr_evictions, attr_fallbacks, attr_memo_replaced, forgotten;
 	uint64_t unwind_stacks, unwind_stops[UW_NR_STOPS];	/* stack-copy mode */
-	uint64_t unwind_tables_bytes, unwind_tables_evicted;
+	uint64_t unwind_tables_bytes, unwind_tables_evicted, unwind_cfi_dropped;
 	uint64_t perf_maps_refused[SAFE_FILE_NR_REFUSALS], mapped_files_refused[SAFE_FILE_NR_REFUSALS];
 	uint64_t net_packets, net_bytes, net_profiles, net_lost_packets, net_lost_bytes;
 	/* What the main loop set up and how it runs, for render_metrics() and
@@ -400,6 +400,9 @@ static void render_metrics(void *ctx, FILE *f)
 		metric(f, "cprof_unwind_tables_evicted_total", "counter",
 		       "Unwind tables evicted from their cache.",
 		       STAT_GET(a, unwind_tables_evicted));
+		metric(f, "cprof_unwind_cfi_dropped_total", "counter",
+		       "CFI entries left out of unwind tables: malformed, or over the build's limits.",
+		       STAT_GET(a, unwind_cfi_dropped));
 	}
 	metric(f, "cprof_config_reloads_total", "counter", "Configuration reloads (SIGHUP).",
 	       STAT_GET(a, reloads));
@@ -938,6 +941,7 @@ static void update_cache_stats(struct agent *a)
 	STAT_SET(a, forgotten, as.forgotten);
 	STAT_SET(a, unwind_tables_bytes, ss.unwind_table_bytes);
 	STAT_SET(a, unwind_tables_evicted, ss.unwind_tables_evicted);
+	STAT_SET(a, unwind_cfi_dropped, ss.unwind_cfi_dropped);
 	for (int r = 0; r < SAFE_FILE_NR_REFUSALS; r++) {
 		STAT_SET(a, perf_maps_refused[r], ss.perf_maps_refused[r]);
 		STAT_SET(a, mapped_files_refused[r], ss.mapped_files_refused[r]);
