@@ -67,7 +67,13 @@ make_seeds() {
 		cat "$t/frame" >>"$t/made.spool"
 	fi
 	seed spool "$t/made.spool" $(find "$OUT/test-output" -name '*.spool' 2>/dev/null | head -20)
-	seed backend_reply $(find tests/fuzz/replies -type f 2>/dev/null)
+	# replies: backend byte, status (2 bytes), five NUL-ended headers, body
+	printf '\000\000\310application/proto\000\000\000\000\000' >"$t/pyro-ok.reply"
+	printf '\001\000\310application/grpc-web+proto\0000\000\000\000\000\200\000\000\000\017grpc-status:0\r\n' >"$t/parca-ok.reply"
+	printf '\002\000\310application/x-protobuf\000\000\000\000\000\012\004\010\001\022\000' >"$t/otlp-partial.reply"
+	printf '\002\001\255text/html\000\000\000\000120\000<html>slow down</html>' >"$t/otlp-429.reply"
+	printf '\000\001\063\000\000\000https://u:p@elsewhere/\000Sun, 06 Nov 1994 08:49:37 GMT\000' >"$t/pyro-307.reply"
+	seed backend_reply "$t"/*.reply
 	rm -rf "$t"
 }
 
