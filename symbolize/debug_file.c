@@ -82,6 +82,12 @@ static int try_candidate(const char *path, bool trusted_dir, const unsigned char
 	if (fd < 0)
 		return -1;
 	if (st.st_uid != 0) {
+		/* the copy is memory: bounded, and never for a file of holes */
+		if ((uint64_t)st.st_size > SYM_DEBUG_FILE_MAX_BYTES ||
+		    (uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size / 8) {
+			close(fd);
+			return -1;
+		}
 		fd = private_copy(fd);
 		if (fd < 0)
 			return -1;

@@ -14,10 +14,10 @@
 
 #include <elfutils/libdwfl.h>
 
-/* Debug files are bounded: one not owned by root is copied into memory
- * (a memfd) before libdwfl maps it, so its owner cannot truncate it under
- * the mapping. */
-#define SYM_DEBUG_FILE_MAX_BYTES (1ull << 30)
+/* A debug file not owned by root is copied into memory (a memfd) before
+ * libdwfl maps it, so its owner cannot truncate it under the mapping; one
+ * over this size, or mostly holes, is not used. */
+#define SYM_DEBUG_FILE_MAX_BYTES (256ull << 20)
 
 /* The module's userdata (dwfl_module_info) must hold the search path, a
  * libdwfl-style ":"-separated string ("" = the file's directory, relative =

@@ -134,7 +134,7 @@ struct sym_elf *sym_elf__open(const char *file_name, int fd, const char *debugin
 	if (!trusted)
 		fd = -1; /* consumed, even on failure */
 	if (!e->mod) {
-		err = -ENOEXEC;
+		err = !trusted && errno == EFBIG ? -EFBIG : -ENOEXEC;
 		goto out_free;
 	}
 	fd = -1; /* consumed by libdwfl */

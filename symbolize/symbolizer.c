@@ -445,6 +445,8 @@ static int attach_binary(struct sym_session *s, int pid, const struct sym_proc_m
 		close(fd);
 	} else {
 		elf = sym_elf__open(name, fd, s->debuginfo_path);
+		if (!elf && errno == EFBIG)
+			s->stats.mapped_files_refused[SAFE_FILE_TOO_BIG]++;
 		if (!elf)
 			return errno == ENOMEM ? -ENOMEM : 0;
 		bid = sym_elf__build_id(elf);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <gelf.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,10 +68,20 @@ Dwfl_Module *sym_untrusted_elf__report(Dwfl *dwfl, const char *name, int fd)
 {
 	GElf_Addr start = 0, end = 0;
 	Dwfl_Module *mod;
+	struct stat st;
 	GElf_Ehdr eh;
-	Elf *elf;
+	Elf *elf = NULL;
 
 	sym_untrusted_elf__forget();
+	if (fstat(fd, &st) != 0)
+		goto out_fail;
+	/* compressed filesystems keep binaries at a third or so: holes are far more */
+	if ((uint64_t)st.st_size > SYM_UNTRUSTED_ELF_MAX_BYTES ||
+	    (st.st_size > (1 << 20) && (uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size / 8)) {
+		close(fd);
+		errno = EFBIG;
+		return NULL;
+	}
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh) ||
 	    (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) || !load_range(elf, &start, &end))
@@ -91,6 +102,7 @@ out_fail:
 	close(fd);
 	free(pending.name);
 	pending.name = NULL;
+	errno = ENOEXEC;
 	return NULL;
 }
 

@@ -12,6 +12,11 @@
 #include <stdbool.h>
 #include <elfutils/libdwfl.h>
 
+/* Read, not mapped, such a file costs heap for what is read: files over this
+ * bound, or mostly holes (sparse: its owner pays no disk for the size), are
+ * refused with EFBIG. */
+#define SYM_UNTRUSTED_ELF_MAX_BYTES (1ull << 30)
+
 /* Whether fd is a file only root can change (owned by root; memfds cprof
  * made itself are). */
 bool sym_untrusted_elf__trusted(int fd);
@@ -21,7 +26,7 @@ bool sym_untrusted_elf__trusted(int fd);
  * as dwfl_report_elf(..., 0, true) does. The Dwfl's callbacks must have
  * find_elf = sym_untrusted_elf__find_elf, and the first
  * dwfl_module_getelf() must come before the next call on this thread.
- * Returns the module, or NULL. */
+ * Returns the module, or NULL and errno (EFBIG: over the bound above). */
 Dwfl_Module *sym_untrusted_elf__report(Dwfl *dwfl, const char *name, int fd);
 
 /* The Dwfl_Callbacks.find_elf handing libdwfl the Elf reported above. */

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <elf.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "symbolize/sym_elf.h"
@@ -221,6 +223,56 @@ START_TEST(test_untrusted_elf__a_binary_truncated_by_its_owner_does_not_kill_cpr
 }
 END_TEST
 
+/* A user's binary whose .symtab claims 900 MB, all of it a hole: read rather
+ * than mapped, it would cost 900 MB of heap. */
+START_TEST(test_untrusted_elf__a_sparse_binary_claiming_a_huge_symtab_is_refused)
+{
+	const uint64_t claim = 900ull << 20;
+	struct sym_elf_frame f[8];
+	struct rusage ru;
+	Elf64_Ehdr eh;
+	Elf64_Shdr sh;
+	char from[400];
+	struct sym_elf *e;
+	struct stat st;
+	int fd;
+
+	if (geteuid() != 0) {
+		printf("SKIP: chown needs root\n");
+		return;
+	}
+	snprintf(from, sizeof(from), "%s/sym_pie", fixtures);
+	copy(from, bin);
+	fd = open(bin, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_eq(pread(fd, &eh, sizeof(eh), 0), sizeof(eh));
+	for (int i = 0; i < eh.e_shnum; i++) {
+		off_t at = (off_t)(eh.e_shoff + (uint64_t)i * eh.e_shentsize);
+
+		ck_assert_int_eq(pread(fd, &sh, sizeof(sh), at), sizeof(sh));
+		if (sh.sh_type != SHT_SYMTAB)
+			continue;
+		sh.sh_offset = (uint64_t)st.st_size;
+		sh.sh_size = claim;
+		ck_assert_int_eq(pwrite(fd, &sh, sizeof(sh), at), sizeof(sh));
+	}
+	ck_assert_int_eq(ftruncate(fd, (off_t)(st.st_size + claim)), 0);
+	close(fd);
+	ck_assert_int_eq(chown(bin, 65534, 65534), 0);
+	fd = open(bin, O_RDONLY | O_CLOEXEC);
+	e = sym_elf__open(bin, fd, ":.debug:/nonexistent-debug-root");
+	if (e) {
+		sym_elf__resolve(e, 0x1000, f, 8);
+		sym_elf__free(e);
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	ck_assert_msg(ru.ru_maxrss < (200 << 10), "grew to %ld MB", ru.ru_maxrss >> 10);
+	ck_assert_msg(!e, "a sparse 900 MB binary was opened");
+	ck_assert_int_eq(errno, EFBIG);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("debug_file");
@@ -236,6 +288,7 @@ int main(void)
 	tcase_add_test(tc, test_debug_file__a_users_debug_file_is_used_from_a_private_copy);
 	tcase_add_test(tc, test_debug_file__a_users_debug_file_truncated_later_does_not_kill_cprof);
 	tcase_add_test(tc, test_untrusted_elf__a_binary_truncated_by_its_owner_does_not_kill_cprof);
+	tcase_add_test(tc, test_untrusted_elf__a_sparse_binary_claiming_a_huge_symtab_is_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
