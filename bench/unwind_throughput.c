@@ -4,7 +4,8 @@
  * records: a CPU-bound program is sampled through the BPF sampler at 999 Hz,
  * its records are kept, then unwound again and again through a sym_session,
  * cold (first pass: process capture and table builds) and warm. Needs root.
- * usage: unwind_throughput [PROGRAM ARGS...] (default: python3 running a loop) */
+ * usage: unwind_throughput [PROGRAM ARGS...] (default: python3 running a loop)
+ *        unwind_throughput --tables FILE... (only (1), for these files) */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -147,6 +148,11 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	elf_version(EV_CURRENT);
+	if (argc > 1 && !strcmp(argv[1], "--tables")) {
+		for (int i = 2; i < argc; i++)
+			table(argv[i]);
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++)
 		table(libs[i]);
 
