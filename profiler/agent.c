@@ -276,6 +276,9 @@ static void render_metrics(void *ctx, FILE *f)
 	for (int i = 0; i < CPROF_NR_COUNTERS; i++)
 		c[i] = STAT_GET(a, counters[i]);
 	losses__write_metrics(c, f);
+	metric(f, "cprof_process_capture_failures_total", "counter",
+	       "Processes whose mappings could not be captured (their frames may stay unnamed).",
+	       STAT_GET(a, capture_failures));
 	fprintf(f, "# HELP cprof_files_refused_total Files other users control that cprof would "
 		"not open or read (safe_file), by kind and reason.\n"
 		"# TYPE cprof_files_refused_total counter\n");
@@ -1274,7 +1277,8 @@ static int start_sampler(struct agent *a)
 			say(a, LOG_ERR, "adding pid %d: %s", t->pid, strerror(-err));
 			return -1;
 		}
-		sym_session__add_process(a->sym, t->pid, t->start_ticks);
+		if (sym_session__add_process(a->sym, t->pid, t->start_ticks))
+			STAT_ADD(a, capture_failures, 1);	/* shown in the metrics */
 		attr_cache__capture(a->attr, t->pid, t->start_ticks, false);
 	}
 	err = sampler__start(a->sampler, &what);

@@ -92,7 +92,8 @@ void sym_session__free(struct sym_session *s);
  * /proc/PID/map_files/), so they resolve after the process is gone.
  * Idempotent when that (pid, start_ticks) is already captured. -ESRCH when
  * the process is gone or its start time differs (pid reused); -ENOMEM. */
-int sym_session__add_process(struct sym_session *s, int pid, uint64_t start_ticks);
+int sym_session__add_process(struct sym_session *s, int pid, uint64_t start_ticks)
+	__attribute__((warn_unused_result));
 
 /* The process exec'd: recapture its maps (same pid and start time). Mappings
  * returned before stay valid until the next sym_session__flush(). */
