@@ -289,6 +289,29 @@ struct stale {
 #define MAX_STALE 256
 
 /* cprof's attachments on one interface, live ones included. */
+/* Whether a BPF link runs program prog_id: a live cprof's XDP link (its
+ * program shows in bpf_xdp_query like a netlink one), never a leftover. */
+static bool prog_in_link(uint32_t prog_id)
+{
+	__u32 id = 0;
+
+	while (bpf_link_get_next_id(id, &id) == 0) {
+		struct bpf_link_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_link_get_fd_by_id(id);
+		bool hit;
+
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		hit = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.prog_id == prog_id;
+		close(fd);
+		if (hit)
+			return true;
+	}
+	return false;
+}
+
 static size_t find_cprof(int ifindex, struct stale *out, size_t cap)
 {
 	static const uint32_t parents[] = { PARENT_INGRESS, PARENT_EGRESS };
@@ -312,7 +335,8 @@ static size_t find_cprof(int ifindex, struct stale *out, size_t cap)
 		};
 
 		for (size_t i = 0; i < 2 && n < cap; i++)
-			if (x[i].id && prog_is_cprof(x[i].id, PROG_PREFIX "xdp"))
+			if (x[i].id && prog_is_cprof(x[i].id, PROG_PREFIX "xdp") &&
+			    !prog_in_link(x[i].id))
 				out[n++] = (struct stale){ .ifindex = ifindex, .prog_id = x[i].id,
 							   .xdp_mode = x[i].mode };
 	}

@@ -266,8 +266,8 @@ expect "second cprof counted every packet" "$(sum "$TMP/t8b.pb.gz" direction=egr
 #    takes the other's programs for a dead cprof's; both count every packet.
 #    With tcx there is nothing to sweep; with the fallback the second, which
 #    cannot see the first, leaves its filters and says so.
-two_pidns() {	# label
-	start_cprof --net-output "$TMP/p1.pb.gz"
+two_pidns() {	# label [options of the first]
+	start_cprof --net-output "$TMP/p1.pb.gz" "${@:2}"
 	local first=$CPID child
 	ip netns exec "$A" unshare -p -f --mount-proc "$CPROF" -q --net vnA \
 		--net-output "$TMP/p2.pb.gz" 2>"$TMP/p2.err" &
@@ -292,7 +292,10 @@ two_pidns() {	# label
 		"$(sum "$TMP/p2.pb.gz" direction=egress port=9000)" "500 71000"
 	expect "$1: nothing left" "$(cprof_filters ingress) $(cprof_filters egress) $(xdp_prog | wc -l)" "0 0 0"
 }
-two_pidns tcx
+two_pidns tcx --net-xdp
+# The first's XDP link looks unheld from the second's PID namespace, but it
+# is a link: nothing to sweep, nothing to report.
+expect "tcx: the second found nothing stale" "$(grep -c 'stale\|left ' "$TMP/p2.err")" 0
 CPROF_NET_LEGACY_TC=1 && export CPROF_NET_LEGACY_TC
 two_pidns fallback
 unset CPROF_NET_LEGACY_TC
