@@ -100,6 +100,8 @@ struct cfi *cfi__new(const struct uw_limits *lim)
 	if (!c)
 		return NULL;
 	c->lim = lim ? *lim : uw_limits__default();
+	if (c->lim.max_depth > CFI_MAX_DEPTH)
+		c->lim.max_depth = CFI_MAX_DEPTH;
 	c->stack = calloc(c->lim.max_depth ? c->lim.max_depth : 1, sizeof(*c->stack));
 	if (!c->stack) {
 		free(c);

@@ -39,8 +39,10 @@ enum cfi_status {
 struct cfi;
 
 /* A reader of up to CFI_MAX_SECTIONS sections, NULL and errno on ENOMEM.
- * lim (copied) bounds its work; NULL means uw_limits__default(). */
+ * lim (copied) bounds its work; NULL means uw_limits__default(). max_depth
+ * is at most CFI_MAX_DEPTH (the stack is allocated up front). */
 #define CFI_MAX_SECTIONS 4
+#define CFI_MAX_DEPTH 1024
 struct cfi *cfi__new(const struct uw_limits *lim);
 /* NULL is a no-op. */
 void cfi__free(struct cfi *c);
