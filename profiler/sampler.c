@@ -274,8 +274,10 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 		bpf_map__set_max_entries(s->skel->maps.ustacks,
 					 ring_size(s->nr_possible, opts->stack_window));
 	}
-	bpf_map__set_max_entries(s->skel->maps.stacks0, s->max_stacks);
-	bpf_map__set_max_entries(s->skel->maps.stacks1, s->max_stacks);
+	bpf_map__set_max_entries(s->skel->maps.stacks0,
+				 opts->stack_entries ? opts->stack_entries : s->max_stacks);
+	bpf_map__set_max_entries(s->skel->maps.stacks1,
+				 opts->stack_entries ? opts->stack_entries : s->max_stacks);
 	bpf_map__set_max_entries(s->skel->maps.counts0, s->max_stacks);
 	bpf_map__set_max_entries(s->skel->maps.counts1, s->max_stacks);
 

@@ -24,6 +24,7 @@ struct sampler_opts {
 	bool idle;		/* keep pid 0 */
 	bool follow_forks;	/* children of targets become targets */
 	uint32_t max_stacks;	/* entries per stack map and per count map; 0 = 16384 */
+	uint32_t stack_entries;	/* entries per stack map only; 0 = max_stacks (tests fill it) */
 	/* Stack-copy mode: bytes of user stack copied per sample (up to
 	 * CPROF_STACK_COPY_MAX); 0 = frame-pointer stacks from the kernel. */
 	uint32_t stack_window;
