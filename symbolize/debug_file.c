@@ -81,7 +81,7 @@ static int try_candidate(const char *path, bool trusted_dir, const unsigned char
 
 	if (fd < 0)
 		return -1;
-	if (st.st_uid != 0) {
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
 		/* the copy is memory: bounded, and never for a file of holes */
 		if ((uint64_t)st.st_size > SYM_DEBUG_FILE_MAX_BYTES ||
 		    (uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size / 8) {

@@ -26,7 +26,7 @@ bool sym_untrusted_elf__trusted(int fd)
 {
 	struct stat st;
 
-	return fstat(fd, &st) == 0 && st.st_uid == 0;
+	return fstat(fd, &st) == 0 && st.st_uid == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH));
 }
 
 void sym_untrusted_elf__forget(void)

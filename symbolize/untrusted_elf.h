@@ -17,8 +17,8 @@
  * refused with EFBIG. */
 #define SYM_UNTRUSTED_ELF_MAX_BYTES (1ull << 30)
 
-/* Whether fd is a file only root can change (owned by root; memfds cprof
- * made itself are). */
+/* Whether fd is a file only root can change: owned by root and writable by
+ * no group or other. (A memfd has mode 0777: the vDSO image is read too.) */
 bool sym_untrusted_elf__trusted(int fd);
 
 /* Between dwfl_report_begin() and dwfl_report_end(): report fd (consumed,
