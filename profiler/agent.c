@@ -23,10 +23,10 @@
 #include <sys/resource.h>
 
 #include "export/atomic_file.h"
-#include "export/delta.h"
-#include "export/exporter.h"
-#include "export/spool.h"
-#include "export/upload.h"
+#include "export/ship/delta.h"
+#include "export/ship/exporter.h"
+#include "export/ship/spool.h"
+#include "export/ship/upload.h"
 #include "profiler/agent.h"
 #include "profiler/agent_attr.h"
 #include "profiler/agent_metrics.h"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export/exporter.h"
+#include "export/ship/exporter.h"
 #include "profiler/agent.h"
 #include "profiler/agent_config.h"
 #include "profiler/commands.h"

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export/backend.h"
-#include "export/exporter.h"
-#include "export/redact.h"
+#include "export/ship/backend.h"
+#include "export/ship/exporter.h"
+#include "export/ship/redact.h"
 #include "proto/otlp_profiles.pb-c.h"
 
 static struct exporter_result classify(const struct backend_ops *ops, long status,

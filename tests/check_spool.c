@@ -19,7 +19,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include "export/spool.h"
+#include "export/ship/spool.h"
 
 static char dir[256];
 

@@ -6,7 +6,7 @@
  * is the body. */
 #include <string.h>
 
-#include "export/backend.h"
+#include "export/ship/backend.h"
 #include "tests/fuzz/fuzz_util.h"
 
 /* The next NUL-terminated field of [*p, end), or NULL when the input ends. */

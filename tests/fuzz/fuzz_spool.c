@@ -3,7 +3,7 @@
  * (header, zstd frame, checksum, lengths), then the delta inside it. */
 #include <stdlib.h>
 
-#include "export/spool_record.h"
+#include "export/ship/spool_record.h"
 #include "tests/fuzz/fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export/backend.h"
+#include "export/ship/backend.h"
 #include "export/compress.h"
-#include "export/pyroscope.h"
+#include "export/ship/pyroscope.h"
 #include "proto/pyroscope_push.pb-c.h"
 
 struct series_buf {

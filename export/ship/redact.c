@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "export/redact.h"
+#include "export/ship/redact.h"
 
 #define MIN_RUN	8	/* shorter common runs are coincidence, not a leak */
 

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "export/spool_record.h"
+#include "export/ship/spool_record.h"
 
 /* Sequence numbers run from 1; a record named with 0 or above this (a name
  * written by hand, or by a bug) is renumbered at open, never trusted to

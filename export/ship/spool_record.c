@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "export/compress.h"
-#include "export/spool_record.h"
+#include "export/ship/spool_record.h"
 
 #define SPOOL_MAGIC	"CPSPOOL1"
 

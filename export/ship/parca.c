@@ -11,9 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "export/backend.h"
+#include "export/ship/backend.h"
 #include "export/compress.h"
-#include "export/parca.h"
+#include "export/ship/parca.h"
 #include "proto/parca_profilestore.pb-c.h"
 
 struct series_buf {

@@ -15,8 +15,8 @@
 #include <time.h>
 #include <sys/random.h>
 
-#include "export/backend.h"
-#include "export/upload.h"
+#include "export/ship/backend.h"
+#include "export/ship/upload.h"
 
 
 struct batch {

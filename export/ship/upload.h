@@ -21,8 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "export/exporter.h"
-#include "export/spool.h"
+#include "export/ship/exporter.h"
+#include "export/ship/spool.h"
 
 enum upload_event_type {
 	UPLOAD_FAILED,		/* an attempt failed; it will be retried */

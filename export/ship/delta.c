@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "export/delta.h"
+#include "export/ship/delta.h"
 #include "proto/cprof_delta.pb-c.h"
 
 struct delta *delta__new(void)

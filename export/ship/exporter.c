@@ -2,7 +2,7 @@
 /* Exporters over libcurl. One easy handle per exporter keeps the connection
  * alive between requests; nothing here retries or sleeps: the uploader owns
  * the retry policy. What a reply means is the backend table's business
- * (export/backend.h); this file reads it off the wire, masks the
+ * (export/ship/backend.h); this file reads it off the wire, masks the
  * credentials in whatever the server said, and hands it over.
  * The file exporter names each file after the delta's id, so writing a delta
  * twice (a replay after a crash) replaces the file instead of doubling it. */
@@ -19,11 +19,11 @@
 #include <curl/curl.h>
 
 #include "export/atomic_file.h"
-#include "export/backend.h"
+#include "export/ship/backend.h"
 #include "export/compress.h"
-#include "export/exporter.h"
+#include "export/ship/exporter.h"
 #include "export/fs.h"
-#include "export/redact.h"
+#include "export/ship/redact.h"
 
 #define RESPONSE_MAX	(64 * 1024)	/* response bytes kept; the rest is discarded */
 #define HEADER_MAX	256		/* bytes kept of each header we read */
@@ -83,12 +83,6 @@ const char *exporter_reason__name(enum exporter_reason r)
 
 /* ---- URL ------------------------------------------------------------------ */
 
-/* Each backend's table names its scheme and port; "+http" and "+https"
- * forms are added here, and file:// is no backend. */
-static const struct backend_ops *const backends[] = {
-	&pyroscope_backend, &parca_backend, &otlp_backend,
-};
-
 static bool valid_port(const char *s, size_t n)
 {
 	long v = 0;
@@ -107,7 +101,7 @@ int exporter__parse_url(const char *url, struct exporter_url *ret, const char **
 {
 	const char *sep = strstr(url, "://"), *auth, *auth_end, *host_end, *prefix;
 	struct exporter_url u = {0};
-	size_t si, plen;
+	size_t plen;
 	int port;
 
 	*ret_why = "expected pyroscope://HOST:PORT, parca://HOST:PORT, otlp://HOST:PORT "
@@ -117,24 +111,12 @@ int exporter__parse_url(const char *url, struct exporter_url *ret, const char **
 	if (sep - url == 4 && !strncasecmp(url, "file", 4)) {
 		u.kind = EXPORTER_FILE;
 	} else {
-		for (si = 0; si < sizeof(backends) / sizeof(backends[0]); si++) {
-			size_t n = strlen(backends[si]->scheme);
-
-			if ((size_t)(sep - url) < n || strncasecmp(url, backends[si]->scheme, n))
-				continue;
-			if (url + n == sep || (sep - url - n == 5 && !strncasecmp(url + n, "+http", 5)))
-				break;
-			if (sep - url - n == 6 && !strncasecmp(url + n, "+https", 6)) {
-				u.tls = true;
-				break;
-			}
-		}
-		if (si == sizeof(backends) / sizeof(backends[0])) {
+		u.ops = backend__by_scheme(url, (size_t)(sep - url), &u.tls);
+		if (!u.ops) {
 			*ret_why = "unknown scheme: use pyroscope://, parca://, otlp:// (or their "
 				   "+https forms) or file://";
 			return -EINVAL;
 		}
-		u.ops = backends[si];
 		u.kind = u.ops->kind;
 	}
 	auth = sep + 3;

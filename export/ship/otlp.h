@@ -11,14 +11,14 @@
  * and bytes/bytes) one Profile per type, the nth with the delta's id XOR n
  * in its last byte. Library code:
  * returns -errno, never prints; depends on proto/, export/pprof and, for its
- * backend table (export/backend.h), export/compress. */
+ * backend table (export/ship/backend.h), export/compress. */
 #ifndef CPROF_EXPORT_OTLP_H
 #define CPROF_EXPORT_OTLP_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "export/delta.h"
+#include "export/ship/delta.h"
 
 #define OTLP_PROFILES_PATH "/v1development/profiles"
 

@@ -9,7 +9,7 @@
  * in the URL (it shows in ps and logs): the caller reads a bearer token or
  * "user:password" from a file or the environment and passes it in opts.
  * One send is one request (libcurl, keep-alive across sends); its outcome is
- * OK (only the backend's own success reply, see export/backend.h), RETRY
+ * OK (only the backend's own success reply, see export/ship/backend.h), RETRY
  * (connection errors, timeouts, 3xx, 401, 403, 408, 429, 5xx, a 2xx that is
  * not a success reply, gRPC UNAVAILABLE...) or REJECTED (any other 4xx:
  * retrying cannot help). Whatever a server says reaches detail sanitized,
@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "export/delta.h"
+#include "export/ship/delta.h"
 
 enum exporter_kind { EXPORTER_PYROSCOPE, EXPORTER_PARCA, EXPORTER_OTLP, EXPORTER_FILE };
 
@@ -30,7 +30,7 @@ struct backend_ops;
 
 struct exporter_url {
 	enum exporter_kind kind;
-	const struct backend_ops *ops;	/* export/backend.h; NULL for file:// */
+	const struct backend_ops *ops;	/* export/ship/backend.h; NULL for file:// */
 	bool tls;
 	char base[512];		/* "http(s)://host:port/prefix" (no trailing '/'), or the directory */
 };

@@ -24,7 +24,7 @@
 
 #include "export/compress.h"
 #include "export/fs.h"
-#include "export/spool.h"
+#include "export/ship/spool.h"
 
 #define SPOOL_SUFFIX		".spool"
 #define SPOOL_TMP_PREFIX	".tmp-"

@@ -20,8 +20,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "export/delta.h"
-#include "export/exporter.h"
+#include "export/ship/delta.h"
+#include "export/ship/exporter.h"
 
 /* The longest wait a Retry-After may impose, in seconds; a larger value (or
  * a date further out) is clamped to it. */
@@ -63,6 +63,11 @@ struct backend_ops {
 };
 
 extern const struct backend_ops pyroscope_backend, parca_backend, otlp_backend;
+
+/* The backend whose scheme is scheme[0..len) ("parca", "parca+http",
+ * "parca+https", case ignored); *ret_tls says whether "+https" was given.
+ * NULL (and *ret_tls untouched) for an unknown scheme. */
+const struct backend_ops *backend__by_scheme(const char *scheme, size_t len, bool *ret_tls);
 
 /* The part of classify all backends share: a non-2xx status. Returns true
  * (and touches nothing but http_status) for a 2xx, which the backend must

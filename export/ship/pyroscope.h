@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "export/delta.h"
+#include "export/ship/delta.h"
 
 #define PYROSCOPE_PUSH_PATH	"/push.v1.PusherService/Push"
 #define PYROSCOPE_METRIC	"process_cpu"

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "export/delta.h"
+#include "export/ship/delta.h"
 
 #define PARCA_WRITE_RAW_PATH	"/parca.profilestore.v1alpha1.ProfileStoreService/WriteRaw"
 #define PARCA_METRIC		"parca_agent"

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export/backend.h"
+#include "export/ship/backend.h"
 #include "export/compress.h"
-#include "export/otlp.h"
+#include "export/ship/otlp.h"
 #include "export/pprof.h"
 #include "proto/otlp_profiles.pb-c.h"
 

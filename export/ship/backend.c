@@ -10,7 +10,32 @@
 #include <string.h>
 #include <strings.h>
 
-#include "export/backend.h"
+#include "export/ship/backend.h"
+
+/* Every backend the transport can reach, found by scheme only: the
+ * transport itself names none. */
+static const struct backend_ops *const backends[] = {
+	&pyroscope_backend, &parca_backend, &otlp_backend,
+};
+
+const struct backend_ops *backend__by_scheme(const char *scheme, size_t len, bool *ret_tls)
+{
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		size_t n = strlen(backends[i]->scheme);
+
+		if (len < n || strncasecmp(scheme, backends[i]->scheme, n))
+			continue;
+		if (len == n || (len - n == 5 && !strncasecmp(scheme + n, "+http", 5))) {
+			*ret_tls = false;
+			return backends[i];
+		}
+		if (len - n == 6 && !strncasecmp(scheme + n, "+https", 6)) {
+			*ret_tls = true;
+			return backends[i];
+		}
+	}
+	return NULL;
+}
 
 void backend__sanitize(const uint8_t *in, size_t len, char *out, size_t out_len)
 {
