@@ -189,14 +189,15 @@ out_missing:
 }
 
 /* Expanded once per slot so each helper call sees one constant map.
- * ustack_lost != CPROF_STACK_OK: the user stack is known lost for that reason. */
+ * ustack_lost != CPROF_STACK_OK: the user stack is known lost for that reason
+ * (stack-copy mode), and the kernel stack is in key already: taken again, a
+ * lost one would be counted twice. */
 static __always_inline void record(struct bpf_perf_event_data *ctx,
 				   struct cprof_key *key, int user_task, __u8 ustack_lost,
 				   void *stacks, void *counts)
 {
 	__u64 one = 1, *v;
 
-	key->kern_lost = take_stack(ctx, stacks, 0, &key->kern_stack);
 	if (ustack_lost) {
 		key->user_lost = ustack_lost;
 	} else if (user_task) {
@@ -204,6 +205,8 @@ static __always_inline void record(struct bpf_perf_event_data *ctx,
 	} else {
 		key->user_lost = CPROF_STACK_NONE;
 	}
+	if (!ustack_lost)
+		key->kern_lost = take_stack(ctx, stacks, 0, &key->kern_stack);
 
 	v = bpf_map_lookup_elem(counts, key);
 	if (v) {
@@ -229,12 +232,12 @@ static __always_inline int copy_stack(struct bpf_perf_event_data *ctx, struct cp
 	__u32 cpu = bpf_get_smp_processor_id();
 	__u64 len = 0, n;
 	struct stack_buf *b = bpf_map_lookup_elem(&stack_bufs, &cpu);
-	__u64 ip, sp, bp, flags, kern_stack;
-	__u8 kern_lost;
+	__u64 ip, sp, bp, flags;
 
+	/* into the key too: record() keeps it if the copy fails */
+	key->kern_lost = take_stack(ctx, stacks, 0, &key->kern_stack);
 	if (!b)
 		return -ENOSPC;
-	kern_lost = take_stack(ctx, stacks, 0, &kern_stack);
 
 	/* sampled in user mode: the interrupted registers are the user's */
 	ip = ctx->regs.ip;
@@ -279,8 +282,8 @@ static __always_inline int copy_stack(struct bpf_perf_event_data *ctx, struct cp
 	b->r.tgid = key->tgid;
 	b->r.tid = key->tid;
 	b->r.start_ticks = key->start_ticks;
-	b->r.kern_lost = kern_lost;
-	b->r.kern_stack = kern_stack;
+	b->r.kern_lost = key->kern_lost;
+	b->r.kern_stack = key->kern_stack;
 	b->r.slot = cur_slot;
 	b->r.ip = ip;
 	b->r.sp = sp;

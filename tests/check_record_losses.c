@@ -14,6 +14,26 @@
 static const char *(*const unused_fx)(const char *) __attribute__((unused)) = fx;
 static struct prof (*const unused_load)(const char *) __attribute__((unused)) = load;
 
+/* Samples of dd with a kernel frame under a syscall, in a folded file of any size. */
+static long dd_kernel_samples(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	long n = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (getline(&line, &cap, f) > 0) {
+		const char *sp = strrchr(line, ' ');
+
+		if (!strncmp(line, "dd;", 3) && strstr(line, ";do_syscall_64;") && sp)
+			n += atol(sp + 1);
+	}
+	free(line);
+	fclose(f);
+	return n;
+}
+
 START_TEST(test_record__dd_under_all_cpus_loses_no_kernel_stack)
 {
 	char *dd[] = { "/bin/sh", "-c", "while :; do dd if=/dev/zero of=/dev/null bs=1M "
@@ -41,7 +61,7 @@ START_TEST(test_record__dd_under_all_cpus_loses_no_kernel_stack)
 	ck_assert_msg(!strstr(err, "collision"), "stacks lost to collisions: %s", err);
 	ck_assert_msg(!strstr(err, "stack map"), "stacks lost to a full map: %s", err);
 	/* and dd's kernel stacks are there */
-	ck_assert_msg(strstr(slurp(tmpf("dd.folded")), "ksys_write"), "no kernel frames of dd");
+	ck_assert_msg(dd_kernel_samples(tmpf("dd.folded")) > 0, "no kernel frames of dd");
 }
 END_TEST
 
