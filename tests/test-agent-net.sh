@@ -13,7 +13,8 @@
 # sample types, stack, labels), the flows summed over all network deltas are
 # exact, there are at least two of them, they add up to the agent's
 # "window N: net:" lines, go tool pprof reads them, and the CPU deltas still
-# pass the sample accounting. After SIGTERM no classifier, clsact qdisc or
+# pass the sample accounting. A detach by someone else is logged and makes
+# the exit status 1. After SIGTERM no classifier, clsact qdisc or
 # XDP program of cprof is left on vnA. Needs root; exits 77 with SKIP otherwise.
 . "$(dirname "$0")/agent/lib.sh"
 require_bpf
@@ -162,4 +163,18 @@ done
 top=$(cd "$D" && HOME=$T GOFLAGS= go tool pprof -symbolize=none -sample_index=bytes -top $nets 2>&1) ||
 	{ echo "$top"; fail "go tool pprof cannot read the network files"; }
 expect "file: go tool pprof -top names the flow" "$(grep -c '9000/udp' <<<"$top")" 1
+
+note "someone else detaches the agent's ingress program: logged, exit 1"
+start_agent "$T/detach.log" --url "file://$T/detach" -i 1 -F 19 --net vnA
+wait_for 10 '[ "$(cprof_filters ingress) $(cprof_filters egress)" = "1 1" ]' ||
+	{ cat "$T/detach.log"; fail "detach: the agent did not attach to vnA"; }
+bpftool link detach id "$(tcx_links -i cprof_net_in)" || fail "bpftool link detach"
+wait_for 10 "grep -q 'net: detached by someone else: vnA ingress;' '$T/detach.log'" ||
+	{ cat "$T/detach.log"; fail "detach: the agent did not notice"; }
+kill -TERM "$AGENT_PID"
+wait "$AGENT_PID"
+expect "detach: exit status" "$?" 1
+expect "detach: named at exit" \
+	"$(grep -c 'exiting 1: --net detached by someone else: vnA ingress' "$T/detach.log")" 1
+expect "detach: nothing left on vnA" "$(cprof_filters ingress) $(cprof_filters egress)" "0 0"
 echo "PASS"
