@@ -56,6 +56,15 @@ make_seeds() {
 	# shellcheck disable=SC2086
 	seed unwind_table $elves
 
+	# raw CFI sections behind their kind byte (0: .eh_frame, 1: .debug_frame)
+	local f k=0
+	for f in $elves; do
+		printf '\000' >"$t/cfi.$k"
+		objcopy -O binary --only-section=.eh_frame "$f" "$t/sec" 2>/dev/null && cat "$t/sec" >>"$t/cfi.$k"
+		k=$((k + 1)); [ $k -lt 20 ] || break
+	done
+	seed cfi "$t"/cfi.*
+
 	seed agent_config dist/agent.conf.example $(find "$OUT/test-output" -name '*.conf' 2>/dev/null | head -10)
 
 	# a record as spool_record.h lays it out: "CPSPOOL1", samples, content
