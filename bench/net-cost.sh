@@ -66,12 +66,18 @@ udp_rate() {
 	awk -v n="$got" -v s="$SECS" 'BEGIN { printf "%.0f", n / s / 1000 }'
 }
 
+. "$(dirname "$0")/../tests/veth-pair.sh"	# tcx_links
+# cprof's egress classifier is on: a tcx link, or a clsact filter (before 6.6).
+attached() {
+	tc -n "$B" filter show dev vbB egress 2>/dev/null | grep -q 'handle 0xc9f' ||
+		[ "$(tcx_links cprof_net_eg)" -ge 1 ]
+}
 # cprof counts on the receiving side (B): its ingress sees the flood, egress the ACKs.
 start_cprof() {
 	ip netns exec "$B" "$CPROF" -q --net vbB "$@" --net-output "$TMP/net.pb.gz" &
 	CPID=$!
 	for _ in $(seq 100); do
-		tc -n "$B" filter show dev vbB egress 2>/dev/null | grep -q 'handle 0xc9f' && return 0
+		attached && return 0
 		sleep 0.1
 	done
 	echo "net-cost: cprof did not attach"; exit 0
@@ -83,7 +89,7 @@ start_agent() {
 	ip netns exec "$B" "$CPROF" agent -q --net vbB -i 1 --url "file://$TMP/agent" &
 	CPID=$!
 	for _ in $(seq 100); do
-		tc -n "$B" filter show dev vbB egress 2>/dev/null | grep -q 'handle 0xc9f' && return 0
+		attached && return 0
 		sleep 0.1
 	done
 	echo "net-cost: cprof agent did not attach"; exit 0
@@ -138,8 +144,11 @@ ag_tcp=$(median <<<"${tcp[agent]}") ag_udp=$(median <<<"${udp[agent]}") ag_cpu=$
 # Per-packet cost, separately: bpf_stats itself costs a little per run.
 sysctl -q -w kernel.bpf_stats_enabled=1
 start_cprof --net-xdp
-[ -e "$OUT/fixtures/net_tcount.bpf.o" ] &&
+# (with tcx links, cprof makes no clsact qdisc: the reference classifier needs one)
+[ -e "$OUT/fixtures/net_tcount.bpf.o" ] && {
+	tc -n "$B" qdisc show dev vbB | grep -q clsact || tc -n "$B" qdisc add dev vbB clsact
 	ip netns exec "$B" tc filter add dev vbB ingress prio 10 bpf da obj "$OUT/fixtures/net_tcount.bpf.o" sec tc
+}
 mode=native
 ip -n "$B" -d link show dev vbB | grep -q 'prog/xdpgeneric' && mode=generic
 udp_rate >/dev/null
