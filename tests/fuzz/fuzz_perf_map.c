@@ -5,17 +5,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = fuzz_util__cstring(data, size);
 	struct sym_perf_map *m;
 	const char *name;
 
-	if (!text)
-		return 0;
-	m = sym_perf_map__parse_string(text);
+	/* the bytes as read from the file: not NUL-terminated */
+	m = sym_perf_map__parse_buf((const char *)data, size);
 	if (m)
 		for (size_t i = 0; i < 4; i++)
 			(void)sym_perf_map__lookup(m, fuzz_util__addr(data, size, i), &name);
 	sym_perf_map__free(m);
-	free(text);
 	return 0;
 }
