@@ -422,11 +422,14 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 			"lost: %s\n", (unsigned long long)raw_profile__total(s->raw),
 			count_processes(s->raw), dur_ns / 1e9, o->freq,
 			sampler__nr_cpus(s->sampler), losses);
-		fprintf(stderr, "cprof: processes with unknown mappings: %llu; mapping events %s%s",
-			(unsigned long long)ss.processes_unmapped,
-			s->mev ? "from the kernel" : "off (/proc only)", ms.lost ? ", " : "\n");
-		if (ms.lost)
-			fprintf(stderr, "%llu lost (ring full)\n", (unsigned long long)ms.lost);
+		if (s->mev)
+			fprintf(stderr, "cprof: processes with unknown mappings: %llu; mapping events "
+				"from the kernel: %llu records, %llu lost (ring full)\n",
+				(unsigned long long)ss.processes_unmapped,
+				(unsigned long long)ms.records, (unsigned long long)ms.lost);
+		else
+			fprintf(stderr, "cprof: processes with unknown mappings: %llu; mapping events "
+				"off (/proc only)\n", (unsigned long long)ss.processes_unmapped);
 		fprintf(stderr, "cprof: symbolized %llu of %llu locations; wrote %s\n",
 			(unsigned long long)bs.symbolized, (unsigned long long)bs.locations,
 			strcmp(o->output, "-") ? o->output : "standard output");
