@@ -1297,6 +1297,20 @@ static int start_sampler(struct agent *a)
 	return 0;
 }
 
+/* Processes whose user stacks could not be named for want of mappings. */
+static void mapping_summary(struct agent *a)
+{
+	struct mmap_events_stats ms;
+	struct sym_stats ss;
+
+	sym_session__stats(a->sym, &ss);
+	mmap_events__stats(a->mev, &ms);
+	say(a, LOG_INFO, "processes with unknown mappings: %llu; mapping events %s: %llu records, "
+	    "%llu lost (ring full)", (unsigned long long)ss.processes_unmapped,
+	    a->mev ? "from the kernel" : "off", (unsigned long long)ms.records,
+	    (unsigned long long)ms.lost);
+}
+
 static void summary(struct agent *a, uint64_t left)
 {
 	uint64_t mem_left;
@@ -1321,6 +1335,7 @@ static void summary(struct agent *a, uint64_t left)
 	    (unsigned long long)us.bytes, (unsigned long long)us.requests,
 	    (unsigned long long)us.rejected_profiles, (unsigned long long)us.rejected_samples,
 	    (unsigned long long)ss.dropped, (unsigned long long)ss.dropped_samples);
+	mapping_summary(a);
 	if (a->net)
 		say(a, LOG_INFO, "network: %llu packets, %llu bytes in %llu profiles; lost in the "
 		    "kernel (counter map full): %llu packets, %llu bytes",

@@ -720,17 +720,22 @@ out_free_ev:
 	return err;
 }
 
-/* Count once each process whose executable mappings are unknown. */
+/* Count once each process whose executable mappings are unknown, and take it
+ * back if a later capture finds them. The keys only deduplicate: past
+ * max_processes they are forgotten (a process may then count twice). */
 static void mark_unmapped(struct sym_session *s, const char *key, bool unmapped)
 {
-	if (!s->unmapped)
-		return;
 	if (!unmapped) {
-		sym_hash__remove(s->unmapped, key);
+		if (sym_hash__remove(s->unmapped, key) == 0)
+			s->stats.processes_unmapped--;
 		return;
 	}
-	if (sym_hash__count(s->unmapped) < s->max_processes)
-		sym_hash__put(s->unmapped, key, (void *)1); /* ENOMEM: one fewer counted */
+	if (sym_hash__get(s->unmapped, key))
+		return;
+	if (sym_hash__count(s->unmapped) >= s->max_processes)
+		sym_hash__clear(s->unmapped);
+	if (sym_hash__put(s->unmapped, key, (void *)1) == 0)
+		s->stats.processes_unmapped++;
 }
 
 void sym_session__set_proc_events(struct sym_session *s, struct sym_proc_events *pe,
@@ -1493,5 +1498,4 @@ void sym_session__stats(const struct sym_session *s, struct sym_stats *ret)
 	ret->binaries_cached = sym_hash__count(s->bins);
 	ret->unwind_tables_cached = s->uw_tables ? sym_hash__count(s->uw_tables) : 0;
 	ret->unwind_table_bytes = s->uw_bytes;
-	ret->processes_unmapped = s->unmapped ? sym_hash__count(s->unmapped) : 0;
 }

@@ -73,8 +73,9 @@ struct sym_stats {
 	/* files refused (see safe_file.h), by enum safe_file_refusal */
 	uint64_t perf_maps_refused[SAFE_FILE_NR_REFUSALS];    /* once per process and reason */
 	uint64_t mapped_files_refused[SAFE_FILE_NR_REFUSALS]; /* a path that named no regular file */
-	uint64_t processes_unmapped; /* processes (distinct, up to max_processes) whose executable
-					mappings are unknown now: neither /proc nor kernel events */
+	uint64_t processes_unmapped; /* processes whose executable mappings could not be known,
+					neither from /proc nor from kernel events (cumulative,
+					each once; taken back when a later capture finds them) */
 	uint64_t processes_from_events; /* captures answered by kernel events (proc_events.h) */
 };
 
