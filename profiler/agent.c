@@ -585,7 +585,6 @@ static int drain(struct agent *a)
 	}
 	a->drain_failures = 0;
 	refresh_mappings(a);
-	mmap_events__flush(a->mev);
 	if (sampler__counters(a->sampler, c) == 0)
 		for (int i = 0; i < CPROF_NR_COUNTERS; i++)
 			STAT_SET(a, counters[i], c[i]);
@@ -1014,6 +1013,7 @@ static void end_window(struct agent *a, bool last)
 
 	/* Everything of this window is built: exited processes can go. */
 	attr_cache__forget_exited(a->attr, !last && w.seq % SWEEP_EVERY_WINDOWS == 0, forget, a);
+	mmap_events__flush(a->mev);	/* and processes exited two windows ago */
 	sym_session__flush(a->sym);
 	update_cache_stats(a);
 	if (!last) {
@@ -1261,6 +1261,7 @@ static int start_sampler(struct agent *a)
 		return -1;
 	}
 	a->mev = mmap_events__new(a->sym, 0, &what);
+	mmap_events__forget_in_symbolizer(a->mev);
 	if (!a->mev)
 		say(a, LOG_ERR, "%s: %s; processes that exit before their maps are read will "
 		    "lose their user stacks", what, strerror(errno));

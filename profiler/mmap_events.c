@@ -241,6 +241,20 @@ static int pump_cb(void *ctx)
 	return mmap_events__pump(ctx);
 }
 
+static void forget_cb(void *ctx, int pid, uint64_t start_ticks, bool estimated)
+{
+	struct mmap_events *me = ctx;
+
+	if (sym_session__remove_process(me->sym, pid, start_ticks) && estimated && start_ticks)
+		sym_session__remove_process(me->sym, pid, start_ticks - 1);
+}
+
+void mmap_events__forget_in_symbolizer(struct mmap_events *me)
+{
+	if (me)
+		sym_proc_events__on_forget(me->pe, forget_cb, me);
+}
+
 void mmap_events__flush(struct mmap_events *me)
 {
 	if (me)

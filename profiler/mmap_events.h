@@ -41,6 +41,9 @@ int mmap_events__pump(struct mmap_events *me);
 /* After a drain-and-symbolize pass: processes that exited before the
  * previous call are forgotten. */
 void mmap_events__flush(struct mmap_events *me);
+/* Also drop each process flush forgets from the symbolizer (the agent, which
+ * forgets exited processes between windows; record keeps them to the end). */
+void mmap_events__forget_in_symbolizer(struct mmap_events *me);
 void mmap_events__stats(const struct mmap_events *me, struct mmap_events_stats *ret);
 
 #endif

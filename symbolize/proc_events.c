@@ -49,6 +49,8 @@ struct sym_proc_events {
 	struct gen *head, *tail;
 	size_t count;
 	uint64_t epoch;
+	sym_proc_events_forget_fn on_forget;
+	void *forget_ctx;
 	struct sym_proc_events_stats stats;
 };
 
@@ -310,7 +312,10 @@ int sym_proc_events__mmap(struct sym_proc_events *pe, int pid, const struct sym_
 	if (!g)
 		return -ENOMEM;
 	pe->stats.mmaps++;
-	pm.path = strdup(m->path ? m->path : "");
+	/* perf names anonymous memory "//anon" where /proc/PID/maps leaves the
+	 * path empty: the symbolizer looks for a perf map there (JIT code) */
+	pm.path = strdup(!m->path || !strcmp(m->path, "//anon") ||
+			 !strcmp(m->path, "/anon_hugepage") ? "" : m->path);
 	if (!pm.path)
 		return -ENOMEM;
 	plen = strlen(pm.path);
@@ -345,9 +350,19 @@ void sym_proc_events__flush(struct sym_proc_events *pe)
 	pe->epoch++;
 	for (; g; g = next) {
 		next = g->next;
-		if (g->exited && g->exit_epoch + 1 < pe->epoch)
-			gen_remove(pe, g);
+		if (!g->exited || g->exit_epoch + 1 >= pe->epoch)
+			continue;
+		if (pe->on_forget && g->start_known)
+			pe->on_forget(pe->forget_ctx, g->pid, g->start_ticks, g->estimated);
+		gen_remove(pe, g);
 	}
+}
+
+void sym_proc_events__on_forget(struct sym_proc_events *pe, sym_proc_events_forget_fn fn,
+				void *ctx)
+{
+	pe->on_forget = fn;
+	pe->forget_ctx = ctx;
 }
 
 static bool matches(const struct gen *g, uint64_t start_ticks)

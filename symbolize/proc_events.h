@@ -67,8 +67,16 @@ int sym_proc_events__mmap(struct sym_proc_events *pe, int pid, const struct sym_
 int sym_proc_events__exit(struct sym_proc_events *pe, int pid);
 
 /* After each drain-and-symbolize pass: forgets the processes whose exit was
- * applied before the previous flush. */
+ * applied before the previous flush, calling on_forget (if set) for each. */
 void sym_proc_events__flush(struct sym_proc_events *pe);
+
+/* Called by sym_proc_events__flush() for each exited process it forgets, so a
+ * session can drop it from its other caches too. estimated: start_ticks came
+ * from the fork time, the process's own may be one tick lower. */
+typedef void (*sym_proc_events_forget_fn)(void *ctx, int pid, uint64_t start_ticks,
+					  bool estimated);
+void sym_proc_events__on_forget(struct sym_proc_events *pe, sym_proc_events_forget_fn fn,
+				void *ctx);
 
 /* The maps of (pid, start_ticks): 0 with *ret filled, -ENOENT when that
  * process was never reported, -ENOMEM. A generation estimated from a FORK

@@ -683,6 +683,7 @@ static int capture(struct sym_session *s, struct proc *p)
 	if (ev && complete && ev->n) {
 		if (!p->comm[0])
 			read_comm(p->pid, p->comm, sizeof(p->comm));
+		p->nspid = read_nspid(p->pid);	/* names its perf map, if it lives */
 		return capture_events(s, p, ev);
 	}
 	err = sym_proc__start_ticks(p->pid, &st);

@@ -111,11 +111,30 @@ START_TEST(test_proc_events__exec_replaces_inherited_maps_and_keeps_them_only_wh
 }
 END_TEST
 
+struct forgotten {
+	int n, pid;
+	uint64_t start_ticks;
+	bool estimated;
+};
+
+static void on_forget(void *ctx, int pid, uint64_t start_ticks, bool estimated)
+{
+	struct forgotten *f = ctx;
+
+	f->n++;
+	f->pid = pid;
+	f->start_ticks = start_ticks;
+	f->estimated = estimated;
+}
+
 START_TEST(test_proc_events__keeps_an_exited_process_until_the_second_flush)
 {
 	struct sym_proc_events *pe = with_parent();
 	struct sym_proc_events_view v;
 	struct sym_proc_maps *m;
+	struct forgotten f = { 0 };
+
+	sym_proc_events__on_forget(pe, on_forget, &f);
 
 	ck_assert_int_eq(sym_proc_events__fork(pe, CHILD, PARENT, 600 * TICK), 0);
 	ck_assert_int_eq(sym_proc_events__exit(pe, CHILD), 0);
@@ -125,8 +144,14 @@ START_TEST(test_proc_events__keeps_an_exited_process_until_the_second_flush)
 	m = lookup(pe, CHILD, 600, NULL);
 	ck_assert_uint_eq(m->n, 2);
 	sym_proc_maps__free(m);
+	ck_assert_int_eq(f.n, 0);
 	sym_proc_events__flush(pe);
 	ck_assert_int_eq(sym_proc_events__lookup(pe, CHILD, 600, &v), -ENOENT);
+	/* told once, with the estimated start, so the session drops it too */
+	ck_assert_int_eq(f.n, 1);
+	ck_assert_int_eq(f.pid, CHILD);
+	ck_assert_uint_eq(f.start_ticks, 600);
+	ck_assert(f.estimated);
 	/* the parent, alive, stays */
 	m = lookup(pe, PARENT, 500, NULL);
 	sym_proc_maps__free(m);
@@ -178,6 +203,20 @@ START_TEST(test_proc_events__a_new_mapping_replaces_what_it_overlaps)
 }
 END_TEST
 
+START_TEST(test_proc_events__anonymous_code_has_an_empty_path_as_in_proc_maps)
+{
+	struct sym_proc_events *pe = with_parent();
+	struct sym_proc_maps *m;
+
+	map(pe, PARENT, 0x30000, 0x1000, PROT_READ | PROT_EXEC, "//anon");	/* JIT code */
+	m = lookup(pe, PARENT, 500, NULL);
+	ck_assert_uint_eq(m->n, 3);
+	ck_assert_str_eq(m->entries[2].path, "");
+	sym_proc_maps__free(m);
+	sym_proc_events__free(pe);
+}
+END_TEST
+
 START_TEST(test_proc_events__symbolizer_captures_a_gone_process_from_events)
 {
 	struct sym_proc_events *pe = new_pe();
@@ -216,6 +255,7 @@ int main(void)
 	tcase_add_test(tc, test_proc_events__keeps_an_exited_process_until_the_second_flush);
 	tcase_add_test(tc, test_proc_events__matches_the_start_tick_of_a_fork_time_and_no_other);
 	tcase_add_test(tc, test_proc_events__a_new_mapping_replaces_what_it_overlaps);
+	tcase_add_test(tc, test_proc_events__anonymous_code_has_an_empty_path_as_in_proc_maps);
 	tcase_add_test(tc, test_proc_events__symbolizer_captures_a_gone_process_from_events);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
