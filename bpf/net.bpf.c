@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* cprof's traffic counters: TC clsact ingress/egress classifiers and an XDP
+/* cprof's traffic counters: TC ingress/egress classifiers (tcx links, or
+ * clsact filters on kernels before 6.6; profiler/net_attach.c) and an XDP
  * program that parse each packet (Ethernet, one VLAN tag, IPv4/IPv6 with
  * extension headers, TCP/UDP/SCTP/ICMP) and add {packets, bytes} to per-CPU
  * hashes keyed by interface, direction, protocol, ports and owning socket.
- * Invariants: traffic is never changed or dropped (TC_ACT_UNSPEC lets the next
- * filter and then the stack decide, XDP_PASS); every read is bounds-checked by
- * a load helper, so a short or bogus header is counted as malformed, never
- * misparsed. Counter maps are double-buffered exactly like bpf/sample.bpf.c:
+ * Invariants: traffic is never changed or dropped (TC_ACT_UNSPEC, which is
+ * tcx's TCX_NEXT, lets the next program or filter and then the stack decide,
+ * XDP_PASS); every read is bounds-checked by a load helper, so a short or
+ * bogus header is counted as malformed, never misparsed. Counter maps are double-buffered exactly like bpf/sample.bpf.c:
  * `slot` is read once per packet and userspace drains the idle one. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
