@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export/atomic_file.h"
+#include "base/atomic_file.h"
 #include "export/flamegraph.h"
 #include "export/flamegraph_limits.h"
 #include "export/pprof.h"
-#include "export/regex_bound.h"
+#include "base/regex_bound.h"
 
 /* ---- layout constants (px) ---------------------------------------------- */
 

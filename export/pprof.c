@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "export/atomic_file.h"
+#include "base/atomic_file.h"
 #include "export/pprof.h"
 
 /* ---- encode ---------------------------------------------------------------- */

@@ -2,7 +2,7 @@
 /* pprof files: encode (protobuf + gzip, as Go's runtime writes them), decode
  * (gzip or raw protobuf from any producer) with the validation `go tool pprof`
  * applies, and an id index for readers (folded, flame graphs). Library code:
- * returns -errno, never prints; depends only on proto/ and export/atomic_file. */
+ * returns -errno, never prints; depends only on proto/ and base/atomic_file. */
 #ifndef CPROF_EXPORT_PPROF_H
 #define CPROF_EXPORT_PPROF_H
 

@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 
-#include "export/atomic_file.h"
+#include "base/atomic_file.h"
 #include "export/ship/delta.h"
 #include "export/ship/exporter.h"
 #include "export/ship/spool.h"

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "profiler/agent_attr.h"
-#include "export/regex_bound.h"
+#include "base/regex_bound.h"
 
 #define PF_KTHREAD_FLAG	0x00200000	/* include/linux/sched.h */
 #define NIL		(-1)

@@ -17,7 +17,7 @@
 
 #include "profiler/agent_attr.h"
 #include "profiler/agent_config.h"
-#include "export/regex_bound.h"
+#include "base/regex_bound.h"
 
 const struct agent_option agent_options[] = {
 	{ "config", 'c', "FILE", false },

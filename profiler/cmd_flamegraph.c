@@ -18,7 +18,7 @@
 #include "export/pprof.h"
 #include "export/profile.h"
 #include "profiler/commands.h"
-#include "export/regex_bound.h"
+#include "base/regex_bound.h"
 
 /* Input, compressed or not, beyond which flamegraph refuses to read: a 2 MB
  * gzip can inflate to a gigabyte, and a drawing needs far less. */

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "export/atomic_file.h"
+#include "base/atomic_file.h"
 #include "profiler/net_profile.h"
 
 #define NET_TC_PRIO		1		/* first, so every packet is seen */

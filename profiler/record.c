@@ -14,7 +14,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-#include "export/atomic_file.h"
+#include "base/atomic_file.h"
 #include "export/flamegraph.h"
 #include "export/folded.h"
 #include "export/pprof.h"

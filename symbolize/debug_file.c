@@ -22,7 +22,7 @@
 #include <zlib.h>
 #include <elfutils/libdwelf.h>
 
-#include "symbolize/safe_file.h"
+#include "base/safe_file.h"
 
 static bool same_build_id(int fd, const unsigned char *bits, int len)
 {

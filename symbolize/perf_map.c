@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symbolize/safe_file.h"
+#include "base/safe_file.h"
 
 struct pm_entry {
 	uint64_t start, size;

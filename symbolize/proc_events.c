@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "symbolize/hash.h"
+#include "base/strmap.h"
 #include "symbolize/symbolizer.h"
 
 #define DEFAULT_MAX_PROCESSES 65536
@@ -45,7 +45,7 @@ struct gen {
 struct sym_proc_events {
 	size_t max;
 	bool read_proc;
-	struct sym_hash *by_pid;
+	struct strmap *by_pid;
 	struct gen *head, *tail;
 	size_t count;
 	uint64_t epoch;
@@ -71,7 +71,7 @@ static struct gen *newest(struct sym_proc_events *pe, int pid)
 	char key[16];
 
 	pid_key(key, sizeof(key), pid);
-	return sym_hash__get(pe->by_pid, key);
+	return strmap__get(pe->by_pid, key);
 }
 
 static void gen_remove(struct sym_proc_events *pe, struct gen *g)
@@ -82,9 +82,9 @@ static void gen_remove(struct sym_proc_events *pe, struct gen *g)
 	pid_key(key, sizeof(key), g->pid);
 	if (first == g) {
 		if (g->older)
-			sym_hash__put(pe->by_pid, key, g->older); /* replaces: cannot fail */
+			(void)!strmap__put(pe->by_pid, key, g->older); /* replaces: cannot fail */
 		else
-			sym_hash__remove(pe->by_pid, key);
+			strmap__remove(pe->by_pid, key);
 	} else {
 		for (struct gen *p = first; p; p = p->older)
 			if (p->older == g) {
@@ -121,7 +121,7 @@ static struct gen *gen_new(struct sym_proc_events *pe, int pid)
 	g->pid = pid;
 	g->older = newest(pe, pid);
 	pid_key(key, sizeof(key), pid);
-	if (sym_hash__put(pe->by_pid, key, g) < 0) {
+	if (strmap__put(pe->by_pid, key, g) < 0) {
 		free(g);
 		return NULL;
 	}
@@ -454,7 +454,7 @@ struct sym_proc_events *sym_proc_events__new(const struct sym_proc_events_opts *
 		return NULL;
 	pe->max = opts && opts->max_processes ? opts->max_processes : DEFAULT_MAX_PROCESSES;
 	pe->read_proc = opts && opts->read_proc;
-	pe->by_pid = sym_hash__new();
+	pe->by_pid = strmap__new();
 	if (!pe->by_pid) {
 		free(pe);
 		errno = ENOMEM;
@@ -469,6 +469,6 @@ void sym_proc_events__free(struct sym_proc_events *pe)
 		return;
 	while (pe->head)
 		gen_remove(pe, pe->head);
-	sym_hash__free(pe->by_pid);
+	strmap__free(pe->by_pid);
 	free(pe);
 }

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "symbolize/perf_map.h"
-#include "symbolize/safe_file.h"
+#include "base/safe_file.h"
 
 /* The effective uid of a process, as the owner of /proc/PID (root when it is
  * not dumpable, or gone: then only root's files are trusted). */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* sym_strtab: string interning over sym_hash. Strings live in 64 KiB chunks
+/* sym_strtab: string interning over base/strmap. Strings live in 64 KiB chunks
  * (larger strings get a chunk of their own), so interning costs one copy and
  * no per-string malloc; the hash maps each string to its arena copy.
  */
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symbolize/hash.h"
+#include "base/strmap.h"
 
 #define CHUNK_SIZE (64 * 1024)
 
@@ -20,7 +20,7 @@ struct strtab_chunk {
 };
 
 struct sym_strtab {
-	struct sym_hash *index;
+	struct strmap *index;
 	struct strtab_chunk *chunks; /* head is the one being filled */
 	size_t bytes;
 };
@@ -31,7 +31,7 @@ struct sym_strtab *sym_strtab__new(void)
 
 	if (!t)
 		return NULL;
-	t->index = sym_hash__new();
+	t->index = strmap__new();
 	if (!t->index) {
 		free(t);
 		errno = ENOMEM;
@@ -52,7 +52,7 @@ void sym_strtab__reset(struct sym_strtab *t)
 	}
 	t->chunks = NULL;
 	t->bytes = 0;
-	sym_hash__clear(t->index);
+	strmap__clear(t->index);
 }
 
 void sym_strtab__free(struct sym_strtab *t)
@@ -60,7 +60,7 @@ void sym_strtab__free(struct sym_strtab *t)
 	if (!t)
 		return;
 	sym_strtab__reset(t);
-	sym_hash__free(t->index);
+	strmap__free(t->index);
 	free(t);
 }
 
@@ -94,7 +94,7 @@ static char *arena_alloc(struct sym_strtab *t, size_t len)
 
 const char *sym_strtab__intern(struct sym_strtab *t, const char *s)
 {
-	char *copy = sym_hash__get(t->index, s);
+	char *copy = strmap__get(t->index, s);
 	size_t len;
 
 	if (copy)
@@ -106,7 +106,7 @@ const char *sym_strtab__intern(struct sym_strtab *t, const char *s)
 		return NULL;
 	}
 	memcpy(copy, s, len);
-	if (sym_hash__put(t->index, copy, copy) < 0) {
+	if (strmap__put(t->index, copy, copy) < 0) {
 		errno = ENOMEM;
 		return NULL; /* the arena bytes stay until reset: harmless */
 	}

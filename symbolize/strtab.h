@@ -2,7 +2,7 @@
 /* sym_strtab: interned, immutable strings. Each distinct string is stored once
  * in chunked arenas; the pointers handed out stay valid until
  * sym_strtab__reset() or sym_strtab__free(). Used for frame names and files so
- * that results outlive the binaries they came from. Depends on symbolize/hash.
+ * that results outlive the binaries they came from. Depends on base/strmap.
  */
 #ifndef CPROF_SYM_STRTAB_H
 #define CPROF_SYM_STRTAB_H

@@ -25,13 +25,13 @@
 #include <unistd.h>
 
 #include "symbolize/demangle.h"
-#include "symbolize/hash.h"
+#include "base/strmap.h"
 #include "symbolize/kallsyms.h"
 #include "symbolize/perf_map.h"
 #include "symbolize/proc_file.h"
 #include "symbolize/proc_events.h"
 #include "symbolize/proc_maps.h"
-#include "symbolize/safe_file.h"
+#include "base/safe_file.h"
 #include "symbolize/strtab.h"
 #include "symbolize/sym_elf.h"
 #include "symbolize/unwind_table.h"
@@ -127,13 +127,13 @@ struct sym_session {
 	size_t max_binaries, max_processes, max_string_bytes, max_unwind_bytes;
 	char *debuginfo_path;
 
-	struct sym_hash *procs;
+	struct strmap *procs;
 	struct lru proc_lru; /* next = most recently used */
 	struct proc *retired_procs;
 	struct retired_maps *retired_maps;
 
-	struct sym_hash *bins;      /* by key */
-	struct sym_hash *bin_files; /* by file identity */
+	struct strmap *bins;      /* by key */
+	struct strmap *bin_files; /* by file identity */
 	struct lru bin_lru;
 
 	struct sym_elf *vdso;
@@ -145,9 +145,9 @@ struct sym_session {
 	size_t nkmaps;
 
 	struct sym_strtab *strings;
-	struct sym_hash *demangled; /* interned system_name -> interned name */
+	struct strmap *demangled; /* interned system_name -> interned name */
 
-	struct sym_hash *uw_tables; /* binary key -> struct uw_entry */
+	struct strmap *uw_tables; /* binary key -> struct uw_entry */
 	struct lru uw_lru;
 	size_t uw_bytes;
 	uint64_t uw_epoch;
@@ -156,7 +156,7 @@ struct sym_session {
 	struct sym_proc_events *events; /* kernel-reported maps; borrowed */
 	int (*pump)(void *ctx);
 	void *pump_ctx;
-	struct sym_hash *unmapped;  /* keys of processes captured without maps */
+	struct strmap *unmapped;  /* keys of processes captured without maps */
 
 	struct sym_stats stats;
 };
@@ -305,10 +305,10 @@ static bool proc_alive(const struct proc *p)
 
 static void bin_free(struct sym_session *s, struct bin *b)
 {
-	sym_hash__remove(s->bins, b->key);
+	strmap__remove(s->bins, b->key);
 	for (size_t i = 0; i < b->nfile_keys; i++) {
-		if (sym_hash__get(s->bin_files, b->file_keys[i]) == b)
-			sym_hash__remove(s->bin_files, b->file_keys[i]);
+		if (strmap__get(s->bin_files, b->file_keys[i]) == b)
+			strmap__remove(s->bin_files, b->file_keys[i]);
 		free(b->file_keys[i]);
 	}
 	lru_unlink(&b->lru);
@@ -321,12 +321,12 @@ static void bin_add_file_key(struct sym_session *s, struct bin *b, const char *f
 {
 	char *copy;
 
-	if (b->nfile_keys == MAX_FILE_ALIASES || sym_hash__get(s->bin_files, fkey))
+	if (b->nfile_keys == MAX_FILE_ALIASES || strmap__get(s->bin_files, fkey))
 		return;
 	copy = strdup(fkey);
 	if (!copy)
 		return; /* an alias is an optimisation only */
-	if (sym_hash__put(s->bin_files, fkey, b) < 0) {
+	if (strmap__put(s->bin_files, fkey, b) < 0) {
 		free(copy);
 		return;
 	}
@@ -340,7 +340,7 @@ static struct bin *bin_insert(struct sym_session *s, const char *key, const char
 {
 	struct bin *b;
 
-	while (sym_hash__count(s->bins) >= s->max_binaries && s->bin_lru.prev != &s->bin_lru) {
+	while (strmap__count(s->bins) >= s->max_binaries && s->bin_lru.prev != &s->bin_lru) {
 		bin_free(s, container_of(s->bin_lru.prev, struct bin, lru));
 		s->stats.binaries_evicted++;
 	}
@@ -351,7 +351,7 @@ static struct bin *bin_insert(struct sym_session *s, const char *key, const char
 	b->key = strdup(key);
 	if (!b->key)
 		goto out_free_bin;
-	if (sym_hash__put(s->bins, key, b) < 0)
+	if (strmap__put(s->bins, key, b) < 0)
 		goto out_free_key;
 	b->elf = elf;
 	lru_push_front(&s->bin_lru, &b->lru);
@@ -440,7 +440,7 @@ static int attach_binary(struct sym_session *s, int pid, const struct sym_proc_m
 	pm->st_dev = st.st_dev;
 	pm->st_ino = st.st_ino;
 	file_key(fkey, sizeof(fkey), &st);
-	b = sym_hash__get(s->bin_files, fkey);
+	b = strmap__get(s->bin_files, fkey);
 	if (b) {
 		close(fd);
 	} else {
@@ -455,7 +455,7 @@ static int attach_binary(struct sym_session *s, int pid, const struct sym_proc_m
 		else
 			snprintf(key, sizeof(key), "n:%x:%x:%" PRIu64 ":%s", me->dev_major, me->dev_minor,
 				 me->inode, me->path);
-		b = sym_hash__get(s->bins, key);
+		b = strmap__get(s->bins, key);
 		if (b) {
 			/* same build-id through another file (another container) */
 			sym_elf__free(elf);
@@ -489,7 +489,7 @@ static struct sym_elf *mapping_elf(struct sym_session *s, struct proc *p, struct
 		return load_vdso(s);
 	if (!pm->bin_key)
 		return NULL;
-	b = sym_hash__get(s->bins, pm->bin_key);
+	b = strmap__get(s->bins, pm->bin_key);
 	if (b) {
 		lru_touch(&s->bin_lru, &b->lru);
 		return b->elf;
@@ -727,15 +727,15 @@ out_free_ev:
 static void mark_unmapped(struct sym_session *s, const char *key, bool unmapped)
 {
 	if (!unmapped) {
-		if (sym_hash__remove(s->unmapped, key) == 0)
+		if (strmap__remove(s->unmapped, key) == 0)
 			s->stats.processes_unmapped--;
 		return;
 	}
-	if (sym_hash__get(s->unmapped, key))
+	if (strmap__get(s->unmapped, key))
 		return;
-	if (sym_hash__count(s->unmapped) >= s->max_processes)
-		sym_hash__clear(s->unmapped);
-	if (sym_hash__put(s->unmapped, key, (void *)1) == 0)
+	if (strmap__count(s->unmapped) >= s->max_processes)
+		strmap__clear(s->unmapped);
+	if (strmap__put(s->unmapped, key, (void *)1) == 0)
 		s->stats.processes_unmapped++;
 }
 
@@ -752,14 +752,14 @@ static struct proc *proc_get(struct sym_session *s, int pid, uint64_t start_tick
 	char key[48];
 
 	proc_key(key, sizeof(key), pid, start_ticks);
-	return sym_hash__get(s->procs, key);
+	return strmap__get(s->procs, key);
 }
 
 static void proc_retire(struct sym_session *s, struct proc *p)
 {
 	if (s->last_proc == p)
 		s->last_proc = NULL;
-	sym_hash__remove(s->procs, p->key);
+	strmap__remove(s->procs, p->key);
 	lru_unlink(&p->lru);
 	p->retired_next = s->retired_procs;
 	s->retired_procs = p;
@@ -789,11 +789,11 @@ int sym_session__add_process(struct sym_session *s, int pid, uint64_t start_tick
 		mark_unmapped(s, p->key, err < 0 || !p->nmaps);
 	if (err < 0)
 		goto out_free;
-	while (sym_hash__count(s->procs) >= s->max_processes && s->proc_lru.prev != &s->proc_lru) {
+	while (strmap__count(s->procs) >= s->max_processes && s->proc_lru.prev != &s->proc_lru) {
 		proc_retire(s, container_of(s->proc_lru.prev, struct proc, lru));
 		s->stats.processes_evicted++;
 	}
-	if (sym_hash__put(s->procs, p->key, p) < 0) {
+	if (strmap__put(s->procs, p->key, p) < 0) {
 		err = -ENOMEM;
 		goto out_free;
 	}
@@ -952,7 +952,7 @@ static int set_frame(struct sym_session *s, struct sym_frame *f, const char *raw
 
 	if (!sys)
 		return -ENOMEM;
-	name = sym_hash__get(s->demangled, sys);
+	name = strmap__get(s->demangled, sys);
 	if (!name) {
 		char *d = sym_demangle(sys);
 
@@ -960,7 +960,7 @@ static int set_frame(struct sym_session *s, struct sym_frame *f, const char *raw
 			return -ENOMEM;
 		name = d ? intern(s, d) : sys;
 		free(d);
-		if (!name || sym_hash__put(s->demangled, sys, (void *)name) < 0)
+		if (!name || strmap__put(s->demangled, sys, (void *)name) < 0)
 			return -ENOMEM;
 	}
 	f->system_name = sys;
@@ -1216,7 +1216,7 @@ out:
 
 static void uw_entry_free(struct sym_session *s, struct uw_entry *e)
 {
-	sym_hash__remove(s->uw_tables, e->key);
+	strmap__remove(s->uw_tables, e->key);
 	lru_unlink(&e->lru);
 	s->uw_bytes -= e->bytes;
 	uw_table__free(e->table);
@@ -1258,7 +1258,7 @@ static struct uw_entry *uw_get(struct sym_session *s, struct proc *p, struct pma
 
 	if (!key)
 		return NULL;
-	e = sym_hash__get(s->uw_tables, key);
+	e = strmap__get(s->uw_tables, key);
 	if (e)
 		goto out_touch;
 	elf = mapping_elf(s, p, pm);
@@ -1302,7 +1302,7 @@ static struct uw_entry *uw_get(struct sym_session *s, struct proc *p, struct pma
 	}
 	e->bytes = sizeof(*e) + strlen(key) + 1 + (e->table ? uw_table__stats(e->table)->bytes : 0);
 	uw_evict(s, e->bytes);
-	if (sym_hash__put(s->uw_tables, key, e) < 0)
+	if (strmap__put(s->uw_tables, key, e) < 0)
 		goto out_free;
 	s->uw_bytes += e->bytes;
 	lru_push_front(&s->uw_lru, &e->lru);
@@ -1426,13 +1426,13 @@ struct sym_session *sym_session__new(const struct sym_opts *opts)
 	 * (by build-id, and by path for .gnu_debuglink) */
 	if (asprintf(&s->debuginfo_path, ":.debug:%s", debug_dir) < 0)
 		s->debuginfo_path = NULL;
-	s->procs = sym_hash__new();
-	s->bins = sym_hash__new();
-	s->bin_files = sym_hash__new();
-	s->demangled = sym_hash__new();
+	s->procs = strmap__new();
+	s->bins = strmap__new();
+	s->bin_files = strmap__new();
+	s->demangled = strmap__new();
 	s->strings = sym_strtab__new();
-	s->uw_tables = sym_hash__new();
-	s->unmapped = sym_hash__new();
+	s->uw_tables = strmap__new();
+	s->unmapped = strmap__new();
 	if (!s->unmapped || !s->debuginfo_path || !s->procs || !s->bins || !s->bin_files || !s->demangled ||
 	    !s->strings || !s->uw_tables) {
 		sym_session__free(s);
@@ -1463,7 +1463,7 @@ void sym_session__flush(struct sym_session *s)
 {
 	free_retired(s);
 	if (sym_strtab__bytes(s->strings) > s->max_string_bytes) {
-		sym_hash__clear(s->demangled);
+		strmap__clear(s->demangled);
 		sym_strtab__reset(s->strings);
 	}
 }
@@ -1479,14 +1479,14 @@ void sym_session__free(struct sym_session *s)
 		bin_free(s, container_of(s->bin_lru.next, struct bin, lru));
 	while (s->uw_lru.next != &s->uw_lru)
 		uw_entry_free(s, container_of(s->uw_lru.next, struct uw_entry, lru));
-	sym_hash__free(s->uw_tables);
+	strmap__free(s->uw_tables);
 	sym_elf__free(s->vdso);
 	kernel_unload(s);
-	sym_hash__free(s->procs);
-	sym_hash__free(s->unmapped);
-	sym_hash__free(s->bins);
-	sym_hash__free(s->bin_files);
-	sym_hash__free(s->demangled);
+	strmap__free(s->procs);
+	strmap__free(s->unmapped);
+	strmap__free(s->bins);
+	strmap__free(s->bin_files);
+	strmap__free(s->demangled);
 	sym_strtab__free(s->strings);
 	free(s->debuginfo_path);
 	free(s);
@@ -1495,8 +1495,8 @@ void sym_session__free(struct sym_session *s)
 void sym_session__stats(const struct sym_session *s, struct sym_stats *ret)
 {
 	*ret = s->stats;
-	ret->processes_cached = sym_hash__count(s->procs);
-	ret->binaries_cached = sym_hash__count(s->bins);
-	ret->unwind_tables_cached = s->uw_tables ? sym_hash__count(s->uw_tables) : 0;
+	ret->processes_cached = strmap__count(s->procs);
+	ret->binaries_cached = strmap__count(s->bins);
+	ret->unwind_tables_cached = s->uw_tables ? strmap__count(s->uw_tables) : 0;
 	ret->unwind_table_bytes = s->uw_bytes;
 }

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "symbolize/safe_file.h"
+#include "base/safe_file.h"
 #include "symbolize/unwinder.h"
 
 struct sym_session;

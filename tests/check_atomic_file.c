@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Tests for export/atomic_file: a committed file appears whole, an aborted
+/* Tests for base/atomic_file: a committed file appears whole, an aborted
  * one leaves nothing (not even the temporary), an unwritable destination
  * fails at open, and "-" writes straight to stdout; the temporaries a killed
  * run left are swept, and only those. Each test works in its own fresh
@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "export/atomic_file.h"
+#include "base/atomic_file.h"
 
 static char dir[64];
 

@@ -25,7 +25,7 @@
 #include <sys/socket.h>
 
 #include "export/ship/backend.h"
-#include "export/compress.h"
+#include "base/compress.h"
 #include "export/ship/delta.h"
 #include "export/ship/exporter.h"
 #include "export/ship/otlp.h"

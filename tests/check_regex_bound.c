@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "export/regex_bound.h"
+#include "base/regex_bound.h"
 
 START_TEST(test_regex_bound__compiles_ordinary_patterns)
 {

@@ -16,7 +16,7 @@
 
 #include "symbolize/perf_map.h"
 #include "symbolize/proc_file.h"
-#include "symbolize/safe_file.h"
+#include "base/safe_file.h"
 
 #define NOBODY 65534
 

@@ -14,7 +14,6 @@
 #include <sys/wait.h>
 
 #include "symbolize/demangle.h"
-#include "symbolize/hash.h"
 #include "symbolize/perf_map.h"
 #include "symbolize/strtab.h"
 #include "symbolize/symbolizer.h"
@@ -106,30 +105,6 @@ START_TEST(test_strtab__interns_each_string_once)
 	sym_strtab__reset(t);
 	ck_assert_uint_eq(sym_strtab__bytes(t), 0);
 	sym_strtab__free(t);
-}
-END_TEST
-
-START_TEST(test_hash__puts_gets_and_removes_across_growth)
-{
-	struct sym_hash *h = sym_hash__new();
-	static int vals[5000];
-	char key[32];
-
-	ck_assert_ptr_nonnull(h);
-	for (int i = 0; i < 5000; i++) {
-		snprintf(key, sizeof(key), "%d:%d", i, i * 7);
-		ck_assert_int_eq(sym_hash__put(h, key, &vals[i]), 0);
-	}
-	ck_assert_uint_eq(sym_hash__count(h), 5000);
-	for (int i = 0; i < 5000; i++) {
-		snprintf(key, sizeof(key), "%d:%d", i, i * 7);
-		ck_assert_ptr_eq(sym_hash__get(h, key), &vals[i]);
-	}
-	ck_assert_int_eq(sym_hash__remove(h, "3:21"), 0);
-	ck_assert_int_eq(sym_hash__remove(h, "3:21"), -ENOENT);
-	ck_assert_ptr_null(sym_hash__get(h, "3:21"));
-	ck_assert_uint_eq(sym_hash__count(h), 4999);
-	sym_hash__free(h);
 }
 END_TEST
 
@@ -255,7 +230,6 @@ static Suite *symbolizer_suite(void)
 	tcase_add_test(tc, test_demangle__leaves_plain_c_names_alone);
 	tcase_add_test(tc, test_perf_map__finds_symbols_by_start_and_size);
 	tcase_add_test(tc, test_strtab__interns_each_string_once);
-	tcase_add_test(tc, test_hash__puts_gets_and_removes_across_growth);
 	tcase_add_test(tc, test_symbolizer__reads_start_ticks_and_process_names);
 	tcase_add_test(tc, test_symbolizer__names_a_function_of_this_process);
 	tcase_add_test(tc, test_symbolizer__a_zombie_keeps_the_maps_it_ran_with);

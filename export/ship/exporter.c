@@ -18,11 +18,11 @@
 #include <sys/stat.h>
 #include <curl/curl.h>
 
-#include "export/atomic_file.h"
+#include "base/atomic_file.h"
 #include "export/ship/backend.h"
-#include "export/compress.h"
+#include "base/compress.h"
 #include "export/ship/exporter.h"
-#include "export/fs.h"
+#include "base/fs.h"
 #include "export/ship/redact.h"
 
 #define RESPONSE_MAX	(64 * 1024)	/* response bytes kept; the rest is discarded */

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "export/ship/backend.h"
-#include "export/compress.h"
+#include "base/compress.h"
 #include "export/ship/otlp.h"
 #include "export/pprof.h"
 #include "proto/otlp_profiles.pb-c.h"

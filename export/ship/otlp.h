@@ -11,7 +11,7 @@
  * and bytes/bytes) one Profile per type, the nth with the delta's id XOR n
  * in its last byte. Library code:
  * returns -errno, never prints; depends on proto/, export/pprof and, for its
- * backend table (export/ship/backend.h), export/compress. */
+ * backend table (export/ship/backend.h), base/compress. */
 #ifndef CPROF_EXPORT_OTLP_H
 #define CPROF_EXPORT_OTLP_H
 

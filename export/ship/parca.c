@@ -12,7 +12,7 @@
 #include <strings.h>
 
 #include "export/ship/backend.h"
-#include "export/compress.h"
+#include "base/compress.h"
 #include "export/ship/parca.h"
 #include "proto/parca_profilestore.pb-c.h"
 

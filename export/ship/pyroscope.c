@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "export/ship/backend.h"
-#include "export/compress.h"
+#include "base/compress.h"
 #include "export/ship/pyroscope.h"
 #include "proto/pyroscope_push.pb-c.h"
 

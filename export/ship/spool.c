@@ -22,8 +22,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
-#include "export/compress.h"
-#include "export/fs.h"
+#include "base/compress.h"
+#include "base/fs.h"
 #include "export/ship/spool.h"
 
 #define SPOOL_SUFFIX		".spool"

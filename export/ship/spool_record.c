@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export/compress.h"
+#include "base/compress.h"
 #include "export/ship/spool_record.h"
 
 #define SPOOL_MAGIC	"CPSPOOL1"

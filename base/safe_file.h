@@ -8,8 +8,8 @@
  * -errno values that safe_file__reason() names, so callers can count them
  * by reason. libc only; never prints.
  */
-#ifndef CPROF_SYM_SAFE_FILE_H
-#define CPROF_SYM_SAFE_FILE_H
+#ifndef CPROF_BASE_SAFE_FILE_H
+#define CPROF_BASE_SAFE_FILE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -48,17 +48,20 @@ struct safe_file_rules {
  * open's own error. Only a regular file is ever opened for reading (the
  * checks run on an O_PATH fd first): never blocks on a FIFO, never opens a
  * device. */
-int safe_file__open(const char *path, const struct safe_file_rules *rules, struct stat *ret_st);
+int safe_file__open(const char *path, const struct safe_file_rules *rules, struct stat *ret_st)
+	__attribute__((warn_unused_result));
 
 /* Check an fd the caller opened (O_PATH or O_NONBLOCK) against rules: 0, or
  * a refusal as above; *ret_st (when not NULL) gets its fstat either way
  * unless fstat itself failed. */
-int safe_file__check(int fd, const struct safe_file_rules *rules, struct stat *ret_st);
+int safe_file__check(int fd, const struct safe_file_rules *rules, struct stat *ret_st)
+	__attribute__((warn_unused_result));
 
 /* Read the whole of fd from its current offset, at most max bytes: 0 with
  * *ret_buf (malloc'd, NUL-terminated, owned by the caller) and *ret_len, or
  * -EFBIG when there is more than max, -ENOMEM, -errno. */
-int safe_file__read_all(int fd, size_t max, char **ret_buf, size_t *ret_len);
+int safe_file__read_all(int fd, size_t max, char **ret_buf, size_t *ret_len)
+	__attribute__((warn_unused_result));
 
 /* Which refusal a -errno from safe_file__open()/__check() is. */
 enum safe_file_refusal safe_file__refusal(int err);

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export/regex_bound.h"
+#include "base/regex_bound.h"
 
 #define CAP (REGEX_BOUND_MAX_NODES + 1)
 #define MAX_DEPTH 64

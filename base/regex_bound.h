@@ -5,8 +5,8 @@
  * from flags and config files (--comm, --focus); a mistyped one must fail with
  * a message, not exhaust the host. libc only.
  */
-#ifndef CPROF_EXPORT_REGEX_BOUND_H
-#define CPROF_EXPORT_REGEX_BOUND_H
+#ifndef CPROF_BASE_REGEX_BOUND_H
+#define CPROF_BASE_REGEX_BOUND_H
 
 #include <regex.h>
 #include <stddef.h>

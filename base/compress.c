@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* Whole-buffer compression with zlib and libzstd. Buffers are small (one
- * profile, a few MiB at most), so one-shot APIs, no streaming. */
+ * profile, a few MiB at most), so one-shot APIs, no streaming, except the
+ * gunzip, which grows its output step by step up to the caller's bound. */
 #include <errno.h>
 #include <stdlib.h>
 #include <zlib.h>
 #include <zstd.h>
 
-#include "export/compress.h"
+#include "base/compress.h"
 
 int compress__gzip(const void *buf, size_t len, uint8_t **ret_buf, size_t *ret_len)
 {
@@ -96,4 +97,74 @@ int compress__unzstd(const void *buf, size_t len, size_t max_len, uint8_t **ret_
 	*ret_buf = out;
 	*ret_len = n;
 	return 0;
+}
+
+int compress__gunzip(const void *buf, size_t len, size_t max, uint8_t **ret_out,
+		     size_t *ret_len)
+{
+	z_stream zs = { 0 };
+	uint8_t *out = NULL, *tmp;
+	size_t cap = 0, n = 0;
+	int err = 0, zret;
+
+	if (len > UINT32_MAX)	/* zlib's avail_in is a uInt */
+		return -EFBIG;
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)	/* gzip only, never zlib */
+		return -ENOMEM;
+	zs.next_in = (Bytef *)buf;
+	zs.avail_in = len;
+	for (;;) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : (len < 4096 ? 16384 : len * 4);
+
+			if (cap >= max) {
+				err = -EFBIG;
+				goto out_free;
+			}
+			if (ncap > max)
+				ncap = max;
+			tmp = realloc(out, ncap);
+			if (!tmp) {
+				err = -ENOMEM;
+				goto out_free;
+			}
+			out = tmp;
+			cap = ncap;
+		}
+		zs.next_out = out + n;
+		zs.avail_out = cap - n;
+		zret = inflate(&zs, Z_NO_FLUSH);
+		n = cap - zs.avail_out;
+		if (zret == Z_STREAM_END) {
+			if (!zs.avail_in)
+				break;
+			/* Another member must follow; anything else is garbage. */
+			if (zs.avail_in < 2 || zs.next_in[0] != 0x1f || zs.next_in[1] != 0x8b) {
+				err = -EBADMSG;
+				goto out_free;
+			}
+			if (inflateReset(&zs) != Z_OK) {
+				err = -EBADMSG;
+				goto out_free;
+			}
+			continue;
+		}
+		if (zret == Z_MEM_ERROR) {
+			err = -ENOMEM;
+			goto out_free;
+		}
+		if (zret != Z_OK && !(zret == Z_BUF_ERROR && !zs.avail_out)) {
+			err = -EBADMSG;	/* corrupt or truncated */
+			goto out_free;
+		}
+	}
+	inflateEnd(&zs);
+	*ret_out = out;
+	*ret_len = n;
+	return 0;
+
+out_free:
+	inflateEnd(&zs);
+	free(out);
+	return err;
 }

@@ -6,7 +6,7 @@
  * dropped once the fd is known to be a regular file.
  */
 #define _GNU_SOURCE
-#include "symbolize/safe_file.h"
+#include "base/safe_file.h"
 
 #include <errno.h>
 #include <fcntl.h>

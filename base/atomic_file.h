@@ -7,8 +7,8 @@
  * told from one being written, and is swept: by the next open of the same
  * path, or by atomic_file__sweep() over a directory.
  * Library code: returns -errno, never prints. */
-#ifndef CPROF_EXPORT_ATOMIC_FILE_H
-#define CPROF_EXPORT_ATOMIC_FILE_H
+#ifndef CPROF_BASE_ATOMIC_FILE_H
+#define CPROF_BASE_ATOMIC_FILE_H
 
 #include <stdio.h>
 
@@ -28,13 +28,14 @@ struct atomic_file {
  * Returns 0, or -errno (-EINVAL for an empty path or a path ending in '/',
  * -EISDIR for an existing directory)
  * leaving *af untouched. */
-int atomic_file__open(struct atomic_file *af, const char *path);
+int atomic_file__open(struct atomic_file *af, const char *path)
+	__attribute__((warn_unused_result));
 
 /* Flushes and fsyncs the data, renames the temporary file over path and
  * fsyncs the directory; for stdout, flushes only. Always releases af: on
  * failure the temporary file is unlinked and the destination left as it was.
  * Returns 0 or -errno (-EIO if an earlier write to f failed). */
-int atomic_file__commit(struct atomic_file *af);
+int atomic_file__commit(struct atomic_file *af) __attribute__((warn_unused_result));
 
 /* Closes and unlinks the temporary file and releases af. A no-op after
  * commit or abort, and for NULL. Never touches the destination. */
@@ -49,4 +50,4 @@ void atomic_file__abort(struct atomic_file *af);
 #define ATOMIC_FILE_STALE_S	5
 int atomic_file__sweep(const char *dir, const char *base);
 
-#endif /* CPROF_EXPORT_ATOMIC_FILE_H */
+#endif /* CPROF_BASE_ATOMIC_FILE_H */

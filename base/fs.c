@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "export/fs.h"
+#include "base/fs.h"
 
 int fs__mkdir_p(const char *path, mode_t mode)
 {

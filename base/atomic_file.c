@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "export/atomic_file.h"
+#include "base/atomic_file.h"
 
 #define TMP_SUFFIX	".tmp"
 #define RANDOM_LEN	6

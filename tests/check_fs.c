@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+/* fs: mkdir -p creates each missing parent with the caller's mode, leaves
+ * existing directories alone, and names the failure. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/fs.h"
+
+static char root[] = "/tmp/check_fs.XXXXXX";
+
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	return st.st_mode & 07777;
+}
+
+START_TEST(test_fs__mkdir_p_creates_parents_with_the_mode)
+{
+	char path[PATH_MAX];
+
+	umask(022);
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	snprintf(path, sizeof(path), "%s/a//b/c/", root);
+	ck_assert_int_eq(fs__mkdir_p(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/a", root);
+	ck_assert_uint_eq(mode_of(path), 0700);
+	snprintf(path, sizeof(path), "%s/a/b/c", root);
+	ck_assert_uint_eq(mode_of(path), 0700);
+	/* existing: fine, and its mode is left as it was */
+	ck_assert_int_eq(fs__mkdir_p(path, 0755), 0);
+	ck_assert_uint_eq(mode_of(path), 0700);
+}
+END_TEST
+
+START_TEST(test_fs__mkdir_p_names_the_failure)
+{
+	char path[PATH_MAX + 16], file[PATH_MAX], *huge;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	snprintf(file, sizeof(file), "%s/file", root);
+	fd = open(file, O_CREAT | O_WRONLY, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/sub", file);
+	ck_assert_int_eq(fs__mkdir_p(path, 0755), -ENOTDIR);
+	ck_assert_int_eq(fs__mkdir_p("", 0755), -ENAMETOOLONG);
+	huge = malloc(PATH_MAX + 10);
+	memset(huge, 'a', PATH_MAX + 9);
+	huge[PATH_MAX + 9] = '\0';
+	ck_assert_int_eq(fs__mkdir_p(huge, 0755), -ENAMETOOLONG);
+	free(huge);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("fs");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_fs__mkdir_p_creates_parents_with_the_mode);
+	tcase_add_test(tc, test_fs__mkdir_p_names_the_failure);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
