@@ -144,6 +144,7 @@ struct mapping_ent {
 struct function_ent {
 	uint32_t name, system_name, filename;
 	int64_t start_line;
+	bool func_start;	/* see pb_line */
 };
 
 struct line_ent {
@@ -540,12 +541,13 @@ static bool function_eq(const struct pb_profile *p, uint32_t idx, const void *ke
 	const struct function_ent *a = &p->funcs[idx], *b = key;
 
 	return a->name == b->name && a->system_name == b->system_name &&
-	       a->filename == b->filename && a->start_line == b->start_line;
+	       a->filename == b->filename && a->start_line == b->start_line &&
+	       a->func_start == b->func_start;
 }
 
 static int intern_function(struct pb_profile *p, const struct pb_line *ln, uint64_t *ret_id)
 {
-	struct function_ent key = { .start_line = ln->start_line };
+	struct function_ent key = { .start_line = ln->start_line, .func_start = ln->func_start };
 	struct itab_slot *slot;
 	uint32_t h;
 	int err;
@@ -910,6 +912,8 @@ static int set_mapping_flags(const struct pb_profile *p, Perftools__Profiles__Ma
 		for (size_t j = 0; j < l->nlines; j++) {
 			const struct line_ent *ln = &p->lines[l->line_off + j];
 
+			if (p->funcs[ln->function_id - 1].func_start) /* not a symbol */
+				m->has_functions = m->has_filenames = m->has_line_numbers = 0;
 			if (!p->funcs[ln->function_id - 1].filename)
 				m->has_filenames = 0;
 			if (ln->line <= 0)

@@ -8,6 +8,7 @@
 #define CPROF_EXPORT_PROFILE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "proto/profile.pb-c.h"
@@ -32,6 +33,8 @@ struct pb_profile_opts {
 struct pb_line {
 	const char *name, *system_name, *filename;
 	int64_t line, start_line;
+	bool func_start; /* name is a function start from unwind tables, not a symbol:
+			    the mapping's has_functions stays false */
 };
 
 /* str NULL => numeric label (num, with num_unit if non-NULL). */

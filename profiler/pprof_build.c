@@ -102,6 +102,7 @@ static uint64_t add_resolved(struct builder *b, const struct sym_result *r, uint
 		lines[i].filename = r->frames[i].file;
 		lines[i].line = r->frames[i].line;
 		lines[i].start_line = r->frames[i].start_line;
+		lines[i].func_start = r->frames[i].func_start;
 	}
 	if (r->nframes)
 		b->stats.symbolized++;

@@ -23,6 +23,8 @@
 
 #include "symbolize/debug_file.h"
 #include "symbolize/strtab.h"
+#include "symbolize/sym_fstarts.h"
+#include "symbolize/sym_gopclntab.h"
 #include "symbolize/untrusted_elf.h"
 
 #define MAX_CHAIN 32 /* inline depth we walk; deeper chains are truncated */
@@ -48,6 +50,10 @@ struct sym_elf {
 	struct elf_sym *syms;
 	size_t nsyms;
 	bool syms_built;
+	/* where no symbol names an address: Go's pclntab, function starts */
+	struct sym_gopclntab *go;
+	struct sym_fstarts *fstarts;
+	bool go_built, fstarts_built;
 };
 
 struct elf_sym {
@@ -72,6 +78,8 @@ void sym_elf__free(struct sym_elf *e)
 	free(e->loads);
 	free(e->cu_ranges);
 	free(e->syms);
+	sym_gopclntab__free(e->go);
+	sym_fstarts__free(e->fstarts);
 	sym_strtab__free(e->paths);
 	free(e);
 }
@@ -465,6 +473,31 @@ static const char *lookup_sym(struct sym_elf *e, GElf_Addr addr)
 	return NULL;
 }
 
+/* Go's own table, for a Go binary without DWARF (built on first need). */
+static int resolve_go(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *frames, size_t max)
+{
+	if (!e->go_built) {
+		e->go_built = true;
+		e->go = sym_gopclntab__from_elf(sym_elf__elf(e));
+	}
+	return e->go ? sym_gopclntab__resolve(e->go, vaddr, frames, max) : 0;
+}
+
+/* The function start containing vaddr, from the unwind tables. */
+static int resolve_fstart(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *frames)
+{
+	uint64_t start;
+
+	if (!e->fstarts_built) {
+		e->fstarts_built = true;
+		e->fstarts = sym_fstarts__from_elf(sym_elf__elf(e));
+	}
+	if (sym_fstarts__lookup(e->fstarts, vaddr, &start) < 0)
+		return 0;
+	frames[0] = (struct sym_elf_frame){ .func_start = true, .start = start };
+	return 1;
+}
+
 int sym_elf__resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *frames, size_t max)
 {
 	Dwarf_Die cu_storage;
@@ -498,10 +531,15 @@ int sym_elf__resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *fr
 		if (line < 0)
 			line = 0;
 		n = dwarf_frames(e, cu, addr - dbias, file, (uint32_t)line, chain, MAX_CHAIN);
+	} else {
+		int ng = resolve_go(e, vaddr, frames, max);
+
+		if (ng > 0)
+			return ng;
 	}
 	if (n == 0) {
 		if (!symname)
-			return 0;
+			return resolve_fstart(e, vaddr, frames);
 		chain[n++] = (struct sym_elf_frame){ .name = symname, .file = file, .line = (uint32_t)line };
 	} else if (symname) {
 		/* the physical function: the symbol table's name (mangled, with

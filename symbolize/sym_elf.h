@@ -8,6 +8,7 @@
 #ifndef CPROF_SYM_ELF_H
 #define CPROF_SYM_ELF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <libelf.h>
@@ -19,6 +20,10 @@ struct sym_elf_frame {
 	const char *file;   /* source file, NULL when unknown */
 	uint32_t line;      /* 0 when unknown */
 	uint32_t start_line; /* DW_AT_decl_line of the function, 0 when unknown */
+	bool func_start;    /* no symbol: name is NULL and start is the vaddr of the
+			       function containing the address, from the unwind
+			       tables' FDE ranges (sym_fstarts.h) */
+	uint64_t start;
 };
 
 /* Open the ELF file behind fd. file_name is where it lives as seen by us
@@ -53,7 +58,9 @@ Elf *sym_elf__debug_elf(struct sym_elf *e);
  * the physical function last; at most max are written (when there are more,
  * the outermost ones before the physical function are dropped). Returns the
  * number of frames (0: nothing names this address). Strings are valid until
- * sym_elf__free(). */
+ * sym_elf__free(). Without a symbol or DWARF for vaddr, a Go binary's pclntab
+ * (sym_gopclntab.h) names it, else the unwind tables' function starts do (one
+ * frame with func_start set). */
 int sym_elf__resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *frames, size_t max);
 
 #endif

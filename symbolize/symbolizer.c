@@ -987,6 +987,24 @@ static bool in_entry(struct sym_elf *elf, uint64_t vaddr)
 	       vaddr - eh.e_entry < ENTRY_SPAN;
 }
 
+/* A function no symbol names, after its file and start: "liblzma.so.5+0x1a2b0"
+ * (the ELF vaddr nm, objdump and addr2line take, in this file and its debug
+ * file), with an empty system_name and func_start set. */
+static int func_start_frame(struct sym_session *s, const struct sym_mapping *m, uint64_t start,
+			    struct sym_result *ret)
+{
+	const char *base = strrchr(m->path, '/');
+	char buf[300];
+
+	snprintf(buf, sizeof(buf), "%.255s+0x%" PRIx64, base ? base + 1 : m->path, start);
+	ret->frames[0] = (struct sym_frame){ .name = intern(s, buf), .system_name = "",
+					     .func_start = true };
+	if (!ret->frames[0].name)
+		return -ENOMEM;
+	ret->nframes = 1;
+	return 0;
+}
+
 static int frames_from_elf(struct sym_session *s, struct sym_elf *elf, const struct sym_mapping *m,
 			   uint64_t addr, struct sym_result *ret)
 {
@@ -997,11 +1015,13 @@ static int frames_from_elf(struct sym_session *s, struct sym_elf *elf, const str
 	if (sym_elf__offset_to_vaddr(elf, addr - m->start + m->offset, &vaddr) < 0)
 		return 0;
 	n = sym_elf__resolve(elf, vaddr, ef, SYM_MAX_INLINE);
-	if (n <= 0 && in_entry(elf, vaddr)) {
+	if ((n <= 0 || ef[0].func_start) && in_entry(elf, vaddr)) {
 		err = set_frame(s, &ret->frames[0], "_start", NULL, 0, 0);
 		ret->nframes = err ? 0 : 1;
 		return err;
 	}
+	if (n == 1 && ef[0].func_start)
+		return func_start_frame(s, m, ef[0].start, ret);
 	for (int i = 0; i < n; i++) {
 		err = set_frame(s, &ret->frames[i], ef[i].name, ef[i].file, ef[i].line, ef[i].start_line);
 		if (err < 0)
@@ -1016,7 +1036,7 @@ static void count(struct sym_session *s, const struct sym_result *ret)
 	if (!ret->mapping)
 		s->stats.no_mapping++;
 	else if (ret->nframes)
-		s->stats.resolved++;
+		s->stats.resolved++, s->stats.func_starts += ret->frames[0].func_start;
 	else
 		s->stats.unresolved++;
 }

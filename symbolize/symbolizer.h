@@ -42,6 +42,8 @@ struct sym_frame {
 	const char *file;        /* source file (absolute when DWARF gives comp_dir), NULL when unknown */
 	uint32_t line;           /* 0 when unknown */
 	uint32_t start_line;     /* line of the function's declaration (DW_AT_decl_line), 0 when unknown */
+	bool func_start;         /* no symbol: name is "FILE+0xSTART" (a function start from the
+				    unwind tables, see sym_fstarts.h), system_name "" */
 };
 
 #define SYM_MAX_INLINE 8
@@ -77,6 +79,8 @@ struct sym_stats {
 					neither from /proc nor from kernel events (cumulative,
 					each once; taken back when a later capture finds them) */
 	uint64_t processes_from_events; /* captures answered by kernel events (proc_events.h) */
+	uint64_t func_starts;       /* addresses named only by a function start from unwind
+				       tables (counted in resolved too) */
 };
 
 /* All strings and mappings returned are owned by the session and stay valid

@@ -245,7 +245,7 @@ START_TEST(test_sym_elf__finds_separate_debug_info_through_the_build_id_director
 }
 END_TEST
 
-START_TEST(test_sym_elf__keeps_mapping_and_build_id_when_nothing_names_an_address)
+START_TEST(test_sym_elf__keeps_mapping_and_build_id_and_names_the_function_start_without_symbols)
 {
 	struct sym_session *s = new_session("/nonexistent-debug-dir");
 	struct sym_result r;
@@ -260,10 +260,17 @@ START_TEST(test_sym_elf__keeps_mapping_and_build_id_when_nothing_names_an_addres
 	ck_assert_str_eq(r.mapping->path, c.path);
 	readelf_build_id(c.path, bid, sizeof(bid));
 	ck_assert_str_eq(r.mapping->build_id, bid);
-	ck_assert_uint_eq(r.nframes, 0);
+	/* no symbol, no DWARF: named after the function start in its unwind
+	 * tables, marked as such (issue 13) */
+	ck_assert_uint_eq(r.nframes, 1);
+	ck_assert(r.frames[0].func_start);
+	ck_assert_str_eq(r.frames[0].system_name, "");
+	ck_assert_ptr_nonnull(strstr(r.frames[0].name, "sym_bidonly+0x"));
+	ck_assert_ptr_null(r.frames[0].file);
 	sym_session__stats(s, &st);
-	ck_assert_uint_eq(st.unresolved, 1);
-	ck_assert_uint_eq(st.resolved, 0);
+	ck_assert_uint_eq(st.unresolved, 0);
+	ck_assert_uint_eq(st.resolved, 1);
+	ck_assert_uint_eq(st.func_starts, 1);
 	child_stop(&c);
 	sym_session__free(s);
 }
@@ -576,7 +583,7 @@ static Suite *sym_elf_suite(void)
 	tcase_add_test(tc, test_sym_elf__resolves_non_pie_executables);
 	tcase_add_test(tc, test_sym_elf__finds_separate_debug_info_through_gnu_debuglink);
 	tcase_add_test(tc, test_sym_elf__finds_separate_debug_info_through_the_build_id_directory);
-	tcase_add_test(tc, test_sym_elf__keeps_mapping_and_build_id_when_nothing_names_an_address);
+	tcase_add_test(tc, test_sym_elf__keeps_mapping_and_build_id_and_names_the_function_start_without_symbols);
 	tcase_add_test(tc, test_sym_elf__resolves_shared_libraries_through_file_offsets);
 	tcase_add_test(tc, test_sym_elf__demangles_cxx_names_and_keeps_the_mangled_system_name);
 	tcase_add_test(tc, test_sym_elf__returns_inlined_frames_innermost_first_with_the_call_line);
