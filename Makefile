@@ -25,7 +25,7 @@ DEB_PKGS := gcc g++ make clang llvm libbpf-dev bpftool libelf-dev libdw-dev \
 	libunwind-dev protobuf-c-compiler libprotobuf-c-dev libzstd-dev zlib1g-dev \
 	libcurl4-openssl-dev check libsubunit-dev pkg-config golang-go linux-perf \
 	bpfcc-tools libxml2-utils binutils elfutils iproute2 procps python3 time bc chromium \
-	python3-protobuf protobuf-compiler zstd openssl curl
+	python3-protobuf protobuf-compiler zstd openssl curl xxd
 
 WARN     := -Wall -Wextra -Werror -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
@@ -100,6 +100,14 @@ $(OUT)/%.o: %.c | $(PB_HDRS)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(CLI_OBJS): $(SKELS)
+
+# The flame graph viewer's script and style, real files embedded as C strings.
+$(OUT)/export/flamegraph_assets.h: export/flamegraph.js export/flamegraph.css
+	@mkdir -p $(@D)
+	$(call msg,GEN,$@)
+	$(Q)for f in $^; do echo "static const char $$(basename $$f | tr . _)[] = {"; \
+		xxd -i < $$f; echo ", 0x00 };"; done > $@
+$(OUT)/export/flamegraph_svg.o: $(OUT)/export/flamegraph_assets.h
 
 $(OUT)/cprof: $(CLI_OBJS) $(LIB_OBJS)
 	$(call msg,LD,$@)

@@ -86,9 +86,4 @@ int flamegraph__write_file(const Perftools__Profiles__Profile *p,
  * UNKNOWN; everything else is USER. */
 enum flamegraph_kind flamegraph__frame_kind(const char *mapping_filename, const char *name);
 
-/* Copies name into buf (size >= 4) as valid UTF-8 without control characters:
- * each invalid byte and each C0/DEL control becomes U+FFFD; truncated at a
- * character boundary to fit. Returns the length written (excluding the NUL). */
-size_t flamegraph__sanitize_name(const char *name, char *buf, size_t size);
-
 #endif /* CPROF_EXPORT_FLAMEGRAPH_H */
