@@ -71,6 +71,7 @@ struct agent_stats {
 	uint64_t lost_samples, spool_write_errors, build_errors;
 	uint64_t capture_failures, reloads, reload_failures;
 	uint64_t sym_processes, sym_binaries, sym_binaries_evicted, sym_processes_evicted;
+	uint64_t processes_unmapped, mapping_records, mapping_records_lost;	/* mmap_events */
 	uint64_t attr_entries, attr_evictions, attr_fallbacks, attr_memo_replaced, forgotten;
 	uint64_t unwind_stacks, unwind_stops[UW_NR_STOPS];	/* stack-copy mode */
 	uint64_t unwind_tables_bytes, unwind_tables_evicted, unwind_cfi_dropped;
@@ -384,6 +385,14 @@ static void render_metrics(void *ctx, FILE *f)
 	metric(f, "cprof_symbolizer_processes_evicted_total", "counter",
 	       "Processes evicted from the symbolizer by its bound.",
 	       STAT_GET(a, sym_processes_evicted));
+	metric(f, "cprof_processes_unmapped", "gauge",
+	       "Processes seen whose executable mappings could not be known (their user frames "
+	       "are unnamed); one found later is taken back.", STAT_GET(a, processes_unmapped));
+	metric(f, "cprof_mapping_records_total", "counter",
+	       "Mapping records (mmap, fork, exec, exit) read from the kernel.",
+	       STAT_GET(a, mapping_records));
+	metric(f, "cprof_mapping_records_lost_total", "counter",
+	       "Mapping records the kernel dropped (ring full).", STAT_GET(a, mapping_records_lost));
 	metric(f, "cprof_symbolizer_binaries", "gauge", "Binaries the symbolizer holds open.",
 	       STAT_GET(a, sym_binaries));
 	metric(f, "cprof_symbolizer_binaries_evicted_total", "counter",
@@ -934,6 +943,14 @@ static void update_cache_stats(struct agent *a)
 	attr_cache__stats(a->attr, &as);
 	STAT_SET(a, sym_processes, ss.processes_cached);
 	STAT_SET(a, sym_processes_evicted, ss.processes_evicted);
+	STAT_SET(a, processes_unmapped, ss.processes_unmapped);
+	if (a->mev) {
+		struct mmap_events_stats ms;
+
+		mmap_events__stats(a->mev, &ms);
+		STAT_SET(a, mapping_records, ms.records);
+		STAT_SET(a, mapping_records_lost, ms.lost);
+	}
 	STAT_SET(a, sym_binaries, ss.binaries_cached);
 	STAT_SET(a, sym_binaries_evicted, ss.binaries_evicted);
 	STAT_SET(a, attr_entries, as.entries);
