@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "export/profile.h"
+#include "export/pb_profile.h"
 
 struct folded_read_stats {
 	size_t lines;		/* non-empty, non-comment lines */

@@ -16,7 +16,7 @@
 #include "export/flamegraph.h"
 #include "export/folded_read.h"
 #include "export/pprof.h"
-#include "export/profile.h"
+#include "export/pb_profile.h"
 #include "profiler/commands.h"
 #include "base/regex_bound.h"
 

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "bpf/net.h"
-#include "export/profile.h"
+#include "export/pb_profile.h"
 
 struct net_profile_opts {
 	uint32_t max_keys;		/* distinct keys per window; 0 = 65536 */

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "export/profile.h"
+#include "export/pb_profile.h"
 #include "profiler/raw_profile.h"
 #include "symbolize/symbolizer.h"
 

@@ -18,7 +18,7 @@
 #include "export/flamegraph.h"
 #include "export/folded.h"
 #include "export/pprof.h"
-#include "export/profile.h"
+#include "export/pb_profile.h"
 #include "profiler/collect.h"
 #include "profiler/launch.h"
 #include "profiler/losses.h"

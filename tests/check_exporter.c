@@ -30,7 +30,7 @@
 #include "export/ship/exporter.h"
 #include "export/ship/otlp.h"
 #include "export/ship/parca.h"
-#include "export/profile.h"
+#include "export/pb_profile.h"
 #include "export/ship/pyroscope.h"
 #include "export/ship/spool.h"
 #include "export/ship/upload.h"

@@ -16,7 +16,7 @@
 #include "export/flamegraph.h"
 #include "export/folded_read.h"
 #include "export/pprof.h"
-#include "export/profile.h"
+#include "export/pb_profile.h"
 
 #define CHART_W 1180.0	/* default width 1200 minus two 10 px pads */
 #define FRAME_H 16.0

@@ -10,7 +10,7 @@
 
 #include "export/folded.h"
 #include "export/pprof.h"
-#include "export/profile.h"
+#include "export/pb_profile.h"
 
 static const struct pb_value_type cpu_types[] = {
 	{ "samples", "count" },

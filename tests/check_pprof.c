@@ -14,7 +14,7 @@
 #include <zlib.h>
 
 #include "export/pprof.h"
-#include "export/profile.h"
+#include "export/pb_profile.h"
 
 static const struct pb_value_type cpu_types[] = {
 	{ "samples", "count" },

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "export/folded.h"
-#include "export/profile.h"
+#include "export/pb_profile.h"
 #include "profiler/pprof_build.h"
 #include "profiler/sampler.h"
 #include "symbolize/symbolizer.h"

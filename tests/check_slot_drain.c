@@ -13,7 +13,7 @@
 #include <sys/resource.h>
 
 #include "export/folded.h"
-#include "export/profile.h"
+#include "export/pb_profile.h"
 #include "profiler/pprof_build.h"
 #include "profiler/slot_drain.h"
 #include "symbolize/symbolizer.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export/profile.h"
+#include "export/pb_profile.h"
 
 static const struct pb_value_type cpu_types[] = {
 	{ "samples", "count" },

@@ -4,8 +4,8 @@
  * with 100k locations costs O(1) per add. Ids handed out are dense (index+1), as
  * Go's runtime and Parca expect. Library code: returns errors, never prints, and
  * depends only on proto/ (never on profiler/ or symbolize/ headers). */
-#ifndef CPROF_EXPORT_PROFILE_H
-#define CPROF_EXPORT_PROFILE_H
+#ifndef CPROF_EXPORT_PB_PROFILE_H
+#define CPROF_EXPORT_PB_PROFILE_H
 
 #include <stddef.h>
 #include <stdbool.h>
@@ -93,4 +93,4 @@ int pb_profile__add_comment(struct pb_profile *p, const char *comment);
  * finish fails with EINVAL. NULL with errno ENOMEM (p stays usable; retry). */
 const Perftools__Profiles__Profile *pb_profile__finish(struct pb_profile *p);
 
-#endif /* CPROF_EXPORT_PROFILE_H */
+#endif /* CPROF_EXPORT_PB_PROFILE_H */
