@@ -17,6 +17,7 @@
 
 #include "profiler/agent_attr.h"
 #include "profiler/agent_config.h"
+#include "profiler/cli.h"
 #include "base/regex_bound.h"
 
 const struct agent_option agent_options[] = {
@@ -112,99 +113,12 @@ static int set_str(char **dst, const char *v)
 	return 0;
 }
 
-static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
-{
-	unsigned long v;
-	char *end;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
-static int parse_bool(const char *s, bool *ret)
-{
-	if (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcmp(s, "1") ||
-	    !strcasecmp(s, "on"))
-		*ret = true;
-	else if (!strcasecmp(s, "false") || !strcasecmp(s, "no") || !strcmp(s, "0") ||
-		 !strcasecmp(s, "off"))
-		*ret = false;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-int agent_parse_size(const char *s, uint64_t *ret)
-{
-	unsigned long long v;
-	char *end;
-	int shift = 0;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	switch (toupper((unsigned char)*end)) {
-	case '\0':
-		break;
-	case 'K':
-		shift = 10;
-		break;
-	case 'M':
-		shift = 20;
-		break;
-	case 'G':
-		shift = 30;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (*end && end[1] && strcasecmp(end + 1, "iB") && strcasecmp(end + 1, "B"))
-		return -EINVAL;
-	if (v > (UINT64_MAX >> shift))
-		return -EINVAL;
-	*ret = (uint64_t)v << shift;
-	return 0;
-}
-
-int agent_parse_seconds(const char *s, double *ret)
-{
-	double v, mult = 1;
-	char *end;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s)
-		return -EINVAL;
-	if (!strcmp(end, "ms"))
-		mult = 0.001;
-	else if (!strcmp(end, "m") || !strcmp(end, "min"))
-		mult = 60;
-	else if (*end && strcmp(end, "s"))
-		return -EINVAL;
-	v *= mult;
-	if (!(v >= 0) || v > 31536000.0)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
 static int set_seconds(double *dst, const char *name, const char *v, double min, double max,
 		       char *err, size_t len)
 {
 	double d;
 
-	if (agent_parse_seconds(v, &d) || d < min || d > max)
+	if (cli__parse_seconds(v, CLI_SECONDS_UNITS, &d) || d < min || d > max)
 		return fail(err, len, "--%s must be %g..%g seconds (e.g. 10, 2.5, 500ms), not '%s'",
 			    name, min, max, v);
 	*dst = d;
@@ -265,29 +179,11 @@ static int add_label(struct agent_config *c, const char *v, char *err, size_t le
 
 static int add_pids(struct agent_config *c, const char *v, char *err, size_t len)
 {
-	char *buf = strdup(v), *tok, *save;
-	int ret = 0;
-
-	if (!buf)
+	if (!c->pids && !(c->pids = malloc(AGENT_MAX_PIDS * sizeof(*c->pids))))
 		return -ENOMEM;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		unsigned long pid;
-		pid_t *p;
-
-		if (parse_ulong(tok, 1, INT_MAX, &pid) || c->nr_pids >= AGENT_MAX_PIDS) {
-			ret = fail(err, len, "invalid pid list '%s'", v);
-			break;
-		}
-		p = realloc(c->pids, (c->nr_pids + 1) * sizeof(*p));
-		if (!p) {
-			ret = -ENOMEM;
-			break;
-		}
-		c->pids = p;
-		p[c->nr_pids++] = (pid_t)pid;
-	}
-	free(buf);
-	return ret;
+	if (cli__parse_pids(v, c->pids, AGENT_MAX_PIDS, &c->nr_pids))
+		return fail(err, len, "invalid pid list '%s'", v);
+	return 0;
 }
 
 static int add_net_iface(struct agent_config *c, const char *v, char *err, size_t len)
@@ -385,7 +281,7 @@ int agent_config__set(struct agent_config *c, const char *name, const char *v, c
 		return set_str(&c->comm, v);
 	}
 	if (!strcmp(name, "frequency")) {
-		if (parse_ulong(v, 1, 10000, &ul))
+		if (cli__parse_ulong(v, 1, 10000, &ul))
 			return fail(err, len, "--frequency must be 1..10000 Hz, not '%s'", v);
 		c->freq = ul;
 		return 0;
@@ -400,9 +296,9 @@ int agent_config__set(struct agent_config *c, const char *name, const char *v, c
 		return 0;
 	}
 	if (!strcmp(name, "idle"))
-		return parse_bool(v, &c->idle) ? fail(err, len, "--idle takes true or false") : 0;
+		return cli__parse_bool(v, &c->idle) ? fail(err, len, "--idle takes true or false") : 0;
 	if (!strcmp(name, "max-stacks")) {
-		if (parse_ulong(v, 1024, 1 << 20, &ul))
+		if (cli__parse_ulong(v, 1024, 1 << 20, &ul))
 			return fail(err, len, "--max-stacks must be 1024..1048576, not '%s'", v);
 		c->max_stacks = ul;
 		return 0;
@@ -413,7 +309,7 @@ int agent_config__set(struct agent_config *c, const char *name, const char *v, c
 		return set_str(&c->unwind, v);
 	}
 	if (!strcmp(name, "stack-size")) {
-		if (parse_ulong(v, 1024, 65536, &ul))
+		if (cli__parse_ulong(v, 1024, 65536, &ul))
 			return fail(err, len, "--stack-size must be 1024..65536 bytes, not '%s'", v);
 		c->stack_size = ul;
 		return 0;
@@ -421,7 +317,7 @@ int agent_config__set(struct agent_config *c, const char *name, const char *v, c
 	if (!strcmp(name, "net"))
 		return add_net_iface(c, v, err, len);
 	if (!strcmp(name, "net-xdp"))
-		return parse_bool(v, &c->net_xdp) ? fail(err, len, "--net-xdp takes true or false") : 0;
+		return cli__parse_bool(v, &c->net_xdp) ? fail(err, len, "--net-xdp takes true or false") : 0;
 	if (!strcmp(name, "interval"))
 		return set_seconds(&c->interval, name, v, 1, 3600, err, len);
 	if (!strcmp(name, "service-name")) {
@@ -448,7 +344,7 @@ int agent_config__set(struct agent_config *c, const char *name, const char *v, c
 	if (!strcmp(name, "tls-key"))
 		return set_str(&c->tls_key, v);
 	if (!strcmp(name, "tls-insecure"))
-		return parse_bool(v, &c->tls_insecure) ?
+		return cli__parse_bool(v, &c->tls_insecure) ?
 		       fail(err, len, "--tls-insecure takes true or false") : 0;
 	if (!strcmp(name, "bearer-token-file"))
 		return set_str(&c->bearer_token_file, v);
@@ -468,14 +364,14 @@ int agent_config__set(struct agent_config *c, const char *name, const char *v, c
 		return set_str(&c->spool_dir, v);
 	}
 	if (!strcmp(name, "spool-max-bytes")) {
-		if (agent_parse_size(v, &u64) || u64 < 4096)
+		if (cli__parse_size(v, &u64) || u64 < 4096)
 			return fail(err, len, "--spool-max-bytes must be a size of at least 4K "
 				    "(e.g. 256M, 1G), not '%s'", v);
 		c->spool_max_bytes = u64;
 		return 0;
 	}
 	if (!strcmp(name, "max-samples-per-profile")) {
-		if (parse_ulong(v, 1, 1000000, &ul))
+		if (cli__parse_ulong(v, 1, 1000000, &ul))
 			return fail(err, len, "--max-samples-per-profile must be 1..1000000, not '%s'", v);
 		c->max_samples_per_profile = ul;
 		return 0;
@@ -483,7 +379,7 @@ int agent_config__set(struct agent_config *c, const char *name, const char *v, c
 	if (!strcmp(name, "metrics-addr")) {
 		const char *colon = strrchr(v, ':');
 
-		if (!colon || parse_ulong(colon + 1, 1, 65535, &ul))
+		if (!colon || cli__parse_ulong(colon + 1, 1, 65535, &ul))
 			return fail(err, len, "--metrics-addr takes HOST:PORT (e.g. 127.0.0.1:9464), "
 				    "not '%s'", v);
 		return set_str(&c->metrics_addr, v);
@@ -491,16 +387,16 @@ int agent_config__set(struct agent_config *c, const char *name, const char *v, c
 	if (!strcmp(name, "verbose")) {
 		bool b;
 
-		if (!parse_ulong(v, 0, 3, &ul))
+		if (!cli__parse_ulong(v, 0, 3, &ul))
 			c->verbose = ul;
-		else if (!parse_bool(v, &b))
+		else if (!cli__parse_bool(v, &b))
 			c->verbose = b;
 		else
 			return fail(err, len, "verbose takes 0..3 or true/false, not '%s'", v);
 		return 0;
 	}
 	if (!strcmp(name, "quiet"))
-		return parse_bool(v, &c->quiet) ? fail(err, len, "--quiet takes true or false") : 0;
+		return cli__parse_bool(v, &c->quiet) ? fail(err, len, "--quiet takes true or false") : 0;
 	snprintf(err, len, "unknown option '%s'", name);
 	return -ENOENT;
 }

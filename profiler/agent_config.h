@@ -112,9 +112,4 @@ int agent_config__check_cgroup(const struct agent_config *c, char *err, size_t e
 int agent_config__read_secret(const char *file, const char *env, char **ret, char *err,
 			      size_t err_len);
 
-/* Parses "64K", "256M", "1G" or a plain byte count. 0 or -EINVAL. */
-int agent_parse_size(const char *s, uint64_t *ret);
-/* Parses seconds: "10", "2.5", "500ms", "10s", "2m". 0 or -EINVAL. */
-int agent_parse_seconds(const char *s, double *ret);
-
 #endif /* CPROF_AGENT_CONFIG_H */

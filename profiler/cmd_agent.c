@@ -12,6 +12,7 @@
 #include "export/ship/exporter.h"
 #include "profiler/agent.h"
 #include "profiler/agent_config.h"
+#include "profiler/cli.h"
 #include "profiler/commands.h"
 
 static const char usage[] =
@@ -73,14 +74,6 @@ static const char usage[] =
 "  cprof agent --url pyroscope://127.0.0.1:4040 --spool-dir /var/lib/cprof/spool\n"
 "  cprof agent --config /etc/cprof/agent.conf   (see dist/cprof-agent.service)\n";
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "cprof agent: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'cprof agent --help' for more information.\n");
-	return 2;
-}
-
 int cmd_agent(int argc, char **argv)
 {
 	enum { OPT_BASE = 256 };
@@ -93,13 +86,14 @@ int cmd_agent(int argc, char **argv)
 	char why[512];
 	int c, verbose = 0, ret = 2, err;
 
+	cli__set_command("agent");
 	while (agent_options[nopts].name)
 		nopts++;
 	longopts = calloc(nopts + 3, sizeof(*longopts));
 	names = calloc(argc + 1, sizeof(*names));
 	values = calloc(argc + 1, sizeof(*values));
 	if (!longopts || !names || !values) {
-		fprintf(stderr, "cprof agent: out of memory\n");
+		cli__err("out of memory");
 		ret = 1;
 		goto out_free;
 	}
@@ -135,7 +129,7 @@ int cmd_agent(int argc, char **argv)
 			goto out_free;
 		}
 		if (c == ':') {
-			ret = usage_error("option '%s' needs an argument", argv[optind - 1]);
+			ret = cli__usage_error("option '%s' needs an argument", argv[optind - 1]);
 			goto out_free;
 		}
 		if (c >= OPT_BASE && c < OPT_BASE + (int)nopts)
@@ -144,7 +138,7 @@ int cmd_agent(int argc, char **argv)
 			if (agent_options[i].short_name == c)
 				o = &agent_options[i];
 		if (!o) {
-			ret = usage_error("unknown option '%s'", argv[optind - 1]);
+			ret = cli__usage_error("unknown option '%s'", argv[optind - 1]);
 			goto out_free;
 		}
 		names[nargs] = o->name;
@@ -157,7 +151,7 @@ int cmd_agent(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		ret = usage_error("unexpected argument '%s'", argv[optind]);
+		ret = cli__usage_error("unexpected argument '%s'", argv[optind]);
 		goto out_free;
 	}
 
@@ -167,19 +161,19 @@ int cmd_agent(int argc, char **argv)
 		if (!strcmp(names[i], "config"))
 			agent_config__set(&cfg, "config", values[i], why, sizeof(why));
 	if (cfg.config && (err = agent_config__load_file(&cfg, cfg.config, why, sizeof(why)))) {
-		fprintf(stderr, "cprof agent: %s\n", why);
+		cli__err("%s", why);
 		ret = err == -ENOMEM ? 1 : 2;
 		goto out_release;
 	}
 	for (size_t i = 0; i < nargs; i++) {
 		err = agent_config__set(&cfg, names[i], values[i], why, sizeof(why));
 		if (err) {
-			ret = err == -ENOMEM ? 1 : usage_error("%s", why);
+			ret = err == -ENOMEM ? 1 : cli__usage_error("%s", why);
 			goto out_release;
 		}
 	}
 	if (agent_config__check(&cfg, why, sizeof(why))) {
-		ret = usage_error("%s", why);
+		ret = cli__usage_error("%s", why);
 		goto out_release;
 	}
 	{
@@ -189,7 +183,7 @@ int cmd_agent(int argc, char **argv)
 		char shown[300];
 
 		if (exporter__parse_url(cfg.url, &u, &msg)) {
-			fprintf(stderr, "cprof agent: --url %s: %s\n",
+			cli__err("--url %s: %s",
 				exporter__redact_url(cfg.url, shown, sizeof(shown)), msg);
 			ret = 2;
 			goto out_release;

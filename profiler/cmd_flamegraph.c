@@ -11,14 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "base/compress.h"
+#include "base/regex_bound.h"
 #include "export/flamegraph.h"
 #include "export/folded_read.h"
 #include "export/pprof.h"
 #include "export/pb_profile.h"
+#include "profiler/cli.h"
 #include "profiler/commands.h"
-#include "base/regex_bound.h"
 
 /* Input, compressed or not, beyond which flamegraph refuses to read: a 2 MB
  * gzip can inflate to a gigabyte, and a drawing needs far less. */
@@ -61,14 +62,6 @@ static const char usage[] =
 "input), a pprof sample with more than 65536 locations, or input over 256 MiB\n"
 "(decompressed) is refused; counts that sum past 2^63-1 are refused; a --focus\n"
 "that matches nothing exits 1.\n";
-
-static int usage_error(const char *fmt, const char *arg)
-{
-	fputs("cprof flamegraph: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs("\nTry 'cprof flamegraph --help' for more information.\n", stderr);
-	return 2;
-}
 
 /* A loaded input: exactly one of decoded (pprof) or built (folded) is set. */
 struct input {
@@ -138,22 +131,22 @@ static int input__load(struct input *in, const char *path)
 	memset(in, 0, sizeof(*in));
 	err = read_all(path, &buf, &len);
 	if (err) {
-		fprintf(stderr, "cprof flamegraph: cannot read %s: %s\n", name, err == -EFBIG ?
+		cli__err("cannot read %s: %s", name, err == -EFBIG ?
 			"larger than 256 MiB, the limit" : strerror(-err));
 		return 1;
 	}
 	if (!len) {
-		fprintf(stderr, "cprof flamegraph: %s is empty\n", name);
+		cli__err("%s is empty", name);
 		err = -ENODATA;
 		goto out;
 	}
 	raw = buf;
 	rawlen = len;
 	if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b) {
-		/* pprof's bounded gunzip: it never allocates past its limit. */
-		err = pprof__gunzip(buf, len, FLAMEGRAPH_MAX_INPUT, &raw, &rawlen);
+		/* the bounded gunzip: it never allocates past its limit. */
+		err = compress__gunzip(buf, len, FLAMEGRAPH_MAX_INPUT, &raw, &rawlen);
 		if (err) {
-			fprintf(stderr, "cprof flamegraph: %s: %s\n", name, err == -EFBIG ?
+			cli__err("%s: %s", name, err == -EFBIG ?
 				"decompresses to more than 256 MiB, the limit" : err == -EBADMSG ?
 				"bad gzip data" : strerror(-err));
 			raw = NULL;
@@ -163,7 +156,7 @@ static int input__load(struct input *in, const char *path)
 	if (folded_read__looks_like(raw, rawlen)) {
 		err = folded_read__parse((const char *)raw, rawlen, &in->built, &st);
 		if (err) {
-			fprintf(stderr, "cprof flamegraph: %s: %s\n", name, err == -ENODATA ?
+			cli__err("%s: %s", name, err == -ENODATA ?
 				"no valid 'frame;frame;... COUNT' line in folded input" :
 				err == -EOVERFLOW ? "counts overflow: the counts of one stack sum "
 				"past 9223372036854775807 (2^63-1); nothing was drawn" :
@@ -172,33 +165,33 @@ static int input__load(struct input *in, const char *path)
 			goto out;
 		}
 		if (st.truncated_lines)
-			fprintf(stderr, "cprof flamegraph: warning: %s: %zu stack(s) deeper than %d "
+			cli__warn("%s: %zu stack(s) deeper than %d "
 				"frames (the deepest: %zu) were cut; each ends in a \"[truncated N "
-				"frames]\" frame\n", name, st.truncated_lines, FOLDED_READ_MAX_FRAMES,
+				"frames]\" frame", name, st.truncated_lines, FOLDED_READ_MAX_FRAMES,
 				st.deepest);
 		if (st.bad_lines)
-			fprintf(stderr, "cprof flamegraph: warning: %s: skipped %zu malformed "
-				"line(s), the first at line %zu\n", name, st.bad_lines,
+			cli__warn("%s: skipped %zu malformed "
+				"line(s), the first at line %zu", name, st.bad_lines,
 				st.first_bad_line);
 		in->p = pb_profile__finish(in->built);
 		if (!in->p) {
 			err = -ENOMEM;
-			fprintf(stderr, "cprof flamegraph: %s: %s\n", name, strerror(ENOMEM));
+			cli__err("%s: %s", name, strerror(ENOMEM));
 		}
 		goto out;
 	}
 	err = pprof__decode(raw, rawlen, &in->decoded);
 	if (err) {
 		if (err == -EBADMSG)
-			fprintf(stderr, "cprof flamegraph: %s is neither a pprof profile (gzip or "
-				"raw protobuf) nor folded stacks\n", name);
+			cli__err("%s is neither a pprof profile (gzip or "
+				"raw protobuf) nor folded stacks", name);
 		else if (err == -E2BIG)
-			fprintf(stderr, "cprof flamegraph: %s: refused: a sample has more than %lu "
+			cli__err("%s: refused: a sample has more than %lu "
 				"locations, or all samples more than %lu (limits against "
-				"memory exhaustion)\n", name, PPROF_MAX_SAMPLE_LOCATIONS,
+				"memory exhaustion)", name, PPROF_MAX_SAMPLE_LOCATIONS,
 				PPROF_MAX_LOCATION_IDS);
 		else
-			fprintf(stderr, "cprof flamegraph: cannot decode %s: %s\n", name,
+			cli__err("cannot decode %s: %s", name,
 				strerror(-err));
 		goto out;
 	}
@@ -225,36 +218,36 @@ static int report_write(const struct flamegraph_opts *o, const struct flamegraph
 	case 0:
 		break;
 	case -ENOMSG:
-		fprintf(stderr, "cprof flamegraph: no frame matches --focus %s: nothing written\n",
+		cli__err("no frame matches --focus %s: nothing written",
 			o->focus);
 		return 1;
 	case -EOVERFLOW:
-		fprintf(stderr, "cprof flamegraph: counts overflow: the sample values sum past "
-			"9223372036854775807 (2^63-1), so widths cannot be drawn; nothing written\n");
+		cli__err("counts overflow: the sample values sum past "
+			"9223372036854775807 (2^63-1), so widths cannot be drawn; nothing written");
 		return 1;
 	case -E2BIG:
-		fprintf(stderr, "cprof flamegraph: more than %lu distinct frames (the limit): "
-			"narrow the input with --focus; nothing written\n", FLAMEGRAPH_MAX_NODES);
+		cli__err("more than %lu distinct frames (the limit): "
+			"narrow the input with --focus; nothing written", FLAMEGRAPH_MAX_NODES);
 		return 1;
 	case -EFBIG:
-		fprintf(stderr, "cprof flamegraph: the folded output would pass the %llu MiB cap; "
-			"nothing written (raise it with --max-output MIB)\n",
+		cli__err("the folded output would pass the %llu MiB cap; "
+			"nothing written (raise it with --max-output MIB)",
 			(unsigned long long)cap_mib);
 		return 1;
 	default:
-		fprintf(stderr, "cprof flamegraph: cannot write %s: %s\n",
+		cli__err("cannot write %s: %s",
 			strcmp(out, "-") ? out : "stdout", strerror(-err));
 		return 1;
 	}
 	if (r->truncated_stacks)
-		fprintf(stderr, "cprof flamegraph: warning: %llu stack(s) deeper than %d frames "
+		cli__warn("%llu stack(s) deeper than %d frames "
 			"(the deepest: %llu) were cut; each ends in a \"[truncated N frames]\" "
-			"frame\n", (unsigned long long)r->truncated_stacks, FLAMEGRAPH_MAX_DEPTH,
+			"frame", (unsigned long long)r->truncated_stacks, FLAMEGRAPH_MAX_DEPTH,
 			(unsigned long long)r->deepest);
 	if (r->minwidth_raised)
-		fprintf(stderr, "cprof flamegraph: warning: the drawing would pass the %llu MiB "
+		cli__warn("the drawing would pass the %llu MiB "
 			"output cap: frames narrower than %g px were left out (--minwidth %g; "
-			"raise the cap with --max-output MIB)\n", (unsigned long long)cap_mib,
+			"raise the cap with --max-output MIB)", (unsigned long long)cap_mib,
 			r->minwidth, r->minwidth);
 	return 0;
 }
@@ -262,10 +255,13 @@ static int report_write(const struct flamegraph_opts *o, const struct flamegraph
 /* Prints the sample types of p for a --sample-type error. */
 static void list_types(const Perftools__Profiles__Profile *p)
 {
-	fputs("cprof flamegraph: available sample types:", stderr);
-	for (size_t i = 0; i < p->n_sample_type; i++)
-		fprintf(stderr, " %s", pprof__str(p, p->sample_type[i]->type));
-	fputc('\n', stderr);
+	char buf[2048];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->n_sample_type && n < sizeof(buf); i++)
+		n += snprintf(buf + n, sizeof(buf) - n, " %s", pprof__str(p, p->sample_type[i]->type));
+	cli__err("available sample types:%s", buf);
 }
 
 int cmd_flamegraph(int argc, char **argv)
@@ -295,8 +291,9 @@ int cmd_flamegraph(int argc, char **argv)
 	regex_t re;
 	int c, rc, err;
 	double d;
-	long w;
+	unsigned long w;
 
+	cli__set_command("flamegraph");
 	flamegraph_opts__init(&opts);
 	optind = 1;
 	opterr = 0;
@@ -311,7 +308,7 @@ int cmd_flamegraph(int argc, char **argv)
 			else if (!strcmp(optarg, "folded"))
 				opts.format = FLAMEGRAPH_FORMAT_FOLDED;
 			else
-				return usage_error("unknown format '%s' (svg or folded)", optarg);
+				return cli__usage_error("unknown format '%s' (svg or folded)", optarg);
 			break;
 		case OPT_TYPE:
 			opts.sample_type = optarg;
@@ -320,10 +317,8 @@ int cmd_flamegraph(int argc, char **argv)
 			opts.title = optarg;
 			break;
 		case OPT_WIDTH:
-			errno = 0;
-			w = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || w < 200 || w > 100000)
-				return usage_error("--width must be 200..100000 px, not '%s'", optarg);
+			if (cli__parse_ulong(optarg, 200, 100000, &w))
+				return cli__usage_error("--width must be 200..100000 px, not '%s'", optarg);
 			opts.width = (unsigned int)w;
 			break;
 		case OPT_MINWIDTH:
@@ -340,15 +335,15 @@ int cmd_flamegraph(int argc, char **argv)
 			else if (!strcmp(optarg, "none"))
 				opts.group = FLAMEGRAPH_GROUP_NONE;
 			else
-				return usage_error("unknown group '%s' (pid, thread or none)", optarg);
+				return cli__usage_error("unknown group '%s' (pid, thread or none)", optarg);
 			break;
 		case OPT_FOCUS:
 			err = regex_bound__compile(&re, optarg, REG_EXTENDED | REG_NOSUB, rebuf,
 						   sizeof(rebuf));
 			if (err) {
-				fprintf(stderr, "cprof flamegraph: bad --focus regex '%s': %s\n",
+				cli__err("bad --focus regex '%s': %s",
 					optarg, rebuf);
-				return usage_error("%s", "--focus takes a POSIX extended regex");
+				return cli__usage_error("%s", "--focus takes a POSIX extended regex");
 			}
 			regfree(&re);
 			opts.focus = optarg;
@@ -357,10 +352,8 @@ int cmd_flamegraph(int argc, char **argv)
 			diff = optarg;
 			break;
 		case OPT_MAX_OUTPUT:
-			errno = 0;
-			w = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || w < 1 || w > 1048576)
-				return usage_error("--max-output must be 1..1048576 MiB, not '%s'",
+			if (cli__parse_ulong(optarg, 1, 1048576, &w))
+				return cli__usage_error("--max-output must be 1..1048576 MiB, not '%s'",
 						   optarg);
 			opts.max_output = (uint64_t)w << 20;
 			break;
@@ -368,9 +361,9 @@ int cmd_flamegraph(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		case ':':
-			return usage_error("option '%s' needs an argument", argv[optind - 1]);
+			return cli__usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return cli__usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (minwidth) {
@@ -378,25 +371,25 @@ int cmd_flamegraph(int argc, char **argv)
 		d = strtod(minwidth, &end);
 		if (errno || end == minwidth || (*end && strcmp(end, "%")) || !isfinite(d) ||
 		    d < 0 || (*end == '%' && d > 100))
-			return usage_error("--minwidth must be px (0.1) or a percentage (0.5%%), "
+			return cli__usage_error("--minwidth must be px (0.1) or a percentage (0.5%%), "
 					   "not '%s'", minwidth);
 		opts.minwidth = *end == '%' ? d / 100 * (opts.width - 20) : d;
 	}
 	if (optind >= argc)
-		return usage_error("%s", "missing input: give a pprof or folded file, or '-'");
+		return cli__usage_error("%s", "missing input: give a pprof or folded file, or '-'");
 	if (optind + 1 < argc)
-		return usage_error("unexpected argument '%s' (one input; write with -o)",
+		return cli__usage_error("unexpected argument '%s' (one input; write with -o)",
 				   argv[optind + 1]);
 	if (opts.format == FLAMEGRAPH_FORMAT_SVG && !strcmp(out, "-") && isatty(STDOUT_FILENO))
-		return usage_error("%s", "not writing SVG to a terminal: give -o OUT.svg");
+		return cli__usage_error("%s", "not writing SVG to a terminal: give -o OUT.svg");
 	if (diff && !strcmp(diff, "-") && !strcmp(argv[optind], "-"))
-		return usage_error("%s", "IN and --diff BASE cannot both be stdin");
+		return cli__usage_error("%s", "IN and --diff BASE cannot both be stdin");
 
 	rc = input__load(&in, argv[optind]);
 	if (rc)
 		goto out;
 	if (opts.sample_type && pprof__sample_index(in.p, opts.sample_type) < 0) {
-		usage_error("no sample type '%s' in the input", opts.sample_type);
+		cli__usage_error("no sample type '%s' in the input", opts.sample_type);
 		list_types(in.p);
 		rc = 2;
 		goto out;

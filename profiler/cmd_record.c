@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/proc.h"
+#include "profiler/cli.h"
 #include "profiler/commands.h"
 #include "profiler/record.h"
 
@@ -74,46 +76,6 @@ static const char usage[] =
 enum { OPT_NET = 512, OPT_NET_XDP, OPT_NET_OUTPUT };	/* --net */
 enum { OPT_FLAMEGRAPH = 256, OPT_IDLE, OPT_MAX_STACKS, OPT_UNWIND, OPT_STACK_SIZE };
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "cprof: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'cprof --help' for more information.\n");
-	return 2;
-}
-
-static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
-{
-	char *end;
-	unsigned long v;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
-static int add_pids(const char *arg, pid_t *pids, size_t *nr)
-{
-	char buf[4096], *tok, *save;
-
-	if (strlen(arg) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, arg);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		unsigned long v;
-
-		if (parse_uint(tok, 1, INT_MAX, &v) || *nr >= MAX_PIDS)
-			return -EINVAL;
-		pids[(*nr)++] = (pid_t)v;
-	}
-	return 0;
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
@@ -141,18 +103,10 @@ static int format_of_name(const char *path)
  * for a thread id; 0 when unknown (gone: record reports that). */
 static pid_t tgid_of(pid_t pid)
 {
-	char path[64], line[256];
 	long tgid = 0;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (proc__status_field((int)pid, "Tgid", &tgid))
 		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
-			break;
-	fclose(f);
 	return tgid > 0 && tgid <= INT_MAX ? (pid_t)tgid : 0;
 }
 
@@ -169,9 +123,9 @@ static void pids_to_processes(pid_t *pids, size_t *nr, bool quiet)
 
 		if (tgid && tgid != pids[i]) {
 			if (!quiet)
-				fprintf(stderr, "cprof: %d is a thread of process %d: profiling all of "
+				cli__err("%d is a thread of process %d: profiling all of "
 					"process %d (its samples carry tid labels: go tool pprof "
-					"-tagfocus tid=%d)\n", (int)pids[i], (int)tgid, (int)tgid,
+					"-tagfocus tid=%d)", (int)pids[i], (int)tgid, (int)tgid,
 					(int)pids[i]);
 			pids[i] = tgid;
 		}
@@ -212,37 +166,34 @@ int cmd_record(int argc, char **argv)
 	struct record_opts o = { .freq = 99, .output = NULL, .format = RECORD_PPROF };
 	bool format_set = false;
 	unsigned long v;
-	char *end;
 	int c;
 
+	cli__set_command(NULL);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+p:aF:e:d:o:f:qvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (add_pids(optarg, pids, &o.nr_pids))
-				return usage_error("invalid pid list '%s'", optarg);
+			if (cli__parse_pids(optarg, pids, MAX_PIDS, &o.nr_pids))
+				return cli__usage_error("invalid pid list '%s'", optarg);
 			break;
 		case 'a':
 			o.all = true;
 			break;
 		case 'F':
-			if (parse_uint(optarg, 1, 10000, &v))
-				return usage_error("frequency must be 1..10000 Hz, not '%s'", optarg);
+			if (cli__parse_ulong(optarg, 1, 10000, &v))
+				return cli__usage_error("frequency must be 1..10000 Hz, not '%s'", optarg);
 			o.freq = v;
 			break;
 		case 'e':
 			if (!strcmp(optarg, "cycles"))
 				o.cycles = true;
 			else if (strcmp(optarg, "cpu-clock"))
-				return usage_error("unknown event '%s' (cpu-clock or cycles)", optarg);
+				return cli__usage_error("unknown event '%s' (cpu-clock or cycles)", optarg);
 			break;
 		case 'd':
-			errno = 0;
-			o.duration = strtod(optarg, &end);
-			if (errno || *end || end == optarg || !(o.duration > 0) ||
-			    o.duration > 31536000.0)
-				return usage_error("duration must be a positive number of seconds, "
+			if (cli__parse_seconds(optarg, 0, &o.duration) || !(o.duration > 0))
+				return cli__usage_error("duration must be a positive number of seconds, "
 						   "not '%s'", optarg);
 			break;
 		case 'o':
@@ -257,7 +208,7 @@ int cmd_record(int argc, char **argv)
 			else if (!strcmp(optarg, "svg"))
 				o.format = RECORD_SVG;
 			else
-				return usage_error("unknown format '%s' (pprof, folded or svg)", optarg);
+				return cli__usage_error("unknown format '%s' (pprof, folded or svg)", optarg);
 			break;
 		case OPT_FLAMEGRAPH:
 			o.flamegraph = optarg;
@@ -266,8 +217,8 @@ int cmd_record(int argc, char **argv)
 			o.idle = true;
 			break;
 		case OPT_MAX_STACKS:
-			if (parse_uint(optarg, 1024, 1 << 20, &v))
-				return usage_error("--max-stacks must be 1024..1048576, not '%s'", optarg);
+			if (cli__parse_ulong(optarg, 1024, 1 << 20, &v))
+				return cli__usage_error("--max-stacks must be 1024..1048576, not '%s'", optarg);
 			o.max_stacks = v;
 			break;
 		case OPT_UNWIND:
@@ -278,11 +229,11 @@ int cmd_record(int argc, char **argv)
 			else if (!strcmp(optarg, "fp"))
 				o.unwind = RECORD_UNWIND_FP;
 			else
-				return usage_error("unknown unwind mode '%s' (auto, dwarf or fp)", optarg);
+				return cli__usage_error("unknown unwind mode '%s' (auto, dwarf or fp)", optarg);
 			break;
 		case OPT_STACK_SIZE:
-			if (parse_uint(optarg, 1024, 65536, &v))
-				return usage_error("--stack-size must be 1024..65536 bytes, not '%s'", optarg);
+			if (cli__parse_ulong(optarg, 1024, 65536, &v))
+				return cli__usage_error("--stack-size must be 1024..65536 bytes, not '%s'", optarg);
 			o.stack_size = v;
 			break;
 		case 'q':
@@ -293,7 +244,7 @@ int cmd_record(int argc, char **argv)
 			break;
 		case OPT_NET:
 			if (!*optarg || o.nr_net_ifaces >= MAX_NET_IFACES)
-				return usage_error("--net takes an interface name, at most 64 times, "
+				return cli__usage_error("--net takes an interface name, at most 64 times, "
 						   "not '%s'", optarg);
 			net_ifaces[o.nr_net_ifaces++] = optarg;
 			break;
@@ -310,37 +261,37 @@ int cmd_record(int argc, char **argv)
 			printf("cprof %s\n", CPROF_VERSION);
 			return 0;
 		case ':':
-			return usage_error("option '%s' needs an argument", argv[optind - 1]);
+			return cli__usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return cli__usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc) {
 		/* getopt stops at "--" or the first non-option; only "--" may start CMD. */
 		if (strcmp(argv[optind - 1], "--"))
-			return usage_error("unexpected argument '%s' (a command goes after --)",
+			return cli__usage_error("unexpected argument '%s' (a command goes after --)",
 					   argv[optind]);
 		o.cmd = &argv[optind];
 	}
 	if (!o.nr_pids && !o.all && !o.cmd && !o.nr_net_ifaces)
-		return usage_error("%s", "nothing to profile: give --pid PID, -a, -- CMD, "
+		return cli__usage_error("%s", "nothing to profile: give --pid PID, -a, -- CMD, "
 				   "or --net IFACE");
 	/* --net */
 	if ((o.net_xdp || o.net_output) && !o.nr_net_ifaces)
-		return usage_error("%s", "--net-xdp and --net-output need --net IFACE");
+		return cli__usage_error("%s", "--net-xdp and --net-output need --net IFACE");
 	if (o.nr_net_ifaces && !o.nr_pids && !o.all && !o.cmd &&
 	    (o.output || format_set || o.flamegraph))
-		return usage_error("%s", "-o, -f and --flamegraph are for CPU profiles: with --net "
+		return cli__usage_error("%s", "-o, -f and --flamegraph are for CPU profiles: with --net "
 				   "alone, name the file with --net-output");
 	if (o.nr_net_ifaces && !o.net_output)
 		o.net_output = "cprof-net.pb.gz";
 	if (o.nr_net_ifaces && o.output && !strcmp(o.output, o.net_output))
-		return usage_error("--net-output '%s' is also the CPU profile's -o", o.output);
+		return cli__usage_error("--net-output '%s' is also the CPU profile's -o", o.output);
 	o.net_ifaces = net_ifaces;
 	if (o.all && o.nr_pids)
-		return usage_error("%s", "--all already includes every pid; drop --pid");
+		return cli__usage_error("%s", "--all already includes every pid; drop --pid");
 	if (o.stack_size && o.unwind == RECORD_UNWIND_FP)
-		return usage_error("%s", "--stack-size applies to --unwind auto or dwarf, not fp");
+		return cli__usage_error("%s", "--stack-size applies to --unwind auto or dwarf, not fp");
 	if (!o.output) {
 		o.output = o.format == RECORD_FOLDED ? "cprof.folded" :
 			   o.format == RECORD_SVG ? "cprof.svg" : "cprof.pb.gz";
@@ -348,9 +299,9 @@ int cmd_record(int argc, char **argv)
 		/* The name says what the file holds; a -f that says otherwise
 		 * would write, say, gzip into x.svg. */
 		if (format_set && (int)o.format != format_of_name(o.output)) {
-			fprintf(stderr, "cprof: -f %s, but -o %s names %s output\n",
+			cli__err("-f %s, but -o %s names %s output",
 				format_names[o.format], o.output, format_names[format_of_name(o.output)]);
-			return usage_error("%s", "drop -f (the ending chooses) or rename the output");
+			return cli__usage_error("%s", "drop -f (the ending chooses) or rename the output");
 		}
 		o.format = format_of_name(o.output);
 	}
@@ -358,8 +309,8 @@ int cmd_record(int argc, char **argv)
 	if (o.cmd && (!strcmp(o.output, "-") || (o.flamegraph && !strcmp(o.flamegraph, "-")))) {
 		o.cmd_stdout_to_stderr = true;
 		if (!o.quiet)
-			fprintf(stderr, "cprof: the profile goes to standard output: the standard "
-				"output of %s goes to standard error\n", o.cmd[0]);
+			cli__err("the profile goes to standard output: the standard "
+				"output of %s goes to standard error", o.cmd[0]);
 	}
 	pids_to_processes(pids, &o.nr_pids, o.quiet);
 	o.pids = pids;

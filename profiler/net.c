@@ -25,6 +25,7 @@
 #include <bpf/libbpf.h>
 
 #include "export/pprof.h"
+#include "profiler/cli.h"
 #include "profiler/bpf_sync.h"
 #include "profiler/map_drain.h"
 #include "profiler/net.h"
@@ -47,18 +48,6 @@ struct net {
 	struct net_value *values;	/* per-CPU value buffer */
 	struct net_profile *prof;
 };
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	return vfprintf(stderr, fmt, ap);
-}
-
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level; (void)fmt; (void)ap;
-	return 0;
-}
 
 /* --- loading ---------------------------------------------------------------- */
 
@@ -178,7 +167,7 @@ struct net *net__new(const struct net_opts *opts, char *err, size_t err_len)
 	bpf_sync__init(&n->sync);
 	if (!n->o.max_entries)
 		n->o.max_entries = DEFAULT_MAX_ENTRIES;
-	libbpf_set_print(opts->verbose ? libbpf_print : libbpf_quiet);
+	libbpf_set_print(opts->verbose ? cli__libbpf_print : cli__libbpf_quiet);
 
 	if (!opts->nr_ifaces || opts->nr_ifaces > NET_MAX_IFACES) {
 		snprintf(err, err_len, "--net takes 1..%d interfaces", NET_MAX_IFACES);

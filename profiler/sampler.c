@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "profiler/cli.h"
 #include "profiler/bpf_sync.h"
 #include "profiler/sampler.h"
 #include "profiler/slot_drain.h"
@@ -49,18 +50,6 @@ struct sampler {
 	int records_err;		/* first fatal error of a record callback */
 	uint64_t lost_nomem;		/* samples consumed but not stored: out of memory */
 };
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	return vfprintf(stderr, fmt, ap);
-}
-
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level; (void)fmt; (void)ap;
-	return 0;
-}
 
 static int on_ringbuf(void *ctx, void *data, size_t len)
 {
@@ -224,7 +213,7 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 	bpf_sync__init(&s->sync);
 	s->epfd = -1;
 	s->max_stacks = opts->max_stacks ? opts->max_stacks : 16384;
-	libbpf_set_print(opts->verbose ? libbpf_print : libbpf_quiet);
+	libbpf_set_print(opts->verbose ? cli__libbpf_print : cli__libbpf_quiet);
 
 	s->nr_possible = libbpf_num_possible_cpus();
 	if (s->nr_possible <= 0) {

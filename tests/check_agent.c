@@ -20,6 +20,7 @@
 
 #include "profiler/agent_attr.h"
 #include "profiler/agent_config.h"
+#include "profiler/cli.h"
 
 #define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define POD "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
@@ -312,13 +313,13 @@ START_TEST(test_config__refuses_bad_values_with_a_reason)
 		uint64_t v;
 		double s;
 
-		ck_assert_int_eq(agent_parse_size("1G", &v), 0);
+		ck_assert_int_eq(cli__parse_size("1G", &v), 0);
 		ck_assert_uint_eq(v, 1ULL << 30);
-		ck_assert_int_eq(agent_parse_size("512KiB", &v), 0);
+		ck_assert_int_eq(cli__parse_size("512KiB", &v), 0);
 		ck_assert_uint_eq(v, 512 << 10);
-		ck_assert_int_eq(agent_parse_seconds("2m", &s), 0);
+		ck_assert_int_eq(cli__parse_seconds("2m", CLI_SECONDS_UNITS, &s), 0);
 		ck_assert(s == 120);
-		ck_assert_int_eq(agent_parse_seconds("-1", &s), -EINVAL);
+		ck_assert_int_eq(cli__parse_seconds("-1", CLI_SECONDS_UNITS, &s), -EINVAL);
 	}
 }
 END_TEST
