@@ -71,10 +71,14 @@ int proc__parse_stat(const char *line, struct proc_stat *ret)
 int proc__stat(int pid, struct proc_stat *ret)
 {
 	char path[32], buf[4096];
+	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (proc__read(path, buf, sizeof(buf)) <= 0)
+	n = proc__read(path, buf, sizeof(buf));
+	if (n == 0 || n == -ENOENT || n == -ESRCH)
 		return -ESRCH;
+	if (n < 0)
+		return (int)n;
 	return proc__parse_stat(buf, ret);
 }
 

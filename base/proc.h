@@ -37,7 +37,8 @@ int proc__parse_stat(const char *line, struct proc_stat *ret)
 	__attribute__((warn_unused_result));
 
 /* /proc/PID/stat of pid (a thread id works too): 0, -ESRCH when there is no
- * such process (or it could not be read), -EINVAL when malformed. */
+ * such process (or its stat is empty), -EINVAL when malformed, or another
+ * -errno of open/read (-EACCES...). */
 int proc__stat(int pid, struct proc_stat *ret)
 	__attribute__((warn_unused_result));
 

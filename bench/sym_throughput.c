@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/proc.h"
 #include "symbolize/symbolizer.h"
 
 static double now(void)
@@ -73,7 +74,7 @@ int main(int argc, char **argv)
 	srand(42);
 	for (size_t i = 0; i < n; i++)
 		addrs[i] = lo + ((uint64_t)rand() * 4096 + rand()) % (hi - lo);
-	if (sym_proc__start_ticks(getpid(), &start_ticks))
+	if (proc__start_ticks(getpid(), &start_ticks))
 		return 1;
 	s = sym_session__new(NULL);
 	if (!s || sym_session__add_process(s, getpid(), start_ticks))

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 
+#include "base/proc.h"
 #include "base/atomic_file.h"
 #include "export/ship/delta.h"
 #include "export/ship/exporter.h"
@@ -1179,7 +1180,7 @@ static bool targets_alive(struct agent *a)
 		struct target *t = &a->targets[i];
 		uint64_t st;
 
-		if (!t->gone && (sym_proc__start_ticks(t->pid, &st) || st != t->start_ticks))
+		if (!t->gone && (proc__start_ticks(t->pid, &st) || st != t->start_ticks))
 			t->gone = true;
 		any |= !t->gone;
 	}
@@ -1285,7 +1286,7 @@ static int start_sampler(struct agent *a)
 	for (size_t i = 0; i < a->cfg.nr_pids; i++) {
 		struct target *t = &a->targets[a->nr_targets];
 
-		if (sym_proc__start_ticks(a->cfg.pids[i], &t->start_ticks)) {
+		if (proc__start_ticks(a->cfg.pids[i], &t->start_ticks)) {
 			say(a, LOG_ERR, "pid %d does not exist", a->cfg.pids[i]);
 			return -1;
 		}

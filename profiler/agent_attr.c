@@ -12,8 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "profiler/agent_attr.h"
+#include "base/hash.h"
+#include "base/hashmap.h"
+#include "base/proc.h"
 #include "base/regex_bound.h"
+#include "profiler/agent_attr.h"
 
 #define PF_KTHREAD_FLAG	0x00200000	/* include/linux/sched.h */
 #define NIL		(-1)
@@ -207,22 +210,6 @@ void proc_facts__parse_cgroup(const char *path, struct proc_facts *f)
 	}
 }
 
-static ssize_t read_small(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0)
-		n = -errno;
-	else
-		buf[n] = '\0';
-	close(fd);
-	return n;
-}
-
 /* The cgroup v2 path ("0::/..."); on a hybrid v1/v2 host where it is "/",
  * v1's name=systemd path, else the first deeper v1 path. */
 static void pick_cgroup(char *content, char *out, size_t len)
@@ -253,25 +240,19 @@ static void pick_cgroup(char *content, char *out, size_t len)
 
 int proc_facts__read(int pid, uint64_t start_ticks, struct proc_facts *f)
 {
-	char path[64], buf[4096], *p;
-	unsigned long long flags = 0, start = 0;
+	char path[64], buf[4096];
+	struct proc_stat st;
 	ssize_t n;
 
 	memset(f, 0, sizeof(*f));
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_small(path, buf, sizeof(buf)) <= 0)
+	if (proc__stat(pid, &st))
 		return -ESRCH;
-	p = strrchr(buf, ')');
-	/* after "(comm)": state ppid pgrp session tty tpgid flags ... starttime (22) */
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %llu %*u %*u %*u %*u %*u %*u %*d %*d "
-			 "%*d %*d %*d %*d %llu", &flags, &start) != 2)
-		return -ESRCH;
-	if (start != start_ticks)
+	if (st.start_ticks != start_ticks)
 		return -ESRCH;	/* pid reused */
-	f->kthread = flags & PF_KTHREAD_FLAG;
+	f->kthread = st.flags & PF_KTHREAD_FLAG;
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	if ((n = read_small(path, buf, sizeof(buf))) > 0) {
+	if ((n = proc__read(path, buf, sizeof(buf))) > 0) {
 		if (buf[n - 1] == '\n')
 			buf[--n] = '\0';
 		copy(f->comm, sizeof(f->comm), buf, n);
@@ -292,7 +273,7 @@ int proc_facts__read(int pid, uint64_t start_ticks, struct proc_facts *f)
 		}
 	}
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	if (read_small(path, buf, sizeof(buf)) > 0) {
+	if (proc__read(path, buf, sizeof(buf)) > 0) {
 		pick_cgroup(buf, f->cgroup, sizeof(f->cgroup));
 		proc_facts__parse_cgroup(f->cgroup, f);
 	}
@@ -305,7 +286,7 @@ struct node {
 	struct attr_info info;
 	uint64_t start;
 	int pid;
-	int32_t hnext;		/* bucket chain, or free list */
+	int32_t free_next;	/* free list */
 	int32_t prev, next;	/* LRU list, most recent first */
 };
 
@@ -330,19 +311,31 @@ struct attr_cache {
 	struct node *nodes;
 	size_t nr_nodes, cap_nodes, max;
 	int32_t free_head;
-	int32_t *buckets;
-	size_t nr_buckets;
+	struct hashmap index;	/* (pid, start) -> node */
 	int32_t lru_head, lru_tail;
 	size_t count;
 	struct attr_stats st;
 	struct attr_info idle;
 };
 
-static size_t bucket_of(const struct attr_cache *c, int pid, uint64_t start)
-{
-	uint64_t h = ((uint64_t)pid * 0x9e3779b97f4a7c15ULL) ^ (start * 0xc2b2ae3d27d4eb4fULL);
+struct node_key {
+	int pid;
+	uint64_t start;
+};
 
-	return (h ^ (h >> 29)) & (c->nr_buckets - 1);
+static uint32_t node_hash(int pid, uint64_t start)
+{
+	uint64_t h = hash__fnv1a(HASH_FNV1A_SEED, &pid, sizeof(pid));
+
+	return hash__fold(hash__fnv1a(h, &start, sizeof(start)));
+}
+
+static bool node_eq(const void *ctx, uint32_t i, const void *key)
+{
+	const struct attr_cache *c = ctx;
+	const struct node_key *k = key;
+
+	return c->nodes[i].pid == k->pid && c->nodes[i].start == k->start;
 }
 
 static void lru_unlink(struct attr_cache *c, int32_t i)
@@ -374,32 +367,24 @@ static void lru_push_front(struct attr_cache *c, int32_t i)
 
 static int32_t lookup(struct attr_cache *c, int pid, uint64_t start)
 {
-	for (int32_t i = c->buckets[bucket_of(c, pid, start)]; i != NIL; i = c->nodes[i].hnext)
-		if (c->nodes[i].pid == pid && c->nodes[i].start == start)
-			return i;
-	return NIL;
+	struct node_key k = { .pid = pid, .start = start };
+	uint32_t i;
+
+	return hashmap__find(&c->index, node_hash(pid, start), &k, &i) ? (int32_t)i : NIL;
 }
 
 static void remove_node(struct attr_cache *c, int32_t i)
 {
-	int32_t *pp = &c->buckets[bucket_of(c, c->nodes[i].pid, c->nodes[i].start)];
-
-	while (*pp != i)
-		pp = &c->nodes[*pp].hnext;
-	*pp = c->nodes[i].hnext;
+	hashmap__remove(&c->index, node_hash(c->nodes[i].pid, c->nodes[i].start), (uint32_t)i);
 	lru_unlink(c, i);
-	c->nodes[i].hnext = c->free_head;
+	c->nodes[i].free_next = c->free_head;
 	c->free_head = i;
 	c->count--;
 }
 
 static struct memo_slot *memo_slot(struct attr_cache *c, const char *comm)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < 15 && comm[i]; i++)
-		h = (h ^ (unsigned char)comm[i]) * 0x100000001b3ULL;
-	return &c->memo[h % MEMO_SLOTS];
+	return &c->memo[hash__fnv1a(HASH_FNV1A_SEED, comm, strnlen(comm, 15)) % MEMO_SLOTS];
 }
 
 static void memo_learn(struct attr_cache *c, const struct proc_facts *f)
@@ -442,32 +427,10 @@ static void decide(struct attr_cache *c, struct attr_info *in)
 		in->selected = false;
 }
 
-static int grow_buckets(struct attr_cache *c)
-{
-	size_t nb = c->nr_buckets ? c->nr_buckets * 2 : 1024;
-	int32_t *b = malloc(nb * sizeof(*b));
-
-	if (!b)
-		return -ENOMEM;
-	for (size_t i = 0; i < nb; i++)
-		b[i] = NIL;
-	free(c->buckets);
-	c->buckets = b;
-	c->nr_buckets = nb;
-	for (int32_t i = c->lru_head; i != NIL; i = c->nodes[i].next) {
-		size_t k = bucket_of(c, c->nodes[i].pid, c->nodes[i].start);
-
-		c->nodes[i].hnext = b[k];
-		b[k] = i;
-	}
-	return 0;
-}
-
 /* A node for (pid, start), evicting the least recently used when full. */
 static int32_t new_node(struct attr_cache *c, int pid, uint64_t start)
 {
 	int32_t i;
-	size_t k;
 
 	if (c->count >= c->max) {
 		remove_node(c, c->lru_tail);
@@ -475,7 +438,7 @@ static int32_t new_node(struct attr_cache *c, int pid, uint64_t start)
 	}
 	if (c->free_head != NIL) {
 		i = c->free_head;
-		c->free_head = c->nodes[i].hnext;
+		c->free_head = c->nodes[i].free_next;
 	} else {
 		if (c->nr_nodes == c->cap_nodes) {
 			size_t cap = c->cap_nodes ? c->cap_nodes * 2 : 256;
@@ -491,17 +454,15 @@ static int32_t new_node(struct attr_cache *c, int pid, uint64_t start)
 		}
 		i = c->nr_nodes++;
 	}
-	if (c->count + 1 > c->nr_buckets && grow_buckets(c)) {
-		c->nodes[i].hnext = c->free_head;
+	if (hashmap__reserve(&c->index, 1)) {
+		c->nodes[i].free_next = c->free_head;
 		c->free_head = i;
 		return NIL;
 	}
 	memset(&c->nodes[i].info, 0, sizeof(c->nodes[i].info));
 	c->nodes[i].pid = pid;
 	c->nodes[i].start = start;
-	k = bucket_of(c, pid, start);
-	c->nodes[i].hnext = c->buckets[k];
-	c->buckets[k] = i;
+	hashmap__add(&c->index, node_hash(pid, start), (uint32_t)i);
 	lru_push_front(c, i);
 	c->count++;
 	return i;
@@ -539,7 +500,8 @@ struct attr_cache *attr_cache__new(size_t max_entries, const struct attr_rule *r
 	c->max = max_entries ? max_entries : 32768;
 	c->rule = *rule;
 	c->free_head = c->lru_head = c->lru_tail = NIL;
-	if ((err = set_filters(c, cgroup, comm)) || (err = grow_buckets(c))) {
+	hashmap__init(&c->index, node_eq, c);
+	if ((err = set_filters(c, cgroup, comm)) || (err = hashmap__reserve(&c->index, 1024))) {
 		attr_cache__free(c);
 		errno = -err;
 		return NULL;
@@ -558,7 +520,7 @@ void attr_cache__free(struct attr_cache *c)
 		regfree(&c->comm_re);
 	free(c->cgroup);
 	free(c->nodes);
-	free(c->buckets);
+	hashmap__release(&c->index);
 	free(c);
 }
 
@@ -635,16 +597,9 @@ void attr_cache__exited(struct attr_cache *c, int pid, uint64_t start)
 
 static bool alive(int pid, uint64_t start)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long st;
+	uint64_t st;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_small(path, buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')))
-		return false;
-	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-		   "%*d %*d %llu", &st) != 1)
-		return false;
-	return st == start;
+	return proc__start_ticks(pid, &st) == 0 && st == start;
 }
 
 size_t attr_cache__forget_exited(struct attr_cache *c, bool check_alive,

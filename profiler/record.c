@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include "base/proc.h"
 #include "base/atomic_file.h"
 #include "export/flamegraph.h"
 #include "export/folded.h"
@@ -146,7 +147,7 @@ static bool targets_alive(struct session *s)
 		struct target *t = &s->targets[i];
 		uint64_t st;
 
-		if (!t->gone && (sym_proc__start_ticks(t->pid, &st) || st != t->start_ticks))
+		if (!t->gone && (proc__start_ticks(t->pid, &st) || st != t->start_ticks))
 			t->gone = true;
 		any |= !t->gone;
 	}
@@ -458,7 +459,7 @@ static int add_pid_targets(struct session *s)
 		struct target *t = &s->targets[s->nr_targets];
 		int err;
 
-		if (sym_proc__start_ticks(pid, &t->start_ticks)) {
+		if (proc__start_ticks(pid, &t->start_ticks)) {
 			fprintf(stderr, "cprof: pid %d does not exist\n", pid);
 			return -ESRCH;
 		}
@@ -627,7 +628,7 @@ int record__run(const struct record_opts *o)
 	for (size_t i = 0; i < o->nr_pids; i++) {
 		uint64_t st;
 
-		if (sym_proc__start_ticks(o->pids[i], &st)) {
+		if (proc__start_ticks(o->pids[i], &st)) {
 			fprintf(stderr, "cprof: pid %d does not exist\n", o->pids[i]);
 			return 1;
 		}

@@ -5,6 +5,7 @@
  * mapping replaces whatever it overlaps, as mmap(MAP_FIXED) does (there is
  * no munmap record; a stale entry only answers addresses nothing else maps). */
 #define _GNU_SOURCE
+#include "base/proc.h"
 #include "symbolize/proc_events.h"
 
 #include <errno.h>
@@ -193,7 +194,7 @@ static struct gen *read_parent(struct sym_proc_events *pe, int ppid)
 	uint64_t st;
 	struct gen *g;
 
-	if (!pe->read_proc || sym_proc__start_ticks(ppid, &st) < 0)
+	if (!pe->read_proc || proc__start_ticks(ppid, &st) < 0)
 		return NULL;
 	pm = sym_proc_maps__read(ppid);
 	if (!pm)
@@ -266,7 +267,7 @@ static struct gen *get_or_new(struct sym_proc_events *pe, int pid)
 	if (g && !g->exited)
 		return g;
 	g = gen_new(pe, pid);
-	if (g && pe->read_proc && sym_proc__start_ticks(pid, &st) == 0) {
+	if (g && pe->read_proc && proc__start_ticks(pid, &st) == 0) {
 		g->start_ticks = st;
 		g->start_known = true;
 	}

@@ -24,14 +24,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "symbolize/demangle.h"
+#include "base/proc.h"
+#include "base/safe_file.h"
 #include "base/strmap.h"
+#include "symbolize/demangle.h"
 #include "symbolize/kallsyms.h"
 #include "symbolize/perf_map.h"
 #include "symbolize/proc_file.h"
 #include "symbolize/proc_events.h"
 #include "symbolize/proc_maps.h"
-#include "base/safe_file.h"
 #include "symbolize/strtab.h"
 #include "symbolize/sym_elf.h"
 #include "symbolize/unwind_table.h"
@@ -202,103 +203,21 @@ static void proc_key(char *buf, size_t len, int pid, uint64_t start_ticks)
 	snprintf(buf, len, "%d:%" PRIu64, pid, start_ticks);
 }
 
-int sym_proc__start_ticks(int pid, uint64_t *ret_start_ticks)
-{
-	char path[64], buf[1024];
-	char *p, *tok, *save;
-	unsigned long long ticks;
-	ssize_t n;
-	int fd, field;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -ESRCH;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p)
-		return -EINVAL;
-	/* after ") " come fields 3 (state), 4, ...; starttime is field 22 */
-	field = 3;
-	for (tok = strtok_r(p + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save), field++) {
-		if (field == 22) {
-			char *end;
-
-			errno = 0;
-			ticks = strtoull(tok, &end, 10);
-			if (errno || end == tok)
-				return -EINVAL;
-			*ret_start_ticks = ticks;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-static void read_comm(int pid, char *buf, size_t len)
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	buf[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0) {
-		buf[0] = '\0';
-		return;
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
 /* Last NSpid entry in /proc/PID/status: the pid as the process sees itself. */
 static int read_nspid(int pid)
 {
-	char path[64];
-	char *line = NULL;
-	size_t cap = 0;
-	int nspid = pid;
-	FILE *f;
+	long v;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (proc__status_field(pid, "NSpid", &v) || v <= 0 || v > INT_MAX)
 		return pid;
-	while (getline(&line, &cap, f) >= 0) {
-		if (strncmp(line, "NSpid:", 6) == 0) {
-			char *p = line + 6, *end;
-
-			for (;;) {
-				long v = strtol(p, &end, 10);
-
-				if (end == p)
-					break;
-				if (v > 0 && v <= INT_MAX)
-					nspid = (int)v;
-				p = end;
-			}
-			break;
-		}
-	}
-	free(line);
-	fclose(f);
-	return nspid;
+	return (int)v;
 }
 
 static bool proc_alive(const struct proc *p)
 {
 	uint64_t st;
 
-	return sym_proc__start_ticks(p->pid, &st) == 0 && st == p->start_ticks;
+	return proc__start_ticks(p->pid, &st) == 0 && st == p->start_ticks;
 }
 
 /* --- binaries ------------------------------------------------------------------ */
@@ -682,18 +601,18 @@ static int capture(struct sym_session *s, struct proc *p)
 	ev = events_maps(s, p, &complete);
 	if (ev && complete && ev->n) {
 		if (!p->comm[0])
-			read_comm(p->pid, p->comm, sizeof(p->comm));
+			proc__comm(p->pid, p->comm, sizeof(p->comm));
 		p->nspid = read_nspid(p->pid);	/* names its perf map, if it lives */
 		return capture_events(s, p, ev);
 	}
-	err = sym_proc__start_ticks(p->pid, &st);
+	err = proc__start_ticks(p->pid, &st);
 	m = err < 0 || st != p->start_ticks ? NULL : sym_proc_maps__read(p->pid);
 	if (!m) {
 		if (ev)
 			return capture_events(s, p, ev);
 		return err == 0 && errno == ENOMEM ? -ENOMEM : -ESRCH;
 	}
-	read_comm(p->pid, p->comm, sizeof(p->comm));
+	proc__comm(p->pid, p->comm, sizeof(p->comm));
 	p->nspid = read_nspid(p->pid);
 	err = build_maps(s, p, m, &maps, &n);
 	sym_proc_maps__free(m);
@@ -707,7 +626,7 @@ static int capture(struct sym_session *s, struct proc *p)
 	sym_proc_maps__free(ev);
 	/* A process that has exited but is not reaped yet (a zombie) still has
 	 * its stat, and empty maps: keep the maps it ran with. */
-	if ((!n && p->nmaps) || sym_proc__start_ticks(p->pid, &st) < 0 ||
+	if ((!n && p->nmaps) || proc__start_ticks(p->pid, &st) < 0 ||
 	    st != p->start_ticks) {
 		free_maps(maps, n);
 		return -ESRCH;

@@ -132,9 +132,7 @@ int sym_session__process_name(struct sym_session *s, int pid, uint64_t start_tic
 
 void sym_session__stats(const struct sym_session *s, struct sym_stats *ret);
 
-/* Read start_ticks of a live process from /proc/PID/stat (comm may contain
- * spaces and parentheses: parse from the last ')'). 0, or -ESRCH when gone. */
-int sym_proc__start_ticks(int pid, uint64_t *ret_start_ticks);
+/* The start time of a live process: base/proc's proc__start_ticks(). */
 
 /* additions */
 

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "base/proc.h"
 #include "profiler/agent_attr.h"
 #include "profiler/agent_config.h"
 #include "profiler/cli.h"
@@ -93,18 +94,9 @@ END_TEST
 
 static uint64_t start_ticks(int pid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long st = 0;
-	FILE *f;
+	uint64_t st = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
-	fclose(f);
-	p = strrchr(buf, ')');
-	ck_assert_int_eq(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-				"%*d %*d %*d %*d %llu", &st), 1);
+	ck_assert_int_eq(proc__start_ticks(pid, &st), 0);
 	return st;
 }
 

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/proc.h"
 #include "symbolize/symbolizer.h"
 #include "symbolize/sym_elf.h"
 
@@ -83,7 +84,7 @@ static int child_spawn(struct child *c, char *const argv[])
 	close(in[0]);
 	close(out[1]);
 	c->to_child = in[1];
-	ck_assert_int_eq(sym_proc__start_ticks(c->pid, &c->start_ticks), 0);
+	ck_assert_int_eq(proc__start_ticks(c->pid, &c->start_ticks), 0);
 	return out[0];
 }
 
@@ -525,7 +526,7 @@ START_TEST(test_sym_elf__recaptures_maps_after_exec)
 	ck_assert_int_eq(sym_session__add_process(s, c.pid, c.start_ticks), 0); /* still the shell */
 	ck_assert_int_eq(write(c.to_child, "go\n", 3), 3);
 	child_read_until_ready(&c, out);
-	ck_assert_int_eq(sym_proc__start_ticks(c.pid, &ticks), 0);
+	ck_assert_int_eq(proc__start_ticks(c.pid, &ticks), 0);
 	ck_assert_uint_eq(ticks, c.start_ticks); /* exec keeps the start time */
 
 	ck_assert_int_eq(sym_session__exec(s, c.pid, c.start_ticks), 0);

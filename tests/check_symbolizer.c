@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
+#include "base/proc.h"
 #include "symbolize/demangle.h"
 #include "symbolize/perf_map.h"
 #include "symbolize/strtab.h"
@@ -116,10 +117,10 @@ START_TEST(test_symbolizer__reads_start_ticks_and_process_names)
 	struct sym_stats stats;
 
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(sym_proc__start_ticks(getpid(), &st), 0);
-	ck_assert_int_eq(sym_proc__start_ticks(getpid(), &st2), 0);
+	ck_assert_int_eq(proc__start_ticks(getpid(), &st), 0);
+	ck_assert_int_eq(proc__start_ticks(getpid(), &st2), 0);
 	ck_assert_uint_eq(st, st2);
-	ck_assert_int_eq(sym_proc__start_ticks(-5, &st2), -ESRCH);
+	ck_assert_int_eq(proc__start_ticks(-5, &st2), -ESRCH);
 
 	ck_assert_int_eq(sym_session__add_process(s, getpid(), st), 0);
 	ck_assert_int_eq(sym_session__add_process(s, getpid(), st), 0); /* idempotent */
@@ -151,7 +152,7 @@ START_TEST(test_symbolizer__names_a_function_of_this_process)
 	uint64_t st;
 
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(sym_proc__start_ticks(getpid(), &st), 0);
+	ck_assert_int_eq(proc__start_ticks(getpid(), &st), 0);
 	ck_assert_int_eq(sym_session__resolve_user(s, getpid(), st, (uint64_t)(uintptr_t)&sym_demangle + 2,
 						   false, &r), 0);
 	ck_assert_uint_ge(r.nframes, 1);
@@ -191,21 +192,16 @@ START_TEST(test_symbolizer__a_zombie_keeps_the_maps_it_ran_with)
 	}
 	close(fds[1]);
 	ck_assert_int_eq(read(fds[0], &c, 1), 1);
-	ck_assert_int_eq(sym_proc__start_ticks(pid, &st), 0);
+	ck_assert_int_eq(proc__start_ticks(pid, &st), 0);
 	ck_assert_int_eq(sym_session__add_process(s, pid, st), 0);
 	ck_assert(sym_session__covers(s, pid, st, addr));
 	kill(pid, SIGKILL);
 	/* wait for the zombie without reaping it */
 	for (int i = 0; i < 500; i++) {
-		char path[64], state = 0;
-		FILE *f;
+		struct proc_stat ps;
 
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		f = fopen(path, "r");
-		ck_assert_ptr_nonnull(f);
-		ck_assert_int_eq(fscanf(f, "%*d (%*[^)]) %c", &state), 1);
-		fclose(f);
-		if (state == 'Z')
+		ck_assert_int_eq(proc__stat(pid, &ps), 0);
+		if (ps.state == 'Z')
 			break;
 		usleep(10000);
 	}

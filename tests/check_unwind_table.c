@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/proc.h"
 #include "symbolize/symbolizer.h"
 #include "symbolize/unwind_table.h"
 #include "tests/uw_table_util.h"
@@ -483,7 +484,7 @@ static void touch_exe(struct sym_session *s, pid_t pid, const char *exe)
 	}
 	fclose(f);
 	ck_assert_msg(ip, "no executable mapping of %s", exe);
-	ck_assert_int_eq(sym_proc__start_ticks(pid, &st), 0);
+	ck_assert_int_eq(proc__start_ticks(pid, &st), 0);
 	struct uw_regs regs = { .ip = ip, .sp = 0x7ff000000000ULL };
 	struct uw_stack stack = { .data = (const uint8_t *)"", .len = 0, .limit = 16384 };
 	ck_assert_int_eq(sym_session__unwind(s, pid, st, UW_MODE_DWARF, &regs, &stack, ips, 4, &r), 0);

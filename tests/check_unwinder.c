@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/proc.h"
 #include "symbolize/symbolizer.h"
 #include "symbolize/unwind_table.h"
 #include "symbolize/unwinder.h"
@@ -375,7 +376,7 @@ START_TEST(test_unwinder__noinline_chain_unwinds_its_own_stack_frame_by_frame)
 	uw_chain_1();
 	regs = (struct uw_regs){ .ip = cap.ip, .sp = cap.sp, .bp = cap.bp };
 	st = (struct uw_stack){ .data = cap.data, .len = cap.len, .limit = sizeof(cap.data) };
-	ck_assert_int_eq(sym_proc__start_ticks(getpid(), &start), 0);
+	ck_assert_int_eq(proc__start_ticks(getpid(), &start), 0);
 	ck_assert_int_eq(sym_session__unwind(s, getpid(), start, UW_MODE_DWARF, &regs, &st, ips,
 					     256, &r), 0);
 	ck_assert_msg(r.stop == UW_STOP_OUTERMOST, "stopped after %u frames: %s", r.nr,
@@ -409,7 +410,7 @@ START_TEST(test_unwinder__matches_libunwind_on_the_same_capture)
 	uw_chain_1();
 	regs = (struct uw_regs){ .ip = cap.ip, .sp = cap.sp, .bp = cap.bp };
 	st = (struct uw_stack){ .data = cap.data, .len = cap.len, .limit = sizeof(cap.data) };
-	ck_assert_int_eq(sym_proc__start_ticks(getpid(), &start), 0);
+	ck_assert_int_eq(proc__start_ticks(getpid(), &start), 0);
 	ck_assert_int_eq(sym_session__unwind(s, getpid(), start, UW_MODE_DWARF, &regs, &st, ips,
 					     256, &r), 0);
 	ck_assert_int_eq(lu_open(&t, getpid()), 0);
