@@ -482,6 +482,32 @@ static bool perf_map_exists(const struct proc *p)
 	return access(path, R_OK) == 0;
 }
 
+/* A mapping the kernel gave a build-id (proc_events.h): a file found under
+ * its path that is another build is not it; a file not found (the process is
+ * gone, its mount namespace too) is the cached binary of that build-id, if
+ * any. Either way the mapping carries the kernel's build-id. -ENOMEM. */
+static int kernel_build_id(struct sym_session *s, const struct sym_proc_maps_entry *me,
+			   struct pmap *pm)
+{
+	char key[64];
+
+	if (pm->kind == PM_FILE && !strcmp(me->build_id, pm->pub.build_id))
+		return 0;
+	free(pm->bin_key);
+	free((char *)pm->pub.build_id);
+	pm->bin_key = NULL;
+	pm->kind = PM_NONE;
+	snprintf(key, sizeof(key), "b:%s", me->build_id);
+	if (strmap__get(s->bins, key)) {
+		pm->bin_key = strdup(key);
+		if (!pm->bin_key)
+			return -ENOMEM;
+		pm->kind = PM_FILE;
+	}
+	pm->pub.build_id = strdup(me->build_id);
+	return pm->pub.build_id ? 0 : -ENOMEM;
+}
+
 /* Build the executable mappings of a process from its maps. */
 static int build_maps(struct sym_session *s, struct proc *p, const struct sym_proc_maps *m,
 		      struct pmap **ret_maps, size_t *ret_n)
@@ -523,14 +549,10 @@ static int build_maps(struct sym_session *s, struct proc *p, const struct sym_pr
 		}
 		if (err < 0)
 			goto out_free;
-		if (pm->kind == PM_FILE && me->build_id[0] && strcmp(me->build_id, pm->pub.build_id)) {
-			/* the kernel named another build than the file we found */
-			free(pm->bin_key);
-			free((char *)pm->pub.build_id);
-			pm->bin_key = NULL;
-			pm->kind = PM_NONE;
-			pm->pub.build_id = strdup(me->build_id);
-		}
+		if (me->build_id[0])
+			err = kernel_build_id(s, me, pm);
+		if (err < 0)
+			goto out_free;
 		pm->pub.path = strdup(path);
 		if (!pm->pub.build_id)
 			pm->pub.build_id = strdup("");

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 #include "symbolize/proc_events.h"
@@ -243,6 +245,59 @@ START_TEST(test_proc_events__symbolizer_captures_a_gone_process_from_events)
 }
 END_TEST
 
+/* A gone process of another mount namespace: its binary's path leads nowhere
+ * here, but the kernel gave its build-id, and the same build is already open
+ * (this test program, captured live): its addresses are named. */
+__attribute__((noinline)) int proc_events_marker_function(int x)
+{
+	return x * 3 + 1;
+}
+
+START_TEST(test_proc_events__a_binary_out_of_reach_resolves_by_its_kernel_build_id)
+{
+	struct sym_proc_events *pe = new_pe();
+	struct sym_session *s = sym_session__new(NULL);
+	struct sym_proc_maps *self = sym_proc_maps__read(getpid());
+	uint64_t addr = (uint64_t)(uintptr_t)proc_events_marker_function, st;
+	const struct sym_proc_maps_entry *text = NULL;
+	struct sym_proc_events_map m = { .prot = PROT_READ | PROT_EXEC, .path = "/gone/ns/prog" };
+	struct sym_result r;
+	uint8_t bid[20];
+	size_t n;
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_nonnull(self);
+	ck_assert_int_eq(sym_proc__start_ticks(getpid(), &st), 0);
+	ck_assert_int_eq(sym_session__resolve_user(s, getpid(), st, addr, false, &r), 0);
+	ck_assert_ptr_nonnull(r.mapping);
+	n = strlen(r.mapping->build_id) / 2;
+	ck_assert_uint_gt(n, 0);
+	for (size_t i = 0; i < n && i < sizeof(bid); i++)
+		sscanf(r.mapping->build_id + 2 * i, "%2hhx", &bid[i]);
+	for (size_t i = 0; i < self->n; i++)
+		if (self->entries[i].start <= addr && addr < self->entries[i].end)
+			text = &self->entries[i];
+	ck_assert_ptr_nonnull(text);
+	m.start = text->start;
+	m.len = text->end - text->start;
+	m.pgoff = text->offset;
+	m.build_id = bid;
+	m.build_id_size = (uint32_t)n;
+	sym_session__set_proc_events(s, pe, NULL, NULL);
+	ck_assert_int_eq(sym_proc_events__fork(pe, CHILD, PARENT, 600 * TICK), 0);
+	ck_assert_int_eq(sym_proc_events__exec(pe, CHILD, "prog"), 0);
+	ck_assert_int_eq(sym_proc_events__mmap(pe, CHILD, &m), 0);
+	ck_assert_int_eq(sym_session__resolve_user(s, CHILD, 600, addr, false, &r), 0);
+	ck_assert_ptr_nonnull(r.mapping);
+	ck_assert_str_eq(r.mapping->path, "/gone/ns/prog");
+	ck_assert_uint_eq(r.nframes, 1);
+	ck_assert_str_eq(r.frames[0].name, "proc_events_marker_function");
+	sym_proc_maps__free(self);
+	sym_session__free(s);
+	sym_proc_events__free(pe);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("proc_events");
@@ -257,6 +312,7 @@ int main(void)
 	tcase_add_test(tc, test_proc_events__a_new_mapping_replaces_what_it_overlaps);
 	tcase_add_test(tc, test_proc_events__anonymous_code_has_an_empty_path_as_in_proc_maps);
 	tcase_add_test(tc, test_proc_events__symbolizer_captures_a_gone_process_from_events);
+	tcase_add_test(tc, test_proc_events__a_binary_out_of_reach_resolves_by_its_kernel_build_id);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_FORK);
