@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include "base/proc.h"
 #include "symbolize/proc_events.h"
 #include "symbolize/symbolizer.h"
 
@@ -267,7 +268,7 @@ START_TEST(test_proc_events__a_binary_out_of_reach_resolves_by_its_kernel_build_
 
 	ck_assert_ptr_nonnull(s);
 	ck_assert_ptr_nonnull(self);
-	ck_assert_int_eq(sym_proc__start_ticks(getpid(), &st), 0);
+	ck_assert_int_eq(proc__start_ticks(getpid(), &st), 0);
 	ck_assert_int_eq(sym_session__resolve_user(s, getpid(), st, addr, false, &r), 0);
 	ck_assert_ptr_nonnull(r.mapping);
 	n = strlen(r.mapping->build_id) / 2;
