@@ -75,9 +75,10 @@ $(OUT)/vmlinux.h:
 	$(Q)if [ ! -r /sys/kernel/btf/vmlinux ]; then echo "no BTF: /sys/kernel/btf/vmlinux is missing (kernel needs CONFIG_DEBUG_INFO_BTF=y)" >&2; exit 1; fi
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(OUT)/%.bpf.o: bpf/%.bpf.c bpf/cprof.h $(OUT)/vmlinux.h
+# -MMD: each BPF object depends on the ABI headers it includes, as C objects do
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MF $(@:.o=.d) -c $< -o $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,SKEL,$@)

@@ -1,8 +1,7 @@
 # SPDX-License-Identifier: MIT
-# Network counters (--net): the BPF object depends on its ABI header, the
-# Check suite on the skeleton, and the traffic fixture is a small C program
-# that sends exact packet counts and sizes inside the test's namespaces.
-$(OUT)/net.bpf.o: bpf/net.h
+# Network counters (--net): the Check suite depends on the skeleton, and the
+# traffic fixture is a small C program that sends exact packet counts and
+# sizes inside the test's namespaces.
 $(OUT)/tests/check_net.o: $(OUT)/net.skel.h
 
 FIXTURES += $(OUT)/fixtures/net_send
