@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* The table is open addressing on the raw key bytes (the kernel writes every
- * byte, padding included). Frames are synthetic locations at address 0, which
+/* Entries sit in one array in the order first seen, indexed by base/hashmap
+ * on the raw key bytes (the kernel writes every byte, padding included). Frames are synthetic locations at address 0, which
  * pb_profile interns by name, so a frame name maps to one function however
  * many stacks it appears in. cgroup ids are named through open_by_handle_at()
  * on the cgroup2 mount (the id is the kernfs file handle), cached with a bound. */
@@ -12,6 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/hash.h"
+#include "base/hashmap.h"
+#include "base/vec.h"
 #include "profiler/net_profile.h"
 
 #define DEFAULT_MAX_KEYS	65536
@@ -22,7 +25,6 @@
 struct entry {
 	struct net_key k;
 	uint64_t packets, bytes;
-	bool used;
 };
 
 struct iface_name {
@@ -40,6 +42,7 @@ struct net_profile {
 	char *cgroup_root;
 	struct entry *e;
 	size_t cap, n;
+	struct hashmap index;	/* key -> e[] */
 	struct iface_name *ifs;
 	size_t nr_ifs;
 	struct cg_entry *cg;
@@ -49,39 +52,16 @@ struct net_profile {
 	struct net_profile_stats st;
 };
 
-static uint64_t key_hash(const struct net_key *k)
+static uint32_t key_hash(const struct net_key *k)
 {
-	const unsigned char *p = (const unsigned char *)k;
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h ^ (h >> 31);
+	return hash__fold(hash__fnv1a(HASH_FNV1A_SEED, k, sizeof(*k)));
 }
 
-static struct entry *slot_of(struct entry *e, size_t cap, const struct net_key *k)
+static bool key_eq(const void *ctx, uint32_t i, const void *key)
 {
-	size_t j = key_hash(k) & (cap - 1);
+	const struct net_profile *np = ctx;
 
-	while (e[j].used && memcmp(&e[j].k, k, sizeof(*k)))
-		j = (j + 1) & (cap - 1);
-	return &e[j];
-}
-
-static int grow(struct net_profile *np)
-{
-	size_t cap = np->cap ? np->cap * 2 : 256;
-	struct entry *e = calloc(cap, sizeof(*e));
-
-	if (!e)
-		return -ENOMEM;
-	for (size_t i = 0; i < np->cap; i++)
-		if (np->e[i].used)
-			*slot_of(e, cap, &np->e[i].k) = np->e[i];
-	free(np->e);
-	np->e = e;
-	np->cap = cap;
-	return 0;
+	return !memcmp(&np->e[i].k, key, sizeof(struct net_key));
 }
 
 struct net_profile *net_profile__new(const struct net_profile_opts *opts)
@@ -101,7 +81,8 @@ struct net_profile *net_profile__new(const struct net_profile_opts *opts)
 	if (opts->cgroup_root && !(np->cgroup_root = strdup(opts->cgroup_root)))
 		goto out_nomem;
 	np->o.cgroup_root = np->cgroup_root;
-	if (grow(np))
+	hashmap__init(&np->index, key_eq, np);
+	if (VEC_RESERVE(np->e, 0, np->cap, 256) || hashmap__reserve(&np->index, 256))
 		goto out_nomem;
 	return np;
 
@@ -122,6 +103,7 @@ void net_profile__free(struct net_profile *np)
 	free(np->cg);
 	free(np->ifs);
 	free(np->e);
+	hashmap__release(&np->index);
 	free(np->cgroup_root);
 	free(np);
 }
@@ -148,32 +130,35 @@ int net_profile__set_iface(struct net_profile *np, uint32_t ifindex, const char 
 int net_profile__add(struct net_profile *np, const struct net_key *k, uint64_t packets,
 		     uint64_t bytes)
 {
+	uint32_t h = key_hash(k), i;
 	struct net_key folded;
-	struct entry *e;
+	bool found;
 
-	/* Load factor at most 1/2; n never exceeds max_keys plus the few folded entries. */
-	if ((np->n + 1) * 2 > np->cap && grow(np))
+	/* Room first: the counts are added whole or not at all. n never
+	 * exceeds max_keys plus the few folded entries. */
+	if (VEC_RESERVE(np->e, np->n, np->cap, 1) || hashmap__reserve(&np->index, 1))
 		return -ENOMEM;
-	e = slot_of(np->e, np->cap, k);
-	if (!e->used && np->n >= np->o.max_keys) {
+	found = hashmap__find(&np->index, h, k, &i);
+	if (!found && np->n >= np->o.max_keys) {
 		/* Full: fold into one entry per interface and direction (these few
 		 * go beyond max_keys). */
 		memset(&folded, 0, sizeof(folded));
 		folded.ifindex = k->ifindex;
 		folded.dir = k->dir;
 		folded.status = ST_FOLDED;
-		e = slot_of(np->e, np->cap, &folded);
 		k = &folded;
+		h = key_hash(k);
+		found = hashmap__find(&np->index, h, k, &i);
 		np->st.folded_packets += packets;
 		np->st.folded_bytes += bytes;
 	}
-	if (!e->used) {
-		e->used = true;
-		e->k = *k;
-		np->n++;
+	if (!found) {
+		i = (uint32_t)np->n++;
+		np->e[i] = (struct entry){ .k = *k };
+		hashmap__add(&np->index, h, i);
 	}
-	e->packets += packets;
-	e->bytes += bytes;
+	np->e[i].packets += packets;
+	np->e[i].bytes += bytes;
 	np->st.packets += packets;
 	np->st.bytes += bytes;
 	return 0;
@@ -181,8 +166,8 @@ int net_profile__add(struct net_profile *np, const struct net_key *k, uint64_t p
 
 void net_profile__reset(struct net_profile *np)
 {
-	memset(np->e, 0, np->cap * sizeof(*np->e));
 	np->n = 0;
+	hashmap__clear(&np->index);
 	np->st.packets = np->st.bytes = 0;
 	np->st.folded_packets = np->st.folded_bytes = 0;
 }
@@ -565,8 +550,8 @@ int net_profile__build(struct net_profile *np, const struct net_build_opts *opts
 		return -errno;
 	for (size_t i = 0; i < opts->nr_comments && !err; i++)
 		err = pb_profile__add_comment(p, opts->comments[i]);
-	for (size_t i = 0; i < np->cap && !err; i++)
-		if (np->e[i].used && (np->e[i].packets || np->e[i].bytes))
+	for (size_t i = 0; i < np->n && !err; i++)
+		if (np->e[i].packets || np->e[i].bytes)
 			err = add_entry(np, p, &np->e[i], opts);
 	if (err) {
 		pb_profile__free(p);

@@ -8,19 +8,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hash.h"
 #include "profiler/slot_drain.h"
+
+static bool key_eq(const void *ctx, uint32_t i, const void *key)
+{
+	return ((const struct slot_cache *)ctx)->keys[i] == *(const uint64_t *)key;
+}
 
 int slot_cache__init(struct slot_cache *c, uint32_t max_stacks)
 {
 	uint32_t cap = 1024;
 
+	/* room for max_stacks, at least 512, at most 2^29 */
 	while (cap < 2 * (uint64_t)max_stacks && cap < (1u << 30))
 		cap *= 2;
-	c->keys = calloc(cap, sizeof(*c->keys));
-	c->idx = calloc(cap, sizeof(*c->idx));
-	c->mask = cap - 1;
+	c->max = cap / 2;
 	c->n = 0;
-	if (!c->keys || !c->idx) {
+	c->keys = calloc(c->max, sizeof(*c->keys));
+	c->idx = calloc(c->max, sizeof(*c->idx));
+	hashmap__init(&c->index, key_eq, c);
+	if (!c->keys || !c->idx || hashmap__reserve(&c->index, c->max)) {
 		slot_cache__release(c);
 		return -ENOMEM;
 	}
@@ -31,26 +39,17 @@ void slot_cache__release(struct slot_cache *c)
 {
 	free(c->keys);
 	free(c->idx);
+	hashmap__release(&c->index);
 	c->keys = NULL;
 	c->idx = NULL;
-	c->mask = c->n = 0;
+	c->max = c->n = 0;
 }
 
 void slot_cache__reset(struct slot_cache *c)
 {
-	if (c->keys && c->n)
-		memset(c->keys, 0, ((size_t)c->mask + 1) * sizeof(*c->keys));
+	if (c->n)
+		hashmap__clear(&c->index);
 	c->n = 0;
-}
-
-/* The slot of key: where it is, or the empty one where it would go. */
-static uint32_t cache_slot(const struct slot_cache *c, uint64_t key)
-{
-	uint32_t i = (uint32_t)(key ^ key >> 32) & c->mask;
-
-	while (c->keys[i] && c->keys[i] != key)
-		i = (i + 1) & c->mask;
-	return i;
 }
 
 static int32_t raw_lost(uint8_t lost)
@@ -81,12 +80,10 @@ int slot_drain__stack(const struct slot_drain *d, struct slot_cache *cache,
 		*ret = raw_lost(lost);
 		return 0;
 	}
-	if (cached) {
-		slot = cache_slot(cache, key);
-		if (cache->keys[slot]) {
-			*ret = cache->idx[slot];
-			return 0;
-		}
+	/* the key is the BPF side's hash of the frames already */
+	if (cached && hashmap__find(&cache->index, hash__fold(key), &key, &slot)) {
+		*ret = cache->idx[slot];
+		return 0;
 	}
 	if (d->ops->lookup(d->stacks, &key, &st)) {
 		*ret = RAW_STACK_MISSING;
@@ -98,11 +95,11 @@ int slot_drain__stack(const struct slot_drain *d, struct slot_cache *cache,
 	if (idx < 0)
 		return idx;
 	*ret = idx;
-	/* at most half full, so probing always ends */
-	if (cached && cache->n < (cache->mask + 1) / 2) {
-		cache->keys[slot] = key;
-		cache->idx[slot] = idx;
-		cache->n++;
+	/* reserved at init for max entries: adding cannot fail */
+	if (cached && cache->n < cache->max) {
+		cache->keys[cache->n] = key;
+		cache->idx[cache->n] = idx;
+		hashmap__add(&cache->index, hash__fold(key), cache->n++);
 	}
 	return 0;
 }

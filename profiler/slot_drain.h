@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 
+#include "base/hashmap.h"
 #include "bpf/cprof.h"
 #include "profiler/map_drain.h"
 #include "profiler/raw_profile.h"
@@ -29,9 +30,10 @@ struct slot_drain {
  * contents: saves a lookup per count key naming a stack seen before. Bounded
  * (set at init); when full, stacks are looked up every time. */
 struct slot_cache {
-	uint64_t *keys;		/* 0 = empty */
+	uint64_t *keys;		/* in the order cached; never 0 */
 	int32_t *idx;
-	uint32_t mask, n;
+	uint32_t n, max;
+	struct hashmap index;	/* key -> keys[]/idx[]; ctx is this struct: do not copy it */
 };
 
 /* 0 or -ENOMEM; room for max_stacks stacks. */
