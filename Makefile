@@ -46,9 +46,27 @@ SKELS      := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 PROTOS     := $(wildcard proto/*.proto)
 PB_SRCS    := $(patsubst proto/%.proto,$(OUT)/proto/%.pb-c.c,$(PROTOS))
 PB_HDRS    := $(PB_SRCS:.c=.h)
-LIB_SRCS   := $(wildcard base/*.c symbolize/*.c export/*.c export/ship/*.c)
+# One static library per layer. The rule (see README "Layout"):
+#   profiler -> symbolize, export/ship -> export -> proto; every one -> base.
+# `layers` links each library alone with the ones it may use, every object
+# forced in: a call across the rule is an undefined reference there.
+LAYERS     := base symbolize proto export ship
+base_SRCS      := $(wildcard base/*.c)
+symbolize_SRCS := $(wildcard symbolize/*.c)
+export_SRCS    := $(wildcard export/*.c)
+ship_SRCS      := $(wildcard export/ship/*.c)
+base_DEPS      :=
+symbolize_DEPS := base
+proto_DEPS     :=
+export_DEPS    := proto base
+ship_DEPS      := export proto base
+$(foreach l,base symbolize export ship,$(eval $(l)_OBJS := $(patsubst %.c,$(OUT)/%.o,$($(l)_SRCS))))
+proto_OBJS := $(PB_SRCS:.c=.o)
+layer_lib   = $(OUT)/lib/lib$(1).a
+LIB_SRCS   := $(base_SRCS) $(symbolize_SRCS) $(export_SRCS) $(ship_SRCS)
 LIB_OBJS   := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS)) $(PB_SRCS:.c=.o)
-CLI_SRCS   := $(wildcard profiler/*.c)
+LIB_ARCHIVES := $(foreach l,ship export proto symbolize base,$(call layer_lib,$(l)))
+CLI_SRCS   := $(wildcard profiler/*.c profiler/*/*.c)
 CLI_OBJS   := $(patsubst %.c,$(OUT)/%.o,$(CLI_SRCS))
 # What tests may link from profiler/: everything but main().
 CLI_LIB_OBJS := $(filter-out $(OUT)/profiler/main.o,$(CLI_OBJS))
@@ -110,9 +128,28 @@ $(OUT)/export/flamegraph_assets.h: export/flamegraph.js export/flamegraph.css
 		xxd -i < $$f; echo ", 0x00 };"; done > $@
 $(OUT)/export/flamegraph_svg.o: $(OUT)/export/flamegraph_assets.h
 
-$(OUT)/cprof: $(CLI_OBJS) $(LIB_OBJS)
+$(OUT)/lib/lib%.a:
+	@mkdir -p $(@D)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(foreach l,$(LAYERS),$(eval $(call layer_lib,$(l)): $($(l)_OBJS)))
+
+$(OUT)/cprof: $(CLI_OBJS) $(LIB_ARCHIVES)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $(CLI_OBJS) $(LIB_ARCHIVES) $(LDLIBS) -o $@
+
+# The dependency rule, checked by the linker (see LAYERS above).
+$(OUT)/lib/layers.c:
+	@mkdir -p $(@D)
+	$(Q)echo 'int main(void) { return 0; }' > $@
+$(OUT)/lib/layer-%: $(OUT)/lib/layers.o $(LIB_ARCHIVES)
+	$(call msg,LAYER,$*)
+	$(Q)$(CC) $(LDFLAGS) $< -Wl,--whole-archive $(call layer_lib,$*) -Wl,--no-whole-archive \
+		$(foreach d,$($*_DEPS),$(call layer_lib,$(d))) $(LDLIBS) -o $@ || \
+		{ echo "layering: lib$*.a may use only: $(or $($*_DEPS),libc and system libraries)" >&2; exit 1; }
+$(OUT)/lib/layers.o: $(OUT)/lib/layers.c
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+layers: $(foreach l,$(LAYERS),$(OUT)/lib/layer-$(l))
 
 # --- tests ------------------------------------------------------------------
 FIXTURES :=
@@ -124,7 +161,7 @@ $(OUT)/tests/%: $(OUT)/tests/%.o $(LIB_OBJS) $(CLI_LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(CHECK_LIBS) -o $@
 
-tests: $(TEST_BINS) $(FIXTURES) $(OUT)/cprof
+tests: $(TEST_BINS) $(FIXTURES) $(OUT)/cprof layers
 
 # every suite, then the unit suites again under ASan+UBSan, then each fuzz
 # target briefly (tests/san.mk)
@@ -159,7 +196,7 @@ install: $(OUT)/cprof
 clean:
 	rm -rf $(OUT) $(SAN_OUT) $(FUZZ_OUT)
 
-.PHONY: all deps test tests run bench install clean
+.PHONY: all deps test tests run bench install clean layers
 .SECONDARY:
 
 -include $(shell find $(OUT) -name '*.d' 2>/dev/null)
