@@ -27,3 +27,18 @@ $(OUT)/fixtures/names_hot: tests/fixtures/names_hot.c
 $(OUT)/fixtures/names_hot_s: $(OUT)/fixtures/names_hot
 	$(call msg,STRIP,$@)
 	$(Q)strip -s -o $@ $<
+
+# MiniDebugInfo as Fedora builds it (find-debuginfo's add_minidebug): the
+# function symbols only, in an xz-compressed ELF placed in .gnu_debugdata of
+# the stripped binary.
+FIXTURES += $(OUT)/fixtures/names_hot_mdi
+$(OUT)/fixtures/names_hot_mdi: $(OUT)/fixtures/names_hot
+	$(call msg,MINIDBG,$@)
+	$(Q)nm $< --format=posix --defined-only | awk '$$2 ~ /^[TtWw]$$/ { print $$1 }' | sort -u >$@.funcs
+	$(Q)objcopy --only-keep-debug $< $@.dbg
+	$(Q)objcopy -S --remove-section .gdb_index --remove-section .comment \
+		--keep-symbols=$@.funcs $@.dbg $@.mini
+	$(Q)rm -f $@.mini.xz && xz $@.mini
+	$(Q)strip -s -o $@.tmp $<
+	$(Q)objcopy --add-section .gnu_debugdata=$@.mini.xz $@.tmp
+	$(Q)rm -f $@.funcs $@.dbg $@.mini.xz && mv $@.tmp $@

@@ -7,7 +7,10 @@
 #  - a stripped C program with four static hot functions gets one name per
 #    function from the unwind tables' function starts (FILE+0xVADDR), each
 #    with the share the unstripped build gives it (within 5 points), and its
-#    mapping does not claim has_functions.
+#    mapping does not claim has_functions;
+#  - the same stripped program given a .gnu_debugdata section (MiniDebugInfo,
+#    as Fedora ships) is named from it (libdwfl reads it; cprof's own symbol
+#    index takes libdwfl's auxiliary symbol table too).
 #
 #   OUT=build bash tests/test-names.sh
 set -u
@@ -85,6 +88,18 @@ if go tool pprof -raw "$T/c_s.pb.gz" 2>/dev/null | grep -E "names_hot_s" | grep 
 	echo "FAIL: the stripped mapping claims has_functions"
 	fail=1
 fi
+
+# --- MiniDebugInfo: .gnu_debugdata names the stripped build ----------------------
+"$CPROF" -F 997 -o "$T/c_mdi.pb.gz" -- "$FIX/names_hot_mdi" 2 2>"$T/c_mdi.err" ||
+	{ echo "FAIL: cprof (MiniDebugInfo)"; fail=1; }
+shares "$T/c_mdi.pb.gz" >"$T/c_mdi.shares"
+for f in spin_forty spin_thirty spin_twenty; do
+	if ! grep -q "^$f " "$T/c_mdi.shares"; then
+		echo "FAIL: $f is not named from .gnu_debugdata"
+		fail=1
+	fi
+done
+echo "MiniDebugInfo: $(grep -c '^spin_' "$T/c_mdi.shares") spin functions named"
 
 [ $fail = 0 ] && echo "PASS test-names"
 exit $fail
