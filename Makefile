@@ -25,7 +25,8 @@ DEB_PKGS := gcc g++ make clang llvm libbpf-dev bpftool libelf-dev libdw-dev \
 	libunwind-dev protobuf-c-compiler libprotobuf-c-dev libzstd-dev zlib1g-dev \
 	libcurl4-openssl-dev check libsubunit-dev pkg-config golang-go linux-perf \
 	bpfcc-tools libxml2-utils binutils elfutils iproute2 procps python3 time bc chromium \
-	python3-protobuf protobuf-compiler zstd openssl curl xxd
+	python3-protobuf protobuf-compiler zstd openssl curl xxd libdebuginfod-dev debuginfod \
+	liblzma-dev xz-utils sqlite3
 
 WARN     := -Wall -Wextra -Werror -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
@@ -36,7 +37,7 @@ CFLAGS   += -std=gnu11 -fno-omit-frame-pointer $(WARN) -MMD -MP -I. -I$(OUT) \
 SAN_FLAGS ?=
 CFLAGS   += $(SAN_FLAGS)
 LDFLAGS  += $(SAN_FLAGS)
-LDLIBS   := -lbpf -ldw -lelf -lprotobuf-c -lz -lzstd -lcurl -lstdc++ -lpthread
+LDLIBS   := -lbpf -ldw -lelf -ldebuginfod -lprotobuf-c -lz -lzstd -lcurl -lstdc++ -lpthread
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(OUT) -I.
 

@@ -1424,8 +1424,7 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 	uo.backoff_min_s = a->cfg.backoff_min;
 	uo.backoff_max_s = a->cfg.backoff_max;
 
-	/* Symbolize from local files only (libdwfl would ask debuginfod servers). */
-	unsetenv("DEBUGINFOD_URLS");
+	/* DEBUGINFOD_URLS is left set for cprof's background fetcher (see record.c). */
 	raise_nofile_limit();
 	signal(SIGPIPE, SIG_IGN);
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {

@@ -52,6 +52,11 @@ static const char usage[] =
 "                         (frame pointers only, followed in the kernel)\n"
 "      --stack-size BYTES user stack copied per sample for auto/dwarf,\n"
 "                         1024..65536 (default 16384)\n"
+"      --debuginfod URLS  fetch missing debug info by build-id from these\n"
+"                         debuginfod servers (space-separated) in the\n"
+"                         background, as when DEBUGINFOD_URLS is set; cached\n"
+"                         in DEBUGINFOD_CACHE_PATH, each transfer bounded by\n"
+"                         DEBUGINFOD_TIMEOUT\n"
 "  -q, --quiet            no summary on stderr\n"
 "  -v, --verbose          libbpf's messages on stderr\n"
 "  -h, --help             this text\n"
@@ -74,6 +79,7 @@ static const char usage[] =
 #define MAX_NET_IFACES 64	/* NET_MAX_IFACES */
 
 enum { OPT_NET = 512, OPT_NET_XDP, OPT_NET_OUTPUT };	/* --net */
+enum { OPT_DEBUGINFOD = 600 };
 enum { OPT_FLAMEGRAPH = 256, OPT_IDLE, OPT_MAX_STACKS, OPT_UNWIND, OPT_STACK_SIZE };
 
 static bool ends_with(const char *s, const char *suffix)
@@ -159,6 +165,7 @@ int cmd_record(int argc, char **argv)
 		{ "net", required_argument, NULL, OPT_NET },
 		{ "net-xdp", no_argument, NULL, OPT_NET_XDP },
 		{ "net-output", required_argument, NULL, OPT_NET_OUTPUT },
+		{ "debuginfod", required_argument, NULL, OPT_DEBUGINFOD },
 		{ NULL, 0, NULL, 0 },
 	};
 	static pid_t pids[MAX_PIDS];
@@ -253,6 +260,14 @@ int cmd_record(int argc, char **argv)
 			break;
 		case OPT_NET_OUTPUT:
 			o.net_output = optarg;
+			break;
+		case OPT_DEBUGINFOD:
+			if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))
+				return usage_error("--debuginfod takes http:// or https:// URLs, "
+						   "not '%s'", optarg);
+			/* the client reads the servers from its environment */
+			if (setenv("DEBUGINFOD_URLS", optarg, 1))
+				return usage_error("%s", "--debuginfod: out of memory");
 			break;
 		case 'h':
 			fputs(usage, stdout);

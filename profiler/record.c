@@ -25,6 +25,7 @@
 #include "profiler/losses.h"
 #include "profiler/mmap_events.h"
 #include "profiler/net.h"
+#include "profiler/debuginfod_report.h"
 #include "profiler/pprof_build.h"
 #include "profiler/raw_profile.h"
 #include "profiler/record.h"
@@ -349,6 +350,7 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 	const struct record_opts *o = s->o;
 	uint64_t c[CPROF_NR_COUNTERS] = {0};
 	char losses[512], line1[128], line2[640], line3[256], line4[512] = "", line5[640];
+	char line6[384];
 	const char *comments[5] = { line1, line2, line3, line4 };
 	struct mmap_events_stats ms;
 	struct sym_stats ss;
@@ -400,6 +402,15 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 	if (hidden)
 		comments[bo.nr_comments++] = KALLSYMS_HIDDEN;
 	err = pprof_build(s->raw, s->sym, &bo, &prof, &bs);
+	/* debug info asked for while symbolizing: wait for it, then again */
+	if (!err && debuginfod_report__settle(o->quiet)) {
+		pb_profile__free(prof);
+		prof = NULL;
+		err = pprof_build(s->raw, s->sym, &bo, &prof, &bs);
+	}
+	debuginfod_report__format(line6, sizeof(line6));
+	if (!err && *line6 && pb_profile__add_comment(prof, line6))
+		err = -ENOMEM;
 	if (err) {
 		fprintf(stderr, "cprof: building the profile: %s\n", strerror(-err));
 		return 1;
@@ -438,6 +449,8 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 			fprintf(stderr, "cprof: wrote flame graph %s\n", o->flamegraph);
 		if (*line5)
 			fprintf(stderr, "cprof: %s\n", line5);
+		if (*line6)
+			fprintf(stderr, "cprof: %s\n", line6);
 	}
 	if (s->stack_window && !o->quiet)
 		unwind_summary(s, c, true, line4, sizeof(line4));
@@ -608,9 +621,10 @@ int record__run(const struct record_opts *o)
 	const char *what = NULL;
 	int ret = 1, err;
 
-	/* Symbolize from local files only: libdwfl would otherwise ask debuginfod
-	 * servers over the network. Each cached binary holds a descriptor or two. */
-	unsetenv("DEBUGINFOD_URLS");
+	/* DEBUGINFOD_URLS is left set: only cprof's background fetcher reads it
+	 * (symbolize/sym_debuginfod.h); libdwfl's own finders, which would fetch
+	 * synchronously, are never called (sym_elf.c gives its own callbacks). */
+	/* Each cached binary holds a descriptor or two. */
 	raise_nofile_limit();
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {

@@ -18,11 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "symbolize/debug_file.h"
 #include "symbolize/strtab.h"
+#include "symbolize/sym_debuginfod.h"
 #include "symbolize/sym_fstarts.h"
 #include "symbolize/sym_gopclntab.h"
 #include "symbolize/untrusted_elf.h"
@@ -54,6 +57,10 @@ struct sym_elf {
 	struct sym_gopclntab *go;
 	struct sym_fstarts *fstarts;
 	bool go_built, fstarts_built;
+	/* debug info fetched by build-id (sym_debuginfod.h), opened once it arrived */
+	struct sym_elf *fetched;
+	uint64_t fetch_gen;	/* sym_debuginfod__generation() at the last lookup */
+	enum { FETCH_NONE, FETCH_PENDING, FETCH_DONE } fetch;
 };
 
 struct elf_sym {
@@ -80,6 +87,7 @@ void sym_elf__free(struct sym_elf *e)
 	free(e->syms);
 	sym_gopclntab__free(e->go);
 	sym_fstarts__free(e->fstarts);
+	sym_elf__free(e->fetched);
 	sym_strtab__free(e->paths);
 	free(e);
 }
@@ -473,6 +481,50 @@ static const char *lookup_sym(struct sym_elf *e, GElf_Addr addr)
 	return NULL;
 }
 
+/* The debug file a debuginfod server has for this build-id, for a binary
+ * without DWARF: asked for on first need, never waited for. */
+static struct sym_elf *fetched_debug(struct sym_elf *e)
+{
+	char path[4096];
+	struct stat st;
+	uint64_t gen;
+	int fd, err;
+
+	if (e->fetch == FETCH_DONE)
+		return e->fetched;
+	if (!*e->build_id || !sym_debuginfod__enabled() || sym_elf__debug_elf(e)) {
+		e->fetch = FETCH_DONE;	/* nothing to fetch, or nothing missing */
+		return NULL;
+	}
+	gen = sym_debuginfod__generation();
+	if (e->fetch == FETCH_PENDING && gen == e->fetch_gen)
+		return NULL;
+	e->fetch_gen = gen;
+	err = sym_debuginfod__lookup(e->build_id, path, sizeof(path));
+	if (err == -EINPROGRESS) {
+		e->fetch = FETCH_PENDING;
+		return NULL;
+	}
+	e->fetch = FETCH_DONE;
+	if (err)
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	e->fetched = sym_elf__open(path, fd, "");
+	if (e->fetched) {
+		e->fetched->fetch = FETCH_DONE;	/* never fetched for in turn */
+		if (strcmp(e->fetched->build_id, e->build_id) != 0) {
+			sym_elf__free(e->fetched);
+			e->fetched = NULL;
+		}
+	}
+	return e->fetched;
+}
+
 /* Go's own table, for a Go binary without DWARF (built on first need). */
 static int resolve_go(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *frames, size_t max)
 {
@@ -532,8 +584,11 @@ int sym_elf__resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *fr
 			line = 0;
 		n = dwarf_frames(e, cu, addr - dbias, file, (uint32_t)line, chain, MAX_CHAIN);
 	} else {
-		int ng = resolve_go(e, vaddr, frames, max);
+		struct sym_elf *dbg = fetched_debug(e);
+		int ng = dbg ? sym_elf__resolve(dbg, vaddr, frames, max) : 0;
 
+		if (ng <= 0)
+			ng = resolve_go(e, vaddr, frames, max);
 		if (ng > 0)
 			return ng;
 	}

@@ -42,3 +42,21 @@ $(OUT)/fixtures/names_hot_mdi: $(OUT)/fixtures/names_hot
 	$(Q)strip -s -o $@.tmp $<
 	$(Q)objcopy --add-section .gnu_debugdata=$@.mini.xz $@.tmp
 	$(Q)rm -f $@.funcs $@.dbg $@.mini.xz && mv $@.tmp $@
+
+# debuginfod (tests/test-debuginfod.sh): a stripped build with no debug link,
+# and its debug file alone in a directory a local debuginfod server indexes.
+FIXTURES += $(OUT)/fixtures/names_hot_g $(OUT)/fixtures/names_hot_gs \
+	$(OUT)/fixtures/debuginfod/names_hot_g.debug
+$(OUT)/fixtures/names_hot_g: tests/fixtures/names_hot.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CLANG) -O1 -g -Wl,--build-id $< -o $@
+
+$(OUT)/fixtures/names_hot_gs: $(OUT)/fixtures/names_hot_g
+	$(call msg,STRIP,$@)
+	$(Q)strip -s -o $@ $<
+
+$(OUT)/fixtures/debuginfod/names_hot_g.debug: $(OUT)/fixtures/names_hot_g
+	@mkdir -p $(@D)
+	$(call msg,OBJCOPY,$@)
+	$(Q)objcopy --only-keep-debug $< $@
