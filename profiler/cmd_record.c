@@ -263,11 +263,11 @@ int cmd_record(int argc, char **argv)
 			break;
 		case OPT_DEBUGINFOD:
 			if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))
-				return usage_error("--debuginfod takes http:// or https:// URLs, "
+				return cli__usage_error("--debuginfod takes http:// or https:// URLs, "
 						   "not '%s'", optarg);
 			/* the client reads the servers from its environment */
 			if (setenv("DEBUGINFOD_URLS", optarg, 1))
-				return usage_error("%s", "--debuginfod: out of memory");
+				return cli__usage_error("--debuginfod: out of memory");
 			break;
 		case 'h':
 			fputs(usage, stdout);
