@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/atomic_file.h"
 #include "export/flamegraph.h"
 #include "export/flamegraph_limits.h"
 #include "export/flamegraph_tree.h"
@@ -162,25 +161,4 @@ out:
 	}
 	flamegraph_tree__release(&fg);
 	return err;
-}
-
-int flamegraph__write_file(const Perftools__Profiles__Profile *p,
-			   const struct flamegraph_opts *opts, const char *path)
-{
-	struct atomic_file af;
-	int err;
-
-	if (!path)
-		return -EINVAL;
-	if (!strcmp(path, "-"))
-		return flamegraph__write(p, opts, stdout);
-	err = atomic_file__open(&af, path);
-	if (err)
-		return err;
-	err = flamegraph__write(p, opts, af.f);
-	if (err) {
-		atomic_file__abort(&af);
-		return err;
-	}
-	return atomic_file__commit(&af);
 }

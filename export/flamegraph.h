@@ -73,12 +73,6 @@ void flamegraph_opts__init(struct flamegraph_opts *opts);
 int flamegraph__write(const Perftools__Profiles__Profile *p, const struct flamegraph_opts *opts,
 		      FILE *out);
 
-/* Like flamegraph__write() into path, atomically: the file appears whole or not
- * at all. path "-" writes to stdout. Same returns, plus the -errno of creating,
- * writing or renaming the file. */
-int flamegraph__write_file(const Perftools__Profiles__Profile *p,
-			   const struct flamegraph_opts *opts, const char *path);
-
 /* Frame kind from the mapping's filename (NULL or "" = no mapping) and the
  * frame's symbol name (NULL or "" = unsymbolized). Kernel and JIT mappings win
  * over the name; an unsymbolized frame, perf's "[unknown]" and cprof's

@@ -4,24 +4,20 @@
  * so readers (folded, flame graphs) may follow ids without further checks.
  * Must not depend on profiler/ or symbolize/. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <zlib.h>
 
-#include "base/atomic_file.h"
+#include "base/compress.h"
 #include "export/pprof.h"
 
 /* ---- encode ---------------------------------------------------------------- */
 
 int pprof__encode_gzip(const Perftools__Profiles__Profile *p, uint8_t **ret_buf, size_t *ret_len)
 {
-	z_stream zs = { 0 };
-	uint8_t *raw, *out;
-	size_t raw_len, bound;
-	int err = 0, zret;
+	uint8_t *raw;
+	size_t raw_len;
+	int err;
 
 	if (!p || !ret_buf || !ret_len)
 		return -EINVAL;
@@ -32,139 +28,13 @@ int pprof__encode_gzip(const Perftools__Profiles__Profile *p, uint8_t **ret_buf,
 	if (!raw)
 		return -ENOMEM;
 	perftools__profiles__profile__pack(p, raw);
-
-	/* windowBits 16 + 15: gzip framing, which go tool pprof detects by 1f 8b. */
-	if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK) {
-		err = -ENOMEM;
-		goto out_free_raw;
-	}
-	bound = deflateBound(&zs, raw_len);
-	out = malloc(bound);
-	if (!out) {
-		err = -ENOMEM;
-		goto out_deflate_end;
-	}
-	zs.next_in = raw;
-	zs.avail_in = raw_len;
-	zs.next_out = out;
-	zs.avail_out = bound;
-	zret = deflate(&zs, Z_FINISH);
-	if (zret != Z_STREAM_END) {
-		free(out);
-		err = -EIO;
-		goto out_deflate_end;
-	}
-	*ret_buf = out;
-	*ret_len = zs.total_out;
-out_deflate_end:
-	deflateEnd(&zs);
-out_free_raw:
+	/* gzip framing, which go tool pprof detects by 1f 8b. */
+	err = compress__gzip(raw, raw_len, ret_buf, ret_len);
 	free(raw);
 	return err;
 }
 
-int pprof__write_file(const Perftools__Profiles__Profile *p, const char *path)
-{
-	struct atomic_file af;
-	uint8_t *buf;
-	size_t len;
-	int err;
-
-	if (!p || !path)
-		return -EINVAL;
-	/* Open first so an unwritable destination fails before encoding. */
-	err = atomic_file__open(&af, path);
-	if (err)
-		return err;
-	err = pprof__encode_gzip(p, &buf, &len);
-	if (err)
-		goto out_abort;
-	if (fwrite(buf, 1, len, af.f) != len) {
-		err = -EIO;
-		goto out_free_buf;
-	}
-	free(buf);
-	return atomic_file__commit(&af);
-
-out_free_buf:
-	free(buf);
-out_abort:
-	atomic_file__abort(&af);
-	return err;
-}
-
 /* ---- decode ---------------------------------------------------------------- */
-
-int pprof__gunzip(const uint8_t *buf, size_t len, size_t max, uint8_t **ret_out,
-		  size_t *ret_len)
-{
-	z_stream zs = { 0 };
-	uint8_t *out = NULL, *tmp;
-	size_t cap = 0, n = 0;
-	int err = 0, zret;
-
-	if (len > UINT32_MAX)
-		return -EFBIG;
-	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)	/* gzip only, never zlib */
-		return -ENOMEM;
-	zs.next_in = (uint8_t *)buf;
-	zs.avail_in = len;
-	for (;;) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : (len < 4096 ? 16384 : len * 4);
-
-			if (cap >= max) {
-				err = -EFBIG;
-				goto out_free;
-			}
-			if (ncap > max)
-				ncap = max;
-			tmp = realloc(out, ncap);
-			if (!tmp) {
-				err = -ENOMEM;
-				goto out_free;
-			}
-			out = tmp;
-			cap = ncap;
-		}
-		zs.next_out = out + n;
-		zs.avail_out = cap - n;
-		zret = inflate(&zs, Z_NO_FLUSH);
-		n = cap - zs.avail_out;
-		if (zret == Z_STREAM_END) {
-			if (!zs.avail_in)
-				break;
-			/* Another member must follow; anything else is garbage. */
-			if (zs.avail_in < 2 || zs.next_in[0] != 0x1f || zs.next_in[1] != 0x8b) {
-				err = -EBADMSG;
-				goto out_free;
-			}
-			if (inflateReset(&zs) != Z_OK) {
-				err = -EBADMSG;
-				goto out_free;
-			}
-			continue;
-		}
-		if (zret == Z_MEM_ERROR) {
-			err = -ENOMEM;
-			goto out_free;
-		}
-		if (zret != Z_OK && !(zret == Z_BUF_ERROR && !zs.avail_out)) {
-			err = -EBADMSG;	/* corrupt or truncated */
-			goto out_free;
-		}
-	}
-	inflateEnd(&zs);
-	*ret_out = out;
-	*ret_len = n;
-	return 0;
-
-out_free:
-	inflateEnd(&zs);
-	free(out);
-	return err;
-}
 
 static int read_varint(const uint8_t *buf, size_t len, size_t *pos, uint64_t *ret)
 {
@@ -536,7 +406,7 @@ int pprof__decode(const uint8_t *buf, size_t len, Perftools__Profiles__Profile *
 	if ((!buf && len) || !ret)
 		return -EINVAL;
 	if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b) {
-		err = pprof__gunzip(buf, len, PPROF_MAX_DECODED_SIZE, &plain, &len);
+		err = compress__gunzip(buf, len, PPROF_MAX_DECODED_SIZE, &plain, &len);
 		if (err)
 			return err;
 		buf = plain;
@@ -559,56 +429,6 @@ int pprof__decode(const uint8_t *buf, size_t len, Perftools__Profiles__Profile *
 	*ret = p;
 out_free_plain:
 	free(plain);
-	return err;
-}
-
-int pprof__read_file(const char *path, Perftools__Profiles__Profile **ret)
-{
-	uint8_t *buf = NULL, *tmp;
-	size_t cap = 0, n = 0;
-	int fd, err = 0;
-
-	if (!path || !ret)
-		return -EINVAL;
-	if (strcmp(path, "-") == 0) {
-		fd = STDIN_FILENO;
-	} else {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-	}
-	for (;;) {
-		ssize_t r;
-
-		if (n == cap) {
-			if (cap >= PPROF_MAX_DECODED_SIZE) {
-				err = -EFBIG;
-				goto out_free;
-			}
-			cap = cap ? cap * 2 : 65536;
-			tmp = realloc(buf, cap);
-			if (!tmp) {
-				err = -ENOMEM;
-				goto out_free;
-			}
-			buf = tmp;
-		}
-		r = read(fd, buf + n, cap - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			goto out_free;
-		}
-		if (!r)
-			break;
-		n += r;
-	}
-	err = pprof__decode(buf, n, ret);
-out_free:
-	free(buf);
-	if (fd != STDIN_FILENO)
-		close(fd);
 	return err;
 }
 

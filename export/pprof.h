@@ -2,7 +2,8 @@
 /* pprof files: encode (protobuf + gzip, as Go's runtime writes them), decode
  * (gzip or raw protobuf from any producer) with the validation `go tool pprof`
  * applies, and an id index for readers (folded, flame graphs). Library code:
- * returns -errno, never prints; depends only on proto/ and base/atomic_file. */
+ * returns -errno, never prints; depends only on proto/ and base/compress. Files are read by
+ * export/profile_read and written by export/profile_write. */
 #ifndef CPROF_EXPORT_PPROF_H
 #define CPROF_EXPORT_PPROF_H
 
@@ -25,17 +26,6 @@
  * *ret_len bytes starting 1f 8b. Returns 0, -EINVAL, -ENOMEM or -EIO. */
 int pprof__encode_gzip(const Perftools__Profiles__Profile *p, uint8_t **ret_buf, size_t *ret_len);
 
-/* Writes the gzipped profile to path through an atomic_file ("-" = stdout):
- * the file appears whole or not at all. Returns 0 or -errno. */
-int pprof__write_file(const Perftools__Profiles__Profile *p, const char *path);
-
-/* Gunzips buf (one or more gzip members, as Go's gzip reader accepts; never
- * a zlib wrapper) into a malloc'd *ret_out (caller frees). Allocates at most
- * max bytes (<= PPROF_MAX_DECODED_SIZE): -EFBIG beyond it, -EBADMSG for
- * corrupt or truncated data, -ENOMEM. */
-int pprof__gunzip(const uint8_t *buf, size_t len, size_t max, uint8_t **ret_out,
-		  size_t *ret_len);
-
 /* Decodes gzip (one or more members) or raw protobuf and validates it like
  * go tool pprof: string_table[0] == "" and every string index in range,
  * time_nanos not repeated (concatenated profiles), mapping/location/function
@@ -48,11 +38,7 @@ int pprof__gunzip(const uint8_t *buf, size_t len, size_t max, uint8_t **ret_out,
  * bytes (the fuzz target's entry point). */
 int pprof__decode(const uint8_t *buf, size_t len, Perftools__Profiles__Profile **ret);
 
-/* Reads path ("-" = stdin) and decodes it as pprof__decode(). -errno from
- * open/read as well. */
-int pprof__read_file(const char *path, Perftools__Profiles__Profile **ret);
-
-/* Frees a profile from pprof__decode/pprof__read_file. NULL is a no-op. Not
+/* Frees a profile from pprof__decode (or profile_read__pprof_file). NULL is a no-op. Not
  * for messages returned by pb_profile__finish (their builder owns them). */
 void pprof__free(Perftools__Profiles__Profile *p);
 

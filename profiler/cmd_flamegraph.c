@@ -12,12 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/compress.h"
 #include "base/regex_bound.h"
 #include "export/flamegraph.h"
 #include "export/folded_read.h"
 #include "export/pprof.h"
 #include "export/pb_profile.h"
+#include "export/profile_read.h"
+#include "export/profile_write.h"
 #include "profiler/cli.h"
 #include "profiler/commands.h"
 
@@ -63,147 +64,26 @@ static const char usage[] =
 "(decompressed) is refused; counts that sum past 2^63-1 are refused; a --focus\n"
 "that matches nothing exits 1.\n";
 
-/* A loaded input: exactly one of decoded (pprof) or built (folded) is set. */
-struct input {
-	Perftools__Profiles__Profile *decoded;
-	struct pb_profile *built;
-	const Perftools__Profiles__Profile *p;
-};
-
-static void input__release(struct input *in)
-{
-	pprof__free(in->decoded);
-	pb_profile__free(in->built);
-	memset(in, 0, sizeof(*in));
-}
-
-static int read_all(const char *path, uint8_t **ret_buf, size_t *ret_len)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	size_t len = 0, cap = 0, n;
-	uint8_t *buf = NULL, *tmp;
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	for (;;) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 1 << 16;
-			if (cap > FLAMEGRAPH_MAX_INPUT + 1) {
-				err = -EFBIG;
-				break;
-			}
-			tmp = realloc(buf, cap);
-			if (!tmp) {
-				err = -ENOMEM;
-				break;
-			}
-			buf = tmp;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0) {
-			if (ferror(f))
-				err = -EIO;
-			break;
-		}
-	}
-	if (f != stdin)
-		fclose(f);
-	if (err) {
-		free(buf);
-		return err;
-	}
-	*ret_buf = buf;
-	*ret_len = len;
-	return 0;
-}
-
 /* Loads IN into *in. On failure prints the cause naming path and returns 1. */
-static int input__load(struct input *in, const char *path)
+static int load_input(struct profile_read *in, const char *path)
 {
 	const char *name = strcmp(path, "-") ? path : "stdin";
-	uint8_t *buf = NULL, *raw = NULL;
-	struct folded_read_stats st;
-	size_t len = 0, rawlen;
-	int err;
+	const struct folded_read_stats *st = &in->folded_stats;
+	char why[512];
 
-	memset(in, 0, sizeof(*in));
-	err = read_all(path, &buf, &len);
-	if (err) {
-		cli__err("cannot read %s: %s", name, err == -EFBIG ?
-			"larger than 256 MiB, the limit" : strerror(-err));
+	if (profile_read__file(in, path, FLAMEGRAPH_MAX_INPUT, why, sizeof(why))) {
+		cli__err("%s", why);
 		return 1;
 	}
-	if (!len) {
-		cli__err("%s is empty", name);
-		err = -ENODATA;
-		goto out;
-	}
-	raw = buf;
-	rawlen = len;
-	if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b) {
-		/* the bounded gunzip: it never allocates past its limit. */
-		err = compress__gunzip(buf, len, FLAMEGRAPH_MAX_INPUT, &raw, &rawlen);
-		if (err) {
-			cli__err("%s: %s", name, err == -EFBIG ?
-				"decompresses to more than 256 MiB, the limit" : err == -EBADMSG ?
-				"bad gzip data" : strerror(-err));
-			raw = NULL;
-			goto out;
-		}
-	}
-	if (folded_read__looks_like(raw, rawlen)) {
-		err = folded_read__parse((const char *)raw, rawlen, &in->built, &st);
-		if (err) {
-			cli__err("%s: %s", name, err == -ENODATA ?
-				"no valid 'frame;frame;... COUNT' line in folded input" :
-				err == -EOVERFLOW ? "counts overflow: the counts of one stack sum "
-				"past 9223372036854775807 (2^63-1); nothing was drawn" :
-				err == -E2BIG ? "more than 1048576 distinct frames (the limit); "
-				"nothing was drawn" : strerror(-err));
-			goto out;
-		}
-		if (st.truncated_lines)
-			cli__warn("%s: %zu stack(s) deeper than %d "
-				"frames (the deepest: %zu) were cut; each ends in a \"[truncated N "
-				"frames]\" frame", name, st.truncated_lines, FOLDED_READ_MAX_FRAMES,
-				st.deepest);
-		if (st.bad_lines)
-			cli__warn("%s: skipped %zu malformed "
-				"line(s), the first at line %zu", name, st.bad_lines,
-				st.first_bad_line);
-		in->p = pb_profile__finish(in->built);
-		if (!in->p) {
-			err = -ENOMEM;
-			cli__err("%s: %s", name, strerror(ENOMEM));
-		}
-		goto out;
-	}
-	err = pprof__decode(raw, rawlen, &in->decoded);
-	if (err) {
-		if (err == -EBADMSG)
-			cli__err("%s is neither a pprof profile (gzip or "
-				"raw protobuf) nor folded stacks", name);
-		else if (err == -E2BIG)
-			cli__err("%s: refused: a sample has more than %lu "
-				"locations, or all samples more than %lu (limits against "
-				"memory exhaustion)", name, PPROF_MAX_SAMPLE_LOCATIONS,
-				PPROF_MAX_LOCATION_IDS);
-		else
-			cli__err("cannot decode %s: %s", name,
-				strerror(-err));
-		goto out;
-	}
-	in->p = in->decoded;
-out:
-	if (raw != buf)
-		free(raw);
-	free(buf);
-	if (err) {
-		input__release(in);
-		return 1;
-	}
+	if (st->truncated_lines)
+		cli__warn("%s: %zu stack(s) deeper than %d "
+			"frames (the deepest: %zu) were cut; each ends in a \"[truncated N "
+			"frames]\" frame", name, st->truncated_lines, FOLDED_READ_MAX_FRAMES,
+			st->deepest);
+	if (st->bad_lines)
+		cli__warn("%s: skipped %zu malformed "
+			"line(s), the first at line %zu", name, st->bad_lines,
+			st->first_bad_line);
 	return 0;
 }
 
@@ -283,7 +163,7 @@ int cmd_flamegraph(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct input in = { 0 }, base = { 0 };
+	struct profile_read in = { 0 }, base = { 0 };
 	const char *out = "-", *diff = NULL, *minwidth = NULL;
 	struct flamegraph_report report = { 0 };
 	struct flamegraph_opts opts;
@@ -385,7 +265,7 @@ int cmd_flamegraph(int argc, char **argv)
 	if (diff && !strcmp(diff, "-") && !strcmp(argv[optind], "-"))
 		return cli__usage_error("%s", "IN and --diff BASE cannot both be stdin");
 
-	rc = input__load(&in, argv[optind]);
+	rc = load_input(&in, argv[optind]);
 	if (rc)
 		goto out;
 	if (opts.sample_type && pprof__sample_index(in.p, opts.sample_type) < 0) {
@@ -395,17 +275,18 @@ int cmd_flamegraph(int argc, char **argv)
 		goto out;
 	}
 	if (diff) {
-		rc = input__load(&base, diff);
+		rc = load_input(&base, diff);
 		if (rc)
 			goto out;
 		opts.diff_base = base.p;
 		opts.diff_base_name = diff;
 	}
 	opts.report = &report;
-	err = flamegraph__write_file(in.p, &opts, out);
+	err = profile_write__file(out, in.p, &(struct profile_write_opts){
+		.format = PROFILE_FORMAT_SVG, .flamegraph = &opts });
 	rc = report_write(&opts, &report, out, err);
 out:
-	input__release(&base);
-	input__release(&in);
+	profile_read__release(&base);
+	profile_read__release(&in);
 	return rc;
 }

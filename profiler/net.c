@@ -24,7 +24,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "export/pprof.h"
+#include "export/profile_write.h"
 #include "profiler/cli.h"
 #include "profiler/bpf_sync.h"
 #include "profiler/map_drain.h"
@@ -425,8 +425,6 @@ int net__write(struct net *n, struct atomic_file *af, int64_t time_nanos, int64_
 {
 	const Perftools__Profiles__Profile *msg;
 	struct pb_profile *prof = NULL;
-	uint8_t *buf = NULL;
-	size_t blen = 0;
 	int err;
 
 	err = net__build(n, time_nanos, duration_nanos, false, &prof);
@@ -437,18 +435,15 @@ int net__write(struct net *n, struct atomic_file *af, int64_t time_nanos, int64_
 		err = -ENOMEM;
 		goto out_abort;
 	}
-	err = pprof__encode_gzip(msg, &buf, &blen);
-	if (!err && fwrite(buf, 1, blen, af->f) != blen)
-		err = -EIO;
+	err = profile_write__commit(af, msg, &(struct profile_write_opts){
+		.format = PROFILE_FORMAT_PPROF });
 	if (err)
 		goto out_abort;
-	err = atomic_file__commit(af);
 	goto out_free;
 
 out_abort:
 	atomic_file__abort(af);
 out_free:
-	free(buf);
 	pb_profile__free(prof);
 	return err;
 }

@@ -16,10 +16,8 @@
 
 #include "base/proc.h"
 #include "base/atomic_file.h"
-#include "export/flamegraph.h"
-#include "export/folded.h"
-#include "export/pprof.h"
 #include "export/pb_profile.h"
+#include "export/profile_write.h"
 #include "profiler/collect.h"
 #include "profiler/launch.h"
 #include "profiler/losses.h"
@@ -273,28 +271,13 @@ static void refusals_summary(struct session *s, char *buf, size_t len)
 static int write_output(const struct record_opts *o, struct atomic_file *af,
 			const Perftools__Profiles__Profile *msg)
 {
-	struct flamegraph_opts fo;
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int err;
+	struct profile_write_opts wo = {
+		.format = o->format == RECORD_FOLDED ? PROFILE_FORMAT_FOLDED :
+			  o->format == RECORD_SVG ? PROFILE_FORMAT_SVG : PROFILE_FORMAT_PPROF,
+		.folded_group = "comm",
+	};
 
-	switch (o->format) {
-	case RECORD_FOLDED:
-		err = folded__write(msg, 0, "comm", af->f);
-		break;
-	case RECORD_SVG:
-		flamegraph_opts__init(&fo);
-		err = flamegraph__write(msg, &fo, af->f);
-		break;
-	default:
-		err = pprof__encode_gzip(msg, &buf, &len);
-		if (!err && fwrite(buf, 1, len, af->f) != len)
-			err = -EIO;
-		free(buf);
-	}
-	if (err)
-		return err;
-	return atomic_file__commit(af);
+	return profile_write__commit(af, msg, &wo);
 }
 
 struct proc_id {
@@ -333,12 +316,8 @@ static size_t count_processes(const struct raw_profile *rp)
 
 static int write_flamegraph(struct atomic_file *af, const Perftools__Profiles__Profile *msg)
 {
-	struct flamegraph_opts fo;
-	int err;
-
-	flamegraph_opts__init(&fo);
-	err = flamegraph__write(msg, &fo, af->f);
-	return err ? err : atomic_file__commit(af);
+	return profile_write__commit(af, msg, &(struct profile_write_opts){
+		.format = PROFILE_FORMAT_SVG });
 }
 
 #define KALLSYMS_HIDDEN "kernel frames are unnamed: /proc/kallsyms shows only zero " \

@@ -16,6 +16,8 @@
 #include "export/flamegraph.h"
 #include "export/folded_read.h"
 #include "export/pprof.h"
+#include "export/profile_read.h"
+#include "export/profile_write.h"
 #include "export/pb_profile.h"
 
 #define CHART_W 1180.0	/* default width 1200 minus two 10 px pads */
@@ -332,7 +334,7 @@ START_TEST(test_flamegraph__renders_a_go_runtime_cpu_profile)
 
 	ck_assert_int_gt(asprintf(&path, "%s/fixtures/fg_go.pb.gz", out_dir()), 0);
 	ck_assert_msg(access(path, R_OK) == 0, "%s missing: run make tests", path);
-	ck_assert_int_eq(pprof__read_file(path, &p), 0);
+	ck_assert_int_eq(profile_read__pprof_file(path, &p), 0);
 	flamegraph_opts__init(&o);
 	svg = render(p, &o);
 	ck_assert_int_eq(xmllint(svg, "fg_go.svg"), 0);
@@ -563,6 +565,15 @@ START_TEST(test_folded_read__parses_counts_and_skips_malformed_lines)
 }
 END_TEST
 
+/* The output writer's options for a flame graph drawn with o. */
+static const struct profile_write_opts *svg_opts(const struct flamegraph_opts *o)
+{
+	static struct profile_write_opts wo;
+
+	wo = (struct profile_write_opts){ .format = PROFILE_FORMAT_SVG, .flamegraph = o };
+	return &wo;
+}
+
 START_TEST(test_flamegraph__write_file_leaves_nothing_on_failure)
 {
 	struct pb_profile *b;
@@ -572,15 +583,15 @@ START_TEST(test_flamegraph__write_file_leaves_nothing_on_failure)
 
 	flamegraph_opts__init(&o);
 	unlink(path);
-	ck_assert_int_eq(flamegraph__write_file(folded(three_stacks, &b), &o, path), 0);
+	ck_assert_int_eq(profile_write__file(path, folded(three_stacks, &b), svg_opts(&o)), 0);
 	ck_assert_int_eq(stat(path, &stt), 0);
 	ck_assert_int_gt(stt.st_size, 1000);
 	o.width = 5;	/* invalid: the old file stays, no temporary is left */
-	ck_assert_int_eq(flamegraph__write_file(pb_profile__finish(b), &o, path), -EINVAL);
+	ck_assert_int_eq(profile_write__file(path, pb_profile__finish(b), svg_opts(&o)), -EINVAL);
 	ck_assert_int_eq(stat(path, &stt), 0);
 	ck_assert_int_gt(stt.st_size, 1000);
 	ck_assert_int_gt(asprintf(&bad, "%s/no/such/dir/x.svg", out_dir()), 0);
-	ck_assert_int_lt(flamegraph__write_file(pb_profile__finish(b), &o, bad), 0);
+	ck_assert_int_lt(profile_write__file(bad, pb_profile__finish(b), svg_opts(&o)), 0);
 	free(bad);
 	free(path);
 	pb_profile__free(b);

@@ -14,6 +14,8 @@
 #include <zlib.h>
 
 #include "export/pprof.h"
+#include "export/profile_read.h"
+#include "export/profile_write.h"
 #include "export/pb_profile.h"
 
 static const struct pb_value_type cpu_types[] = {
@@ -385,6 +387,8 @@ START_TEST(test_pprof__picks_sample_types_by_name_and_default)
 }
 END_TEST
 
+static const struct profile_write_opts pprof_out = { .format = PROFILE_FORMAT_PPROF };
+
 START_TEST(test_pprof__writes_a_file_it_reads_back)
 {
 	char dir[] = "/tmp/check_pprof.XXXXXX", path[64];
@@ -393,13 +397,13 @@ START_TEST(test_pprof__writes_a_file_it_reads_back)
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/out.pb.gz", dir);
-	ck_assert_int_eq(pprof__write_file(pb_profile__finish(p), path), 0);
-	ck_assert_int_eq(pprof__read_file(path, &d), 0);
+	ck_assert_int_eq(profile_write__file(path, pb_profile__finish(p), &pprof_out), 0);
+	ck_assert_int_eq(profile_read__pprof_file(path, &d), 0);
 	ck_assert_uint_eq(d->n_sample, 2);
 	ck_assert_str_eq(d->string_table[d->comment[0]], "made by check_pprof");
 	pprof__free(d);
-	ck_assert_int_eq(pprof__read_file("/nonexistent/x.pb.gz", &d), -ENOENT);
-	ck_assert_int_eq(pprof__write_file(pb_profile__finish(p), "/nonexistent/x.pb.gz"), -ENOENT);
+	ck_assert_int_eq(profile_read__pprof_file("/nonexistent/x.pb.gz", &d), -ENOENT);
+	ck_assert_int_eq(profile_write__file("/nonexistent/x.pb.gz", pb_profile__finish(p), &pprof_out), -ENOENT);
 	unlink(path);
 	rmdir(dir);
 	pb_profile__free(p);
@@ -421,7 +425,7 @@ START_TEST(test_pprof__writes_a_file_go_tool_pprof_reads)
 	}
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/out.pb.gz", dir);
-	ck_assert_int_eq(pprof__write_file(pb_profile__finish(p), path), 0);
+	ck_assert_int_eq(profile_write__file(path, pb_profile__finish(p), &pprof_out), 0);
 	snprintf(cmd, sizeof(cmd),
 		 "HOME=%s GOCACHE=%s/gocache go tool pprof -symbolize=none -raw %s 2>&1",
 		 dir, dir, path);

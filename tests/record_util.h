@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 
 #include "export/pprof.h"
+#include "export/profile_read.h"
 
 static char cprof[300], fixtures[300], tmp[300];
 
@@ -115,7 +116,7 @@ struct prof {
 static inline struct prof load(const char *path)
 {
 	struct prof r = { 0 };
-	int err = pprof__read_file(path, &r.p);
+	int err = profile_read__pprof_file(path, &r.p);
 
 	ck_assert_msg(err == 0, "reading %s: %s", path, strerror(-err));
 	r.idx = pprof_index__new(r.p);
