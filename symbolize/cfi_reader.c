@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/vec.h"
+
 #define REG_RBP 6
 #define REG_RSP 7
 #define REG_RA  16
@@ -125,22 +127,6 @@ struct cfi_fde *cfi__fdes(struct cfi *c, size_t **ret_n)
 {
 	*ret_n = &c->nfdes;
 	return c->fdes;
-}
-
-static int grow(void **v, size_t *cap, size_t n, size_t size, size_t first)
-{
-	size_t ncap;
-	void *nv;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : first;
-	nv = realloc(*v, ncap * size);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = ncap;
-	return 0;
 }
 
 /* --- entries ------------------------------------------------------------------- */
@@ -330,7 +316,7 @@ int cfi__add_section(struct cfi *c, const struct uw_cfi_section *sec, struct uw_
 			}
 			cie.insns = (uint32_t)(cur.p - data);
 			cie.insns_len = (uint32_t)(cur.end - cur.p);
-			err = grow((void **)&c->cies, &c->cap_cies, c->ncies, sizeof(*c->cies), 16);
+			err = VEC_RESERVE(c->cies, c->ncies, c->cap_cies, 1);
 			if (err)
 				return err;
 			c->cies[c->ncies++] = cie;
@@ -347,7 +333,7 @@ int cfi__add_section(struct cfi *c, const struct uw_cfi_section *sec, struct uw_
 				st->limited[UW_LIMIT_ENTRIES]++;
 				continue;
 			}
-			err = grow((void **)&c->fdes, &c->cap_fdes, c->nfdes, sizeof(*c->fdes), 256);
+			err = VEC_RESERVE(c->fdes, c->nfdes, c->cap_fdes, 1);
 			if (err)
 				return err;
 			c->fdes[c->nfdes++] = (struct cfi_fde){

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/vec.h"
+
 struct ksym {
 	uint64_t addr;
 	uint64_t end;
@@ -75,15 +77,8 @@ static int module_index(struct sym_kallsyms *k, const char *name, size_t len, ui
 			return 0;
 		}
 	}
-	if (k->nmods == k->mods_cap) {
-		size_t ncap = k->mods_cap * 2;
-		struct kmodule *nm = realloc(k->mods, ncap * sizeof(*nm));
-
-		if (!nm)
-			return -ENOMEM;
-		k->mods = nm;
-		k->mods_cap = ncap;
-	}
+	if (VEC_RESERVE(k->mods, k->nmods, k->mods_cap, 1))
+		return -ENOMEM;
 	err = add_name(k, name, len, &off);
 	if (err < 0)
 		return err;
@@ -136,15 +131,8 @@ static int parse_line(struct sym_kallsyms *k, char *line, bool *ret_seen_nonzero
 			return err;
 	}
 	*end = '\0';
-	if (k->n == k->cap) {
-		size_t ncap = k->cap ? k->cap * 2 : 4096;
-		struct ksym *ns = realloc(k->syms, ncap * sizeof(*ns));
-
-		if (!ns)
-			return -ENOMEM;
-		k->syms = ns;
-		k->cap = ncap;
-	}
+	if (VEC_RESERVE(k->syms, k->n, k->cap, 1))
+		return -ENOMEM;
 	err = add_name(k, name, (size_t)(end - name), &s.name_off);
 	if (err < 0)
 		return err;

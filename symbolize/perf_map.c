@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/safe_file.h"
+#include "base/vec.h"
 
 struct pm_entry {
 	uint64_t start, size;
@@ -38,15 +39,8 @@ static int parse_line(struct sym_perf_map *m, char *line)
 	len = strcspn(name, "\r\n");
 	if (!len || !size || m->n >= SYM_PERF_MAP_MAX_ENTRIES)
 		return 0;
-	if (m->n == m->cap) {
-		size_t ncap = m->cap ? m->cap * 2 : 64;
-		struct pm_entry *ne = realloc(m->e, ncap * sizeof(*ne));
-
-		if (!ne)
-			return -ENOMEM;
-		m->e = ne;
-		m->cap = ncap;
-	}
+	if (VEC_RESERVE(m->e, m->n, m->cap, 1))
+		return -ENOMEM;
 	name = strndup(name, len);
 	if (!name)
 		return -ENOMEM;

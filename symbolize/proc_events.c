@@ -5,7 +5,6 @@
  * mapping replaces whatever it overlaps, as mmap(MAP_FIXED) does (there is
  * no munmap record; a stale entry only answers addresses nothing else maps). */
 #define _GNU_SOURCE
-#include "base/proc.h"
 #include "symbolize/proc_events.h"
 
 #include <errno.h>
@@ -14,7 +13,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "base/proc.h"
 #include "base/strmap.h"
+#include "base/vec.h"
 #include "symbolize/symbolizer.h"
 
 #define DEFAULT_MAX_PROCESSES 65536
@@ -147,15 +148,8 @@ static int maps_insert(struct gen *g, struct pe_map *m)
 		free(g->maps[j].path);
 	/* entries [i, j) overlap m: replace them with m */
 	if (j == i) {
-		if (g->n == g->cap) {
-			size_t ncap = g->cap ? 2 * g->cap : 8;
-			struct pe_map *nm = realloc(g->maps, ncap * sizeof(*nm));
-
-			if (!nm)
-				return -ENOMEM;
-			g->maps = nm;
-			g->cap = ncap;
-		}
+		if (VEC_RESERVE(g->maps, g->n, g->cap, 1))
+			return -ENOMEM;
 		memmove(&g->maps[i + 1], &g->maps[i], (g->n - i) * sizeof(*m));
 		g->n++;
 	} else if (j - i > 1) {

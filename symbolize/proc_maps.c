@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/vec.h"
+
 #define DELETED_SUFFIX " (deleted)"
 
 int sym_proc_maps__parse_line(char *line, struct sym_proc_maps_entry *ret)
@@ -51,15 +53,8 @@ static int append(struct sym_proc_maps *m, size_t *cap, char *line)
 
 	if (sym_proc_maps__parse_line(line, &e) < 0)
 		return 0;
-	if (m->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 32;
-		struct sym_proc_maps_entry *ne = realloc(m->entries, ncap * sizeof(*ne));
-
-		if (!ne)
-			return -ENOMEM;
-		m->entries = ne;
-		*cap = ncap;
-	}
+	if (VEC_RESERVE(m->entries, m->n, *cap, 1))
+		return -ENOMEM;
 	path = strdup(e.path);
 	if (!path)
 		return -ENOMEM;

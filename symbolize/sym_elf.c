@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/vec.h"
 #include "symbolize/debug_file.h"
 #include "symbolize/strtab.h"
 #include "symbolize/sym_debuginfod.h"
@@ -372,14 +373,8 @@ static void build_cu_ranges(struct sym_elf *e, Dwarf *dw)
 		while ((off = dwarf_ranges(&cudie, off, &base, &lo, &hi)) > 0) {
 			if (lo >= hi)
 				continue;
-			if (e->n_cu_ranges == cap) {
-				struct cu_range *r = realloc(e->cu_ranges,
-							     (cap = cap ? cap * 2 : 64) * sizeof(*r));
-
-				if (!r)
-					return;	/* keep what we have */
-				e->cu_ranges = r;
-			}
+			if (VEC_RESERVE(e->cu_ranges, e->n_cu_ranges, cap, 1))
+				return;	/* keep what we have */
 			e->cu_ranges[e->n_cu_ranges++] =
 				(struct cu_range){ lo, hi, dwarf_dieoffset(&cudie) };
 		}

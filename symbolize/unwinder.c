@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/vec.h"
+
 #define OBJ_CACHE 8
 
 /* offsets in the x86_64 ucontext_t at a signal frame's rsp (uc_mcontext at 40) */
@@ -285,15 +287,8 @@ static struct uw_stats_entry *stats_entry(struct uw_stats *s, const char *name)
 			if (!strcmp(s->v[i].name, name))
 				return &s->v[i];
 	}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct uw_stats_entry *v = realloc(s->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		s->v = v;
-		s->cap = cap;
-	}
+	if (VEC_RESERVE(s->v, s->n, s->cap, 1))
+		return NULL;
 	e = &s->v[s->n];
 	memset(e, 0, sizeof(*e));
 	e->name = strdup(name);
