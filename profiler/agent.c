@@ -29,6 +29,7 @@
 #include "export/ship/spool.h"
 #include "export/ship/upload.h"
 #include "profiler/agent.h"
+#include "profiler/debuginfod_report.h"
 #include "profiler/agent_attr.h"
 #include "profiler/agent_metrics.h"
 #include "profiler/collect.h"
@@ -38,6 +39,7 @@
 #include "profiler/pprof_build.h"
 #include "profiler/raw_profile.h"
 #include "profiler/sampler.h"
+#include "symbolize/sym_debuginfod.h"
 #include "symbolize/symbolizer.h"
 #include "symbolize/unwinder.h"
 
@@ -386,6 +388,20 @@ static void render_metrics(void *ctx, FILE *f)
 	metric(f, "cprof_symbolizer_processes_evicted_total", "counter",
 	       "Processes evicted from the symbolizer by its bound.",
 	       STAT_GET(a, sym_processes_evicted));
+	if (sym_debuginfod__enabled()) {
+		struct sym_debuginfod_stats ds;
+
+		sym_debuginfod__stats(&ds);
+		metric(f, "cprof_debuginfod_fetched_total", "counter",
+		       "Debug files downloaded from a debuginfod server by build-id.", ds.fetched);
+		metric(f, "cprof_debuginfod_cached_total", "counter",
+		       "Debug files found in the debuginfod client's cache.", ds.cached);
+		metric(f, "cprof_debuginfod_failed_total", "counter",
+		       "Debug files no debuginfod server gave (absent, unreachable, timed out); "
+		       "their binaries keep function-start names.", ds.failed);
+		metric(f, "cprof_debuginfod_pending", "gauge",
+		       "Debug file fetches queued or running.", ds.pending);
+	}
 	metric(f, "cprof_processes_unmapped", "gauge",
 	       "Processes seen whose executable mappings could not be known (their user frames "
 	       "are unnamed); one found later is taken back.", STAT_GET(a, processes_unmapped));
@@ -1328,6 +1344,13 @@ static void mapping_summary(struct agent *a)
 	    "%llu lost (ring full)", (unsigned long long)ss.processes_unmapped,
 	    a->mev ? "from the kernel" : "off", (unsigned long long)ms.records,
 	    (unsigned long long)ms.lost);
+	{
+		char line[384];
+
+		debuginfod_report__format(line, sizeof(line));
+		if (*line)
+			say(a, LOG_INFO, "%s", line);
+	}
 }
 
 static void summary(struct agent *a, uint64_t left)
@@ -1425,6 +1448,8 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 	uo.backoff_max_s = a->cfg.backoff_max;
 
 	/* DEBUGINFOD_URLS is left set for cprof's background fetcher (see record.c). */
+	if (a->cfg.debuginfod)
+		(void)setenv("DEBUGINFOD_URLS", a->cfg.debuginfod, 1); /* ENOMEM: nothing fetched */
 	raise_nofile_limit();
 	signal(SIGPIPE, SIG_IGN);
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {

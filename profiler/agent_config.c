@@ -52,6 +52,7 @@ const struct agent_option agent_options[] = {
 	{ "spool-max-bytes", 0, "SIZE", false },
 	{ "max-samples-per-profile", 0, "N", false },
 	{ "metrics-addr", 0, "HOST:PORT", false },
+	{ "debuginfod", 0, "URLS", false },
 	{ "verbose", 'v', NULL, false },
 	{ "quiet", 'q', NULL, false },
 	{ NULL, 0, NULL, false },
@@ -75,7 +76,7 @@ void agent_config__release(struct agent_config *c)
 	char **strs[] = {
 		&c->cgroup, &c->comm, &c->unwind, &c->service_name, &c->url, &c->tenant,
 		&c->tls_ca, &c->tls_cert, &c->tls_key, &c->bearer_token_file,
-		&c->basic_auth_file, &c->spool_dir, &c->metrics_addr, &c->config,
+		&c->basic_auth_file, &c->spool_dir, &c->metrics_addr, &c->config, &c->debuginfod,
 	};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
@@ -375,6 +376,11 @@ int agent_config__set(struct agent_config *c, const char *name, const char *v, c
 			return fail(err, len, "--max-samples-per-profile must be 1..1000000, not '%s'", v);
 		c->max_samples_per_profile = ul;
 		return 0;
+	}
+	if (!strcmp(name, "debuginfod")) {
+		if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+			return fail(err, len, "--debuginfod takes http:// or https:// URLs, not '%s'", v);
+		return set_str(&c->debuginfod, v);
 	}
 	if (!strcmp(name, "metrics-addr")) {
 		const char *colon = strrchr(v, ':');

@@ -58,6 +58,7 @@ struct agent_config {
 	uint32_t max_samples_per_profile;	/* default 16000 (Pyroscope's limit) */
 	/* the agent itself */
 	char *metrics_addr;		/* HOST:PORT; NULL: no endpoint */
+	char *debuginfod;		/* servers for missing debug info; NULL: DEBUGINFOD_URLS */
 	int verbose;			/* 0..3 */
 	bool quiet;
 	char *config;			/* the config file, re-read on SIGHUP */

@@ -66,6 +66,8 @@ static const char usage[] =
 "the agent itself:\n"
 "  -c, --config FILE          settings file; SIGHUP reads it again\n"
 "      --metrics-addr H:P     serve Prometheus metrics at http://H:P/metrics\n"
+"      --debuginfod URLS      fetch missing debug info by build-id from these servers\n"
+"                             in the background (default: DEBUGINFOD_URLS)\n"
 "  -v, --verbose              a line per window (-vv: libbpf's messages too)\n"
 "  -q, --quiet                errors only\n"
 "  -h, --help                 this text\n"

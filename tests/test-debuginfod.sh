@@ -77,7 +77,28 @@ echo "cached: $n hot lines named; $(grep debuginfod: "$T/cache.err")"
 grep -q "debuginfod: 0 fetched, 1 cached" "$T/cache.err" ||
 	{ echo "FAIL: the summary does not count the cache hit"; fail=1; }
 
-# 3. server down: completes, function-start names, says why
+# 3. the agent (--debuginfod): windows shipped after the fetch are named from
+#    it, earlier ones keep function starts; its metrics count the fetch
+"$BIN" 8 & WORK=$!
+MPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+env -u DEBUGINFOD_URLS DEBUGINFOD_CACHE_PATH=$T/cache_agent "$CPROF" agent -v --url "file://$(realpath "$T")/files" \
+	-i 1 -F 499 --pid "$WORK" --debuginfod "$URL" --metrics-addr "127.0.0.1:$MPORT" >"$T/agent.log" 2>&1 &
+AGENT=$!
+sleep 5
+curl -s "http://127.0.0.1:$MPORT/metrics" >"$T/metrics.txt"
+kill -TERM "$AGENT"; wait "$AGENT"; rc=$?
+kill "$WORK" 2>/dev/null; wait "$WORK" 2>/dev/null
+[ "$rc" = 0 ] || { echo "FAIL: the agent exited $rc"; tail -3 "$T/agent.log"; fail=1; }
+grep -q "^cprof_debuginfod_fetched_total 1$" "$T/metrics.txt" ||
+	{ echo "FAIL: agent metrics do not count the fetch: $(grep debuginfod "$T/metrics.txt" | grep -v '^#')"; fail=1; }
+last=$(ls -t "$T/files"/*.pb.gz 2>/dev/null | sed -n 2p)
+n=$( [ -n "$last" ] && named_with_lines "$last" || echo 0)
+echo "agent: a late window names $n hot lines; $(grep -c . <<<"$(ls "$T/files")") profiles shipped"
+[ "$n" -ge 2 ] || { echo "FAIL: the agent's later profiles are not named from the fetched file"; fail=1; }
+grep -q "debuginfod: 1 fetched" "$T/agent.log" ||
+	{ echo "FAIL: the agent's summary does not count the fetch"; fail=1; }
+
+# 4. server down: completes, function-start names, says why
 stop_server
 DEBUGINFOD_URLS=$URL DEBUGINFOD_CACHE_PATH=$T/cache2 DEBUGINFOD_TIMEOUT=5 \
 	timeout 60 "$CPROF" -F 499 -o "$T/down.pb.gz" -- "$BIN" 1 2>"$T/down.err" ||
@@ -88,7 +109,7 @@ PPROF -top "$T/down.pb.gz" | grep -qE "names_hot_gs\+0x[0-9a-f]+" ||
 grep -qE "debuginfod: 0 fetched, 0 cached, [1-9][0-9]* failed \(last: [0-9a-f]+: .+\)" "$T/down.err" ||
 	{ echo "FAIL: the summary does not say why nothing was fetched"; fail=1; }
 
-# 4. without the variable nothing is fetched
+# 5. without the variable nothing is fetched
 env -u DEBUGINFOD_URLS DEBUGINFOD_CACHE_PATH=$T/cache3 "$CPROF" -F 499 -o "$T/off.pb.gz" -- "$BIN" 1 \
 	2>"$T/off.err" || { echo "FAIL: cprof without DEBUGINFOD_URLS"; fail=1; }
 if grep -q "debuginfod:" "$T/off.err" || [ -e "$T/cache3" ]; then
