@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # What taking mappings from the kernel costs under a fork-heavy load: two
 # shells exec'ing /bin/true in a loop, timed alone and with the reader of the
-# perf dummy events (profiler/mmap_events.c) running; prints the records per
+# perf dummy events (profiler/core/mmap_events.c) running; prints the records per
 # second and the reader's CPU. Figures only; never fails on a time.
 set -u
 OUT=${OUT:-build}

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The cost of taking mappings from the kernel (profiler/mmap_events.c) alone:
+/* The cost of taking mappings from the kernel (profiler/core/mmap_events.c) alone:
  * opens the dummy events, pumps every 100 ms and flushes every second for
  * SECS seconds while the caller runs a load, then prints the records read,
  * records per second, and this process's CPU time (user, system) per second.
@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 
-#include "profiler/mmap_events.h"
+#include "profiler/core/mmap_events.h"
 #include "symbolize/symbolizer.h"
 
 static double now(void)

@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
-#include "profiler/sampler.h"
+#include "profiler/core/sampler.h"
 #include "symbolize/symbolizer.h"
 #include "symbolize/unwind_table.h"
 

@@ -26,8 +26,8 @@
 
 #include "export/profile_write.h"
 #include "profiler/cli.h"
-#include "profiler/bpf_sync.h"
-#include "profiler/map_drain.h"
+#include "profiler/core/bpf_sync.h"
+#include "profiler/core/map_drain.h"
 #include "profiler/net.h"
 #include "profiler/net_attach.h"
 #include "net.skel.h"

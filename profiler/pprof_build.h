@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "export/pb_profile.h"
-#include "profiler/raw_profile.h"
+#include "profiler/core/raw_profile.h"
 #include "symbolize/symbolizer.h"
 
 struct pprof_build_opts {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* sym_proc_events: the executable mappings of processes as the kernel reported
  * them while they happened (perf MMAP2, FORK, COMM exec, EXIT records; read by
- * profiler/mmap_events.c), so a process that is gone before /proc/PID/maps
+ * profiler/core/mmap_events.c), so a process that is gone before /proc/PID/maps
  * could be read still has its maps. Pure data: no /proc access unless
  * opts.read_proc, no perf, no printing.
  *

@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 
 #include "export/pprof.h"
-#include "profiler/sampler.h"
+#include "profiler/core/sampler.h"
 #include "symbolize/symbolizer.h"
 #include "tests/record_util.h"
 #include "tests/uw_libunwind.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profiler/losses.h"
+#include "profiler/core/losses.h"
 
 static const struct loss *find(int counter)
 {

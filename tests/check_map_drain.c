@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "profiler/map_drain.h"
+#include "profiler/core/map_drain.h"
 #include "tests/fake_map.h"
 
 struct key {

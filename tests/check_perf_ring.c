@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profiler/perf_ring.h"
+#include "profiler/core/perf_ring.h"
 
 #define PAGE 4096
 #define DATA 64

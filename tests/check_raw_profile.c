@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profiler/raw_profile.h"
+#include "profiler/core/raw_profile.h"
 
 START_TEST(test_raw_profile__interns_stacks_by_content)
 {

@@ -15,7 +15,7 @@
 #include "export/folded.h"
 #include "export/pb_profile.h"
 #include "profiler/pprof_build.h"
-#include "profiler/slot_drain.h"
+#include "profiler/core/slot_drain.h"
 #include "symbolize/symbolizer.h"
 #include "tests/fake_map.h"
 

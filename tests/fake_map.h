@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profiler/map_drain.h"
+#include "profiler/core/map_drain.h"
 
 struct fake_map {
 	size_t ks, vs, cap, n, live;

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Short-lived processes keep their user stacks (issue 16): their mappings come
-# from the kernel as they happen (profiler/mmap_events.c), not from a
+# from the kernel as they happen (profiler/core/mmap_events.c), not from a
 # /proc/PID/maps that is gone by the time it is read.
 #
 # What counts as lost (tests/fixtures/ustack_loss.c): a sample with a user

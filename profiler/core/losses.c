@@ -4,7 +4,7 @@
  * summary, the profile comments and the metrics stay in step. */
 #include <string.h>
 
-#include "profiler/losses.h"
+#include "profiler/core/losses.h"
 
 const struct loss losses__table[] = {
 	{ CPROF_DROP_USTACK_COLLISION, "user stack lost to a stack id collision",

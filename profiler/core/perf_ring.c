@@ -2,7 +2,7 @@
 /* The ring protocol, as in the kernel's perf_event.h comment on data_head:
  * load data_head, then smp_rmb() before reading records (acquire), and make
  * every read of the records happen before the data_tail store (release). */
-#include "profiler/perf_ring.h"
+#include "profiler/core/perf_ring.h"
 
 #include <errno.h>
 #include <stdlib.h>

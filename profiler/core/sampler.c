@@ -19,9 +19,9 @@
 #include <bpf/libbpf.h>
 
 #include "profiler/cli.h"
-#include "profiler/bpf_sync.h"
-#include "profiler/sampler.h"
-#include "profiler/slot_drain.h"
+#include "profiler/core/bpf_sync.h"
+#include "profiler/core/sampler.h"
+#include "profiler/core/slot_drain.h"
 #include "sample.skel.h"
 
 #define MAX_USER_FRAMES 1024

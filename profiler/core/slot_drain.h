@@ -15,8 +15,8 @@
 
 #include "base/hashmap.h"
 #include "bpf/cprof.h"
-#include "profiler/map_drain.h"
-#include "profiler/raw_profile.h"
+#include "profiler/core/map_drain.h"
+#include "profiler/core/raw_profile.h"
 
 struct slot_drain {
 	const struct map_ops *ops;	/* for both maps */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
-#include "profiler/map_drain.h"
+#include "profiler/core/map_drain.h"
 
 #define DEFAULT_CHUNK 1024
 

@@ -3,7 +3,7 @@
  * of its own: the caller owns the cursor and the counters. */
 #include <errno.h>
 
-#include "profiler/collect.h"
+#include "profiler/core/collect.h"
 
 int collect__unwind_record(const struct collect_unwind *cu, const struct cprof_stack_record *r,
 			   const void *stack, uint64_t *ips, uint32_t max)

@@ -8,7 +8,7 @@
 #include "base/hash.h"
 #include "base/hashmap.h"
 #include "base/vec.h"
-#include "profiler/raw_profile.h"
+#include "profiler/core/raw_profile.h"
 
 struct raw_profile {
 	struct raw_stack **stacks;

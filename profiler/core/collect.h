@@ -10,7 +10,7 @@
 #include <linux/types.h>
 
 #include "bpf/cprof.h"
-#include "profiler/raw_profile.h"
+#include "profiler/core/raw_profile.h"
 #include "symbolize/symbolizer.h"
 #include "symbolize/unwinder.h"
 

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
-#include "profiler/launch.h"
+#include "profiler/core/launch.h"
 
 int launch__start(struct launch *l, char *const argv[])
 {

@@ -4,7 +4,7 @@
  * may fork on one CPU and exec on another, and its exec must come before the
  * mmaps of the new image. */
 #define _GNU_SOURCE
-#include "profiler/mmap_events.h"
+#include "profiler/core/mmap_events.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -16,7 +16,7 @@
 #include <sys/syscall.h>
 #include <linux/perf_event.h>
 
-#include "profiler/perf_ring.h"
+#include "profiler/core/perf_ring.h"
 #include "symbolize/proc_events.h"
 
 #define DEFAULT_DATA_PAGES 64

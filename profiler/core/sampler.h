@@ -14,8 +14,8 @@
 #include <linux/types.h>
 
 #include "bpf/cprof.h"
-#include "profiler/map_drain.h"	/* MAP_DRAIN_WUR */
-#include "profiler/raw_profile.h"
+#include "profiler/core/map_drain.h"	/* MAP_DRAIN_WUR */
+#include "profiler/core/raw_profile.h"
 
 struct sampler_opts {
 	unsigned int freq;	/* Hz */

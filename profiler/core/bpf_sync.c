@@ -6,7 +6,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
-#include "profiler/bpf_sync.h"
+#include "profiler/core/bpf_sync.h"
 
 void bpf_sync__init(struct bpf_sync *b)
 {

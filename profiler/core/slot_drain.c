@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "base/hash.h"
-#include "profiler/slot_drain.h"
+#include "profiler/core/slot_drain.h"
 
 static bool key_eq(const void *ctx, uint32_t i, const void *key)
 {
