@@ -58,6 +58,9 @@ struct sym_elf {
 	struct sym_gopclntab *go;
 	struct sym_fstarts *fstarts;
 	bool go_built, fstarts_built;
+	/* DWARF_UNCHECKED until dwarf_safe() looked; DWARF_REFUSED keeps libdw
+	 * away from this file's DWARF (symbols still work) */
+	enum { DWARF_UNCHECKED, DWARF_SAFE, DWARF_REFUSED } dwarf_state;
 	/* debug info fetched by build-id (sym_debuginfod.h), opened once it arrived */
 	struct sym_elf *fetched;
 	uint64_t fetch_gen;	/* sym_debuginfod__generation() at the last lookup */
@@ -545,6 +548,50 @@ static int resolve_fstart(struct sym_elf *e, uint64_t vaddr, struct sym_elf_fram
 	return 1;
 }
 
+/* libdw 0.188 reads names out of .debug_str and .debug_line_str with strlen()
+ * and trusts the section to end in a NUL: a file whose last string runs to the
+ * section's end makes it read past its buffer (found by fuzz_sym_elf). Files
+ * cprof reads belong to other users, so their DWARF is used only when every
+ * such section is terminated; otherwise the file keeps its symbol table. */
+static bool dwarf_safe(struct sym_elf *e)
+{
+	static const char *const strsecs[] = { ".debug_str", ".debug_line_str", ".debug_str.dwo",
+					       ".debug_line_str.dwo" };
+	Dwarf_Addr bias;
+	Dwarf *dw;
+	Elf *elf;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (e->dwarf_state != DWARF_UNCHECKED)
+		return e->dwarf_state == DWARF_SAFE;
+	e->dwarf_state = DWARF_REFUSED;
+	dw = dwfl_module_getdwarf(e->mod, &bias);
+	if (!dw)
+		return false;
+	elf = dwarf_getelf(dw);
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx) < 0)
+		return false;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		const char *name;
+		bool is_str = false;
+
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
+			continue;
+		for (size_t i = 0; i < sizeof(strsecs) / sizeof(strsecs[0]); i++)
+			is_str |= !strcmp(name, strsecs[i]);
+		if (!is_str || sh.sh_type == SHT_NOBITS || sh.sh_size == 0)
+			continue;
+		d = elf_getdata(scn, NULL);
+		if (!d || !d->d_buf || d->d_size == 0 || ((const char *)d->d_buf)[d->d_size - 1] != '\0')
+			return false;
+	}
+	e->dwarf_state = DWARF_SAFE;
+	return true;
+}
+
 int sym_elf__resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *frames, size_t max)
 {
 	Dwarf_Die cu_storage;
@@ -560,13 +607,13 @@ int sym_elf__resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *fr
 	symname = lookup_sym(e, addr);
 	if (symname && !*symname)
 		symname = NULL;
-	cu = dwfl_module_addrdie(e->mod, addr, &dbias);
+	cu = dwarf_safe(e) ? dwfl_module_addrdie(e->mod, addr, &dbias) : NULL;
 	if (cu) {
 		Dwfl_Line *l = dwfl_module_getsrc(e->mod, addr);
 
 		if (l)
 			file = abs_file(e, cu, dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL));
-	} else if ((cu = find_cu(e, addr, &dbias, &cu_storage))) {
+	} else if (e->dwarf_state == DWARF_SAFE && (cu = find_cu(e, addr, &dbias, &cu_storage))) {
 		Dwarf_Line *l = dwarf_getsrc_die(cu, addr - dbias);
 
 		if (l) {

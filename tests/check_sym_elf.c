@@ -574,6 +574,66 @@ START_TEST(test_sym_elf__translates_file_offsets_through_pt_load)
 }
 END_TEST
 
+/* popen(cmd) and read its first line as two hex numbers */
+static int read_two_hex(const char *cmd, unsigned long long *a, unsigned long long *b)
+{
+	char line[256];
+	FILE *p = popen(cmd, "r");
+	int n = 0;
+
+	if (p && fgets(line, sizeof(line), p))
+		n = sscanf(line, "%llx %llx", a, b);
+	if (p)
+		pclose(p);
+	return n;
+}
+
+/* libdw reads .debug_line_str with strlen(): a last string that runs to the
+ * section's end made it read past its buffer (fuzz_sym_elf). Such a file's
+ * DWARF is not used; its symbols still name the function. */
+START_TEST(test_sym_elf__refuses_dwarf_whose_string_section_is_not_terminated)
+{
+	char path[PATH_MAX], copy[] = "/tmp/check_sym_elf_strsec.XXXXXX", cmd[2 * PATH_MAX + 200];
+	struct sym_elf_frame f[SYM_MAX_INLINE];
+	unsigned long long main_addr = 0, unused = 0, off = 0, size = 0;
+	struct sym_elf *e;
+	int fd, n;
+
+	fixture_path("sym_nopie", path, sizeof(path));
+	snprintf(cmd, sizeof(cmd), "nm '%s' | awk '$3 == \"main\" { print $1, 0 }'", path);
+	ck_assert_int_eq(read_two_hex(cmd, &main_addr, &unused), 2);
+	/* intact: DWARF gives the file */
+	fd = open(path, O_RDONLY);
+	e = sym_elf__open(path, fd, NULL);
+	ck_assert_ptr_nonnull(e);
+	n = sym_elf__resolve(e, main_addr, f, SYM_MAX_INLINE);
+	ck_assert_int_ge(n, 1);
+	ck_assert_ptr_nonnull(f[n - 1].file);
+	sym_elf__free(e);
+
+	/* the copy's .debug_line_str ends in 'x' instead of its NUL */
+	fd = mkstemp(copy);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "cp '%s' %s && readelf -SW %s | "
+		 "awk '$2 == \".debug_line_str\" { print $5, $6 }'", path, copy, copy);
+	ck_assert_int_eq(read_two_hex(cmd, &off, &size), 2);
+	ck_assert_uint_gt(size, 0);
+	fd = open(copy, O_WRONLY);
+	ck_assert_int_eq(pwrite(fd, "x", 1, (off_t)(off + size - 1)), 1);
+	close(fd);
+	fd = open(copy, O_RDONLY);
+	e = sym_elf__open(copy, fd, NULL);
+	ck_assert_ptr_nonnull(e);
+	n = sym_elf__resolve(e, main_addr, f, SYM_MAX_INLINE);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(f[0].name, "main");
+	ck_assert_ptr_null(f[0].file);
+	sym_elf__free(e);
+	unlink(copy);
+}
+END_TEST
+
 static Suite *sym_elf_suite(void)
 {
 	Suite *s = suite_create("sym_elf");
@@ -595,6 +655,7 @@ static Suite *sym_elf_suite(void)
 	tcase_add_test(tc, test_sym_elf__names_vdso_functions);
 	tcase_add_test(tc, test_sym_elf__recaptures_maps_after_exec);
 	tcase_add_test(tc, test_sym_elf__translates_file_offsets_through_pt_load);
+	tcase_add_test(tc, test_sym_elf__refuses_dwarf_whose_string_section_is_not_terminated);
 	suite_add_tcase(s, tc);
 	return s;
 }
