@@ -228,7 +228,8 @@ int mmap_events__pump(struct mmap_events *me)
 			me->stats.failed++;
 		me->stats.failed += me->cpus[i].ring.corrupt - corrupt;
 	}
-	qsort(me->pend, me->nr_pend, sizeof(*me->pend), cmp_pending);
+	if (me->nr_pend)	/* qsort(NULL, 0) is undefined: nothing was pending */
+		qsort(me->pend, me->nr_pend, sizeof(*me->pend), cmp_pending);
 	for (size_t i = 0; i < me->nr_pend; i++)
 		apply(me, (const struct perf_event_header *)(me->buf + me->pend[i].off));
 	n = (int)me->nr_pend;
