@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "symbolize/elf_section.h"
 #include "symbolize/cfi_reader.h"
 
 struct range {
@@ -94,32 +95,13 @@ out:
 	return f;
 }
 
-static Elf_Scn *find_section(Elf *elf, const char *name, GElf_Shdr *ret)
-{
-	size_t shstrndx;
-	Elf_Scn *scn = NULL;
-
-	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
-		return NULL;
-	while ((scn = elf_nextscn(elf, scn))) {
-		const char *n;
-
-		if (!gelf_getshdr(scn, ret) || ret->sh_type == SHT_NOBITS)
-			continue;
-		n = elf_strptr(elf, shstrndx, ret->sh_name);
-		if (n && strcmp(n, name) == 0)
-			return scn;
-	}
-	return NULL;
-}
-
 /* One CFI section of elf as the reader takes it; false when absent, empty or
  * compressed (a compressed .debug_frame in the binary itself is rare). */
 static bool cfi_section(Elf *elf, const char *name, bool eh, struct uw_cfi_section *ret)
 {
 	GElf_Shdr sh, base;
 	Elf_Data *data;
-	Elf_Scn *scn = find_section(elf, name, &sh);
+	Elf_Scn *scn = sym_elf_section__find(elf, name, false, &sh);
 
 	if (!scn || (sh.sh_flags & SHF_COMPRESSED))
 		return false;
@@ -129,9 +111,9 @@ static bool cfi_section(Elf *elf, const char *name, bool eh, struct uw_cfi_secti
 	*ret = (struct uw_cfi_section){
 		.data = data->d_buf, .size = data->d_size, .addr = sh.sh_addr, .eh = eh,
 	};
-	if (find_section(elf, ".text", &base))
+	if (sym_elf_section__find(elf, ".text", false, &base))
 		ret->text_base = base.sh_addr;
-	if (find_section(elf, ".got", &base))
+	if (sym_elf_section__find(elf, ".got", false, &base))
 		ret->data_base = base.sh_addr;
 	return true;
 }

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "symbolize/elf_section.h"
+
 #define MAGIC_116 0xfffffffau
 #define MAGIC_118 0xfffffff0u
 #define MAGIC_120 0xfffffff1u
@@ -332,32 +334,14 @@ static bool parse_header(struct sym_gopclntab *g)
 	return (g->len - g->pcln) / (g->version == 116 ? 16 : 8) > g->nfunc;
 }
 
-static Elf_Scn *section(Elf *elf, const char *name, GElf_Shdr *ret)
-{
-	size_t shstrndx;
-	Elf_Scn *scn = NULL;
-
-	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
-		return NULL;
-	while ((scn = elf_nextscn(elf, scn))) {
-		const char *n;
-
-		if (!gelf_getshdr(scn, ret))
-			continue;
-		n = elf_strptr(elf, shstrndx, ret->sh_name);
-		if (n && strcmp(n, name) == 0)
-			return scn;
-	}
-	return NULL;
-}
-
 static bool is_go(Elf *elf)
 {
 	GElf_Shdr sh;
 	size_t phnum;
 
-	if (section(elf, ".go.buildinfo", &sh) || section(elf, ".gopclntab", &sh) ||
-	    section(elf, ".note.go.buildid", &sh))
+	if (sym_elf_section__find(elf, ".go.buildinfo", true, &sh) ||
+	    sym_elf_section__find(elf, ".gopclntab", true, &sh) ||
+	    sym_elf_section__find(elf, ".note.go.buildid", true, &sh))
 		return true;
 	/* no section headers: a note owned by "Go" */
 	if (elf_getphdrnum(elf, &phnum) != 0)
@@ -438,9 +422,9 @@ struct sym_gopclntab *sym_gopclntab__from_elf(Elf *elf)
 	uint64_t seg_text = g->text;
 
 	g->text = 0;
-	scn = section(elf, ".gopclntab", &sh);
+	scn = sym_elf_section__find(elf, ".gopclntab", true, &sh);
 	if (!scn)
-		scn = section(elf, ".data.rel.ro.gopclntab", &sh); /* PIE */
+		scn = sym_elf_section__find(elf, ".data.rel.ro.gopclntab", true, &sh); /* PIE */
 	if (scn && sh.sh_type != SHT_NOBITS && sh.sh_offset <= rawsize &&
 	    rawsize - sh.sh_offset >= sh.sh_size) {
 		g->tab = raw + sh.sh_offset;
@@ -479,7 +463,7 @@ struct sym_gopclntab *sym_gopclntab__from_elf(Elf *elf)
 		if (hdr_text)
 			g->text = hdr_text;
 		/* PIE: the pointers are relocated at load, 0 in the file */
-		if (!g->text && section(elf, ".text", &sh))
+		if (!g->text && sym_elf_section__find(elf, ".text", true, &sh))
 			g->text = sh.sh_addr;
 		if (!g->text)
 			g->text = seg_text;

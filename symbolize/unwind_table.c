@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "symbolize/elf_section.h"
 #include "symbolize/cfi_reader.h"
 
 struct uw_table {
@@ -34,33 +35,11 @@ struct rows {
 
 /* --- sections -------------------------------------------------------------- */
 
-static Elf_Scn *find_section(Elf *elf, const char *name, GElf_Shdr *ret_shdr)
-{
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-
-	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
-		return NULL;
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		const char *n;
-
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		n = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (n && !strcmp(n, name) && sh.sh_type != SHT_NOBITS) {
-			*ret_shdr = sh;
-			return scn;
-		}
-	}
-	return NULL;
-}
-
 static uint64_t section_addr(Elf *elf, const char *name)
 {
 	GElf_Shdr sh;
 
-	return find_section(elf, name, &sh) ? sh.sh_addr : 0;
+	return sym_elf_section__find(elf, name, false, &sh) ? sh.sh_addr : 0;
 }
 
 /* Hand one CFI section of elf to the reader. A compressed section is
@@ -77,7 +56,7 @@ static int add_section(struct cfi *c, Elf *elf, const char *name, bool eh, uint6
 
 	if (!ident || ident[EI_CLASS] != ELFCLASS64)
 		return 0;	/* x86_64 only: 8-byte addresses */
-	scn = find_section(elf, name, &sh);
+	scn = sym_elf_section__find(elf, name, false, &sh);
 	if (!scn)
 		return 0;
 	if (sh.sh_flags & SHF_COMPRESSED) {
