@@ -72,7 +72,7 @@ static int fold_visit(struct flamegraph_tree *fg, uint32_t idx, void *ctx)
 	int64_t self = n->value, base = n->base;
 	int err;
 
-	err = FLAMEGRAPH_GROW(fo->path, fo->cap, (size_t)n->depth + 1);
+	err = VEC_RESERVE(fo->path, 0, fo->cap, (size_t)n->depth + 1);
 	if (err)
 		return err;
 	fo->path[n->depth] = idx;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "export/flamegraph_assets.h"
 #include "export/flamegraph_limits.h"
 #include "export/flamegraph_tree.h"
@@ -48,7 +49,7 @@ static void put_xml(FILE *f, const char *s, size_t maxcp)
 		ncp += (u[i] & 0xc0) != 0x80;
 	limit = ncp > maxcp ? (maxcp >= 2 ? maxcp - 2 : 0) : ncp;
 	for (i = 0; i < n && limit; i += len, limit--) {
-		len = flamegraph_names__utf8_valid(u + i, n - i, &cp);
+		len = utf8__decode(u + i, n - i, UTF8_XML, &cp);
 		if (!len) {	/* cannot happen for interned names; stay safe anyway */
 			len = 1;
 			cp = 0xfffd;
@@ -80,7 +81,7 @@ static int put_xml_raw(FILE *f, const char *raw)
 
 	if (!buf)
 		return -ENOMEM;
-	flamegraph_names__sanitize(raw, buf, need);
+	utf8__sanitize(raw, buf, need, UTF8_XML);
 	put_xml(f, buf, SIZE_MAX);
 	free(buf);
 	return 0;

@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hash.h"
+#include "base/hashmap.h"
 #include "base/regex_bound.h"
+#include "base/vec.h"
 #include "export/flamegraph_limits.h"
 #include "export/flamegraph_tree.h"
 #include "export/pprof.h"
@@ -33,48 +36,35 @@ static uint64_t node_hash(uint32_t parent, uint32_t name, uint8_t kind)
 	return flamegraph_tree__mix(((uint64_t)parent << 32 | name) * 31 + kind);
 }
 
-static int tree_rehash(struct flamegraph_tree *fg)
+struct node_key {
+	uint32_t parent, name;
+	uint8_t kind;
+};
+
+static bool node_eq(const void *ctx, uint32_t idx, const void *key)
 {
-	size_t nslots = fg->nslots ? fg->nslots * 2 : 4096;
-	uint32_t *slots = calloc(nslots, sizeof(*slots));
+	const struct flamegraph_node *n = &((const struct flamegraph_tree *)ctx)->nodes[idx];
+	const struct node_key *k = key;
 
-	if (!slots)
-		return -ENOMEM;
-	for (size_t i = 1; i < fg->nnodes; i++) {
-		struct flamegraph_node *n = &fg->nodes[i];
-		size_t s = node_hash(n->parent, n->name, n->kind) & (nslots - 1);
-
-		while (slots[s])
-			s = (s + 1) & (nslots - 1);
-		slots[s] = (uint32_t)i;
-	}
-	free(fg->slots);
-	fg->slots = slots;
-	fg->nslots = nslots;
-	return 0;
+	return n->parent == k->parent && n->name == k->name && n->kind == k->kind;
 }
 
 /* Returns the child of parent named (name, kind), created if new; -errno. */
 static int64_t tree_child(struct flamegraph_tree *fg, uint32_t parent, uint32_t name, uint8_t kind)
 {
-	size_t s;
+	struct node_key key = { parent, name, kind };
+	uint32_t h = hash__fold(node_hash(parent, name, kind)), idx;
 	struct flamegraph_node *n;
 	int err;
 
-	if (fg->nnodes * 2 >= fg->nslots) {
-		err = tree_rehash(fg);
-		if (err)
-			return err;
-	}
-	for (s = node_hash(parent, name, kind) & (fg->nslots - 1); fg->slots[s];
-	     s = (s + 1) & (fg->nslots - 1)) {
-		n = &fg->nodes[fg->slots[s]];
-		if (n->parent == parent && n->name == name && n->kind == kind)
-			return fg->slots[s];
-	}
+	if (hashmap__find(&fg->node_index, h, &key, &idx))
+		return idx;
 	if (fg->nnodes >= FLAMEGRAPH_MAX_NODES)
 		return -E2BIG;
-	err = FLAMEGRAPH_GROW(fg->nodes, fg->cap, fg->nnodes + 1);
+	err = hashmap__reserve(&fg->node_index, 1);
+	if (err)
+		return err;
+	err = VEC_RESERVE(fg->nodes, 0, fg->cap, fg->nnodes + 1);
 	if (err)
 		return err;
 	n = &fg->nodes[fg->nnodes];
@@ -85,7 +75,7 @@ static int64_t tree_child(struct flamegraph_tree *fg, uint32_t parent, uint32_t 
 	n->depth = fg->nodes[parent].depth + 1;
 	n->sibling = fg->nodes[parent].child;
 	fg->nodes[parent].child = (uint32_t)fg->nnodes;
-	fg->slots[s] = (uint32_t)fg->nnodes;
+	hashmap__add(&fg->node_index, h, (uint32_t)fg->nnodes);
 	return fg->nnodes++;
 }
 
@@ -99,7 +89,7 @@ static int tree_push_frame(struct flamegraph_tree *fg, size_t *n, uint32_t name,
 		fg->dropped++;
 		return 0;
 	}
-	err = FLAMEGRAPH_GROW(fg->stack, fg->stack_cap, *n + 1);
+	err = VEC_RESERVE(fg->stack, 0, fg->stack_cap, *n + 1);
 	if (err)
 		return err;
 	fg->stack[(*n)++] = (struct flamegraph_frame){ .name = name, .kind = kind };
@@ -159,7 +149,7 @@ static int source__resolve(struct flamegraph_tree *fg, struct source *src, uint6
 		ni = flamegraph_names__intern(&fg->names, name);
 		if (ni < 0)
 			return ni;
-		err = FLAMEGRAPH_GROW(fg->frames, fg->frames_cap, fg->nframes + 1);
+		err = VEC_RESERVE(fg->frames, 0, fg->frames_cap, fg->nframes + 1);
 		if (err)
 			return err;
 		fg->frames[fg->nframes++] = (struct flamegraph_frame){
@@ -186,7 +176,7 @@ static int source__resolve(struct flamegraph_tree *fg, struct source *src, uint6
 		free(hex);
 		if (ni < 0)
 			return ni;
-		err = FLAMEGRAPH_GROW(fg->frames, fg->frames_cap, fg->nframes + 1);
+		err = VEC_RESERVE(fg->frames, 0, fg->frames_cap, fg->nframes + 1);
 		if (err)
 			return err;
 		fg->frames[fg->nframes++] = (struct flamegraph_frame){
@@ -383,13 +373,13 @@ static int tree_add_source(struct flamegraph_tree *fg, struct source *src, bool 
 		if (err)
 			return err;
 		if (fg->opts->inverted && grouped) {
-			err = FLAMEGRAPH_GROW(fg->stack, fg->stack_cap, n + 1);
+			err = VEC_RESERVE(fg->stack, 0, fg->stack_cap, n + 1);
 			if (err)
 				return err;
 			fg->stack[n++] = (struct flamegraph_frame){ .name = gname, .kind = FLAMEGRAPH_KIND_GROUP };
 		}
 		if (fg->has_focus) {
-			err = FLAMEGRAPH_GROW(fg->focus_cache, fg->focus_cap, fg->names.n);
+			err = VEC_RESERVE(fg->focus_cache, 0, fg->focus_cap, fg->names.n);
 			if (err)
 				return err;
 			for (; fg->focus_n < fg->names.n; fg->focus_n++)
@@ -441,7 +431,7 @@ static int tree_sort(struct flamegraph_tree *fg)
 	for (size_t i = 0; i < fg->nnodes; i++) {
 		n = 0;
 		for (c = fg->nodes[i].child; c; c = fg->nodes[c].sibling) {
-			err = FLAMEGRAPH_GROW(kids, cap, n + 1);
+			err = VEC_RESERVE(kids, 0, cap, n + 1);
 			if (err)
 				goto out;
 			kids[n++] = c;
@@ -534,6 +524,8 @@ int flamegraph_tree__init(struct flamegraph_tree *fg, const struct flamegraph_op
 {
 	memset(fg, 0, sizeof(*fg));
 	fg->opts = opts;
+	flamegraph_names__init(&fg->names);
+	hashmap__init(&fg->node_index, node_eq, fg);
 	if (opts->focus) {
 		if (regex_bound__compile(&fg->focus, opts->focus, REG_EXTENDED | REG_NOSUB, NULL, 0))
 			return -EINVAL;
@@ -557,7 +549,7 @@ int flamegraph_tree__build(struct flamegraph_tree *fg, const Perftools__Profiles
 		goto out;
 	fg->type = pprof__str(p, p->sample_type[src.si]->type);
 	fg->unit = pprof__str(p, p->sample_type[src.si]->unit);
-	err = FLAMEGRAPH_GROW(fg->nodes, fg->cap, 1);
+	err = VEC_RESERVE(fg->nodes, 0, fg->cap, 1);
 	if (err)
 		goto out;
 	ni = flamegraph_names__intern(&fg->names, "all");
@@ -604,7 +596,7 @@ void flamegraph_tree__release(struct flamegraph_tree *fg)
 {
 	flamegraph_names__release(&fg->names);
 	free(fg->nodes);
-	free(fg->slots);
+	hashmap__release(&fg->node_index);
 	free(fg->frames);
 	free(fg->stack);
 	free(fg->focus_cache);

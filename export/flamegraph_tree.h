@@ -13,32 +13,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "base/hashmap.h"
+#include "base/vec.h"
 #include "export/flamegraph.h"
-
-/* Grows *arr (of *cap elements of size) to hold want; 0 or -ENOMEM. */
-static inline int flamegraph_tree__grow(void **arr, size_t *cap, size_t want, size_t size)
-{
-	size_t ncap;
-	void *tmp;
-
-	if (want <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 64;
-	while (ncap < want) {
-		if (ncap > SIZE_MAX / 2 / size)
-			return -ENOMEM;
-		ncap *= 2;
-	}
-	tmp = realloc(*arr, ncap * size);
-	if (!tmp)
-		return -ENOMEM;
-	*arr = tmp;
-	*cap = ncap;
-	return 0;
-}
-
-#define FLAMEGRAPH_GROW(arr, cap, want) \
-	flamegraph_tree__grow((void **)&(arr), &(cap), (want), sizeof(*(arr)))
 
 /* A mixer for 64-bit keys (FNV's low bits vary too little). */
 static inline uint64_t flamegraph_tree__mix(uint64_t h)
@@ -55,8 +32,7 @@ struct flamegraph_names {
 	char **str;
 	uint64_t *hash;
 	size_t n, cap;
-	uint32_t *slots;	/* index+1, 0 empty */
-	size_t nslots;		/* power of two */
+	struct hashmap index;	/* on the sanitized names */
 	char *scratch;		/* sanitizing buffer */
 	size_t scratch_cap;
 };
@@ -64,17 +40,9 @@ struct flamegraph_names {
 /* The index of raw's sanitized form in t (added if new): >= 0, or -ENOMEM /
  * -E2BIG. t->str[i] and t->hash[i] live until flamegraph_names__release(). */
 int64_t flamegraph_names__intern(struct flamegraph_names *t, const char *raw);
+/* An empty table at t (t must not move while in use). */
+void flamegraph_names__init(struct flamegraph_names *t);
 void flamegraph_names__release(struct flamegraph_names *t);
-
-/* Copies name into buf (size >= 4) as valid UTF-8 without control characters:
- * each invalid byte and each C0/DEL control becomes U+FFFD; truncated at a
- * character boundary to fit. Returns the length written (excluding the NUL). */
-size_t flamegraph_names__sanitize(const char *name, char *buf, size_t size);
-
-/* Length of the valid UTF-8 sequence at s (n >= 1 bytes available), 0 if
- * invalid; *ret_cp gets the code point. Rejects overlongs, surrogates,
- * > U+10FFFF and the XML-forbidden U+FFFE/F. */
-size_t flamegraph_names__utf8_valid(const unsigned char *s, size_t n, uint32_t *ret_cp);
 
 /* ---- the frame tree ------------------------------------------------------ */
 
@@ -96,8 +64,7 @@ struct flamegraph_tree {
 	struct flamegraph_names names;
 	struct flamegraph_node *nodes;
 	size_t nnodes, cap;
-	uint32_t *slots;		/* (parent, name, kind) -> node index; 0 empty */
-	size_t nslots;
+	struct hashmap node_index;	/* on (parent, name, kind) */
 	struct flamegraph_frame *frames;		/* resolved location frames, physical caller first */
 	size_t nframes, frames_cap;
 	struct flamegraph_frame *stack;		/* one sample's frames, root first */

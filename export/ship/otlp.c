@@ -12,6 +12,7 @@
 
 #include "export/ship/backend.h"
 #include "base/compress.h"
+#include "base/hash.h"
 #include "export/ship/otlp.h"
 #include "export/pprof.h"
 #include "proto/otlp_profiles.pb-c.h"
@@ -88,15 +89,6 @@ struct dict {
 	size_t attr_cap, attr_keys_cap;
 };
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
-	return h;
-}
-
 static int str_grow(struct dict *d)
 {
 	size_t cap = d->str_cap ? d->str_cap * 2 : 1024;
@@ -105,7 +97,7 @@ static int str_grow(struct dict *d)
 	if (!slots)
 		return -ENOMEM;
 	for (size_t i = 0; i < d->strings.n; i++) {
-		size_t j = hash_str(d->strings.v[i]) & (cap - 1);
+		size_t j = hash__fnv1a_str(d->strings.v[i]) & (cap - 1);
 
 		while (slots[j])
 			j = (j + 1) & (cap - 1);
@@ -126,7 +118,7 @@ static int32_t intern(struct dict *d, const char *s)
 		s = "";
 	if ((d->strings.n + 1) * 2 > d->str_cap && str_grow(d))
 		return -ENOMEM;
-	for (j = hash_str(s) & (d->str_cap - 1); d->str_slots[j]; j = (j + 1) & (d->str_cap - 1))
+	for (j = hash__fnv1a_str(s) & (d->str_cap - 1); d->str_slots[j]; j = (j + 1) & (d->str_cap - 1))
 		if (!strcmp(d->strings.v[d->str_slots[j] - 1], s))
 			return d->str_slots[j] - 1;
 	if (vec_push(&d->strings, (void *)s))
