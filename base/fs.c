@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* fs: the one mkdir -p of the tree. The caller chooses the mode: 0700 for
- * the spool (private to cprof's user), 0755 for output directories. */
+/* fs: the one mkdir -p of the tree (the caller chooses the mode: 0700 for
+ * the spool, private to cprof's user, 0755 for output directories), and the
+ * one way to run a stream parser over a file or a string. */
 #include <errno.h>
+#include <stdio.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,4 +29,28 @@ int fs__mkdir_p(const char *path, mode_t mode)
 	if (mkdir(buf, mode) && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+static void *parse_stream(FILE *f, fs_parse_fn parse, void *ctx)
+{
+	void *ret;
+	int err;
+
+	if (!f)
+		return NULL;
+	ret = parse(f, ctx);
+	err = errno;
+	fclose(f);	/* read-only: nothing to lose, and its errno is not the news */
+	errno = err;
+	return ret;
+}
+
+void *fs__parse_path(const char *path, fs_parse_fn parse, void *ctx)
+{
+	return parse_stream(fopen(path, "re"), parse, ctx);
+}
+
+void *fs__parse_string(const char *text, fs_parse_fn parse, void *ctx)
+{
+	return parse_stream(fmemopen((void *)text, strlen(text), "r"), parse, ctx);
 }

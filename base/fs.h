@@ -4,11 +4,24 @@
 #ifndef CPROF_BASE_FS_H
 #define CPROF_BASE_FS_H
 
+#include <stdio.h>
 #include <sys/types.h>
 
 /* mkdir -p: creates path and each missing parent with `mode` (before the
  * umask); existing directories are left as they are, modes included. 0, or
  * -errno of the first mkdir that failed (-ENAMETOOLONG, -ENOTDIR, -EACCES...). */
 int fs__mkdir_p(const char *path, mode_t mode) __attribute__((warn_unused_result));
+
+/* A parser of a whole stream: returns its result, or NULL with errno set. */
+typedef void *(*fs_parse_fn)(FILE *f, void *ctx);
+
+/* Runs parse(f, ctx) on path opened read-only (close-on-exec), closes it,
+ * and returns what parse returned with parse's errno kept. NULL and the
+ * errno of fopen when path cannot be opened (ENOENT...). */
+void *fs__parse_path(const char *path, fs_parse_fn parse, void *ctx);
+
+/* The same over a read-only stream on the NUL-terminated text (its NUL not
+ * part of the stream; "" is an empty stream). */
+void *fs__parse_string(const char *text, fs_parse_fn parse, void *ctx);
 
 #endif /* CPROF_BASE_FS_H */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/fs.h"
 #include "base/vec.h"
 
 struct ksym {
@@ -231,35 +232,20 @@ out_free:
 	return NULL;
 }
 
+static void *parse_cb(FILE *f, void *ctx)
+{
+	(void)ctx;
+	return sym_kallsyms__parse(f);
+}
+
 struct sym_kallsyms *sym_kallsyms__parse_string(const char *text)
 {
-	struct sym_kallsyms *k;
-	FILE *f;
-	int err;
-
-	f = fmemopen((void *)text, strlen(text) + 1, "r");
-	if (!f)
-		return NULL;
-	k = sym_kallsyms__parse(f);
-	err = errno;
-	fclose(f);
-	errno = err;
-	return k;
+	return fs__parse_string(text, parse_cb, NULL);
 }
 
 struct sym_kallsyms *sym_kallsyms__load(void)
 {
-	struct sym_kallsyms *k;
-	FILE *f = fopen("/proc/kallsyms", "re");
-	int err;
-
-	if (!f)
-		return NULL;
-	k = sym_kallsyms__parse(f);
-	err = errno;
-	fclose(f);
-	errno = err;
-	return k;
+	return fs__parse_path("/proc/kallsyms", parse_cb, NULL);
 }
 
 int sym_kallsyms__probe_hidden(const char *path)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fs.h"
 #include "base/vec.h"
 
 #define DELETED_SUFFIX " (deleted)"
@@ -92,42 +93,26 @@ out_free:
 	return NULL;
 }
 
+static void *parse_cb(FILE *f, void *ctx)
+{
+	(void)ctx;
+	return sym_proc_maps__parse_file(f);
+}
+
 struct sym_proc_maps *sym_proc_maps__parse_string(const char *text)
 {
-	struct sym_proc_maps *m;
-	FILE *f;
-	int err;
-
-	if (!*text)
-		return calloc(1, sizeof(struct sym_proc_maps));
-	f = fmemopen((void *)text, strlen(text), "r");
-	if (!f)
-		return NULL;
-	m = sym_proc_maps__parse_file(f);
-	err = errno;
-	fclose(f);
-	errno = err;
-	return m;
+	return fs__parse_string(text, parse_cb, NULL);
 }
 
 struct sym_proc_maps *sym_proc_maps__read(int pid)
 {
-	char path[64];
 	struct sym_proc_maps *m;
-	FILE *f;
-	int err;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "re");
-	if (!f) {
-		if (errno == ENOENT)
-			errno = ESRCH;
-		return NULL;
-	}
-	m = sym_proc_maps__parse_file(f);
-	err = errno;
-	fclose(f);
-	errno = err;
+	m = fs__parse_path(path, parse_cb, NULL);
+	if (!m && errno == ENOENT)
+		errno = ESRCH;
 	return m;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* fs: mkdir -p creates each missing parent with the caller's mode, leaves
- * existing directories alone, and names the failure. */
+ * existing directories alone, and names the failure; a stream parser runs
+ * over a string or a path with its errno kept. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -63,6 +64,47 @@ START_TEST(test_fs__mkdir_p_names_the_failure)
 }
 END_TEST
 
+/* Counts the lines of f; NULL with errno EBADMSG when ctx says so. */
+static void *count_lines(FILE *f, void *ctx)
+{
+	static size_t n;
+	char *line = NULL;
+	size_t cap = 0;
+
+	n = 0;
+	while (getline(&line, &cap, f) >= 0)
+		n++;
+	free(line);
+	if (ctx) {
+		errno = EBADMSG;
+		return NULL;
+	}
+	return &n;
+}
+
+START_TEST(test_fs__parse_runs_a_parser_over_a_string_or_a_path)
+{
+	size_t *n;
+
+	n = fs__parse_string("a\nb\nc", count_lines, NULL);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_uint_eq(*n, 3);
+	n = fs__parse_string("", count_lines, NULL);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_uint_eq(*n, 0);
+	n = fs__parse_path("/proc/self/maps", count_lines, NULL);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_uint_gt(*n, 3);
+	/* the parser's errno survives fclose */
+	errno = 0;
+	ck_assert_ptr_null(fs__parse_string("x", count_lines, (void *)1));
+	ck_assert_int_eq(errno, EBADMSG);
+	errno = 0;
+	ck_assert_ptr_null(fs__parse_path("/nonexistent/x", count_lines, NULL));
+	ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fs");
@@ -72,6 +114,7 @@ int main(void)
 
 	tcase_add_test(tc, test_fs__mkdir_p_creates_parents_with_the_mode);
 	tcase_add_test(tc, test_fs__mkdir_p_names_the_failure);
+	tcase_add_test(tc, test_fs__parse_runs_a_parser_over_a_string_or_a_path);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
