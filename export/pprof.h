@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "export/pprof_index.h"
 #include "proto/profile.pb-c.h"
 
 /* Decoded input larger than this (after gunzip) is refused with -EFBIG. */
@@ -41,19 +42,6 @@ int pprof__decode(const uint8_t *buf, size_t len, Perftools__Profiles__Profile *
 /* Frees a profile from pprof__decode (or profile_read__pprof_file). NULL is a no-op. Not
  * for messages returned by pb_profile__finish (their builder owns them). */
 void pprof__free(Perftools__Profiles__Profile *p);
-
-/* Index from ids to messages of one profile: O(1) lookups (direct when ids
- * are dense, hashed otherwise). Borrows p: valid while p is. Returns NULL
- * with errno EBADMSG if an id is 0 or repeated, ENOMEM. */
-struct pprof_index;
-struct pprof_index *pprof_index__new(const Perftools__Profiles__Profile *p);
-void pprof_index__free(struct pprof_index *idx);	/* NULL: no-op */
-
-/* Return the message with that id, or NULL if none (id 0 is never found).
- * Pointers borrow from the indexed profile. */
-const Perftools__Profiles__Location *pprof_index__location(const struct pprof_index *idx, uint64_t id);
-const Perftools__Profiles__Function *pprof_index__function(const struct pprof_index *idx, uint64_t id);
-const Perftools__Profiles__Mapping *pprof_index__mapping(const struct pprof_index *idx, uint64_t id);
 
 /* Index into sample_type (and so into each Sample.value) of the type named
  * `type`; NULL: the default sample type (default_sample_type if set, else the

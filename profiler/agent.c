@@ -27,7 +27,7 @@
 #include "export/ship/delta.h"
 #include "export/ship/exporter.h"
 #include "export/ship/spool.h"
-#include "export/ship/upload.h"
+#include "export/ship/uploader.h"
 #include "profiler/agent.h"
 #include "profiler/debuginfod_report.h"
 #include "profiler/agent_attr.h"
@@ -228,7 +228,7 @@ static void on_upload_event(void *ctx, const struct upload_event *ev)
 		}
 		a->last_failure_log = now;
 		say(a, LOG_ERR, "upload to %s failed (%s%s%s), attempt %llu%s; %zu profiles stay "
-		    "spooled, retrying in %.1f s", ev->url, exporter_reason__name(r->reason),
+		    "spooled, retrying in %.1f s", ev->url, exporter__reason_name(r->reason),
 		    r->detail[0] ? ": " : "", r->detail,
 		    (unsigned long long)ev->consecutive_failures,
 		    a->failures_unlogged ? " (failures in between not shown)" : "",
@@ -238,7 +238,7 @@ static void on_upload_event(void *ctx, const struct upload_event *ev)
 	case UPLOAD_REJECTED:
 		say(a, LOG_ERR, "%s rejected %zu profiles (%llu samples), not retried: %s "
 		    "(HTTP %ld)", ev->url, ev->profiles, (unsigned long long)ev->samples,
-		    exporter_reason__name(r->reason), r->http_status);
+		    exporter__reason_name(r->reason), r->http_status);
 		if (r->detail[0])
 			say(a, LOG_ERR, "the server said: %s", r->detail);
 		break;
@@ -329,7 +329,7 @@ static void render_metrics(void *ctx, FILE *f)
 		"reason.\n# TYPE cprof_upload_failures_total counter\n");
 	for (int r = EXPORT_REASON_CONNECT; r < EXPORT_NR_REASONS; r++)
 		fprintf(f, "cprof_upload_failures_total{reason=\"%s\"} %llu\n",
-			exporter_reason__name(r), (unsigned long long)us.failures[r]);
+			exporter__reason_name(r), (unsigned long long)us.failures[r]);
 	metric(f, "cprof_upload_consecutive_failures", "gauge",
 	       "Failed attempts since the last delivery (an alarm when it keeps growing: the "
 	       "data stays spooled, see cprof_upload_failures_total for why).",
@@ -1389,7 +1389,7 @@ static void summary(struct agent *a, uint64_t left)
 	for (int r = EXPORT_REASON_CONNECT; r < EXPORT_NR_REASONS; r++)
 		if (us.failures[r])
 			off += snprintf(buf + off, off < sizeof(buf) ? sizeof(buf) - off : 0,
-					"%s%s %llu", off ? ", " : "", exporter_reason__name(r),
+					"%s%s %llu", off ? ", " : "", exporter__reason_name(r),
 					(unsigned long long)us.failures[r]);
 	if (off)
 		say(a, LOG_INFO, "upload failures: %s", buf);

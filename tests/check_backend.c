@@ -35,7 +35,7 @@ static struct exporter_result classify(const struct backend_ops *ops, long statu
 #define ASSERT_REPLY(r, o, why) do { \
 	ck_assert_msg((r).outcome == (o) && (r).reason == (why), \
 		      "outcome %d reason %s (%s), want %d %s", (r).outcome, \
-		      exporter_reason__name((r).reason), (r).detail, (o), exporter_reason__name(why)); \
+		      exporter__reason_name((r).reason), (r).detail, (o), exporter__reason_name(why)); \
 } while (0)
 
 static const char html[] = "<!DOCTYPE html><html><body>Please sign in</body></html>";
@@ -236,7 +236,7 @@ START_TEST(test_redact__masks_every_form_of_the_credentials)
 	int n;
 
 	/* user:pass = agent:hunter2-long-password, base64 YWdlbnQ6aHVudGVyMi1sb25nLXBhc3N3b3Jk */
-	ck_assert_int_eq(redact_secrets__init(&rs, NULL, "agent:hunter2-long-password"), 0);
+	ck_assert_int_eq(redact__secrets_init(&rs, NULL, "agent:hunter2-long-password"), 0);
 	n = snprintf((char *)body, sizeof(body), "{\"echo\":\"Authorization: Basic "
 		     "YWdlbnQ6aHVudGVyMi1sb25nLXBhc3N3b3Jk\", \"pw\":\"hunter2-long-password\"}");
 	ck_assert_uint_ge(redact__mask(&rs, body, n), 2);
@@ -248,15 +248,15 @@ START_TEST(test_redact__masks_every_form_of_the_credentials)
 	snprintf(text, sizeof(text), "x-echo: hunter2-long-pa");
 	ck_assert_uint_ge(redact__text(&rs, text), 1);
 	ck_assert_ptr_null(strstr(text, "hunter2"));
-	redact_secrets__release(&rs);
+	redact__secrets_release(&rs);
 
-	ck_assert_int_eq(redact_secrets__init(&rs, "eyJhbGciOiJIUzI1NiJ9.payload.sig", NULL), 0);
+	ck_assert_int_eq(redact__secrets_init(&rs, "eyJhbGciOiJIUzI1NiJ9.payload.sig", NULL), 0);
 	snprintf(text, sizeof(text), "auth was 'Bearer eyJhbGciOiJIUzI1' and bearer=otherthing ok");
 	redact__text(&rs, text);
 	ck_assert_ptr_null(strstr(text, "eyJhbGciOi"));
 	ck_assert_ptr_null(strstr(text, "otherthing"));
 	ck_assert_ptr_nonnull(strstr(text, " ok"));
-	redact_secrets__release(&rs);
+	redact__secrets_release(&rs);
 
 	ck_assert_str_eq(exporter__redact_url("pyroscope://agent:s3cret@h:4040/p", url, sizeof(url)),
 			 "pyroscope://***@h:4040/p");

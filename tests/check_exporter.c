@@ -33,7 +33,7 @@
 #include "export/pb_profile.h"
 #include "export/ship/pyroscope.h"
 #include "export/ship/spool.h"
-#include "export/ship/upload.h"
+#include "export/ship/uploader.h"
 #include "proto/otlp_profiles.pb-c.h"
 #include "proto/parca_profilestore.pb-c.h"
 #include "proto/pyroscope_push.pb-c.h"
@@ -443,7 +443,7 @@ START_TEST(test_exporter__a_closed_port_is_a_retryable_connect_failure)
 	ck_assert_int_eq(exporter__send(ex, &d, 1, NULL, &r), 0);
 	ck_assert_int_eq(r.outcome, EXPORT_RETRY);
 	ck_assert_int_eq(r.reason, EXPORT_REASON_CONNECT);
-	ck_assert_str_eq(exporter_reason__name(r.reason), "connect");
+	ck_assert_str_eq(exporter__reason_name(r.reason), "connect");
 	exporter__free(ex);
 	delta__free(d);
 

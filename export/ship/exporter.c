@@ -56,7 +56,7 @@ static void init_curl(void)
 	curl_init_code = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-const char *exporter_reason__name(enum exporter_reason r)
+const char *exporter__reason_name(enum exporter_reason r)
 {
 	static const char *const names[EXPORT_NR_REASONS] = {
 		[EXPORT_REASON_NONE] = "none",
@@ -371,7 +371,7 @@ struct exporter *exporter__new(const struct exporter_opts *o, char *why, size_t 
 	    dup_opt(&ex->bearer, o->bearer_token) || dup_opt(&ex->basic, o->basic_auth) ||
 	    dup_opt(&ex->tls_ca, o->tls_ca) || dup_opt(&ex->tls_cert, o->tls_cert) ||
 	    dup_opt(&ex->tls_key, o->tls_key) || dup_opt(&ex->version, o->version ? o->version : "") ||
-	    redact_secrets__init(&ex->secrets, o->bearer_token, o->basic_auth))
+	    redact__secrets_init(&ex->secrets, o->bearer_token, o->basic_auth))
 		goto out_free;
 	ex->insecure = o->tls_insecure;
 	ex->timeout_ms = (long)((o->timeout_s > 0 ? o->timeout_s : 10) * 1000);
@@ -418,7 +418,7 @@ void exporter__free(struct exporter *ex)
 		explicit_bzero(ex->basic, strlen(ex->basic));
 	free(ex->bearer);
 	free(ex->basic);
-	redact_secrets__release(&ex->secrets);
+	redact__secrets_release(&ex->secrets);
 	free(ex->tls_ca);
 	free(ex->tls_cert);
 	free(ex->tls_key);

@@ -81,7 +81,7 @@ enum exporter_reason {
 };
 
 /* A short snake_case name for metrics ("connect", "http_5xx", ...). */
-const char *exporter_reason__name(enum exporter_reason r);
+const char *exporter__reason_name(enum exporter_reason r);
 
 struct exporter_result {
 	enum exporter_outcome outcome;

@@ -49,7 +49,7 @@ static int add(struct redact_secrets *rs, char *s)
 	return 0;
 }
 
-int redact_secrets__init(struct redact_secrets *rs, const char *bearer, const char *basic)
+int redact__secrets_init(struct redact_secrets *rs, const char *bearer, const char *basic)
 {
 	memset(rs, 0, sizeof(*rs));
 	if (bearer && add(rs, strdup(bearer)))
@@ -63,11 +63,11 @@ int redact_secrets__init(struct redact_secrets *rs, const char *bearer, const ch
 	}
 	return 0;
 out_nomem:
-	redact_secrets__release(rs);
+	redact__secrets_release(rs);
 	return -ENOMEM;
 }
 
-void redact_secrets__release(struct redact_secrets *rs)
+void redact__secrets_release(struct redact_secrets *rs)
 {
 	for (size_t i = 0; i < rs->n; i++) {
 		explicit_bzero(rs->s[i], strlen(rs->s[i]));

@@ -16,7 +16,7 @@
 #include <sys/random.h>
 
 #include "export/ship/backend.h"
-#include "export/ship/upload.h"
+#include "export/ship/uploader.h"
 
 
 struct batch {

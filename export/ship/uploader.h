@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* upload: the thread that empties the spool into the exporter, so sampling
+/* uploader: the thread that empties the spool into the exporter, so sampling
  * never waits for the network. Records leave the spool oldest first, in
  * batches (one request), and are deleted only once the backend accepted them:
  * at-least-once delivery, made idempotent by each delta's id. A failed
@@ -14,8 +14,8 @@
  * While the backend is away the spool grows up to its bound, oldest dropped
  * first. Library code: never prints; what happens is reported through the
  * caller's on_event callback, called from the upload thread. */
-#ifndef CPROF_EXPORT_UPLOAD_H
-#define CPROF_EXPORT_UPLOAD_H
+#ifndef CPROF_EXPORT_UPLOADER_H
+#define CPROF_EXPORT_UPLOADER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -86,4 +86,4 @@ void uploader__free(struct uploader *u);
 
 void uploader__stats(struct uploader *u, struct uploader_stats *ret);
 
-#endif /* CPROF_EXPORT_UPLOAD_H */
+#endif /* CPROF_EXPORT_UPLOADER_H */
