@@ -105,7 +105,7 @@ static uint64_t add_resolved(struct builder *b, const struct sym_result *r, uint
 		lines[i].func_start = r->frames[i].func_start;
 	}
 	if (r->nframes)
-		b->stats.symbolized++;
+		b->stats.symbolized++, b->stats.func_starts += r->frames[0].func_start;
 	else
 		b->stats.unsymbolized++;
 	b->stats.locations++;

@@ -25,6 +25,7 @@ struct pprof_build_opts {
 
 struct pprof_build_stats {
 	uint64_t locations, symbolized, unsymbolized;
+	uint64_t func_starts;	/* of symbolized: named only by a function start (no symbol) */
 };
 
 /* On success *ret_profile is a new builder the caller frees with pb_profile__free(). */

@@ -424,6 +424,10 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 		fprintf(stderr, "cprof: symbolized %llu of %llu locations; wrote %s\n",
 			(unsigned long long)bs.symbolized, (unsigned long long)bs.locations,
 			strcmp(o->output, "-") ? o->output : "standard output");
+		if (bs.func_starts)
+			fprintf(stderr, "cprof: %llu of them named only by their function start "
+				"(FILE+0xADDR: stripped code without symbols or debug info)\n",
+				(unsigned long long)bs.func_starts);
 		if (o->flamegraph)
 			fprintf(stderr, "cprof: wrote flame graph %s\n", o->flamegraph);
 		if (*line5)

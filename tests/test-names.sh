@@ -83,6 +83,10 @@ for f in spin_forty spin_thirty spin_twenty spin_ten; do
 		fail=1
 	fi
 done
+grep -qE "[1-9][0-9]* of them named only by their function start" "$T/c_s.err" ||
+	{ echo "FAIL: the summary does not count function-start names"; fail=1; }
+grep -q "named only by their function start" "$T/c_u.err" &&
+	{ echo "FAIL: function-start names counted for the unstripped build"; fail=1; }
 # named from unwind tables: the mapping claims no functions
 if go tool pprof -raw "$T/c_s.pb.gz" 2>/dev/null | grep -E "names_hot_s" | grep -q "\[FN\]"; then
 	echo "FAIL: the stripped mapping claims has_functions"
