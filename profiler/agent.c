@@ -1252,10 +1252,9 @@ static int open_spool(struct agent *a)
 static void sweep_file_backend(struct agent *a)
 {
 	struct exporter_url u;
-	const char *why;
 	int n;
 
-	if (exporter__parse_url(a->cfg.url, &u, &why) || u.kind != EXPORTER_FILE)
+	if (exporter__parse_url(a->cfg.url, &u, NULL, 0) || u.kind != EXPORTER_FILE)
 		return;
 	n = atomic_file__sweep(u.base, NULL);
 	if (n > 0)

@@ -180,11 +180,11 @@ int cmd_agent(int argc, char **argv)
 	}
 	{
 		struct exporter_url u;
-		const char *msg;
+		char msg[256];
 
 		char shown[300];
 
-		if (exporter__parse_url(cfg.url, &u, &msg)) {
+		if (exporter__parse_url(cfg.url, &u, msg, sizeof(msg))) {
 			cli__err("--url %s: %s",
 				exporter__redact_url(cfg.url, shown, sizeof(shown)), msg);
 			ret = 2;

@@ -93,28 +93,28 @@ static uint8_t *gunzip(const uint8_t *buf, size_t len, size_t *ret_len)
 START_TEST(test_exporter__parses_urls_and_refuses_credentials_in_them)
 {
 	struct exporter_url u;
-	const char *why;
+	char why[256];
 
-	ck_assert_int_eq(exporter__parse_url("pyroscope://127.0.0.1", &u, &why), 0);
+	ck_assert_int_eq(exporter__parse_url("pyroscope://127.0.0.1", &u, why, sizeof(why)), 0);
 	ck_assert_int_eq(u.kind, EXPORTER_PYROSCOPE);
 	ck_assert_str_eq(u.base, "http://127.0.0.1:4040");
-	ck_assert_int_eq(exporter__parse_url("parca+https://parca.example:443/x/", &u, &why), 0);
+	ck_assert_int_eq(exporter__parse_url("parca+https://parca.example:443/x/", &u, why, sizeof(why)), 0);
 	ck_assert_int_eq(u.kind, EXPORTER_PARCA);
 	ck_assert_str_eq(u.base, "https://parca.example:443/x");
-	ck_assert_int_eq(exporter__parse_url("otlp://[::1]", &u, &why), 0);
+	ck_assert_int_eq(exporter__parse_url("otlp://[::1]", &u, why, sizeof(why)), 0);
 	ck_assert_str_eq(u.base, "http://[::1]:4318");
-	ck_assert_int_eq(exporter__parse_url("file:///var/lib/cprof/", &u, &why), 0);
+	ck_assert_int_eq(exporter__parse_url("file:///var/lib/cprof/", &u, why, sizeof(why)), 0);
 	ck_assert_int_eq(u.kind, EXPORTER_FILE);
 	ck_assert_str_eq(u.base, "/var/lib/cprof");
 
-	ck_assert_int_eq(exporter__parse_url("pyroscope://u:p@h:4040", &u, &why), -EINVAL);
+	ck_assert_int_eq(exporter__parse_url("pyroscope://u:p@h:4040", &u, why, sizeof(why)), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(why, "credentials"));
-	ck_assert_int_eq(exporter__parse_url("http://h:4040", &u, &why), -EINVAL);
-	ck_assert_int_eq(exporter__parse_url("otlp://h:0", &u, &why), -EINVAL);
-	ck_assert_int_eq(exporter__parse_url("otlp://h:99999", &u, &why), -EINVAL);
-	ck_assert_int_eq(exporter__parse_url("otlp://:4318", &u, &why), -EINVAL);
-	ck_assert_int_eq(exporter__parse_url("file://relative/dir", &u, &why), -EINVAL);
-	ck_assert_int_eq(exporter__parse_url("pyroscope://h/x?a=b", &u, &why), -EINVAL);
+	ck_assert_int_eq(exporter__parse_url("http://h:4040", &u, why, sizeof(why)), -EINVAL);
+	ck_assert_int_eq(exporter__parse_url("otlp://h:0", &u, why, sizeof(why)), -EINVAL);
+	ck_assert_int_eq(exporter__parse_url("otlp://h:99999", &u, why, sizeof(why)), -EINVAL);
+	ck_assert_int_eq(exporter__parse_url("otlp://:4318", &u, why, sizeof(why)), -EINVAL);
+	ck_assert_int_eq(exporter__parse_url("file://relative/dir", &u, why, sizeof(why)), -EINVAL);
+	ck_assert_int_eq(exporter__parse_url("pyroscope://h/x?a=b", &u, why, sizeof(why)), -EINVAL);
 }
 END_TEST
 

@@ -97,7 +97,7 @@ static bool valid_port(const char *s, size_t n)
 	return v >= 1 && v <= 65535;
 }
 
-int exporter__parse_url(const char *url, struct exporter_url *ret, const char **ret_why)
+static int parse_url(const char *url, struct exporter_url *ret, const char **ret_why)
 {
 	const char *sep = strstr(url, "://"), *auth, *auth_end, *host_end, *prefix;
 	struct exporter_url u = {0};
@@ -184,6 +184,16 @@ int exporter__parse_url(const char *url, struct exporter_url *ret, const char **
 	}
 	*ret = u;
 	return 0;
+}
+
+int exporter__parse_url(const char *url, struct exporter_url *ret, char *why, size_t why_len)
+{
+	const char *msg = "";
+	int err = parse_url(url, ret, &msg);
+
+	if (err && why && why_len)
+		snprintf(why, why_len, "%s", msg);
+	return err;
 }
 
 const char *exporter__redact_url(const char *url, char *buf, size_t len)
@@ -344,7 +354,7 @@ struct exporter *exporter__new(const struct exporter_opts *o, char *why, size_t 
 		err = -EINVAL;
 		goto out_free;
 	}
-	if ((err = exporter__parse_url(o->url, &ex->url, &msg))) {
+	if ((err = parse_url(o->url, &ex->url, &msg))) {
 		char shown[300];
 
 		snprintf(why, why_len, "%s: %s", exporter__redact_url(o->url, shown, sizeof(shown)),

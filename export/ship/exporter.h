@@ -35,9 +35,10 @@ struct exporter_url {
 	char base[512];		/* "http(s)://host:port/prefix" (no trailing '/'), or the directory */
 };
 
-/* Parses an exporter URL. 0, or -EINVAL with *ret_why (static text) saying
- * what is wrong. */
-int exporter__parse_url(const char *url, struct exporter_url *ret, const char **ret_why);
+/* Parses an exporter URL. 0, or -EINVAL with why[why_len] (may be NULL)
+ * saying what is wrong. */
+int exporter__parse_url(const char *url, struct exporter_url *ret, char *why, size_t why_len)
+	__attribute__((warn_unused_result));
 
 /* Copies url into buf[len] for a message, with any "user:password@" of its
  * authority replaced by "***@" (whether or not the URL is otherwise valid);
