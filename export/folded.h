@@ -23,6 +23,7 @@
  * Returns 0, -EINVAL (bad sample_index), -EBADMSG
  * (an id that does not resolve), -ENOMEM, or -EIO (write error on out). */
 int folded__write(const Perftools__Profiles__Profile *p, int sample_index,
-		  const char *group_label, FILE *out);
+		  const char *group_label, FILE *out)
+	__attribute__((warn_unused_result));
 
 #endif /* CPROF_EXPORT_FOLDED_H */

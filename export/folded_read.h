@@ -50,6 +50,7 @@ bool folded_read__looks_like(const uint8_t *buf, size_t len);
  * (NULL args). Takes any bytes (the fuzz
  * target's entry point). */
 int folded_read__parse(const char *buf, size_t len, struct pb_profile **ret,
-		       struct folded_read_stats *stats);
+		       struct folded_read_stats *stats)
+	__attribute__((warn_unused_result));
 
 #endif /* CPROF_EXPORT_FOLDED_READ_H */

@@ -48,7 +48,8 @@ struct pb_label {
 /* Creates an empty profile. opts and its strings are copied; the caller keeps
  * ownership of them. Returns NULL and sets errno (EINVAL: no sample types, a
  * NULL type name, or a default_sample_type that names none of them; ENOMEM). */
-struct pb_profile *pb_profile__new(const struct pb_profile_opts *opts);
+struct pb_profile *pb_profile__new(const struct pb_profile_opts *opts)
+	__attribute__((warn_unused_result));
 
 /* Frees p, every string it copied and the message pb_profile__finish() returned.
  * NULL is a no-op. */
@@ -78,10 +79,12 @@ uint64_t pb_profile__add_location(struct pb_profile *p, uint64_t mapping_id, uin
  * pass the int64 range; the sample is left as it was), or -EINVAL (unknown
  * location id, NULL values, a label without key, or after finish). */
 int pb_profile__add_sample(struct pb_profile *p, const uint64_t *location_ids, size_t n,
-			   const int64_t *values, const struct pb_label *labels, size_t nlabels);
+			   const int64_t *values, const struct pb_label *labels, size_t nlabels)
+	__attribute__((warn_unused_result));
 
 /* Appends a comment (copied; shown by `go tool pprof -comments`). 0, -ENOMEM, -EINVAL. */
-int pb_profile__add_comment(struct pb_profile *p, const char *comment);
+int pb_profile__add_comment(struct pb_profile *p, const char *comment)
+	__attribute__((warn_unused_result));
 
 /* Finalises the profile: string_table[0] = "", dense ids (index+1), and each
  * mapping's has_* flags set truthfully over its locations: has_functions iff

@@ -25,7 +25,8 @@
 /* Serializes p and gzips it (gzip framing, not zlib; best speed), like Go's
  * runtime/pprof. On success *ret_buf is malloc'd (caller frees) and holds
  * *ret_len bytes starting 1f 8b. Returns 0, -EINVAL, -ENOMEM or -EIO. */
-int pprof__encode_gzip(const Perftools__Profiles__Profile *p, uint8_t **ret_buf, size_t *ret_len);
+int pprof__encode_gzip(const Perftools__Profiles__Profile *p, uint8_t **ret_buf, size_t *ret_len)
+	__attribute__((warn_unused_result));
 
 /* Decodes gzip (one or more members) or raw protobuf and validates it like
  * go tool pprof: string_table[0] == "" and every string index in range,
@@ -37,7 +38,8 @@ int pprof__encode_gzip(const Perftools__Profiles__Profile *p, uint8_t **ret_buf,
  * invalid input, -EFBIG beyond PPROF_MAX_DECODED_SIZE, -E2BIG beyond
  * PPROF_MAX_SAMPLE_LOCATIONS or PPROF_MAX_LOCATION_IDS, or -ENOMEM. Takes any
  * bytes (the fuzz target's entry point). */
-int pprof__decode(const uint8_t *buf, size_t len, Perftools__Profiles__Profile **ret);
+int pprof__decode(const uint8_t *buf, size_t len, Perftools__Profiles__Profile **ret)
+	__attribute__((warn_unused_result));
 
 /* Frees a profile from pprof__decode (or profile_read__pprof_file). NULL is a no-op. Not
  * for messages returned by pb_profile__finish (their builder owns them). */

@@ -36,7 +36,8 @@ void delta__free(struct delta *d);
 
 /* Appends a label (both strings copied); a label already named `name` is
  * replaced. 0, -EINVAL (NULL or empty name), -ENOMEM. */
-int delta__set_label(struct delta *d, const char *name, const char *value);
+int delta__set_label(struct delta *d, const char *name, const char *value)
+	__attribute__((warn_unused_result));
 /* The value of label `name`, borrowed from d, or NULL. */
 const char *delta__label(const struct delta *d, const char *name);
 
@@ -46,16 +47,20 @@ const char *delta__label(const struct delta *d, const char *name);
  * caller frees it, not the strings) whose strings are borrowed from d and
  * metric. 0 or -ENOMEM. */
 int delta__series(const struct delta *d, const char *metric, struct delta_label **ret,
-		  size_t *ret_n);
+		  size_t *ret_n)
+	__attribute__((warn_unused_result));
 
 /* Takes a copy of the len bytes of a serialized pprof. 0 or -ENOMEM. */
-int delta__set_pprof(struct delta *d, const void *pprof, size_t len);
+int delta__set_pprof(struct delta *d, const void *pprof, size_t len)
+	__attribute__((warn_unused_result));
 
 /* Serializes d; *ret_buf is malloc'd. 0 or -ENOMEM. */
-int delta__encode(const struct delta *d, uint8_t **ret_buf, size_t *ret_len);
+int delta__encode(const struct delta *d, uint8_t **ret_buf, size_t *ret_len)
+	__attribute__((warn_unused_result));
 /* Parses what delta__encode() wrote. 0 and a new delta the caller frees,
  * -EBADMSG (not a delta, or an id that is not 16 bytes), -ENOMEM. */
-int delta__decode(const uint8_t *buf, size_t len, struct delta **ret);
+int delta__decode(const uint8_t *buf, size_t len, struct delta **ret)
+	__attribute__((warn_unused_result));
 
 /* The id as a lowercase UUID string "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx". */
 void delta__id_string(const struct delta *d, char buf[DELTA_ID_STR_LEN]);

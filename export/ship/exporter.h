@@ -100,7 +100,8 @@ struct exporter;
 /* Validates opts (URL, readable TLS files) and prepares a connection; the
  * file exporter creates its directory. NULL and errno (EINVAL: with a
  * message in why[why_len]; ENOMEM...). opts' strings are copied. */
-struct exporter *exporter__new(const struct exporter_opts *opts, char *why, size_t why_len);
+struct exporter *exporter__new(const struct exporter_opts *opts, char *why, size_t why_len)
+	__attribute__((warn_unused_result));
 void exporter__free(struct exporter *ex);	/* NULL: no-op */
 
 enum exporter_kind exporter__kind(const struct exporter *ex);
@@ -112,6 +113,7 @@ const char *exporter__url(const struct exporter *ex);
  * non-zero the transfer is cut short (outcome RETRY, reason ABORTED).
  * Returns 0 when *ret is filled, -ENOMEM or -EINVAL otherwise. */
 int exporter__send(struct exporter *ex, struct delta *const *deltas, size_t n,
-		   const volatile int *abort_flag, struct exporter_result *ret);
+		   const volatile int *abort_flag, struct exporter_result *ret)
+	__attribute__((warn_unused_result));
 
 #endif /* CPROF_EXPORT_EXPORTER_H */

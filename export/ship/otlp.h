@@ -25,7 +25,8 @@
 /* Encodes the request (not compressed); *ret_buf is malloc'd (caller frees).
  * 0, -EBADMSG (a delta's pprof does not decode), -ENOMEM. */
 int otlp__encode(struct delta *const *deltas, size_t n, const char *scope_version,
-		 uint8_t **ret_buf, size_t *ret_len);
+		 uint8_t **ret_buf, size_t *ret_len)
+	__attribute__((warn_unused_result));
 
 /* Reads an ExportProfilesServiceResponse (an empty body is a full success):
  * *ret_rejected profiles were refused, with msg (may be NULL) saying why.

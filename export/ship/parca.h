@@ -20,7 +20,8 @@
 /* Encodes a framed WriteRawRequest of n deltas; tenant may be NULL.
  * *ret_buf is malloc'd (caller frees). 0, -ENOMEM, -EIO (compression). */
 int parca__encode_write_raw(struct delta *const *deltas, size_t n, const char *tenant,
-			    uint8_t **ret_buf, size_t *ret_len);
+			    uint8_t **ret_buf, size_t *ret_len)
+	__attribute__((warn_unused_result));
 
 /* Finds the grpc-status (and grpc-message, copied into msg, may be NULL) in
  * the trailer frame (flag 0x80) of a gRPC-Web response body. 0 and

@@ -19,6 +19,7 @@
 /* Encodes a PushRequest of n deltas; *ret_buf is malloc'd (caller frees).
  * 0, -ENOMEM, -EIO (compression). */
 int pyroscope__encode_push(struct delta *const *deltas, size_t n, uint8_t **ret_buf,
-			   size_t *ret_len);
+			   size_t *ret_len)
+	__attribute__((warn_unused_result));
 
 #endif /* CPROF_EXPORT_PYROSCOPE_H */

@@ -22,7 +22,8 @@ struct redact_secrets {
 /* Fills *ret with what to mask for a bearer token (the token) or basic auth
  * "user:password" (itself, the password, and the base64 that goes in the
  * header); either may be NULL. 0 or -ENOMEM (*ret released). */
-int redact__secrets_init(struct redact_secrets *ret, const char *bearer, const char *basic);
+int redact__secrets_init(struct redact_secrets *ret, const char *bearer, const char *basic)
+	__attribute__((warn_unused_result));
 /* Wipes and frees the strings. */
 void redact__secrets_release(struct redact_secrets *rs);
 

@@ -69,7 +69,8 @@ struct spool;
 
 /* Opens (or creates) the spool. NULL and errno: EBUSY when another process
  * holds DIR's lock; EPERM when DIR is not owned by the effective uid or is
- * writable by group or others (spool__check_dir() says which); ELOOP when
+ * writable by group or others (spool__check_dir() says which)
+	__attribute__((warn_unused_result)); ELOOP when
  * DIR/.lock is a symbolic link; ENOTDIR, EACCES, ENOMEM... Temporaries
  * left by a crash are deleted; records too big to be real
  * (SPOOL_RECORD_MAX_FILE) or unreadable are deleted and counted as corrupt. */
@@ -97,18 +98,21 @@ void spool__free(struct spool *sp);
  * (dropped and counted); -ENOBUFS when it could be neither written nor held
  * in memory (dropped and counted in mem_dropped); -ENOMEM. */
 int spool__append(struct spool *sp, const void *buf, size_t len, uint64_t samples,
-		  uint64_t *ret_seq);
+		  uint64_t *ret_seq)
+	__attribute__((warn_unused_result));
 
 /* Pins the oldest record with seq > after_seq and describes it: a pinned
  * record is never dropped by the size bound. 0, or -ENOENT when there is none. */
-int spool__pin_next(struct spool *sp, uint64_t after_seq, struct spool_info *ret);
+int spool__pin_next(struct spool *sp, uint64_t after_seq, struct spool_info *ret)
+	__attribute__((warn_unused_result));
 /* Unpins (after a failed upload: the record may be dropped again). Unknown seq: no-op. */
 void spool__unpin(struct spool *sp, uint64_t seq);
 
 /* Reads and decompresses record seq into a malloc'd buffer (caller frees).
  * 0; -ENOENT (no such record); -EBADMSG when the record is corrupt: it is then
  * deleted and counted in corrupt / corrupt_samples; -ENOMEM. */
-int spool__read(struct spool *sp, uint64_t seq, uint8_t **ret_buf, size_t *ret_len);
+int spool__read(struct spool *sp, uint64_t seq, uint8_t **ret_buf, size_t *ret_len)
+	__attribute__((warn_unused_result));
 
 /* Deletes record seq (delivered, or rejected for good). 0 or -ENOENT. */
 int spool__remove(struct spool *sp, uint64_t seq);

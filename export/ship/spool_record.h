@@ -40,6 +40,7 @@ int spool_record__parse_header(const void *buf, size_t len, struct spool_record_
  * empty content) and *ret_hdr filled. 0; -EBADMSG (bad header, too big,
  * not zstd, truncated, checksum or length mismatch); -ENOMEM. */
 int spool_record__decode(const void *buf, size_t len, struct spool_record_hdr *ret_hdr,
-			 uint8_t **ret_buf, size_t *ret_len);
+			 uint8_t **ret_buf, size_t *ret_len)
+	__attribute__((warn_unused_result));
 
 #endif /* CPROF_EXPORT_SPOOL_RECORD_H */

@@ -66,7 +66,8 @@ struct uploader;
 /* Borrows sp (it must outlive the uploader) and takes ownership of ex. The
  * thread starts at once. NULL and errno (ENOMEM, or pthread_create's). */
 struct uploader *uploader__new(struct spool *sp, struct exporter *ex,
-			       const struct uploader_opts *opts);
+			       const struct uploader_opts *opts)
+	__attribute__((warn_unused_result));
 
 /* New records are in the spool: try now (a pending backoff still applies). */
 void uploader__kick(struct uploader *u);
