@@ -7,53 +7,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hash.h"
+#include "base/hashmap.h"
+#include "base/vec.h"
 #include "profiler/pprof_build.h"
 #include "symbolize/unwinder.h"
 
 /* (pid, start, addr) -> location id; pid 0/start 0 is the kernel. */
 struct loc_entry {
 	uint64_t start_ticks, addr, loc_id;
-	uint32_t pid, used;
+	uint32_t pid;
 };
 
 struct loc_cache {
 	struct loc_entry *e;
 	size_t cap, n;
+	struct hashmap index;	/* -> e[]; ctx is this struct: not to be copied */
 };
 
-static uint64_t loc_hash(uint32_t pid, uint64_t start, uint64_t addr)
+static uint32_t loc_hash(uint32_t pid, uint64_t start, uint64_t addr)
 {
-	uint64_t h = addr * 0x9e3779b97f4a7c15ULL;
+	uint64_t h = hash__fnv1a(HASH_FNV1A_SEED, &pid, sizeof(pid));
 
-	h ^= (start + pid) * 0xc2b2ae3d27d4eb4fULL;
-	return h ^ (h >> 29);
+	h = hash__fnv1a(h, &start, sizeof(start));
+	return hash__fold(hash__fnv1a(h, &addr, sizeof(addr)));
 }
 
-static struct loc_entry *loc_cache__slot(struct loc_cache *c, uint32_t pid, uint64_t start,
-					 uint64_t addr)
+static bool loc_eq(const void *ctx, uint32_t i, const void *key)
 {
-	size_t j = loc_hash(pid, start, addr) & (c->cap - 1);
+	const struct loc_entry *a = &((const struct loc_cache *)ctx)->e[i], *b = key;
 
-	while (c->e[j].used && !(c->e[j].pid == pid && c->e[j].start_ticks == start &&
-				 c->e[j].addr == addr))
-		j = (j + 1) & (c->cap - 1);
-	return &c->e[j];
-}
-
-static int loc_cache__grow(struct loc_cache *c)
-{
-	struct loc_cache n = { .cap = c->cap ? c->cap * 2 : 4096 };
-
-	n.e = calloc(n.cap, sizeof(*n.e));
-	if (!n.e)
-		return -ENOMEM;
-	for (size_t i = 0; i < c->cap; i++)
-		if (c->e[i].used)
-			*loc_cache__slot(&n, c->e[i].pid, c->e[i].start_ticks, c->e[i].addr) = c->e[i];
-	n.n = c->n;
-	free(c->e);
-	*c = n;
-	return 0;
+	return a->pid == b->pid && a->start_ticks == b->start_ticks && a->addr == b->addr;
 }
 
 struct builder {
@@ -117,18 +101,22 @@ static uint64_t add_resolved(struct builder *b, const struct sym_result *r, uint
 static uint64_t frame_location(struct builder *b, uint32_t pid, uint64_t start, uint64_t addr,
 			       int kernel)
 {
-	struct loc_entry *e;
+	struct loc_entry key;
 	struct sym_result r;
+	uint32_t h, i;
 	uint64_t id;
 	int err;
 
 	if (kernel)
 		pid = 0, start = 0;
-	if ((b->cache.n + 1) * 2 > b->cache.cap && loc_cache__grow(&b->cache))
+	key = (struct loc_entry){ .start_ticks = start, .addr = addr, .pid = pid };
+	h = loc_hash(pid, start, addr);
+	if (hashmap__find(&b->cache.index, h, &key, &i))
+		return b->cache.e[i].loc_id;
+	/* room first: a location resolved is always cached */
+	if (VEC_RESERVE(b->cache.e, b->cache.n, b->cache.cap, 1) ||
+	    hashmap__reserve(&b->cache.index, 1))
 		return 0;
-	e = loc_cache__slot(&b->cache, pid, start, addr);
-	if (e->used)
-		return e->loc_id;
 
 	memset(&r, 0, sizeof(r));
 	if (kernel)
@@ -142,13 +130,9 @@ static uint64_t frame_location(struct builder *b, uint32_t pid, uint64_t start, 
 	id = add_resolved(b, &r, addr);
 	if (!id)
 		return 0;
-	e = loc_cache__slot(&b->cache, pid, start, addr);
-	e->pid = pid;
-	e->start_ticks = start;
-	e->addr = addr;
-	e->loc_id = id;
-	e->used = 1;
-	b->cache.n++;
+	key.loc_id = id;
+	b->cache.e[b->cache.n] = key;
+	hashmap__add(&b->cache.index, h, (uint32_t)b->cache.n++);
 	return id;
 }
 
@@ -287,7 +271,8 @@ int pprof_build(const struct raw_profile *rp, struct sym_session *sym,
 	int err = -ENOMEM;
 
 	b.prof = pb_profile__new(&po);
-	if (!b.prof || loc_cache__grow(&b.cache))
+	hashmap__init(&b.cache.index, loc_eq, &b.cache);
+	if (!b.prof || hashmap__reserve(&b.cache.index, 2048))
 		goto out_free;
 	for (size_t i = 0; i < opts->nr_comments; i++)
 		if ((err = pb_profile__add_comment(b.prof, opts->comments[i])))
@@ -305,5 +290,6 @@ out_free:
 	pb_profile__free(b.prof);
 	free(b.locs);
 	free(b.cache.e);
+	hashmap__release(&b.cache.index);
 	return err;
 }
