@@ -2,7 +2,7 @@
 /* folded_read: parses folded stacks ("root;...;leaf COUNT" per line, the input
  * of flamegraph.pl) into a pprof profile through the pb_profile builder, so
  * every reader of profiles (flame graphs, diffs) takes folded input too.
- * Library code: returns -errno, never prints; depends only on export/profile. */
+ * Library code: returns -errno, never prints; depends only on export/pb_profile. */
 #ifndef CPROF_EXPORT_FOLDED_READ_H
 #define CPROF_EXPORT_FOLDED_READ_H
 

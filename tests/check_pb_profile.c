@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Tests for export/profile: every profile is built, finished, packed with
+/* Tests for export/pb_profile: every profile is built, finished, packed with
  * protobuf-c and unpacked again, and the decoded message is what is checked,
  * so the tests see exactly what a pprof reader would. */
 #include <check.h>

@@ -13,6 +13,7 @@
 #include "export/ship/backend.h"
 #include "base/compress.h"
 #include "base/hash.h"
+#include "base/hashmap.h"
 #include "export/ship/otlp.h"
 #include "export/pprof.h"
 #include "proto/otlp_profiles.pb-c.h"
@@ -82,48 +83,32 @@ struct attr_key {
 struct dict {
 	struct arena a;
 	struct vec mappings, locations, functions, links, strings, attrs, stacks;
-	int32_t *str_slots;		/* index+1 into strings, 0 empty */
-	size_t str_cap;
+	struct hashmap str_index;	/* on strings */
 	struct attr_key *attr_keys;	/* parallel to attrs */
-	int32_t *attr_slots;
-	size_t attr_cap, attr_keys_cap;
+	struct hashmap attr_index;	/* on attr_keys[1..] (0 is the zero value) */
+	size_t attr_keys_cap;
 };
 
-static int str_grow(struct dict *d)
+static bool str_eq(const void *ctx, uint32_t idx, const void *key)
 {
-	size_t cap = d->str_cap ? d->str_cap * 2 : 1024;
-	int32_t *slots = calloc(cap, sizeof(*slots));
+	const struct dict *d = ctx;
 
-	if (!slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < d->strings.n; i++) {
-		size_t j = hash__fnv1a_str(d->strings.v[i]) & (cap - 1);
-
-		while (slots[j])
-			j = (j + 1) & (cap - 1);
-		slots[j] = i + 1;
-	}
-	free(d->str_slots);
-	d->str_slots = slots;
-	d->str_cap = cap;
-	return 0;
+	return strcmp(d->strings.v[idx], key) == 0;
 }
 
 /* Index of s in the string table (added if new); -ENOMEM. */
 static int32_t intern(struct dict *d, const char *s)
 {
-	size_t j;
+	uint32_t h, idx;
 
 	if (!s)
 		s = "";
-	if ((d->strings.n + 1) * 2 > d->str_cap && str_grow(d))
+	h = hash__fold(hash__fnv1a_str(s));
+	if (hashmap__find(&d->str_index, h, s, &idx))
+		return idx;
+	if (hashmap__reserve(&d->str_index, 1) || vec_push(&d->strings, (void *)s))
 		return -ENOMEM;
-	for (j = hash__fnv1a_str(s) & (d->str_cap - 1); d->str_slots[j]; j = (j + 1) & (d->str_cap - 1))
-		if (!strcmp(d->strings.v[d->str_slots[j] - 1], s))
-			return d->str_slots[j] - 1;
-	if (vec_push(&d->strings, (void *)s))
-		return -ENOMEM;
-	d->str_slots[j] = d->strings.n;
+	hashmap__add(&d->str_index, h, d->strings.n - 1);
 	return d->strings.n - 1;
 }
 
@@ -142,24 +127,11 @@ static bool attr_eq(const struct attr_key *a, const struct attr_key *b)
 	       (a->is_str ? a->str == b->str : a->num == b->num);
 }
 
-static int attr_grow(struct dict *d)
+static bool attr_idx_eq(const void *ctx, uint32_t idx, const void *key)
 {
-	size_t cap = d->attr_cap ? d->attr_cap * 2 : 256;
-	int32_t *slots = calloc(cap, sizeof(*slots));
+	const struct dict *d = ctx;
 
-	if (!slots)
-		return -ENOMEM;
-	for (size_t i = 1; i < d->attrs.n; i++) {
-		size_t j = hash_attr(&d->attr_keys[i]) & (cap - 1);
-
-		while (slots[j])
-			j = (j + 1) & (cap - 1);
-		slots[j] = i;
-	}
-	free(d->attr_slots);
-	d->attr_slots = slots;
-	d->attr_cap = cap;
-	return 0;
+	return attr_eq(&d->attr_keys[idx], key);
 }
 
 /* Index of the attribute in the attribute table (added if new); -ENOMEM. */
@@ -167,14 +139,12 @@ static int32_t attribute(struct dict *d, const struct attr_key *k)
 {
 	Otlp__KeyValueAndUnit *kv;
 	Otlp__AnyValue *v;
-	size_t j;
+	uint32_t h = hash__fold(hash_attr(k)), idx;
 
-	if ((d->attrs.n + 1) * 2 > d->attr_cap && attr_grow(d))
+	if (hashmap__find(&d->attr_index, h, k, &idx))
+		return idx;
+	if (hashmap__reserve(&d->attr_index, 1))
 		return -ENOMEM;
-	for (j = hash_attr(k) & (d->attr_cap - 1); d->attr_slots[j];
-	     j = (j + 1) & (d->attr_cap - 1))
-		if (attr_eq(&d->attr_keys[d->attr_slots[j]], k))
-			return d->attr_slots[j];
 	if (d->attrs.n >= d->attr_keys_cap) {
 		size_t cap = d->attr_keys_cap ? d->attr_keys_cap * 2 : 256;
 		struct attr_key *keys = realloc(d->attr_keys, cap * sizeof(*keys));
@@ -203,13 +173,15 @@ static int32_t attribute(struct dict *d, const struct attr_key *k)
 	d->attr_keys[d->attrs.n] = *k;
 	if (vec_push(&d->attrs, kv))
 		return -ENOMEM;
-	d->attr_slots[j] = d->attrs.n - 1;
+	hashmap__add(&d->attr_index, h, d->attrs.n - 1);
 	return d->attrs.n - 1;
 }
 
 /* Slot 0 of every table: the zero value. */
 static int dict_init(struct dict *d)
 {
+	hashmap__init(&d->str_index, str_eq, d);
+	hashmap__init(&d->attr_index, attr_idx_eq, d);
 	Otlp__Mapping *m = arena_alloc(&d->a, sizeof(*m));
 	Otlp__Location *l = arena_alloc(&d->a, sizeof(*l));
 	Otlp__Function *f = arena_alloc(&d->a, sizeof(*f));
@@ -233,7 +205,7 @@ static int dict_init(struct dict *d)
 	}
 	if (vec_push(&d->mappings, m) || vec_push(&d->locations, l) ||
 	    vec_push(&d->functions, f) || vec_push(&d->links, k) || vec_push(&d->attrs, a) ||
-	    vec_push(&d->stacks, s) || intern(d, "") != 0 || attr_grow(d))
+	    vec_push(&d->stacks, s) || intern(d, "") != 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -248,9 +220,9 @@ static void dict_release(struct dict *d)
 	free(d->strings.v);
 	free(d->attrs.v);
 	free(d->stacks.v);
-	free(d->str_slots);
+	hashmap__release(&d->str_index);
 	free(d->attr_keys);
-	free(d->attr_slots);
+	hashmap__release(&d->attr_index);
 }
 
 /* pprof id -> dictionary index, for one profile. pprof ids are unique and
