@@ -26,9 +26,12 @@ struct source {
 	const Perftools__Profiles__Profile *p;
 	struct pprof_index *index;
 	int si;					/* sample value index */
-	uint64_t *loc_ids;			/* open addressing on location id */
-	uint32_t *loc_start, *loc_count;	/* into fg->frames */
-	size_t nslots, nused;
+	struct loc_frames {
+		uint64_t id;
+		uint32_t start, count;		/* into fg->frames */
+	} *locs;				/* resolved locations */
+	size_t nlocs, cap_locs;
+	struct hashmap loc_index;		/* on locs[].id */
 };
 
 static uint64_t node_hash(uint32_t parent, uint32_t name, uint8_t kind)
@@ -187,36 +190,9 @@ static int source__resolve(struct flamegraph_tree *fg, struct source *src, uint6
 	return 0;
 }
 
-static int source__rehash(struct source *src)
+static bool loc_eq(const void *ctx, uint32_t idx, const void *key)
 {
-	size_t nslots = src->nslots ? src->nslots * 2 : 1024, i, s;
-	uint64_t *ids = calloc(nslots, sizeof(*ids));
-	uint32_t *start = calloc(nslots, sizeof(*start));
-	uint32_t *count = calloc(nslots, sizeof(*count));
-
-	if (!ids || !start || !count) {
-		free(ids);
-		free(start);
-		free(count);
-		return -ENOMEM;
-	}
-	for (i = 0; i < src->nslots; i++) {
-		if (!src->loc_ids[i])
-			continue;
-		for (s = flamegraph_tree__mix(src->loc_ids[i]) & (nslots - 1); ids[s]; s = (s + 1) & (nslots - 1))
-			;
-		ids[s] = src->loc_ids[i];
-		start[s] = src->loc_start[i];
-		count[s] = src->loc_count[i];
-	}
-	free(src->loc_ids);
-	free(src->loc_start);
-	free(src->loc_count);
-	src->loc_ids = ids;
-	src->loc_start = start;
-	src->loc_count = count;
-	src->nslots = nslots;
-	return 0;
+	return ((const struct source *)ctx)->locs[idx].id == *(const uint64_t *)key;
 }
 
 /* Frames of location id, resolved once per source. Id 0 is invalid in pprof
@@ -224,40 +200,33 @@ static int source__rehash(struct source *src)
 static int source__frames(struct flamegraph_tree *fg, struct source *src, uint64_t id,
 			  uint32_t *ret_start, uint32_t *ret_count)
 {
-	size_t s;
+	uint32_t h = hash__fold(flamegraph_tree__mix(id)), idx;
 	int err;
 
 	if (!id)
 		return source__resolve(fg, src, id, ret_start, ret_count);
-	if ((src->nused + 1) * 2 > src->nslots) {
-		err = source__rehash(src);
-		if (err)
-			return err;
+	if (hashmap__find(&src->loc_index, h, &id, &idx)) {
+		*ret_start = src->locs[idx].start;
+		*ret_count = src->locs[idx].count;
+		return 0;
 	}
-	for (s = flamegraph_tree__mix(id) & (src->nslots - 1); src->loc_ids[s];
-	     s = (s + 1) & (src->nslots - 1)) {
-		if (src->loc_ids[s] == id) {
-			*ret_start = src->loc_start[s];
-			*ret_count = src->loc_count[s];
-			return 0;
-		}
-	}
-	err = source__resolve(fg, src, id, ret_start, ret_count);
+	err = hashmap__reserve(&src->loc_index, 1);
+	if (!err)
+		err = VEC_RESERVE(src->locs, src->nlocs, src->cap_locs, 1);
+	if (!err)
+		err = source__resolve(fg, src, id, ret_start, ret_count);
 	if (err)
 		return err;
-	src->loc_ids[s] = id;
-	src->loc_start[s] = *ret_start;
-	src->loc_count[s] = *ret_count;
-	src->nused++;
+	src->locs[src->nlocs] = (struct loc_frames){ id, *ret_start, *ret_count };
+	hashmap__add(&src->loc_index, h, (uint32_t)src->nlocs++);
 	return 0;
 }
 
 static void source__release(struct source *src)
 {
 	pprof_index__free(src->index);
-	free(src->loc_ids);
-	free(src->loc_start);
-	free(src->loc_count);
+	free(src->locs);
+	hashmap__release(&src->loc_index);
 }
 
 /* Root-level group frame name for a sample, or 0 with *ret_ok false. */
@@ -506,6 +475,7 @@ static int source__init(struct source *src, const Perftools__Profiles__Profile *
 			const char *type)
 {
 	memset(src, 0, sizeof(*src));
+	hashmap__init(&src->loc_index, loc_eq, src);
 	src->p = p;
 	if (!p->n_sample_type)
 		return -EINVAL;
