@@ -28,6 +28,7 @@
 #include "export/ship/exporter.h"
 #include "export/ship/spool.h"
 #include "export/ship/uploader.h"
+#include "profiler/cli.h"
 #include "profiler/agent.h"
 #include "profiler/debuginfod_report.h"
 #include "profiler/agent_attr.h"
@@ -146,8 +147,7 @@ static void say(const struct agent *a, int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	/* one write per line: lines of several threads never interleave */
-	fprintf(stderr, "cprof agent: %s\n", buf);
+	cli__err("%s", buf);	/* one write per line: threads never interleave */
 }
 
 static int64_t now_ns(clockid_t clk)
@@ -1427,7 +1427,7 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 	int ret = 1;
 
 	if (!a) {
-		fprintf(stderr, "cprof agent: out of memory\n");
+		cli__err("out of memory");
 		agent_config__release(cfg);
 		return 1;
 	}
