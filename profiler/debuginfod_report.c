@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* debuginfod_report: formatting and the end-of-run wait; the fetching itself
  * lives in symbolize/sym_debuginfod.c. */
+#include "profiler/cli.h"
 #include "profiler/debuginfod_report.h"
 
 #include <stdio.h>
@@ -22,12 +23,12 @@ bool debuginfod_report__settle(bool quiet)
 	if (!st.pending)
 		return false;
 	if (!quiet)
-		fprintf(stderr, "cprof: waiting up to %ld s for %llu debuginfod fetch%s\n", secs + 2,
+		cli__err("waiting up to %ld s for %llu debuginfod fetch%s", secs + 2,
 			(unsigned long long)st.pending, st.pending == 1 ? "" : "es");
 	left = sym_debuginfod__wait((int)(secs + 2) * 1000);
 	if (left && !quiet)
-		fprintf(stderr, "cprof: debuginfod: %u fetch%s still running; their binaries keep "
-			"function-start names\n", left, left == 1 ? "" : "es");
+		cli__err("debuginfod: %u fetch%s still running; their binaries keep "
+			"function-start names", left, left == 1 ? "" : "es");
 	return true;
 }
 

@@ -18,6 +18,7 @@
 #include "base/atomic_file.h"
 #include "export/pb_profile.h"
 #include "export/profile_write.h"
+#include "profiler/cli.h"
 #include "profiler/core/collect.h"
 #include "profiler/core/launch.h"
 #include "profiler/core/losses.h"
@@ -124,12 +125,12 @@ static int unwind_record(void *ctx, const struct cprof_stack_record *r, const vo
 static void report_bpf_error(const char *what, int err)
 {
 	if (err == -EPERM || err == -EACCES)
-		fprintf(stderr, "cprof: %s: %s: run as root, or give cprof CAP_BPF and "
+		cli__err("%s: %s: run as root, or give cprof CAP_BPF and "
 			"CAP_PERFMON, and CAP_SYSLOG to name kernel frames (e.g. setcap "
-			"cap_bpf,cap_perfmon,cap_syslog+ep cprof)\n",
+			"cap_bpf,cap_perfmon,cap_syslog+ep cprof)",
 			what, strerror(-err));
 	else
-		fprintf(stderr, "cprof: %s: %s\n", what, strerror(-err));
+		cli__err("%s: %s", what, strerror(-err));
 }
 
 static void refresh_mappings(struct session *s)
@@ -219,7 +220,7 @@ static void unwind_summary(struct session *s, const uint64_t c[CPROF_NR_COUNTERS
 			 (unsigned long long)ss.unwind_cfi_dropped);
 	if (!print)
 		return;
-	fprintf(stderr, "cprof: %s\n", buf);
+	cli__err("%s", buf);
 	for (size_t i = 0; i < uw_stats__count(s->uw_stats); i++) {
 		const struct uw_stats_entry *e = uw_stats__entry(s->uw_stats, i);
 		const char *name = basename_of(e->name);
@@ -233,19 +234,19 @@ static void unwind_summary(struct session *s, const uint64_t c[CPROF_NR_COUNTERS
 			switch (r) {
 			case UW_STOP_TRUNCATED:
 				if (s->stack_window < CPROF_STACK_COPY_MAX)
-					fprintf(stderr, "cprof: %s: %.1f %% of stacks truncated at %u KiB; "
-						"try --stack-size %u\n", name, p, kib, next);
+					cli__err("%s: %.1f %% of stacks truncated at %u KiB; "
+						"try --stack-size %u", name, p, kib, next);
 				else
-					fprintf(stderr, "cprof: %s: %.1f %% of stacks truncated at %u KiB "
-						"(the maximum)\n", name, p, kib);
+					cli__err("%s: %.1f %% of stacks truncated at %u KiB "
+						"(the maximum)", name, p, kib);
 				break;
 			case UW_STOP_NO_INFO:
-				fprintf(stderr, "cprof: %s: %.1f %% of stacks stop in code without unwind "
-					"information%s\n", name, p, s->uw_mode == UW_MODE_AUTO ?
+				cli__err("%s: %.1f %% of stacks stop in code without unwind "
+					"information%s", name, p, s->uw_mode == UW_MODE_AUTO ?
 					" nor a frame pointer" : "; --unwind auto follows frame pointers there");
 				break;
 			default:
-				fprintf(stderr, "cprof: %s: %.1f %% of stacks stop: %s\n", name, p,
+				cli__err("%s: %.1f %% of stacks stop: %s", name, p,
 					uw_stop__name(r));
 			}
 		}
@@ -349,7 +350,7 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 		drained = sampler__drain(s->sampler, s->raw);
 		if (drained < 0) {
 			/* what was drained is still written; the run fails after */
-			fprintf(stderr, "cprof: draining samples: %s\n", strerror((int)-drained));
+			cli__err("draining samples: %s", strerror((int)-drained));
 			if (!s->sampler_err)
 				s->sampler_err = (int)drained;
 		}
@@ -357,7 +358,7 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 	refresh_mappings(s);
 	err = sampler__counters(s->sampler, c);
 	if (err) {
-		fprintf(stderr, "cprof: reading the loss counters: %s\n", strerror(-err));
+		cli__err("reading the loss counters: %s", strerror(-err));
 		return 1;
 	}
 	losses__format(c, losses, sizeof(losses));
@@ -391,7 +392,7 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 	if (!err && *line6 && pb_profile__add_comment(prof, line6))
 		err = -ENOMEM;
 	if (err) {
-		fprintf(stderr, "cprof: building the profile: %s\n", strerror(-err));
+		cli__err("building the profile: %s", strerror(-err));
 		return 1;
 	}
 	/* symbolizing opened the files: their refusals are known only now */
@@ -399,50 +400,50 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 	msg = !*line5 || !pb_profile__add_comment(prof, line5) ? pb_profile__finish(prof) : NULL;
 	err = msg ? write_output(o, af, msg) : -ENOMEM;
 	if (err) {
-		fprintf(stderr, "cprof: writing %s: %s\n", o->output, strerror(-err));
+		cli__err("writing %s: %s", o->output, strerror(-err));
 		pb_profile__free(prof);
 		return 1;
 	}
 	if (o->flamegraph && (err = write_flamegraph(fg_af, msg))) {
-		fprintf(stderr, "cprof: writing %s: %s\n", o->flamegraph, strerror(-err));
+		cli__err("writing %s: %s", o->flamegraph, strerror(-err));
 		pb_profile__free(prof);
 		return 1;
 	}
 	if (!o->quiet) {
-		fprintf(stderr, "cprof: %llu samples from %zu processes over %.1f s at %u Hz on %d CPUs; "
-			"lost: %s\n", (unsigned long long)raw_profile__total(s->raw),
+		cli__err("%llu samples from %zu processes over %.1f s at %u Hz on %d CPUs; "
+			"lost: %s", (unsigned long long)raw_profile__total(s->raw),
 			count_processes(s->raw), dur_ns / 1e9, o->freq,
 			sampler__nr_cpus(s->sampler), losses);
 		if (s->mev)
-			fprintf(stderr, "cprof: processes with unknown mappings: %llu; mapping events "
-				"from the kernel: %llu records, %llu lost (ring full)\n",
+			cli__err("processes with unknown mappings: %llu; mapping events "
+				"from the kernel: %llu records, %llu lost (ring full)",
 				(unsigned long long)ss.processes_unmapped,
 				(unsigned long long)ms.records, (unsigned long long)ms.lost);
 		else
-			fprintf(stderr, "cprof: processes with unknown mappings: %llu; mapping events "
-				"off (/proc only)\n", (unsigned long long)ss.processes_unmapped);
-		fprintf(stderr, "cprof: symbolized %llu of %llu locations; wrote %s\n",
+			cli__err("processes with unknown mappings: %llu; mapping events "
+				"off (/proc only)", (unsigned long long)ss.processes_unmapped);
+		cli__err("symbolized %llu of %llu locations; wrote %s",
 			(unsigned long long)bs.symbolized, (unsigned long long)bs.locations,
 			strcmp(o->output, "-") ? o->output : "standard output");
 		if (bs.func_starts)
-			fprintf(stderr, "cprof: %llu of them named only by their function start "
-				"(FILE+0xADDR: stripped code without symbols or debug info)\n",
+			cli__err("%llu of them named only by their function start "
+				"(FILE+0xADDR: stripped code without symbols or debug info)",
 				(unsigned long long)bs.func_starts);
 		if (o->flamegraph)
-			fprintf(stderr, "cprof: wrote flame graph %s\n", o->flamegraph);
+			cli__err("wrote flame graph %s", o->flamegraph);
 		if (*line5)
-			fprintf(stderr, "cprof: %s\n", line5);
+			cli__err("%s", line5);
 		if (*line6)
-			fprintf(stderr, "cprof: %s\n", line6);
+			cli__err("%s", line6);
 	}
 	if (s->stack_window && !o->quiet)
 		unwind_summary(s, c, true, line4, sizeof(line4));
 	if (hidden && !o->quiet)
-		fprintf(stderr, "cprof: %s\n", KALLSYMS_HIDDEN);
+		cli__err("%s", KALLSYMS_HIDDEN);
 	pb_profile__free(prof);
 	if (s->sampler_err) {
-		fprintf(stderr, "cprof: sampling failed: %s; the profile holds what was sampled "
-			"before\n", strerror(-s->sampler_err));
+		cli__err("sampling failed: %s; the profile holds what was sampled "
+			"before", strerror(-s->sampler_err));
 		return 1;
 	}
 	return 0;
@@ -456,14 +457,14 @@ static int add_pid_targets(struct session *s)
 		int err;
 
 		if (proc__start_ticks(pid, &t->start_ticks)) {
-			fprintf(stderr, "cprof: pid %d does not exist\n", pid);
+			cli__err("pid %d does not exist", pid);
 			return -ESRCH;
 		}
 		t->pid = pid;
 		s->nr_targets++;
 		err = sampler__add_target(s->sampler, pid);
 		if (err) {
-			fprintf(stderr, "cprof: adding pid %d: %s\n", pid, strerror(-err));
+			cli__err("adding pid %d: %s", pid, strerror(-err));
 			return err;
 		}
 		if (sym_session__add_process(s->sym, pid, t->start_ticks))
@@ -487,16 +488,16 @@ static int net_begin(const struct record_opts *o, struct atomic_file *af, struct
 
 	err = atomic_file__open(af, o->net_output);
 	if (err) {
-		fprintf(stderr, "cprof: cannot write %s: %s\n", o->net_output, strerror(-err));
+		cli__err("cannot write %s: %s", o->net_output, strerror(-err));
 		return 1;
 	}
 	*ret = net__new(&no, why, sizeof(why));
 	if (!*ret) {
 		if (errno == EPERM || errno == EACCES)
-			fprintf(stderr, "cprof: %s: run as root, or give cprof CAP_BPF and "
-				"CAP_NET_ADMIN\n", why);
+			cli__err("%s: run as root, or give cprof CAP_BPF and "
+				"CAP_NET_ADMIN", why);
 		else
-			fprintf(stderr, "cprof: %s\n", why);
+			cli__err("%s", why);
 		atomic_file__abort(af);
 		return 1;
 	}
@@ -508,7 +509,7 @@ static void net_tick(struct net *n)
 	int64_t d = n ? net__drain(n) : 0;
 
 	if (d < 0)
-		fprintf(stderr, "cprof: draining network counters: %s\n", strerror((int)-d));
+		cli__err("draining network counters: %s", strerror((int)-d));
 }
 
 /* Takes both slots, writes the profile, prints the summary. 0 or 1. */
@@ -524,7 +525,7 @@ static int net_end(const struct record_opts *o, struct net *n, struct atomic_fil
 		int64_t d = net__drain(n);
 
 		if (d < 0) {
-			fprintf(stderr, "cprof: draining network counters: %s\n", strerror((int)-d));
+			cli__err("draining network counters: %s", strerror((int)-d));
 			return 1;
 		}
 	}
@@ -533,19 +534,19 @@ static int net_end(const struct record_opts *o, struct net *n, struct atomic_fil
 	net__describe(n, ifs, sizeof(ifs));
 	err = net__write(n, af, t0_real, dur_ns);
 	if (err) {
-		fprintf(stderr, "cprof: writing %s: %s\n", o->net_output, strerror(-err));
+		cli__err("writing %s: %s", o->net_output, strerror(-err));
 		return 1;
 	}
 	if (!o->quiet)
-		fprintf(stderr, "cprof: net: %llu packets, %llu bytes on %s over %.1f s; lost: "
-			"%llu packets; wrote %s\n", (unsigned long long)st.packets,
+		cli__err("net: %llu packets, %llu bytes on %s over %.1f s; lost: "
+			"%llu packets; wrote %s", (unsigned long long)st.packets,
 			(unsigned long long)st.bytes, ifs, dur_ns / 1e9,
 			(unsigned long long)(lost_p + st.folded_packets),
 			strcmp(o->net_output, "-") ? o->net_output : "standard output");
 	/* Taken off by another party (bpftool, tc): the counts are incomplete. */
 	if (net__check(n, gone, sizeof(gone))) {
-		fprintf(stderr, "cprof: --net: detached by someone else during the run: %s; the "
-			"packets after that were not counted\n", gone);
+		cli__err("--net: detached by someone else during the run: %s; the "
+			"packets after that were not counted", gone);
 		return 1;
 	}
 	return 0;
@@ -611,8 +612,8 @@ int record__run(const struct record_opts *o)
 	raise_nofile_limit();
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		fprintf(stderr, "cprof: no BTF: /sys/kernel/btf/vmlinux is missing; cprof needs a "
-			"kernel built with CONFIG_DEBUG_INFO_BTF=y\n");
+		cli__err("no BTF: /sys/kernel/btf/vmlinux is missing; cprof needs a "
+			"kernel built with CONFIG_DEBUG_INFO_BTF=y");
 		return 1;
 	}
 	if (!o->nr_pids && !o->all && !o->cmd)	/* --net alone */
@@ -626,17 +627,17 @@ int record__run(const struct record_opts *o)
 		uint64_t st;
 
 		if (proc__start_ticks(o->pids[i], &st)) {
-			fprintf(stderr, "cprof: pid %d does not exist\n", o->pids[i]);
+			cli__err("pid %d does not exist", o->pids[i]);
 			return 1;
 		}
 	}
 	err = atomic_file__open(&af, o->output);
 	if (err) {
-		fprintf(stderr, "cprof: cannot write %s: %s\n", o->output, strerror(-err));
+		cli__err("cannot write %s: %s", o->output, strerror(-err));
 		return 1;
 	}
 	if (o->flamegraph && (err = atomic_file__open(&fg_af, o->flamegraph))) {
-		fprintf(stderr, "cprof: cannot write %s: %s\n", o->flamegraph, strerror(-err));
+		cli__err("cannot write %s: %s", o->flamegraph, strerror(-err));
 		atomic_file__abort(&af);
 		return 1;
 	}
@@ -651,7 +652,7 @@ int record__run(const struct record_opts *o)
 	s.raw = raw_profile__new();
 	s.sym = sym_session__new(NULL);
 	if (!s.targets || !s.raw || !s.sym || (s.stack_window && !s.uw_stats)) {
-		fprintf(stderr, "cprof: out of memory\n");
+		cli__err("out of memory");
 		goto out_abort;
 	}
 	s.sampler = sampler__new(&so, &what);
@@ -661,21 +662,21 @@ int record__run(const struct record_opts *o)
 	}
 	s.mev = mmap_events__new(s.sym, 0, &what);	/* before the command runs */
 	if (!s.mev)
-		fprintf(stderr, "cprof: %s: %s; processes that exit before their maps are read "
-			"will lose their user stacks\n", what, strerror(errno));
+		cli__err("%s: %s; processes that exit before their maps are read "
+			"will lose their user stacks", what, strerror(errno));
 	if (add_pid_targets(&s))
 		goto out_abort;
 	if (o->cmd) {
 		s.child.stdout_to_stderr = o->cmd_stdout_to_stderr;
 		err = launch__start(&s.child, o->cmd);
 		if (err) {
-			fprintf(stderr, "cprof: starting %s: %s\n", o->cmd[0], strerror(-err));
+			cli__err("starting %s: %s", o->cmd[0], strerror(-err));
 			goto out_abort;
 		}
 		s.have_child = true;
 		err = sampler__add_target(s.sampler, s.child.pid);
 		if (err) {
-			fprintf(stderr, "cprof: adding pid %d: %s\n", s.child.pid, strerror(-err));
+			cli__err("adding pid %d: %s", s.child.pid, strerror(-err));
 			goto out_kill_child;
 		}
 	}
@@ -685,14 +686,14 @@ int record__run(const struct record_opts *o)
 	err = sampler__start(s.sampler, &what);
 	if (err) {
 		if (o->cycles && (err == -ENOENT || err == -EOPNOTSUPP || err == -EINVAL))
-			fprintf(stderr, "cprof: the hardware event 'cycles' is not available on this "
-				"machine (common in VMs): drop --event cycles to use cpu-clock\n");
+			cli__err("the hardware event 'cycles' is not available on this "
+				"machine (common in VMs): drop --event cycles to use cpu-clock");
 		else
 			report_bpf_error(what, err);
 		goto out_kill_child;
 	}
 	if (stop_signal) {	/* before sampling began: nothing to write, the command not run */
-		fprintf(stderr, "cprof: stopped by %s before sampling began; nothing written\n",
+		cli__err("stopped by %s before sampling began; nothing written",
 			strsignal(stop_signal));
 		ret = 128 + stop_signal;
 		goto out_kill_child;
@@ -704,7 +705,7 @@ int record__run(const struct record_opts *o)
 	if (s.have_child) {
 		err = launch__release(&s.child);
 		if (err) {
-			fprintf(stderr, "cprof: cannot run %s: %s\n", o->cmd[0], strerror(-err));
+			cli__err("cannot run %s: %s", o->cmd[0], strerror(-err));
 			reap_child(&s, true);
 			ret = s.child_exited ? s.child_status : 127;
 			goto out_abort;
@@ -717,7 +718,7 @@ int record__run(const struct record_opts *o)
 		mmap_events__pump(s.mev);
 		err = sampler__poll(s.sampler, POLL_MS);
 		if (err < 0) {
-			fprintf(stderr, "cprof: reading process events: %s\n", strerror(-err));
+			cli__err("reading process events: %s", strerror(-err));
 			s.sampler_err = err;
 			break;
 		}
@@ -728,7 +729,7 @@ int record__run(const struct record_opts *o)
 			int64_t d = sampler__drain(s.sampler, s.raw);
 
 			if (d < 0) {
-				fprintf(stderr, "cprof: draining samples: %s\n", strerror((int)-d));
+				cli__err("draining samples: %s", strerror((int)-d));
 				s.sampler_err = (int)d;
 				break;
 			}
@@ -765,7 +766,7 @@ int record__run(const struct record_opts *o)
 		int st = launch__wait(&s.child, STOP_GRACE_MS, &killed);
 
 		if (killed)
-			fprintf(stderr, "cprof: %s did not exit on %s within %d s: killed it\n",
+			cli__err("%s did not exit on %s within %d s: killed it",
 				o->cmd[0], strsignal(stop_signal), STOP_GRACE_MS / 1000);
 		s.child_exited = st >= 0;
 		s.child_status = st >= 0 ? st : 128 + SIGKILL;
