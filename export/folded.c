@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/vec.h"
 #include "export/folded.h"
 #include "export/pprof.h"
 
@@ -19,20 +20,7 @@ struct sbuf {
 
 static int sbuf__reserve(struct sbuf *b, size_t more)
 {
-	size_t ncap;
-	char *tmp;
-
-	if (b->len + more + 1 <= b->cap)
-		return 0;
-	ncap = b->cap ? b->cap : 256;
-	while (ncap < b->len + more + 1)
-		ncap *= 2;
-	tmp = realloc(b->s, ncap);
-	if (!tmp)
-		return -ENOMEM;
-	b->s = tmp;
-	b->cap = ncap;
-	return 0;
+	return VEC_RESERVE(b->s, b->len, b->cap, more + 1);
 }
 
 /* Appends one frame, escaped, preceded by ';' unless it is the first. */

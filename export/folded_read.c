@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/vec.h"
 #include "export/folded_read.h"
 
 #define LOOKS_LIKE_SCAN 4096
@@ -74,26 +75,6 @@ struct reader {
 	size_t truncated, deepest;	/* lines cut at FOLDED_READ_MAX_FRAMES */
 };
 
-static int reserve(void **p, size_t *cap, size_t want, size_t size)
-{
-	size_t ncap = *cap ? *cap : 64;
-	void *tmp;
-
-	if (want <= *cap)
-		return 0;
-	while (ncap < want) {
-		if (ncap > SIZE_MAX / 4 / size)
-			return -ENOMEM;
-		ncap *= 2;
-	}
-	tmp = realloc(*p, ncap * size);
-	if (!tmp)
-		return -ENOMEM;
-	*p = tmp;
-	*cap = ncap;
-	return 0;
-}
-
 static bool parse_hex(const char *s, size_t n, uint64_t *ret)
 {
 	uint64_t v = 0;
@@ -127,7 +108,7 @@ static uint64_t reader__location(struct reader *r, const char *s, size_t n)
 	uint64_t map = 0, addr;
 	const char *plus;
 
-	if (reserve((void **)&r->name, &r->name_cap, n + 1, 1)) {
+	if (VEC_RESERVE(r->name, 0, r->name_cap, n + 1)) {
 		errno = ENOMEM;
 		return 0;
 	}
@@ -185,7 +166,7 @@ static int reader__stack(struct reader *r, const char *s, const char *e, int64_t
 			/* Past the bound only count: a 2 KB gzip can hold a line
 			 * of a million frames, 8 bytes each here and in the builder. */
 		} else if (semi > p) {
-			if (reserve((void **)&r->ids, &r->ids_cap, r->nids + 1, sizeof(*r->ids)))
+			if (VEC_RESERVE(r->ids, r->nids, r->ids_cap, 1))
 				return -ENOMEM;
 			errno = 0;
 			id = reader__location(r, p, (size_t)(semi - p));

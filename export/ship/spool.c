@@ -24,6 +24,7 @@
 
 #include "base/compress.h"
 #include "base/fs.h"
+#include "base/vec.h"
 #include "export/ship/spool.h"
 
 #define SPOOL_SUFFIX		".spool"
@@ -97,17 +98,7 @@ static void sort_records(struct record *r, size_t n)
 
 static int grow_array(struct record **recs, size_t nr, size_t *cap)
 {
-	size_t ncap = *cap ? *cap * 2 : 64;
-	struct record *r;
-
-	if (nr < *cap)
-		return 0;
-	r = realloc(*recs, ncap * sizeof(*r));
-	if (!r)
-		return -ENOMEM;
-	*recs = r;
-	*cap = ncap;
-	return 0;
+	return vec__reserve((void **)recs, cap, nr, 1, sizeof(**recs));
 }
 
 static int grow(struct spool *sp)
