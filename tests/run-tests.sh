@@ -51,7 +51,7 @@ done
 
 # BPF integration suites: they drive the real cprof and kernel; the
 # sanitizer pass is for the pure unit suites.
-INTEGRATION=" check_record check_dwarf_record check_net check_hostile_files check_record_stop check_record_losses check_sampler_losses "
+INTEGRATION=" check_record check_dwarf_record check_net check_hostile_files check_record_stop check_record_losses check_sampler_losses check_hostile_cfi "
 if [ -n "${SAN_OUT:-}" ]; then
 	mkdir -p "$SAN_OUT/test-output"
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
