@@ -10,7 +10,7 @@
 
 #include "symbolize/sym_debuginfod.h"
 
-bool debuginfod_report__settle(bool quiet)
+bool debuginfod_report__settle(bool quiet, uint64_t since)
 {
 	struct sym_debuginfod_stats st;
 	const char *t = getenv("DEBUGINFOD_TIMEOUT");
@@ -21,7 +21,7 @@ bool debuginfod_report__settle(bool quiet)
 		return false;
 	sym_debuginfod__stats(&st);
 	if (!st.pending)
-		return false;
+		return sym_debuginfod__generation() != since;	/* ended already */
 	if (!quiet)
 		cli__err("waiting up to %ld s for %llu debuginfod fetch%s", secs + 2,
 			(unsigned long long)st.pending, st.pending == 1 ? "" : "es");
@@ -29,7 +29,7 @@ bool debuginfod_report__settle(bool quiet)
 	if (left && !quiet)
 		cli__err("debuginfod: %u fetch%s still running; their binaries keep "
 			"function-start names", left, left == 1 ? "" : "es");
-	return true;
+	return sym_debuginfod__generation() != since;
 }
 
 void debuginfod_report__format(char *buf, size_t len)

@@ -7,12 +7,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* At the end of a recording: wait for fetches still queued or running, at
  * most DEBUGINFOD_TIMEOUT (default 90 s) plus 2 s, saying so on stderr
- * unless quiet. True when there was something to wait for (the profile is
- * then worth symbolizing again). */
-bool debuginfod_report__settle(bool quiet);
+ * unless quiet. True when a fetch ended since sym_debuginfod__generation()
+ * returned since (the profile is then worth symbolizing again). */
+bool debuginfod_report__settle(bool quiet, uint64_t since);
 
 /* "debuginfod: 1 fetched, 0 cached, 2 failed (last: BUILD-ID: reason)" into
  * buf; "" when fetching is off. */

@@ -29,6 +29,7 @@
 #include "profiler/core/raw_profile.h"
 #include "profiler/record.h"
 #include "profiler/core/sampler.h"
+#include "symbolize/sym_debuginfod.h"
 #include "symbolize/kallsyms.h"
 #include "symbolize/symbolizer.h"
 
@@ -331,6 +332,7 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 	uint64_t c[CPROF_NR_COUNTERS] = {0};
 	char losses[512], line1[128], line2[640], line3[256], line4[512] = "", line5[640];
 	char line6[384];
+	uint64_t fetches;
 	const char *comments[5] = { line1, line2, line3, line4 };
 	struct mmap_events_stats ms;
 	struct sym_stats ss;
@@ -381,9 +383,10 @@ static int finish(struct session *s, struct atomic_file *af, struct atomic_file 
 	hidden = sym_kallsyms__probe_hidden(NULL) == 1;	/* unnamed kernel frames: say why */
 	if (hidden)
 		comments[bo.nr_comments++] = KALLSYMS_HIDDEN;
+	fetches = sym_debuginfod__generation();
 	err = pprof_build(s->raw, s->sym, &bo, &prof, &bs);
 	/* debug info asked for while symbolizing: wait for it, then again */
-	if (!err && debuginfod_report__settle(o->quiet)) {
+	if (!err && debuginfod_report__settle(o->quiet, fetches)) {
 		pb_profile__free(prof);
 		prof = NULL;
 		err = pprof_build(s->raw, s->sym, &bo, &prof, &bs);
