@@ -4,6 +4,7 @@
  * one way to run a stream parser over a file or a string. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,6 +30,24 @@ int fs__mkdir_p(const char *path, mode_t mode)
 	if (mkdir(buf, mode) && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+int fs__each_line(FILE *f, int (*fn)(char *line, void *ctx), void *ctx)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int err = 0;
+
+	errno = 0;
+	while (getline(&line, &cap, f) >= 0) {
+		err = fn(line, ctx);
+		if (err < 0)
+			break;
+	}
+	if (!err && ferror(f))
+		err = errno ? -errno : -EIO;
+	free(line);
+	return err;
 }
 
 static void *parse_stream(FILE *f, fs_parse_fn parse, void *ctx)

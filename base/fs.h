@@ -12,6 +12,12 @@
  * -errno of the first mkdir that failed (-ENAMETOOLONG, -ENOTDIR, -EACCES...). */
 int fs__mkdir_p(const char *path, mode_t mode) __attribute__((warn_unused_result));
 
+/* Calls fn(line, ctx) on each line of f (its newline kept, NUL-terminated,
+ * valid until fn returns) until the end or the first fn result < 0. Returns
+ * 0, that result, or -errno (-EIO) of a read error. */
+int fs__each_line(FILE *f, int (*fn)(char *line, void *ctx), void *ctx)
+	__attribute__((warn_unused_result));
+
 /* A parser of a whole stream: returns its result, or NULL with errno set. */
 typedef void *(*fs_parse_fn)(FILE *f, void *ctx);
 

@@ -193,12 +193,22 @@ static void finish(struct sym_kallsyms *k)
 			k->mods[m].start = 0;
 }
 
+struct kallsyms_parse {
+	struct sym_kallsyms *k;
+	bool seen_any, seen_nonzero;
+};
+
+static int on_line(char *line, void *ctx)
+{
+	struct kallsyms_parse *c = ctx;
+
+	return parse_line(c->k, line, &c->seen_nonzero, &c->seen_any);
+}
+
 struct sym_kallsyms *sym_kallsyms__parse(FILE *f)
 {
-	struct sym_kallsyms *k = calloc(1, sizeof(*k));
-	bool seen_any = false, seen_nonzero = false;
-	char *line = NULL;
-	size_t linecap = 0;
+	struct kallsyms_parse c = { .k = calloc(1, sizeof(*c.k)) };
+	struct sym_kallsyms *k = c.k;
 	int err = 0;
 
 	if (!k)
@@ -210,23 +220,14 @@ struct sym_kallsyms *sym_kallsyms__parse(FILE *f)
 		goto out_free;
 	}
 	k->nmods = 1; /* the core kernel */
-	errno = 0;
-	while (getline(&line, &linecap, f) >= 0) {
-		err = parse_line(k, line, &seen_nonzero, &seen_any);
-		if (err < 0)
-			goto out_free;
-	}
-	if (ferror(f)) {
-		err = errno ? -errno : -EIO;
+	err = fs__each_line(f, on_line, &c);
+	if (err < 0)
 		goto out_free;
-	}
-	free(line);
-	k->restricted = seen_any && !seen_nonzero;
+	k->restricted = c.seen_any && !c.seen_nonzero;
 	finish(k);
 	return k;
 
 out_free:
-	free(line);
 	sym_kallsyms__free(k);
 	errno = -err;
 	return NULL;

@@ -64,33 +64,32 @@ static int append(struct sym_proc_maps *m, size_t *cap, char *line)
 	return 0;
 }
 
+struct maps_parse {
+	struct sym_proc_maps *m;
+	size_t cap;
+};
+
+static int on_line(char *line, void *ctx)
+{
+	struct maps_parse *c = ctx;
+
+	return append(c->m, &c->cap, line);
+}
+
 struct sym_proc_maps *sym_proc_maps__parse_file(FILE *f)
 {
-	struct sym_proc_maps *m = calloc(1, sizeof(*m));
-	char *line = NULL;
-	size_t linecap = 0, cap = 0;
-	int err = 0;
+	struct maps_parse c = { .m = calloc(1, sizeof(*c.m)) };
+	int err;
 
-	if (!m)
+	if (!c.m)
 		return NULL;
-	errno = 0;
-	while (getline(&line, &linecap, f) >= 0) {
-		err = append(m, &cap, line);
-		if (err < 0)
-			goto out_free;
+	err = fs__each_line(f, on_line, &c);
+	if (err < 0) {
+		sym_proc_maps__free(c.m);
+		errno = -err;
+		return NULL;
 	}
-	if (ferror(f)) {
-		err = errno ? -errno : -EIO;
-		goto out_free;
-	}
-	free(line);
-	return m;
-
-out_free:
-	free(line);
-	sym_proc_maps__free(m);
-	errno = -err;
-	return NULL;
+	return c.m;
 }
 
 static void *parse_cb(FILE *f, void *ctx)

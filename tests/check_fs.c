@@ -105,6 +105,28 @@ START_TEST(test_fs__parse_runs_a_parser_over_a_string_or_a_path)
 }
 END_TEST
 
+static int stop_at_x(char *line, void *ctx)
+{
+	(*(int *)ctx)++;
+	return line[0] == 'x' ? -ECANCELED : 0;
+}
+
+START_TEST(test_fs__each_line_stops_at_the_first_error)
+{
+	FILE *f = fmemopen((void *)"a\nb\nx\nc\n", 8, "r");
+	int n = 0;
+
+	ck_assert_int_eq(fs__each_line(f, stop_at_x, &n), -ECANCELED);
+	ck_assert_int_eq(n, 3);
+	fclose(f);
+	f = fmemopen((void *)"a\nb", 3, "r");	/* no final newline */
+	n = 0;
+	ck_assert_int_eq(fs__each_line(f, stop_at_x, &n), 0);
+	ck_assert_int_eq(n, 2);
+	fclose(f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fs");
@@ -115,6 +137,7 @@ int main(void)
 	tcase_add_test(tc, test_fs__mkdir_p_creates_parents_with_the_mode);
 	tcase_add_test(tc, test_fs__mkdir_p_names_the_failure);
 	tcase_add_test(tc, test_fs__parse_runs_a_parser_over_a_string_or_a_path);
+	tcase_add_test(tc, test_fs__each_line_stops_at_the_first_error);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
