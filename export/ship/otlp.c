@@ -14,6 +14,7 @@
 #include "base/compress.h"
 #include "base/hash.h"
 #include "base/hashmap.h"
+#include "base/vec.h"
 #include "export/ship/otlp.h"
 #include "export/pprof.h"
 #include "proto/otlp_profiles.pb-c.h"
@@ -29,15 +30,8 @@ static void *arena_alloc(struct arena *a, size_t size)
 {
 	void *m;
 
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 256;
-		void **p = realloc(a->p, cap * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		a->p = p;
-		a->cap = cap;
-	}
+	if (VEC_RESERVE(a->p, a->n, a->cap, 1))
+		return NULL;
 	m = calloc(1, size ? size : 1);
 	if (m)
 		a->p[a->n++] = m;
@@ -59,15 +53,8 @@ struct vec {
 
 static int vec_push(struct vec *v, void *item)
 {
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 64;
-		void **p = realloc(v->v, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		v->v = p;
-		v->cap = cap;
-	}
+	if (VEC_RESERVE(v->v, v->n, v->cap, 1))
+		return -ENOMEM;
 	v->v[v->n++] = item;
 	return 0;
 }
@@ -230,47 +217,62 @@ static void dict_release(struct dict *d)
 struct id_map {
 	uint64_t *ids;
 	int32_t *idx;
-	size_t cap;
+	size_t n, cap;		/* cap: the number of messages, fixed at init */
+	struct hashmap index;	/* on ids */
 };
 
+static bool id_eq(const void *ctx, uint32_t i, const void *key)
+{
+	return ((const struct id_map *)ctx)->ids[i] == *(const uint64_t *)key;
+}
+
+static uint32_t id_hash(uint64_t id)
+{
+	return hash__fold(id * 0x9e3779b97f4a7c15ULL);
+}
+
+/* Room for n ids (m must not move until id_map__release()). */
 static int id_map__init(struct id_map *m, size_t n)
 {
-	m->cap = 16;
-	while (m->cap < n * 2)
-		m->cap *= 2;
+	memset(m, 0, sizeof(*m));
+	hashmap__init(&m->index, id_eq, m);
+	m->cap = n ? n : 1;
 	m->ids = calloc(m->cap, sizeof(*m->ids));
 	m->idx = calloc(m->cap, sizeof(*m->idx));
-	return m->ids && m->idx ? 0 : -ENOMEM;
+	if (!m->ids || !m->idx || hashmap__reserve(&m->index, m->cap))
+		return -ENOMEM;
+	return 0;
 }
 
 static void id_map__release(struct id_map *m)
 {
 	free(m->ids);
 	free(m->idx);
+	hashmap__release(&m->index);
 }
 
 static void id_map__put(struct id_map *m, uint64_t id, int32_t idx)
 {
-	size_t j = (id * 0x9e3779b97f4a7c15ULL) & (m->cap - 1);
+	uint32_t i;
 
-	while (m->ids[j] && m->ids[j] != id)
-		j = (j + 1) & (m->cap - 1);
-	m->ids[j] = id;
-	m->idx[j] = idx;
+	if (hashmap__find(&m->index, id_hash(id), &id, &i)) {
+		m->idx[i] = idx;
+		return;
+	}
+	if (m->n >= m->cap)	/* more ids than messages: cannot happen */
+		return;
+	m->ids[m->n] = id;
+	m->idx[m->n] = idx;
+	hashmap__add(&m->index, id_hash(id), (uint32_t)m->n++);
 }
 
 static int32_t id_map__get(const struct id_map *m, uint64_t id)
 {
-	size_t j = (id * 0x9e3779b97f4a7c15ULL) & (m->cap - 1);
+	uint32_t i;
 
-	if (!id)
+	if (!id || !hashmap__find(&m->index, id_hash(id), &id, &i))
 		return 0;
-	while (m->ids[j]) {
-		if (m->ids[j] == id)
-			return m->idx[j];
-		j = (j + 1) & (m->cap - 1);
-	}
-	return 0;
+	return m->idx[i];
 }
 
 struct profile_maps {
