@@ -253,13 +253,13 @@ struct net *net__new(const struct net_opts *opts, char *err, size_t err_len)
 
 	net_attach__sweep(&sw);
 	if (sw.removed && !opts->quiet)
-		fprintf(stderr, "cprof: removed %zu stale cprof network attachment%s left by a "
-			"cprof that did not exit cleanly\n", sw.removed, sw.removed == 1 ? "" : "s");
+		cli__err("removed %zu stale cprof network attachment%s left by a "
+			"cprof that did not exit cleanly", sw.removed, sw.removed == 1 ? "" : "s");
 	if (sw.kept)	/* an error of the machine's state: shown even with -q */
-		fprintf(stderr, "cprof: left %zu cprof TC filter%s or XDP program%s that no "
+		cli__err("left %zu cprof TC filter%s or XDP program%s that no "
 			"process visible here holds: the cprof that owns them may run in another "
 			"PID namespace (from the initial one, cprof removes them once their owner "
-			"is gone)\n", sw.kept, sw.kept == 1 ? "" : "s", sw.kept == 1 ? "" : "s");
+			"is gone)", sw.kept, sw.kept == 1 ? "" : "s", sw.kept == 1 ? "" : "s");
 
 	for (size_t i = 0; i < opts->nr_ifaces; i++) {
 		struct net_iface *nif = &n->ifs[i];
