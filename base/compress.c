@@ -168,3 +168,17 @@ out_free:
 	free(out);
 	return err;
 }
+
+uint32_t compress__crc32(uint32_t crc, const void *buf, size_t len)
+{
+	const Bytef *p = buf;
+
+	while (len) {	/* zlib takes a uInt at a time */
+		uInt n = len > UINT32_MAX ? UINT32_MAX : (uInt)len;
+
+		crc = (uint32_t)crc32(crc, p, n);
+		p += n;
+		len -= n;
+	}
+	return crc;
+}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* compress: every zlib and zstd call of the tree, whole-buffer: gzip for
  * pprof files and the exporters, a bounded gunzip for the pprof reader,
- * zstd and a bounded unzstd for the spool.
+ * zstd and a bounded unzstd for the spool, and zlib's CRC-32.
  * gzip is gzip framing (1f 8b, what pprof readers and Pyroscope/Parca
  * accept), never a zlib wrapper; zstd frames carry a content checksum, so a
  * torn or corrupted spool file fails to decompress instead of decoding
@@ -35,5 +35,9 @@ int compress__unzstd(const void *buf, size_t len, size_t max_len, uint8_t **ret_
  * -EFBIG (more than max bytes, or input over 4 GiB), -ENOMEM. */
 int compress__gunzip(const void *buf, size_t len, size_t max, uint8_t **ret_out,
 		     size_t *ret_len) __attribute__((warn_unused_result));
+
+/* zlib's CRC-32 (the gzip and .gnu_debuglink checksum) of len bytes at buf,
+ * continuing crc (0 to start). */
+uint32_t compress__crc32(uint32_t crc, const void *buf, size_t len);
 
 #endif /* CPROF_BASE_COMPRESS_H */

@@ -19,9 +19,9 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <zlib.h>
 #include <elfutils/libdwelf.h>
 
+#include "base/compress.h"
 #include "base/safe_file.h"
 
 static bool same_build_id(int fd, const unsigned char *bits, int len)
@@ -40,12 +40,12 @@ static bool same_build_id(int fd, const unsigned char *bits, int len)
 static bool same_crc(int fd, GElf_Word want)
 {
 	static unsigned char buf[1 << 16];
-	uLong crc = crc32(0, Z_NULL, 0);
+	uint32_t crc = 0;
 	off_t off = 0;
 	ssize_t n;
 
 	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
-		crc = crc32(crc, buf, (uInt)n);
+		crc = compress__crc32(crc, buf, (size_t)n);
 		off += n;
 	}
 	return n == 0 && (GElf_Word)crc == want;

@@ -104,6 +104,15 @@ START_TEST(test_compress__gunzip_stops_a_bomb_at_the_bound)
 }
 END_TEST
 
+START_TEST(test_compress__crc32_matches_the_check_value)
+{
+	/* CRC-32 of "123456789" is 0xcbf43926; in two pieces as in one */
+	ck_assert_uint_eq(compress__crc32(0, "123456789", 9), 0xcbf43926);
+	ck_assert_uint_eq(compress__crc32(compress__crc32(0, "1234", 4), "56789", 5), 0xcbf43926);
+	ck_assert_uint_eq(compress__crc32(0, "", 0), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("compress");
@@ -115,6 +124,7 @@ int main(void)
 	tcase_add_test(tc, test_compress__gunzip_reads_members_and_refuses_trailing_garbage);
 	tcase_add_test(tc, test_compress__zstd_round_trips_and_checks_its_checksum);
 	tcase_add_test(tc, test_compress__gunzip_stops_a_bomb_at_the_bound);
+	tcase_add_test(tc, test_compress__crc32_matches_the_check_value);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
