@@ -7,72 +7,68 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hash.h"
+#include "base/hashmap.h"
 #include "export/pprof_index.h"
 
-struct id_slot {
-	uint64_t id;	/* 0 = empty */
-	const void *msg;
-};
-
-/* Direct array when ids are index+1 (everything cprof and Go write), else an
- * open-addressing table. */
+/* Direct array when ids are index+1 (everything cprof and Go write), else a
+ * base/hashmap on a copy of the ids. */
 struct id_map {
-	const void **dense;
+	const void **msgs;	/* borrowed from the profile */
 	size_t n;
-	struct id_slot *slots;
-	size_t mask;
+	uint64_t *ids;		/* NULL: dense */
+	struct hashmap index;	/* on ids, when not dense */
 };
 
 struct pprof_index {
 	struct id_map locs, funcs, maps;
 };
 
-static uint64_t id_hash(uint64_t id)
+static uint32_t id_hash(uint64_t id)
 {
 	id ^= id >> 33;
 	id *= 0xff51afd7ed558ccdULL;
 	id ^= id >> 33;
-	return id;
+	return hash__fold(id);
+}
+
+static bool id_eq(const void *ctx, uint32_t idx, const void *key)
+{
+	return ((const struct id_map *)ctx)->ids[idx] == *(const uint64_t *)key;
 }
 
 static void id_map__release(struct id_map *m)
 {
-	free(m->slots);
-	m->slots = NULL;
+	free(m->ids);
+	m->ids = NULL;
+	hashmap__release(&m->index);
 }
 
-/* msgs[i] has its id at ids[i]. -EBADMSG on a zero or repeated id. */
+/* msgs[i] has its id at ids[i]. -EBADMSG on a zero or repeated id. m must
+ * not move afterwards. */
 static int id_map__init(struct id_map *m, const void **msgs, const uint64_t *ids, size_t n)
 {
 	bool dense = true;
-	size_t cap = 16;
+	uint32_t found;
 
-	m->dense = msgs;
+	m->msgs = msgs;
 	m->n = n;
-	m->slots = NULL;
+	m->ids = NULL;
+	hashmap__init(&m->index, id_eq, m);
 	for (size_t i = 0; i < n && dense; i++)
 		dense = ids[i] == i + 1;
 	if (dense)
 		return 0;
-	while (cap < n * 2)
-		cap *= 2;
-	m->slots = calloc(cap, sizeof(*m->slots));
-	if (!m->slots)
+	m->ids = malloc(n * sizeof(*m->ids));
+	if (!m->ids || hashmap__reserve(&m->index, n)) {
+		id_map__release(m);
 		return -ENOMEM;
-	m->mask = cap - 1;
+	}
+	memcpy(m->ids, ids, n * sizeof(*m->ids));
 	for (size_t i = 0; i < n; i++) {
-		size_t j;
-
-		if (!ids[i])
+		if (!ids[i] || hashmap__find(&m->index, id_hash(ids[i]), &ids[i], &found))
 			goto out_bad;
-		j = id_hash(ids[i]) & m->mask;
-		while (m->slots[j].id) {
-			if (m->slots[j].id == ids[i])
-				goto out_bad;
-			j = (j + 1) & m->mask;
-		}
-		m->slots[j].id = ids[i];
-		m->slots[j].msg = msgs[i];
+		hashmap__add(&m->index, id_hash(ids[i]), (uint32_t)i);
 	}
 	return 0;
 
@@ -83,19 +79,13 @@ out_bad:
 
 static const void *id_map__get(const struct id_map *m, uint64_t id)
 {
-	size_t j;
+	uint32_t i;
 
 	if (!id)
 		return NULL;
-	if (!m->slots)
-		return id <= m->n ? m->dense[id - 1] : NULL;
-	j = id_hash(id) & m->mask;
-	while (m->slots[j].id) {
-		if (m->slots[j].id == id)
-			return m->slots[j].msg;
-		j = (j + 1) & m->mask;
-	}
-	return NULL;
+	if (!m->ids)
+		return id <= m->n ? m->msgs[id - 1] : NULL;
+	return hashmap__find(&m->index, id_hash(id), &id, &i) ? m->msgs[i] : NULL;
 }
 
 void pprof_index__free(struct pprof_index *idx)
