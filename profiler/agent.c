@@ -33,19 +33,17 @@
 #include "profiler/debuginfod_report.h"
 #include "profiler/agent_attr.h"
 #include "profiler/agent_metrics.h"
-#include "profiler/core/collect.h"
 #include "profiler/core/losses.h"
 #include "profiler/core/mmap_events.h"
 #include "profiler/net.h"
 #include "profiler/pprof_build.h"
 #include "profiler/core/raw_profile.h"
-#include "profiler/core/sampler.h"
+#include "profiler/core/session.h"
+#include "profiler/core/stop_signal.h"
 #include "symbolize/sym_debuginfod.h"
 #include "symbolize/symbolizer.h"
 #include "symbolize/unwinder.h"
 
-#define DRAIN_INTERVAL_NS	1000000000LL
-#define POLL_MS			100
 #define HEALTH_STALL_MS		30000		/* /healthz: main loop stuck this long */
 #define DRAIN_FAILURES_MAX	5		/* in a row: the sampler is broken, stop */
 #define MAX_PPROF_BYTES		(4u << 20)	/* Pyroscope's bound on one uncompressed profile */
@@ -53,19 +51,6 @@
 #define FAILURE_LOG_INTERVAL_S	60.0
 
 enum { LOG_ERR, LOG_INFO, LOG_DEBUG };
-
-static volatile sig_atomic_t stop_signal, reload_signal;
-
-static void on_stop(int sig)
-{
-	stop_signal = sig;
-}
-
-static void on_hup(int sig)
-{
-	(void)sig;
-	reload_signal = 1;
-}
 
 /* Counters shared with the metrics thread: written by one thread, read with
  * atomic loads. */
@@ -90,35 +75,19 @@ struct agent_stats {
 #define STAT_ADD(a, f, v)	__atomic_fetch_add(&(a)->st.f, (v), __ATOMIC_RELAXED)
 #define STAT_GET(a, f)		__atomic_load_n(&(a)->st.f, __ATOMIC_RELAXED)
 
-struct target {
-	pid_t pid;
-	uint64_t start_ticks;
-	bool gone;
-};
-
 struct agent {
 	struct agent_config cfg;
 	const struct agent_args *args;
 	struct attr_rule rule;
 	char hostname[256];
-	struct sampler *sampler;
-	struct sym_session *sym;
-	struct mmap_events *mev;	/* maps from the kernel as they happen; NULL: /proc only */
+	struct session *core;			/* sampler, symbolizer, targets, window */
+	struct session_stats sst;		/* main loop: as of the last drain */
+	char perm_fix[200];
 	struct attr_cache *attr;
 	struct spool *spool;
 	struct uploader *up;
 	struct metrics_server *metrics;
 	struct net *net;			/* --net; NULL without */
-	uint32_t stack_window;			/* 0: frame pointers, else stack-copy mode */
-	enum uw_mode uw_mode;
-	struct uw_stats *uw_stats;
-	struct raw_profile *raw;		/* the current window */
-	size_t refreshed_upto;
-	struct target *targets;
-	size_t nr_targets;
-	int nr_cpus;
-	uint64_t window_seq;
-	int64_t win_start_real, win_start_mono;
 	double start_time;			/* epoch seconds */
 	struct agent_stats st;
 	int log_verbose, log_quiet;		/* read by every thread: atomic */
@@ -156,16 +125,6 @@ static int64_t now_ns(clockid_t clk)
 
 	clock_gettime(clk, &ts);
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void raise_nofile_limit(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
 }
 
 /* ---- secrets and the exporter --------------------------------------------- */
@@ -461,53 +420,25 @@ static void render_metrics(void *ctx, FILE *f)
 
 /* ---- process events ------------------------------------------------------- */
 
-static void on_event(void *ctx, const struct cprof_event *e)
+/* Sees each process event before the session's symbolizer: attribution
+ * takes four small reads, done before the process (maybe a short-lived one)
+ * is gone. */
+static void on_process(void *ctx, const struct cprof_event *e)
 {
 	struct agent *a = ctx;
-	int err = 0;
 
 	switch (e->type) {
-	/* Attribution first: four small reads, done before the process (maybe a
-	 * short-lived one) is gone; the symbolizer's capture opens binaries. */
 	case CPROF_EV_NEW:
 	case CPROF_EV_FORK:
 		attr_cache__capture(a->attr, e->tgid, e->start_ticks, false);
-		err = sym_session__add_process(a->sym, e->tgid, e->start_ticks);
 		break;
 	case CPROF_EV_EXEC:
 		attr_cache__capture(a->attr, e->tgid, e->start_ticks, true);
-		err = sym_session__exec(a->sym, e->tgid, e->start_ticks);
 		break;
 	case CPROF_EV_EXIT:
 		attr_cache__exited(a->attr, e->tgid, e->start_ticks);
-		for (size_t i = 0; i < a->nr_targets; i++)
-			if (a->targets[i].pid == (pid_t)e->tgid &&
-			    a->targets[i].start_ticks == e->start_ticks)
-				a->targets[i].gone = true;
 		break;
 	}
-	if (err)
-		STAT_ADD(a, capture_failures, 1);
-}
-
-/* Sampler callback, stack-copy mode (as record.c). */
-static int unwind_record(void *ctx, const struct cprof_stack_record *r, const void *stack,
-			 uint64_t *ips, uint32_t max)
-{
-	struct agent *a = ctx;
-	struct collect_unwind cu = { .sym = a->sym, .mode = a->uw_mode,
-				     .stack_window = a->stack_window, .stats = a->uw_stats };
-
-	return collect__unwind_record(&cu, r, stack, ips, max);
-}
-
-static void refresh_mappings(struct agent *a)
-{
-	uint64_t failures = 0;
-
-	a->refreshed_upto = collect__refresh_mappings(a->sym, a->raw, a->refreshed_upto,
-						      &failures);
-	STAT_ADD(a, capture_failures, failures);
 }
 
 /* GET /healthz: 200 while the sampler runs and the main loop turns. */
@@ -564,8 +495,9 @@ static int start_net(struct agent *a)
 }
 
 /* Moves what the kernel counted into the window's net_profile. */
-static void net_drain(struct agent *a)
+static void net_drain(void *ctx)
 {
+	struct agent *a = ctx;
 	uint64_t packets, bytes;
 	char gone[256];
 	int64_t d;
@@ -598,10 +530,9 @@ static int drain(struct agent *a)
 	uint64_t c[CPROF_NR_COUNTERS];
 	int64_t d;
 
-	if (!a->raw)	/* out of memory at the last window: stopping */
+	if (!session__raw(a->core))	/* out of memory at the last window: stopping */
 		return -ENOMEM;
-	net_drain(a);
-	d = sampler__drain(a->sampler, a->raw);
+	d = session__drain(a->core);	/* and net_drain(), a component */
 
 	if (d < 0) {
 		say(a, LOG_ERR, "draining samples: %s", strerror((int)-d));
@@ -610,12 +541,13 @@ static int drain(struct agent *a)
 		return (int)d;
 	}
 	a->drain_failures = 0;
-	refresh_mappings(a);
-	if (sampler__counters(a->sampler, c) == 0)
+	session__stats(a->core, &a->sst);
+	STAT_SET(a, capture_failures, a->sst.capture_failures);
+	if (session__counters(a->core, c) == 0)
 		for (int i = 0; i < CPROF_NR_COUNTERS; i++)
 			STAT_SET(a, counters[i], c[i]);
-	if (a->uw_stats) {
-		const struct uw_stats_entry *t = uw_stats__total(a->uw_stats);
+	if (session__uw_stats(a->core)) {
+		const struct uw_stats_entry *t = uw_stats__total(session__uw_stats(a->core));
 
 		STAT_SET(a, unwind_stacks, t->stacks);
 		for (int i = 0; i < UW_NR_STOPS; i++)
@@ -715,7 +647,7 @@ static int copy_sample(struct raw_profile *dst, const struct raw_profile *src,
 	return raw_profile__add(dst, &c);
 }
 
-struct window {
+struct window_out {
 	uint64_t seq;
 	int64_t time_nanos, duration_nanos;
 	size_t profiles;
@@ -818,7 +750,7 @@ static int pack_pprof(struct delta *d, const Perftools__Profiles__Profile *msg, 
 /* Builds one delta from rp and spools it; a profile over MAX_PPROF_BYTES is
  * split in two halves first (each half its own delta). */
 static int emit(struct agent *a, const struct group *g, const struct raw_profile *rp,
-		struct window *w)
+		struct window_out *w)
 {
 	char id[DELTA_ID_STR_LEN], line1[160], line2[1024], line3[80];
 	const char *comments[3] = { line1, line2, line3 };
@@ -839,8 +771,8 @@ static int emit(struct agent *a, const struct group *g, const struct raw_profile
 	delta__id_string(d, id);
 	snprintf(line1, sizeof(line1), "cprof %s agent; event %s at %u Hz on %d CPUs; "
 		 "%s unwinding; window %llu", CPROF_VERSION, a->cfg.cycles ? "cycles" : "cpu-clock", a->cfg.freq,
-		 a->nr_cpus, !a->stack_window ? "frame-pointer" :
-		 a->uw_mode == UW_MODE_DWARF ? "dwarf" : "auto", (unsigned long long)w->seq);
+		 a->sst.nr_cpus, !a->sst.stack_window ? "frame-pointer" :
+		 a->sst.uw_mode == UW_MODE_DWARF ? "dwarf" : "auto", (unsigned long long)w->seq);
 	line2[0] = '\0';
 	for (size_t i = 0; i < d->nr_labels; i++)
 		off += snprintf(line2 + off, off < sizeof(line2) ? sizeof(line2) - off : 0,
@@ -848,7 +780,7 @@ static int emit(struct agent *a, const struct group *g, const struct raw_profile
 				i ? " " : "series: ", d->labels[i].name, d->labels[i].value);
 	snprintf(line3, sizeof(line3), "delta id %s", id);
 
-	if ((err = pprof_build(rp, a->sym, &bo, &prof, NULL)))
+	if ((err = pprof_build(rp, session__sym(a->core), &bo, &prof, NULL)))
 		goto out_free;
 	msg = pb_profile__finish(prof);
 	err = -ENOMEM;
@@ -889,7 +821,7 @@ out_free:
 
 /* The window's network profile (--net), when it saw traffic: one delta,
  * service_name=network and __name__=net, then the next window starts. */
-static void emit_net(struct agent *a, const struct window *w)
+static void emit_net(struct agent *a, const struct window_out *w)
 {
 	struct net_profile_stats st;
 	char id[DELTA_ID_STR_LEN], line[80];
@@ -948,7 +880,7 @@ static void forget(void *ctx, int pid, uint64_t start_ticks)
 {
 	struct agent *a = ctx;
 
-	sym_session__remove_process(a->sym, pid, start_ticks);
+	sym_session__remove_process(session__sym(a->core), pid, start_ticks);
 }
 
 static void update_cache_stats(struct agent *a)
@@ -956,17 +888,16 @@ static void update_cache_stats(struct agent *a)
 	struct sym_stats ss;
 	struct attr_stats as;
 
-	sym_session__stats(a->sym, &ss);
+	sym_session__stats(session__sym(a->core), &ss);
 	attr_cache__stats(a->attr, &as);
 	STAT_SET(a, sym_processes, ss.processes_cached);
 	STAT_SET(a, sym_processes_evicted, ss.processes_evicted);
 	STAT_SET(a, processes_unmapped, ss.processes_unmapped);
-	if (a->mev) {
-		struct mmap_events_stats ms;
-
-		mmap_events__stats(a->mev, &ms);
-		STAT_SET(a, mapping_records, ms.records);
-		STAT_SET(a, mapping_records_lost, ms.lost);
+	session__stats(a->core, &a->sst);
+	STAT_SET(a, capture_failures, a->sst.capture_failures);
+	if (a->sst.mmap_events_on) {
+		STAT_SET(a, mapping_records, a->sst.mev.records);
+		STAT_SET(a, mapping_records_lost, a->sst.mev.lost);
 	}
 	STAT_SET(a, sym_binaries, ss.binaries_cached);
 	STAT_SET(a, sym_binaries_evicted, ss.binaries_evicted);
@@ -988,24 +919,24 @@ static void update_cache_stats(struct agent *a)
  * service (and chunk), forget exited processes, start the next window. */
 static void end_window(struct agent *a, bool last)
 {
-	int64_t now_mono, now_real;
-	struct window w = { .seq = ++a->window_seq };
+	struct window_out w = {0};
+	struct window_span span;
+	struct raw_profile *raw;
 	struct groups gs = {0};
 	uint64_t filtered = 0, lost = 0;
 	size_t n;
 
-	if (drain(a) == -ENOMEM && !a->raw)
+	if (drain(a) == -ENOMEM && !session__raw(a->core))
 		return;
-	now_mono = now_ns(CLOCK_MONOTONIC);
-	now_real = now_ns(CLOCK_REALTIME);
-	w.time_nanos = a->win_start_real;
-	w.duration_nanos = now_mono - a->win_start_mono;
-	if (w.duration_nanos <= 0)
-		w.duration_nanos = 1;
+	session__close_window(a->core, &span);
+	w.seq = span.seq;
+	w.time_nanos = span.time_nanos;
+	w.duration_nanos = span.duration_nanos;
 
-	n = raw_profile__nr_samples(a->raw);
+	raw = session__raw(a->core);
+	n = raw_profile__nr_samples(raw);
 	for (size_t i = 0; i < n; i++) {
-		const struct raw_sample *s = raw_profile__sample(a->raw, i);
+		const struct raw_sample *s = raw_profile__sample(raw, i);
 		const struct attr_info *in = attr_cache__get(a->attr, s->pid, s->start_ticks,
 							     s->comm);
 		struct group *g;
@@ -1017,7 +948,7 @@ static void end_window(struct agent *a, bool last)
 		}
 		g = in ? groups__find(&gs, in) : NULL;
 		chunk = g ? group__chunk(g, a->cfg.max_samples_per_profile) : NULL;
-		if (!chunk || copy_sample(chunk, a->raw, s)) {
+		if (!chunk || copy_sample(chunk, raw, s)) {
 			lost += s->count;
 			continue;
 		}
@@ -1047,20 +978,11 @@ static void end_window(struct agent *a, bool last)
 
 	/* Everything of this window is built: exited processes can go. */
 	attr_cache__forget_exited(a->attr, !last && w.seq % SWEEP_EVERY_WINDOWS == 0, forget, a);
-	mmap_events__flush(a->mev);	/* and processes exited two windows ago */
-	sym_session__flush(a->sym);
-	update_cache_stats(a);
-	if (!last) {
-		raw_profile__free(a->raw);
-		a->raw = raw_profile__new();
-		a->refreshed_upto = 0;
-		if (!a->raw) {
-			say(a, LOG_ERR, "out of memory");
-			stop_signal = SIGTERM;
-		}
+	if (session__end_window(a->core, last)) {	/* and processes exited two windows ago */
+		say(a, LOG_ERR, "out of memory");
+		stop_signal__request(SIGTERM);
 	}
-	a->win_start_mono = now_mono;
-	a->win_start_real = now_real;
+	update_cache_stats(a);
 }
 
 /* ---- reload ---------------------------------------------------------------- */
@@ -1178,31 +1100,6 @@ static void reload(struct agent *a)
 
 /* ---- run ------------------------------------------------------------------- */
 
-static void report_bpf_error(const struct agent *a, const char *what, int err)
-{
-	if (err == -EPERM || err == -EACCES)
-		say(a, LOG_ERR, "%s: %s: run as root, or give cprof CAP_BPF, CAP_PERFMON, "
-		    "CAP_SYS_PTRACE and CAP_SYS_RESOURCE%s (see dist/cprof-agent.service)", what,
-		    strerror(-err), a->cfg.nr_net_ifaces ? ", and CAP_NET_ADMIN for --net" : "");
-	else
-		say(a, LOG_ERR, "%s: %s", what, strerror(-err));
-}
-
-static bool targets_alive(struct agent *a)
-{
-	bool any = false;
-
-	for (size_t i = 0; i < a->nr_targets; i++) {
-		struct target *t = &a->targets[i];
-		uint64_t st;
-
-		if (!t->gone && (proc__start_ticks(t->pid, &st) || st != t->start_ticks))
-			t->gone = true;
-		any |= !t->gone;
-	}
-	return any;
-}
-
 static int open_spool(struct agent *a)
 {
 	struct spool_opts so = { .dir = a->cfg.spool_dir, .max_bytes = a->cfg.spool_max_bytes };
@@ -1264,68 +1161,47 @@ static void sweep_file_backend(struct agent *a)
 
 static int start_sampler(struct agent *a)
 {
-	bool whole = !a->cfg.nr_pids;
-	struct sampler_opts so = {
-		.freq = a->cfg.freq, .cycles = a->cfg.cycles, .all = whole, .idle = a->cfg.idle,
-		.max_stacks = a->cfg.max_stacks, .verbose = a->cfg.verbose >= 2,
-		.on_event = on_event, .ctx = a,
+	struct session_opts so = {
+		.freq = a->cfg.freq, .cycles = a->cfg.cycles, .all = !a->cfg.nr_pids,
+		.idle = a->cfg.idle, .max_stacks = a->cfg.max_stacks, .verbose = a->cfg.verbose >= 2,
+		.stack_size = a->cfg.stack_size, .forget_exited = true,
+		.perm_fix = a->perm_fix, .cycles_fix = "use --event cpu-clock",
+		.on_process = on_process, .ctx = a,
 	};
-	const char *what = NULL;
-	int err;
+	char why[512];
 
 	/* --unwind auto (default) or dwarf: the kernel copies user stacks, the
 	 * unwind tables walk them here; fp: frame pointers, in the kernel. */
-	if (!a->cfg.unwind || strcmp(a->cfg.unwind, "fp")) {
-		a->stack_window = a->cfg.stack_size ? a->cfg.stack_size : CPROF_STACK_COPY_DEFAULT;
-		STAT_SET(a, stack_copy, 1);
-		a->uw_mode = a->cfg.unwind && !strcmp(a->cfg.unwind, "dwarf") ? UW_MODE_DWARF :
-			     UW_MODE_AUTO;
-		a->uw_stats = uw_stats__new(0);
-		if (!a->uw_stats) {
-			say(a, LOG_ERR, "out of memory");
-			return -1;
-		}
-		so.stack_window = a->stack_window;
-		so.unwind = unwind_record;
-	}
-	a->sampler = sampler__new(&so, &what);
-	if (!a->sampler) {
-		report_bpf_error(a, what, -errno);
+	so.unwind = !a->cfg.unwind ? SESSION_UNWIND_AUTO :
+		    !strcmp(a->cfg.unwind, "fp") ? SESSION_UNWIND_FP :
+		    !strcmp(a->cfg.unwind, "dwarf") ? SESSION_UNWIND_DWARF : SESSION_UNWIND_AUTO;
+	STAT_SET(a, stack_copy, so.unwind != SESSION_UNWIND_FP);
+	snprintf(a->perm_fix, sizeof(a->perm_fix), "run as root, or give cprof CAP_BPF, "
+		 "CAP_PERFMON, CAP_SYS_PTRACE and CAP_SYS_RESOURCE%s (see "
+		 "dist/cprof-agent.service)", a->cfg.nr_net_ifaces ?
+		 ", and CAP_NET_ADMIN for --net" : "");
+	a->core = session__new(&so, why, sizeof(why));
+	if (!a->core) {
+		say(a, LOG_ERR, "%s", why);
 		return -1;
 	}
-	a->mev = mmap_events__new(a->sym, 0, &what);
-	mmap_events__forget_in_symbolizer(a->mev);
-	if (!a->mev)
-		say(a, LOG_ERR, "%s: %s; processes that exit before their maps are read will "
-		    "lose their user stacks", what, strerror(errno));
-	for (size_t i = 0; i < a->cfg.nr_pids; i++) {
-		struct target *t = &a->targets[a->nr_targets];
-
-		if (proc__start_ticks(a->cfg.pids[i], &t->start_ticks)) {
-			say(a, LOG_ERR, "pid %d does not exist", a->cfg.pids[i]);
+	if (session__mmap_events_why(a->core, why, sizeof(why)))
+		say(a, LOG_ERR, "%s", why);
+	for (size_t i = 0; i < a->cfg.nr_pids; i++)
+		if (session__add_pid(a->core, a->cfg.pids[i], why, sizeof(why))) {
+			say(a, LOG_ERR, "%s", why);
 			return -1;
 		}
-		t->pid = a->cfg.pids[i];
-		a->nr_targets++;
-		if ((err = sampler__add_target(a->sampler, t->pid))) {
-			say(a, LOG_ERR, "adding pid %d: %s", t->pid, strerror(-err));
-			return -1;
-		}
-		if (sym_session__add_process(a->sym, t->pid, t->start_ticks))
-			STAT_ADD(a, capture_failures, 1);	/* shown in the metrics */
-		attr_cache__capture(a->attr, t->pid, t->start_ticks, false);
-	}
-	err = sampler__start(a->sampler, &what);
-	if (err) {
-		if (a->cfg.cycles && (err == -ENOENT || err == -EOPNOTSUPP || err == -EINVAL))
-			say(a, LOG_ERR, "the hardware event 'cycles' is not available on this "
-			    "machine "
-			    "(common in VMs): use --event cpu-clock");
-		else
-			report_bpf_error(a, what, err);
+	if (a->cfg.nr_net_ifaces && (start_net(a) ||
+	    session__add_component(a->core, &(struct session_component){
+		    .drain = net_drain, .ctx = a })))
+		return -1;
+	if (session__start(a->core, why, sizeof(why))) {
+		say(a, LOG_ERR, "%s", why);
 		return -1;
 	}
-	a->nr_cpus = sampler__nr_cpus(a->sampler);
+	session__stats(a->core, &a->sst);
+	STAT_SET(a, capture_failures, a->sst.capture_failures);
 	STAT_SET(a, heartbeat_ms, now_ns(CLOCK_MONOTONIC) / 1000000);
 	STAT_SET(a, sampling, 1);
 	return 0;
@@ -1337,11 +1213,11 @@ static void mapping_summary(struct agent *a)
 	struct mmap_events_stats ms;
 	struct sym_stats ss;
 
-	sym_session__stats(a->sym, &ss);
-	mmap_events__stats(a->mev, &ms);
+	sym_session__stats(session__sym(a->core), &ss);
+	ms = a->sst.mev;
 	say(a, LOG_INFO, "processes with unknown mappings: %llu; mapping events %s: %llu records, "
 	    "%llu lost (ring full)", (unsigned long long)ss.processes_unmapped,
-	    a->mev ? "from the kernel" : "off", (unsigned long long)ms.records,
+	    a->sst.mmap_events_on ? "from the kernel" : "off", (unsigned long long)ms.records,
 	    (unsigned long long)ms.lost);
 	{
 		char line[384];
@@ -1417,11 +1293,9 @@ static void summary(struct agent *a, uint64_t left)
 int agent__run(struct agent_config *cfg, const struct agent_args *args)
 {
 	struct agent *a = calloc(1, sizeof(*a));
-	struct sigaction sa_stop = { .sa_handler = on_stop }, sa_hup = { .sa_handler = on_hup };
 	struct uploader_opts uo = { .on_event = on_upload_event };
 	sigset_t block, old;
 	struct exporter *ex;
-	int64_t last_drain;
 	const char *why_rule;
 	char why[512] = "";
 	int ret = 1;
@@ -1433,9 +1307,7 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 	}
 	/* First of all, so a stop during start-up (the spool scan, the BPF load)
 	 * ends the run cleanly instead of killing it half-way. */
-	sigaction(SIGINT, &sa_stop, NULL);
-	sigaction(SIGTERM, &sa_stop, NULL);
-	sigaction(SIGHUP, &sa_hup, NULL);
+	stop_signal__install(true);
 	a->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
 	a->args = args;
@@ -1449,13 +1321,11 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 	/* DEBUGINFOD_URLS is left set for cprof's background fetcher (see record.c). */
 	if (a->cfg.debuginfod)
 		(void)setenv("DEBUGINFOD_URLS", a->cfg.debuginfod, 1); /* ENOMEM: nothing fetched */
-	raise_nofile_limit();
-	signal(SIGPIPE, SIG_IGN);
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		say(a, LOG_ERR, "no BTF: /sys/kernel/btf/vmlinux is missing; cprof needs a kernel "
-		    "built with CONFIG_DEBUG_INFO_BTF=y");
+	if (session__prepare(why, sizeof(why))) {
+		say(a, LOG_ERR, "%s", why);
 		goto out_free;
 	}
+	signal(SIGPIPE, SIG_IGN);
 	if (gethostname(a->hostname, sizeof(a->hostname) - 1))
 		a->hostname[0] = '\0';
 	if (attr_rule__parse(a->cfg.service_name ? a->cfg.service_name : "container,exe", &a->rule,
@@ -1477,11 +1347,8 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 		goto out_free;
 	}
 	sweep_file_backend(a);
-	a->targets = calloc(a->cfg.nr_pids + 1, sizeof(*a->targets));
-	a->raw = raw_profile__new();
-	a->sym = sym_session__new(NULL);
 	a->attr = attr_cache__new(0, &a->rule, a->cfg.cgroup, a->cfg.comm);
-	if (!a->targets || !a->raw || !a->sym || !a->attr) {
+	if (!a->attr) {
 		say(a, LOG_ERR, "out of memory");
 		exporter__free(ex);
 		goto out_free;
@@ -1511,56 +1378,47 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
-	if (stop_signal) {	/* before anything was sampled: only the spool to flush */
-		say(a, LOG_INFO, "stopped by signal %d while starting", (int)stop_signal);
+	if (stop_signal__get()) {	/* before anything was sampled: only the spool to flush */
+		say(a, LOG_INFO, "stopped by signal %d while starting", stop_signal__get());
 		summary(a, uploader__flush_and_stop(a->up, a->cfg.shutdown_timeout));
 		ret = 0;
 		goto out_free;
 	}
-	if (start_sampler(a) || (a->cfg.nr_net_ifaces && start_net(a)))
+	if (start_sampler(a))
 		goto out_free;
-	a->win_start_real = now_ns(CLOCK_REALTIME);
-	a->win_start_mono = last_drain = now_ns(CLOCK_MONOTONIC);
 	say(a, LOG_INFO, "sampling %s at %u Hz on %d CPUs (%s unwinding); a profile per service "
 	    "every %.1f s to %s%s%s", a->cfg.nr_pids ? "the given pids" :
 	    a->cfg.cgroup || a->cfg.comm ? "the selected processes" : "the whole machine",
-	    a->cfg.freq, a->nr_cpus, !a->stack_window ? "frame-pointer" :
-	    a->uw_mode == UW_MODE_DWARF ? "dwarf" : "auto", a->cfg.interval, a->cfg.url,
+	    a->cfg.freq, a->sst.nr_cpus, !a->sst.stack_window ? "frame-pointer" :
+	    a->sst.uw_mode == UW_MODE_DWARF ? "dwarf" : "auto", a->cfg.interval, a->cfg.url,
 	    a->cfg.spool_dir ? ", spool " : "", a->cfg.spool_dir ? a->cfg.spool_dir : "");
 
-	while (!stop_signal) {
+	while (!stop_signal__get()) {
 		int64_t now;
-		int err = (mmap_events__pump(a->mev), sampler__poll(a->sampler, POLL_MS));
+		int err = session__poll(a->core);
 
 		STAT_SET(a, heartbeat_ms, now_ns(CLOCK_MONOTONIC) / 1000000);
 		if (err < 0) {
 			run_failed(a, "reading process events", err);
 			break;
 		}
-		if (reload_signal) {
-			reload_signal = 0;
+		if (stop_signal__take_reload())
 			reload(a);
-		}
 		now = now_ns(CLOCK_MONOTONIC);
-		if (now - a->win_start_mono >= (int64_t)(a->cfg.interval * 1e9)) {
+		if (session__window_due(a->core, now, (int64_t)(a->cfg.interval * 1e9)))
 			end_window(a, false);
-			last_drain = now_ns(CLOCK_MONOTONIC);
-		} else if (now - last_drain >= DRAIN_INTERVAL_NS) {
+		else if (session__drain_due(a->core, now))
 			drain(a);
-			last_drain = now;
-		}
 		if (STAT_GET(a, failed))
 			break;
-		if (a->nr_targets && !targets_alive(a)) {
+		if (session__nr_targets(a->core) && !session__targets_alive(a->core)) {
 			say(a, LOG_INFO, "every target exited");
 			break;
 		}
 	}
 	/* The last events of exiting processes, then stop, then the partial window. */
 	STAT_SET(a, sampling, 0);
-	sampler__poll(a->sampler, 0);
-	sampler__stop(a->sampler);
-	sampler__poll(a->sampler, 0);
+	session__stop(a->core);
 	drain(a);	/* the slot the last flip left behind */
 	end_window(a, true);
 	summary(a, uploader__flush_and_stop(a->up, a->cfg.shutdown_timeout));
@@ -1577,15 +1435,10 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 out_free:
 	metrics_server__free(a->metrics);
 	uploader__free(a->up);
-	sampler__free(a->sampler);
-	mmap_events__free(a->mev);	/* before the symbolizer it is attached to */
+	session__free(a->core);		/* before net: its component */
 	net__free(a->net);	/* detaches from every interface, on every way out */
 	spool__free(a->spool);
 	attr_cache__free(a->attr);
-	sym_session__free(a->sym);
-	raw_profile__free(a->raw);
-	uw_stats__free(a->uw_stats);
-	free(a->targets);
 	agent_config__release(&a->cfg);
 	free(a);
 	return ret;

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: MIT
+/* session: see session.h. The process-event callback and the unwind
+ * callback run inside sampler__poll()/sampler__drain(), on the caller's
+ * thread; nothing here is shared with other threads. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+
+#include "base/proc.h"
+#include "profiler/core/collect.h"
+#include "profiler/core/sampler.h"
+#include "profiler/core/session.h"
+#include "profiler/core/targets.h"
+
+#define SESSION_MAX_COMPONENTS	4
+
+struct session {
+	struct session_opts o;
+	struct sampler *sampler;
+	struct sym_session *sym;
+	struct mmap_events *mev;	/* NULL: /proc only */
+	int mev_errno;
+	const char *mev_what;
+	struct raw_profile *raw;	/* the current window; NULL after a failed renewal */
+	size_t refreshed_upto;		/* raw samples already checked for new mappings */
+	struct targets targets;
+	struct session_component comps[SESSION_MAX_COMPONENTS];
+	int nr_comps;
+	uint64_t capture_failures;
+	int64_t last_drain;
+	struct window win;
+	int nr_cpus;
+	/* stack-copy mode */
+	uint32_t stack_window;		/* 0: frame pointers */
+	enum uw_mode uw_mode;
+	struct uw_stats *uw_stats;
+};
+
+static int64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int session__prepare(char *why, size_t why_len)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(why, why_len, "no BTF: /sys/kernel/btf/vmlinux is missing; cprof needs a "
+			 "kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* The one wording of a failed BPF step: the fix when it was refused. */
+static void say_why(const struct session *s, const char *what, int err, char *why, size_t len)
+{
+	if ((err == -EPERM || err == -EACCES) && s->o.perm_fix)
+		snprintf(why, len, "%s: %s: %s", what, strerror(-err), s->o.perm_fix);
+	else
+		snprintf(why, len, "%s: %s", what, strerror(-err));
+}
+
+static void on_event(void *ctx, const struct cprof_event *e)
+{
+	struct session *s = ctx;
+	int err = 0;
+
+	/* The front end first: its reads are few and small, done before the
+	 * process (maybe a short-lived one) is gone; a capture opens binaries. */
+	if (s->o.on_process)
+		s->o.on_process(s->o.ctx, e);
+	switch (e->type) {
+	case CPROF_EV_NEW:
+	case CPROF_EV_FORK:
+		err = sym_session__add_process(s->sym, e->tgid, e->start_ticks);
+		break;
+	case CPROF_EV_EXEC:
+		err = sym_session__exec(s->sym, e->tgid, e->start_ticks);
+		break;
+	case CPROF_EV_EXIT:
+		targets__exited(&s->targets, (pid_t)e->tgid, e->start_ticks);
+		break;
+	}
+	if (err)
+		s->capture_failures++;
+}
+
+/* Sampler callback, stack-copy mode. */
+static int unwind_record(void *ctx, const struct cprof_stack_record *r, const void *stack,
+			 uint64_t *ips, uint32_t max)
+{
+	struct session *s = ctx;
+	struct collect_unwind cu = { .sym = s->sym, .mode = s->uw_mode,
+				     .stack_window = s->stack_window, .stats = s->uw_stats };
+
+	return collect__unwind_record(&cu, r, stack, ips, max);
+}
+
+struct session *session__new(const struct session_opts *o, char *why, size_t why_len)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	struct sampler_opts so = {
+		.freq = o->freq, .cycles = o->cycles, .all = o->all, .idle = o->idle,
+		.follow_forks = o->follow_forks, .max_stacks = o->max_stacks,
+		.verbose = o->verbose, .on_event = on_event, .ctx = s,
+	};
+	const char *what = NULL;
+	int err;
+
+	if (!s)
+		goto out_nomem;
+	s->o = *o;
+	if (o->unwind != SESSION_UNWIND_FP) {
+		s->stack_window = o->stack_size ? o->stack_size : CPROF_STACK_COPY_DEFAULT;
+		s->uw_mode = o->unwind == SESSION_UNWIND_DWARF ? UW_MODE_DWARF : UW_MODE_AUTO;
+		s->uw_stats = uw_stats__new(0);
+		so.stack_window = s->stack_window;
+		so.unwind = unwind_record;
+	}
+	s->raw = raw_profile__new();
+	s->sym = sym_session__new(NULL);
+	if (!s->raw || !s->sym || (s->stack_window && !s->uw_stats))
+		goto out_nomem;
+	s->sampler = sampler__new(&so, &what);
+	if (!s->sampler) {
+		err = -errno;
+		say_why(s, what, err, why, why_len);
+		session__free(s);
+		errno = -err;
+		return NULL;
+	}
+	/* Before any target runs: its first maps come as events. */
+	s->mev = mmap_events__new(s->sym, 0, &s->mev_what);
+	if (!s->mev)
+		s->mev_errno = errno;
+	else if (o->forget_exited)
+		mmap_events__forget_in_symbolizer(s->mev);
+	return s;
+
+out_nomem:
+	session__free(s);
+	snprintf(why, why_len, "out of memory");
+	errno = ENOMEM;
+	return NULL;
+}
+
+void session__free(struct session *s)
+{
+	if (!s)
+		return;
+	sampler__free(s->sampler);
+	mmap_events__free(s->mev);	/* before the symbolizer it is attached to */
+	sym_session__free(s->sym);
+	raw_profile__free(s->raw);
+	uw_stats__free(s->uw_stats);
+	targets__release(&s->targets);
+	free(s);
+}
+
+bool session__mmap_events_why(const struct session *s, char *why, size_t why_len)
+{
+	if (s->mev)
+		return false;
+	snprintf(why, why_len, "%s: %s; processes that exit before their maps are read will "
+		 "lose their user stacks", s->mev_what ? s->mev_what : "mapping events",
+		 strerror(s->mev_errno));
+	return true;
+}
+
+int session__add_pid(struct session *s, pid_t pid, char *why, size_t why_len)
+{
+	struct cprof_event e = { .type = CPROF_EV_NEW, .tgid = (uint32_t)pid };
+	uint64_t start_ticks;
+	int err;
+
+	if (proc__start_ticks(pid, &start_ticks)) {
+		snprintf(why, why_len, "pid %d does not exist", pid);
+		return -ESRCH;
+	}
+	e.start_ticks = start_ticks;
+	if ((err = targets__add(&s->targets, pid, start_ticks)) ||
+	    (err = sampler__add_target(s->sampler, (uint32_t)pid))) {
+		snprintf(why, why_len, "adding pid %d: %s", pid, strerror(-err));
+		return err;
+	}
+	on_event(s, &e);	/* captured now; a failure is counted (symbols may be missing) */
+	return 0;
+}
+
+int session__follow(struct session *s, pid_t pid, char *why, size_t why_len)
+{
+	int err = sampler__add_target(s->sampler, (uint32_t)pid);
+
+	if (err)
+		snprintf(why, why_len, "adding pid %d: %s", pid, strerror(-err));
+	return err;
+}
+
+int session__add_component(struct session *s, const struct session_component *c)
+{
+	if (s->nr_comps == SESSION_MAX_COMPONENTS)
+		return -ENOSPC;
+	s->comps[s->nr_comps++] = *c;
+	return 0;
+}
+
+int session__start(struct session *s, char *why, size_t why_len)
+{
+	const char *what = NULL;
+	int err = sampler__start(s->sampler, &what);
+
+	if (err) {
+		if (s->o.cycles && s->o.cycles_fix &&
+		    (err == -ENOENT || err == -EOPNOTSUPP || err == -EINVAL))
+			snprintf(why, why_len, "the hardware event 'cycles' is not available on this "
+				 "machine (common in VMs): %s", s->o.cycles_fix);
+		else
+			say_why(s, what, err, why, why_len);
+		return err;
+	}
+	s->nr_cpus = sampler__nr_cpus(s->sampler);
+	s->last_drain = now_ns(CLOCK_MONOTONIC);
+	window__start(&s->win, now_ns(CLOCK_REALTIME), s->last_drain);
+	return 0;
+}
+
+int session__poll(struct session *s)
+{
+	mmap_events__pump(s->mev);
+	return sampler__poll(s->sampler, SESSION_POLL_MS);
+}
+
+bool session__drain_due(const struct session *s, int64_t now_mono)
+{
+	return now_mono - s->last_drain >= SESSION_DRAIN_NS;
+}
+
+int64_t session__drain(struct session *s)
+{
+	int64_t d = -ENOMEM;
+
+	s->last_drain = now_ns(CLOCK_MONOTONIC);
+	if (s->raw) {	/* NULL: out of memory at the last window, stopping */
+		d = sampler__drain(s->sampler, s->raw);
+		if (d >= 0) {
+			s->refreshed_upto = collect__refresh_mappings(s->sym, s->raw,
+								      s->refreshed_upto,
+								      &s->capture_failures);
+		}
+	}
+	for (int i = 0; i < s->nr_comps; i++)
+		s->comps[i].drain(s->comps[i].ctx);
+	return d;
+}
+
+int64_t session__tick(struct session *s)
+{
+	int64_t d = session__drain(s);
+
+	/* record keeps exited processes in the symbolizer to the end: the
+	 * event table can let them go now. The agent waits for the window's
+	 * end (session__end_window), when it forgets them in both. */
+	if (d >= 0 && !s->o.forget_exited)
+		mmap_events__flush(s->mev);
+	return d;
+}
+
+void session__stop(struct session *s)
+{
+	sampler__poll(s->sampler, 0);
+	sampler__stop(s->sampler);
+	sampler__poll(s->sampler, 0);
+}
+
+bool session__targets_alive(struct session *s)
+{
+	return targets__alive(&s->targets);
+}
+
+size_t session__nr_targets(const struct session *s)
+{
+	return s->targets.n;
+}
+
+struct raw_profile *session__raw(struct session *s)
+{
+	return s->raw;
+}
+
+bool session__window_due(const struct session *s, int64_t now_mono, int64_t interval_ns)
+{
+	return window__due(&s->win, now_mono, interval_ns);
+}
+
+void session__close_window(struct session *s, struct window_span *ret)
+{
+	window__close(&s->win, now_ns(CLOCK_REALTIME), now_ns(CLOCK_MONOTONIC), ret);
+}
+
+int session__end_window(struct session *s, bool last)
+{
+	mmap_events__flush(s->mev);	/* and processes exited two windows ago */
+	sym_session__flush(s->sym);
+	if (last)
+		return 0;
+	raw_profile__free(s->raw);
+	s->raw = raw_profile__new();
+	s->refreshed_upto = 0;
+	return s->raw ? 0 : -ENOMEM;
+}
+
+struct sym_session *session__sym(struct session *s)
+{
+	return s->sym;
+}
+
+struct uw_stats *session__uw_stats(struct session *s)
+{
+	return s->uw_stats;
+}
+
+int session__counters(struct session *s, uint64_t ret[CPROF_NR_COUNTERS])
+{
+	return sampler__counters(s->sampler, ret);
+}
+
+void session__stats(const struct session *s, struct session_stats *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->nr_cpus = s->nr_cpus;
+	ret->capture_failures = s->capture_failures;
+	ret->stack_window = s->stack_window;
+	ret->uw_mode = s->uw_mode;
+	ret->mmap_events_on = s->mev != NULL;
+	mmap_events__stats(s->mev, &ret->mev);
+}

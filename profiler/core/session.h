@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/* session: the one sampling session `cprof record` and `cprof agent` share.
+ * It owns the sampler, the symbolizer, the mapping events, the targets and
+ * the raw samples of the current window; it handles process events, unwinds
+ * stack copies, drains every second and refreshes mappings, and knows the
+ * order things stop in. Its users differ only in when a window closes and
+ * where it goes: record closes one at the end and writes a file, the agent
+ * closes one every --interval and ships it.
+ *
+ * Lifecycle: session__new (loads BPF) -> session__add_pid / session__follow
+ * -> session__start -> loop { session__poll; session__tick when due }
+ * -> session__stop -> session__drain twice (the slot the last flip left
+ * behind, then the current one) -> build from session__raw() -> free.
+ *
+ * Optional components (the --net counters) are composed onto the session:
+ * their drain runs with every session__drain(), never spliced into a loop.
+ * Library-style: returns -errno and fills the caller's why buffer; never
+ * prints. */
+#ifndef CPROF_SESSION_H
+#define CPROF_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+#include "bpf/cprof.h"
+#include "profiler/core/mmap_events.h"
+#include "profiler/core/raw_profile.h"
+#include "profiler/core/window.h"
+#include "symbolize/symbolizer.h"
+#include "symbolize/unwinder.h"
+
+#define SESSION_WUR	__attribute__((warn_unused_result))
+#define SESSION_POLL_MS		100		/* longest wait in session__poll() */
+#define SESSION_DRAIN_NS	1000000000LL	/* drains are due this often */
+
+enum session_unwind { SESSION_UNWIND_AUTO = 0, SESSION_UNWIND_DWARF, SESSION_UNWIND_FP };
+
+struct session_opts {
+	unsigned int freq;
+	bool cycles, all, idle, verbose;
+	bool follow_forks;		/* children of targets become targets */
+	uint32_t max_stacks;
+	enum session_unwind unwind;
+	uint32_t stack_size;		/* stack-copy bytes; 0 = CPROF_STACK_COPY_DEFAULT */
+	/* Drop exited processes from the symbolizer at each window's end (the
+	 * agent); false keeps them to the end of the session (record). */
+	bool forget_exited;
+	/* The fix a user needs when BPF is refused (EPERM/EACCES), and when the
+	 * cycles event is missing: the front end names its own flags. */
+	const char *perm_fix, *cycles_fix;
+	/* Sees every process event first, before the symbolizer (the agent's
+	 * attribution); also each --pid target as a CPROF_EV_NEW. May be NULL. */
+	void (*on_process)(void *ctx, const struct cprof_event *e);
+	void *ctx;
+};
+
+struct session_component {
+	/* Called by every session__drain(); ctx is the component's. */
+	void (*drain)(void *ctx);
+	void *ctx;
+};
+
+struct session_stats {
+	int nr_cpus;			/* CPUs sampled (after session__start) */
+	uint64_t capture_failures;	/* processes whose maps could not be captured */
+	uint32_t stack_window;		/* 0: frame pointers; else stack-copy bytes */
+	enum uw_mode uw_mode;
+	bool mmap_events_on;
+	struct mmap_events_stats mev;	/* zeros when off */
+};
+
+struct session;
+
+/* What every session needs of the process before it starts: as many open
+ * descriptors as allowed (each cached binary holds one or two), and a kernel
+ * with BTF. 0, or -ENOENT with why said. */
+int session__prepare(char *why, size_t why_len) SESSION_WUR;
+
+/* Creates the symbolizer and loads the sampler, then opens the mapping
+ * events (their failure is not fatal: see session__mmap_events_why()).
+ * NULL with errno set and why filled ("out of memory", or the failed BPF
+ * step with its fix) on failure. */
+struct session *session__new(const struct session_opts *o, char *why, size_t why_len) SESSION_WUR;
+/* NULL is a no-op. Detaches everything (the mapping events before the
+ * symbolizer they feed). */
+void session__free(struct session *s);
+
+/* true when the mapping events could not be opened, with why said. */
+bool session__mmap_events_why(const struct session *s, char *why, size_t why_len);
+
+/* Follows a live pid as a target: the session ends when all are gone.
+ * -ESRCH ("pid N does not exist") or the sampler's -errno ("adding pid N:
+ * ..."). A failed capture of its maps is counted, not returned. */
+int session__add_pid(struct session *s, pid_t pid, char *why, size_t why_len) SESSION_WUR;
+/* Samples pid (a launched command) without making it a target. */
+int session__follow(struct session *s, pid_t pid, char *why, size_t why_len) SESSION_WUR;
+/* Components are ticked in the order added; at most 4. 0 or -ENOSPC. */
+int session__add_component(struct session *s, const struct session_component *c) SESSION_WUR;
+
+/* Attaches the perf events; starts the first window. */
+int session__start(struct session *s, char *why, size_t why_len) SESSION_WUR;
+/* Applies mapping events, then waits up to SESSION_POLL_MS for process
+ * events and handles them. 0 or more handled, or -errno. */
+int session__poll(struct session *s);
+/* A drain is due: SESSION_DRAIN_NS since the last one. */
+bool session__drain_due(const struct session *s, int64_t now_mono);
+/* Moves the kernel's samples into the window's raw profile, refreshes the
+ * mappings of processes with code mapped since their capture, ticks the
+ * components. Returns the samples moved or -errno (the components are
+ * ticked either way); -ENOMEM without a raw profile. */
+int64_t session__drain(struct session *s);
+/* The periodic drain: session__drain(), then (without forget_exited) the
+ * mapping events of processes exited before the previous tick are let go. */
+int64_t session__tick(struct session *s);
+/* Stop order: the last process events, stop sampling, the events that came
+ * meanwhile. Draining still works after. */
+void session__stop(struct session *s);
+/* true while a target (session__add_pid) is alive; false without targets. */
+bool session__targets_alive(struct session *s);
+size_t session__nr_targets(const struct session *s);
+
+/* The current window's samples; valid until session__end_window(). */
+struct raw_profile *session__raw(struct session *s);
+/* The current window is interval_ns old. */
+bool session__window_due(const struct session *s, int64_t now_mono, int64_t interval_ns);
+/* Closes the current window's time span at the current clocks. */
+void session__close_window(struct session *s, struct window_span *ret);
+/* After the window is built: processes that exited are forgotten, and
+ * unless last, a new raw profile starts. -ENOMEM: none could be made. */
+int session__end_window(struct session *s, bool last) SESSION_WUR;
+
+struct sym_session *session__sym(struct session *s);
+struct uw_stats *session__uw_stats(struct session *s);	/* NULL: frame pointers */
+/* The BPF counters (enum cprof_drop), cumulative. 0 or -errno. */
+int session__counters(struct session *s, uint64_t ret[CPROF_NR_COUNTERS]) SESSION_WUR;
+void session__stats(const struct session *s, struct session_stats *ret);
+
+#endif /* CPROF_SESSION_H */
