@@ -19,8 +19,8 @@
 #include <sys/wait.h>
 
 #include "base/proc.h"
-#include "profiler/agent_attr.h"
-#include "profiler/agent_config.h"
+#include "profiler/agent/agent_attr.h"
+#include "profiler/agent/agent_config.h"
 #include "profiler/cli.h"
 
 #define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

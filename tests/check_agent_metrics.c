@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include "profiler/agent_metrics.h"
+#include "profiler/agent/agent_metrics.h"
 
 static void render(void *ctx, FILE *f)
 {

@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
-#include "profiler/agent_attr.h"
-#include "profiler/agent_config.h"
+#include "profiler/agent/agent_attr.h"
+#include "profiler/agent/agent_config.h"
 #include "profiler/cli.h"
 #include "base/regex_bound.h"
 

@@ -23,7 +23,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "profiler/agent_metrics.h"
+#include "profiler/agent/agent_metrics.h"
 
 #define REQUEST_MAX		4096
 #define CONN_MAX		16

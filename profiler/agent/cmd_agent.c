@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "export/ship/exporter.h"
-#include "profiler/agent.h"
-#include "profiler/agent_config.h"
+#include "profiler/agent/agent.h"
+#include "profiler/agent/agent_config.h"
 #include "profiler/cli.h"
 #include "profiler/commands.h"
 

@@ -16,7 +16,7 @@
 #include "base/hashmap.h"
 #include "base/proc.h"
 #include "base/regex_bound.h"
-#include "profiler/agent_attr.h"
+#include "profiler/agent/agent_attr.h"
 
 #define PF_KTHREAD_FLAG	0x00200000	/* include/linux/sched.h */
 #define NIL		(-1)

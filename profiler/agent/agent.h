@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "profiler/agent_config.h"
+#include "profiler/agent/agent_config.h"
 
 /* The settings given on the command line, in order, re-applied over the
  * config file on every reload. Borrowed for the whole run. */

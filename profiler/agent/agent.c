@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: MIT
+/* The agent session. One thread samples, drains and builds profiles (this
+ * file's loop, never blocked by the network); the uploader's thread ships the
+ * spool; the metrics thread, when asked for, serves counters. Accounting that
+ * the tests and the metrics rely on: every sample drained in a window is
+ * either filtered out (--cgroup/--comm) or lands in exactly one spooled delta
+ * ("profiled"), and every spooled delta ends delivered, rejected by the
+ * backend, dropped by the spool bound, or still spooled; each of those is
+ * counted. A process is forgotten (symbolizer and attribution) at the end of
+ * the first window that closes after its exit: its last samples are in that
+ * window, so they are symbolized before it goes. With --net, each window
+ * that saw traffic also spools one network profile (service_name=network,
+ * __name__=net; profiler/net.h), whose samples are packets, not CPU samples:
+ * it counts as a profile, never in the CPU sample books above. */
+#include "profiler/agent/agent_priv.h"
+
+void agent__say(const struct agent *a, int level, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	if (level == LOG_INFO && __atomic_load_n(&a->log_quiet, __ATOMIC_RELAXED))
+		return;
+	if (level == LOG_DEBUG && __atomic_load_n(&a->log_verbose, __ATOMIC_RELAXED) < 1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	cli__err("%s", buf);	/* one write per line: threads never interleave */
+}
+
+int64_t agent__now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* ---- process events ------------------------------------------------------- */
+
+/* Sees each process event before the session's symbolizer: attribution
+ * takes four small reads, done before the process (maybe a short-lived one)
+ * is gone. */
+static void on_process(void *ctx, const struct cprof_event *e)
+{
+	struct agent *a = ctx;
+
+	switch (e->type) {
+	case CPROF_EV_NEW:
+	case CPROF_EV_FORK:
+		attr_cache__capture(a->attr, e->tgid, e->start_ticks, false);
+		break;
+	case CPROF_EV_EXEC:
+		attr_cache__capture(a->attr, e->tgid, e->start_ticks, true);
+		break;
+	case CPROF_EV_EXIT:
+		attr_cache__exited(a->attr, e->tgid, e->start_ticks);
+		break;
+	}
+}
+
+/* A sampler or BPF failure during the run: the agent stops, and exits 1
+ * naming the first one. */
+void agent__run_failed(struct agent *a, const char *what, int err)
+{
+	agent__say(a, LOG_ERR, "%s: %s", what, strerror(-err));
+	if (!a->failure[0])
+		snprintf(a->failure, sizeof(a->failure), "%s: %s", what, strerror(-err));
+	STAT_SET(a, failed, 1);
+}
+
+/* ---- --net: the network profile ------------------------------------------- */
+
+static int start_net(struct agent *a)
+{
+	struct net_opts no = {
+		.ifaces = (const char *const *)a->cfg.net_ifaces, .nr_ifaces = a->cfg.nr_net_ifaces,
+		.xdp = a->cfg.net_xdp, .verbose = a->cfg.verbose >= 2, .quiet = a->cfg.quiet,
+	};
+	char why[512], desc[512];
+
+	a->net = net__new(&no, why, sizeof(why));
+	if (!a->net) {
+		agent__say(a, LOG_ERR, "--net: %s", why);
+		return -1;
+	}
+	STAT_SET(a, net_on, 1);
+	net__describe(a->net, desc, sizeof(desc));
+	agent__say(a, LOG_INFO, "counting network traffic on %s", desc);
+	return 0;
+}
+
+/* Moves what the kernel counted into the window's net_profile. */
+static void net_drain(void *ctx)
+{
+	struct agent *a = ctx;
+	uint64_t packets, bytes;
+	char gone[256];
+	int64_t d;
+
+	if (!a->net)
+		return;
+	d = net__drain(a->net);
+	if (d == -ENOMEM)	/* counted as lost by net_profile; the next drain may do */
+		agent__say(a, LOG_ERR, "draining network counters: %s", strerror(ENOMEM));
+	else if (d < 0)
+		agent__run_failed(a, "draining network counters", (int)d);
+	if (!net__lost(a->net, &packets, &bytes)) {
+		STAT_SET(a, net_lost_packets, packets);
+		STAT_SET(a, net_lost_bytes, bytes);
+	}
+	if (!a->net_detached_seen && net__check(a->net, gone, sizeof(gone))) {
+		/* Another party took cprof's programs off: no count goes on silently
+		 * incomplete. The CPU profiles still go on; the exit status says it. */
+		a->net_detached_seen = true;
+		agent__say(a, LOG_ERR, "--net: detached by someone else: %s; traffic there is no longer "
+		    "counted", gone);
+		if (!a->failure[0])
+			snprintf(a->failure, sizeof(a->failure), "--net detached by someone else: %s",
+				 gone);
+	}
+}
+
+int agent__drain(struct agent *a)
+{
+	uint64_t c[CPROF_NR_COUNTERS];
+	int64_t d;
+
+	if (!session__raw(a->core))	/* out of memory at the last window: stopping */
+		return -ENOMEM;
+	d = session__drain(a->core);	/* and net_drain(), a component */
+
+	if (d < 0) {
+		agent__say(a, LOG_ERR, "draining samples: %s", strerror((int)-d));
+		if (++a->drain_failures >= DRAIN_FAILURES_MAX)
+			agent__run_failed(a, "draining samples", (int)d);
+		return (int)d;
+	}
+	a->drain_failures = 0;
+	session__stats(a->core, &a->sst);
+	STAT_SET(a, capture_failures, a->sst.capture_failures);
+	if (session__counters(a->core, c) == 0)
+		for (int i = 0; i < CPROF_NR_COUNTERS; i++)
+			STAT_SET(a, counters[i], c[i]);
+	if (session__uw_stats(a->core)) {
+		const struct uw_stats_entry *t = uw_stats__total(session__uw_stats(a->core));
+
+		STAT_SET(a, unwind_stacks, t->stacks);
+		for (int i = 0; i < UW_NR_STOPS; i++)
+			STAT_SET(a, unwind_stops[i], t->stops[i]);
+	}
+	return 0;
+}
+
+static int start_sampler(struct agent *a)
+{
+	struct session_opts so = {
+		.freq = a->cfg.freq, .cycles = a->cfg.cycles, .all = !a->cfg.nr_pids,
+		.idle = a->cfg.idle, .max_stacks = a->cfg.max_stacks, .verbose = a->cfg.verbose >= 2,
+		.stack_size = a->cfg.stack_size, .forget_exited = true,
+		.perm_fix = a->perm_fix, .cycles_fix = "use --event cpu-clock",
+		.on_process = on_process, .ctx = a,
+	};
+	char why[512];
+
+	/* --unwind auto (default) or dwarf: the kernel copies user stacks, the
+	 * unwind tables walk them here; fp: frame pointers, in the kernel. */
+	so.unwind = !a->cfg.unwind ? SESSION_UNWIND_AUTO :
+		    !strcmp(a->cfg.unwind, "fp") ? SESSION_UNWIND_FP :
+		    !strcmp(a->cfg.unwind, "dwarf") ? SESSION_UNWIND_DWARF : SESSION_UNWIND_AUTO;
+	STAT_SET(a, stack_copy, so.unwind != SESSION_UNWIND_FP);
+	snprintf(a->perm_fix, sizeof(a->perm_fix), "run as root, or give cprof CAP_BPF, "
+		 "CAP_PERFMON, CAP_SYS_PTRACE and CAP_SYS_RESOURCE%s (see "
+		 "dist/cprof-agent.service)", a->cfg.nr_net_ifaces ?
+		 ", and CAP_NET_ADMIN for --net" : "");
+	a->core = session__new(&so, why, sizeof(why));
+	if (!a->core) {
+		agent__say(a, LOG_ERR, "%s", why);
+		return -1;
+	}
+	if (session__mmap_events_why(a->core, why, sizeof(why)))
+		agent__say(a, LOG_ERR, "%s", why);
+	for (size_t i = 0; i < a->cfg.nr_pids; i++)
+		if (session__add_pid(a->core, a->cfg.pids[i], why, sizeof(why))) {
+			agent__say(a, LOG_ERR, "%s", why);
+			return -1;
+		}
+	if (a->cfg.nr_net_ifaces && (start_net(a) ||
+	    session__add_component(a->core, &(struct session_component){
+		    .drain = net_drain, .ctx = a })))
+		return -1;
+	if (session__start(a->core, why, sizeof(why))) {
+		agent__say(a, LOG_ERR, "%s", why);
+		return -1;
+	}
+	session__stats(a->core, &a->sst);
+	STAT_SET(a, capture_failures, a->sst.capture_failures);
+	STAT_SET(a, heartbeat_ms, agent__now_ns(CLOCK_MONOTONIC) / 1000000);
+	STAT_SET(a, sampling, 1);
+	return 0;
+}
+
+/* Processes whose user stacks could not be named for want of mappings. */
+static void mapping_summary(struct agent *a)
+{
+	struct mmap_events_stats ms;
+	struct sym_stats ss = {0};
+
+	if (a->core) {	/* NULL: stopped before sampling began */
+		sym_session__stats(session__sym(a->core), &ss);
+		session__stats(a->core, &a->sst);
+	}
+	ms = a->sst.mev;
+	agent__say(a, LOG_INFO, "processes with unknown mappings: %llu; mapping events %s: %llu records, "
+	    "%llu lost (ring full)", (unsigned long long)ss.processes_unmapped,
+	    a->sst.mmap_events_on ? "from the kernel" : "off", (unsigned long long)ms.records,
+	    (unsigned long long)ms.lost);
+	{
+		char line[384];
+
+		debuginfod_report__format(line, sizeof(line));
+		if (*line)
+			agent__say(a, LOG_INFO, "%s", line);
+	}
+}
+
+static void summary(struct agent *a, uint64_t left)
+{
+	uint64_t mem_left;
+	struct uploader_stats us;
+	struct spool_stats ss;
+	char buf[512] = "";
+	size_t off = 0;
+
+	uploader__stats(a->up, &us);
+	mem_left = spool__persist(a->spool);	/* what the disk would not take, if it does now */
+	spool__stats(a->spool, &ss);
+	agent__say(a, LOG_INFO, "stopped after %llu windows: %llu samples taken, %llu profiled in %llu "
+	    "profiles, %llu filtered out, %llu lost",
+	    (unsigned long long)STAT_GET(a, windows),
+	    (unsigned long long)STAT_GET(a, counters[CPROF_SAMPLES]),
+	    (unsigned long long)STAT_GET(a, profiled), (unsigned long long)STAT_GET(a, profiles),
+	    (unsigned long long)STAT_GET(a, filtered),
+	    (unsigned long long)STAT_GET(a, lost_samples));
+	agent__say(a, LOG_INFO, "delivered %llu profiles (%llu samples, %llu bytes) in %llu requests; "
+	    "rejected %llu profiles (%llu samples); spool dropped %llu profiles (%llu samples)",
+	    (unsigned long long)us.profiles, (unsigned long long)us.samples,
+	    (unsigned long long)us.bytes, (unsigned long long)us.requests,
+	    (unsigned long long)us.rejected_profiles, (unsigned long long)us.rejected_samples,
+	    (unsigned long long)ss.dropped, (unsigned long long)ss.dropped_samples);
+	mapping_summary(a);
+	if (a->net)
+		agent__say(a, LOG_INFO, "network: %llu packets, %llu bytes in %llu profiles; lost in the "
+		    "kernel (counter map full): %llu packets, %llu bytes",
+		    (unsigned long long)STAT_GET(a, net_packets),
+		    (unsigned long long)STAT_GET(a, net_bytes),
+		    (unsigned long long)STAT_GET(a, net_profiles),
+		    (unsigned long long)STAT_GET(a, net_lost_packets),
+		    (unsigned long long)STAT_GET(a, net_lost_bytes));
+	for (int r = EXPORT_REASON_CONNECT; r < EXPORT_NR_REASONS; r++)
+		if (us.failures[r])
+			off += snprintf(buf + off, off < sizeof(buf) ? sizeof(buf) - off : 0,
+					"%s%s %llu", off ? ", " : "", exporter__reason_name(r),
+					(unsigned long long)us.failures[r]);
+	if (off)
+		agent__say(a, LOG_INFO, "upload failures: %s", buf);
+	if (a->cfg.spool_dir)
+		agent__say(a, ss.held || ss.mem_dropped ? LOG_ERR : LOG_INFO, "spool: %llu profiles "
+		    "written to %s, %llu held in memory (it could not be written); dropped with "
+		    "the memory queue full: %llu profiles (%llu samples)",
+		    (unsigned long long)ss.spooled, a->cfg.spool_dir, (unsigned long long)ss.held,
+		    (unsigned long long)ss.mem_dropped, (unsigned long long)ss.mem_dropped_samples);
+	if (mem_left)
+		agent__say(a, LOG_ERR, "%llu profiles (%llu samples) held in memory could not be written "
+		    "to %s and are lost", (unsigned long long)mem_left,
+		    (unsigned long long)ss.mem_samples, a->cfg.spool_dir);
+	if (left <= mem_left)
+		return;
+	if (a->cfg.spool_dir)
+		agent__say(a, LOG_INFO, "%llu profiles (%llu samples) stay in %s and are sent when the "
+		    "agent starts again", (unsigned long long)(left - mem_left),
+		    (unsigned long long)(ss.samples - ss.mem_samples), a->cfg.spool_dir);
+	else
+		agent__say(a, LOG_ERR, "%llu profiles (%llu samples) could not be delivered and are lost: "
+		    "give --spool-dir to keep them across restarts", (unsigned long long)left,
+		    (unsigned long long)ss.samples);
+}
+
+int agent__run(struct agent_config *cfg, const struct agent_args *args)
+{
+	struct agent *a = calloc(1, sizeof(*a));
+	struct uploader_opts uo = { .on_event = agent_ship__on_upload_event };
+	sigset_t block, old;
+	struct exporter *ex;
+	const char *why_rule;
+	char why[512] = "";
+	int ret = 1;
+
+	if (!a) {
+		cli__err("out of memory");
+		agent_config__release(cfg);
+		return 1;
+	}
+	/* First of all, so a stop during start-up (the spool scan, the BPF load)
+	 * ends the run cleanly instead of killing it half-way. */
+	stop_signal__install(true);
+	a->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	a->args = args;
+	a->log_verbose = a->cfg.verbose;
+	a->log_quiet = a->cfg.quiet;
+	a->start_time = agent__now_ns(CLOCK_REALTIME) / 1e9;
+	uo.ctx = a;
+	uo.backoff_min_s = a->cfg.backoff_min;
+	uo.backoff_max_s = a->cfg.backoff_max;
+
+	/* DEBUGINFOD_URLS is left set for cprof's background fetcher (see record.c). */
+	if (a->cfg.debuginfod)
+		(void)setenv("DEBUGINFOD_URLS", a->cfg.debuginfod, 1); /* ENOMEM: nothing fetched */
+	if (session__prepare(why, sizeof(why))) {
+		agent__say(a, LOG_ERR, "%s", why);
+		goto out_free;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (gethostname(a->hostname, sizeof(a->hostname) - 1))
+		a->hostname[0] = '\0';
+	if (attr_rule__parse(a->cfg.service_name ? a->cfg.service_name : "container,exe", &a->rule,
+			     &why_rule)) {
+		agent__say(a, LOG_ERR, "--service-name: %s", why_rule);
+		goto out_free;
+	}
+	if (agent_config__check_cgroup(&a->cfg, why, sizeof(why))) {
+		agent__say(a, LOG_ERR, "%s", why);
+		goto out_free;
+	}
+	ex = agent_reload__exporter(&a->cfg, why, sizeof(why));
+	if (!ex) {
+		agent__say(a, LOG_ERR, "%s", why);
+		goto out_free;
+	}
+	if (agent_ship__open_spool(a)) {
+		exporter__free(ex);
+		goto out_free;
+	}
+	agent_ship__sweep_file_backend(a);
+	a->attr = attr_cache__new(0, &a->rule, a->cfg.cgroup, a->cfg.comm);
+	if (!a->attr) {
+		agent__say(a, LOG_ERR, "out of memory");
+		exporter__free(ex);
+		goto out_free;
+	}
+
+	/* Worker threads must not take the signals meant for this loop. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	a->up = uploader__new(a->spool, ex, &uo);
+	if (!a->up) {
+		agent__say(a, LOG_ERR, "starting the upload thread: %s", strerror(errno));
+		exporter__free(ex);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		goto out_free;
+	}
+	if (a->cfg.metrics_addr) {
+		a->metrics = metrics_server__new(a->cfg.metrics_addr, agent_render__metrics, agent_render__health, a,
+						 why, sizeof(why));
+		if (!a->metrics) {
+			agent__say(a, LOG_ERR, "--metrics-addr: %s", why);
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			goto out_free;
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	if (stop_signal__get()) {	/* before anything was sampled: only the spool to flush */
+		agent__say(a, LOG_INFO, "stopped by signal %d while starting", stop_signal__get());
+		summary(a, uploader__flush_and_stop(a->up, a->cfg.shutdown_timeout));
+		ret = 0;
+		goto out_free;
+	}
+	if (start_sampler(a))
+		goto out_free;
+	agent__say(a, LOG_INFO, "sampling %s at %u Hz on %d CPUs (%s unwinding); a profile per service "
+	    "every %.1f s to %s%s%s", a->cfg.nr_pids ? "the given pids" :
+	    a->cfg.cgroup || a->cfg.comm ? "the selected processes" : "the whole machine",
+	    a->cfg.freq, a->sst.nr_cpus, !a->sst.stack_window ? "frame-pointer" :
+	    a->sst.uw_mode == UW_MODE_DWARF ? "dwarf" : "auto", a->cfg.interval, a->cfg.url,
+	    a->cfg.spool_dir ? ", spool " : "", a->cfg.spool_dir ? a->cfg.spool_dir : "");
+
+	while (!stop_signal__get()) {
+		int64_t now;
+		int err = session__poll(a->core);
+
+		STAT_SET(a, heartbeat_ms, agent__now_ns(CLOCK_MONOTONIC) / 1000000);
+		if (err < 0) {
+			agent__run_failed(a, "reading process events", err);
+			break;
+		}
+		if (stop_signal__take_reload())
+			agent_reload__apply(a);
+		now = agent__now_ns(CLOCK_MONOTONIC);
+		if (session__window_due(a->core, now, (int64_t)(a->cfg.interval * 1e9)))
+			agent_window__close(a, false);
+		else if (session__drain_due(a->core, now))
+			agent__drain(a);
+		if (STAT_GET(a, failed))
+			break;
+		if (session__nr_targets(a->core) && !session__targets_alive(a->core)) {
+			agent__say(a, LOG_INFO, "every target exited");
+			break;
+		}
+	}
+	/* The last events of exiting processes, then stop, then the partial window. */
+	STAT_SET(a, sampling, 0);
+	session__stop(a->core);
+	agent__drain(a);	/* the slot the last flip left behind */
+	agent_window__close(a, true);
+	summary(a, uploader__flush_and_stop(a->up, a->cfg.shutdown_timeout));
+	ret = 0;
+	if (a->failure[0]) {
+		if (STAT_GET(a, failed))
+			agent__say(a, LOG_ERR, "stopped by a sampler failure (%s): the profiles after it "
+			    "are missing", a->failure);
+		else
+			agent__say(a, LOG_ERR, "exiting 1: %s", a->failure);
+		ret = 1;
+	}
+
+out_free:
+	metrics_server__free(a->metrics);
+	uploader__free(a->up);
+	session__free(a->core);		/* before net: its component */
+	net__free(a->net);	/* detaches from every interface, on every way out */
+	spool__free(a->spool);
+	attr_cache__free(a->attr);
+	agent_config__release(&a->cfg);
+	free(a);
+	return ret;
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* agent_priv: the agent's state, shared by the files of profiler/agent/
+ * (agent.c runs the loop, agent_window.c closes windows, agent_ship.c feeds
+ * the spool and hears the uploader, agent_render.c serves the metrics,
+ * agent_reload.c applies SIGHUP). Not for use outside profiler/agent/. */
+#ifndef CPROF_AGENT_PRIV_H
+#define CPROF_AGENT_PRIV_H
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+
+#include "base/proc.h"
+#include "base/atomic_file.h"
+#include "export/ship/delta.h"
+#include "export/ship/exporter.h"
+#include "export/ship/spool.h"
+#include "export/ship/uploader.h"
+#include "profiler/cli.h"
+#include "profiler/agent/agent.h"
+#include "profiler/debuginfod_report.h"
+#include "profiler/agent/agent_attr.h"
+#include "profiler/agent/agent_metrics.h"
+#include "profiler/core/losses.h"
+#include "profiler/core/mmap_events.h"
+#include "profiler/net.h"
+#include "profiler/pprof_build.h"
+#include "profiler/core/raw_profile.h"
+#include "profiler/core/session.h"
+#include "profiler/core/stop_signal.h"
+#include "symbolize/sym_debuginfod.h"
+#include "symbolize/symbolizer.h"
+#include "symbolize/unwinder.h"
+
+#define HEALTH_STALL_MS		30000		/* /healthz: main loop stuck this long */
+#define DRAIN_FAILURES_MAX	5		/* in a row: the sampler is broken, stop */
+#define MAX_PPROF_BYTES		(4u << 20)	/* Pyroscope's bound on one uncompressed profile */
+#define SWEEP_EVERY_WINDOWS	6		/* look for exits we missed */
+#define FAILURE_LOG_INTERVAL_S	60.0
+
+enum { LOG_ERR, LOG_INFO, LOG_DEBUG };
+
+/* Counters shared with the metrics thread: written by one thread, read with
+ * atomic loads. */
+struct agent_stats {
+	uint64_t counters[CPROF_NR_COUNTERS];	/* the BPF program's, cumulative */
+	uint64_t windows, profiled, filtered, profiles, profile_bytes;
+	uint64_t lost_samples, spool_write_errors, build_errors;
+	uint64_t capture_failures, reloads, reload_failures;
+	uint64_t sym_processes, sym_binaries, sym_binaries_evicted, sym_processes_evicted;
+	uint64_t processes_unmapped, mapping_records, mapping_records_lost;	/* mmap_events */
+	uint64_t attr_entries, attr_evictions, attr_fallbacks, attr_memo_replaced, forgotten;
+	uint64_t unwind_stacks, unwind_stops[UW_NR_STOPS];	/* stack-copy mode */
+	uint64_t unwind_tables_bytes, unwind_tables_evicted, unwind_cfi_dropped;
+	uint64_t perf_maps_refused[SAFE_FILE_NR_REFUSALS], mapped_files_refused[SAFE_FILE_NR_REFUSALS];
+	uint64_t net_packets, net_bytes, net_profiles, net_lost_packets, net_lost_bytes;
+	/* What the main loop set up and how it runs, for render_metrics() and
+	 * health(): never a pointer the main loop writes (a->net, ...). */
+	uint64_t net_on, stack_copy, sampling, failed, heartbeat_ms;
+};
+
+#define STAT_SET(a, f, v)	__atomic_store_n(&(a)->st.f, (v), __ATOMIC_RELAXED)
+#define STAT_ADD(a, f, v)	__atomic_fetch_add(&(a)->st.f, (v), __ATOMIC_RELAXED)
+#define STAT_GET(a, f)		__atomic_load_n(&(a)->st.f, __ATOMIC_RELAXED)
+
+struct agent {
+	struct agent_config cfg;
+	const struct agent_args *args;
+	struct attr_rule rule;
+	char hostname[256];
+	struct session *core;			/* sampler, symbolizer, targets, window */
+	struct session_stats sst;		/* main loop: as of the last drain */
+	char perm_fix[200];
+	struct attr_cache *attr;
+	struct spool *spool;
+	struct uploader *up;
+	struct metrics_server *metrics;
+	struct net *net;			/* --net; NULL without */
+	double start_time;			/* epoch seconds */
+	struct agent_stats st;
+	int log_verbose, log_quiet;		/* read by every thread: atomic */
+	uint64_t spool_errors_seen;		/* main thread: note_spool_health() */
+	bool spool_failing;
+	char failure[300];			/* main loop only: the first sampler failure */
+	int drain_failures;			/* in a row */
+	bool net_detached_seen;
+	/* upload thread only (its event callback) */
+	double last_failure_log;
+	uint64_t failures_unlogged;
+};
+
+void agent__say(const struct agent *a, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int64_t agent__now_ns(clockid_t clk);
+
+/* agent.c: the loop's drain (0 or -errno, counted and said), and a failure
+ * that stops the agent (exit 1 naming the first). */
+int agent__drain(struct agent *a);
+void agent__run_failed(struct agent *a, const char *what, int err);
+
+/* agent_window.c: drain, split by service, build and spool, forget the
+ * exited, start the next window. */
+void agent_window__close(struct agent *a, bool last);
+
+/* agent_ship.c */
+void agent_ship__on_upload_event(void *ctx, const struct upload_event *ev);
+int agent_ship__open_spool(struct agent *a);
+void agent_ship__sweep_file_backend(struct agent *a);
+int agent_ship__spool_delta(struct agent *a, const struct delta *d, const char *service);
+
+/* agent_render.c: the metrics server's callbacks (its thread). */
+void agent_render__metrics(void *ctx, FILE *f);
+bool agent_render__health(void *ctx, char *why, size_t len);
+
+/* agent_reload.c */
+struct exporter *agent_reload__exporter(const struct agent_config *c, char *why, size_t len);
+void agent_reload__apply(struct agent *a);
+
+#endif /* CPROF_AGENT_PRIV_H */

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: MIT
+/* agent_render: the agent's Prometheus text and its /healthz answer, run on
+ * the metrics thread: they read only the atomic counters (STAT_GET) and the
+ * thread-safe stats of the spool and uploader. */
+#include "profiler/agent/agent_priv.h"
+
+/* ---- metrics ---------------------------------------------------------------- */
+
+static void metric(FILE *f, const char *name, const char *type, const char *help,
+		   unsigned long long v)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name, v);
+}
+
+void agent_render__metrics(void *ctx, FILE *f)
+{
+	struct agent *a = ctx;
+	uint64_t c[CPROF_NR_COUNTERS];
+	struct uploader_stats us;
+	struct spool_stats ss;
+	struct rusage ru;
+	char buf[256];
+	long rss_pages = 0;
+	FILE *statm;
+
+	uploader__stats(a->up, &us);
+	spool__stats(a->spool, &ss);
+	metric(f, "cprof_samples_total", "counter", "Samples taken by the BPF program.",
+	       STAT_GET(a, counters[CPROF_SAMPLES]));
+	for (int i = 0; i < CPROF_NR_COUNTERS; i++)
+		c[i] = STAT_GET(a, counters[i]);
+	losses__write_metrics(c, f);
+	metric(f, "cprof_process_capture_failures_total", "counter",
+	       "Processes whose mappings could not be captured (their frames may stay unnamed).",
+	       STAT_GET(a, capture_failures));
+	fprintf(f, "# HELP cprof_files_refused_total Files other users control that cprof would "
+		"not open or read (safe_file), by kind and reason.\n"
+		"# TYPE cprof_files_refused_total counter\n");
+	for (int r = SAFE_FILE_NOT_REFUSED + 1; r < SAFE_FILE_NR_REFUSALS; r++)
+		fprintf(f, "cprof_files_refused_total{kind=\"perf_map\",reason=\"%s\"} %llu\n"
+			"cprof_files_refused_total{kind=\"mapped_file\",reason=\"%s\"} %llu\n",
+			safe_file__refusal_key(r), (unsigned long long)STAT_GET(a, perf_maps_refused[r]),
+			safe_file__refusal_key(r), (unsigned long long)STAT_GET(a, mapped_files_refused[r]));
+	metric(f, "cprof_windows_total", "counter", "Profiling windows closed.",
+	       STAT_GET(a, windows));
+	metric(f, "cprof_profiled_samples_total", "counter",
+	       "Samples put into profile deltas (the agent's count).", STAT_GET(a, profiled));
+	metric(f, "cprof_filtered_samples_total", "counter",
+	       "Samples left out by --cgroup or --comm.", STAT_GET(a, filtered));
+	metric(f, "cprof_lost_samples_total", "counter",
+	       "Samples in deltas that could not be built or spooled.", STAT_GET(a, lost_samples));
+	metric(f, "cprof_profiles_total", "counter", "Profile deltas created.",
+	       STAT_GET(a, profiles));
+	metric(f, "cprof_profile_bytes_total", "counter",
+	       "Uncompressed pprof bytes of the deltas created.", STAT_GET(a, profile_bytes));
+	if (STAT_GET(a, net_on)) {	/* --net */
+		metric(f, "cprof_net_packets_total", "counter",
+		       "Packets counted on the --net interfaces.", STAT_GET(a, net_packets));
+		metric(f, "cprof_net_bytes_total", "counter",
+		       "Bytes counted on the --net interfaces.", STAT_GET(a, net_bytes));
+		metric(f, "cprof_net_profiles_total", "counter",
+		       "Network profiles created (one per window with traffic).",
+		       STAT_GET(a, net_profiles));
+		metric(f, "cprof_net_lost_packets_total", "counter",
+		       "Packets the kernel side could not count (counter map full).",
+		       STAT_GET(a, net_lost_packets));
+		metric(f, "cprof_net_lost_bytes_total", "counter",
+		       "Bytes the kernel side could not count (counter map full).",
+		       STAT_GET(a, net_lost_bytes));
+	}
+	metric(f, "cprof_upload_requests_total", "counter", "Upload attempts.", us.requests);
+	metric(f, "cprof_uploaded_profiles_total", "counter", "Profiles the backend accepted.",
+	       us.profiles);
+	metric(f, "cprof_uploaded_samples_total", "counter",
+	       "Samples in the profiles the backend accepted.", us.samples);
+	metric(f, "cprof_uploaded_bytes_total", "counter", "Request body bytes accepted.",
+	       us.bytes);
+	fprintf(f, "# HELP cprof_upload_failures_total Failed or refused upload attempts, by "
+		"reason.\n# TYPE cprof_upload_failures_total counter\n");
+	for (int r = EXPORT_REASON_CONNECT; r < EXPORT_NR_REASONS; r++)
+		fprintf(f, "cprof_upload_failures_total{reason=\"%s\"} %llu\n",
+			exporter__reason_name(r), (unsigned long long)us.failures[r]);
+	metric(f, "cprof_upload_consecutive_failures", "gauge",
+	       "Failed attempts since the last delivery (an alarm when it keeps growing: the "
+	       "data stays spooled, see cprof_upload_failures_total for why).",
+	       us.consecutive_failures);
+	metric(f, "cprof_rejected_profiles_total", "counter",
+	       "Profiles the backend refused for good (4xx), deleted.", us.rejected_profiles);
+	metric(f, "cprof_rejected_samples_total", "counter",
+	       "Samples in the profiles the backend refused for good.", us.rejected_samples);
+	metric(f, "cprof_spool_bytes", "gauge", "Bytes in the spool.", ss.bytes);
+	metric(f, "cprof_spool_files", "gauge", "Profiles in the spool.", ss.files);
+	metric(f, "cprof_spool_samples", "gauge", "Samples in the spooled profiles.", ss.samples);
+	metric(f, "cprof_spool_max_bytes", "gauge", "The spool's bound (--spool-max-bytes).",
+	       ss.max_bytes);
+	metric(f, "cprof_spool_dropped_profiles_total", "counter",
+	       "Profiles dropped, oldest first, to keep the spool within its bound.", ss.dropped);
+	metric(f, "cprof_spool_dropped_samples_total", "counter",
+	       "Samples in the profiles the spool dropped.", ss.dropped_samples);
+	metric(f, "cprof_spool_corrupt_total", "counter",
+	       "Unreadable spool records found and deleted.", ss.corrupt + us.undecodable);
+	metric(f, "cprof_spool_write_errors_total", "counter",
+	       "Spool writes that failed (the profile was then held in memory, or lost).",
+	       ss.write_errors + STAT_GET(a, spool_write_errors));
+	metric(f, "cprof_spool_written_profiles_total", "counter",
+	       "Profiles written to the spool (to --spool-dir, or to memory without it).",
+	       ss.spooled);
+	metric(f, "cprof_spool_held_in_memory_profiles_total", "counter",
+	       "Profiles held in memory because the spool directory could not be written.",
+	       ss.held);
+	metric(f, "cprof_spool_memory_profiles", "gauge",
+	       "Profiles held in memory now, waiting for the backend.", ss.mem_files);
+	metric(f, "cprof_spool_memory_bytes", "gauge", "Bytes of the profiles held in memory.",
+	       ss.mem_bytes);
+	metric(f, "cprof_spool_memory_dropped_profiles_total", "counter",
+	       "Profiles dropped, oldest first: the spool directory could not be written and "
+	       "the memory queue was full.", ss.mem_dropped);
+	metric(f, "cprof_spool_memory_dropped_samples_total", "counter",
+	       "Samples in the profiles dropped with the memory queue full.",
+	       ss.mem_dropped_samples);
+	metric(f, "cprof_spool_recovered_profiles_total", "counter",
+	       "Profiles found in the spool at start, left by an earlier run.", ss.recovered);
+	metric(f, "cprof_process_cache_entries", "gauge", "Processes in the attribution cache.",
+	       STAT_GET(a, attr_entries));
+	metric(f, "cprof_process_cache_evictions_total", "counter",
+	       "Attribution cache entries evicted by its bound.", STAT_GET(a, attr_evictions));
+	metric(f, "cprof_process_gone_before_read_total", "counter",
+	       "Processes gone before /proc could be read (named from their samples).",
+	       STAT_GET(a, attr_fallbacks));
+	metric(f, "cprof_process_name_memo_replaced_total", "counter",
+	       "Entries of the bounded comm -> executable memo replaced by others.",
+	       STAT_GET(a, attr_memo_replaced));
+	metric(f, "cprof_processes_forgotten_total", "counter",
+	       "Exited processes forgotten after their last samples shipped.",
+	       STAT_GET(a, forgotten));
+	metric(f, "cprof_symbolizer_processes", "gauge", "Processes the symbolizer holds.",
+	       STAT_GET(a, sym_processes));
+	metric(f, "cprof_symbolizer_processes_evicted_total", "counter",
+	       "Processes evicted from the symbolizer by its bound.",
+	       STAT_GET(a, sym_processes_evicted));
+	if (sym_debuginfod__enabled()) {
+		struct sym_debuginfod_stats ds;
+
+		sym_debuginfod__stats(&ds);
+		metric(f, "cprof_debuginfod_fetched_total", "counter",
+		       "Debug files downloaded from a debuginfod server by build-id.", ds.fetched);
+		metric(f, "cprof_debuginfod_cached_total", "counter",
+		       "Debug files found in the debuginfod client's cache.", ds.cached);
+		metric(f, "cprof_debuginfod_failed_total", "counter",
+		       "Debug files no debuginfod server gave (absent, unreachable, timed out); "
+		       "their binaries keep function-start names.", ds.failed);
+		metric(f, "cprof_debuginfod_pending", "gauge",
+		       "Debug file fetches queued or running.", ds.pending);
+	}
+	metric(f, "cprof_processes_unmapped", "gauge",
+	       "Processes seen whose executable mappings could not be known (their user frames "
+	       "are unnamed); one found later is taken back.", STAT_GET(a, processes_unmapped));
+	metric(f, "cprof_mapping_records_total", "counter",
+	       "Mapping records (mmap, fork, exec, exit) read from the kernel.",
+	       STAT_GET(a, mapping_records));
+	metric(f, "cprof_mapping_records_lost_total", "counter",
+	       "Mapping records the kernel dropped (ring full).", STAT_GET(a, mapping_records_lost));
+	metric(f, "cprof_symbolizer_binaries", "gauge", "Binaries the symbolizer holds open.",
+	       STAT_GET(a, sym_binaries));
+	metric(f, "cprof_symbolizer_binaries_evicted_total", "counter",
+	       "Binaries evicted from the symbolizer's cache.", STAT_GET(a, sym_binaries_evicted));
+	if (STAT_GET(a, stack_copy)) {
+		metric(f, "cprof_unwind_stacks_total", "counter",
+		       "User stacks unwound from stack copies (--unwind auto or dwarf).",
+		       STAT_GET(a, unwind_stacks));
+		fprintf(f, "# HELP cprof_unwind_stops_total How unwound stacks ended (complete or "
+			"why not).\n# TYPE cprof_unwind_stops_total counter\n");
+		for (int i = 0; i < UW_NR_STOPS; i++)
+			fprintf(f, "cprof_unwind_stops_total{stop=\"%s\"} %llu\n", uw_stop__name(i),
+				(unsigned long long)STAT_GET(a, unwind_stops[i]));
+		metric(f, "cprof_unwind_table_bytes", "gauge",
+		       "Memory of the cached unwind tables (bounded, LRU).",
+		       STAT_GET(a, unwind_tables_bytes));
+		metric(f, "cprof_unwind_tables_evicted_total", "counter",
+		       "Unwind tables evicted from their cache.",
+		       STAT_GET(a, unwind_tables_evicted));
+		metric(f, "cprof_unwind_cfi_dropped_total", "counter",
+		       "CFI entries left out of unwind tables: malformed, or over the build's limits.",
+		       STAT_GET(a, unwind_cfi_dropped));
+	}
+	metric(f, "cprof_config_reloads_total", "counter", "Configuration reloads (SIGHUP).",
+	       STAT_GET(a, reloads));
+	metric(f, "cprof_config_reload_failures_total", "counter",
+	       "Reloads refused (the running configuration was kept).",
+	       STAT_GET(a, reload_failures));
+
+	getrusage(RUSAGE_SELF, &ru);
+	fprintf(f, "# HELP process_cpu_seconds_total User and system CPU time spent.\n"
+		"# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total %.3f\n",
+		ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+		ru.ru_stime.tv_usec / 1e6);
+	statm = fopen("/proc/self/statm", "re");
+	if (statm) {
+		if (fgets(buf, sizeof(buf), statm))
+			sscanf(buf, "%*s %ld", &rss_pages);
+		fclose(statm);
+	}
+	metric(f, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
+	       (unsigned long long)rss_pages * (unsigned long long)sysconf(_SC_PAGESIZE));
+	fprintf(f, "# HELP process_start_time_seconds Start time since the epoch.\n"
+		"# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %.3f\n",
+		a->start_time);
+	fprintf(f, "# HELP cprof_build_info cprof's version.\n# TYPE cprof_build_info gauge\n"
+		"cprof_build_info{version=\"%s\"} 1\n", CPROF_VERSION);
+}
+
+/* GET /healthz: 200 while the sampler runs and the main loop turns. */
+bool agent_render__health(void *ctx, char *why, size_t len)
+{
+	struct agent *a = ctx;
+	int64_t idle_ms = agent__now_ns(CLOCK_MONOTONIC) / 1000000 - (int64_t)STAT_GET(a, heartbeat_ms);
+
+	if (STAT_GET(a, failed)) {
+		snprintf(why, len, "the sampler failed; stopping");
+		return false;
+	}
+	if (!STAT_GET(a, sampling)) {
+		snprintf(why, len, "not sampling (starting or stopping)");
+		return false;
+	}
+	if (idle_ms > HEALTH_STALL_MS) {
+		snprintf(why, len, "the sampling loop has not run for %lld s",
+			 (long long)idle_ms / 1000);
+		return false;
+	}
+	return true;
+}
+
