@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+/* pprof_build (profiler/pprof_build.h) without BPF: raw samples of this very
+ * process become a pprof profile with Go's sample types and period, totals
+ * kept (a lost stack stays as a named frame), this file's function named,
+ * comments carried, and agent mode keeping only the numeric labels. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/proc.h"
+#include "profiler/pprof_build.h"
+
+__attribute__((noinline)) int pprof_build_test_leaf(int x)
+{
+	__asm__ volatile("" ::: "memory");
+	return x * 3 + 1;
+}
+
+static const char *str(const Perftools__Profiles__Profile *p, int64_t i)
+{
+	return i >= 0 && (size_t)i < p->n_string_table ? p->string_table[i] : "";
+}
+
+static const Perftools__Profiles__Function *func(const Perftools__Profiles__Profile *p,
+						  uint64_t id)
+{
+	for (size_t i = 0; i < p->n_function; i++)
+		if (p->function[i]->id == id)
+			return p->function[i];
+	return NULL;
+}
+
+static const Perftools__Profiles__Location *loc(const Perftools__Profiles__Profile *p,
+						 uint64_t id)
+{
+	for (size_t i = 0; i < p->n_location; i++)
+		if (p->location[i]->id == id)
+			return p->location[i];
+	return NULL;
+}
+
+/* The name of the first line of a sample's leaf location. */
+static const char *leaf_name(const Perftools__Profiles__Profile *p,
+			     const Perftools__Profiles__Sample *s)
+{
+	const Perftools__Profiles__Location *l = s->n_location_id ? loc(p, s->location_id[0]) : NULL;
+	const Perftools__Profiles__Function *f = l && l->n_line ? func(p, l->line[0]->function_id) : NULL;
+
+	return f ? str(p, f->name) : "";
+}
+
+struct fixture {
+	struct raw_profile *rp;
+	struct sym_session *sym;
+};
+
+static struct fixture make(void)
+{
+	struct fixture fx = { raw_profile__new(), sym_session__new(NULL) };
+	uint64_t st, ips[1] = { (uint64_t)(uintptr_t)pprof_build_test_leaf + 4 };
+	struct raw_sample s = { .pid = (uint32_t)getpid(), .tid = (uint32_t)getpid(),
+				.kstack = RAW_STACK_NONE, .count = 7 };
+	int idx;
+
+	ck_assert_ptr_nonnull(fx.rp);
+	ck_assert_ptr_nonnull(fx.sym);
+	ck_assert_int_eq(proc__start_ticks(getpid(), &st), 0);
+	s.start_ticks = st;
+	snprintf(s.comm, sizeof(s.comm), "pbtest");
+	ck_assert_int_eq(sym_session__add_process(fx.sym, getpid(), st), 0);
+	idx = raw_profile__intern_stack(fx.rp, ips, 1);
+	ck_assert_int_ge(idx, 0);
+	s.ustack = idx;
+	ck_assert_int_eq(raw_profile__add(fx.rp, &s), 0);
+	s.ustack = RAW_STACK_MAP_FULL;	/* lost: kept as a named frame */
+	s.count = 2;
+	ck_assert_int_eq(raw_profile__add(fx.rp, &s), 0);
+	return fx;
+}
+
+START_TEST(test_pprof_build__keeps_totals_types_period_and_names_the_function)
+{
+	struct fixture fx = make();
+	const char *comments[] = { "hello comment" };
+	struct pprof_build_opts bo = { .freq = 99, .time_nanos = 123, .duration_nanos = 456,
+				       .comments = comments, .nr_comments = 1 };
+	struct pprof_build_stats bs = {0};
+	struct pb_profile *prof = NULL;
+	const Perftools__Profiles__Profile *p;
+	int64_t total = 0, cpu = 0;
+	bool named = false, lost = false, comment = false;
+
+	ck_assert_int_eq(pprof_build(fx.rp, fx.sym, &bo, &prof, &bs), 0);
+	p = pb_profile__finish(prof);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->n_sample_type, 2);
+	ck_assert_str_eq(str(p, p->sample_type[0]->type), "samples");
+	ck_assert_str_eq(str(p, p->sample_type[0]->unit), "count");
+	ck_assert_str_eq(str(p, p->sample_type[1]->type), "cpu");
+	ck_assert_str_eq(str(p, p->sample_type[1]->unit), "nanoseconds");
+	ck_assert_int_eq(p->period, 1000000000LL / 99);
+	ck_assert_int_eq(p->time_nanos, 123);
+	ck_assert_int_eq(p->duration_nanos, 456);
+	for (size_t i = 0; i < p->n_sample; i++) {
+		const char *n = leaf_name(p, p->sample[i]);
+
+		total += p->sample[i]->value[0];
+		cpu += p->sample[i]->value[1];
+		named |= strstr(n, "pprof_build_test_leaf") != NULL;
+		lost |= !strcmp(n, "[user stack lost: stack map full]");
+	}
+	for (size_t i = 0; i < p->n_comment; i++)
+		comment |= !strcmp(str(p, p->comment[i]), "hello comment");
+	ck_assert_int_eq(total, 9);
+	ck_assert_int_eq(cpu, 9 * (1000000000LL / 99));
+	ck_assert_msg(named, "the leaf function is not named");
+	ck_assert(lost);
+	ck_assert(comment);
+	ck_assert_uint_ge(bs.symbolized, 1);
+	pb_profile__free(prof);
+	raw_profile__free(fx.rp);
+	sym_session__free(fx.sym);
+}
+END_TEST
+
+START_TEST(test_pprof_build__agent_mode_keeps_only_numeric_labels)
+{
+	struct fixture fx = make();
+	struct pprof_build_opts bo = { .freq = 99, .low_cardinality = true };
+	struct pb_profile *prof = NULL;
+	const Perftools__Profiles__Profile *p;
+
+	ck_assert_int_eq(pprof_build(fx.rp, fx.sym, &bo, &prof, NULL), 0);
+	p = pb_profile__finish(prof);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_ge(p->n_sample, 1);
+	for (size_t i = 0; i < p->n_sample; i++) {
+		bool pid = false;
+
+		for (size_t j = 0; j < p->sample[i]->n_label; j++) {
+			const Perftools__Profiles__Label *l = p->sample[i]->label[j];
+
+			ck_assert_msg(l->str == 0, "string label %s", str(p, l->key));
+			pid |= !strcmp(str(p, l->key), "pid") && l->num == getpid();
+		}
+		ck_assert(pid);
+	}
+	pb_profile__free(prof);
+	raw_profile__free(fx.rp);
+	sym_session__free(fx.sym);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("pprof_build");
+	TCase *tc = tcase_create("build");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_pprof_build__keeps_totals_types_period_and_names_the_function);
+	tcase_add_test(tc, test_pprof_build__agent_mode_keeps_only_numeric_labels);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
