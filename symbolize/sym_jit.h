@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* sym_jit: the JIT code of one process, named by its perf map
+ * (/tmp/perf-PID.map, read through sym_proc_file so a map owned by someone
+ * else, or not a regular file, is refused). The map is reloaded when it
+ * changed, checked at most once a second. Embedded in the process table's
+ * entries; depends on perf_map, proc_file and base/ only; never prints.
+ */
+#ifndef CPROF_SYM_JIT_H
+#define CPROF_SYM_JIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "base/safe_file.h"
+#include "symbolize/perf_map.h"
+
+/* Zero-initialised = no map loaded yet. */
+struct sym_jit {
+	struct sym_perf_map *map; /* NULL until loaded */
+	off_t size;               /* of the file loaded */
+	struct timespec mtime;
+	uint64_t checked_ns;      /* last look at the file */
+	int refused;              /* last refusal of the map (-errno), counted once */
+};
+
+/* Whether pid (nspid inside its namespace) has a readable perf map now. */
+bool sym_jit__exists(int pid, int nspid);
+
+/* Name addr from the process's perf map, (re)loading it first when addr is
+ * not in the map held and the file changed. 0 with *ret_name (valid until the
+ * next call on j), -ENOENT when nothing names it. A map refused (see
+ * sym_proc_file__open_perf_map) names nothing, and is counted in
+ * refused[reason] once per reason in a row. */
+int sym_jit__lookup(struct sym_jit *j, int pid, int nspid, uint64_t addr, const char **ret_name,
+		    uint64_t refused[SAFE_FILE_NR_REFUSALS]);
+
+/* The process exec'd: forget the map, look again on next use. */
+void sym_jit__reset(struct sym_jit *j);
+/* Free the map. */
+void sym_jit__release(struct sym_jit *j);
+
+#endif /* CPROF_SYM_JIT_H */

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+/* sym_unwind: unwind tables in a base/strmap by binary key ("vdso" for the
+ * vDSO) and an LRU list counted in bytes; each entry keeps its binary's
+ * PT_LOADs and e_entry so file offsets turn into table pcs without the
+ * binary. An epoch spares the tables of the stack being unwound from
+ * eviction. Depends on sym_procs, sym_bins, unwinder, unwind_table and
+ * base/ only.
+ */
+#include "symbolize/sym_unwind.h"
+
+#include <errno.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/strmap.h"
+#include "symbolize/sym_clock.h"
+#include "symbolize/sym_frames.h"
+#include "symbolize/sym_lru.h"
+#include "symbolize/unwind_table.h"
+
+/* Recapture a process's maps at most every 50 ms: often enough that a process
+ * whose first record arrived while ld.so was still mapping libraries gets its
+ * code before it exits, rarely enough that garbage addresses cost little. */
+#define RECAPTURE_NS 50000000ull
+#define UW_MAX_LOADS 8
+
+/* An unwind table, by binary key. table NULL: the binary has no usable CFI.
+ * loads: its PT_LOAD headers, to turn file offsets into vaddrs without it. */
+struct uw_entry {
+	char *key;
+	struct uw_table *table;
+	size_t bytes;
+	uint64_t epoch;      /* last sym_unwind__stack() that used it */
+	struct { uint64_t offset, vaddr, filesz; bool exec; } loads[UW_MAX_LOADS];
+	size_t nloads;
+	uint64_t entry;      /* e_entry (vaddr), 0 when none */
+	struct sym_lru lru;
+};
+
+struct sym_unwind {
+	size_t max_bytes;
+	struct sym_procs *procs; /* borrowed */
+	struct strmap *tables;   /* binary key -> struct uw_entry */
+	struct sym_lru lru;
+	size_t bytes;
+	uint64_t epoch;
+	struct sym_unwind_stats stats;
+};
+
+static void uw_entry_free(struct sym_unwind *u, struct uw_entry *e)
+{
+	strmap__remove(u->tables, e->key);
+	sym_lru__unlink(&e->lru);
+	u->bytes -= e->bytes;
+	uw_table__free(e->table);
+	free(e->key);
+	free(e);
+}
+
+/* Make room for need bytes, oldest first, sparing the tables the current
+ * unwind uses (its caller may still hold them): the bound can be exceeded by
+ * the tables of one stack, until the next unwind. */
+static void uw_evict(struct sym_unwind *u, size_t need)
+{
+	struct sym_lru *old;
+
+	while (u->bytes + need > u->max_bytes && (old = sym_lru__oldest(&u->lru))) {
+		struct uw_entry *e = sym_lru__entry(old, struct uw_entry, lru);
+
+		if (e->epoch == u->epoch)
+			break;
+		uw_entry_free(u, e);
+		u->stats.tables_evicted++;
+	}
+}
+
+static Elf *uw_debug_elf(void *ctx)
+{
+	return sym_elf__debug_elf(ctx);
+}
+
+/* The unwind table entry of a file or vDSO mapping, compiled on first need.
+ * NULL when the binary cannot be opened now (not remembered) or on ENOMEM. */
+static struct uw_entry *uw_get(struct sym_unwind *u, struct sym_proc *p, struct sym_pmap *pm)
+{
+	const char *key = pm->kind == SYM_PMAP_VDSO ? "vdso" : pm->bin.key;
+	struct uw_entry *e;
+	struct sym_elf *elf;
+	GElf_Ehdr eh;
+	size_t phnum;
+	uint64_t t0;
+	Elf *raw;
+
+	if (!key)
+		return NULL;
+	e = strmap__get(u->tables, key);
+	if (e)
+		goto out_touch;
+	elf = sym_procs__elf(u->procs, p, pm);
+	raw = elf ? sym_elf__elf(elf) : NULL;
+	if (!raw)
+		return NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	sym_lru__init(&e->lru);
+	e->key = strdup(key);
+	if (!e->key)
+		goto out_free;
+	if (gelf_getehdr(raw, &eh))
+		e->entry = eh.e_entry;
+	if (elf_getphdrnum(raw, &phnum) == 0) {
+		for (size_t i = 0; i < phnum && e->nloads < UW_MAX_LOADS; i++) {
+			GElf_Phdr ph;
+
+			if (!gelf_getphdr(raw, (int)i, &ph) || ph.p_type != PT_LOAD)
+				continue;
+			e->loads[e->nloads].offset = ph.p_offset;
+			e->loads[e->nloads].vaddr = ph.p_vaddr;
+			e->loads[e->nloads].filesz = ph.p_filesz;
+			e->loads[e->nloads++].exec = ph.p_flags & PF_X;
+		}
+	}
+	/* Look for the separate debug file now, while /proc/PID/root still leads
+	 * to the binary's directory (.gnu_debuglink): symbolization comes later,
+	 * often after the process exited, and reuses what libdwfl found. */
+	sym_elf__debug_elf(elf);
+	t0 = sym_clock__now_ns();
+	e->table = uw_table__build(raw, uw_debug_elf, elf);
+	if (!e->table && errno == ENOMEM)
+		goto out_free;
+	u->stats.build_ns += sym_clock__now_ns() - t0;
+	u->stats.tables_built++;
+	if (e->table) {
+		u->stats.rows_unsupported += uw_table__stats(e->table)->unsupported;
+		u->stats.cfi_dropped += uw_table__dropped(e->table);
+	}
+	e->bytes = sizeof(*e) + strlen(key) + 1 + (e->table ? uw_table__stats(e->table)->bytes : 0);
+	uw_evict(u, e->bytes);
+	if (strmap__put(u->tables, key, e) < 0)
+		goto out_free;
+	u->bytes += e->bytes;
+	sym_lru__push_front(&u->lru, &e->lru);
+out_touch:
+	e->epoch = u->epoch;
+	sym_lru__touch(&u->lru, &e->lru);
+	return e;
+
+out_free:
+	uw_table__free(e->table);
+	free(e->key);
+	free(e);
+	return NULL;
+}
+
+/* File offset -> vaddr through the saved PT_LOADs, executable ones first. */
+static int uw_entry_vaddr(const struct uw_entry *e, uint64_t offset, uint64_t *ret)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < e->nloads; i++) {
+			if (pass == 0 && !e->loads[i].exec)
+				continue;
+			if (offset >= e->loads[i].offset && offset - e->loads[i].offset < e->loads[i].filesz) {
+				*ret = offset - e->loads[i].offset + e->loads[i].vaddr;
+				return 0;
+			}
+		}
+	return -ENOENT;
+}
+
+struct uw_ctx {
+	struct sym_unwind *u;
+	struct sym_proc *p;
+};
+
+static int uw_find(void *ctx, uint64_t addr, struct uw_object *ret)
+{
+	struct uw_ctx *c = ctx;
+	struct sym_pmap *pm = sym_procs__find_mapping(c->p, addr);
+	struct uw_entry *e;
+	uint64_t vaddr;
+	int err;
+
+	if (!pm && sym_clock__now_ns() - c->p->recaptured_ns >= RECAPTURE_NS) {
+		/* mapped after the capture (ld.so, dlopen): look again while it lives */
+		c->p->recaptured_ns = sym_clock__now_ns();
+		err = sym_procs__exec(c->u->procs, c->p->pid, c->p->start_ticks);
+		if (err == -ENOMEM)
+			return err;
+		pm = sym_procs__find_mapping(c->p, addr);
+	}
+	if (!pm)
+		return -ENOENT;
+	*ret = (struct uw_object){ .start = pm->pub.start, .limit = pm->pub.limit,
+				   .name = pm->pub.path };
+	if (pm->kind != SYM_PMAP_FILE && pm->kind != SYM_PMAP_VDSO)
+		return 0;
+	e = uw_get(c->u, c->p, pm);
+	if (!e || !e->table)
+		return 0;
+	if (!pm->uw_bias_set) {
+		if (uw_entry_vaddr(e, addr - pm->pub.start + pm->pub.offset, &vaddr) < 0)
+			return 0;
+		pm->uw_bias = addr - vaddr;
+		pm->uw_bias_set = true;
+	}
+	ret->table = e->table;
+	ret->bias = pm->uw_bias;
+	if (e->entry) {
+		ret->entry_start = e->entry + pm->uw_bias;
+		ret->entry_end = ret->entry_start + SYM_ENTRY_SPAN;
+	}
+	return 0;
+}
+
+struct sym_unwind *sym_unwind__new(size_t max_bytes, struct sym_procs *procs)
+{
+	struct sym_unwind *u = calloc(1, sizeof(*u));
+
+	if (!u)
+		return NULL;
+	u->max_bytes = max_bytes;
+	u->procs = procs;
+	sym_lru__init(&u->lru);
+	u->tables = strmap__new();
+	if (!u->tables) {
+		free(u);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return u;
+}
+
+void sym_unwind__free(struct sym_unwind *u)
+{
+	struct sym_lru *n;
+
+	if (!u)
+		return;
+	while ((n = sym_lru__newest(&u->lru)))
+		uw_entry_free(u, sym_lru__entry(n, struct uw_entry, lru));
+	strmap__free(u->tables);
+	free(u);
+}
+
+int sym_unwind__stack(struct sym_unwind *u, struct sym_proc *p, enum uw_mode mode,
+		      const struct uw_regs *regs, const struct uw_stack *stack, uint64_t *ips,
+		      uint32_t max, struct uw_result *ret)
+{
+	struct uw_ctx c = { .u = u, .p = p };
+
+	u->epoch++;
+	return uw_unwind(mode, regs, stack, uw_find, &c, ips, max, ret);
+}
+
+size_t sym_unwind__count(const struct sym_unwind *u)
+{
+	return strmap__count(u->tables);
+}
+
+size_t sym_unwind__bytes(const struct sym_unwind *u)
+{
+	return u->bytes;
+}
+
+const struct sym_unwind_stats *sym_unwind__stats(const struct sym_unwind *u)
+{
+	return &u->stats;
+}
