@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* cprof's traffic counters: TC ingress/egress classifiers (tcx links, or
- * clsact filters on kernels before 6.6; profiler/net_attach.c) and an XDP
+ * clsact filters on kernels before 6.6; profiler/net/net_attach.c) and an XDP
  * program that parse each packet (Ethernet, one VLAN tag, IPv4/IPv6 with
  * extension headers, TCP/UDP/SCTP/ICMP) and add {packets, bytes} to per-CPU
  * hashes keyed by interface, direction, protocol, ports and owning socket.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* The ABI between bpf/net.bpf.c (TC and XDP traffic counters) and
- * profiler/net.c: plain fixed-width types, no pointers, no bool, explicit
+ * profiler/net/net.c: plain fixed-width types, no pointers, no bool, explicit
  * padding, so clang (BPF) and gcc lay every struct out the same way. Keys are
  * hashed as raw bytes: every byte, padding included, is written by the kernel
  * side. Nothing here may depend on either side's headers beyond __u8..__u64. */

@@ -23,7 +23,7 @@
 #include "profiler/core/losses.h"
 #include "profiler/core/session.h"
 #include "profiler/core/stop_signal.h"
-#include "profiler/net.h"
+#include "profiler/net/net.h"
 #include "profiler/debuginfod_report.h"
 #include "profiler/pprof_build.h"
 #include "profiler/core/raw_profile.h"

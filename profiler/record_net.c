@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* record_net: `cprof record --net`: traffic counters (profiler/net.c) beside
+/* record_net: `cprof record --net`: traffic counters (profiler/net/net.c) beside
  * the CPU samples, as a component of the session, or alone without a CPU
  * target. Opens --net-output first so an unwritable path fails before
  * counting; writes it at the end with a summary line. */
@@ -14,7 +14,7 @@
 #include "profiler/cli.h"
 #include "profiler/core/session.h"
 #include "profiler/core/stop_signal.h"
-#include "profiler/net.h"
+#include "profiler/net/net.h"
 #include "profiler/record_net.h"
 
 static int64_t now_ns(clockid_t clk)

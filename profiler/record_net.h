@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "base/atomic_file.h"
-#include "profiler/net.h"
+#include "profiler/net/net.h"
 #include "profiler/record.h"
 
 /* Opens --net-output and attaches to the interfaces. */

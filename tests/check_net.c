@@ -25,8 +25,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "profiler/net.h"
-#include "profiler/net_profile.h"
+#include "profiler/net/net.h"
+#include "profiler/net/net_profile.h"
 #include "net.skel.h"
 
 /* --- decoding built profiles ------------------------------------------------- */

@@ -10,7 +10,7 @@
  * the first window that closes after its exit: its last samples are in that
  * window, so they are symbolized before it goes. With --net, each window
  * that saw traffic also spools one network profile (service_name=network,
- * __name__=net; profiler/net.h), whose samples are packets, not CPU samples:
+ * __name__=net; profiler/net/net.h), whose samples are packets, not CPU samples:
  * it counts as a profile, never in the CPU sample books above. */
 #include "profiler/agent/agent_priv.h"
 

@@ -36,7 +36,7 @@ struct agent_config {
 	char *unwind;			/* "auto" (NULL), "dwarf" or "fp" */
 	uint32_t stack_size;		/* bytes of user stack copied for auto/dwarf; 0 = default */
 	double interval;		/* s; default 10 */
-	/* network counters (profiler/net.h): its own profile, __name__ = net */
+	/* network counters (profiler/net/net.h): its own profile, __name__ = net */
 	char **net_ifaces;		/* --net IFACE, repeatable; none: no network profile */
 	size_t nr_net_ifaces;
 	bool net_xdp;

@@ -29,7 +29,7 @@
 #include "profiler/agent/agent_metrics.h"
 #include "profiler/core/losses.h"
 #include "profiler/core/mmap_events.h"
-#include "profiler/net.h"
+#include "profiler/net/net.h"
 #include "profiler/pprof_build.h"
 #include "profiler/core/raw_profile.h"
 #include "profiler/core/session.h"

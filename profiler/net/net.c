@@ -28,8 +28,8 @@
 #include "profiler/cli.h"
 #include "profiler/core/bpf_sync.h"
 #include "profiler/core/map_drain.h"
-#include "profiler/net.h"
-#include "profiler/net_attach.h"
+#include "profiler/net/net.h"
+#include "profiler/net/net_attach.h"
 #include "net.skel.h"
 
 #define DEFAULT_MAX_ENTRIES	8192

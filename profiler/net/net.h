@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "base/atomic_file.h"
-#include "profiler/net_profile.h"
+#include "profiler/net/net_profile.h"
 
 #define NET_TC_PRIO		1		/* first, so every packet is seen */
 #define NET_TC_HANDLE_BASE	0x0c9f0000u	/* "cprof"; low 16 bits: slot << 1 | created */

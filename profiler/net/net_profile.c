@@ -15,7 +15,7 @@
 #include "base/hash.h"
 #include "base/hashmap.h"
 #include "base/vec.h"
-#include "profiler/net_profile.h"
+#include "profiler/net/net_profile.h"
 
 #define DEFAULT_MAX_KEYS	65536
 #define CGROUP_CACHE_MAX	1024

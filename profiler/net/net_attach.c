@@ -27,8 +27,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "profiler/net.h"
-#include "profiler/net_attach.h"
+#include "profiler/net/net.h"
+#include "profiler/net/net_attach.h"
 
 #define MAX_FILTERS		256	/* per hook, read back from the kernel */
 #define PARENT_INGRESS		TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS)
