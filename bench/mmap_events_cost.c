@@ -12,7 +12,7 @@
 #include <sys/resource.h>
 
 #include "profiler/core/mmap_events.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_session.h"
 
 static double now(void)
 {

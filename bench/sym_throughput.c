@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "base/proc.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_session.h"
 
 static double now(void)
 {

@@ -40,5 +40,5 @@ for _ in range(3): s = json.dumps(d); json.loads(s); sorted(d, key=lambda x: x["
 c(x) as (select 1 union all select x+1 from c where x<400000) insert into t select x, \
 hex(randomblob(16)) from c; create index i on t(b); select count(*) from t where b like '%AB%'; \
 select a from t order by b limit 1 offset 200000;" >/dev/null && share "$T/sq.pb.gz" sqlite3
-"$CPROF" -q -F 499 -o "$T/cl.pb.gz" -- clang-14 -O2 -c symbolize/symbolizer.c -I. -I"$OUT" \
+"$CPROF" -q -F 499 -o "$T/cl.pb.gz" -- clang-14 -O2 -c symbolize/sym_session.c -I. -I"$OUT" \
 	-o "$T/sym.o" && share "$T/cl.pb.gz" clang-14

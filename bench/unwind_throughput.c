@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 
 #include "profiler/core/sampler.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_session.h"
 #include "symbolize/unwind_table.h"
 
 #define MAX_RECORDS 4000

@@ -11,7 +11,7 @@
 
 #include "export/pb_profile.h"
 #include "profiler/core/raw_profile.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_session.h"
 
 struct pprof_build_opts {
 	unsigned int freq;

@@ -30,8 +30,8 @@
 #include "profiler/record.h"
 #include "profiler/record_net.h"
 #include "symbolize/sym_debuginfod.h"
-#include "symbolize/kallsyms.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_kallsyms.h"
+#include "symbolize/sym_session.h"
 
 #define STOP_GRACE_MS		2000	/* a command's time to exit on a forwarded stop signal */
 #define PERM_FIX	"run as root, or give cprof CAP_BPF and CAP_PERFMON, and CAP_SYSLOG to " \

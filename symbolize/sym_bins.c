@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "base/strmap.h"
-#include "symbolize/proc_file.h"
+#include "symbolize/sym_proc_file.h"
 #include "symbolize/sym_lru.h"
 
 #define MAX_FILE_ALIASES 4

@@ -16,7 +16,7 @@
 #include <sys/types.h>
 
 #include "base/safe_file.h"
-#include "symbolize/proc_maps.h"
+#include "symbolize/sym_proc_maps.h"
 #include "symbolize/sym_elf.h"
 
 struct sym_bins;

@@ -24,12 +24,12 @@
 #include <unistd.h>
 
 #include "base/vec.h"
-#include "symbolize/debug_file.h"
-#include "symbolize/strtab.h"
+#include "symbolize/sym_debug_file.h"
+#include "symbolize/sym_strtab.h"
 #include "symbolize/sym_debuginfod.h"
 #include "symbolize/sym_fstarts.h"
 #include "symbolize/sym_gopclntab.h"
-#include "symbolize/untrusted_elf.h"
+#include "symbolize/sym_untrusted_elf.h"
 
 #define MAX_CHAIN 32 /* inline depth we walk; deeper chains are truncated */
 
@@ -140,7 +140,7 @@ struct sym_elf *sym_elf__open(const char *file_name, int fd, const char *debugin
 	}
 	/* a file its owner may truncate under us is read, not mapped */
 	e->cb.find_elf = trusted ? dwfl_build_id_find_elf : sym_untrusted_elf__find_elf;
-	e->cb.find_debuginfo = sym_debug_file__find; /* guarded: see debug_file.h */
+	e->cb.find_debuginfo = sym_debug_file__find; /* guarded: see sym_debug_file.h */
 	e->cb.section_address = dwfl_offline_section_address;
 	e->cb.debuginfo_path = e->debuginfo_path ? &e->debuginfo_path : NULL;
 	e->dwfl = dwfl_begin(&e->cb);

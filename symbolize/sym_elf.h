@@ -32,7 +32,7 @@ struct sym_elf_frame {
  * copied. fd is always consumed (closed on failure). NULL and errno on
  * failure (ENOEXEC when the file is not ELF; EFBIG when a file not owned by
  * root, which is read rather than mapped, is over its bound: see
- * untrusted_elf.h). */
+ * sym_untrusted_elf.h). */
 struct sym_elf *sym_elf__open(const char *file_name, int fd, const char *debuginfo_path);
 /* Same for an ELF image in memory (the vDSO): the image is copied. */
 struct sym_elf *sym_elf__open_image(const char *name, const void *image, size_t size,

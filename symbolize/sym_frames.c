@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "base/strmap.h"
-#include "symbolize/demangle.h"
-#include "symbolize/strtab.h"
+#include "symbolize/sym_demangle.h"
+#include "symbolize/sym_strtab.h"
 
 struct sym_frames {
 	struct sym_strtab *strings;

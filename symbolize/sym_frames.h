@@ -4,7 +4,7 @@
  * million times costs its strings once; sym_frames__flush() drops them all
  * when they outgrow a bound. Also turns what an ELF binary says about an
  * address into result frames. Depends on sym_elf, strtab, demangle and base/
- * only; uses only the value types of symbolizer.h; never prints.
+ * only; uses only the value types of sym_session.h; never prints.
  */
 #ifndef CPROF_SYM_FRAMES_H
 #define CPROF_SYM_FRAMES_H
@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "symbolize/sym_elf.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_session.h"
 
 /* The entry code (_start) of a program or ld.so, from e_entry: ld.so's has no
  * sized symbol; glibc's _start is under 64 bytes. */

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symbolize/elf_section.h"
+#include "symbolize/sym_elf_section.h"
 #include "symbolize/cfi_reader.h"
 
 struct range {

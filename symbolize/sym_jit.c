@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "symbolize/proc_file.h"
+#include "symbolize/sym_proc_file.h"
 #include "symbolize/sym_clock.h"
 
 #define JIT_RECHECK_NS 1000000000ull /* stat a perf map at most once a second */

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "base/safe_file.h"
-#include "symbolize/perf_map.h"
+#include "symbolize/sym_perf_map.h"
 
 /* Zero-initialised = no map loaded yet. */
 struct sym_jit {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symbolize/kallsyms.h"
+#include "symbolize/sym_kallsyms.h"
 
 #define KERNEL_HALF 0xffff800000000000ull
 

@@ -3,14 +3,14 @@
  * once, on first use, and makes one mapping per module: "[kernel.kallsyms]"
  * for the core (build-id from /sys/kernel/notes), "[name]" for module name
  * (build-id from /sys/module/NAME/notes). Depends on kallsyms and base/ only;
- * uses only the value types of symbolizer.h; never prints.
+ * uses only the value types of sym_session.h; never prints.
  */
 #ifndef CPROF_SYM_KERNEL_H
 #define CPROF_SYM_KERNEL_H
 
 #include <stdint.h>
 
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_session.h"
 
 struct sym_kernel;
 

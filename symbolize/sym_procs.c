@@ -17,8 +17,8 @@
 
 #include "base/proc.h"
 #include "base/strmap.h"
-#include "symbolize/proc_events.h"
-#include "symbolize/proc_maps.h"
+#include "symbolize/sym_proc_events.h"
+#include "symbolize/sym_proc_maps.h"
 
 struct retired_maps {
 	struct retired_maps *next;
@@ -84,7 +84,7 @@ static void proc_free(struct sym_proc *p)
 	free(p);
 }
 
-/* A mapping the kernel gave a build-id (proc_events.h): a file found under
+/* A mapping the kernel gave a build-id (sym_proc_events.h): a file found under
  * its path that is another build is not it; a file not found (the process is
  * gone, its mount namespace too) is the cached binary of that build-id, if
  * any. Either way the mapping carries the kernel's build-id. -ENOMEM. */

@@ -2,11 +2,11 @@
 /* sym_procs: the symbolizer's process table. A process is keyed by (pid,
  * start_ticks), so PID reuse cannot mix two programs; its executable
  * mappings are captured from /proc/PID/maps, or from what kernel events
- * reported (proc_events.h) for a process /proc can no longer show. Entries
+ * reported (sym_proc_events.h) for a process /proc can no longer show. Entries
  * leave by remove (exit), eviction (the bound, LRU) or exec, and are kept
  * "retired" until sym_procs__flush(), so results handed out stay valid.
  * Depends on sym_bins, sym_jit, proc_maps, proc_events and base/ only; uses
- * only the value types of symbolizer.h; never prints.
+ * only the value types of sym_session.h; never prints.
  */
 #ifndef CPROF_SYM_PROCS_H
 #define CPROF_SYM_PROCS_H
@@ -18,7 +18,7 @@
 #include "symbolize/sym_bins.h"
 #include "symbolize/sym_jit.h"
 #include "symbolize/sym_lru.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_session.h"
 
 struct sym_procs;
 struct sym_proc_events;

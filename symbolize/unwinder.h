@@ -4,7 +4,7 @@
  * produces the same raw form as frame-pointer stacks: the sampled ip, then
  * return addresses, leaf first. It stops at the outermost frame, at the end of
  * the copy, or at a frame it cannot trust, and says which. The code lookup is a
- * callback, so the walker knows nothing of processes (symbolizer.h provides
+ * callback, so the walker knows nothing of processes (sym_session.h provides
  * one over a sym_session). uw_stats counts the stops per binary for the
  * end-of-run summary. Never prints; libc only besides uw_table.
  */

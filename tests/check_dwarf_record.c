@@ -24,7 +24,7 @@
 
 #include "export/pprof.h"
 #include "profiler/core/sampler.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_session.h"
 #include "tests/record_util.h"
 #include "tests/uw_libunwind.h"
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "symbolize/elf_section.h"
+#include "symbolize/sym_elf_section.h"
 
 START_TEST(test_elf_section__finds_by_name_and_nobits_only_when_asked)
 {

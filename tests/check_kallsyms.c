@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "symbolize/kallsyms.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_kallsyms.h"
+#include "symbolize/sym_session.h"
 
 /* deliberately unsorted; data symbols (d, b, r) must be ignored */
 static const char KALLSYMS[] =

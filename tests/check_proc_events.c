@@ -14,8 +14,8 @@
 #include <sys/mman.h>
 
 #include "base/proc.h"
-#include "symbolize/proc_events.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_proc_events.h"
+#include "symbolize/sym_session.h"
 
 #define TICK 10000000ull	/* ns per USER_HZ tick */
 /* a pid no live process has: /proc cannot answer for it */

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "symbolize/proc_maps.h"
+#include "symbolize/sym_proc_maps.h"
 
 static const char MAPS[] =
 	"55d0c0a00000-55d0c0a02000 r--p 00000000 fd:01 1048602                    /usr/bin/cat\n"

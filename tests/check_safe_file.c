@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "symbolize/perf_map.h"
-#include "symbolize/proc_file.h"
+#include "symbolize/sym_perf_map.h"
+#include "symbolize/sym_proc_file.h"
 #include "base/safe_file.h"
 
 #define NOBODY 65534

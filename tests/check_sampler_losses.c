@@ -15,7 +15,7 @@
 #include "export/pb_profile.h"
 #include "profiler/pprof_build.h"
 #include "profiler/core/sampler.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_session.h"
 
 START_TEST(test_sampler__a_full_stack_map_drains_and_names_the_lost_stacks)
 {

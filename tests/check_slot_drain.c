@@ -16,7 +16,7 @@
 #include "export/pb_profile.h"
 #include "profiler/pprof_build.h"
 #include "profiler/core/slot_drain.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_session.h"
 #include "tests/fake_map.h"
 
 #define NR_CPUS 2

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "base/proc.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_session.h"
 #include "symbolize/sym_elf.h"
 
 /* --- fixture children ------------------------------------------------------ */

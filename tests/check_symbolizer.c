@@ -14,10 +14,10 @@
 #include <sys/wait.h>
 
 #include "base/proc.h"
-#include "symbolize/demangle.h"
-#include "symbolize/perf_map.h"
-#include "symbolize/strtab.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_demangle.h"
+#include "symbolize/sym_perf_map.h"
+#include "symbolize/sym_strtab.h"
+#include "symbolize/sym_session.h"
 
 static void expect_demangled(const char *mangled, const char *want)
 {
@@ -158,7 +158,7 @@ START_TEST(test_symbolizer__names_a_function_of_this_process)
 	ck_assert_uint_ge(r.nframes, 1);
 	ck_assert_str_eq(r.frames[r.nframes - 1].name, "sym_demangle");
 	ck_assert_ptr_nonnull(r.frames[r.nframes - 1].file);
-	ck_assert_str_eq(strrchr(r.frames[r.nframes - 1].file, '/'), "/demangle.c");
+	ck_assert_str_eq(strrchr(r.frames[r.nframes - 1].file, '/'), "/sym_demangle.c");
 	/* an address no mapping covers */
 	ck_assert_int_eq(sym_session__resolve_user(s, getpid(), st, 0x10, false, &r), 0);
 	ck_assert_ptr_null(r.mapping);

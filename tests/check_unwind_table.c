@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "base/proc.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_session.h"
 #include "symbolize/unwind_table.h"
 #include "tests/uw_table_util.h"
 

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "base/proc.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_session.h"
 #include "symbolize/unwind_table.h"
 #include "symbolize/unwinder.h"
 #include "tests/uw_libunwind.h"

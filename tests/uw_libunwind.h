@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "symbolize/proc_maps.h"
+#include "symbolize/sym_proc_maps.h"
 
 extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as, unw_word_t ip,
 					      unw_dyn_info_t *di, unw_proc_info_t *pi,

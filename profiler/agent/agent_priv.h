@@ -35,7 +35,7 @@
 #include "profiler/core/session.h"
 #include "profiler/core/stop_signal.h"
 #include "symbolize/sym_debuginfod.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_session.h"
 #include "symbolize/unwinder.h"
 
 #define HEALTH_STALL_MS		30000		/* /healthz: main loop stuck this long */

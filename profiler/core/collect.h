@@ -11,7 +11,7 @@
 
 #include "bpf/cprof.h"
 #include "profiler/core/raw_profile.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_session.h"
 #include "symbolize/unwinder.h"
 
 struct collect_unwind {

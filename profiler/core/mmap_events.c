@@ -17,7 +17,7 @@
 #include <linux/perf_event.h>
 
 #include "profiler/core/perf_ring.h"
-#include "symbolize/proc_events.h"
+#include "symbolize/sym_proc_events.h"
 
 #define DEFAULT_DATA_PAGES 64
 

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_session.h"
 
 struct mmap_events;
 

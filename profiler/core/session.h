@@ -29,7 +29,7 @@
 #include "profiler/core/mmap_events.h"
 #include "profiler/core/raw_profile.h"
 #include "profiler/core/window.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_session.h"
 #include "symbolize/unwinder.h"
 
 #define SESSION_WUR	__attribute__((warn_unused_result))

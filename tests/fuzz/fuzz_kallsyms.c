@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Fuzz target: kallsyms text and lookups in the table it makes. */
-#include "symbolize/kallsyms.h"
+#include "symbolize/sym_kallsyms.h"
 #include "tests/fuzz/fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

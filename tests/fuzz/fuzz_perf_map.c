@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Fuzz target: JIT perf maps (/tmp/perf-PID.map), written by other users. */
-#include "symbolize/perf_map.h"
+#include "symbolize/sym_perf_map.h"
 #include "tests/fuzz/fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Fuzz target: /proc/PID/maps text, as another process's maps are read. */
-#include "symbolize/proc_maps.h"
+#include "symbolize/sym_proc_maps.h"
 #include "tests/fuzz/fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -4,7 +4,7 @@
  * appends " (deleted)" to unlinked files, which we strip and remember.
  * Entries keep their path strings in one allocation per entry.
  */
-#include "symbolize/proc_maps.h"
+#include "symbolize/sym_proc_maps.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -4,7 +4,7 @@
  * after parsing. Lines look like "ffffffff81000000 T _stext" or
  * "ffffffffc0a01000 t nft_do_chain\t[nf_tables]".
  */
-#include "symbolize/kallsyms.h"
+#include "symbolize/sym_kallsyms.h"
 
 #include <errno.h>
 #include <fcntl.h>

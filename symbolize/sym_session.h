@@ -7,8 +7,8 @@
  * JIT frames from perf-PID.map. Not thread-safe: one session, one thread.
  * Never prints; never includes profiler/ or export/ headers.
  */
-#ifndef CPROF_SYM_SYMBOLIZER_H
-#define CPROF_SYM_SYMBOLIZER_H
+#ifndef CPROF_SYM_SESSION_H
+#define CPROF_SYM_SESSION_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -78,7 +78,7 @@ struct sym_stats {
 	uint64_t processes_unmapped; /* processes whose executable mappings could not be known,
 					neither from /proc nor from kernel events (cumulative,
 					each once; taken back when a later capture finds them) */
-	uint64_t processes_from_events; /* captures answered by kernel events (proc_events.h) */
+	uint64_t processes_from_events; /* captures answered by kernel events (sym_proc_events.h) */
 	uint64_t func_starts;       /* addresses named only by a function start from unwind
 				       tables (counted in resolved too) */
 };
@@ -139,7 +139,7 @@ void sym_session__stats(const struct sym_session *s, struct sym_stats *ret);
 struct sym_proc_events;
 
 /* A second source of mappings: what the kernel reported as it happened
- * (symbolize/proc_events.h). A capture uses it alone for a process it knows
+ * (symbolize/sym_proc_events.h). A capture uses it alone for a process it knows
  * completely, and where /proc cannot be read or shows no executable mapping
  * (gone, or a zombie). pump(ctx), when set, is called first so that records
  * written so far are applied. pe stays the caller's and must outlive s (or be

@@ -6,7 +6,7 @@
  * within the first dwfl_module_getelf() after reporting.
  */
 #define _GNU_SOURCE
-#include "symbolize/untrusted_elf.h"
+#include "symbolize/sym_untrusted_elf.h"
 
 #include <errno.h>
 #include <gelf.h>

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "symbolize/proc_maps.h"
+#include "symbolize/sym_proc_maps.h"
 
 struct sym_proc_events;
 

@@ -5,7 +5,7 @@
  * mapping replaces whatever it overlaps, as mmap(MAP_FIXED) does (there is
  * no munmap record; a stale entry only answers addresses nothing else maps). */
 #define _GNU_SOURCE
-#include "symbolize/proc_events.h"
+#include "symbolize/sym_proc_events.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +16,7 @@
 #include "base/proc.h"
 #include "base/strmap.h"
 #include "base/vec.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_session.h"
 
 #define DEFAULT_MAX_PROCESSES 65536
 #define NS_PER_TICK 10000000ull	/* USER_HZ 100 */

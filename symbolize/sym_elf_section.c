@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* sym_elf_section: a walk over the section headers, names read through the
  * section-name string table; unreadable headers are skipped, not fatal. */
-#include "symbolize/elf_section.h"
+#include "symbolize/sym_elf_section.h"
 
 #include <string.h>
 

@@ -8,7 +8,7 @@
  * could truncate it under the mapping (SIGBUS).
  */
 #define _GNU_SOURCE
-#include "symbolize/debug_file.h"
+#include "symbolize/sym_debug_file.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -3,7 +3,7 @@
  * (larger strings get a chunk of their own), so interning costs one copy and
  * no per-string malloc; the hash maps each string to its arena copy.
  */
-#include "symbolize/strtab.h"
+#include "symbolize/sym_strtab.h"
 
 #include <errno.h>
 #include <stdlib.h>

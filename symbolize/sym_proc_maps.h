@@ -20,7 +20,7 @@ struct sym_proc_maps_entry {
 	char perms[5];            /* "r-xp", NUL-terminated */
 	bool deleted;             /* the path ended in " (deleted)" (stripped) */
 	const char *path;         /* "" for anonymous mappings; owned by the parent */
-	char build_id[41];        /* hex, from a kernel MMAP2 record (proc_events.h); "" from /proc */
+	char build_id[41];        /* hex, from a kernel MMAP2 record (sym_proc_events.h); "" from /proc */
 };
 
 struct sym_proc_maps {

@@ -3,7 +3,7 @@
  * start (input order breaking ties) and exact duplicates of a start keep only
  * the newest line, the one the JIT wrote last.
  */
-#include "symbolize/perf_map.h"
+#include "symbolize/sym_perf_map.h"
 
 #include <errno.h>
 #include <inttypes.h>

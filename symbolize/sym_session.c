@@ -6,7 +6,7 @@
  * (sym_kernel); stacks are unwound through cached tables (sym_unwind).
  * Depends on symbolize/ and base/ only; never prints.
  */
-#include "symbolize/symbolizer.h"
+#include "symbolize/sym_session.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
-#include "symbolize/proc_maps.h"
+#include "symbolize/sym_proc_maps.h"
 
 /* Open the perf map of pid (nspid: its pid in its own namespace):
  * /proc/PID/root/tmp/perf-NSPID.map, else /tmp/perf-PID.map. It must be a

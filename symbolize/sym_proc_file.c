@@ -6,14 +6,14 @@
  * bounds of reading matter.
  */
 #define _GNU_SOURCE
-#include "symbolize/proc_file.h"
+#include "symbolize/sym_proc_file.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <unistd.h>
 
-#include "symbolize/perf_map.h"
+#include "symbolize/sym_perf_map.h"
 #include "base/safe_file.h"
 
 /* The effective uid of a process, as the owner of /proc/PID (root when it is

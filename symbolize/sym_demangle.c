@@ -3,7 +3,7 @@
  * Itanium names, so they are recognised first, by their final "h" + 16 hex
  * digit path component, and decoded by hand ($LT$ -> '<', .. -> ::, ...).
  */
-#include "symbolize/demangle.h"
+#include "symbolize/sym_demangle.h"
 
 #include <ctype.h>
 #include <errno.h>
