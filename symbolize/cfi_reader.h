@@ -43,7 +43,8 @@ struct cfi;
  * is at most CFI_MAX_DEPTH (the stack is allocated up front). */
 #define CFI_MAX_SECTIONS 4
 #define CFI_MAX_DEPTH 1024
-struct cfi *cfi__new(const struct uw_limits *lim);
+struct cfi *cfi__new(const struct uw_limits *lim)
+	__attribute__((warn_unused_result));
 /* NULL is a no-op. */
 void cfi__free(struct cfi *c);
 
@@ -51,7 +52,8 @@ void cfi__free(struct cfi *c);
  * that do not decode are skipped and counted in st->entries_bad; entries past
  * a limit in st->limited[]. Returns 0, or -ENOMEM, or -E2BIG when the reader
  * already holds CFI_MAX_SECTIONS sections. */
-int cfi__add_section(struct cfi *c, const struct uw_cfi_section *sec, struct uw_table_stats *st);
+int cfi__add_section(struct cfi *c, const struct uw_cfi_section *sec, struct uw_table_stats *st)
+	__attribute__((warn_unused_result));
 
 /* The FDEs parsed so far, in section order; the caller may reorder and drop
  * entries (n is updated through *ret_n). Borrowed until cfi__free(). */
@@ -68,6 +70,7 @@ typedef int (*cfi_row_fn)(void *ctx, uint64_t pc, const struct uw_rule *rule);
  * emitted: the caller decides whether to keep them); or what row() returned.
  * Rules the row form cannot express are counted in *unsupported. */
 int cfi__run_fde(struct cfi *c, const struct cfi_fde *f, cfi_row_fn row, void *ctx,
-		 uint64_t *unsupported);
+		 uint64_t *unsupported)
+	__attribute__((warn_unused_result));
 
 #endif

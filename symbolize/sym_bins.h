@@ -39,7 +39,8 @@ struct sym_bins_stats {
 
 /* New empty cache of at most max_binaries binaries. debug_dir is the root of
  * separate debug info (with .build-id/); copied. NULL and errno on failure. */
-struct sym_bins *sym_bins__new(size_t max_binaries, const char *debug_dir);
+struct sym_bins *sym_bins__new(size_t max_binaries, const char *debug_dir)
+	__attribute__((warn_unused_result));
 /* Frees every binary and the vDSO; NULL is a no-op. */
 void sym_bins__free(struct sym_bins *c);
 
@@ -63,7 +64,8 @@ struct sym_elf *sym_bins__get(struct sym_bins *c, const struct sym_bin_ref *ref)
  * caller. Valid until the next call on c. */
 struct sym_elf *sym_bins__reopen(struct sym_bins *c, struct sym_bin_ref *ref, int pid, bool alive,
 				 uint64_t start, uint64_t limit, const char *path,
-				 const char *build_id);
+				 const char *build_id)
+	__attribute__((warn_unused_result));
 
 /* Into *ret_key a copy of the key of the cached binary with that build-id, or
  * NULL when none is cached. 0 or -ENOMEM. */

@@ -25,6 +25,7 @@
  * fd and a malloc'd *debuginfo_file_name, or -1 and errno ENOENT. */
 int sym_debug_file__find(Dwfl_Module *mod, void **userdata, const char *modname,
 			 Dwarf_Addr base, const char *file_name, const char *debuglink_file,
-			 GElf_Word debuglink_crc, char **debuginfo_file_name);
+			 GElf_Word debuglink_crc, char **debuginfo_file_name)
+	__attribute__((warn_unused_result));
 
 #endif

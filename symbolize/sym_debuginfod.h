@@ -27,7 +27,8 @@ bool sym_debuginfod__enabled(void);
  * is off; else the fetch's failure (-ENOENT: no server has it,
  * -ECONNREFUSED, -ETIMEDOUT, ...; -ENOSPC: the table is full, or path too
  * small). */
-int sym_debuginfod__lookup(const char *build_id, char *path, size_t len);
+int sym_debuginfod__lookup(const char *build_id, char *path, size_t len)
+	__attribute__((warn_unused_result));
 
 /* Bumped each time a fetch ends: a lookup that said -EINPROGRESS needs no
  * repeating before this changes. */

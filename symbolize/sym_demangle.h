@@ -10,6 +10,7 @@
 /* A malloc'd demangled copy of name (caller frees), or NULL when name is not
  * mangled in a scheme we know or does not demangle (errno ENOMEM on
  * allocation failure, EINVAL otherwise). */
-char *sym_demangle(const char *name);
+char *sym_demangle(const char *name)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -33,10 +33,12 @@ struct sym_elf_frame {
  * failure (ENOEXEC when the file is not ELF; EFBIG when a file not owned by
  * root, which is read rather than mapped, is over its bound: see
  * sym_untrusted_elf.h). */
-struct sym_elf *sym_elf__open(const char *file_name, int fd, const char *debuginfo_path);
+struct sym_elf *sym_elf__open(const char *file_name, int fd, const char *debuginfo_path)
+	__attribute__((warn_unused_result));
 /* Same for an ELF image in memory (the vDSO): the image is copied. */
 struct sym_elf *sym_elf__open_image(const char *name, const void *image, size_t size,
-				    const char *debuginfo_path);
+				    const char *debuginfo_path)
+	__attribute__((warn_unused_result));
 void sym_elf__free(struct sym_elf *e);
 
 /* Lowercase hex of the GNU build-id note, "" when there is none; valid until free. */
@@ -44,7 +46,8 @@ const char *sym_elf__build_id(const struct sym_elf *e);
 
 /* Translate a file offset into an ELF virtual address via the PT_LOAD header
  * that maps it: 0 and *ret_vaddr, or -ENOENT when no segment covers it. */
-int sym_elf__offset_to_vaddr(const struct sym_elf *e, uint64_t offset, uint64_t *ret_vaddr);
+int sym_elf__offset_to_vaddr(const struct sym_elf *e, uint64_t offset, uint64_t *ret_vaddr)
+	__attribute__((warn_unused_result));
 
 /* The file's own libelf handle, for readers of other sections (unwind
  * tables); NULL when unavailable. Owned by e, valid until sym_elf__free(). */
@@ -61,6 +64,7 @@ Elf *sym_elf__debug_elf(struct sym_elf *e);
  * sym_elf__free(). Without a symbol or DWARF for vaddr, a Go binary's pclntab
  * (sym_gopclntab.h) names it, else the unwind tables' function starts do (one
  * frame with func_start set). */
-int sym_elf__resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *frames, size_t max);
+int sym_elf__resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *frames, size_t max)
+	__attribute__((warn_unused_result));
 
 #endif

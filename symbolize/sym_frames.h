@@ -22,7 +22,8 @@
 struct sym_frames;
 
 /* New empty string store. NULL and errno on failure. */
-struct sym_frames *sym_frames__new(void);
+struct sym_frames *sym_frames__new(void)
+	__attribute__((warn_unused_result));
 /* NULL is a no-op. */
 void sym_frames__free(struct sym_frames *fr);
 

@@ -19,16 +19,19 @@ struct sym_fstarts;
 
 /* From the .eh_frame and .debug_frame of elf (borrowed for the call). An ELF
  * without CFI gives an empty index. NULL and errno on failure (ENOMEM). */
-struct sym_fstarts *sym_fstarts__from_elf(Elf *elf);
+struct sym_fstarts *sym_fstarts__from_elf(Elf *elf)
+	__attribute__((warn_unused_result));
 /* Buffer-level entry point (fuzzing): from raw CFI sections, at most
  * CFI_MAX_SECTIONS (4), borrowed for the call. */
-struct sym_fstarts *sym_fstarts__from_sections(const struct uw_cfi_section *secs, size_t n);
+struct sym_fstarts *sym_fstarts__from_sections(const struct uw_cfi_section *secs, size_t n)
+	__attribute__((warn_unused_result));
 /* NULL is a no-op. */
 void sym_fstarts__free(struct sym_fstarts *f);
 
 /* The function containing vaddr: 0 and *ret_start (its first address), or
  * -ENOENT when no FDE covers vaddr. */
-int sym_fstarts__lookup(const struct sym_fstarts *f, uint64_t vaddr, uint64_t *ret_start);
+int sym_fstarts__lookup(const struct sym_fstarts *f, uint64_t vaddr, uint64_t *ret_start)
+	__attribute__((warn_unused_result));
 /* Number of functions indexed. */
 size_t sym_fstarts__count(const struct sym_fstarts *f);
 

@@ -25,21 +25,25 @@ struct sym_gopclntab;
 /* The table of elf, which must stay open (its bytes are borrowed) until
  * sym_gopclntab__free(). NULL with errno ENOENT when elf is no Go binary or
  * holds no table this reader understands, ENOMEM. */
-struct sym_gopclntab *sym_gopclntab__from_elf(Elf *elf);
+struct sym_gopclntab *sym_gopclntab__from_elf(Elf *elf)
+	__attribute__((warn_unused_result));
 /* Buffer-level entry point (fuzzing): a whole ELF file image, borrowed until
  * sym_gopclntab__free(). Same errors, EINVAL when it is not ELF. */
-struct sym_gopclntab *sym_gopclntab__from_image(const void *image, size_t size);
+struct sym_gopclntab *sym_gopclntab__from_image(const void *image, size_t size)
+	__attribute__((warn_unused_result));
 /* NULL is a no-op. */
 void sym_gopclntab__free(struct sym_gopclntab *g);
 
 /* Go version family of the table: 116, 118 or 120. */
-int sym_gopclntab__version(const struct sym_gopclntab *g);
+int sym_gopclntab__version(const struct sym_gopclntab *g)
+	__attribute__((warn_unused_result));
 
 /* Frames for an ELF virtual address, innermost inlined call first and the
  * physical function last (as sym_elf__resolve); at most max written, the
  * physical function always kept. Returns the count, 0 when no function
  * covers vaddr. Strings point into the file's bytes, valid until free. */
 int sym_gopclntab__resolve(const struct sym_gopclntab *g, uint64_t vaddr,
-			   struct sym_elf_frame *frames, size_t max);
+			   struct sym_elf_frame *frames, size_t max)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -34,7 +34,8 @@ bool sym_jit__exists(int pid, int nspid);
  * sym_proc_file__open_perf_map) names nothing, and is counted in
  * refused[reason] once per reason in a row. */
 int sym_jit__lookup(struct sym_jit *j, int pid, int nspid, uint64_t addr, const char **ret_name,
-		    uint64_t refused[SAFE_FILE_NR_REFUSALS]);
+		    uint64_t refused[SAFE_FILE_NR_REFUSALS])
+	__attribute__((warn_unused_result));
 
 /* The process exec'd: forget the map, look again on next use. */
 void sym_jit__reset(struct sym_jit *j);

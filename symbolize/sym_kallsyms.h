@@ -25,10 +25,13 @@ struct sym_ksym {
 
 /* Parse kallsyms text from f until EOF; unsorted input is fine. Returns a new
  * table (free with sym_kallsyms__free) or NULL and errno. */
-struct sym_kallsyms *sym_kallsyms__parse(FILE *f);
-struct sym_kallsyms *sym_kallsyms__parse_string(const char *text);
+struct sym_kallsyms *sym_kallsyms__parse(FILE *f)
+	__attribute__((warn_unused_result));
+struct sym_kallsyms *sym_kallsyms__parse_string(const char *text)
+	__attribute__((warn_unused_result));
 /* Parse /proc/kallsyms. */
-struct sym_kallsyms *sym_kallsyms__load(void);
+struct sym_kallsyms *sym_kallsyms__load(void)
+	__attribute__((warn_unused_result));
 void sym_kallsyms__free(struct sym_kallsyms *k);
 
 /* Cheap check before or beside a full parse: 1 when the kallsyms file at path
@@ -36,7 +39,8 @@ void sym_kallsyms__free(struct sym_kallsyms *k);
  * reads as zero -- kernel.kptr_restrict hides them from a reader without
  * CAP_SYSLOG, and no kernel frame can be named; 0 when an address shows (or
  * nothing parses), -errno when it cannot be read. */
-int sym_kallsyms__probe_hidden(const char *path);
+int sym_kallsyms__probe_hidden(const char *path)
+	__attribute__((warn_unused_result));
 
 /* Text symbols kept (restricted tables keep none). */
 size_t sym_kallsyms__count(const struct sym_kallsyms *k);
@@ -49,12 +53,14 @@ bool sym_kallsyms__restricted(const struct sym_kallsyms *k);
  * markers (_etext, _einittext, ...) are never returned.
  * 0 and *ret (pointers valid until free), or -ENOENT. */
 #define SYM_KALLSYMS_MAX_SPAN (64 * 1024)
-int sym_kallsyms__lookup(const struct sym_kallsyms *k, uint64_t addr, struct sym_ksym *ret);
+int sym_kallsyms__lookup(const struct sym_kallsyms *k, uint64_t addr, struct sym_ksym *ret)
+	__attribute__((warn_unused_result));
 
 /* Modules: index 0 is the core kernel (name NULL), 1..n-1 modules in order of
  * first appearance. Ranges span the module's symbols [min start, max end). */
 size_t sym_kallsyms__nmodules(const struct sym_kallsyms *k);
 int sym_kallsyms__module(const struct sym_kallsyms *k, uint32_t idx, const char **ret_name,
-			 uint64_t *ret_start, uint64_t *ret_limit);
+			 uint64_t *ret_start, uint64_t *ret_limit)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -97,8 +97,9 @@ static int load(struct sym_kernel *k)
 
 		m->start = KERNEL_HALF;
 		m->limit = UINT64_MAX;
-		if (k->ksyms && sym_kallsyms__count(k->ksyms))
-			sym_kallsyms__module(k->ksyms, (uint32_t)i, &name, &m->start, &m->limit);
+		if (k->ksyms && sym_kallsyms__count(k->ksyms) &&
+		    sym_kallsyms__module(k->ksyms, (uint32_t)i, &name, &m->start, &m->limit) < 0)
+			name = NULL; /* i < nmodules: cannot happen */
 		if (i == 0) {
 			m->path = strdup("[kernel.kallsyms]");
 			m->build_id = read_note_build_id("/sys/kernel/notes");

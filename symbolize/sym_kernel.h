@@ -15,7 +15,8 @@
 struct sym_kernel;
 
 /* New, nothing read yet. NULL and errno on failure. */
-struct sym_kernel *sym_kernel__new(void);
+struct sym_kernel *sym_kernel__new(void)
+	__attribute__((warn_unused_result));
 /* NULL is a no-op. */
 void sym_kernel__free(struct sym_kernel *k);
 

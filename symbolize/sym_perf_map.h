@@ -21,12 +21,15 @@ struct sym_perf_map;
 /* Parse len bytes of buf (need not be NUL-terminated; NULs inside end a
  * line's name). Bad and overlong lines are skipped. New map (the caller
  * frees it), or NULL and errno (ENOMEM). The fuzz entry point. */
-struct sym_perf_map *sym_perf_map__parse_buf(const char *buf, size_t len);
-struct sym_perf_map *sym_perf_map__parse_string(const char *text);
+struct sym_perf_map *sym_perf_map__parse_buf(const char *buf, size_t len)
+	__attribute__((warn_unused_result));
+struct sym_perf_map *sym_perf_map__parse_string(const char *text)
+	__attribute__((warn_unused_result));
 /* Read fd from its offset to EOF and parse it: NULL and errno EFBIG when
  * there is more than SYM_PERF_MAP_MAX_BYTES, or the read's errno. The fd
  * stays the caller's. */
-struct sym_perf_map *sym_perf_map__read_fd(int fd);
+struct sym_perf_map *sym_perf_map__read_fd(int fd)
+	__attribute__((warn_unused_result));
 void sym_perf_map__free(struct sym_perf_map *m);
 size_t sym_perf_map__count(const struct sym_perf_map *m);
 /* Lines skipped for being longer than SYM_PERF_MAP_MAX_LINE. */
@@ -34,6 +37,7 @@ size_t sym_perf_map__skipped_long(const struct sym_perf_map *m);
 
 /* Name of the symbol covering addr ([start, start+size)): 0 and *ret_name
  * (valid until free), or -ENOENT. */
-int sym_perf_map__lookup(const struct sym_perf_map *m, uint64_t addr, const char **ret_name);
+int sym_perf_map__lookup(const struct sym_perf_map *m, uint64_t addr, const char **ret_name)
+	__attribute__((warn_unused_result));
 
 #endif

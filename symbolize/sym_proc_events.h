@@ -53,18 +53,24 @@ struct sym_proc_events_view {
 	char comm[16];			/* "" when unknown */
 };
 
-struct sym_proc_events *sym_proc_events__new(const struct sym_proc_events_opts *opts);
+struct sym_proc_events *sym_proc_events__new(const struct sym_proc_events_opts *opts)
+	__attribute__((warn_unused_result));
 void sym_proc_events__free(struct sym_proc_events *pe);
 
 /* Clock: time_ns is CLOCK_BOOTTIME, the clock of /proc/PID/stat's start
  * time; start_ticks of a forked process is estimated from it (USER_HZ 100).
  * Each returns 0 or -ENOMEM (what could not be stored is lost, counted by
  * the caller). */
-int sym_proc_events__fork(struct sym_proc_events *pe, int pid, int ppid, uint64_t time_ns);
-int sym_proc_events__exec(struct sym_proc_events *pe, int pid, const char *comm);
-int sym_proc_events__comm(struct sym_proc_events *pe, int pid, const char *comm);
-int sym_proc_events__mmap(struct sym_proc_events *pe, int pid, const struct sym_proc_events_map *m);
-int sym_proc_events__exit(struct sym_proc_events *pe, int pid);
+int sym_proc_events__fork(struct sym_proc_events *pe, int pid, int ppid, uint64_t time_ns)
+	__attribute__((warn_unused_result));
+int sym_proc_events__exec(struct sym_proc_events *pe, int pid, const char *comm)
+	__attribute__((warn_unused_result));
+int sym_proc_events__comm(struct sym_proc_events *pe, int pid, const char *comm)
+	__attribute__((warn_unused_result));
+int sym_proc_events__mmap(struct sym_proc_events *pe, int pid, const struct sym_proc_events_map *m)
+	__attribute__((warn_unused_result));
+int sym_proc_events__exit(struct sym_proc_events *pe, int pid)
+	__attribute__((warn_unused_result));
 
 /* After each drain-and-symbolize pass: forgets the processes whose exit was
  * applied before the previous flush, calling on_forget (if set) for each. */
@@ -83,7 +89,8 @@ void sym_proc_events__on_forget(struct sym_proc_events *pe, sym_proc_events_forg
  * time matches start_ticks equal to the estimate or one tick before it (the
  * fork record follows the start by microseconds). */
 int sym_proc_events__lookup(struct sym_proc_events *pe, int pid, uint64_t start_ticks,
-			    struct sym_proc_events_view *ret);
+			    struct sym_proc_events_view *ret)
+	__attribute__((warn_unused_result));
 
 void sym_proc_events__stats(const struct sym_proc_events *pe, struct sym_proc_events_stats *ret);
 

@@ -20,7 +20,8 @@
  * of /proc/PID) or root, not writable by others, within
  * SYM_PERF_MAP_MAX_BYTES. Returns an fd and *ret_st, -ENOENT when there is
  * none, or a safe_file refusal (-errno; safe_file__refusal() names it). */
-int sym_proc_file__open_perf_map(int pid, int nspid, struct stat *ret_st);
+int sym_proc_file__open_perf_map(int pid, int nspid, struct stat *ret_st)
+	__attribute__((warn_unused_result));
 
 /* Open the file behind one file mapping of pid the way the process sees it:
  * its root (containers; the final component not followed, the inode the
@@ -31,6 +32,7 @@ int sym_proc_file__open_perf_map(int pid, int nspid, struct stat *ret_st);
  * candidate was refused (a FIFO bind-mounted over the library, say),
  * *ret_refused gets that -errno, else 0, whatever the result. */
 int sym_proc_file__open_mapped(int pid, bool alive, const struct sym_proc_maps_entry *me,
-			       char *name, size_t namelen, int *ret_refused);
+			       char *name, size_t namelen, int *ret_refused)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -30,17 +30,21 @@ struct sym_proc_maps {
 
 /* Parse every line of f (until EOF). Lines that do not parse are skipped.
  * Returns a new table (free with sym_proc_maps__free) or NULL and errno. */
-struct sym_proc_maps *sym_proc_maps__parse_file(FILE *f);
+struct sym_proc_maps *sym_proc_maps__parse_file(FILE *f)
+	__attribute__((warn_unused_result));
 /* Same from a NUL-terminated buffer. */
-struct sym_proc_maps *sym_proc_maps__parse_string(const char *text);
+struct sym_proc_maps *sym_proc_maps__parse_string(const char *text)
+	__attribute__((warn_unused_result));
 /* Read /proc/PID/maps. NULL and errno (ESRCH when the process is gone). */
-struct sym_proc_maps *sym_proc_maps__read(int pid);
+struct sym_proc_maps *sym_proc_maps__read(int pid)
+	__attribute__((warn_unused_result));
 void sym_proc_maps__free(struct sym_proc_maps *m);
 
 /* Parse one line (with or without its '\n') into *ret; ret->path points into
  * the caller's line (after stripping, which may write a NUL into line).
  * 0, or -EINVAL when the line is not a maps line. */
-int sym_proc_maps__parse_line(char *line, struct sym_proc_maps_entry *ret);
+int sym_proc_maps__parse_line(char *line, struct sym_proc_maps_entry *ret)
+	__attribute__((warn_unused_result));
 
 static inline bool sym_proc_maps_entry__executable(const struct sym_proc_maps_entry *e)
 {

@@ -64,7 +64,8 @@ struct sym_procs_stats {
 
 /* New empty table of at most max_processes processes, opening binaries into
  * bins (borrowed: must outlive the table). NULL and errno on failure. */
-struct sym_procs *sym_procs__new(size_t max_processes, struct sym_bins *bins);
+struct sym_procs *sym_procs__new(size_t max_processes, struct sym_bins *bins)
+	__attribute__((warn_unused_result));
 /* Frees every process, retired ones too; NULL is a no-op. */
 void sym_procs__free(struct sym_procs *t);
 

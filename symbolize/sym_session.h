@@ -87,7 +87,8 @@ struct sym_stats {
  * until sym_session__free() -- or until sym_session__flush(), see there. */
 
 /* New session; opts may be NULL (all defaults). NULL and errno on failure. */
-struct sym_session *sym_session__new(const struct sym_opts *opts);
+struct sym_session *sym_session__new(const struct sym_opts *opts)
+	__attribute__((warn_unused_result));
 /* Frees everything; NULL is a no-op. */
 void sym_session__free(struct sym_session *s);
 
@@ -102,7 +103,8 @@ int sym_session__add_process(struct sym_session *s, int pid, uint64_t start_tick
 
 /* The process exec'd: recapture its maps (same pid and start time). Mappings
  * returned before stay valid until the next sym_session__flush(). */
-int sym_session__exec(struct sym_session *s, int pid, uint64_t start_ticks);
+int sym_session__exec(struct sym_session *s, int pid, uint64_t start_ticks)
+	__attribute__((warn_unused_result));
 
 /* Whether addr lies in a mapping captured for (pid, start_ticks): false when the
  * process is unknown or mapped that code after its capture (a library loaded
@@ -116,19 +118,22 @@ bool sym_session__covers(struct sym_session *s, int pid, uint64_t start_ticks, u
  * when nothing could be named: mapping set, nframes 0), or -errno on a real
  * failure (-ENOMEM). */
 int sym_session__resolve_user(struct sym_session *s, int pid, uint64_t start_ticks, uint64_t addr,
-			      bool is_return_address, struct sym_result *ret);
+			      bool is_return_address, struct sym_result *ret)
+	__attribute__((warn_unused_result));
 
 /* Name one kernel address from /proc/kallsyms (read on first use). Core
  * kernel: mapping "[kernel.kallsyms]" (build-id from /sys/kernel/notes);
  * modules: "[name]". When kallsyms shows only zero addresses (kptr_restrict)
  * nframes is 0 with the core mapping. Same return convention as above. */
 int sym_session__resolve_kernel(struct sym_session *s, uint64_t addr, bool is_return_address,
-				struct sym_result *ret);
+				struct sym_result *ret)
+	__attribute__((warn_unused_result));
 
 /* Process name (comm of the main thread at capture time) into buf; -ENOENT
  * when unknown, -ENOSPC when buf is too small (nothing written). */
 int sym_session__process_name(struct sym_session *s, int pid, uint64_t start_ticks, char *buf,
-			      size_t len);
+			      size_t len)
+	__attribute__((warn_unused_result));
 
 void sym_session__stats(const struct sym_session *s, struct sym_stats *ret);
 
@@ -169,6 +174,7 @@ void sym_session__flush(struct sym_session *s);
  * gone, -ENOMEM. */
 int sym_session__unwind(struct sym_session *s, int pid, uint64_t start_ticks, enum uw_mode mode,
 			const struct uw_regs *regs, const struct uw_stack *stack, uint64_t *ips,
-			uint32_t max, struct uw_result *ret);
+			uint32_t max, struct uw_result *ret)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -12,7 +12,8 @@
 struct sym_strtab;
 
 /* New empty table; NULL and errno on failure. */
-struct sym_strtab *sym_strtab__new(void);
+struct sym_strtab *sym_strtab__new(void)
+	__attribute__((warn_unused_result));
 /* Frees every string; NULL is a no-op. */
 void sym_strtab__free(struct sym_strtab *t);
 /* The interned copy of s (same bytes, stable address); NULL and errno=ENOMEM. */

@@ -31,7 +31,8 @@ Dwfl_Module *sym_untrusted_elf__report(Dwfl *dwfl, const char *name, int fd);
 
 /* The Dwfl_Callbacks.find_elf handing libdwfl the Elf reported above. */
 int sym_untrusted_elf__find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
-				Dwarf_Addr base, char **file_name, Elf **elfp);
+				Dwarf_Addr base, char **file_name, Elf **elfp)
+	__attribute__((warn_unused_result));
 
 /* Drop a reported Elf that libdwfl never asked for (on error paths). */
 void sym_untrusted_elf__forget(void);

@@ -28,7 +28,8 @@ struct sym_unwind_stats {
 
 /* New empty cache of at most max_bytes of tables, for the processes of procs
  * (borrowed: must outlive it). NULL and errno on failure. */
-struct sym_unwind *sym_unwind__new(size_t max_bytes, struct sym_procs *procs);
+struct sym_unwind *sym_unwind__new(size_t max_bytes, struct sym_procs *procs)
+	__attribute__((warn_unused_result));
 /* NULL is a no-op. */
 void sym_unwind__free(struct sym_unwind *u);
 

@@ -106,15 +106,18 @@ typedef Elf *(*uw_debug_elf_fn)(void *ctx);
  * Returns a new table (free it with uw_table__free) or NULL and errno: ENOENT
  * when there is no usable CFI at all, ERANGE when the code spans more than
  * 4 GiB, ENOMEM. */
-struct uw_table *uw_table__build(Elf *elf, uw_debug_elf_fn debug_elf, void *ctx);
+struct uw_table *uw_table__build(Elf *elf, uw_debug_elf_fn debug_elf, void *ctx)
+	__attribute__((warn_unused_result));
 /* The same with explicit limits (lim NULL: the defaults). */
 struct uw_table *uw_table__build_limits(Elf *elf, uw_debug_elf_fn debug_elf, void *ctx,
-					const struct uw_limits *lim);
+					const struct uw_limits *lim)
+	__attribute__((warn_unused_result));
 /* The same from an ELF image in memory (len bytes at image, borrowed for the
  * call), without a separate debug file: for fuzzing the whole path from bytes.
  * EINVAL when image is not an ELF file. */
 struct uw_table *uw_table__build_image(const void *image, size_t len,
-				       const struct uw_limits *lim);
+				       const struct uw_limits *lim)
+	__attribute__((warn_unused_result));
 
 /* From raw CFI sections (.eh_frame and/or .debug_frame contents with their
  * addresses), without any ELF: n sections, at most 4. Code size is unknown
@@ -128,14 +131,16 @@ struct uw_cfi_section {
 	bool eh;		/* .eh_frame; false: .debug_frame */
 };
 struct uw_table *uw_table__build_sections(const struct uw_cfi_section *secs, size_t n,
-					  const struct uw_limits *lim);
+					  const struct uw_limits *lim)
+	__attribute__((warn_unused_result));
 /* NULL is a no-op. */
 void uw_table__free(struct uw_table *t);
 
 /* The rule for an ELF virtual address: 0 and *ret, or -ENOENT when pc lies
  * outside the table (also when it falls in a gap between FDEs, where *ret is
  * not written either). */
-int uw_table__lookup(const struct uw_table *t, uint64_t pc, struct uw_rule *ret);
+int uw_table__lookup(const struct uw_table *t, uint64_t pc, struct uw_rule *ret)
+	__attribute__((warn_unused_result));
 
 /* Build statistics, valid for the table's lifetime. */
 const struct uw_table_stats *uw_table__stats(const struct uw_table *t);

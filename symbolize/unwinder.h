@@ -71,7 +71,8 @@ struct uw_result {
  * *ret, or the callback's error. */
 int uw_unwind(enum uw_mode mode, const struct uw_regs *regs, const struct uw_stack *stack,
 	      uw_find_object_fn find, void *ctx, uint64_t *ips, uint32_t max,
-	      struct uw_result *ret);
+	      struct uw_result *ret)
+	__attribute__((warn_unused_result));
 
 /* "complete", "truncated", ... */
 const char *uw_stop__name(enum uw_stop stop);
@@ -88,10 +89,12 @@ struct uw_stats;
 
 /* At most max_objects binaries are told apart (0: 256); the rest add to
  * "[other]". NULL and errno on failure. */
-struct uw_stats *uw_stats__new(size_t max_objects);
+struct uw_stats *uw_stats__new(size_t max_objects)
+	__attribute__((warn_unused_result));
 void uw_stats__free(struct uw_stats *s);
 /* Count one unwound stack. Names are copied. 0 or -ENOMEM. */
-int uw_stats__add(struct uw_stats *s, const struct uw_result *r);
+int uw_stats__add(struct uw_stats *s, const struct uw_result *r)
+	__attribute__((warn_unused_result));
 /* Totals over all stacks. */
 const struct uw_stats_entry *uw_stats__total(const struct uw_stats *s);
 /* Per binary, in first-seen order; valid until the next add or free. */
