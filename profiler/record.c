@@ -47,14 +47,6 @@ struct rec {
 	int sampler_err;	/* first sampler failure (-errno): the run exits 1 */
 };
 
-static int64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void reap_child(struct rec *r, bool block)
 {
 	int status;
@@ -388,41 +380,42 @@ static int start_command(struct rec *r)
 	return 0;
 }
 
+static bool on_drain(void *ctx)
+{
+	struct rec *r = ctx;
+	int64_t d = session__tick(r->core);
+
+	if (d < 0) {
+		cli__err("draining samples: %s", strerror((int)-d));
+		r->sampler_err = (int)d;
+		return true;
+	}
+	return false;
+}
+
+static bool child_exited(void *ctx)
+{
+	struct rec *r = ctx;
+
+	reap_child(r, false);
+	return r->child_exited;
+}
+
 /* Samples until -d, a signal, the command's exit or every target's. */
 static void run_loop(struct rec *r)
 {
 	const struct record_opts *o = r->o;
-	int64_t end_ns = o->duration > 0 ?
-		now_ns(CLOCK_MONOTONIC) + (int64_t)(o->duration * 1e9) : INT64_MAX;
+	struct session_loop l = {
+		.end_mono = o->duration > 0 ? session__clock_ns(CLOCK_MONOTONIC) +
+			    (int64_t)(o->duration * 1e9) : INT64_MAX,
+		.ignore_targets = r->have_child, .on_drain = on_drain,
+		.should_stop = r->have_child ? child_exited : NULL, .ctx = r,
+	};
+	int err = 0;
 
-	while (!stop_signal__get()) {
-		int64_t now;
-		int err = session__poll(r->core);
-
-		if (err < 0) {
-			cli__err("reading process events: %s", strerror(-err));
-			r->sampler_err = err;
-			break;
-		}
-		now = now_ns(CLOCK_MONOTONIC);
-		if (now >= end_ns)
-			break;
-		if (session__drain_due(r->core, now)) {
-			int64_t d = session__tick(r->core);
-
-			if (d < 0) {
-				cli__err("draining samples: %s", strerror((int)-d));
-				r->sampler_err = (int)d;
-				break;
-			}
-		}
-		if (r->have_child) {
-			reap_child(r, false);
-			if (r->child_exited)
-				break;
-		} else if (session__nr_targets(r->core) && !session__targets_alive(r->core)) {
-			break;
-		}
+	if (session__run(r->core, &l, &err) == SESSION_END_POLL) {
+		cli__err("reading process events: %s", strerror(-err));
+		r->sampler_err = err;
 	}
 }
 

@@ -17,13 +17,6 @@
 #include "profiler/net/net.h"
 #include "profiler/record_net.h"
 
-static int64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* Opens --net-output (so an unwritable path fails before counting) and
  * attaches. 0, or 1 having reported why. */
@@ -114,20 +107,20 @@ int record_net__run_only(const struct record_opts *o)
 	stop_signal__install(false);
 	if (record_net__begin(o, &af, &n))
 		goto out_free;
-	t0_real = now_ns(CLOCK_REALTIME);
-	t0 = last = now = now_ns(CLOCK_MONOTONIC);
+	t0_real = session__clock_ns(CLOCK_REALTIME);
+	t0 = last = now = session__clock_ns(CLOCK_MONOTONIC);
 	end = o->duration > 0 ? t0 + (int64_t)(o->duration * 1e9) : INT64_MAX;
 	while (!stop_signal__get() && now < end) {
 		int64_t wait_ms = (end - now) / 1000000 + 1;
 
 		poll(NULL, 0, wait_ms < SESSION_POLL_MS ? (int)wait_ms : SESSION_POLL_MS);
-		now = now_ns(CLOCK_MONOTONIC);
+		now = session__clock_ns(CLOCK_MONOTONIC);
 		if (now - last >= SESSION_DRAIN_NS) {
 			record_net__tick(n);
 			last = now;
 		}
 	}
-	ret = record_net__end(o, n, &af, t0_real, now_ns(CLOCK_MONOTONIC) - t0);
+	ret = record_net__end(o, n, &af, t0_real, session__clock_ns(CLOCK_MONOTONIC) - t0);
 out_free:
 	atomic_file__abort(&af);
 	net__free(n);

@@ -29,13 +29,6 @@ void agent__say(const struct agent *a, int level, const char *fmt, ...)
 	cli__err("%s", buf);	/* one write per line: threads never interleave */
 }
 
-int64_t agent__now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* ---- process events ------------------------------------------------------- */
 
@@ -196,7 +189,7 @@ static int start_sampler(struct agent *a)
 	}
 	session__stats(a->core, &a->sst);
 	STAT_SET(a, capture_failures, a->sst.capture_failures);
-	STAT_SET(a, heartbeat_ms, agent__now_ns(CLOCK_MONOTONIC) / 1000000);
+	STAT_SET(a, heartbeat_ms, session__clock_ns(CLOCK_MONOTONIC) / 1000000);
 	STAT_SET(a, sampling, 1);
 	return 0;
 }
@@ -287,6 +280,36 @@ static void summary(struct agent *a, uint64_t left)
 		    (unsigned long long)ss.samples);
 }
 
+/* ---- the loop's callbacks (session__run) ------------------------------------ */
+
+static void after_poll(void *ctx)
+{
+	struct agent *a = ctx;
+
+	STAT_SET(a, heartbeat_ms, session__clock_ns(CLOCK_MONOTONIC) / 1000000);
+	if (stop_signal__take_reload())
+		agent_reload__apply(a);
+}
+
+static bool on_window(void *ctx)
+{
+	agent_window__close(ctx, false);
+	return false;
+}
+
+static bool on_drain(void *ctx)
+{
+	agent__drain(ctx);
+	return false;
+}
+
+static bool failed(void *ctx)
+{
+	struct agent *a = ctx;
+
+	return STAT_GET(a, failed);
+}
+
 int agent__run(struct agent_config *cfg, const struct agent_args *args)
 {
 	struct agent *a = calloc(1, sizeof(*a));
@@ -295,7 +318,7 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 	struct exporter *ex;
 	const char *why_rule;
 	char why[512] = "";
-	int ret = 1;
+	int ret = 1, err = 0;
 
 	if (!a) {
 		cli__err("out of memory");
@@ -310,7 +333,7 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 	a->args = args;
 	a->log_verbose = a->cfg.verbose;
 	a->log_quiet = a->cfg.quiet;
-	a->start_time = agent__now_ns(CLOCK_REALTIME) / 1e9;
+	a->start_time = session__clock_ns(CLOCK_REALTIME) / 1e9;
 	uo.ctx = a;
 	uo.backoff_min_s = a->cfg.backoff_min;
 	uo.backoff_max_s = a->cfg.backoff_max;
@@ -390,28 +413,18 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 	    a->sst.uw_mode == UW_MODE_DWARF ? "dwarf" : "auto", a->cfg.interval, a->cfg.url,
 	    a->cfg.spool_dir ? ", spool " : "", a->cfg.spool_dir ? a->cfg.spool_dir : "");
 
-	while (!stop_signal__get()) {
-		int64_t now;
-		int err = session__poll(a->core);
-
-		STAT_SET(a, heartbeat_ms, agent__now_ns(CLOCK_MONOTONIC) / 1000000);
-		if (err < 0) {
-			agent__run_failed(a, "reading process events", err);
-			break;
-		}
-		if (stop_signal__take_reload())
-			agent_reload__apply(a);
-		now = agent__now_ns(CLOCK_MONOTONIC);
-		if (session__window_due(a->core, now, (int64_t)(a->cfg.interval * 1e9)))
-			agent_window__close(a, false);
-		else if (session__drain_due(a->core, now))
-			agent__drain(a);
-		if (STAT_GET(a, failed))
-			break;
-		if (session__nr_targets(a->core) && !session__targets_alive(a->core)) {
-			agent__say(a, LOG_INFO, "every target exited");
-			break;
-		}
+	switch (session__run(a->core, &(struct session_loop){
+			.end_mono = INT64_MAX, .window_ns = (int64_t)(a->cfg.interval * 1e9),
+			.after_poll = after_poll, .on_window = on_window, .on_drain = on_drain,
+			.should_stop = failed, .ctx = a }, &err)) {
+	case SESSION_END_POLL:
+		agent__run_failed(a, "reading process events", err);
+		break;
+	case SESSION_END_TARGETS:
+		agent__say(a, LOG_INFO, "every target exited");
+		break;
+	default:
+		break;
 	}
 	/* The last events of exiting processes, then stop, then the partial window. */
 	STAT_SET(a, sampling, 0);

@@ -97,7 +97,6 @@ struct agent {
 
 void agent__say(const struct agent *a, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-int64_t agent__now_ns(clockid_t clk);
 
 /* agent.c: the loop's drain (0 or -errno, counted and said), and a failure
  * that stops the agent (exit 1 naming the first). */

@@ -213,7 +213,7 @@ void agent_render__metrics(void *ctx, FILE *f)
 bool agent_render__health(void *ctx, char *why, size_t len)
 {
 	struct agent *a = ctx;
-	int64_t idle_ms = agent__now_ns(CLOCK_MONOTONIC) / 1000000 - (int64_t)STAT_GET(a, heartbeat_ms);
+	int64_t idle_ms = session__clock_ns(CLOCK_MONOTONIC) / 1000000 - (int64_t)STAT_GET(a, heartbeat_ms);
 
 	if (STAT_GET(a, failed)) {
 		snprintf(why, len, "the sampler failed; stopping");

@@ -14,6 +14,7 @@
 #include "profiler/core/collect.h"
 #include "profiler/core/sampler.h"
 #include "profiler/core/session.h"
+#include "profiler/core/stop_signal.h"
 #include "profiler/core/targets.h"
 
 #define SESSION_MAX_COMPONENTS	4
@@ -40,7 +41,7 @@ struct session {
 	struct uw_stats *uw_stats;
 };
 
-static int64_t now_ns(clockid_t clk)
+int64_t session__clock_ns(clockid_t clk)
 {
 	struct timespec ts;
 
@@ -232,8 +233,8 @@ int session__start(struct session *s, char *why, size_t why_len)
 		return err;
 	}
 	s->nr_cpus = sampler__nr_cpus(s->sampler);
-	s->last_drain = now_ns(CLOCK_MONOTONIC);
-	window__start(&s->win, now_ns(CLOCK_REALTIME), s->last_drain);
+	s->last_drain = session__clock_ns(CLOCK_MONOTONIC);
+	window__start(&s->win, session__clock_ns(CLOCK_REALTIME), s->last_drain);
 	return 0;
 }
 
@@ -252,7 +253,7 @@ int64_t session__drain(struct session *s)
 {
 	int64_t d = -ENOMEM;
 
-	s->last_drain = now_ns(CLOCK_MONOTONIC);
+	s->last_drain = session__clock_ns(CLOCK_MONOTONIC);
 	if (s->raw) {	/* NULL: out of memory at the last window, stopping */
 		d = sampler__drain(s->sampler, s->raw);
 		if (d >= 0) {
@@ -276,6 +277,36 @@ int64_t session__tick(struct session *s)
 	if (d >= 0 && !s->o.forget_exited)
 		mmap_events__flush(s->mev);
 	return d;
+}
+
+enum session_end session__run(struct session *s, const struct session_loop *l, int *ret_err)
+{
+	while (!stop_signal__get()) {
+		int64_t now;
+		int err = session__poll(s);
+
+		if (l->after_poll)
+			l->after_poll(l->ctx);
+		if (err < 0) {
+			*ret_err = err;
+			return SESSION_END_POLL;
+		}
+		now = session__clock_ns(CLOCK_MONOTONIC);
+		if (now >= l->end_mono)
+			return SESSION_END_DEADLINE;
+		if (l->window_ns && window__due(&s->win, now, l->window_ns)) {
+			if (l->on_window(l->ctx))
+				return SESSION_END_CALLER;
+		} else if (session__drain_due(s, now)) {
+			if (l->on_drain(l->ctx))
+				return SESSION_END_CALLER;
+		}
+		if (l->should_stop && l->should_stop(l->ctx))
+			return SESSION_END_CALLER;
+		if (!l->ignore_targets && s->targets.n && !targets__alive(&s->targets))
+			return SESSION_END_TARGETS;
+	}
+	return SESSION_END_SIGNAL;
 }
 
 void session__stop(struct session *s)
@@ -307,7 +338,7 @@ bool session__window_due(const struct session *s, int64_t now_mono, int64_t inte
 
 void session__close_window(struct session *s, struct window_span *ret)
 {
-	window__close(&s->win, now_ns(CLOCK_REALTIME), now_ns(CLOCK_MONOTONIC), ret);
+	window__close(&s->win, session__clock_ns(CLOCK_REALTIME), session__clock_ns(CLOCK_MONOTONIC), ret);
 }
 
 int session__end_window(struct session *s, bool last)

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <sys/types.h>
 #include <linux/types.h>
 
@@ -121,6 +122,33 @@ void session__stop(struct session *s);
 /* true while a target (session__add_pid) is alive; false without targets. */
 bool session__targets_alive(struct session *s);
 size_t session__nr_targets(const struct session *s);
+
+/* The one sampling loop. Each turn: session__poll(); after_poll; then the
+ * deadline; then a window when window_ns have passed (on_window, which
+ * drains), else a drain when one is due (on_drain); then should_stop; then
+ * the targets (unless ignore_targets). The callbacks return true to stop. */
+enum session_end {
+	SESSION_END_SIGNAL,	/* stop_signal__get() */
+	SESSION_END_DEADLINE,	/* end_mono reached */
+	SESSION_END_TARGETS,	/* every --pid target exited */
+	SESSION_END_POLL,	/* session__poll() failed: *ret_err */
+	SESSION_END_CALLER,	/* a callback returned true */
+};
+
+struct session_loop {
+	int64_t end_mono;	/* CLOCK_MONOTONIC ns; INT64_MAX: no deadline */
+	int64_t window_ns;	/* 0: no windows in the loop (record closes one after) */
+	bool ignore_targets;	/* a launched command ends the run instead */
+	void (*after_poll)(void *ctx);			/* may be NULL */
+	bool (*on_window)(void *ctx);			/* with window_ns */
+	bool (*on_drain)(void *ctx);			/* the periodic drain */
+	bool (*should_stop)(void *ctx);		/* may be NULL */
+	void *ctx;
+};
+
+enum session_end session__run(struct session *s, const struct session_loop *l, int *ret_err);
+/* Monotonic or wall-clock time in ns (clock_gettime). */
+int64_t session__clock_ns(clockid_t clk);
 
 /* The current window's samples; valid until session__end_window(). */
 struct raw_profile *session__raw(struct session *s);
