@@ -21,6 +21,7 @@
 
 struct session {
 	struct session_opts o;
+	const struct session_sampler_ops *ops;
 	struct sampler *sampler;
 	struct sym_session *sym;
 	struct mmap_events *mev;	/* NULL: /proc only */
@@ -110,7 +111,19 @@ static int unwind_record(void *ctx, const struct cprof_stack_record *r, const vo
 	return collect__unwind_record(&cu, r, stack, ips, max);
 }
 
+static const struct session_sampler_ops bpf_sampler = {
+	.new = sampler__new, .free = sampler__free, .add_target = sampler__add_target,
+	.start = sampler__start, .stop = sampler__stop, .poll = sampler__poll,
+	.drain = sampler__drain, .counters = sampler__counters, .nr_cpus = sampler__nr_cpus,
+};
+
 struct session *session__new(const struct session_opts *o, char *why, size_t why_len)
+{
+	return session__new_on(o, NULL, why, why_len);
+}
+
+struct session *session__new_on(const struct session_opts *o,
+				const struct session_sampler_ops *ops, char *why, size_t why_len)
 {
 	struct session *s = calloc(1, sizeof(*s));
 	struct sampler_opts so = {
@@ -124,6 +137,7 @@ struct session *session__new(const struct session_opts *o, char *why, size_t why
 	if (!s)
 		goto out_nomem;
 	s->o = *o;
+	s->ops = ops ? ops : &bpf_sampler;
 	if (o->unwind != SESSION_UNWIND_FP) {
 		s->stack_window = o->stack_size ? o->stack_size : CPROF_STACK_COPY_DEFAULT;
 		s->uw_mode = o->unwind == SESSION_UNWIND_DWARF ? UW_MODE_DWARF : UW_MODE_AUTO;
@@ -135,7 +149,7 @@ struct session *session__new(const struct session_opts *o, char *why, size_t why
 	s->sym = sym_session__new(NULL);
 	if (!s->raw || !s->sym || (s->stack_window && !s->uw_stats))
 		goto out_nomem;
-	s->sampler = sampler__new(&so, &what);
+	s->sampler = s->ops->new(&so, &what);
 	if (!s->sampler) {
 		err = -errno;
 		say_why(s, what, err, why, why_len);
@@ -162,7 +176,8 @@ void session__free(struct session *s)
 {
 	if (!s)
 		return;
-	sampler__free(s->sampler);
+	if (s->sampler)
+		s->ops->free(s->sampler);
 	mmap_events__free(s->mev);	/* before the symbolizer it is attached to */
 	sym_session__free(s->sym);
 	raw_profile__free(s->raw);
@@ -193,7 +208,7 @@ int session__add_pid(struct session *s, pid_t pid, char *why, size_t why_len)
 	}
 	e.start_ticks = start_ticks;
 	if ((err = targets__add(&s->targets, pid, start_ticks)) ||
-	    (err = sampler__add_target(s->sampler, (uint32_t)pid))) {
+	    (err = s->ops->add_target(s->sampler, (uint32_t)pid))) {
 		snprintf(why, why_len, "adding pid %d: %s", pid, strerror(-err));
 		return err;
 	}
@@ -203,7 +218,7 @@ int session__add_pid(struct session *s, pid_t pid, char *why, size_t why_len)
 
 int session__follow(struct session *s, pid_t pid, char *why, size_t why_len)
 {
-	int err = sampler__add_target(s->sampler, (uint32_t)pid);
+	int err = s->ops->add_target(s->sampler, (uint32_t)pid);
 
 	if (err)
 		snprintf(why, why_len, "adding pid %d: %s", pid, strerror(-err));
@@ -221,7 +236,7 @@ int session__add_component(struct session *s, const struct session_component *c)
 int session__start(struct session *s, char *why, size_t why_len)
 {
 	const char *what = NULL;
-	int err = sampler__start(s->sampler, &what);
+	int err = s->ops->start(s->sampler, &what);
 
 	if (err) {
 		if (s->o.cycles && s->o.cycles_fix &&
@@ -232,7 +247,7 @@ int session__start(struct session *s, char *why, size_t why_len)
 			say_why(s, what, err, why, why_len);
 		return err;
 	}
-	s->nr_cpus = sampler__nr_cpus(s->sampler);
+	s->nr_cpus = s->ops->nr_cpus(s->sampler);
 	s->last_drain = session__clock_ns(CLOCK_MONOTONIC);
 	window__start(&s->win, session__clock_ns(CLOCK_REALTIME), s->last_drain);
 	return 0;
@@ -241,7 +256,7 @@ int session__start(struct session *s, char *why, size_t why_len)
 int session__poll(struct session *s)
 {
 	mmap_events__pump(s->mev);
-	return sampler__poll(s->sampler, SESSION_POLL_MS);
+	return s->ops->poll(s->sampler, SESSION_POLL_MS);
 }
 
 bool session__drain_due(const struct session *s, int64_t now_mono)
@@ -255,7 +270,7 @@ int64_t session__drain(struct session *s)
 
 	s->last_drain = session__clock_ns(CLOCK_MONOTONIC);
 	if (s->raw) {	/* NULL: out of memory at the last window, stopping */
-		d = sampler__drain(s->sampler, s->raw);
+		d = s->ops->drain(s->sampler, s->raw);
 		if (d >= 0) {
 			s->refreshed_upto = collect__refresh_mappings(s->sym, s->raw,
 								      s->refreshed_upto,
@@ -311,9 +326,9 @@ enum session_end session__run(struct session *s, const struct session_loop *l, i
 
 void session__stop(struct session *s)
 {
-	sampler__poll(s->sampler, 0);
-	sampler__stop(s->sampler);
-	sampler__poll(s->sampler, 0);
+	s->ops->poll(s->sampler, 0);
+	s->ops->stop(s->sampler);
+	s->ops->poll(s->sampler, 0);
 }
 
 bool session__targets_alive(struct session *s)
@@ -365,7 +380,7 @@ struct uw_stats *session__uw_stats(struct session *s)
 
 int session__counters(struct session *s, uint64_t ret[CPROF_NR_COUNTERS])
 {
-	return sampler__counters(s->sampler, ret);
+	return s->ops->counters(s->sampler, ret);
 }
 
 void session__stats(const struct session *s, struct session_stats *ret)

@@ -85,6 +85,25 @@ int session__prepare(char *why, size_t why_len) SESSION_WUR;
  * NULL with errno set and why filled ("out of memory", or the failed BPF
  * step with its fix) on failure. */
 struct session *session__new(const struct session_opts *o, char *why, size_t why_len) SESSION_WUR;
+/* The sampler's operations (profiler/core/sampler.h): the BPF one, or a
+ * fake for tests of the session without BPF. */
+struct sampler;
+struct sampler_opts;
+struct session_sampler_ops {
+	struct sampler *(*new)(const struct sampler_opts *o, const char **ret_what);
+	void (*free)(struct sampler *sp);
+	int (*add_target)(struct sampler *sp, uint32_t tgid);
+	int (*start)(struct sampler *sp, const char **ret_what);
+	void (*stop)(struct sampler *sp);
+	int (*poll)(struct sampler *sp, int timeout_ms);
+	int64_t (*drain)(struct sampler *sp, struct raw_profile *rp);
+	int (*counters)(struct sampler *sp, uint64_t ret[CPROF_NR_COUNTERS]);
+	int (*nr_cpus)(const struct sampler *sp);
+};
+/* session__new() on ops (NULL: the BPF sampler). */
+struct session *session__new_on(const struct session_opts *o,
+				const struct session_sampler_ops *ops, char *why,
+				size_t why_len) SESSION_WUR;
 /* NULL is a no-op. Detaches everything (the mapping events before the
  * symbolizer they feed). */
 void session__free(struct session *s);
@@ -140,8 +159,8 @@ struct session_loop {
 	int64_t window_ns;	/* 0: no windows in the loop (record closes one after) */
 	bool ignore_targets;	/* a launched command ends the run instead */
 	void (*after_poll)(void *ctx);			/* may be NULL */
-	bool (*on_window)(void *ctx);			/* with window_ns */
-	bool (*on_drain)(void *ctx);			/* the periodic drain */
+	bool (*on_window)(void *ctx);	/* with window_ns; drains, closes the window */
+	bool (*on_drain)(void *ctx);	/* calls session__tick() or session__drain() */
 	bool (*should_stop)(void *ctx);		/* may be NULL */
 	void *ctx;
 };
