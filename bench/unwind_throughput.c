@@ -20,7 +20,7 @@
 
 #include "profiler/core/sampler.h"
 #include "symbolize/sym_session.h"
-#include "symbolize/unwind_table.h"
+#include "symbolize/uw_table.h"
 
 #define MAX_RECORDS 4000
 

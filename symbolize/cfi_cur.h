@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "symbolize/unwind_table.h"
+#include "symbolize/uw_table.h"
 
 /* A cursor over [p, end). */
 struct cfi_cur {

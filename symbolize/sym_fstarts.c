@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "symbolize/sym_elf_section.h"
-#include "symbolize/cfi_reader.h"
+#include "symbolize/cfi.h"
 
 struct range {
 	uint64_t start, end;

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <libelf.h>
 
-#include "symbolize/unwind_table.h"
+#include "symbolize/uw_table.h"
 
 struct sym_fstarts;
 

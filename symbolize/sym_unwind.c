@@ -17,7 +17,7 @@
 #include "symbolize/sym_clock.h"
 #include "symbolize/sym_frames.h"
 #include "symbolize/sym_lru.h"
-#include "symbolize/unwind_table.h"
+#include "symbolize/uw_table.h"
 
 /* Recapture a process's maps at most every 50 ms: often enough that a process
  * whose first record arrived while ld.so was still mapping libraries gets its

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "symbolize/unwind_table.h"
+#include "symbolize/uw_table.h"
 
 #define UW_MAX_FRAMES 1024
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Tests of the bounded CFI reader (symbolize/cfi_reader.c) through the unwind
+/* Tests of the bounded CFI reader (symbolize/cfi.c) through the unwind
  * table's entry points: each limit keeps the FDEs built and counts the rest;
  * raw .eh_frame bytes decode every pointer form the reader accepts and refuse
  * indirect ones; a .debug_frame CIE of version 4 with 64-bit lengths decodes;
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symbolize/unwind_table.h"
+#include "symbolize/uw_table.h"
 #include "tests/uw_table_util.h"
 
 static char fixtures[300];

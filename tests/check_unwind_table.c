@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Tests of the unwind table builder (symbolize/unwind_table.c): every row of
+/* Tests of the unwind table builder (symbolize/uw_table.c): every row of
  * fixture objects with known CFI, of the -O2 fixtures and of libc is checked
  * against `readelf --debug-dump=frames-interp`; .debug_frame is found in a
  * separate debug file when the stripped binary has none; hand-written rules
@@ -25,7 +25,7 @@
 
 #include "base/proc.h"
 #include "symbolize/sym_session.h"
-#include "symbolize/unwind_table.h"
+#include "symbolize/uw_table.h"
 #include "tests/uw_table_util.h"
 
 static char fixtures[300];

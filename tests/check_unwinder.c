@@ -18,7 +18,7 @@
 
 #include "base/proc.h"
 #include "symbolize/sym_session.h"
-#include "symbolize/unwind_table.h"
+#include "symbolize/uw_table.h"
 #include "symbolize/unwinder.h"
 #include "tests/uw_libunwind.h"
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "symbolize/unwind_table.h"
+#include "symbolize/uw_table.h"
 
 struct elf_file {
 	int fd;

@@ -3,7 +3,7 @@
  * reader, without an ELF wrapper to get past (more of the reader is reached
  * than through fuzz_unwind_table). The first byte says which section kind it
  * is; the rest is the section, at address 0x401000. */
-#include "symbolize/unwind_table.h"
+#include "symbolize/uw_table.h"
 #include "tests/fuzz/fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -4,7 +4,7 @@
 #include <gelf.h>
 #include <libelf.h>
 
-#include "symbolize/unwind_table.h"
+#include "symbolize/uw_table.h"
 #include "tests/fuzz/fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

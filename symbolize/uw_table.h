@@ -8,7 +8,7 @@
  * and whether this is the outermost frame or a signal trampoline; the return
  * address is always at CFA - 8.
  *
- * The CFI is read by cfi_reader.c, a bounded reader of our own (not libdw):
+ * The CFI is read by cfi.c, a bounded reader of our own (not libdw):
  * the build is linear in the bytes of CFI and bounded by struct uw_limits,
  * so a hostile binary costs at most its own frames.
  *
@@ -17,8 +17,8 @@
  * That layout also suits BPF array maps, for unwinding in the kernel later.
  * libelf only; never prints.
  */
-#ifndef CPROF_SYM_UNWIND_TABLE_H
-#define CPROF_SYM_UNWIND_TABLE_H
+#ifndef CPROF_SYM_UW_TABLE_H
+#define CPROF_SYM_UW_TABLE_H
 
 #include <stdbool.h>
 #include <stddef.h>

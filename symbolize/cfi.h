@@ -9,14 +9,14 @@
  * Only the rules struct uw_rule can express are tracked: the CFA, the return
  * address (r16) and rbp (r6). libc only; never prints.
  */
-#ifndef CPROF_SYM_CFI_READER_H
-#define CPROF_SYM_CFI_READER_H
+#ifndef CPROF_SYM_CFI_H
+#define CPROF_SYM_CFI_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "symbolize/unwind_table.h"
+#include "symbolize/uw_table.h"
 
 /* An FDE whose header decoded: its code range [start, end) and program. */
 struct cfi_fde {

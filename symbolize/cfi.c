@@ -9,7 +9,7 @@
  * Expressions are classified once, when their instruction runs, into the few
  * forms the row can express; the row is translated from that class.
  */
-#include "symbolize/cfi_reader.h"
+#include "symbolize/cfi.h"
 
 #include "symbolize/cfi_cur.h"
 

@@ -7,7 +7,7 @@
  * u32 offsets from the first FDE from the start, so the build holds 12 bytes
  * per row and the table is the build's arrays, trimmed.
  */
-#include "symbolize/unwind_table.h"
+#include "symbolize/uw_table.h"
 
 #include <errno.h>
 #include <gelf.h>
@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "symbolize/sym_elf_section.h"
-#include "symbolize/cfi_reader.h"
+#include "symbolize/cfi.h"
 
 struct uw_table {
 	uint64_t base;
