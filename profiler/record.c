@@ -225,7 +225,7 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 	struct raw_profile *raw = session__raw(r->core);
 	uint64_t c[CPROF_NR_COUNTERS] = {0};
 	char losses[512], line1[128], line2[640], line3[256], line4[512] = "", line5[640];
-	char line6[384];
+	char line6[384], mappings[256];
 	uint64_t fetches;
 	const char *comments[5] = { line1, line2, line3, line4 };
 	struct sym_stats ss;
@@ -265,7 +265,9 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 		 r->st.nr_cpus);
 	snprintf(line2, sizeof(line2), "samples %llu; lost: %s",
 		 (unsigned long long)c[CPROF_SAMPLES], losses);
-	sym_session__stats(sym, &ss);	/* after pprof_build it would count its misses too */
+	/* after pprof_build they would count its misses too */
+	sym_session__stats(sym, &ss);
+	session__mapping_summary(r->core, mappings, sizeof(mappings));
 	snprintf(line3, sizeof(line3), "process captures failed: %llu; processes with unknown "
 		 "mappings: %llu; mapping events: %s, %llu lost",
 		 (unsigned long long)r->st.capture_failures,
@@ -311,14 +313,7 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 			"lost: %s", (unsigned long long)raw_profile__total(raw),
 			count_processes(raw), dur_ns / 1e9, o->freq,
 			r->st.nr_cpus, losses);
-		if (r->st.mmap_events_on)
-			cli__err("processes with unknown mappings: %llu; mapping events "
-				"from the kernel: %llu records, %llu lost (ring full)",
-				(unsigned long long)ss.processes_unmapped,
-				(unsigned long long)r->st.mev.records, (unsigned long long)r->st.mev.lost);
-		else
-			cli__err("processes with unknown mappings: %llu; mapping events "
-				"off (/proc only)", (unsigned long long)ss.processes_unmapped);
+		cli__err("%s", mappings);
 		cli__err("symbolized %llu of %llu locations; wrote %s",
 			(unsigned long long)bs.symbolized, (unsigned long long)bs.locations,
 			strcmp(o->output, "-") ? o->output : "standard output");

@@ -301,6 +301,16 @@ START_TEST(test_session__windows_are_numbered_and_start_afresh)
 }
 END_TEST
 
+START_TEST(test_session__one_mapping_line_for_both_front_ends)
+{
+	char buf[256];
+
+	session__mapping_summary(NULL, buf, sizeof(buf));	/* stopped before a session */
+	ck_assert_str_eq(buf, "processes with unknown mappings: 0; mapping events off "
+			 "(/proc only)");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("session");
@@ -316,6 +326,7 @@ int main(void)
 	tcase_add_test(tc, test_session__the_loop_ends_on_deadline_caller_poll_failure_and_signal);
 	tcase_add_test(tc, test_session__a_refused_start_names_the_step_and_the_fix);
 	tcase_add_test(tc, test_session__windows_are_numbered_and_start_afresh);
+	tcase_add_test(tc, test_session__one_mapping_line_for_both_front_ends);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

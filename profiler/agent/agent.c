@@ -197,18 +197,10 @@ static int start_sampler(struct agent *a)
 /* Processes whose user stacks could not be named for want of mappings. */
 static void mapping_summary(struct agent *a)
 {
-	struct mmap_events_stats ms;
-	struct sym_stats ss = {0};
+	char buf[256];
 
-	if (a->core) {	/* NULL: stopped before sampling began */
-		sym_session__stats(session__sym(a->core), &ss);
-		session__stats(a->core, &a->sst);
-	}
-	ms = a->sst.mev;
-	agent__say(a, LOG_INFO, "processes with unknown mappings: %llu; mapping events %s: %llu records, "
-	    "%llu lost (ring full)", (unsigned long long)ss.processes_unmapped,
-	    a->sst.mmap_events_on ? "from the kernel" : "off", (unsigned long long)ms.records,
-	    (unsigned long long)ms.lost);
+	session__mapping_summary(a->core, buf, sizeof(buf));
+	agent__say(a, LOG_INFO, "%s", buf);
 	{
 		char line[384];
 

@@ -393,3 +393,22 @@ void session__stats(const struct session *s, struct session_stats *ret)
 	ret->mmap_events_on = s->mev != NULL;
 	mmap_events__stats(s->mev, &ret->mev);
 }
+
+void session__mapping_summary(struct session *s, char *buf, size_t len)
+{
+	struct mmap_events_stats ms = {0};
+	struct sym_stats ss = {0};
+
+	if (s) {
+		sym_session__stats(s->sym, &ss);
+		mmap_events__stats(s->mev, &ms);
+	}
+	if (s && s->mev)
+		snprintf(buf, len, "processes with unknown mappings: %llu; mapping events from the "
+			 "kernel: %llu records, %llu lost (ring full)",
+			 (unsigned long long)ss.processes_unmapped, (unsigned long long)ms.records,
+			 (unsigned long long)ms.lost);
+	else
+		snprintf(buf, len, "processes with unknown mappings: %llu; mapping events off "
+			 "(/proc only)", (unsigned long long)ss.processes_unmapped);
+}

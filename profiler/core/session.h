@@ -184,5 +184,10 @@ struct uw_stats *session__uw_stats(struct session *s);	/* NULL: frame pointers *
 /* The BPF counters (enum cprof_drop), cumulative. 0 or -errno. */
 int session__counters(struct session *s, uint64_t ret[CPROF_NR_COUNTERS]) SESSION_WUR;
 void session__stats(const struct session *s, struct session_stats *ret);
+/* The one line on mappings both front ends print: "processes with unknown
+ * mappings: N; mapping events from the kernel: R records, L lost (ring
+ * full)", or "...; mapping events off (/proc only)". s may be NULL (a run
+ * stopped before its session was made: zeros). */
+void session__mapping_summary(struct session *s, char *buf, size_t len);
 
 #endif /* CPROF_SESSION_H */
