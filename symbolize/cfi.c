@@ -8,6 +8,7 @@
  * are emitted when the location advances, so the work per FDE is its length.
  * Expressions are classified once, when their instruction runs, into the few
  * forms the row can express; the row is translated from that class.
+ * Depends on cfi_cur, uw_table's types, base/vec and libdw's DWARF constants only; never prints.
  */
 #include "symbolize/cfi.h"
 

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* cfi_cur: bounded reads of CFI values; see cfi_cur.h. */
+/* cfi_cur: bounded reads of CFI values; see cfi_cur.h.
+ * Depends on uw_table's section type and libdw's DWARF constants only; never prints.
+ */
 #include "symbolize/cfi_cur.h"
 
 #include <dwarf.h>

@@ -6,6 +6,7 @@
  * binary's own directory (anyone's) may not. A file not owned by root is
  * copied into a memfd first: libdwfl maps what we return, and its owner
  * could truncate it under the mapping (SIGBUS).
+ * Depends on base/ (safe_file, compress) and libdw only; never prints.
  */
 #define _GNU_SOURCE
 #include "symbolize/sym_debug_file.h"

@@ -5,6 +5,7 @@
  * take the mutex to look an entry up or queue it; the worker holds it only
  * between fetches. "Cached" means the file was already in the client's cache
  * directory when its turn came (the client then answers without a server).
+ * Depends on libdebuginfod and pthreads only (no other symbolize/ module); never prints.
  */
 #define _GNU_SOURCE
 #include "symbolize/sym_debuginfod.h"

@@ -8,6 +8,7 @@
  * Without DEBUGINFOD_URLS nothing is fetched and no thread starts. One
  * process-wide table of at most SYM_DEBUGINFOD_MAX build-ids; thread-safe.
  * Never prints.
+ * Depends on libdebuginfod and pthreads only (no other symbolize/ module); never prints.
  */
 #ifndef CPROF_SYM_DEBUGINFOD_H
 #define CPROF_SYM_DEBUGINFOD_H

@@ -2,6 +2,7 @@
 /* sym_demangle: C++ and Rust legacy demangling. Rust legacy names are valid
  * Itanium names, so they are recognised first, by their final "h" + 16 hex
  * digit path component, and decoded by hand ($LT$ -> '<', .. -> ::, ...).
+ * Depends on libstdc++'s __cxa_demangle and libc only; never prints.
  */
 #include "symbolize/sym_demangle.h"
 

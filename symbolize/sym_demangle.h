@@ -3,6 +3,7 @@
  * through libstdc++'s __cxa_demangle; Rust legacy symbols ("_ZN...17h<hash>E")
  * are decoded here, with the "::h<hash>" suffix removed. Anything else
  * (C, Rust v0, unknown schemes) is left to the caller as is.
+ * Depends on libstdc++'s __cxa_demangle and libc only; never prints.
  */
 #ifndef CPROF_SYM_DEMANGLE_H
 #define CPROF_SYM_DEMANGLE_H

@@ -5,6 +5,8 @@
  * lazily, on the first lookup that needs it, by sym_debug_file__find (libdwfl's
  * standard search: build-id under the absolute debuginfo_path entries, then
  * .gnu_debuglink; every candidate opened through safe_file and checked).
+ * Depends on sym_debug_file, sym_debuginfod, sym_fstarts, sym_gopclntab, sym_strtab,
+ * sym_untrusted_elf, base/vec, libelf and libdw only; never prints.
  */
 #define _GNU_SOURCE
 #include "symbolize/sym_elf.h"

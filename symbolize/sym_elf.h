@@ -4,6 +4,8 @@
  * offset -> vaddr translation, and through libdw (when DWARF is found, also in
  * separate debug files via build-id or .gnu_debuglink) file:line and inline
  * frames. Opened once, shared by every process mapping it. Never prints.
+ * Depends on sym_debug_file, sym_debuginfod, sym_fstarts, sym_gopclntab, sym_strtab,
+ * sym_untrusted_elf, base/vec, libelf and libdw only; never prints.
  */
 #ifndef CPROF_SYM_ELF_H
 #define CPROF_SYM_ELF_H

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* sym_elf_section: a walk over the section headers, names read through the
- * section-name string table; unreadable headers are skipped, not fatal. */
+ * section-name string table; unreadable headers are skipped, not fatal.
+ * Depends on libelf only; never prints.
+ */
 #include "symbolize/sym_elf_section.h"
 
 #include <string.h>

@@ -2,6 +2,7 @@
 /* sym_elf_section: finding an ELF section by name, for the readers that take
  * one section from a binary (.eh_frame, .debug_frame, .gopclntab, .text...).
  * Never prints. libelf only.
+ * Depends on libelf only; never prints.
  */
 #ifndef CPROF_SYM_ELF_SECTION_H
 #define CPROF_SYM_ELF_SECTION_H

@@ -4,6 +4,7 @@
  * function; lookups are a binary search. Where two FDEs overlap (a hostile
  * file, or .eh_frame and .debug_frame describing the same code) the first by
  * start address is kept.
+ * Depends on cfi, uw_table, sym_elf_section and libelf only; never prints.
  */
 #include "symbolize/sym_fstarts.h"
 

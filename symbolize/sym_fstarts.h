@@ -5,6 +5,7 @@
  * .eh_frame. The FDE headers are parsed by cfi_reader (bounded, hostile input
  * welcome; the programs are not run), sorted, and overlaps dropped. Immutable
  * once built. Never prints.
+ * Depends on cfi, uw_table, sym_elf_section and libelf only; never prints.
  */
 #ifndef CPROF_SYM_FSTARTS_H
 #define CPROF_SYM_FSTARTS_H

@@ -8,6 +8,7 @@
  * ends the lookup with what was found so far. Inline trees live outside the
  * table (go:func.* in 1.18+, located through the moduledata record; an
  * absolute pointer in 1.16), read through the file's PT_LOAD segments.
+ * Depends on sym_elf_section, sym_elf's frame type and libelf only; never prints.
  */
 #include "symbolize/sym_gopclntab.h"
 

@@ -10,6 +10,7 @@
  * read from the file is checked against the bytes that hold it; lookups cost
  * a binary search plus one pass over the function's own pc tables. No Go
  * toolchain at run time. Never prints.
+ * Depends on sym_elf_section, sym_elf's frame type and libelf only; never prints.
  */
 #ifndef CPROF_SYM_GOPCLNTAB_H
 #define CPROF_SYM_GOPCLNTAB_H

@@ -3,6 +3,7 @@
  * buffer (offsets while parsing, so realloc is safe); symbols are sorted once
  * after parsing. Lines look like "ffffffff81000000 T _stext" or
  * "ffffffffc0a01000 t nft_do_chain\t[nf_tables]".
+ * Depends on base/ (fs, vec) only; never prints.
  */
 #include "symbolize/sym_kallsyms.h"
 

@@ -2,6 +2,7 @@
 /* sym_perf_map: parse and search perf-PID.map files. Entries are sorted by
  * start (input order breaking ties) and exact duplicates of a start keep only
  * the newest line, the one the JIT wrote last.
+ * Depends on base/ (safe_file, vec) only; never prints.
  */
 #include "symbolize/sym_perf_map.h"
 

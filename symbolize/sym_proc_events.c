@@ -3,7 +3,9 @@
  * and by pid in a hash whose value is the newest generation of that pid, the
  * older ones chained behind it. Maps are kept sorted and disjoint: a new
  * mapping replaces whatever it overlaps, as mmap(MAP_FIXED) does (there is
- * no munmap record; a stale entry only answers addresses nothing else maps). */
+ * no munmap record; a stale entry only answers addresses nothing else maps).
+ * Depends on sym_proc_maps and base/ (proc, strmap, vec) only; never prints.
+ */
 #define _GNU_SOURCE
 #include "symbolize/sym_proc_events.h"
 
@@ -16,7 +18,6 @@
 #include "base/proc.h"
 #include "base/strmap.h"
 #include "base/vec.h"
-#include "symbolize/sym_session.h"
 
 #define DEFAULT_MAX_PROCESSES 65536
 #define NS_PER_TICK 10000000ull	/* USER_HZ 100 */

@@ -11,7 +11,9 @@
  * covers: samples taken before the exec are unwound after it) and the new
  * image's maps replace them. An EXIT keeps the maps until the second
  * sym_proc_events__flush() after it, so samples drained after the exit still
- * resolve. */
+ * resolve.
+ * Depends on sym_proc_maps and base/ (proc, strmap, vec) only; never prints.
+ */
 #ifndef CPROF_SYM_PROC_EVENTS_H
 #define CPROF_SYM_PROC_EVENTS_H
 

@@ -4,6 +4,7 @@
  * process's samples, so its owner matters; a binary may belong to anyone
  * (a user's own program), so there only its type, its identity and the
  * bounds of reading matter.
+ * Depends on sym_proc_maps and base/safe_file only; never prints.
  */
 #define _GNU_SOURCE
 #include "symbolize/sym_proc_file.h"

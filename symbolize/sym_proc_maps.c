@@ -3,6 +3,7 @@
  * inode column and its padding, so spaces inside paths survive; the kernel
  * appends " (deleted)" to unlinked files, which we strip and remember.
  * Entries keep their path strings in one allocation per entry.
+ * Depends on base/ (fs, vec) only; never prints.
  */
 #include "symbolize/sym_proc_maps.h"
 

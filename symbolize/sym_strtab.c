@@ -2,6 +2,7 @@
 /* sym_strtab: string interning over base/strmap. Strings live in 64 KiB chunks
  * (larger strings get a chunk of their own), so interning costs one copy and
  * no per-string malloc; the hash maps each string to its arena copy.
+ * Depends on base/strmap only; never prints.
  */
 #include "symbolize/sym_strtab.h"
 

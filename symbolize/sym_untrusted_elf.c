@@ -4,6 +4,7 @@
  * end of the last), and the Elf handed over through find_elf when libdwfl
  * first asks for it. The hand-over is a per-thread slot: libdwfl asks from
  * within the first dwfl_module_getelf() after reporting.
+ * Depends on libelf and libdw only; never prints.
  */
 #define _GNU_SOURCE
 #include "symbolize/sym_untrusted_elf.h"

@@ -5,6 +5,7 @@
  * it mapped would kill cprof with SIGBUS. Read this way, a truncated file
  * only makes reads fail. Costs heap for the sections read (symbol tables,
  * DWARF) where a mapping would cost page cache. libdwfl and libelf only.
+ * Depends on libelf and libdw only; never prints.
  */
 #ifndef CPROF_SYM_UNTRUSTED_ELF_H
 #define CPROF_SYM_UNTRUSTED_ELF_H

@@ -6,6 +6,7 @@
  * signal interrupted are looked up at their exact pc. Every read goes through
  * the copy's bounds, so a frame past the window is reported as truncated and
  * never filled with guesses.
+ * Depends on uw_table and base/vec only; never prints.
  */
 #include "symbolize/unwinder.h"
 

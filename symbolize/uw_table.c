@@ -6,6 +6,7 @@
  * so a pc there is never unwound with its neighbour's rule. Rows are kept as
  * u32 offsets from the first FDE from the start, so the build holds 12 bytes
  * per row and the table is the build's arrays, trimmed.
+ * Depends on cfi, sym_elf_section and libelf only; never prints.
  */
 #include "symbolize/uw_table.h"
 

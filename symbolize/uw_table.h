@@ -16,6 +16,7 @@
  * to uw_table__base()) and 8-byte rules. A row covers [its pc, the next pc).
  * That layout also suits BPF array maps, for unwinding in the kernel later.
  * libelf only; never prints.
+ * Depends on cfi, sym_elf_section and libelf only; never prints.
  */
 #ifndef CPROF_SYM_UW_TABLE_H
 #define CPROF_SYM_UW_TABLE_H
