@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* cfi_reader: CIE and FDE headers are parsed in one pass over a section, each
+/* cfi: CIE and FDE headers are parsed in one pass over a section, each
  * length checked against the section's end before it is used; FDEs find their
  * CIE by binary search among the CIEs of their section (a pointer to anything
  * else, the FDE itself included, refuses the FDE). A CIE's initial

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* cfi_reader: a bounded reader of x86_64 call frame information (.eh_frame and
+/* cfi: a bounded reader of x86_64 call frame information (.eh_frame and
  * .debug_frame), written for input an attacker controls. Every length, offset
  * and operand is checked against the end of the entry or section that holds
  * it; nothing is allocated in proportion to a value read from the input (only

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* sym_fstarts: a sorted array of FDE ranges. Built from cfi_reader's FDE
+/* sym_fstarts: a sorted array of FDE ranges. Built from cfi's FDE
  * headers only, so indexing costs one pass over the CFI bytes and 16 bytes per
  * function; lookups are a binary search. Where two FDEs overlap (a hostile
  * file, or .eh_frame and .debug_frame describing the same code) the first by

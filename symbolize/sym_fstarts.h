@@ -2,7 +2,7 @@
 /* sym_fstarts: function starts of a binary from its unwind tables, for code
  * no symbol table covers. Every function the compiler emitted CFI for has an
  * FDE whose range [start, end) is the function; stripped binaries keep
- * .eh_frame. The FDE headers are parsed by cfi_reader (bounded, hostile input
+ * .eh_frame. The FDE headers are parsed by cfi (bounded, hostile input
  * welcome; the programs are not run), sorted, and overlaps dropped. Immutable
  * once built. Never prints.
  * Depends on cfi, uw_table, sym_elf_section and libelf only; never prints.

@@ -3,8 +3,8 @@
  * vDSO) and an LRU list counted in bytes; each entry keeps its binary's
  * PT_LOADs and e_entry so file offsets turn into table pcs without the
  * binary. An epoch spares the tables of the stack being unwound from
- * eviction. Depends on sym_procs, sym_bins, unwinder, unwind_table and
- * base/ only.
+ * eviction. Depends on sym_procs, sym_bins, unwinder, uw_table, sym_frames
+ * (the entry span) and base/ only.
  */
 #include "symbolize/sym_unwind.h"
 

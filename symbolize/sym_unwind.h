@@ -4,8 +4,8 @@
  * .debug_frame on first need, cached by binary key (build-id) in an LRU
  * bounded in bytes and shared by every process mapping that binary; an ip
  * outside the process's maps makes it recapture them, at most every 50 ms.
- * Depends on sym_procs, sym_bins, unwinder, unwind_table and base/ only;
- * never prints.
+ * Depends on sym_procs, sym_bins, unwinder, uw_table, sym_frames (the entry
+ * span) and base/ only; never prints.
  */
 #ifndef CPROF_SYM_UNWIND_H
 #define CPROF_SYM_UNWIND_H

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* uw_table builder. The CFI sections are found with libelf and read by
- * cfi_reader (bounded, linear); their FDEs are sorted, overlaps dropped
+ * cfi (bounded, linear); their FDEs are sorted, overlaps dropped
  * (.eh_frame wins), and each FDE's program is run once into rows of the
  * compact rule form. Equal neighbours merge; gaps between FDEs get a NONE row
  * so a pc there is never unwound with its neighbour's rule. Rows are kept as
