@@ -38,6 +38,14 @@ int bpf_sync__wait(const struct bpf_sync *b)
 	return 0;
 }
 
+int bpf_sync__flip(const struct bpf_sync *b, volatile __u32 *slot, unsigned int *ret_old)
+{
+	*ret_old = *slot;
+	*slot = !*ret_old;
+	__sync_synchronize();
+	return bpf_sync__wait(b);
+}
+
 void bpf_sync__release(struct bpf_sync *b)
 {
 	if (b->outer >= 0)

@@ -430,16 +430,14 @@ int sampler__poll(struct sampler *s, int timeout_ms)
 
 int64_t sampler__drain(struct sampler *s, struct raw_profile *rp)
 {
-	unsigned int old = s->skel->bss->slot;
-	struct slot_drain d = slot_maps(s, old);
+	unsigned int old;
+	struct slot_drain d;
 	int64_t moved = 0, n;
-	int err = 0;
+	int err = bpf_sync__flip(&s->sync, &s->skel->bss->slot, &old);
 
-	s->skel->bss->slot = !old;
-	__sync_synchronize();
-	err = bpf_sync__wait(&s->sync);
 	if (err)
 		return err;	/* nothing consumed; the next drain takes it */
+	d = slot_maps(s, old);
 
 	if (s->rb_records) {
 		/* every record of the old slot is in the ring now; their

@@ -323,19 +323,16 @@ static int on_net_count(void *arg, const void *key, const void *value)
 
 int64_t net__drain(struct net *n)
 {
-	unsigned int old = n->skel->bss->slot;
-	int fd = bpf_map__fd(old ? n->skel->maps.ncount1 : n->skel->maps.ncount0);
 	struct map_drain_opts o = { .key_size = sizeof(struct net_key),
 				    .value_size = n->nr_possible * sizeof(*n->values) };
 	struct net_drain d = { .n = n };
-	int64_t err;
+	unsigned int old;
+	int64_t err = bpf_sync__flip(&n->sync, &n->skel->bss->slot, &old);
 
-	n->skel->bss->slot = !old;
-	__sync_synchronize();
-	err = bpf_sync__wait(&n->sync);
 	if (err)
 		return err;
-	err = map_drain__fd(fd, &o, on_net_count, &d);
+	err = map_drain__fd(bpf_map__fd(old ? n->skel->maps.ncount1 : n->skel->maps.ncount0),
+			    &o, on_net_count, &d);
 	return err < 0 ? err : d.moved;
 }
 
