@@ -25,7 +25,7 @@
 #include "profiler/core/stop_signal.h"
 #include "profiler/net/net.h"
 #include "profiler/debuginfod_report.h"
-#include "profiler/pprof_build.h"
+#include "profiler/core/pprof_build.h"
 #include "profiler/core/raw_profile.h"
 #include "profiler/record.h"
 #include "profiler/record_net.h"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* pprof_build (profiler/pprof_build.h) without BPF: raw samples of this very
+/* pprof_build (profiler/core/pprof_build.h) without BPF: raw samples of this very
  * process become a pprof profile with Go's sample types and period, totals
  * kept (a lost stack stays as a named frame), this file's function named,
  * comments carried, and agent mode keeping only the numeric labels. */
@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "base/proc.h"
-#include "profiler/pprof_build.h"
+#include "profiler/core/pprof_build.h"
 
 __attribute__((noinline)) int pprof_build_test_leaf(int x)
 {

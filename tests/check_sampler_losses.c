@@ -13,7 +13,7 @@
 
 #include "export/folded.h"
 #include "export/pb_profile.h"
-#include "profiler/pprof_build.h"
+#include "profiler/core/pprof_build.h"
 #include "profiler/core/sampler.h"
 #include "symbolize/sym_session.h"
 

@@ -14,7 +14,7 @@
 
 #include "export/folded.h"
 #include "export/pb_profile.h"
-#include "profiler/pprof_build.h"
+#include "profiler/core/pprof_build.h"
 #include "profiler/core/slot_drain.h"
 #include "symbolize/sym_session.h"
 #include "tests/fake_map.h"

@@ -30,7 +30,7 @@
 #include "profiler/core/losses.h"
 #include "profiler/core/mmap_events.h"
 #include "profiler/net/net.h"
-#include "profiler/pprof_build.h"
+#include "profiler/core/pprof_build.h"
 #include "profiler/core/raw_profile.h"
 #include "profiler/core/session.h"
 #include "profiler/core/stop_signal.h"

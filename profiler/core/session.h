@@ -124,17 +124,17 @@ int session__add_component(struct session *s, const struct session_component *c)
 int session__start(struct session *s, char *why, size_t why_len) SESSION_WUR;
 /* Applies mapping events, then waits up to SESSION_POLL_MS for process
  * events and handles them. 0 or more handled, or -errno. */
-int session__poll(struct session *s);
+int session__poll(struct session *s) SESSION_WUR;
 /* A drain is due: SESSION_DRAIN_NS since the last one. */
 bool session__drain_due(const struct session *s, int64_t now_mono);
 /* Moves the kernel's samples into the window's raw profile, refreshes the
  * mappings of processes with code mapped since their capture, ticks the
  * components. Returns the samples moved or -errno (the components are
  * ticked either way); -ENOMEM without a raw profile. */
-int64_t session__drain(struct session *s);
+int64_t session__drain(struct session *s) SESSION_WUR;
 /* The periodic drain: session__drain(), then (without forget_exited) the
  * mapping events of processes exited before the previous tick are let go. */
-int64_t session__tick(struct session *s);
+int64_t session__tick(struct session *s) SESSION_WUR;
 /* Stop order: the last process events, stop sampling, the events that came
  * meanwhile. Draining still works after. */
 void session__stop(struct session *s);
@@ -165,7 +165,7 @@ struct session_loop {
 	void *ctx;
 };
 
-enum session_end session__run(struct session *s, const struct session_loop *l, int *ret_err);
+enum session_end session__run(struct session *s, const struct session_loop *l, int *ret_err) SESSION_WUR;
 /* Monotonic or wall-clock time in ns (clock_gettime). */
 int64_t session__clock_ns(clockid_t clk);
 

@@ -10,7 +10,7 @@
 #include "base/hash.h"
 #include "base/hashmap.h"
 #include "base/vec.h"
-#include "profiler/pprof_build.h"
+#include "profiler/core/pprof_build.h"
 #include "symbolize/unwinder.h"
 
 /* (pid, start, addr) -> location id; pid 0/start 0 is the kernel. */
