@@ -29,6 +29,7 @@
 #include "profiler/core/raw_profile.h"
 #include "profiler/record.h"
 #include "profiler/record_net.h"
+#include "profiler/record_summary.h"
 #include "symbolize/sym_debuginfod.h"
 #include "symbolize/sym_kallsyms.h"
 #include "symbolize/sym_session.h"
@@ -64,104 +65,6 @@ static void reap_child(struct rec *r, bool block)
 	}
 }
 
-static double pct(uint64_t part, uint64_t whole)
-{
-	return whole ? 100.0 * (double)part / (double)whole : 0.0;
-}
-
-static const char *basename_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash && slash[1] ? slash + 1 : path;
-}
-
-/* What a user needs to trust stacks unwound from copies: how many are
- * complete and, per binary, where and why the others stopped, with the fix.
- * Writes the overall line to buf (also a profile comment); prints the
- * per-binary lines unless quiet. */
-static void unwind_summary(struct rec *rc, const uint64_t c[CPROF_NR_COUNTERS], bool print,
-			   char *buf, size_t len)
-{
-	const struct uw_stats_entry *t = uw_stats__total(session__uw_stats(rc->core));
-	uint32_t kib = rc->st.stack_window / 1024, next = rc->st.stack_window * 2;
-	struct sym_stats ss;
-	size_t off;
-
-	if (next > CPROF_STACK_COPY_MAX)
-		next = CPROF_STACK_COPY_MAX;
-	off = (size_t)snprintf(buf, len, "user stacks: %llu unwound (%s, %u KiB window, %.1f KiB "
-			       "copied on average): %.1f %% complete",
-			       (unsigned long long)t->stacks,
-			       rc->st.uw_mode == UW_MODE_AUTO ? "auto" : "dwarf", kib,
-			       c[CPROF_USTACK_COPIES] ? (double)c[CPROF_USTACK_BYTES] /
-			       (double)c[CPROF_USTACK_COPIES] / 1024.0 : 0.0,
-			       pct(t->stops[UW_STOP_OUTERMOST], t->stacks));
-	for (int r = 1; r < UW_NR_STOPS; r++)
-		if (t->stops[r] && off < len)
-			off += (size_t)snprintf(buf + off, len - off, ", %.1f %% %s",
-						pct(t->stops[r], t->stacks), uw_stop__name(r));
-	sym_session__stats(session__sym(rc->core), &ss);
-	if (off < len)
-		off += (size_t)snprintf(buf + off, len - off, "; unwind tables: %llu built in %.0f ms, "
-					"%.1f MiB, %llu CFI rows not expressible",
-					(unsigned long long)ss.unwind_tables_built,
-					ss.unwind_build_ns / 1e6, ss.unwind_table_bytes / 1048576.0,
-					(unsigned long long)ss.unwind_rows_unsupported);
-	if (ss.unwind_cfi_dropped && off < len)
-		snprintf(buf + off, len - off, ", %llu CFI entries dropped (malformed or over limits)",
-			 (unsigned long long)ss.unwind_cfi_dropped);
-	if (!print)
-		return;
-	cli__err("%s", buf);
-	for (size_t i = 0; i < uw_stats__count(session__uw_stats(rc->core)); i++) {
-		const struct uw_stats_entry *e = uw_stats__entry(session__uw_stats(rc->core), i);
-		const char *name = basename_of(e->name);
-
-		for (int r = 1; r < UW_NR_STOPS; r++) {
-			double p = pct(e->stops[r], t->stacks);
-
-			/* truncation from 0.1 %: the user can fix it; the rest from 1 % */
-			if (p < (r == UW_STOP_TRUNCATED ? 0.1 : 1.0))
-				continue;
-			switch (r) {
-			case UW_STOP_TRUNCATED:
-				if (rc->st.stack_window < CPROF_STACK_COPY_MAX)
-					cli__err("%s: %.1f %% of stacks truncated at %u KiB; "
-						"try --stack-size %u", name, p, kib, next);
-				else
-					cli__err("%s: %.1f %% of stacks truncated at %u KiB "
-						"(the maximum)", name, p, kib);
-				break;
-			case UW_STOP_NO_INFO:
-				cli__err("%s: %.1f %% of stacks stop in code without unwind "
-					"information%s", name, p, rc->st.uw_mode == UW_MODE_AUTO ?
-					" nor a frame pointer" : "; --unwind auto follows frame pointers there");
-				break;
-			default:
-				cli__err("%s: %.1f %% of stacks stop: %s", name, p,
-					uw_stop__name(r));
-			}
-		}
-	}
-}
-
-/* Files other users control that were refused (safe_file.h), as "perf maps
- * refused: 1 not a regular file; mapped files refused: ..."; "" when none. */
-static void refusals_summary(struct rec *r, char *buf, size_t len)
-{
-	struct sym_stats ss;
-	size_t off = 0;
-	char why[256];
-
-	buf[0] = '\0';
-	sym_session__stats(session__sym(r->core), &ss);
-	if (safe_file__format_refusals(ss.perf_maps_refused, why, sizeof(why)))
-		off += (size_t)snprintf(buf, len, "perf maps refused: %s", why);
-	if (safe_file__format_refusals(ss.mapped_files_refused, why, sizeof(why)) && off < len)
-		snprintf(buf + off, len - off, "%smapped files refused: %s", off ? "; " : "", why);
-}
-
 static int write_output(const struct record_opts *o, struct atomic_file *af,
 			const Perftools__Profiles__Profile *msg)
 {
@@ -172,40 +75,6 @@ static int write_output(const struct record_opts *o, struct atomic_file *af,
 	};
 
 	return profile_write__commit(af, msg, &wo);
-}
-
-struct proc_id {
-	uint32_t pid;
-	uint64_t start_ticks;
-};
-
-static int cmp_proc_id(const void *a, const void *b)
-{
-	const struct proc_id *x = a, *y = b;
-
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	return x->start_ticks < y->start_ticks ? -1 : x->start_ticks > y->start_ticks;
-}
-
-/* Distinct processes, (pid, start time), among the samples: all of them. */
-static size_t count_processes(const struct raw_profile *rp)
-{
-	size_t n = raw_profile__nr_samples(rp), distinct = 0;
-	struct proc_id *ids = malloc((n ? n : 1) * sizeof(*ids));
-
-	if (!ids)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct raw_sample *s = raw_profile__sample(rp, i);
-
-		ids[i] = (struct proc_id){ s->pid, s->start_ticks };
-	}
-	qsort(ids, n, sizeof(*ids), cmp_proc_id);
-	for (size_t i = 0; i < n; i++)
-		distinct += i == 0 || cmp_proc_id(&ids[i - 1], &ids[i]) != 0;
-	free(ids);
-	return distinct;
 }
 
 static int write_flamegraph(struct atomic_file *af, const Perftools__Profiles__Profile *msg)
@@ -275,7 +144,7 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 		 (unsigned long long)r->st.mev.lost);
 
 	if (r->st.stack_window)
-		unwind_summary(r, c, false, line4, sizeof(line4));
+		record_summary__unwind(r->core, &r->st, c, false, line4, sizeof(line4));
 	hidden = sym_kallsyms__probe_hidden(NULL) == 1;	/* unnamed kernel frames: say why */
 	if (hidden)
 		comments[bo.nr_comments++] = KALLSYMS_HIDDEN;
@@ -295,7 +164,7 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 		return 1;
 	}
 	/* symbolizing opened the files: their refusals are known only now */
-	refusals_summary(r, line5, sizeof(line5));
+	record_summary__refusals(r->core, line5, sizeof(line5));
 	msg = !*line5 || !pb_profile__add_comment(prof, line5) ? pb_profile__finish(prof) : NULL;
 	err = msg ? write_output(o, af, msg) : -ENOMEM;
 	if (err) {
@@ -311,7 +180,7 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 	if (!o->quiet) {
 		cli__err("%llu samples from %zu processes over %.1f s at %u Hz on %d CPUs; "
 			"lost: %s", (unsigned long long)raw_profile__total(raw),
-			count_processes(raw), dur_ns / 1e9, o->freq,
+			record_summary__processes(raw), dur_ns / 1e9, o->freq,
 			r->st.nr_cpus, losses);
 		cli__err("%s", mappings);
 		cli__err("symbolized %llu of %llu locations; wrote %s",
@@ -329,7 +198,7 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 			cli__err("%s", line6);
 	}
 	if (r->st.stack_window && !o->quiet)
-		unwind_summary(r, c, true, line4, sizeof(line4));
+		record_summary__unwind(r->core, &r->st, c, true, line4, sizeof(line4));
 	if (hidden && !o->quiet)
 		cli__err("%s", KALLSYMS_HIDDEN);
 	pb_profile__free(prof);

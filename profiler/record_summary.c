@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/* record_summary: what `cprof record` says of a finished run beyond the
+ * sample counts: how complete the unwound stacks are and why others stopped
+ * (with the fix), which files of other users were refused, and how many
+ * processes the samples came from. Prints only through profiler/cli. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profiler/cli.h"
+#include "profiler/record_summary.h"
+#include "base/safe_file.h"
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash && slash[1] ? slash + 1 : path;
+}
+
+/* What a user needs to trust stacks unwound from copies: how many are
+ * complete and, per binary, where and why the others stopped, with the fix.
+ * Writes the overall line to buf (also a profile comment); prints the
+ * per-binary lines unless quiet. */
+void record_summary__unwind(struct session *core, const struct session_stats *st,
+			    const uint64_t c[CPROF_NR_COUNTERS], bool print, char *buf, size_t len)
+{
+	const struct uw_stats_entry *t = uw_stats__total(session__uw_stats(core));
+	uint32_t kib = st->stack_window / 1024, next = st->stack_window * 2;
+	struct sym_stats ss;
+	size_t off;
+
+	if (next > CPROF_STACK_COPY_MAX)
+		next = CPROF_STACK_COPY_MAX;
+	off = (size_t)snprintf(buf, len, "user stacks: %llu unwound (%s, %u KiB window, %.1f KiB "
+			       "copied on average): %.1f %% complete",
+			       (unsigned long long)t->stacks,
+			       st->uw_mode == UW_MODE_AUTO ? "auto" : "dwarf", kib,
+			       c[CPROF_USTACK_COPIES] ? (double)c[CPROF_USTACK_BYTES] /
+			       (double)c[CPROF_USTACK_COPIES] / 1024.0 : 0.0,
+			       pct(t->stops[UW_STOP_OUTERMOST], t->stacks));
+	for (int r = 1; r < UW_NR_STOPS; r++)
+		if (t->stops[r] && off < len)
+			off += (size_t)snprintf(buf + off, len - off, ", %.1f %% %s",
+						pct(t->stops[r], t->stacks), uw_stop__name(r));
+	sym_session__stats(session__sym(core), &ss);
+	if (off < len)
+		off += (size_t)snprintf(buf + off, len - off, "; unwind tables: %llu built in %.0f ms, "
+					"%.1f MiB, %llu CFI rows not expressible",
+					(unsigned long long)ss.unwind_tables_built,
+					ss.unwind_build_ns / 1e6, ss.unwind_table_bytes / 1048576.0,
+					(unsigned long long)ss.unwind_rows_unsupported);
+	if (ss.unwind_cfi_dropped && off < len)
+		snprintf(buf + off, len - off, ", %llu CFI entries dropped (malformed or over limits)",
+			 (unsigned long long)ss.unwind_cfi_dropped);
+	if (!print)
+		return;
+	cli__err("%s", buf);
+	for (size_t i = 0; i < uw_stats__count(session__uw_stats(core)); i++) {
+		const struct uw_stats_entry *e = uw_stats__entry(session__uw_stats(core), i);
+		const char *name = basename_of(e->name);
+
+		for (int r = 1; r < UW_NR_STOPS; r++) {
+			double p = pct(e->stops[r], t->stacks);
+
+			/* truncation from 0.1 %: the user can fix it; the rest from 1 % */
+			if (p < (r == UW_STOP_TRUNCATED ? 0.1 : 1.0))
+				continue;
+			switch (r) {
+			case UW_STOP_TRUNCATED:
+				if (st->stack_window < CPROF_STACK_COPY_MAX)
+					cli__err("%s: %.1f %% of stacks truncated at %u KiB; "
+						"try --stack-size %u", name, p, kib, next);
+				else
+					cli__err("%s: %.1f %% of stacks truncated at %u KiB "
+						"(the maximum)", name, p, kib);
+				break;
+			case UW_STOP_NO_INFO:
+				cli__err("%s: %.1f %% of stacks stop in code without unwind "
+					"information%s", name, p, st->uw_mode == UW_MODE_AUTO ?
+					" nor a frame pointer" : "; --unwind auto follows frame pointers there");
+				break;
+			default:
+				cli__err("%s: %.1f %% of stacks stop: %s", name, p,
+					uw_stop__name(r));
+			}
+		}
+	}
+}
+
+/* Files other users control that were refused (safe_file.h), as "perf maps
+ * refused: 1 not a regular file; mapped files refused: ..."; "" when none. */
+void record_summary__refusals(struct session *core, char *buf, size_t len)
+{
+	struct sym_stats ss;
+	size_t off = 0;
+	char why[256];
+
+	buf[0] = '\0';
+	sym_session__stats(session__sym(core), &ss);
+	if (safe_file__format_refusals(ss.perf_maps_refused, why, sizeof(why)))
+		off += (size_t)snprintf(buf, len, "perf maps refused: %s", why);
+	if (safe_file__format_refusals(ss.mapped_files_refused, why, sizeof(why)) && off < len)
+		snprintf(buf + off, len - off, "%smapped files refused: %s", off ? "; " : "", why);
+}
+
+struct proc_id {
+	uint32_t pid;
+	uint64_t start_ticks;
+};
+
+static int cmp_proc_id(const void *a, const void *b)
+{
+	const struct proc_id *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->start_ticks < y->start_ticks ? -1 : x->start_ticks > y->start_ticks;
+}
+
+/* Distinct processes, (pid, start time), among the samples: all of them. */
+size_t record_summary__processes(const struct raw_profile *rp)
+{
+	size_t n = raw_profile__nr_samples(rp), distinct = 0;
+	struct proc_id *ids = malloc((n ? n : 1) * sizeof(*ids));
+
+	if (!ids)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct raw_sample *s = raw_profile__sample(rp, i);
+
+		ids[i] = (struct proc_id){ s->pid, s->start_ticks };
+	}
+	qsort(ids, n, sizeof(*ids), cmp_proc_id);
+	for (size_t i = 0; i < n; i++)
+		distinct += i == 0 || cmp_proc_id(&ids[i - 1], &ids[i]) != 0;
+	free(ids);
+	return distinct;
+}
+

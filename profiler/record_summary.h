@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* record_summary: the parts of record's end-of-run summary that need more
+ * than a line (see record_summary.c). */
+#ifndef CPROF_RECORD_SUMMARY_H
+#define CPROF_RECORD_SUMMARY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "profiler/core/raw_profile.h"
+#include "profiler/core/session.h"
+
+/* Stack-copy mode: the overall line into buf (also a profile comment) --
+ * how many stacks are complete, why the others stopped, the unwind tables'
+ * cost --; with print, it and one line per binary with a notable stop
+ * reason (and its fix) on stderr. c: the BPF counters. */
+void record_summary__unwind(struct session *core, const struct session_stats *st,
+			    const uint64_t c[CPROF_NR_COUNTERS], bool print, char *buf, size_t len);
+/* Files other users control that were refused, as "perf maps refused: 1
+ * not a regular file; mapped files refused: ..."; "" when none. */
+void record_summary__refusals(struct session *core, char *buf, size_t len);
+/* Distinct processes, (pid, start time), among the samples of rp. */
+size_t record_summary__processes(const struct raw_profile *rp);
+
+#endif /* CPROF_RECORD_SUMMARY_H */
