@@ -71,8 +71,12 @@ CLI_SRCS   := $(wildcard profiler/*.c profiler/*/*.c)
 CLI_OBJS   := $(patsubst %.c,$(OUT)/%.o,$(CLI_SRCS))
 # What tests may link from profiler/: everything but main().
 CLI_LIB_OBJS := $(filter-out $(OUT)/profiler/main.o,$(CLI_OBJS))
-TEST_SRCS  := $(wildcard tests/check_*.c)
-TEST_BINS  := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
+# tests/unit: pure suites, no root or BPF, run again under the sanitizers;
+# tests/bpf: root-only integration suites that load BPF and drive the real
+# cprof; tests/e2e: shell end-to-end scripts (run by tests/run-tests.sh).
+UNIT_BINS  := $(patsubst tests/%.c,$(OUT)/tests/%,$(wildcard tests/unit/check_*.c))
+BPF_BINS   := $(patsubst tests/%.c,$(OUT)/tests/%,$(wildcard tests/bpf/check_*.c))
+TEST_BINS  := $(UNIT_BINS) $(BPF_BINS)
 
 all: $(OUT)/cprof
 
@@ -163,6 +167,7 @@ $(OUT)/tests/%: $(OUT)/tests/%.o $(LIB_OBJS) $(CLI_LIB_OBJS)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(CHECK_LIBS) -o $@
 
 tests: $(TEST_BINS) $(FIXTURES) $(OUT)/cprof layers
+unit-tests: $(UNIT_BINS) $(FIXTURES)
 
 # every suite, then the unit suites again under ASan+UBSan, then each fuzz
 # target briefly (tests/san.mk)
@@ -197,7 +202,7 @@ install: $(OUT)/cprof
 clean:
 	rm -rf $(OUT) $(SAN_OUT) $(FUZZ_OUT)
 
-.PHONY: all deps test tests run bench install clean layers
+.PHONY: all deps test tests unit-tests run bench install clean layers
 .SECONDARY:
 
 -include $(shell find $(OUT) -name '*.d' 2>/dev/null)

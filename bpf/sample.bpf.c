@@ -13,7 +13,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include "bpf/cprof.h"
+#include "bpf/sample.h"
 
 #define EEXIST	17
 #define ENOMEM	12

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Fixtures of tests/test-names.sh (issue 13: naming what has no symbols): a Go
+# Fixtures of tests/e2e/test-names.sh (issue 13: naming what has no symbols): a Go
 # program built stripped the usual way (-ldflags='-s -w'), and a C program with
 # static hot functions in an unstripped and a stripped build (same code: strip
 # moves nothing that is loaded). Go builds offline, as in flamegraph.mk.
@@ -43,7 +43,7 @@ $(OUT)/fixtures/names_hot_mdi: $(OUT)/fixtures/names_hot
 	$(Q)objcopy --add-section .gnu_debugdata=$@.mini.xz $@.tmp
 	$(Q)rm -f $@.funcs $@.dbg $@.mini.xz && mv $@.tmp $@
 
-# debuginfod (tests/test-debuginfod.sh): a stripped build with no debug link,
+# debuginfod (tests/e2e/test-debuginfod.sh): a stripped build with no debug link,
 # and its debug file alone in a directory a local debuginfod server indexes.
 FIXTURES += $(OUT)/fixtures/names_hot_g $(OUT)/fixtures/names_hot_gs \
 	$(OUT)/fixtures/debuginfod/names_hot_g.debug

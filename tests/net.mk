@@ -2,7 +2,7 @@
 # Network counters (--net): the Check suite depends on the skeleton, and the
 # traffic fixture is a small C program that sends exact packet counts and
 # sizes inside the test's namespaces.
-$(OUT)/tests/check_net.o: $(OUT)/net.skel.h
+$(OUT)/tests/bpf/check_net.o: $(OUT)/net.skel.h
 
 FIXTURES += $(OUT)/fixtures/net_send
 

@@ -1,4 +1,4 @@
-# Fixtures of the record integration tests (tests/check_record.c): built with
+# Fixtures of the record integration tests (tests/bpf/check_record.c): built with
 # frame pointers in every function and debug info, without tail calls, so the
 # call chains stay as written. clang, because GCC 12 drops the frame pointer
 # of leaf functions even with -fno-omit-frame-pointer.

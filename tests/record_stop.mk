@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# tests/check_record_stop.c: an LD_PRELOAD shim that makes one drain fail
+# tests/bpf/check_record_stop.c: an LD_PRELOAD shim that makes one drain fail
 # mid-run, to check that record then exits 1 naming the cause.
 FIXTURES += $(OUT)/fixtures/fault_bpf.so
 

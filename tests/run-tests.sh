@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Runs every test binary build/tests/check_* and every tests/*.sh script
-# with a "test-" prefix. Exit 77 from a test means skipped (e.g. BPF denied).
+# Runs the unit suites (build/tests/unit/check_*), the root-only BPF
+# integration suites (build/tests/bpf/check_*) and the shell end-to-end
+# scripts (tests/e2e/test-*.sh). Exit 77 from a test means skipped (e.g. BPF
+# denied).
 # Prints a closing line "N passed, N failed, N skipped" (individual Check tests;
 # a skipped binary counts once as skipped) and exits 1 on any failure.
 # With SAN_OUT set (make test sets it), the unit suites built there under
-# AddressSanitizer and UndefinedBehaviorSanitizer run again as "san:NAME" (the
-# BPF integration suites, listed in INTEGRATION, only in the main pass); with
+# AddressSanitizer and UndefinedBehaviorSanitizer run again as "san:NAME"; with
 # FUZZ_OUT set, each fuzz target runs for FUZZ_SMOKE_SECONDS as "fuzz:NAME".
 set -u
 OUT=${OUT:-build}
@@ -39,28 +40,24 @@ run_one() {
 	esac
 }
 
-for t in "$OUT"/tests/check_*; do
+for t in "$OUT"/tests/unit/check_* "$OUT"/tests/bpf/check_*; do
 	[ -x "$t" ] || continue
 	case $t in *.o|*.d) continue ;; esac
 	run_one "$(basename "$t")" "$t"
 done
-for t in tests/test-*.sh; do
+for t in tests/e2e/test-*.sh; do
 	[ -e "$t" ] || continue
 	run_one "$(basename "$t" .sh)" bash "$t"
 done
 
-# BPF integration suites: they drive the real cprof and kernel; the
-# sanitizer pass is for the pure unit suites.
-INTEGRATION=" check_record check_dwarf_record check_net check_hostile_files check_record_stop check_record_losses check_sampler_losses check_hostile_cfi "
 if [ -n "${SAN_OUT:-}" ]; then
 	mkdir -p "$SAN_OUT/test-output"
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 	export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-	for t in "$SAN_OUT"/tests/check_*; do
+	for t in "$SAN_OUT"/tests/unit/check_*; do
 		[ -x "$t" ] || continue
 		case $t in *.o|*.d) continue ;; esac
-		case $INTEGRATION in *" $(basename "$t") "*) continue ;; esac
 		OUT=$SAN_OUT run_one "san:$(basename "$t")" "$t"
 	done
 	unset ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS

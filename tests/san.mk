@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # The sanitizer and fuzzing trees (see tests/fuzz/run.sh and tests/run-tests.sh):
 # - $(SAN_OUT): the whole build with AddressSanitizer and UndefinedBehaviorSanitizer
-#   (GCC, like the main build), whose unit suites `make test` runs again;
+#   (GCC, like the main build), whose unit suites (tests/unit) `make test`
+#   runs again;
 # - $(FUZZ_OUT): clang with libFuzzer coverage, one binary per parser of outside
 #   input, tests/fuzz/fuzz_*.c. `make test` runs each briefly on seeds that the
 #   tests and the machine provide; `make fuzz` runs each for FUZZ_SECONDS.
@@ -25,7 +26,7 @@ $(OUT)/fuzz/%: $(OUT)/tests/fuzz/%.o $(LIB_OBJS) $(CLI_LIB_OBJS)
 fuzz-bins: $(FUZZ_BINS)
 
 san-build:
-	$(Q)$(MAKE) --no-print-directory OUT=$(SAN_OUT) SAN_FLAGS="$(ASAN_FLAGS)" tests
+	$(Q)$(MAKE) --no-print-directory OUT=$(SAN_OUT) SAN_FLAGS="$(ASAN_FLAGS)" unit-tests
 
 fuzz-build:
 	$(Q)$(MAKE) --no-print-directory OUT=$(FUZZ_OUT) CC=$(CLANG) SAN_FLAGS="$(FUZZ_FLAGS)" fuzz-bins

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# tests/test-short-lived.sh: reads the user-stack losses of a CPU profile.
+# tests/e2e/test-short-lived.sh: reads the user-stack losses of a CPU profile.
 FIXTURES += $(OUT)/fixtures/ustack_loss
 
 $(OUT)/fixtures/ustack_loss: $(OUT)/tests/ustack_loss.o $(LIB_OBJS)

@@ -12,11 +12,11 @@ UW_FIXTURES := $(addprefix $(UW_DIR)/,uw_cfi.so libuw_hot.so uw_work_pie uw_work
 	uw_work_fp uw_deep uw_nocfi uw_hostile uw_rows.so)
 FIXTURES += $(UW_FIXTURES)
 
-UW_TESTS := $(OUT)/tests/check_unwind_table $(OUT)/tests/check_unwinder $(OUT)/tests/check_hostile_cfi \
-	$(OUT)/tests/check_cfi_reader \
-	$(OUT)/tests/check_dwarf_record
+UW_TESTS := $(OUT)/tests/unit/check_unwind_table $(OUT)/tests/unit/check_unwinder $(OUT)/tests/bpf/check_hostile_cfi \
+	$(OUT)/tests/unit/check_cfi_reader \
+	$(OUT)/tests/bpf/check_dwarf_record
 $(UW_TESTS): | $(UW_FIXTURES)
-$(OUT)/tests/check_unwinder $(OUT)/tests/check_dwarf_record: LDLIBS += -lunwind-x86_64 -lunwind
+$(OUT)/tests/unit/check_unwinder $(OUT)/tests/bpf/check_dwarf_record: LDLIBS += -lunwind-x86_64 -lunwind
 
 # $(call uw_split,FULL,STRIPPED): debug info to STRIPPED.debug, the rest
 # stripped of every symbol, with a .gnu_debuglink to the debug file

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Sourced by tests/test-net.sh and tests/test-agent-net.sh: veth_pair A B
+# Sourced by tests/e2e/test-net.sh and tests/e2e/test-agent-net.sh: veth_pair A B
 # joins the existing network namespaces A and B with a veth pair, vnA in A
 # (10.77.0.1/24, fd77::1/64) and vnB in B (10.77.0.2/24, fd77::2/64), so that
 # packet and byte counts are exact: only the MSS option on SYNs (no

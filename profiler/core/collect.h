@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 
-#include "bpf/cprof.h"
+#include "bpf/sample.h"
 #include "profiler/core/raw_profile.h"
 #include "symbolize/sym_session.h"
 #include "symbolize/unwinder.h"

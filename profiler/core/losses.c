@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The loss table. Adding a counter to enum cprof_drop means adding it here
- * (or to not_a_loss), or tests/check_losses.c fails: that is how the
+ * (or to not_a_loss), or tests/unit/check_losses.c fails: that is how the
  * summary, the profile comments and the metrics stay in step. */
 #include <string.h>
 

@@ -2,8 +2,8 @@
 /* losses: the one table of what the sampler can lose and why, for every
  * place that shows it: record's stderr summary and profile comments, and the
  * agent's cprof_drops_total{reason} metric. A counter of enum cprof_drop is
- * either in the table or named not a loss here; tests/check_losses.c holds
- * every counter to that. Depends on bpf/cprof.h only. */
+ * either in the table or named not a loss here; tests/unit/check_losses.c holds
+ * every counter to that. Depends on bpf/sample.h only. */
 #ifndef CPROF_LOSSES_H
 #define CPROF_LOSSES_H
 
@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 
-#include "bpf/cprof.h"
+#include "bpf/sample.h"
 
 struct loss {
 	enum cprof_drop counter;

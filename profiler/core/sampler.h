@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 
-#include "bpf/cprof.h"
+#include "bpf/sample.h"
 #include "profiler/core/map_drain.h"	/* MAP_DRAIN_WUR */
 #include "profiler/core/raw_profile.h"
 

@@ -26,7 +26,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 
-#include "bpf/cprof.h"
+#include "bpf/sample.h"
 #include "profiler/core/mmap_events.h"
 #include "profiler/core/raw_profile.h"
 #include "profiler/core/window.h"

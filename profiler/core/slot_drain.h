@@ -14,7 +14,7 @@
 #include <linux/types.h>
 
 #include "base/hashmap.h"
-#include "bpf/cprof.h"
+#include "bpf/sample.h"
 #include "profiler/core/map_drain.h"
 #include "profiler/core/raw_profile.h"
 

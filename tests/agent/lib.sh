@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Shared by tests/test-agent-*.sh: start the test receiver (receiver.py), the
+# Shared by tests/e2e/test-agent-*.sh: start the test receiver (receiver.py), the
 # agent and the ground-truth workload, wait with bounds, clean up what was
 # started (by pid, never by name), and check the books with check.py.
 # Loopback only. Sourced, not run.

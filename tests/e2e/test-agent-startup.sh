@@ -6,7 +6,7 @@
 # and a summary, never kills it, and loses no spooled profile; and the
 # temporary files a killed run leaves (the spool's .tmp-<seq>, the file://
 # backend's .NAME.XXXXXX.tmp) are deleted at the next start, and nothing else.
-. "$(dirname "$0")/agent/lib.sh"
+. "$(dirname "$0")/../agent/lib.sh"
 require_bpf
 BACKLOG=5000
 down=$(free_port)	# nothing listens there: the backlog stays spooled

@@ -5,7 +5,7 @@
 # the flags and SIGHUP reloading it (a broken file keeps the running
 # configuration), the Prometheus metrics endpoint, and TLS with certificate
 # verification on by default (--tls-ca to trust a private CA).
-. "$(dirname "$0")/agent/lib.sh"
+. "$(dirname "$0")/../agent/lib.sh"
 [ -x "$CPROF" ] || fail "$CPROF is not built"
 
 note "usage errors"

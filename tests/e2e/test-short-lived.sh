@@ -14,7 +14,7 @@
 # reported apart as dropped=). Target: at most 1 % lost, and no unnamed root
 # frame below _start/_dl_start.
 #
-#   OUT=build bash tests/test-short-lived.sh
+#   OUT=build bash tests/e2e/test-short-lived.sh
 set -u
 OUT=${OUT:-build}
 CPROF=$OUT/cprof

@@ -4,7 +4,7 @@
  * function that has an inlined call; then every truncation and many
  * corruptions of it, which must be refused or resolved without reading out
  * of bounds. The Go toolchain on this machine is exercised end to end by
- * tests/test-names.sh. */
+ * tests/e2e/test-names.sh. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <elf.h>

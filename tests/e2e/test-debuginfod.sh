@@ -9,7 +9,7 @@
 # run completes with function-start names and says why. Without the
 # variable nothing is fetched.
 #
-#   OUT=build bash tests/test-debuginfod.sh
+#   OUT=build bash tests/e2e/test-debuginfod.sh
 set -u
 OUT=${OUT:-build}
 CPROF=$OUT/cprof

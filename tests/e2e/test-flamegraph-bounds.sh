@@ -10,7 +10,7 @@
 # was cut or refused.
 set -u
 OUT=${OUT:-build}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 case $OUT in /*) ;; *) OUT=$ROOT/$OUT ;; esac
 CPROF=$OUT/cprof
 T=$(mktemp -d "${TMPDIR:-/tmp}/cprof-fg-bounds.XXXXXX")

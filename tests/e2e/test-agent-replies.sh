@@ -18,7 +18,7 @@
 #  - a URL with user:password is refused without repeating the password, at
 #    start and on a SIGHUP reload; a 5000-byte token is refused at start
 #    without printing it.
-. "$(dirname "$0")/agent/lib.sh"
+. "$(dirname "$0")/../agent/lib.sh"
 require_bpf
 require_receiver
 # --pid, not --comm: the agent then never reads what other processes of this

@@ -49,7 +49,7 @@ inA() { ip netns exec "$A" "$@"; }
 inB() { ip netns exec "$B" "$@"; }
 
 # --- the namespaces: vnA in A, vnB in B (tests/veth-pair.sh) ---------------
-. "$(dirname "$0")/veth-pair.sh"
+. "$(dirname "$0")/../veth-pair.sh"
 veth_pair "$A" "$B" || fail "creating the veth pair"
 
 # --- helpers --------------------------------------------------------------------

@@ -9,7 +9,7 @@
  * huge register number, remember_state 5000 deep, CIE pointers to nowhere, a
  * length past the end) cost little time and memory and keep the good FDEs; a
  * 80k-row FDE builds in linear time (the limits, raw sections and images:
- * tests/check_cfi_reader.c). */
+ * tests/unit/check_cfi_reader.c). */
 #define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>

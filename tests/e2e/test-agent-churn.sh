@@ -7,7 +7,7 @@
 # bounded, and once the churn is over and its windows shipped, the exited
 # processes are forgotten (symbolizer and attribution caches back to a
 # handful of entries). Nothing lost, nothing doubled.
-. "$(dirname "$0")/agent/lib.sh"
+. "$(dirname "$0")/../agent/lib.sh"
 require_bpf
 require_receiver
 CHURN=$OUT/fixtures/churn

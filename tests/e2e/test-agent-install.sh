@@ -6,7 +6,7 @@
 # option of `cprof --help`, `cprof flamegraph --help` and `cprof agent --help`.
 set -u
 OUT=${OUT:-build}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 case $OUT in /*) ;; *) OUT=$ROOT/$OUT ;; esac
 T=$(mktemp -d "${TMPDIR:-/tmp}/cprof-install-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT

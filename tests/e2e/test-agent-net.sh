@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # `cprof agent --net`: the network profile as one more delta per window, to
 # every backend. Two network namespaces joined by a veth pair, set up as
-# tests/test-net.sh does (10.77.0.0/24, fd77::/64; no traffic leaves them);
+# tests/e2e/test-net.sh does (10.77.0.0/24, fd77::/64; no traffic leaves them);
 # the receiver and the agent (-i 1) run in namespace A, on its loopback, and
 # count vnA. tests/fixtures/net_send sends exact UDP traffic in two windows:
 # 50 x 100 bytes A -> B to port 9000 (egress: 50 packets, 7100 bytes), then
@@ -16,7 +16,7 @@
 # pass the sample accounting. A detach by someone else is logged and makes
 # the exit status 1. After SIGTERM no classifier, clsact qdisc or
 # XDP program of cprof is left on vnA. Needs root; exits 77 with SKIP otherwise.
-. "$(dirname "$0")/agent/lib.sh"
+. "$(dirname "$0")/../agent/lib.sh"
 require_bpf
 require_receiver
 SEND=$OUT/fixtures/net_send SUM=$OUT/fixtures/net_sum
@@ -33,7 +33,7 @@ trap net_cleanup EXIT
 ip netns add "$B" || fail "cannot create namespace $B"
 
 # --- the namespaces: vnA in A, vnB in B (tests/veth-pair.sh) ---------------
-. "$(dirname "$0")/veth-pair.sh"
+. "$(dirname "$0")/../veth-pair.sh"
 veth_pair "$A" "$B" || fail "creating the veth pair"
 
 # The receiver and the agent run in A (ip netns exec execs: $! is the process).

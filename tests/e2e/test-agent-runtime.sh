@@ -6,7 +6,7 @@
 # a sampler failure during the run (the sample maps made read-only from
 # outside with bpftool, so draining them fails) stops it with exit 1 naming
 # the cause.
-. "$(dirname "$0")/agent/lib.sh"
+. "$(dirname "$0")/../agent/lib.sh"
 [ -x "$CPROF" ] || fail "$CPROF is not built"
 
 note "--cgroup: a malformed path is a usage error, a missing one a runtime error"

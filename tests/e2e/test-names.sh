@@ -12,7 +12,7 @@
 #    as Fedora ships) is named from it (libdwfl reads it; cprof's own symbol
 #    index takes libdwfl's auxiliary symbol table too).
 #
-#   OUT=build bash tests/test-names.sh
+#   OUT=build bash tests/e2e/test-names.sh
 set -u
 OUT=${OUT:-build}
 CPROF=$OUT/cprof

@@ -2,8 +2,8 @@
 /* The ABI between bpf/sample.bpf.c and the profiler: plain fixed-width types,
  * no pointers, no bool, explicit padding. Both clang (BPF) and gcc compile it,
  * so nothing here may depend on either side's headers beyond __u32/__u64. */
-#ifndef CPROF_BPF_H
-#define CPROF_BPF_H
+#ifndef CPROF_BPF_SAMPLE_H
+#define CPROF_BPF_SAMPLE_H
 
 #define CPROF_COMM_LEN		16
 #define CPROF_MAX_STACK_DEPTH	127	/* PERF_MAX_STACK_DEPTH */

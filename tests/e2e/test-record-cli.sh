@@ -9,7 +9,7 @@
 # summary and the profile's comments name CAP_SYSLOG. Needs root and BPF.
 set -u
 OUT=${OUT:-build}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 case $OUT in /*) ;; *) OUT=$ROOT/$OUT ;; esac
 CPROF=$OUT/cprof
 T=$(mktemp -d "${TMPDIR:-/tmp}/cprof-record-cli.XXXXXX")

@@ -4,7 +4,7 @@
 # is a FIFO: the agent keeps closing windows (it used to block in open()
 # forever, ship nothing and ignore SIGTERM), counts the refusal in
 # cprof_files_refused_total, and exits 0 on SIGTERM.
-. "$(dirname "$0")/agent/lib.sh"
+. "$(dirname "$0")/../agent/lib.sh"
 require_bpf
 command -v curl >/dev/null || skip "curl is not installed"
 [ "$(uname -m)" = x86_64 ] || skip "the JIT fixture writes x86-64 code"

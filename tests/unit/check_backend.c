@@ -6,7 +6,7 @@
  * success is read; Retry-After never overflows and is clamped; the
  * credentials are masked in whatever a server echoes, the password in a
  * refused URL is not repeated. Against a real receiver (and the uploader's
- * books): tests/test-agent-replies.sh. */
+ * books): tests/e2e/test-agent-replies.sh. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>

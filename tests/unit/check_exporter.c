@@ -8,7 +8,7 @@
  * into the file exporter, or keeps it when the backend is away, answers a
  * 200 with HTML, redirects or 401 (against a loopback stub), and counts an
  * OTLP partial success as rejected; a huge Retry-After is clamped. The
- * network side against a real receiver is tests/test-agent-*.sh. */
+ * network side against a real receiver is tests/e2e/test-agent-*.sh. */
 #define _GNU_SOURCE	/* memmem */
 #include <arpa/inet.h>
 #include <check.h>

@@ -8,7 +8,7 @@
 # decodes, the labels are there, the ground-truth workload's hot functions
 # are in its service's profiles, raw profiles are read by go tool pprof, and
 # the samples delivered are exactly the samples the agent counted.
-. "$(dirname "$0")/agent/lib.sh"
+. "$(dirname "$0")/../agent/lib.sh"
 require_bpf
 require_receiver
 

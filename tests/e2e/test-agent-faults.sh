@@ -7,7 +7,7 @@
 # 429s, resets connections mid-request, answers slower than the timeout (the
 # resend repeats the delta's id, so the receiver sees the same delta twice and
 # counts it once), or refuses a request for good (400: counted, not retried).
-. "$(dirname "$0")/agent/lib.sh"
+. "$(dirname "$0")/../agent/lib.sh"
 require_bpf
 require_receiver
 FAST=(-i 1 -F 99 --comm '^work$' --retry-backoff-min 0.1 --retry-backoff-max 0.4)

@@ -6,7 +6,7 @@
 # middle of a window ships that partial window; over --spool-max-bytes the
 # oldest profiles are dropped, counted, and the count is in the metrics; two
 # agents cannot share one spool directory.
-. "$(dirname "$0")/agent/lib.sh"
+. "$(dirname "$0")/../agent/lib.sh"
 require_bpf
 require_receiver
 FAST=(-F 99 --comm '^work$' --retry-backoff-min 0.1 --retry-backoff-max 0.4)

@@ -4,7 +4,7 @@
  * raw .eh_frame bytes decode every pointer form the reader accepts and refuse
  * indirect ones; a .debug_frame CIE of version 4 with 64-bit lengths decodes;
  * an ELF image in memory gives the rows of its file. The hostile fixture and
- * the readelf comparisons are in tests/check_unwind_table.c. */
+ * the readelf comparisons are in tests/unit/check_unwind_table.c. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <dwarf.h>

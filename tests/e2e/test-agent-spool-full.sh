@@ -6,7 +6,7 @@
 # there), the log says why once, the metrics and the exit summary count what
 # was held in memory, and nothing is dropped or lost; once there is room
 # again, profiles go to the directory again.
-. "$(dirname "$0")/agent/lib.sh"
+. "$(dirname "$0")/../agent/lib.sh"
 require_bpf
 require_receiver
 FAST=(-F 99 --comm '^work$' --retry-backoff-min 0.1 --retry-backoff-max 0.4)

@@ -5,7 +5,7 @@
 # is refused at start with a message naming the directory and the fix, exit
 # 1, and the files the links point to are left exactly as they were; so is a
 # directory others can write; a missing one is created private (0700).
-. "$(dirname "$0")/agent/lib.sh"
+. "$(dirname "$0")/../agent/lib.sh"
 require_bpf
 
 note "a spool directory owned by nobody, links planted in it"
