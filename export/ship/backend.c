@@ -7,9 +7,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "base/compress.h"
 #include "export/ship/backend.h"
 
 /* Every backend the transport can reach, found by scheme only: the
@@ -300,4 +302,32 @@ int backend__parse_retry_after(const char *value, time_t now, int64_t *ret_ms)
 	s = when - (int64_t)now;
 	*ret_ms = (s <= 0 ? 0 : s > max_s ? max_s : s) * 1000;
 	return 0;
+}
+
+int backend__series_fill(struct backend_series *s, const struct delta *d, const char *metric,
+			 size_t label_size,
+			 void (*set_label)(void *msg, const char *name, const char *value))
+{
+	int err;
+
+	err = delta__series(d, metric, &s->sorted, &s->n);
+	if (err)
+		return err;
+	s->labels = calloc(s->n ? s->n : 1, label_size);
+	s->labels_p = calloc(s->n ? s->n : 1, sizeof(*s->labels_p));
+	if (!s->labels || !s->labels_p)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n; i++) {
+		s->labels_p[i] = (char *)s->labels + i * label_size;
+		set_label(s->labels_p[i], s->sorted[i].name, s->sorted[i].value);
+	}
+	return compress__gzip(d->pprof, d->pprof_len, &s->gz, &s->gz_len);
+}
+
+void backend__series_release(struct backend_series *s)
+{
+	free(s->labels);
+	free(s->labels_p);
+	free(s->sorted);
+	free(s->gz);
 }

@@ -23,6 +23,27 @@
 #include "export/ship/delta.h"
 #include "export/ship/exporter.h"
 
+/* What one delta becomes in a Pyroscope or Parca series: its labels in name
+ * order (delta__series() with the backend's metric name) as n label
+ * messages of the backend's protobuf type, and its pprof gzipped. */
+struct backend_series {
+	struct delta_label *sorted;
+	size_t n;
+	void *labels;		/* n messages of label_size bytes each */
+	void **labels_p;	/* pointers to them, as protobuf-c wants */
+	uint8_t *gz;
+	size_t gz_len;
+};
+
+/* Fills s from d. set_label(msg, name, value) initializes one label message
+ * and points it at name and value (borrowed from s->sorted). -ENOMEM, or
+ * delta__series()'s error; s is to be released either way. */
+int backend__series_fill(struct backend_series *s, const struct delta *d, const char *metric,
+			 size_t label_size,
+			 void (*set_label)(void *msg, const char *name, const char *value))
+	__attribute__((warn_unused_result));
+void backend__series_release(struct backend_series *s);
+
 /* The longest wait a Retry-After may impose, in seconds; a larger value (or
  * a date further out) is clamped to it. */
 #define BACKEND_RETRY_AFTER_MAX_S	300

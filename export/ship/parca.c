@@ -12,7 +12,6 @@
 #include <strings.h>
 
 #include "export/ship/backend.h"
-#include "base/compress.h"
 #include "export/ship/parca.h"
 #include "proto/parca_profilestore.pb-c.h"
 
@@ -21,48 +20,33 @@ struct series_buf {
 	Parca__Profilestore__V1alpha1__LabelSet set;
 	Parca__Profilestore__V1alpha1__RawSample sample;
 	Parca__Profilestore__V1alpha1__RawSample *sample_p;
-	Parca__Profilestore__V1alpha1__Label *labels;
-	Parca__Profilestore__V1alpha1__Label **labels_p;
-	struct delta_label *sorted;
-	uint8_t *gz;
+	struct backend_series s;
 };
 
-static void series_buf__release(struct series_buf *b)
+static void set_label(void *msg, const char *name, const char *value)
 {
-	free(b->labels);
-	free(b->labels_p);
-	free(b->sorted);
-	free(b->gz);
+	Parca__Profilestore__V1alpha1__Label *l = msg;
+
+	parca__profilestore__v1alpha1__label__init(l);
+	l->name = (char *)name;
+	l->value = (char *)value;
 }
 
 static int fill(struct series_buf *b, const struct delta *d)
 {
-	size_t n, gz_len;
 	int err;
 
 	parca__profilestore__v1alpha1__raw_profile_series__init(&b->series);
 	parca__profilestore__v1alpha1__label_set__init(&b->set);
 	parca__profilestore__v1alpha1__raw_sample__init(&b->sample);
-	err = delta__series(d, PARCA_METRIC, &b->sorted, &n);
+	err = backend__series_fill(&b->s, d, PARCA_METRIC, sizeof(Parca__Profilestore__V1alpha1__Label),
+				   set_label);
 	if (err)
 		return err;
-	b->labels = calloc(n, sizeof(*b->labels));
-	b->labels_p = calloc(n, sizeof(*b->labels_p));
-	if (!b->labels || !b->labels_p)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		parca__profilestore__v1alpha1__label__init(&b->labels[i]);
-		b->labels[i].name = b->sorted[i].name;
-		b->labels[i].value = b->sorted[i].value;
-		b->labels_p[i] = &b->labels[i];
-	}
-	err = compress__gzip(d->pprof, d->pprof_len, &b->gz, &gz_len);
-	if (err)
-		return err;
-	b->set.labels = b->labels_p;
-	b->set.n_labels = n;
-	b->sample.raw_profile.data = b->gz;
-	b->sample.raw_profile.len = gz_len;
+	b->set.labels = (Parca__Profilestore__V1alpha1__Label **)b->s.labels_p;
+	b->set.n_labels = b->s.n;
+	b->sample.raw_profile.data = b->s.gz;
+	b->sample.raw_profile.len = b->s.gz_len;
 	b->sample_p = &b->sample;
 	b->series.labels = &b->set;
 	b->series.samples = &b->sample_p;
@@ -112,7 +96,7 @@ int parca__encode_write_raw(struct delta *const *deltas, size_t n, const char *t
 	err = 0;
 out_free:
 	for (size_t i = 0; bufs && i < n; i++)
-		series_buf__release(&bufs[i]);
+		backend__series_release(&bufs[i].s);
 	free(bufs);
 	free(series);
 	return err;

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "export/ship/backend.h"
-#include "base/compress.h"
 #include "export/ship/pyroscope.h"
 #include "proto/pyroscope_push.pb-c.h"
 
@@ -18,51 +17,36 @@ struct series_buf {
 	Push__V1__RawProfileSeries *series_p;
 	Push__V1__RawSample sample;
 	Push__V1__RawSample *sample_p;
-	Push__V1__LabelPair *labels;
-	Push__V1__LabelPair **labels_p;
-	struct delta_label *sorted;
 	char id[DELTA_ID_STR_LEN];
-	uint8_t *gz;
+	struct backend_series s;
 };
 
-static void series_buf__release(struct series_buf *b)
+static void set_label(void *msg, const char *name, const char *value)
 {
-	free(b->labels);
-	free(b->labels_p);
-	free(b->sorted);
-	free(b->gz);
+	Push__V1__LabelPair *l = msg;
+
+	push__v1__label_pair__init(l);
+	l->name = (char *)name;
+	l->value = (char *)value;
 }
 
 static int fill(struct series_buf *b, const struct delta *d)
 {
-	size_t n, gz_len;
 	int err;
 
 	push__v1__raw_profile_series__init(&b->series);
 	push__v1__raw_sample__init(&b->sample);
-	err = delta__series(d, PYROSCOPE_METRIC, &b->sorted, &n);
-	if (err)
-		return err;
-	b->labels = calloc(n, sizeof(*b->labels));
-	b->labels_p = calloc(n, sizeof(*b->labels_p));
-	if (!b->labels || !b->labels_p)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		push__v1__label_pair__init(&b->labels[i]);
-		b->labels[i].name = b->sorted[i].name;
-		b->labels[i].value = b->sorted[i].value;
-		b->labels_p[i] = &b->labels[i];
-	}
-	err = compress__gzip(d->pprof, d->pprof_len, &b->gz, &gz_len);
+	err = backend__series_fill(&b->s, d, PYROSCOPE_METRIC, sizeof(Push__V1__LabelPair),
+				   set_label);
 	if (err)
 		return err;
 	delta__id_string(d, b->id);
-	b->sample.raw_profile.data = b->gz;
-	b->sample.raw_profile.len = gz_len;
+	b->sample.raw_profile.data = b->s.gz;
+	b->sample.raw_profile.len = b->s.gz_len;
 	b->sample.id = b->id;
 	b->sample_p = &b->sample;
-	b->series.labels = b->labels_p;
-	b->series.n_labels = n;
+	b->series.labels = (Push__V1__LabelPair **)b->s.labels_p;
+	b->series.n_labels = b->s.n;
 	b->series.samples = &b->sample_p;
 	b->series.n_samples = 1;
 	b->series_p = &b->series;
@@ -99,7 +83,7 @@ int pyroscope__encode_push(struct delta *const *deltas, size_t n, uint8_t **ret_
 	err = 0;
 out_free:
 	for (size_t i = 0; bufs && i < n; i++)
-		series_buf__release(&bufs[i]);
+		backend__series_release(&bufs[i].s);
 	free(bufs);
 	free(series);
 	return err;
