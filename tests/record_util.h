@@ -9,9 +9,11 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -128,6 +130,42 @@ static inline void unload(struct prof *pr)
 {
 	pprof_index__free(pr->idx);
 	pprof__free(pr->p);
+}
+
+/* The string value of a sample's label key, or "". */
+static inline const char *label_str(const struct prof *pr, const Perftools__Profiles__Sample *s,
+				    const char *key)
+{
+	for (size_t i = 0; i < s->n_label; i++)
+		if (!strcmp(pprof__str(pr->p, s->label[i]->key), key))
+			return pprof__str(pr->p, s->label[i]->str);
+	return "";
+}
+
+static inline double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Whether cprof can sample here: root, and BPF not denied (a 0.2 s -a run).
+ * Prints the SKIP line the test runner shows otherwise; need says what the
+ * suite needs beyond BPF. */
+static inline bool bpf_usable(const char *need)
+{
+	char *argv[] = { cprof, "-q", "-a", "-d", "0.2", "-o", (char *)tmpf("probe.pb.gz"), NULL };
+
+	if (geteuid() != 0) {
+		printf("SKIP: these tests need root (%s)\n", need);
+		return false;
+	}
+	if (run(argv, tmpf("probe.err")) != 0 && strstr(slurp(tmpf("probe.err")), "CAP_BPF")) {
+		printf("SKIP: BPF denied here: %s\n", slurp(tmpf("probe.err")));
+		return false;
+	}
+	return true;
 }
 
 #endif

@@ -47,15 +47,6 @@ static const char *python_job(void)
 
 /* --- reading profiles -------------------------------------------------------- */
 
-static const char *label_str(const struct prof *pr, const Perftools__Profiles__Sample *s,
-			     const char *key)
-{
-	for (size_t i = 0; i < s->n_label; i++)
-		if (!strcmp(pprof__str(pr->p, s->label[i]->key), key))
-			return pprof__str(pr->p, s->label[i]->str);
-	return "";
-}
-
 #define MAX_FRAMES 1100
 
 /* User frames of a sample, leaf first (kernel frames skipped), inline frames

@@ -17,14 +17,6 @@
 
 #include "tests/record_util.h"
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Starts path with one argument as user nobody. */
 static pid_t spawn_nobody(const char *path, const char *arg)
 {
@@ -44,15 +36,6 @@ static pid_t spawn_nobody(const char *path, const char *arg)
 		_exit(126);
 	}
 	return pid;
-}
-
-static const char *label_str(const struct prof *pr, const Perftools__Profiles__Sample *s,
-			     const char *key)
-{
-	for (size_t i = 0; i < s->n_label; i++)
-		if (!strcmp(pprof__str(pr->p, s->label[i]->key), key))
-			return pprof__str(pr->p, s->label[i]->str);
-	return "";
 }
 
 /* The workload's chains, leaf first, down to main (tests/fixtures/uw_work.c). */

@@ -321,21 +321,6 @@ START_TEST(test_hostile_files__a_fifo_over_a_mapped_library_does_not_hang)
 }
 END_TEST
 
-static bool bpf_usable(void)
-{
-	char *argv[] = { cprof, "-q", "-a", "-d", "0.2", "-o", (char *)tmpf("probe.pb.gz"), NULL };
-
-	if (geteuid() != 0) {
-		printf("SKIP: these tests need root (BPF, chown, mount)\n");
-		return false;
-	}
-	if (run(argv, tmpf("probe.err")) != 0 && strstr(slurp(tmpf("probe.err")), "CAP_BPF")) {
-		printf("SKIP: BPF denied here: %s\n", slurp(tmpf("probe.err")));
-		return false;
-	}
-	return true;
-}
-
 int main(void)
 {
 	char *probe[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
@@ -361,7 +346,7 @@ int main(void)
 	printf("SKIP: the JIT fixture writes x86-64 code\n");
 	return 77;
 #endif
-	if (!bpf_usable())
+	if (!bpf_usable("BPF, chown, mount"))
 		return 77;
 	tcase_set_timeout(maps, 60);
 	tcase_add_test(maps, test_hostile_files__the_jits_own_map_names_its_code);

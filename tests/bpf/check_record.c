@@ -446,21 +446,6 @@ START_TEST(test_record__missing_pid_and_unwritable_output_exit_1_naming_the_caus
 }
 END_TEST
 
-static bool bpf_usable(void)
-{
-	char *argv[] = { cprof, "-q", "-a", "-d", "0.2", "-o", (char *)tmpf("probe.pb.gz"), NULL };
-
-	if (geteuid() != 0) {
-		printf("SKIP: BPF tests need root (or CAP_BPF + CAP_PERFMON)\n");
-		return false;
-	}
-	if (run(argv, tmpf("probe.err")) != 0 && strstr(slurp(tmpf("probe.err")), "CAP_BPF")) {
-		printf("SKIP: BPF denied here: %s\n", slurp(tmpf("probe.err")));
-		return false;
-	}
-	return true;
-}
-
 int main(void)
 {
 	Suite *s = suite_create("record");
@@ -477,7 +462,7 @@ int main(void)
 	tcase_add_test(errors, test_record__usage_errors_exit_2_with_a_hint);
 	tcase_add_test(errors, test_record__missing_pid_and_unwritable_output_exit_1_naming_the_cause);
 	suite_add_tcase(s, errors);
-	if (!bpf_usable()) {
+	if (!bpf_usable("or CAP_BPF + CAP_PERFMON")) {
 		sr = srunner_create(s);
 		srunner_run_all(sr, CK_NORMAL);
 		failed = srunner_ntests_failed(sr);

@@ -16,14 +16,6 @@
 /* record_util.h helpers this suite does not use */
 static const char *(*const unused_fx)(const char *) __attribute__((unused)) = fx;
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Waits up to limit_s; on timeout kills pid and fails. Returns the raw status. */
 static int wait_within(pid_t pid, double limit_s, const char *err)
 {
