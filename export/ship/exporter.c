@@ -222,7 +222,7 @@ static int dup_opt(char **dst, const char *src)
 }
 
 /* The file:// directory: made like any output directory (0755), and writable. */
-static int mkdir_p(const char *path)
+static int file_dir_ready(const char *path)
 {
 	int err = fs__mkdir_p(path, 0755);
 
@@ -390,7 +390,7 @@ struct exporter *exporter__new(const struct exporter_opts *o, char *why, size_t 
 	snprintf(ex->user_agent, sizeof(ex->user_agent), "cprof/%s", ex->version);
 
 	if (ex->url.kind == EXPORTER_FILE) {
-		if ((err = mkdir_p(ex->url.base))) {
+		if ((err = file_dir_ready(ex->url.base))) {
 			snprintf(why, why_len, "cannot write to %s: %s", ex->url.base, strerror(-err));
 			err = -EINVAL;
 			goto out_free;
@@ -637,7 +637,7 @@ static int send_files(struct exporter *ex, struct delta *const *deltas, size_t n
 		if (err)
 			return err;
 		err = atomic_file__open(&af, path);
-		if (err == -ENOENT && !mkdir_p(ex->url.base))	/* the directory went away */
+		if (err == -ENOENT && !file_dir_ready(ex->url.base))	/* the directory went away */
 			err = atomic_file__open(&af, path);
 		if (!err) {
 			if (fwrite(gz, 1, len, af.f) != len)
