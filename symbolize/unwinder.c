@@ -228,20 +228,28 @@ out:
 	return 0;
 }
 
+/* One table, both forms: the words of the summary and the profile's
+ * "[unwind stopped: ...]" frame, and the snake_case label of the agent's
+ * cprof_unwind_stops_total{stop=...}. */
+static const struct { const char *name, *key; } stops[UW_NR_STOPS] = {
+	[UW_STOP_OUTERMOST] = { "complete", "complete" },
+	[UW_STOP_TRUNCATED] = { "truncated", "truncated" },
+	[UW_STOP_COPY_SHORT] = { "stack unreadable", "stack_unreadable" },
+	[UW_STOP_NO_INFO] = { "no unwind info", "no_unwind_info" },
+	[UW_STOP_NO_MAPPING] = { "no mapping", "no_mapping" },
+	[UW_STOP_UNSUPPORTED] = { "unsupported unwind rule", "unsupported_unwind_rule" },
+	[UW_STOP_BAD_FRAME] = { "bad frame", "bad_frame" },
+	[UW_STOP_DEPTH] = { "too deep", "too_deep" },
+};
+
 const char *uw_stop__name(enum uw_stop stop)
 {
-	static const char *const names[UW_NR_STOPS] = {
-		[UW_STOP_OUTERMOST] = "complete",
-		[UW_STOP_TRUNCATED] = "truncated",
-		[UW_STOP_COPY_SHORT] = "stack unreadable",
-		[UW_STOP_NO_INFO] = "no unwind info",
-		[UW_STOP_NO_MAPPING] = "no mapping",
-		[UW_STOP_UNSUPPORTED] = "unsupported unwind rule",
-		[UW_STOP_BAD_FRAME] = "bad frame",
-		[UW_STOP_DEPTH] = "too deep",
-	};
+	return (unsigned int)stop < UW_NR_STOPS ? stops[stop].name : "?";
+}
 
-	return (unsigned int)stop < UW_NR_STOPS ? names[stop] : "?";
+const char *uw_stop__key(enum uw_stop stop)
+{
+	return (unsigned int)stop < UW_NR_STOPS ? stops[stop].key : "unknown";
 }
 
 /* --- statistics ------------------------------------------------------------ */

@@ -74,8 +74,10 @@ int uw_unwind(enum uw_mode mode, const struct uw_regs *regs, const struct uw_sta
 	      struct uw_result *ret)
 	__attribute__((warn_unused_result));
 
-/* "complete", "truncated", ... */
+/* Plain words for people: "complete", "stack unreadable", ...; static. */
 const char *uw_stop__name(enum uw_stop stop);
+/* The same stop as a snake_case metric label: "stack_unreadable"; static. */
+const char *uw_stop__key(enum uw_stop stop);
 
 /* --- statistics: stops per binary, bounded ---------------------------------- */
 

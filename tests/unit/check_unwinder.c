@@ -293,6 +293,24 @@ START_TEST(test_unwinder__bad_frames_and_unknown_code_stop_the_walk)
 }
 END_TEST
 
+/* The agent's labels are snake_case; the summary keeps its words. */
+START_TEST(test_uw_stop__every_stop_has_words_and_a_unique_snake_case_key)
+{
+	for (int i = 0; i < UW_NR_STOPS; i++) {
+		const char *k = uw_stop__key(i);
+
+		ck_assert_msg(k && *k && strcmp(k, "unknown"), "stop %d has no key", i);
+		ck_assert_msg(strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(k),
+			      "stop %d: key '%s' is not snake_case", i, k);
+		ck_assert_msg(strcmp(uw_stop__name(i), "?"), "stop %d has no words", i);
+		for (int j = 0; j < i; j++)
+			ck_assert_str_ne(k, uw_stop__key(j));
+	}
+	ck_assert_str_eq(uw_stop__key(UW_STOP_COPY_SHORT), "stack_unreadable");
+	ck_assert_str_eq(uw_stop__name(UW_STOP_COPY_SHORT), "stack unreadable");
+}
+END_TEST
+
 START_TEST(test_uw_stats__counts_stops_per_binary_within_a_bound)
 {
 	struct uw_stats *s = uw_stats__new(2);
@@ -448,6 +466,7 @@ int main(void)
 	tcase_add_test(syn, test_unwinder__bad_frames_and_unknown_code_stop_the_walk);
 	tcase_add_test(syn, test_unwinder__a_frame_in_the_entry_code_is_the_outermost);
 	tcase_add_test(syn, test_uw_stats__counts_stops_per_binary_within_a_bound);
+	tcase_add_test(syn, test_uw_stop__every_stop_has_words_and_a_unique_snake_case_key);
 	suite_add_tcase(s, syn);
 	tcase_add_test(real, test_unwinder__noinline_chain_unwinds_its_own_stack_frame_by_frame);
 	tcase_add_test(real, test_unwinder__matches_libunwind_on_the_same_capture);
