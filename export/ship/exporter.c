@@ -442,6 +442,18 @@ enum exporter_kind exporter__kind(const struct exporter *ex)
 	return ex->url.kind;
 }
 
+const char *exporter__kind_name(enum exporter_kind kind)
+{
+	static const char *const names[EXPORTER_NR_KINDS] = {
+		[EXPORTER_PYROSCOPE] = "pyroscope",
+		[EXPORTER_PARCA] = "parca",
+		[EXPORTER_OTLP] = "otlp",
+		[EXPORTER_FILE] = "file",
+	};
+
+	return (unsigned int)kind < EXPORTER_NR_KINDS ? names[kind] : "unknown";
+}
+
 const char *exporter__url(const struct exporter *ex)
 {
 	return ex->url_str;

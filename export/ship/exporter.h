@@ -24,7 +24,8 @@
 
 #include "export/ship/delta.h"
 
-enum exporter_kind { EXPORTER_PYROSCOPE, EXPORTER_PARCA, EXPORTER_OTLP, EXPORTER_FILE };
+enum exporter_kind { EXPORTER_PYROSCOPE, EXPORTER_PARCA, EXPORTER_OTLP, EXPORTER_FILE,
+		     EXPORTER_NR_KINDS };
 
 struct backend_ops;
 
@@ -105,6 +106,8 @@ struct exporter *exporter__new(const struct exporter_opts *opts, char *why, size
 void exporter__free(struct exporter *ex);	/* NULL: no-op */
 
 enum exporter_kind exporter__kind(const struct exporter *ex);
+/* The backend as a metric label: "pyroscope", "parca", "otlp", "file"; static. */
+const char *exporter__kind_name(enum exporter_kind kind);
 /* The URL as given, for logs. Borrowed from ex. */
 const char *exporter__url(const struct exporter *ex);
 

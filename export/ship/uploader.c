@@ -41,12 +41,23 @@ struct uploader {
 	uint64_t rng;
 };
 
-static double now_s(void)
+static double clock_s(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clk, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double now_s(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
+}
+
+/* For the last-delivery metric: a time people and Prometheus read. */
+static double wall_s(void)
+{
+	return clock_s(CLOCK_REALTIME);
 }
 
 static double jitter(struct uploader *u)
@@ -217,6 +228,8 @@ static void settle(struct uploader *u, struct batch *b, const struct exporter_re
 			u->st.failures[EXPORT_REASON_PARTIAL]++;
 		}
 		u->st.consecutive_failures = 0;
+		if (refused < b->n)
+			u->st.last_success_s[exporter__kind(u->ex)] = wall_s();
 		u->next_attempt = 0;
 		batch_release(u, b, false);
 		if (refused) {
@@ -425,5 +438,6 @@ void uploader__stats(struct uploader *u, struct uploader_stats *ret)
 {
 	pthread_mutex_lock(&u->lock);
 	*ret = u->st;
+	ret->kind = exporter__kind(u->pending_ex ? u->pending_ex : u->ex);
 	pthread_mutex_unlock(&u->lock);
 }

@@ -59,6 +59,10 @@ struct uploader_stats {
 	uint64_t partial_rejected;		/* OTLP partial success: profiles refused */
 	uint64_t undecodable;			/* spooled records that were not deltas */
 	uint64_t consecutive_failures;
+	/* Wall-clock seconds (CLOCK_REALTIME) of the last delivery to each kind
+	 * of backend (a reload may change it); 0: none yet. */
+	double last_success_s[EXPORTER_NR_KINDS];
+	enum exporter_kind kind;		/* of the exporter in use */
 };
 
 struct uploader;

@@ -84,6 +84,16 @@ void agent_render__metrics(void *ctx, FILE *f)
 	       "Failed attempts since the last delivery (an alarm when it keeps growing: the "
 	       "data stays spooled, see cprof_upload_failures_total for why).",
 	       us.consecutive_failures);
+	/* Prometheus' convention for "when did it last work": alert on
+	 * time() - this; 0 until the first delivery. A backend delivered to
+	 * before a reload keeps its line. */
+	fprintf(f, "# HELP cprof_last_upload_success_timestamp_seconds When the backend last "
+		"accepted profiles (unix seconds; 0: not yet).\n"
+		"# TYPE cprof_last_upload_success_timestamp_seconds gauge\n");
+	for (int k = 0; k < EXPORTER_NR_KINDS; k++)
+		if (k == (int)us.kind || us.last_success_s[k] > 0)
+			fprintf(f, "cprof_last_upload_success_timestamp_seconds{backend=\"%s\"} "
+				"%.3f\n", exporter__kind_name(k), us.last_success_s[k]);
 	metric(f, "cprof_rejected_profiles_total", "counter",
 	       "Profiles the backend refused for good (4xx), deleted.", us.rejected_profiles);
 	metric(f, "cprof_rejected_samples_total", "counter",
@@ -171,7 +181,7 @@ void agent_render__metrics(void *ctx, FILE *f)
 		fprintf(f, "# HELP cprof_unwind_stops_total How unwound stacks ended (complete or "
 			"why not).\n# TYPE cprof_unwind_stops_total counter\n");
 		for (int i = 0; i < UW_NR_STOPS; i++)
-			fprintf(f, "cprof_unwind_stops_total{stop=\"%s\"} %llu\n", uw_stop__name(i),
+			fprintf(f, "cprof_unwind_stops_total{stop=\"%s\"} %llu\n", uw_stop__key(i),
 				(unsigned long long)STAT_GET(a, unwind_stops[i]));
 		metric(f, "cprof_unwind_table_bytes", "gauge",
 		       "Memory of the cached unwind tables (bounded, LRU).",

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <sys/socket.h>
@@ -478,15 +479,25 @@ START_TEST(test_uploader__empties_the_spool_into_the_backend)
 	struct exporter_opts o;
 	struct uploader *u;
 	char url[300], why[256];
+	time_t before = time(NULL);
 
 	snprintf(url, sizeof(url), "file://%s/up", tmpdir);
 	o = (struct exporter_opts){ .url = url };
 	spool_deltas(sp, 5);
 	u = uploader__new(sp, exporter__new(&o, why, sizeof(why)), &uo);
 	ck_assert_ptr_nonnull(u);
+	uploader__stats(u, &st);
+	ck_assert_int_eq(st.kind, EXPORTER_FILE);
+	ck_assert_str_eq(exporter__kind_name(st.kind), "file");
 	uploader__kick(u);
 	ck_assert_uint_eq(uploader__flush_and_stop(u, 10), 0);
 	uploader__stats(u, &st);
+	/* the last delivery's wall-clock time, for that backend only */
+	ck_assert_msg(st.last_success_s[EXPORTER_FILE] >= (double)before &&
+		      st.last_success_s[EXPORTER_FILE] <= (double)time(NULL) + 1,
+		      "last success %.3f, run began at %lld", st.last_success_s[EXPORTER_FILE],
+		      (long long)before);
+	ck_assert(st.last_success_s[EXPORTER_PYROSCOPE] == 0);
 	ck_assert_uint_eq(st.profiles, 5);
 	ck_assert_uint_eq(st.samples, 15);
 	ck_assert_uint_eq(st.requests, 3);	/* batches of 2 */
@@ -516,6 +527,7 @@ START_TEST(test_uploader__keeps_the_spool_while_the_backend_is_away)
 	uploader__stats(u, &st);
 	ck_assert_uint_ge(st.failures[EXPORT_REASON_CONNECT], 2);	/* retried */
 	ck_assert_uint_eq(st.profiles, 0);
+	ck_assert(st.last_success_s[EXPORTER_PARCA] == 0);	/* never delivered */
 	spool__stats(sp, &ss);
 	ck_assert_uint_eq(ss.files, 3);
 	ck_assert_uint_eq(ss.samples, 9);
