@@ -27,6 +27,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u8 filter_targets = 1;	/* 0: every process (-a) */
 const volatile __u8 include_idle = 0;
 const volatile __u8 follow_forks = 0;	/* add children of targets to targets */
+const volatile __u32 exclude_tgid = 0;	/* never sampled: cprof itself; 0: none */
 const volatile __u8 copy_stacks = 0;	/* enum cprof_unwind */
 const volatile __u32 stack_window = CPROF_STACK_COPY_DEFAULT;	/* bytes, <= CPROF_STACK_COPY_MAX */
 
@@ -324,6 +325,10 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 	__u8 ustack_lost = CPROF_STACK_OK;
 
 	if (tgid == 0 && !include_idle)
+		return 0;
+	/* A profiler that samples itself shows its own cost as the workload's
+	 * (-a, the agent): left out unless asked for (--profile-self). */
+	if (exclude_tgid && tgid == exclude_tgid)
 		return 0;
 	if (filter_targets && !bpf_map_lookup_elem(&targets, &tgid))
 		return 0;

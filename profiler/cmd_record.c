@@ -27,7 +27,8 @@ static const char usage[] =
 "                         or a comma-separated list); the id of a thread selects\n"
 "                         its whole process, with a note (samples carry a tid\n"
 "                         label: go tool pprof -tagfocus tid=TID)\n"
-"  -a, --all              profile the whole machine\n"
+"  -a, --all              profile the whole machine (but cprof itself: see\n"
+"                         --profile-self)\n"
 "  -- CMD [ARGS...]       start CMD, profile it and its children until it exits;\n"
 "                         cprof then exits with CMD's status\n"
 "options:\n"
@@ -45,6 +46,7 @@ static const char usage[] =
 "                         the -o name's .svg/.folded/.pb.gz ending\n"
 "      --flamegraph FILE  also write a flame graph SVG to FILE\n"
 "      --idle             keep the idle task (pid 0)\n"
+"      --profile-self     sample cprof's own process too (left out by default)\n"
 "      --max-stacks N     entries per stack and count map (default 16384)\n"
 "      --unwind MODE      how user stacks are walked: auto (default: unwind\n"
 "                         tables (.eh_frame) where they cover the code, frame\n"
@@ -80,7 +82,8 @@ static const char usage[] =
 
 enum { OPT_NET = 512, OPT_NET_XDP, OPT_NET_OUTPUT };	/* --net */
 enum { OPT_DEBUGINFOD = 600 };
-enum { OPT_FLAMEGRAPH = 256, OPT_IDLE, OPT_MAX_STACKS, OPT_UNWIND, OPT_STACK_SIZE };
+enum { OPT_FLAMEGRAPH = 256, OPT_IDLE, OPT_MAX_STACKS, OPT_UNWIND, OPT_STACK_SIZE,
+       OPT_PROFILE_SELF };
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -155,6 +158,7 @@ int cmd_record(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "flamegraph", required_argument, NULL, OPT_FLAMEGRAPH },
 		{ "idle", no_argument, NULL, OPT_IDLE },
+		{ "profile-self", no_argument, NULL, OPT_PROFILE_SELF },
 		{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
 		{ "unwind", required_argument, NULL, OPT_UNWIND },
 		{ "stack-size", required_argument, NULL, OPT_STACK_SIZE },
@@ -222,6 +226,9 @@ int cmd_record(int argc, char **argv)
 			break;
 		case OPT_IDLE:
 			o.idle = true;
+			break;
+		case OPT_PROFILE_SELF:
+			o.profile_self = true;
 			break;
 		case OPT_MAX_STACKS:
 			if (cli__parse_ulong(optarg, 1024, 1 << 20, &v))

@@ -289,7 +289,7 @@ int record__run(const struct record_opts *o)
 	struct session_opts so = {
 		.freq = o->freq, .cycles = o->cycles, .all = o->all, .idle = o->idle,
 		.follow_forks = o->cmd != NULL, .max_stacks = o->max_stacks,
-		.verbose = o->verbose, .stack_size = o->stack_size,
+		.profile_self = o->profile_self, .verbose = o->verbose, .stack_size = o->stack_size,
 		.unwind = o->unwind == RECORD_UNWIND_FP ? SESSION_UNWIND_FP :
 			  o->unwind == RECORD_UNWIND_DWARF ? SESSION_UNWIND_DWARF : SESSION_UNWIND_AUTO,
 		.perm_fix = PERM_FIX, .cycles_fix = "drop --event cycles to use cpu-clock",

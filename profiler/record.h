@@ -19,6 +19,7 @@ enum record_unwind { RECORD_UNWIND_AUTO = 0, RECORD_UNWIND_DWARF, RECORD_UNWIND_
 struct record_opts {
 	unsigned int freq;
 	bool cycles, all, idle, verbose, quiet;
+	bool profile_self;	/* sample cprof's own process too (-a) */
 	const pid_t *pids;
 	size_t nr_pids;
 	char *const *cmd;	/* NULL-terminated argv, or NULL */

@@ -150,7 +150,7 @@ static int start_sampler(struct agent *a)
 {
 	struct session_opts so = {
 		.freq = a->cfg.freq, .cycles = a->cfg.cycles, .all = !a->cfg.nr_pids,
-		.idle = a->cfg.idle, .max_stacks = a->cfg.max_stacks, .verbose = a->cfg.verbose >= 2,
+		.idle = a->cfg.idle, .profile_self = a->cfg.profile_self, .max_stacks = a->cfg.max_stacks, .verbose = a->cfg.verbose >= 2,
 		.stack_size = a->cfg.stack_size, .forget_exited = true,
 		.perm_fix = a->perm_fix, .cycles_fix = "use --event cpu-clock",
 		.on_process = on_process, .ctx = a,

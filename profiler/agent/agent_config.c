@@ -28,6 +28,7 @@ const struct agent_option agent_options[] = {
 	{ "frequency", 'F', "HZ", false },
 	{ "event", 'e', "EVENT", false },
 	{ "idle", 0, NULL, false },
+	{ "profile-self", 0, NULL, false },
 	{ "max-stacks", 0, "N", false },
 	{ "unwind", 0, "MODE", false },
 	{ "stack-size", 0, "BYTES", false },
@@ -298,6 +299,9 @@ int agent_config__set(struct agent_config *c, const char *name, const char *v, c
 	}
 	if (!strcmp(name, "idle"))
 		return cli__parse_bool(v, &c->idle) ? fail(err, len, "--idle takes true or false") : 0;
+	if (!strcmp(name, "profile-self"))
+		return cli__parse_bool(v, &c->profile_self) ?
+		       fail(err, len, "--profile-self takes true or false") : 0;
 	if (!strcmp(name, "max-stacks")) {
 		if (cli__parse_ulong(v, 1024, 1 << 20, &ul))
 			return fail(err, len, "--max-stacks must be 1024..1048576, not '%s'", v);

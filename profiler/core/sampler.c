@@ -256,6 +256,7 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 	s->skel->rodata->filter_targets = !opts->all;
 	s->skel->rodata->include_idle = opts->idle;
 	s->skel->rodata->follow_forks = opts->follow_forks;
+	s->skel->rodata->exclude_tgid = opts->exclude_tgid;
 	if (opts->stack_window) {
 		s->skel->rodata->copy_stacks = CPROF_UNWIND_COPY;
 		s->skel->rodata->stack_window = opts->stack_window;

@@ -23,6 +23,7 @@ struct sampler_opts {
 	bool all;		/* every process, not only targets */
 	bool idle;		/* keep pid 0 */
 	bool follow_forks;	/* children of targets become targets */
+	uint32_t exclude_tgid;	/* this process is never sampled; 0: none */
 	uint32_t max_stacks;	/* entries per stack map and per count map; 0 = 16384 */
 	uint32_t stack_entries;	/* entries per stack map only; 0 = max_stacks (tests fill it) */
 	/* Stack-copy mode: bytes of user stack copied per sample (up to

@@ -129,6 +129,7 @@ struct session *session__new_on(const struct session_opts *o,
 	struct sampler_opts so = {
 		.freq = o->freq, .cycles = o->cycles, .all = o->all, .idle = o->idle,
 		.follow_forks = o->follow_forks, .max_stacks = o->max_stacks,
+		.exclude_tgid = o->profile_self ? 0 : (uint32_t)getpid(),
 		.verbose = o->verbose, .on_event = on_event, .ctx = s,
 	};
 	const char *what = NULL;

@@ -43,6 +43,9 @@ struct session_opts {
 	unsigned int freq;
 	bool cycles, all, idle, verbose;
 	bool follow_forks;		/* children of targets become targets */
+	/* Sample cprof's own process too; by default it is left out, so that
+	 * -a and the agent show the machine's work, not the profiler's. */
+	bool profile_self;
 	uint32_t max_stacks;
 	enum session_unwind unwind;
 	uint32_t stack_size;		/* stack-copy bytes; 0 = CPROF_STACK_COPY_DEFAULT */
