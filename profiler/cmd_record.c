@@ -12,6 +12,7 @@
 #include "base/proc.h"
 #include "profiler/cli.h"
 #include "profiler/commands.h"
+#include "profiler/core/launch.h"
 #include "profiler/record.h"
 
 static const char usage[] =
@@ -31,6 +32,9 @@ static const char usage[] =
 "                         --profile-self)\n"
 "  -- CMD [ARGS...]       start CMD, profile it and its children until it exits;\n"
 "                         cprof then exits with CMD's status\n"
+"      --user USER        run CMD as USER (name or uid: its uid, gid, groups,\n"
+"                         HOME, USER, LOGNAME and SHELL) while cprof keeps its\n"
+"                         privileges; needs root\n"
 "options:\n"
 "  -F, --frequency HZ     samples per second per CPU, 1..10000 (default 99)\n"
 "  -e, --event EVENT      cpu-clock (default) or cycles (hardware, where available)\n"
@@ -83,7 +87,7 @@ static const char usage[] =
 enum { OPT_NET = 512, OPT_NET_XDP, OPT_NET_OUTPUT };	/* --net */
 enum { OPT_DEBUGINFOD = 600 };
 enum { OPT_FLAMEGRAPH = 256, OPT_IDLE, OPT_MAX_STACKS, OPT_UNWIND, OPT_STACK_SIZE,
-       OPT_PROFILE_SELF };
+       OPT_PROFILE_SELF, OPT_USER };
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -159,6 +163,7 @@ int cmd_record(int argc, char **argv)
 		{ "flamegraph", required_argument, NULL, OPT_FLAMEGRAPH },
 		{ "idle", no_argument, NULL, OPT_IDLE },
 		{ "profile-self", no_argument, NULL, OPT_PROFILE_SELF },
+		{ "user", required_argument, NULL, OPT_USER },
 		{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
 		{ "unwind", required_argument, NULL, OPT_UNWIND },
 		{ "stack-size", required_argument, NULL, OPT_STACK_SIZE },
@@ -229,6 +234,9 @@ int cmd_record(int argc, char **argv)
 			break;
 		case OPT_PROFILE_SELF:
 			o.profile_self = true;
+			break;
+		case OPT_USER:
+			o.user_name = optarg;
 			break;
 		case OPT_MAX_STACKS:
 			if (cli__parse_ulong(optarg, 1024, 1 << 20, &v))
@@ -336,5 +344,24 @@ int cmd_record(int argc, char **argv)
 	}
 	pids_to_processes(pids, &o.nr_pids, o.quiet);
 	o.pids = pids;
+	if (o.user_name) {
+		struct launch_user *u;
+		char why[256];
+		int ret;
+
+		if (!o.cmd)
+			return cli__usage_error("%s", "--user applies to the command after --");
+		u = launch_user__new(o.user_name, why, sizeof(why));
+		if (!u && errno == ENOENT)
+			return cli__usage_error("%s (a user name or uid known to this system)", why);
+		if (!u) {
+			cli__err("%s", why);
+			return 1;
+		}
+		o.user = u;
+		ret = record__run(&o);
+		launch_user__free(u);
+		return ret;
+	}
 	return record__run(&o);
 }

@@ -231,6 +231,7 @@ static int start_command(struct rec *r)
 	int err;
 
 	r->child.stdout_to_stderr = r->o->cmd_stdout_to_stderr;
+	r->child.user = r->o->user;
 	err = launch__start(&r->child, r->o->cmd);
 	if (err) {
 		cli__err("starting %s: %s", r->o->cmd[0], strerror(-err));
@@ -361,7 +362,8 @@ int record__run(const struct record_opts *o)
 	if (r.have_child) {
 		err = launch__release(&r.child);
 		if (err) {
-			cli__err("cannot run %s: %s", o->cmd[0], strerror(-err));
+			cli__err("cannot run %s%s%s: %s", o->cmd[0], o->user ? " as user " : "",
+				 o->user ? o->user_name : "", strerror(-err));
 			reap_child(&r, true);
 			ret = r.child_exited ? r.child_status : 127;
 			goto out_abort;

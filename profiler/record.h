@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct launch_user;
+
 enum record_format { RECORD_PPROF, RECORD_FOLDED, RECORD_SVG };
 
 /* How user stacks are taken. auto: unwind tables where they cover the code,
@@ -23,6 +25,8 @@ struct record_opts {
 	const pid_t *pids;
 	size_t nr_pids;
 	char *const *cmd;	/* NULL-terminated argv, or NULL */
+	const struct launch_user *user;	/* --user: cmd runs as this user; NULL: none */
+	const char *user_name;	/* as given, for messages */
 	double duration;	/* seconds; 0 = until stopped or the targets exit */
 	const char *output;	/* "-" = stdout */
 	enum record_format format;
