@@ -73,7 +73,7 @@ struct elf_sym {
 	GElf_Addr addr;		/* bias-adjusted, as dwfl addresses */
 	GElf_Xword size;
 	const char *name;
-	int rank;		/* among aliases the highest wins: global > weak > local */
+	int rank;		/* among aliases the highest wins (sym_rank()) */
 };
 
 struct cu_range {
@@ -416,13 +416,39 @@ static Dwarf_Die *find_cu(struct sym_elf *e, Dwarf_Addr pc, Dwarf_Addr *ret_bias
 	return NULL;
 }
 
+/* Which of several names for one address a user should see, as perf
+ * report does for libc (free, not cfree@GLIBC_2.2.5 or __libc_free):
+ * global over weak over local, then a default version ("name" or
+ * "name@@V") over a hidden one ("name@V", kept only for old binaries),
+ * then fewer leading underscores (the others are internal aliases). */
+static int sym_rank(const char *name, int bind)
+{
+	const char *at = strchr(name, '@');
+	int underscores = 0;
+
+	while (name[underscores] == '_' && underscores < 3)
+		underscores++;
+	return (bind == STB_GLOBAL ? 2 : bind == STB_WEAK ? 1 : 0) * 8 +
+	       (!at || at[1] == '@') * 4 + (3 - underscores);
+}
+
+/* By address; among aliases the best last, so lookups take the last one.
+ * Ties go to the shorter name, then the byte order, so the choice does not
+ * depend on the order of the symbol table. */
 static int elf_sym_cmp(const void *a, const void *b)
 {
 	const struct elf_sym *x = a, *y = b;
+	size_t xl, yl;
 
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
-	return x->rank - y->rank;
+	if (x->rank != y->rank)
+		return x->rank - y->rank;
+	xl = strcspn(x->name, "@");
+	yl = strcspn(y->name, "@");
+	if (xl != yl)
+		return xl < yl ? 1 : -1;
+	return -strcmp(x->name, y->name);
 }
 
 static void build_syms(struct sym_elf *e)
@@ -444,7 +470,7 @@ static void build_syms(struct sym_elf *e)
 			continue;
 		e->syms[e->nsyms++] = (struct elf_sym){
 			.addr = addr, .size = sym.st_size, .name = name,
-			.rank = bind == STB_GLOBAL ? 2 : bind == STB_WEAK ? 1 : 0,
+			.rank = sym_rank(name, bind),
 		};
 	}
 	qsort(e->syms, e->nsyms, sizeof(*e->syms), elf_sym_cmp);

@@ -52,22 +52,44 @@ void sym_frames__free(struct sym_frames *fr)
 	free(fr);
 }
 
-int sym_frames__set(struct sym_frames *fr, struct sym_frame *f, const char *raw,
-		    const char *file, uint32_t line, uint32_t start_line)
+/* The name users read for a system name: demangled, and for an ELF symbol
+ * without its version ("free" for "free@@GLIBC_2.2.5": the version says
+ * which ABI a caller linked against, not which function ran). Interned;
+ * NULL on allocation failure. */
+static const char *display_name(struct sym_frames *fr, const char *sys, bool elf_symbol)
+{
+	size_t len = elf_symbol ? strcspn(sys, "@") : strlen(sys);
+	char *base = len && sys[len] ? strndup(sys, len) : NULL;
+	const char *plain = base ? base : sys;
+	const char *name;
+	char *d;
+
+	if (len && sys[len] && !base)
+		return NULL;
+	d = sym_demangle(plain);
+	if (!d && errno == ENOMEM) {
+		free(base);
+		return NULL;
+	}
+	name = intern(fr, d ? d : plain);
+	free(d);
+	free(base);
+	return name;
+}
+
+static int set_frame(struct sym_frames *fr, struct sym_frame *f, const char *raw, bool elf_symbol,
+		     const char *file, uint32_t line, uint32_t start_line)
 {
 	const char *sys = intern(fr, raw);
 	const char *name;
 
 	if (!sys)
 		return -ENOMEM;
+	/* keyed by the system name alone: a JIT or kernel name that looks
+	 * exactly like a versioned ELF symbol would share its display name */
 	name = strmap__get(fr->demangled, sys);
 	if (!name) {
-		char *d = sym_demangle(sys);
-
-		if (!d && errno == ENOMEM)
-			return -ENOMEM;
-		name = d ? intern(fr, d) : sys;
-		free(d);
+		name = display_name(fr, sys, elf_symbol);
 		if (!name || strmap__put(fr->demangled, sys, (void *)name) < 0)
 			return -ENOMEM;
 	}
@@ -82,6 +104,12 @@ int sym_frames__set(struct sym_frames *fr, struct sym_frame *f, const char *raw,
 	f->line = line;
 	f->start_line = start_line;
 	return 0;
+}
+
+int sym_frames__set(struct sym_frames *fr, struct sym_frame *f, const char *raw,
+		    const char *file, uint32_t line, uint32_t start_line)
+{
+	return set_frame(fr, f, raw, false, file, line, start_line);
 }
 
 /* vaddr lies in the entry code of a binary whose symbols do not cover it
@@ -131,8 +159,8 @@ int sym_frames__from_elf(struct sym_frames *fr, struct sym_elf *elf, const struc
 	if (n == 1 && ef[0].func_start)
 		return func_start_frame(fr, m, ef[0].start, ret);
 	for (int i = 0; i < n; i++) {
-		err = sym_frames__set(fr, &ret->frames[i], ef[i].name, ef[i].file, ef[i].line,
-				      ef[i].start_line);
+		err = set_frame(fr, &ret->frames[i], ef[i].name, true, ef[i].file, ef[i].line,
+				ef[i].start_line);
 		if (err < 0)
 			return err;
 	}

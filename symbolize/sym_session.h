@@ -37,7 +37,8 @@ struct sym_mapping {           /* one executable mapping as the process saw it *
 };
 
 struct sym_frame {
-	const char *name;        /* demangled (C++ via __cxa_demangle, Rust legacy with its ::h<hash> suffix removed) */
+	const char *name;        /* demangled (C++ via __cxa_demangle, Rust legacy with its ::h<hash> suffix removed),
+				    an ELF symbol without its version ("free", not "free@@GLIBC_2.2.5") */
 	const char *system_name; /* as in the binary (mangled) */
 	const char *file;        /* source file (absolute when DWARF gives comp_dir), NULL when unknown */
 	uint32_t line;           /* 0 when unknown */

@@ -9,7 +9,8 @@ SYM_FIX_SRC := tests/fixtures
 SYM_FIX_CFLAGS := -g -O0 -fno-omit-frame-pointer -Wall
 
 SYM_FIXTURES := $(addprefix $(SYM_FIX_DIR)/,sym_pie sym_nopie libsym_lib.so sym_uselib \
-	sym_dbglink sym_dbglink.debug sym_bidonly sym_bidonly.stamp sym_cxx sym_inline sym_jit)
+	sym_dbglink sym_dbglink.debug sym_bidonly sym_bidonly.stamp sym_cxx sym_inline sym_jit \
+	libsym_ver.so sym_usever verstrip/libsym_ver.so verstrip/sym_usever)
 FIXTURES += $(SYM_FIXTURES)
 
 # the test binary needs its fixtures, but must not link them
@@ -33,6 +34,23 @@ $(SYM_FIX_DIR)/libsym_lib.so: $(SYM_FIX_SRC)/sym_lib.c
 $(SYM_FIX_DIR)/sym_uselib: $(SYM_FIX_SRC)/sym_uselib.c $(SYM_FIX_DIR)/libsym_lib.so
 	$(call msg,FIXTURE,$@)
 	$(Q)$(CC) $(SYM_FIX_CFLAGS) $< -L$(SYM_FIX_DIR) -lsym_lib -Wl,-rpath,'$$ORIGIN' -o $@
+
+# glibc's aliases and symbol versions; verstrip/ has the same library
+# stripped to its .dynsym, as distributions ship libc without debug packages
+$(SYM_FIX_DIR)/libsym_ver.so: $(SYM_FIX_SRC)/sym_ver.c $(SYM_FIX_SRC)/sym_ver.map
+	@mkdir -p $(@D)
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) $(SYM_FIX_CFLAGS) -fPIC -shared -Wl,--version-script=$(SYM_FIX_SRC)/sym_ver.map $< -o $@
+
+$(SYM_FIX_DIR)/verstrip/libsym_ver.so: $(SYM_FIX_DIR)/libsym_ver.so
+	@mkdir -p $(@D)
+	$(call msg,FIXTURE,$@)
+	$(Q)objcopy --strip-all $< $@
+
+$(SYM_FIX_DIR)/sym_usever $(SYM_FIX_DIR)/verstrip/sym_usever: $(SYM_FIX_DIR)/%sym_usever: \
+		$(SYM_FIX_SRC)/sym_usever.c $(SYM_FIX_DIR)/%libsym_ver.so
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) $(SYM_FIX_CFLAGS) $< -L$(@D) -lsym_ver -Wl,-rpath,'$$ORIGIN' -o $@
 
 # debug info split off, found through .gnu_debuglink next to the binary;
 # .symtab stays, so only file:line proves the debug file was found

@@ -327,6 +327,45 @@ START_TEST(test_sym_elf__demangles_cxx_names_and_keeps_the_mangled_system_name)
 }
 END_TEST
 
+/* Names of the fixture's two functions: ver_free under its plain name, and
+ * the versioned-only one without its version (start_system_name keeps it). */
+static void run_ver(const char *fixture, const char *start_system_name)
+{
+	struct sym_session *s = new_session(NULL);
+	struct sym_result r;
+	struct child c;
+
+	child_start(&c, fixture);
+	ck_assert_int_eq(sym_session__add_process(s, c.pid, c.start_ticks), 0);
+	resolve(s, &c, child_addr(&c, "ver_free") + 4, false, &r);
+	ck_assert_uint_eq(r.nframes, 1);
+	ck_assert_str_eq(r.frames[0].name, "ver_free");
+	ck_assert_str_eq(r.frames[0].system_name, "ver_free");
+	resolve(s, &c, child_addr(&c, "ver_start") + 4, false, &r);
+	ck_assert_uint_eq(r.nframes, 1);
+	ck_assert_str_eq(r.frames[0].name, "ver_start_main");
+	ck_assert_str_eq(r.frames[0].system_name, start_system_name);
+	child_stop(&c);
+	sym_session__free(s);
+}
+
+/* .symtab: ver_free over __ver_libc_free, ver_zfree (weak), __GI_ver_free
+ * (local) and ver_cfree@VER_1 (hidden version); the default version over
+ * the hidden one, shown without its suffix */
+START_TEST(test_sym_elf__prefers_the_plain_global_default_versioned_alias)
+{
+	run_ver("sym_usever", "ver_start_main@@VER_2");
+}
+END_TEST
+
+/* .dynsym alone carries no version in the names: ver_free beats ver_cfree
+ * and __ver_libc_free, all three global */
+START_TEST(test_sym_elf__prefers_the_plain_alias_in_a_stripped_library)
+{
+	run_ver("verstrip/sym_usever", "ver_start_main");
+}
+END_TEST
+
 START_TEST(test_sym_elf__returns_inlined_frames_innermost_first_with_the_call_line)
 {
 	struct sym_session *s = new_session(NULL);
@@ -647,6 +686,8 @@ static Suite *sym_elf_suite(void)
 	tcase_add_test(tc, test_sym_elf__keeps_mapping_and_build_id_and_names_the_function_start_without_symbols);
 	tcase_add_test(tc, test_sym_elf__resolves_shared_libraries_through_file_offsets);
 	tcase_add_test(tc, test_sym_elf__demangles_cxx_names_and_keeps_the_mangled_system_name);
+	tcase_add_test(tc, test_sym_elf__prefers_the_plain_global_default_versioned_alias);
+	tcase_add_test(tc, test_sym_elf__prefers_the_plain_alias_in_a_stripped_library);
 	tcase_add_test(tc, test_sym_elf__returns_inlined_frames_innermost_first_with_the_call_line);
 	tcase_add_test(tc, test_sym_elf__resolves_a_process_that_exited_after_capture);
 	tcase_add_test(tc, test_sym_elf__rejects_a_pid_whose_start_time_differs);
