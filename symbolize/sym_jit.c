@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* sym_jit: a process's perf map, reloaded when its size or mtime changed.
- * Depends on perf_map, proc_file and base/ only.
+ * Depends on perf_map, proc_file, uw_table (the rule type) and base/ only.
  */
 #include "symbolize/sym_jit.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,15 +79,51 @@ out_refused:
 	}
 }
 
+static int find(struct sym_jit *j, int pid, int nspid, uint64_t addr,
+		uint64_t refused[SAFE_FILE_NR_REFUSALS], struct sym_perf_map_sym *ret)
+{
+	if (j->map && sym_perf_map__find(j->map, addr, ret) == 0)
+		return 0;
+	refresh(j, pid, nspid, refused);
+	if (j->map && sym_perf_map__find(j->map, addr, ret) == 0)
+		return 0;
+	return -ENOENT;
+}
+
 int sym_jit__lookup(struct sym_jit *j, int pid, int nspid, uint64_t addr, const char **ret_name,
 		    uint64_t refused[SAFE_FILE_NR_REFUSALS])
 {
-	if (j->map && sym_perf_map__lookup(j->map, addr, ret_name) == 0)
-		return 0;
-	refresh(j, pid, nspid, refused);
-	if (j->map && sym_perf_map__lookup(j->map, addr, ret_name) == 0)
-		return 0;
-	return -ENOENT;
+	struct sym_perf_map_sym sym;
+
+	if (find(j, pid, nspid, addr, refused, &sym) < 0)
+		return -ENOENT;
+	*ret_name = sym.name;
+	return 0;
+}
+
+int sym_jit__unwind_rule(struct sym_jit *j, int pid, int nspid, uint64_t addr,
+			 uint64_t refused[SAFE_FILE_NR_REFUSALS], uint64_t *ret_start,
+			 uint64_t *ret_limit, struct uw_rule *ret_rule)
+{
+	struct sym_perf_map_sym sym;
+	uint64_t off;
+
+	if (find(j, pid, nspid, addr, refused, &sym) < 0 || strncmp(sym.name, "py::", 4) ||
+	    sym.size != SYM_JIT_PY_TRAMPOLINE_SIZE)
+		return -ENOENT;
+	/* between sub $8,%rsp and add $8,%rsp (the call and its return site)
+	 * the return address sits 16 bytes up; before and after, 8 */
+	off = addr - sym.start;
+	if (off >= 4 && off < 10) {
+		*ret_start = sym.start + 4;
+		*ret_limit = sym.start + 10;
+		*ret_rule = (struct uw_rule){ .cfa = UW_CFA_RSP, .cfa_off = 16, .rbp = UW_RBP_SAME };
+	} else {
+		*ret_start = off < 4 ? sym.start : sym.start + 10;
+		*ret_limit = off < 4 ? sym.start + 4 : sym.start + sym.size;
+		*ret_rule = (struct uw_rule){ .cfa = UW_CFA_RSP, .cfa_off = 8, .rbp = UW_RBP_SAME };
+	}
+	return 0;
 }
 
 void sym_jit__reset(struct sym_jit *j)

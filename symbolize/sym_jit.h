@@ -3,7 +3,8 @@
  * (/tmp/perf-PID.map, read through sym_proc_file so a map owned by someone
  * else, or not a regular file, is refused). The map is reloaded when it
  * changed, checked at most once a second. Embedded in the process table's
- * entries; depends on perf_map, proc_file and base/ only; never prints.
+ * entries; depends on perf_map, proc_file, uw_table (the rule type) and
+ * base/ only; never prints.
  */
 #ifndef CPROF_SYM_JIT_H
 #define CPROF_SYM_JIT_H
@@ -15,6 +16,7 @@
 
 #include "base/safe_file.h"
 #include "symbolize/sym_perf_map.h"
+#include "symbolize/uw_table.h"
 
 /* Zero-initialised = no map loaded yet. */
 struct sym_jit {
@@ -35,6 +37,22 @@ bool sym_jit__exists(int pid, int nspid);
  * refused[reason] once per reason in a row. */
 int sym_jit__lookup(struct sym_jit *j, int pid, int nspid, uint64_t addr, const char **ret_name,
 		    uint64_t refused[SAFE_FILE_NR_REFUSALS])
+	__attribute__((warn_unused_result));
+
+/* CPython 3.12+ (-X perf) calls each Python function's evaluation through
+ * a copy of one trampoline (Python/asm_trampoline.S), named "py::QUALNAME:FILE"
+ * in the perf map: sub $8,%rsp; call *%rcx; add $8,%rsp; ret (11 bytes on
+ * x86_64). It has no CFI and keeps no frame pointer, but its layout is fixed.
+ * An entry of another size is not taken for one. */
+#define SYM_JIT_PY_TRAMPOLINE_SIZE 11
+
+/* The unwind rule of addr when the perf map names it as code of a known
+ * layout (a CPython trampoline): 0 with the rule and [*ret_start,
+ * *ret_limit), the instructions it holds for; -ENOENT otherwise. Loads the
+ * map as sym_jit__lookup() does (refused counted the same way). */
+int sym_jit__unwind_rule(struct sym_jit *j, int pid, int nspid, uint64_t addr,
+			 uint64_t refused[SAFE_FILE_NR_REFUSALS], uint64_t *ret_start,
+			 uint64_t *ret_limit, struct uw_rule *ret_rule)
 	__attribute__((warn_unused_result));
 
 /* The process exec'd: forget the map, look again on next use. */

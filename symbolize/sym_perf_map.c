@@ -158,7 +158,7 @@ size_t sym_perf_map__skipped_long(const struct sym_perf_map *m)
 	return m->skipped_long;
 }
 
-int sym_perf_map__lookup(const struct sym_perf_map *m, uint64_t addr, const char **ret_name)
+int sym_perf_map__find(const struct sym_perf_map *m, uint64_t addr, struct sym_perf_map_sym *ret)
 {
 	size_t lo = 0, hi = m->n;
 
@@ -173,9 +173,20 @@ int sym_perf_map__lookup(const struct sym_perf_map *m, uint64_t addr, const char
 	/* overlapping entries: look back a little for one that covers addr */
 	for (size_t i = lo, tries = 0; i-- > 0 && tries < 16; tries++) {
 		if (addr - m->e[i].start < m->e[i].size) {
-			*ret_name = m->e[i].name;
+			*ret = (struct sym_perf_map_sym){ .start = m->e[i].start, .size = m->e[i].size,
+							  .name = m->e[i].name };
 			return 0;
 		}
 	}
 	return -ENOENT;
+}
+
+int sym_perf_map__lookup(const struct sym_perf_map *m, uint64_t addr, const char **ret_name)
+{
+	struct sym_perf_map_sym sym;
+
+	if (sym_perf_map__find(m, addr, &sym) < 0)
+		return -ENOENT;
+	*ret_name = sym.name;
+	return 0;
 }

@@ -35,6 +35,15 @@ size_t sym_perf_map__count(const struct sym_perf_map *m);
 /* Lines skipped for being longer than SYM_PERF_MAP_MAX_LINE. */
 size_t sym_perf_map__skipped_long(const struct sym_perf_map *m);
 
+/* One symbol: [start, start + size) is name; name valid until free. */
+struct sym_perf_map_sym {
+	uint64_t start, size;
+	const char *name;
+};
+
+/* The symbol covering addr: 0 and *ret, or -ENOENT. */
+int sym_perf_map__find(const struct sym_perf_map *m, uint64_t addr, struct sym_perf_map_sym *ret)
+	__attribute__((warn_unused_result));
 /* Name of the symbol covering addr ([start, start+size)): 0 and *ret_name
  * (valid until free), or -ENOENT. */
 int sym_perf_map__lookup(const struct sym_perf_map *m, uint64_t addr, const char **ret_name)

@@ -50,7 +50,8 @@ struct sym_session *sym_session__new(const struct sym_opts *opts)
 							  : DEFAULT_MAX_UNWIND_BYTES;
 	s->bins = sym_bins__new(max_binaries, debug_dir);
 	s->procs = s->bins ? sym_procs__new(max_processes, s->bins) : NULL;
-	s->unwind = s->procs ? sym_unwind__new(max_unwind_bytes, s->procs) : NULL;
+	s->unwind = s->procs ? sym_unwind__new(max_unwind_bytes, s->procs,
+						    s->stats.perf_maps_refused) : NULL;
 	s->frames = sym_frames__new();
 	s->kernel = sym_kernel__new();
 	if (!s->bins || !s->procs || !s->unwind || !s->frames || !s->kernel) {

@@ -41,6 +41,7 @@ struct uw_entry {
 struct sym_unwind {
 	size_t max_bytes;
 	struct sym_procs *procs; /* borrowed */
+	uint64_t *perf_maps_refused; /* borrowed: SAFE_FILE_NR_REFUSALS counters */
 	struct strmap *tables;   /* binary key -> struct uw_entry */
 	struct sym_lru lru;
 	size_t bytes;
@@ -194,6 +195,14 @@ static int uw_find(void *ctx, uint64_t addr, struct uw_object *ret)
 		return -ENOENT;
 	*ret = (struct uw_object){ .start = pm->pub.start, .limit = pm->pub.limit,
 				   .name = pm->pub.path };
+	if (pm->kind == SYM_PMAP_ANON) {
+		/* JIT code has no CFI; the perf map may name code of a known layout */
+		if (sym_jit__unwind_rule(&c->p->jit, c->p->pid, c->p->nspid, addr,
+					 c->u->perf_maps_refused, &ret->start, &ret->limit,
+					 &ret->rule) == 0)
+			ret->has_rule = true;
+		return 0;
+	}
 	if (pm->kind != SYM_PMAP_FILE && pm->kind != SYM_PMAP_VDSO)
 		return 0;
 	e = uw_get(c->u, c->p, pm);
@@ -214,7 +223,8 @@ static int uw_find(void *ctx, uint64_t addr, struct uw_object *ret)
 	return 0;
 }
 
-struct sym_unwind *sym_unwind__new(size_t max_bytes, struct sym_procs *procs)
+struct sym_unwind *sym_unwind__new(size_t max_bytes, struct sym_procs *procs,
+				   uint64_t *perf_maps_refused)
 {
 	struct sym_unwind *u = calloc(1, sizeof(*u));
 
@@ -222,6 +232,7 @@ struct sym_unwind *sym_unwind__new(size_t max_bytes, struct sym_procs *procs)
 		return NULL;
 	u->max_bytes = max_bytes;
 	u->procs = procs;
+	u->perf_maps_refused = perf_maps_refused;
 	sym_lru__init(&u->lru);
 	u->tables = strmap__new();
 	if (!u->tables) {

@@ -4,7 +4,7 @@
  * .debug_frame on first need, cached by binary key (build-id) in an LRU
  * bounded in bytes and shared by every process mapping that binary; an ip
  * outside the process's maps makes it recapture them, at most every 50 ms.
- * Depends on sym_procs, sym_bins, unwinder, uw_table, sym_frames (the entry
+ * Depends on sym_procs, sym_bins, sym_jit, unwinder, uw_table, sym_frames (the entry
  * span) and base/ only; never prints.
  */
 #ifndef CPROF_SYM_UNWIND_H
@@ -27,8 +27,11 @@ struct sym_unwind_stats {
 };
 
 /* New empty cache of at most max_bytes of tables, for the processes of procs
- * (borrowed: must outlive it). NULL and errno on failure. */
-struct sym_unwind *sym_unwind__new(size_t max_bytes, struct sym_procs *procs)
+ * (borrowed: must outlive it). Perf maps read to unwind JIT code (CPython's
+ * trampolines) count their refusals in perf_maps_refused[SAFE_FILE_NR_REFUSALS]
+ * (borrowed too). NULL and errno on failure. */
+struct sym_unwind *sym_unwind__new(size_t max_bytes, struct sym_procs *procs,
+				   uint64_t *perf_maps_refused)
 	__attribute__((warn_unused_result));
 /* NULL is a no-op. */
 void sym_unwind__free(struct sym_unwind *u);

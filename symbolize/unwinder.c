@@ -112,7 +112,13 @@ int uw_unwind(enum uw_mode mode, const struct uw_regs *regs, const struct uw_sta
 			stop = UW_STOP_OUTERMOST;
 			break;
 		}
-		have_rule = obj->table && uw_table__lookup(obj->table, lookup - obj->bias, &rule) == 0;
+		if (obj->has_rule) {
+			rule = obj->rule;
+			have_rule = true;
+		} else {
+			have_rule = obj->table &&
+				    uw_table__lookup(obj->table, lookup - obj->bias, &rule) == 0;
+		}
 		if (!have_rule) {
 			if (mode != UW_MODE_AUTO) {
 				stop = UW_STOP_NO_INFO;

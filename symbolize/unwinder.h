@@ -11,6 +11,7 @@
 #ifndef CPROF_SYM_UNWINDER_H
 #define CPROF_SYM_UNWINDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,10 @@ struct uw_object {
 	uint64_t entry_start, entry_end; /* [start, end): the binary's entry code (its ELF
 					    e_entry, _start) in addresses; a frame there is
 					    the outermost; empty when unknown */
+	bool has_rule;			/* every pc in [start, limit) unwinds by rule, in any
+					   mode, table ignored: code of a known layout that
+					   has no CFI (CPython's perf trampolines) */
+	struct uw_rule rule;
 };
 
 /* Describe the code at addr: 0 and *ret, -ENOENT when addr is in no executable

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Tests for sym_jit, a process's perf map: names from the file, reloads
- * rate-limited, a refused file counted once and never used. Uses this test
+ * rate-limited, a refused file counted once and never used, CPython's
+ * trampolines given their unwind rule. Uses this test
  * process's own /tmp/perf-PID.map. */
 #define _GNU_SOURCE
 #include <check.h>
@@ -77,6 +78,45 @@ START_TEST(test_sym_jit__a_refused_map_is_counted_once_and_names_nothing)
 }
 END_TEST
 
+START_TEST(test_sym_jit__python_trampolines_unwind_by_their_fixed_layout)
+{
+	uint64_t refused[SAFE_FILE_NR_REFUSALS] = { 0 };
+	struct sym_jit j = { 0 };
+	struct uw_rule rule;
+	uint64_t start, limit;
+
+	/* an 11-byte py:: entry is a trampoline; other sizes or names are not */
+	write_map("1000 b py::f:/x.py\n2000 c py::g:/x.py\n3000 b jit_h\n");
+	/* the return site after call *%rcx: CFA = rsp + 16, rbp untouched */
+	ck_assert_int_eq(sym_jit__unwind_rule(&j, getpid(), getpid(), 0x1005, refused, &start,
+					      &limit, &rule), 0);
+	ck_assert_uint_eq(start, 0x1004);
+	ck_assert_uint_eq(limit, 0x100a);
+	ck_assert_uint_eq(rule.cfa, UW_CFA_RSP);
+	ck_assert_int_eq(rule.cfa_off, 16);
+	ck_assert_uint_eq(rule.rbp, UW_RBP_SAME);
+	/* at the entry (before sub) and at the ret (after add): rsp + 8 */
+	ck_assert_int_eq(sym_jit__unwind_rule(&j, getpid(), getpid(), 0x1000, refused, &start,
+					      &limit, &rule), 0);
+	ck_assert_uint_eq(start, 0x1000);
+	ck_assert_uint_eq(limit, 0x1004);
+	ck_assert_int_eq(rule.cfa_off, 8);
+	ck_assert_int_eq(sym_jit__unwind_rule(&j, getpid(), getpid(), 0x100a, refused, &start,
+					      &limit, &rule), 0);
+	ck_assert_uint_eq(start, 0x100a);
+	ck_assert_uint_eq(limit, 0x100b);
+	ck_assert_int_eq(rule.cfa_off, 8);
+	ck_assert_int_eq(sym_jit__unwind_rule(&j, getpid(), getpid(), 0x2005, refused, &start,
+					      &limit, &rule), -ENOENT);
+	ck_assert_int_eq(sym_jit__unwind_rule(&j, getpid(), getpid(), 0x3005, refused, &start,
+					      &limit, &rule), -ENOENT);
+	ck_assert_int_eq(sym_jit__unwind_rule(&j, getpid(), getpid(), 0x100b, refused, &start,
+					      &limit, &rule), -ENOENT);
+	sym_jit__release(&j);
+	unlink(map_path);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sym_jit");
@@ -86,6 +126,7 @@ int main(void)
 
 	tcase_add_test(tc, test_sym_jit__names_jit_code_and_reloads_after_exec);
 	tcase_add_test(tc, test_sym_jit__a_refused_map_is_counted_once_and_names_nothing);
+	tcase_add_test(tc, test_sym_jit__python_trampolines_unwind_by_their_fixed_layout);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_FORK);

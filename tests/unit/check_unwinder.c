@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "base/proc.h"
@@ -378,39 +379,105 @@ NOFP void uw_chain_3(void) { uw_chain_4(); __asm__ volatile(""); }
 NOFP void uw_chain_2(void) { uw_chain_3(); __asm__ volatile(""); }
 NOFP void uw_chain_1(void) { uw_chain_2(); __asm__ volatile(""); }
 
-START_TEST(test_unwinder__noinline_chain_unwinds_its_own_stack_frame_by_frame)
+/* Unwind the capture through a new session in mode and check that it is
+ * complete, its first n frames are named want[], and its last is _start. */
+static void expect_capture_names(enum uw_mode mode, const char *const *want, uint32_t n)
 {
-	static const char *const want[] = { "capture_here", "uw_chain_4", "uw_chain_3",
-					    "uw_chain_2", "uw_chain_1",
-					    "test_unwinder__noinline_chain_unwinds_its_own_stack_frame_by_frame_fn" };
 	struct sym_session *s = sym_session__new(NULL);
-	struct uw_regs regs;
-	struct uw_stack st;
+	struct uw_regs regs = { .ip = cap.ip, .sp = cap.sp, .bp = cap.bp };
+	struct uw_stack st = { .data = cap.data, .len = cap.len, .limit = sizeof(cap.data) };
 	struct uw_result r;
 	uint64_t ips[256], start;
 	const char *last = NULL;
 
 	ck_assert_ptr_nonnull(s);
-	uw_chain_1();
-	regs = (struct uw_regs){ .ip = cap.ip, .sp = cap.sp, .bp = cap.bp };
-	st = (struct uw_stack){ .data = cap.data, .len = cap.len, .limit = sizeof(cap.data) };
 	ck_assert_int_eq(proc__start_ticks(getpid(), &start), 0);
-	ck_assert_int_eq(sym_session__unwind(s, getpid(), start, UW_MODE_DWARF, &regs, &st, ips,
-					     256, &r), 0);
-	ck_assert_msg(r.stop == UW_STOP_OUTERMOST, "stopped after %u frames: %s", r.nr,
-		      uw_stop__name(r.stop));
-	ck_assert_uint_gt(r.nr, 6);
+	ck_assert_int_eq(sym_session__unwind(s, getpid(), start, mode, &regs, &st, ips, 256, &r), 0);
 	for (uint32_t i = 0; i < r.nr; i++) {
 		struct sym_result sr;
 
 		ck_assert_int_eq(sym_session__resolve_user(s, getpid(), start, ips[i], i > 0, &sr), 0);
 		ck_assert_msg(sr.nframes > 0, "frame %u (%#lx) unnamed", i, (unsigned long)ips[i]);
 		last = sr.frames[sr.nframes - 1].name;
-		if (i < 6)
-			ck_assert_str_eq(last, want[i]);
+		if (i < n)
+			ck_assert_msg(!strcmp(last, want[i]), "frame %u: %s, want %s", i, last,
+				      want[i]);
 	}
+	ck_assert_msg(r.stop == UW_STOP_OUTERMOST && r.nr > n, "stopped after %u frames (%s): %s",
+		      r.nr, last, uw_stop__name(r.stop));
 	ck_assert_str_eq(last, "_start");
 	sym_session__free(s);
+}
+
+START_TEST(test_unwinder__noinline_chain_unwinds_its_own_stack_frame_by_frame)
+{
+	static const char *const want[] = { "capture_here", "uw_chain_4", "uw_chain_3",
+					    "uw_chain_2", "uw_chain_1",
+					    "test_unwinder__noinline_chain_unwinds_its_own_stack_frame_by_frame_fn" };
+
+	uw_chain_1();
+	expect_capture_names(UW_MODE_DWARF, want, 6);
+}
+END_TEST
+
+/* --- CPython's perf trampolines -------------------------------------------- */
+
+/* Python/asm_trampoline.S as CPython 3.12 and 3.13 build it for x86_64:
+ * sub $8,%rsp; call *%rcx; add $8,%rsp; ret */
+static const uint8_t py_trampoline[] = { 0x48, 0x83, 0xec, 0x08, 0xff, 0xd1,
+					 0x48, 0x83, 0xc4, 0x08, 0xc3 };
+
+typedef void (*py_trampoline_fn)(void *, void *, void *, void (*)(void));
+
+static uint8_t *tramp_code;	/* two copies, at 0 and 16, as CPython 3.13 lays them */
+
+/* The evaluator the outer trampoline calls: enters the inner one, the way
+ * _PyEval_EvalFrameDefault enters the next Python function. */
+NOFP void uw_py_eval(void)
+{
+	((py_trampoline_fn)(void *)(tramp_code + 16))(NULL, NULL, NULL, uw_chain_1);
+	__asm__ volatile("");
+}
+
+NOFP void uw_py_run(void)
+{
+	((py_trampoline_fn)(void *)tramp_code)(NULL, NULL, NULL, uw_py_eval);
+	__asm__ volatile("");
+}
+
+static void unwind_through_trampolines(enum uw_mode mode)
+{
+	static const char *const want[] = { "capture_here", "uw_chain_4", "uw_chain_3",
+					    "uw_chain_2", "uw_chain_1", "py::inner:/x.py",
+					    "uw_py_eval", "py::outer:/x.py", "uw_py_run" };
+	char path[64];
+	FILE *f;
+
+	tramp_code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(tramp_code, MAP_FAILED);
+	memcpy(tramp_code, py_trampoline, sizeof(py_trampoline));
+	memcpy(tramp_code + 16, py_trampoline, sizeof(py_trampoline));
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", getpid());
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%lx b py::outer:/x.py\n%lx b py::inner:/x.py\n",
+		(unsigned long)tramp_code, (unsigned long)tramp_code + 16);
+	fclose(f);
+	uw_py_run();
+	expect_capture_names(mode, want, 9);
+	unlink(path);
+}
+
+START_TEST(test_unwinder__walks_through_python_perf_trampolines_with_unwind_tables)
+{
+	unwind_through_trampolines(UW_MODE_DWARF);
+}
+END_TEST
+
+START_TEST(test_unwinder__walks_through_python_perf_trampolines_in_auto_mode)
+{
+	unwind_through_trampolines(UW_MODE_AUTO);
 }
 END_TEST
 
@@ -470,6 +537,8 @@ int main(void)
 	suite_add_tcase(s, syn);
 	tcase_add_test(real, test_unwinder__noinline_chain_unwinds_its_own_stack_frame_by_frame);
 	tcase_add_test(real, test_unwinder__matches_libunwind_on_the_same_capture);
+	tcase_add_test(real, test_unwinder__walks_through_python_perf_trampolines_with_unwind_tables);
+	tcase_add_test(real, test_unwinder__walks_through_python_perf_trampolines_in_auto_mode);
 	suite_add_tcase(s, real);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
