@@ -5,9 +5,11 @@
  * status is read line by line (its Groups: line has no useful bound). */
 #include "base/proc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +40,8 @@ int proc__parse_stat(const char *line, struct proc_stat *ret)
 {
 	const char *open = strchr(line, '('), *close = strrchr(line, ')');
 	struct proc_stat st = { 0 };
-	unsigned long long flags, start;
+	unsigned long long flags, start, utime, stime;
+	long long cutime, cstime;
 	char state;
 	long pid;
 	int ppid;
@@ -51,9 +54,11 @@ int proc__parse_stat(const char *line, struct proc_stat *ret)
 	pid = strtol(line, &end, 10);
 	if (errno || end == line || pid < 0 || pid > INT_MAX)
 		return -EINVAL;
-	/* after "(comm)": state ppid pgrp session tty tpgid flags ... starttime (22) */
-	if (sscanf(close + 1, " %c %d %*d %*d %*d %*d %llu %*u %*u %*u %*u %*u %*u %*d %*d "
-		   "%*d %*d %*d %*d %llu", &state, &ppid, &flags, &start) != 4)
+	/* after "(comm)": state ppid pgrp session tty tpgid flags minflt
+	 * cminflt majflt cmajflt utime stime cutime cstime ... starttime (22) */
+	if (sscanf(close + 1, " %c %d %*d %*d %*d %*d %llu %*u %*u %*u %*u %llu %llu %lld %lld "
+		   "%*d %*d %*d %*d %llu", &state, &ppid, &flags, &utime, &stime, &cutime,
+		   &cstime, &start) != 8)
 		return -EINVAL;
 	st.pid = (int)pid;
 	clen = (size_t)(close - open - 1);
@@ -63,6 +68,10 @@ int proc__parse_stat(const char *line, struct proc_stat *ret)
 	st.state = state;
 	st.ppid = ppid;
 	st.flags = flags;
+	st.utime = utime;
+	st.stime = stime;
+	st.cutime = cutime > 0 ? (uint64_t)cutime : 0;
+	st.cstime = cstime > 0 ? (uint64_t)cstime : 0;
 	st.start_ticks = start;
 	*ret = st;
 	return 0;
@@ -90,6 +99,84 @@ int proc__start_ticks(int pid, uint64_t *ret_start_ticks)
 	if (err)
 		return err;
 	*ret_start_ticks = st.start_ticks;
+	return 0;
+}
+
+int proc__descendants(int pid, struct proc_stat **ret, size_t *ret_n)
+{
+	struct proc_stat *all = NULL, *tmp;
+	size_t n = 0, cap = 0, found = 0;
+	struct dirent *de;
+	bool grew;
+	DIR *d;
+
+	*ret = NULL;
+	*ret_n = 0;
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char *end;
+		long p = strtol(de->d_name, &end, 10);
+
+		if (*end || p <= 0 || p > INT_MAX)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 512;
+			tmp = realloc(all, cap * sizeof(*all));
+			if (!tmp) {
+				closedir(d);
+				free(all);
+				return -ENOMEM;
+			}
+			all = tmp;
+		}
+		if (proc__stat((int)p, &all[n]) == 0)
+			n++;
+	}
+	closedir(d);
+	/* all[0..found) are descendants: move each process whose parent is
+	 * among them (or is pid) to the front, until a pass adds none. */
+	do {
+		grew = false;
+		for (size_t i = found; i < n; i++) {
+			bool ours = all[i].ppid == pid;
+
+			for (size_t j = 0; j < found && !ours; j++)
+				ours = all[i].ppid == all[j].pid;
+			if (ours) {
+				struct proc_stat t = all[found];
+
+				all[found++] = all[i];
+				all[i] = t;
+				grew = true;
+			}
+		}
+	} while (grew);
+	if (!found) {
+		free(all);
+		return 0;
+	}
+	*ret = all;
+	*ret_n = found;
+	return 0;
+}
+
+int proc__family_ticks(int pid, uint64_t *ret_self, uint64_t *ret_descendants)
+{
+	struct proc_stat self, *desc;
+	uint64_t sum;
+	size_t n;
+	int err;
+
+	if ((err = proc__stat(pid, &self)) || (err = proc__descendants(pid, &desc, &n)))
+		return err;
+	sum = self.cutime + self.cstime;
+	for (size_t i = 0; i < n; i++)
+		sum += desc[i].utime + desc[i].stime + desc[i].cutime + desc[i].cstime;
+	free(desc);
+	*ret_self = self.utime + self.stime;
+	*ret_descendants = sum;
 	return 0;
 }
 

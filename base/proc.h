@@ -28,6 +28,8 @@ struct proc_stat {
 	char state;			/* R, S, D, Z, ... */
 	int ppid;
 	unsigned long long flags;	/* PF_* (PF_KTHREAD = 0x00200000) */
+	uint64_t utime, stime;		/* fields 14, 15: its CPU time, clock ticks */
+	uint64_t cutime, cstime;	/* 16, 17: of the children it has waited for */
 	uint64_t start_ticks;		/* field 22: clock ticks since boot */
 };
 
@@ -44,6 +46,21 @@ int proc__stat(int pid, struct proc_stat *ret)
 
 /* Its start time alone (field 22): 0, -ESRCH, -EINVAL. */
 int proc__start_ticks(int pid, uint64_t *ret_start_ticks)
+	__attribute__((warn_unused_result));
+
+/* Every live descendant of pid (children, their children...) as one scan
+ * of /proc sees them: *ret (malloc'd, caller frees; NULL when none) and
+ * *ret_n. Processes that come or go during the scan may be missed. 0,
+ * -ENOMEM, or -errno of opening /proc. */
+int proc__descendants(int pid, struct proc_stat **ret, size_t *ret_n)
+	__attribute__((warn_unused_result));
+
+/* CPU time in clock ticks (sysconf(_SC_CLK_TCK)) of pid itself
+ * (utime + stime), and of its descendants: the live ones' own and what they
+ * have waited for, plus what pid has waited for. The second grows by what
+ * the descendants ran, whoever waits for them (as long as the orphaned are
+ * not re-parented away). 0, -ESRCH, or proc__descendants()' -errno. */
+int proc__family_ticks(int pid, uint64_t *ret_self, uint64_t *ret_descendants)
 	__attribute__((warn_unused_result));
 
 /* A numeric field of /proc/PID/status ("Tgid", "PPid"...: the name without

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/proc.h"
@@ -28,6 +29,9 @@ START_TEST(test_proc__parses_stat_with_a_hostile_comm)
 	ck_assert_int_eq(st.state, 'S');
 	ck_assert_int_eq(st.ppid, 17);
 	ck_assert_uint_eq(st.flags, 4194560);
+	ck_assert_uint_eq(st.utime, 5);
+	ck_assert_uint_eq(st.stime, 3);
+	ck_assert_uint_eq(st.cutime, 0);
 	ck_assert_uint_eq(st.start_ticks, 987654321);
 }
 END_TEST
@@ -70,6 +74,79 @@ START_TEST(test_proc__reads_this_process)
 	ck_assert_int_eq(nspid, getpid());	/* the test runs in its own namespace's view */
 	ck_assert_int_eq(proc__status_field(getpid(), "NoSuchField", &tgid), -ENOENT);
 	ck_assert_int_eq(proc__status_field(getpid(), "Tgi", &tgid), -ENOENT);	/* whole names only */
+}
+END_TEST
+
+static void burn_ms(int ms)
+{
+	struct timespec a, b;
+	volatile unsigned long sink = 0;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+	do {
+		for (int i = 0; i < 100000; i++)
+			sink += i;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+	} while ((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < ms);
+}
+
+/* A child and a grandchild (waiting on pipes) are found, and nothing else;
+ * the CPU a reaped child burnt counts to the descendants. */
+START_TEST(test_proc__descendants_and_their_cpu_time)
+{
+	int hold[2], ready[2];
+	pid_t child, gchild = 0, burner;
+	struct proc_stat *d;
+	uint64_t self, desc0, desc1;
+	size_t n;
+	char c;
+
+	ck_assert_int_eq(pipe(hold), 0);
+	ck_assert_int_eq(pipe(ready), 0);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		pid_t g = fork();
+
+		if (g == 0) {
+			close(hold[1]);
+			if (read(hold[0], &c, 1) < 0)
+				_exit(1);
+			_exit(0);
+		}
+		close(hold[1]);
+		if (write(ready[1], &g, sizeof(g)) != sizeof(g) || read(hold[0], &c, 1) < 0)
+			_exit(1);
+		waitpid(g, NULL, 0);
+		_exit(0);
+	}
+	close(hold[0]);
+	ck_assert_int_eq(read(ready[0], &gchild, sizeof(gchild)), sizeof(gchild));
+	ck_assert_int_eq(proc__descendants(getpid(), &d, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(d[0].pid == child || d[1].pid == child);
+	ck_assert(d[0].pid == gchild || d[1].pid == gchild);
+	free(d);
+	ck_assert_int_eq(proc__descendants(gchild, &d, &n), 0);	/* a leaf */
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_null(d);
+	close(hold[1]);
+	waitpid(child, NULL, 0);
+
+	ck_assert_int_eq(proc__family_ticks(getpid(), &self, &desc0), 0);
+	burner = fork();
+	ck_assert_int_ge(burner, 0);
+	if (burner == 0) {
+		burn_ms(300);
+		_exit(0);
+	}
+	waitpid(burner, NULL, 0);
+	ck_assert_int_eq(proc__family_ticks(getpid(), &self, &desc1), 0);
+	/* 300 ms of CPU: 30 ticks at 100 Hz; tick accounting is coarse */
+	ck_assert_msg(desc1 - desc0 >= (uint64_t)sysconf(_SC_CLK_TCK) / 5,
+		      "descendants' ticks %llu -> %llu", (unsigned long long)desc0,
+		      (unsigned long long)desc1);
+	ck_assert_int_eq(proc__family_ticks(999999999, &self, &desc1), -ESRCH);
 }
 END_TEST
 
@@ -116,6 +193,7 @@ int main(void)
 	tcase_add_test(tc, test_proc__refuses_malformed_stat_lines);
 	tcase_add_test(tc, test_proc__reads_this_process);
 	tcase_add_test(tc, test_proc__a_gone_pid_is_esrch);
+	tcase_add_test(tc, test_proc__descendants_and_their_cpu_time);
 	tcase_add_test(tc, test_proc__read_is_bounded_and_terminated);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
