@@ -28,6 +28,9 @@ static const char usage[] =
 "                         or a comma-separated list); the id of a thread selects\n"
 "                         its whole process, with a note (samples carry a tid\n"
 "                         label: go tool pprof -tagfocus tid=TID)\n"
+"      --follow-children  with --pid: also the processes it has forked and forks\n"
+"                         while profiled (their children too); the run still\n"
+"                         ends when every --pid process has exited\n"
 "  -a, --all              profile the whole machine (but cprof itself: see\n"
 "                         --profile-self)\n"
 "  -- CMD [ARGS...]       start CMD, profile it and its children until it exits;\n"
@@ -87,7 +90,7 @@ static const char usage[] =
 enum { OPT_NET = 512, OPT_NET_XDP, OPT_NET_OUTPUT };	/* --net */
 enum { OPT_DEBUGINFOD = 600 };
 enum { OPT_FLAMEGRAPH = 256, OPT_IDLE, OPT_MAX_STACKS, OPT_UNWIND, OPT_STACK_SIZE,
-       OPT_PROFILE_SELF, OPT_USER };
+       OPT_PROFILE_SELF, OPT_USER, OPT_FOLLOW_CHILDREN };
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -164,6 +167,7 @@ int cmd_record(int argc, char **argv)
 		{ "idle", no_argument, NULL, OPT_IDLE },
 		{ "profile-self", no_argument, NULL, OPT_PROFILE_SELF },
 		{ "user", required_argument, NULL, OPT_USER },
+		{ "follow-children", no_argument, NULL, OPT_FOLLOW_CHILDREN },
 		{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
 		{ "unwind", required_argument, NULL, OPT_UNWIND },
 		{ "stack-size", required_argument, NULL, OPT_STACK_SIZE },
@@ -237,6 +241,9 @@ int cmd_record(int argc, char **argv)
 			break;
 		case OPT_USER:
 			o.user_name = optarg;
+			break;
+		case OPT_FOLLOW_CHILDREN:
+			o.follow_children = true;
 			break;
 		case OPT_MAX_STACKS:
 			if (cli__parse_ulong(optarg, 1024, 1 << 20, &v))
@@ -320,6 +327,9 @@ int cmd_record(int argc, char **argv)
 	o.net_ifaces = net_ifaces;
 	if (o.all && o.nr_pids)
 		return cli__usage_error("%s", "--all already includes every pid; drop --pid");
+	if (o.follow_children && !o.nr_pids)
+		return cli__usage_error("%s", "--follow-children applies to --pid (-- CMD follows "
+				   "its children already, -a has every process)");
 	if (o.stack_size && o.unwind == RECORD_UNWIND_FP)
 		return cli__usage_error("%s", "--stack-size applies to --unwind auto or dwarf, not fp");
 	if (!o.output) {

@@ -46,7 +46,55 @@ struct rec {
 	bool have_child, child_exited;
 	int child_status;
 	int sampler_err;	/* first sampler failure (-errno): the run exits 1 */
+	struct family_cpu *fam;	/* --pid without --follow-children: per pid, or NULL */
 };
+
+/* The CPU a --pid target and its descendants had used at the start, so the
+ * end can tell a target that slept while its children (not profiled) ran. */
+struct family_cpu {
+	uint64_t start_ticks, self, desc;
+	bool ok;
+};
+
+#define HINT_MIN_CHILD_S	0.2	/* children's CPU worth a hint, seconds */
+
+static void family_cpu_start(struct rec *r)
+{
+	const struct record_opts *o = r->o;
+
+	if (!o->nr_pids || o->follow_children || o->quiet)
+		return;
+	r->fam = calloc(o->nr_pids, sizeof(*r->fam));
+	for (size_t i = 0; r->fam && i < o->nr_pids; i++) {
+		struct family_cpu *f = &r->fam[i];
+
+		f->ok = !proc__start_ticks(o->pids[i], &f->start_ticks) &&
+			!proc__family_ticks(o->pids[i], &f->self, &f->desc);
+	}
+}
+
+/* One line per target that ran little while its descendants ran more. */
+static void family_cpu_hint(struct rec *r)
+{
+	const struct record_opts *o = r->o;
+	double tck = (double)sysconf(_SC_CLK_TCK);
+
+	for (size_t i = 0; r->fam && i < o->nr_pids; i++) {
+		const struct family_cpu *f = &r->fam[i];
+		uint64_t st, self, desc;
+		double self_s, desc_s;
+
+		if (!f->ok || proc__start_ticks(o->pids[i], &st) || st != f->start_ticks ||
+		    proc__family_ticks(o->pids[i], &self, &desc) || desc < f->desc)
+			continue;	/* gone (or reused): nothing honest to say */
+		self_s = (double)(self - f->self) / tck;
+		desc_s = (double)(desc - f->desc) / tck;
+		if (desc_s >= HINT_MIN_CHILD_S && desc_s > 2 * self_s)
+			cli__err("hint: pid %d used %.2f s of CPU while its child processes, "
+				 "which --pid does not profile, used %.2f s: add --follow-children",
+				 (int)o->pids[i], self_s, desc_s);
+	}
+}
 
 static void reap_child(struct rec *r, bool block)
 {
@@ -201,6 +249,7 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 		record_summary__unwind(r->core, &r->st, c, true, line4, sizeof(line4));
 	if (hidden && !o->quiet)
 		cli__err("%s", KALLSYMS_HIDDEN);
+	family_cpu_hint(r);
 	pb_profile__free(prof);
 	if (r->sampler_err) {
 		cli__err("sampling failed: %s; the profile holds what was sampled "
@@ -289,7 +338,7 @@ int record__run(const struct record_opts *o)
 	struct rec r = { .o = o, .child = { .go_fd = -1, .err_fd = -1 } };
 	struct session_opts so = {
 		.freq = o->freq, .cycles = o->cycles, .all = o->all, .idle = o->idle,
-		.follow_forks = o->cmd != NULL, .max_stacks = o->max_stacks,
+		.follow_forks = o->cmd != NULL || o->follow_children, .max_stacks = o->max_stacks,
 		.profile_self = o->profile_self, .verbose = o->verbose, .stack_size = o->stack_size,
 		.unwind = o->unwind == RECORD_UNWIND_FP ? SESSION_UNWIND_FP :
 			  o->unwind == RECORD_UNWIND_DWARF ? SESSION_UNWIND_DWARF : SESSION_UNWIND_AUTO,
@@ -370,6 +419,7 @@ int record__run(const struct record_opts *o)
 		}
 	}
 
+	family_cpu_start(&r);
 	run_loop(&r);
 	/* Let the last events of exiting processes be captured, then stop sampling. */
 	session__stop(r.core);
@@ -415,5 +465,6 @@ out_free:
 	session__free(r.core);		/* before net: its component */
 	net__free(net);			/* --net: detaches on every way out */
 	launch__release_fds(&r.child);
+	free(r.fam);
 	return ret;
 }

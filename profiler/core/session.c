@@ -234,6 +234,26 @@ int session__add_component(struct session *s, const struct session_component *c)
 	return 0;
 }
 
+/* follow_forks with --pid targets: the kernel side marks what they fork
+ * from session__start() on; the descendants they already have are found in
+ * /proc. Twice: a process forked during the first scan by a descendant not
+ * yet marked is in the second, and after it every parent is marked. A
+ * process gone meanwhile is no error. */
+static void follow_descendants(struct session *s)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < s->targets.n; i++) {
+			struct proc_stat *d;
+			size_t n;
+
+			if (proc__descendants(s->targets.t[i].pid, &d, &n))
+				continue;
+			for (size_t j = 0; j < n; j++)
+				(void)!s->ops->add_target(s->sampler, (uint32_t)d[j].pid);
+			free(d);
+		}
+}
+
 int session__start(struct session *s, char *why, size_t why_len)
 {
 	const char *what = NULL;
@@ -248,6 +268,8 @@ int session__start(struct session *s, char *why, size_t why_len)
 			say_why(s, what, err, why, why_len);
 		return err;
 	}
+	if (s->o.follow_forks)
+		follow_descendants(s);
 	s->nr_cpus = s->ops->nr_cpus(s->sampler);
 	s->last_drain = session__clock_ns(CLOCK_MONOTONIC);
 	window__start(&s->win, session__clock_ns(CLOCK_REALTIME), s->last_drain);

@@ -42,7 +42,9 @@ enum session_unwind { SESSION_UNWIND_AUTO = 0, SESSION_UNWIND_DWARF, SESSION_UNW
 struct session_opts {
 	unsigned int freq;
 	bool cycles, all, idle, verbose;
-	bool follow_forks;		/* children of targets become targets */
+	/* Children of targets become targets (from session__start() on, and
+	 * the descendants session__add_pid() targets have by then). */
+	bool follow_forks;
 	/* Sample cprof's own process too; by default it is left out, so that
 	 * -a and the agent show the machine's work, not the profiler's. */
 	bool profile_self;

@@ -116,6 +116,30 @@ answered() { cat "$1/requests.jsonl" 2>/dev/null | grep -c '"action": "\(ok\|del
 
 check() { "$PY" "$ROOT/tests/agent/check.py" "$@" || fail "check failed"; }
 
+# pprof_pids FILE: "PID SAMPLES" per pid label of a (gzipped) pprof, and
+# "total SAMPLES"; needs require_receiver (the pprof module)
+pprof_pids() {
+	"$PY" - "$PYMOD" "$1" <<'EOF'
+import collections, gzip, sys
+sys.path.insert(0, sys.argv[1])
+import pprof_pb2
+p = pprof_pb2.Profile()
+p.ParseFromString(gzip.open(sys.argv[2]).read())
+st, by, total = p.string_table, collections.Counter(), 0
+for s in p.sample:
+    total += s.value[0]
+    for l in s.label:
+        if st[l.key] == 'pid':
+            by[l.num] += s.value[0]
+for pid, n in sorted(by.items()):
+    print(pid, n)
+print('total', total)
+EOF
+}
+
+# pid_samples PID FILE: the samples of PID in the output of pprof_pids
+pid_samples() { awk -v p="$1" '$1 == p { n = $2 } END { print n + 0 }' "$2"; }
+
 metric_value() {	# metric_value URL NAME: the value of an unlabelled or labelled series
 	curl -s --max-time 5 "$1" | awk -v n="$2" '$1 == n { print $2; exit }'
 }

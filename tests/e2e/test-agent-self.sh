@@ -26,24 +26,6 @@ print(n)
 EOF
 }
 
-# pprof_samples_of PID FILE: the samples with label pid=PID in a pprof file,
-# then the total, on one line
-pprof_samples_of() {
-	"$PY" - "$PYMOD" "$@" <<'EOF'
-import gzip, sys
-sys.path.insert(0, sys.argv[1])
-import pprof_pb2
-p = pprof_pb2.Profile()
-p.ParseFromString(gzip.open(sys.argv[3]).read())
-st, pid, mine, total = p.string_table, int(sys.argv[2]), 0, 0
-for s in p.sample:
-    total += s.value[0]
-    if any(st[l.key] == 'pid' and l.num == pid for l in s.label):
-        mine += s.value[0]
-print(mine, total)
-EOF
-}
-
 last_success() {
 	metric_value "$1" 'cprof_last_upload_success_timestamp_seconds{backend="pyroscope"}'
 }
@@ -110,7 +92,9 @@ for mode in out in; do
 	sleep 0.5
 	"$CHURN" 2000 4 1 "$T/rec-$mode.pids" || fail "the churn fixture failed"
 	wait "$rec" || { cat "$T/rec-$mode.err"; fail "record -a ${extra[*]} exited $?"; }
-	read -r mine total < <(pprof_samples_of "$rec" "$T/rec-$mode.pb.gz")
+	pprof_pids "$T/rec-$mode.pb.gz" >"$T/rec-$mode.pids.txt" || fail "reading the profile"
+	mine=$(pid_samples "$rec" "$T/rec-$mode.pids.txt")
+	total=$(pid_samples total "$T/rec-$mode.pids.txt")
 	echo "record -a ${extra[*]}: $mine of $total samples are cprof's own (pid $rec)"
 	[ "$total" -ge 500 ] || fail "too few samples ($total) to judge"
 	if [ "$mode" = out ]; then
