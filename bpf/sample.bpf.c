@@ -67,12 +67,17 @@ struct {
 } targets SEC(".maps");
 
 /* A stack is taken here (too big for the BPF stack), hashed, then copied
- * into the slot's stack map. perf_event programs do not nest on one CPU. */
+ * into the slot's stack map. One buffer per kind of program that may
+ * interrupt another on a CPU: perf_event programs do not nest, but one may
+ * interrupt an off-CPU program (bpf/offcpu.bpf.h) running in a system call's
+ * exit; off-CPU programs run with preemption off and do not nest either. */
+enum scratch_user { SCRATCH_SAMPLE = 0, SCRATCH_OFFCPU = 1, NR_SCRATCH };
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
 	__type(value, struct cprof_stack);
-	__uint(max_entries, 1);
+	__uint(max_entries, NR_SCRATCH);
 } stack_scratch SEC(".maps");
 
 struct {
@@ -95,8 +100,8 @@ struct {
 } counters SEC(".maps");
 
 /* Stack-copy mode: a record is assembled here, then copied into the ring at
- * its real length. A plain array indexed by CPU (per-CPU values are limited
- * to 32 KiB); perf_event programs do not nest on one CPU. */
+ * its real length. A plain array indexed by CPU and scratch_user (per-CPU
+ * values are limited to 32 KiB), as stack_scratch. */
 struct stack_buf {
 	struct cprof_stack_record r;
 	__u8 data[CPROF_STACK_COPY_MAX];
@@ -106,7 +111,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);
 	__type(value, struct stack_buf);
-	__uint(max_entries, 1);		/* possible CPUs, set by userspace */
+	__uint(max_entries, 1);		/* possible CPUs x NR_SCRATCH, set by userspace */
 } stack_bufs SEC(".maps");
 
 struct {
@@ -144,29 +149,14 @@ static __always_inline void emit(__u32 type, __u32 tgid, __u64 start, __u32 ppid
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* Takes the kernel (or, with BPF_F_USER_STACK, the user) stack into the
- * slot's stack map under the hash of its frames. Returns CPROF_STACK_OK and
- * the key in *ret, or why the stack is lost (counted). A kernel stack is
- * empty when sampled in user mode: no loss; a user task's user stack that
- * cannot be read is one. */
-static __always_inline __u8 take_stack(void *ctx, void *stacks, __u64 flags, __u64 *ret)
+/* Stores the len bytes of frames at b (zero after them) into the slot's
+ * stack map under the hash of the frames. CPROF_STACK_OK and the key in *ret,
+ * or CPROF_STACK_MAP_FULL (counted). */
+static __always_inline __u8 store_stack(void *stacks, struct cprof_stack *b, long len, __u64 *ret)
 {
-	int user = !!(flags & BPF_F_USER_STACK);
-	__u32 zero = 0;
-	struct cprof_stack *b = bpf_map_lookup_elem(&stack_scratch, &zero);
 	__u64 h = 0xcbf29ce484222325ULL;
-	long len, err;
+	long err;
 
-	*ret = 0;
-	if (!b)
-		goto out_missing;
-	/* the buffer's tail past the stack is zeroed by the helper */
-	len = bpf_get_stack(ctx, b->ips, sizeof(b->ips), flags);
-	if (len <= 0) {
-		if (!user)
-			return CPROF_STACK_NONE;
-		goto out_missing;
-	}
 	for (int i = 0; i < CPROF_MAX_STACK_DEPTH; i++) {
 		if (i >= len / 8)
 			break;
@@ -182,6 +172,31 @@ static __always_inline __u8 take_stack(void *ctx, void *stacks, __u64 flags, __u
 	}
 	*ret = h;
 	return CPROF_STACK_OK;
+}
+
+/* Takes the kernel (or, with BPF_F_USER_STACK, the user) stack into the
+ * slot's stack map under the hash of its frames. Returns CPROF_STACK_OK and
+ * the key in *ret, or why the stack is lost (counted). A kernel stack is
+ * empty when sampled in user mode: no loss; a user task's user stack that
+ * cannot be read is one. */
+static __always_inline __u8 take_stack(void *ctx, void *stacks, __u64 flags, __u64 *ret,
+				       __u32 scratch)
+{
+	int user = !!(flags & BPF_F_USER_STACK);
+	struct cprof_stack *b = bpf_map_lookup_elem(&stack_scratch, &scratch);
+	long len;
+
+	*ret = 0;
+	if (!b)
+		goto out_missing;
+	/* the buffer's tail past the stack is zeroed by the helper */
+	len = bpf_get_stack(ctx, b->ips, sizeof(b->ips), flags);
+	if (len <= 0) {
+		if (!user)
+			return CPROF_STACK_NONE;
+		goto out_missing;
+	}
+	return store_stack(stacks, b, len, ret);
 
 out_missing:
 	if (user)
@@ -193,58 +208,63 @@ out_missing:
  * ustack_lost != CPROF_STACK_OK: the user stack is known lost for that reason
  * (stack-copy mode), and the kernel stack is in key already: taken again, a
  * lost one would be counted twice. */
-static __always_inline void record(struct bpf_perf_event_data *ctx,
-				   struct cprof_key *key, int user_task, __u8 ustack_lost,
-				   void *stacks, void *counts)
+/* Adds value (a sample, or off-CPU ns) to key's count in the slot's map. */
+static __always_inline void add_count(void *counts, struct cprof_key *key, __u64 value)
 {
-	__u64 one = 1, *v;
+	__u64 *v = bpf_map_lookup_elem(counts, key);
 
-	if (ustack_lost) {
-		key->user_lost = ustack_lost;
-	} else if (user_task) {
-		key->user_lost = take_stack(ctx, stacks, BPF_F_USER_STACK, &key->user_stack);
-	} else {
-		key->user_lost = CPROF_STACK_NONE;
-	}
-	if (!ustack_lost)
-		key->kern_lost = take_stack(ctx, stacks, 0, &key->kern_stack);
-
-	v = bpf_map_lookup_elem(counts, key);
 	if (v) {
-		(*v)++;
+		*v += value;
 		return;
 	}
-	if (bpf_map_update_elem(counts, key, &one, BPF_NOEXIST) == 0)
+	if (bpf_map_update_elem(counts, key, &value, BPF_NOEXIST) == 0)
 		return;
 	/* Another CPU may have created the key meanwhile. */
 	v = bpf_map_lookup_elem(counts, key);
 	if (v)
-		(*v)++;
+		*v += value;
 	else
-		count(CPROF_DROP_COUNTS_FULL);
+		count(key->state ? CPROF_DROP_OFFCPU_COUNTS_FULL : CPROF_DROP_COUNTS_FULL);
+}
+
+static __always_inline void record(void *ctx, struct cprof_key *key, int user_task,
+				   __u8 ustack_lost, void *stacks, void *counts)
+{
+	if (ustack_lost) {
+		key->user_lost = ustack_lost;
+	} else if (user_task) {
+		key->user_lost = take_stack(ctx, stacks, BPF_F_USER_STACK, &key->user_stack,
+					    SCRATCH_SAMPLE);
+	} else {
+		key->user_lost = CPROF_STACK_NONE;
+	}
+	if (!ustack_lost)
+		key->kern_lost = take_stack(ctx, stacks, 0, &key->kern_stack, SCRATCH_SAMPLE);
+	add_count(counts, key, 1);
 }
 
 /* Stack-copy mode: user registers and up to stack_window bytes of the user
  * stack from sp, read page by page (a read fails as a whole, and the stack
- * ends at a page boundary). 0, or -ENOSPC when the record could not be written. */
-static __always_inline int copy_stack(struct bpf_perf_event_data *ctx, struct cprof_key *key,
-				      void *stacks, __u32 cur_slot)
+ * ends at a page boundary). regs: the interrupted registers of a perf event,
+ * or NULL in the kernel (off-CPU). The record carries key's kernel stack
+ * (already taken), and value (1 for a CPU sample, ns for off-CPU time). 0,
+ * or -ENOSPC when the record could not be written. */
+static __always_inline int copy_stack(const struct pt_regs *regs, struct cprof_key *key,
+				      __u32 cur_slot, __u64 value, __u32 scratch)
 {
-	__u32 cpu = bpf_get_smp_processor_id();
+	__u32 idx = bpf_get_smp_processor_id() * NR_SCRATCH + scratch;
 	__u64 len = 0, n;
-	struct stack_buf *b = bpf_map_lookup_elem(&stack_bufs, &cpu);
+	struct stack_buf *b = bpf_map_lookup_elem(&stack_bufs, &idx);
 	__u64 ip, sp, bp, flags;
 
-	/* into the key too: record() keeps it if the copy fails */
-	key->kern_lost = take_stack(ctx, stacks, 0, &key->kern_stack);
 	if (!b)
 		return -ENOSPC;
 
 	/* sampled in user mode: the interrupted registers are the user's */
-	ip = ctx->regs.ip;
+	ip = regs ? regs->ip : ~0ULL;
 	if (ip < 0x800000000000ULL) {
-		sp = ctx->regs.sp;
-		bp = ctx->regs.bp;
+		sp = regs->sp;
+		bp = regs->bp;
 	} else {
 		/* in the kernel: the user registers saved at kernel entry */
 		struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
@@ -285,6 +305,8 @@ static __always_inline int copy_stack(struct bpf_perf_event_data *ctx, struct cp
 	b->r.start_ticks = key->start_ticks;
 	b->r.kern_lost = key->kern_lost;
 	b->r.kern_stack = key->kern_stack;
+	b->r.state = key->state;
+	b->r.value = value;
 	b->r.slot = cur_slot;
 	b->r.ip = ip;
 	b->r.sp = sp;
@@ -312,6 +334,18 @@ static __always_inline int copy_stack(struct bpf_perf_event_data *ctx, struct cp
 	return 0;
 }
 
+/* The first sample (or off-CPU block) of a process: its mappings are
+ * captured now, while it is alive. */
+static __always_inline void note_process(__u32 tgid, __u64 start)
+{
+	__u64 *seen_start = bpf_map_lookup_elem(&seen, &tgid);
+
+	if (!seen_start || *seen_start != start) {
+		bpf_map_update_elem(&seen, &tgid, &start, BPF_ANY);
+		emit(CPROF_EV_NEW, tgid, start, 0);
+	}
+}
+
 SEC("perf_event")
 int cprof_sample(struct bpf_perf_event_data *ctx)
 {
@@ -319,7 +353,6 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 	struct task_struct *task;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
-	__u64 *seen_start;
 	__u32 cur_slot = slot;
 	int user_task, ustack_err = 0;
 	__u8 ustack_lost = CPROF_STACK_OK;
@@ -341,19 +374,16 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 	bpf_get_current_comm(key.comm, sizeof(key.comm));
 	count(CPROF_SAMPLES);
 
-	if (user_task) {
-		seen_start = bpf_map_lookup_elem(&seen, &tgid);
-		if (!seen_start || *seen_start != key.start_ticks) {
-			bpf_map_update_elem(&seen, &tgid, &key.start_ticks, BPF_ANY);
-			emit(CPROF_EV_NEW, tgid, key.start_ticks, 0);
-		}
-	}
+	if (user_task)
+		note_process(tgid, key.start_ticks);
 
 	if (copy_stacks && user_task) {
-		if (cur_slot)
-			ustack_err = copy_stack(ctx, &key, &stacks1, 1);
-		else
-			ustack_err = copy_stack(ctx, &key, &stacks0, 0);
+		/* into the key too: record() keeps it if the copy fails */
+		key.kern_lost = cur_slot ?
+			take_stack(ctx, &stacks1, 0, &key.kern_stack, SCRATCH_SAMPLE) :
+			take_stack(ctx, &stacks0, 0, &key.kern_stack, SCRATCH_SAMPLE);
+		ustack_err = copy_stack((struct pt_regs *)&ctx->regs, &key, cur_slot, 1,
+					SCRATCH_SAMPLE);
 		if (!ustack_err)
 			return 0;
 		ustack_lost = CPROF_STACK_RING_FULL;
@@ -419,3 +449,5 @@ int BPF_PROG(cprof_fork, struct task_struct *parent, struct task_struct *child)
 	emit(CPROF_EV_FORK, ctgid, start_ticks_of(child), ptgid);
 	return 0;
 }
+
+#include "bpf/offcpu.bpf.h"

@@ -36,8 +36,18 @@ struct cprof_key {
 	__u64 kern_stack;
 	__u8 user_lost;		/* enum cprof_stack_lost */
 	__u8 kern_lost;
-	__u8 pad[6];
+	__u8 state;		/* 0: CPU samples; else enum cprof_offcpu_state, value in ns */
+	__u8 pad[5];
 	char comm[CPROF_COMM_LEN];	/* thread name */
+};
+
+/* Why an off-CPU thread was off the CPU (--off-cpu): the letters of
+ * /proc/PID/stat, so a key's state reads as what ps shows. */
+enum cprof_offcpu_state {
+	CPROF_OFFCPU_SLEEPING = 'S',	/* TASK_INTERRUPTIBLE: waited for an event */
+	CPROF_OFFCPU_DISK = 'D',	/* TASK_UNINTERRUPTIBLE: I/O, page faults, some locks */
+	CPROF_OFFCPU_PREEMPTED = 'R',	/* still runnable: waited for a CPU */
+	CPROF_OFFCPU_STOPPED = 'T',	/* stopped or traced */
 };
 
 /* Value of the stack maps: frames leaf first, zero after the last. */
@@ -60,6 +70,13 @@ enum cprof_drop {
 	CPROF_USTACK_COPIES,		/* stack records written (not a drop) */
 	CPROF_USTACK_BYTES,		/* stack bytes copied into them (not a drop) */
 	CPROF_USTACK_SHORT,		/* copies that ended before the window: the stack ended (not a drop) */
+	/* off-CPU (--off-cpu) */
+	CPROF_OFFCPU_SWITCHES,		/* target threads switched out (not a drop) */
+	CPROF_OFFCPU_UNSAMPLED,		/* of those, left out by the sampling probability (not a drop) */
+	CPROF_OFFCPU_SHORT,		/* blocks shorter than --off-cpu-min, not recorded (not a drop) */
+	CPROF_OFFCPU_RECORDED,		/* blocks recorded with their stacks (not a drop) */
+	CPROF_DROP_OFFCPU_THREADS_FULL,	/* thread table full: that block's time is lost */
+	CPROF_DROP_OFFCPU_COUNTS_FULL,	/* counts map full: a block's time is lost */
 	/* userspace: never written by BPF; sampler__counters() adds it */
 	CPROF_DROP_DRAIN_NOMEM,		/* samples a drain could not store: out of memory */
 	CPROF_NR_COUNTERS,
@@ -83,8 +100,10 @@ struct cprof_stack_record {
 	__u32 slot;
 	__u32 stack_len;	/* bytes that follow */
 	__u8 kern_lost;		/* enum cprof_stack_lost */
-	__u8 pad[7];
+	__u8 state;		/* as in struct cprof_key */
+	__u8 pad[6];
 	char comm[CPROF_COMM_LEN];
+	__u64 value;		/* 1 (a CPU sample), or off-CPU ns when state is set */
 };
 
 enum cprof_event_type {

@@ -156,6 +156,8 @@ int cli__parse_seconds(const char *s, unsigned flags, double *ret)
 		return -EINVAL;
 	else if (!strcmp(end, "ms"))
 		mult = 0.001;
+	else if (!strcmp(end, "us"))
+		mult = 0.000001;
 	else if (!strcmp(end, "m") || !strcmp(end, "min"))
 		mult = 60;
 	else if (strcmp(end, "s"))

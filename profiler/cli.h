@@ -53,7 +53,7 @@ int cli__parse_bool(const char *s, bool *ret) __attribute__((warn_unused_result)
 int cli__parse_size(const char *s, uint64_t *ret) __attribute__((warn_unused_result));
 
 /* Seconds, 0..31536000 (a year): "10", "2.5", with CLI_SECONDS_UNITS also
- * "500ms", "10s", "2m", "2min". No sign. 0 or -EINVAL. */
+ * "50us", "500ms", "10s", "2m", "2min". No sign. 0 or -EINVAL. */
 #define CLI_SECONDS_UNITS 1u
 int cli__parse_seconds(const char *s, unsigned flags, double *ret)
 	__attribute__((warn_unused_result));

@@ -61,6 +61,12 @@ static const char usage[] =
 "                         (frame pointers only, followed in the kernel)\n"
 "      --stack-size BYTES user stack copied per sample for auto/dwarf,\n"
 "                         1024..65536 (default 16384)\n"
+"      --off-cpu          also record where threads wait: time off the CPU\n"
+"                         (blocked, sleeping, preempted) under the stacks they\n"
+"                         waited in, as the sample type off_cpu (go tool\n"
+"                         pprof -sample_index=off_cpu; wall = cpu + off_cpu)\n"
+"      --off-cpu-min TIME leave out blocks shorter than TIME (default 1ms;\n"
+"                         e.g. 0, 50us, 10ms); counted, not recorded\n"
 "      --debuginfod URLS  fetch missing debug info by build-id from these\n"
 "                         debuginfod servers (space-separated) in the\n"
 "                         background, as when DEBUGINFOD_URLS is set; cached\n"
@@ -89,6 +95,8 @@ static const char usage[] =
 
 enum { OPT_NET = 512, OPT_NET_XDP, OPT_NET_OUTPUT };	/* --net */
 enum { OPT_DEBUGINFOD = 600 };
+enum { OPT_OFF_CPU = 700, OPT_OFF_CPU_MIN };
+#define OFF_CPU_MIN_DEFAULT_NS	1000000ULL	/* 1 ms: see README, off-CPU time */
 enum { OPT_FLAMEGRAPH = 256, OPT_IDLE, OPT_MAX_STACKS, OPT_UNWIND, OPT_STACK_SIZE,
        OPT_PROFILE_SELF, OPT_USER, OPT_FOLLOW_CHILDREN };
 
@@ -179,12 +187,16 @@ int cmd_record(int argc, char **argv)
 		{ "net-xdp", no_argument, NULL, OPT_NET_XDP },
 		{ "net-output", required_argument, NULL, OPT_NET_OUTPUT },
 		{ "debuginfod", required_argument, NULL, OPT_DEBUGINFOD },
+		{ "off-cpu", no_argument, NULL, OPT_OFF_CPU },
+		{ "off-cpu-min", required_argument, NULL, OPT_OFF_CPU_MIN },
 		{ NULL, 0, NULL, 0 },
 	};
 	static pid_t pids[MAX_PIDS];
 	static const char *net_ifaces[MAX_NET_IFACES];
-	struct record_opts o = { .freq = 99, .output = NULL, .format = RECORD_PPROF };
-	bool format_set = false;
+	struct record_opts o = { .freq = 99, .output = NULL, .format = RECORD_PPROF,
+				 .off_cpu_min_ns = OFF_CPU_MIN_DEFAULT_NS };
+	bool format_set = false, off_cpu_min_set = false;
+	double secs;
 	unsigned long v;
 	int c;
 
@@ -291,6 +303,16 @@ int cmd_record(int argc, char **argv)
 			if (setenv("DEBUGINFOD_URLS", optarg, 1))
 				return cli__usage_error("--debuginfod: out of memory");
 			break;
+		case OPT_OFF_CPU:
+			o.off_cpu = true;
+			break;
+		case OPT_OFF_CPU_MIN:
+			if (cli__parse_seconds(optarg, CLI_SECONDS_UNITS, &secs) || secs > 60)
+				return cli__usage_error("--off-cpu-min must be 0..60 s (e.g. 500us, 1ms, "
+						   "0.1), not '%s'", optarg);
+			o.off_cpu_min_ns = (uint64_t)(secs * 1e9 + 0.5);
+			off_cpu_min_set = true;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -325,6 +347,11 @@ int cmd_record(int argc, char **argv)
 	if (o.nr_net_ifaces && o.output && !strcmp(o.output, o.net_output))
 		return cli__usage_error("--net-output '%s' is also the CPU profile's -o", o.output);
 	o.net_ifaces = net_ifaces;
+	if (off_cpu_min_set && !o.off_cpu)
+		return cli__usage_error("%s", "--off-cpu-min applies to --off-cpu");
+	if (o.off_cpu && !o.nr_pids && !o.all && !o.cmd)
+		return cli__usage_error("%s", "--off-cpu is for CPU targets: give --pid PID, -a or "
+				   "-- CMD");
 	if (o.all && o.nr_pids)
 		return cli__usage_error("%s", "--all already includes every pid; drop --pid");
 	if (o.follow_children && !o.nr_pids)

@@ -131,6 +131,17 @@ static int write_flamegraph(struct atomic_file *af, const Perftools__Profiles__P
 		.format = PROFILE_FORMAT_SVG });
 }
 
+/* What --off-cpu saw, for the summary and the profile's comments. */
+static void off_cpu_line(const struct record_opts *o, const uint64_t c[CPROF_NR_COUNTERS],
+			 const struct raw_profile *raw, char *buf, size_t len)
+{
+	snprintf(buf, len, "off-CPU: %llu blocks recorded, %.3f s in all; %llu switch-outs seen, "
+		 "%llu blocks shorter than --off-cpu-min %.3f ms left out",
+		 (unsigned long long)c[CPROF_OFFCPU_RECORDED], raw_profile__off_ns(raw) / 1e9,
+		 (unsigned long long)c[CPROF_OFFCPU_SWITCHES],
+		 (unsigned long long)c[CPROF_OFFCPU_SHORT], o->off_cpu_min_ns / 1e6);
+}
+
 #define KALLSYMS_HIDDEN "kernel frames are unnamed: /proc/kallsyms shows only zero " \
 	"addresses to cprof (kernel.kptr_restrict); run as root or grant CAP_SYSLOG"
 
@@ -142,13 +153,14 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 	struct raw_profile *raw = session__raw(r->core);
 	uint64_t c[CPROF_NR_COUNTERS] = {0};
 	char losses[512], line1[128], line2[640], line3[256], line4[512] = "", line5[640];
-	char line6[384], mappings[256];
+	char line6[384], mappings[256], offcpu[256];
 	uint64_t fetches;
-	const char *comments[5] = { line1, line2, line3, line4 };
+	const char *comments[6] = { line1, line2, line3, line4 };
 	struct sym_stats ss;
 	struct pprof_build_opts bo = {
 		.freq = o->freq, .time_nanos = t0_real, .duration_nanos = dur_ns,
 		.comments = comments, .nr_comments = 3,
+		.values = o->off_cpu ? PPROF_BUILD_CPU_OFF_CPU : PPROF_BUILD_CPU,
 	};
 	struct pprof_build_stats bs = {0};
 	struct pb_profile *prof = NULL;
@@ -193,6 +205,10 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 
 	if (r->st.stack_window)
 		record_summary__unwind(r->core, &r->st, c, false, line4, sizeof(line4));
+	if (o->off_cpu) {
+		off_cpu_line(o, c, raw, offcpu, sizeof(offcpu));
+		comments[bo.nr_comments++] = offcpu;
+	}
 	hidden = sym_kallsyms__probe_hidden(NULL) == 1;	/* unnamed kernel frames: say why */
 	if (hidden)
 		comments[bo.nr_comments++] = KALLSYMS_HIDDEN;
@@ -238,6 +254,8 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 			cli__err("%llu of them named only by their function start "
 				"(FILE+0xADDR: stripped code without symbols or debug info)",
 				(unsigned long long)bs.func_starts);
+		if (o->off_cpu)
+			cli__err("%s", offcpu);
 		if (o->flamegraph)
 			cli__err("wrote flame graph %s", o->flamegraph);
 		if (*line5)
@@ -340,6 +358,7 @@ int record__run(const struct record_opts *o)
 		.freq = o->freq, .cycles = o->cycles, .all = o->all, .idle = o->idle,
 		.follow_forks = o->cmd != NULL || o->follow_children, .max_stacks = o->max_stacks,
 		.profile_self = o->profile_self, .verbose = o->verbose, .stack_size = o->stack_size,
+		.off_cpu = o->off_cpu, .off_cpu_min_ns = o->off_cpu_min_ns,
 		.unwind = o->unwind == RECORD_UNWIND_FP ? SESSION_UNWIND_FP :
 			  o->unwind == RECORD_UNWIND_DWARF ? SESSION_UNWIND_DWARF : SESSION_UNWIND_AUTO,
 		.perm_fix = PERM_FIX, .cycles_fix = "drop --event cycles to use cpu-clock",

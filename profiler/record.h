@@ -41,6 +41,8 @@ struct record_opts {
 	const char *net_output;
 	enum record_unwind unwind;
 	uint32_t stack_size;	/* bytes of user stack copied per sample; 0 = default */
+	bool off_cpu;		/* --off-cpu: blocked time too */
+	uint64_t off_cpu_min_ns;	/* --off-cpu-min */
 	bool cmd_stdout_to_stderr;	/* cmd's stdout is cprof's stderr (profile on stdout) */
 };
 

@@ -23,6 +23,10 @@ const struct loss losses__table[] = {
 	  "user stacks lost to a full stack ring buffer", "stack_ring_full" },
 	{ CPROF_DROP_USTACK_UNREADABLE, "user stack unreadable", "user stacks unreadable",
 	  "user_stack_unreadable" },
+	{ CPROF_DROP_OFFCPU_THREADS_FULL, "off-CPU block lost to a full thread table",
+	  "off-CPU blocks lost to a full thread table", "off_cpu_threads_full" },
+	{ CPROF_DROP_OFFCPU_COUNTS_FULL, "off-CPU block lost to a full counts map",
+	  "off-CPU blocks lost to a full counts map", "off_cpu_counts_map_full" },
 	{ CPROF_DROP_DRAIN_NOMEM, "sample lost for lack of memory",
 	  "samples lost for lack of memory",
 	  "out_of_memory" },
@@ -37,6 +41,10 @@ bool losses__not_a_loss(enum cprof_drop counter)
 	case CPROF_USTACK_COPIES:
 	case CPROF_USTACK_BYTES:
 	case CPROF_USTACK_SHORT:
+	case CPROF_OFFCPU_SWITCHES:
+	case CPROF_OFFCPU_UNSAMPLED:
+	case CPROF_OFFCPU_SHORT:
+	case CPROF_OFFCPU_RECORDED:
 		return true;
 	default:
 		return false;

@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/types.h>
 
 #include "base/hash.h"
 #include "base/hashmap.h"
 #include "base/vec.h"
+#include "bpf/sample.h"
 #include "profiler/core/pprof_build.h"
 #include "symbolize/unwinder.h"
 
@@ -48,6 +50,7 @@ struct builder {
 	uint64_t *locs;		/* scratch: one sample's location ids */
 	size_t locs_cap;
 	bool low_cardinality;
+	enum pprof_build_values values;
 };
 
 static int reserve_locs(struct builder *b, const struct raw_profile *rp,
@@ -206,14 +209,30 @@ static size_t append_stack(struct builder *b, const struct raw_profile *rp,
 	return n;
 }
 
+static const char *state_name(uint8_t state)
+{
+	switch (state) {
+	case CPROF_OFFCPU_SLEEPING:
+		return "sleeping";
+	case CPROF_OFFCPU_DISK:
+		return "uninterruptible";
+	case CPROF_OFFCPU_PREEMPTED:
+		return "preempted";
+	default:
+		return "stopped";
+	}
+}
+
 static int add_sample(struct builder *b, const struct raw_profile *rp,
 		      const struct raw_sample *s, int64_t period)
 {
 	char process[64] = "";
-	struct pb_label labels[4];
-	int64_t values[2];
+	struct pb_label labels[5];
+	int64_t values[4];
 	size_t n = 0, nl = 0;
 
+	if (s->state ? b->values == PPROF_BUILD_CPU : b->values == PPROF_BUILD_OFF_CPU)
+		return 0;	/* the other profile's */
 	if (reserve_locs(b, rp, s))
 		return -ENOMEM;
 	if (s->kstack >= 0) {
@@ -237,6 +256,8 @@ static int add_sample(struct builder *b, const struct raw_profile *rp,
 	}
 
 	labels[nl++] = (struct pb_label){ .key = "pid", .num = s->pid, .num_unit = "id" };
+	if (s->state)	/* a handful of values: kept in agent mode too */
+		labels[nl++] = (struct pb_label){ .key = "thread_state", .str = state_name(s->state) };
 	if (b->low_cardinality)
 		goto out_add;
 	labels[nl++] = (struct pb_label){ .key = "tid", .num = s->tid, .num_unit = "id" };
@@ -248,8 +269,14 @@ static int add_sample(struct builder *b, const struct raw_profile *rp,
 	else if (s->pid == s->tid && s->comm[0])
 		labels[nl++] = (struct pb_label){ .key = "process", .str = s->comm };
 out_add:
-	values[0] = s->count;
-	values[1] = s->count * period;
+	if (b->values == PPROF_BUILD_OFF_CPU) {
+		values[0] = (int64_t)s->off_ns;
+	} else {
+		values[0] = s->count;
+		values[1] = s->count * period;
+		values[2] = (int64_t)s->off_ns;
+		values[3] = values[1] + values[2];
+	}
 	return pb_profile__add_sample(b->prof, b->locs, n, values, labels, nl);
 }
 
@@ -259,6 +286,7 @@ int pprof_build(const struct raw_profile *rp, struct sym_session *sym,
 {
 	static const struct pb_value_type types[] = {
 		{ "samples", "count" }, { "cpu", "nanoseconds" },
+		{ "off_cpu", "nanoseconds" }, { "wall", "nanoseconds" },
 	};
 	struct pb_profile_opts po = {
 		.sample_types = types, .n_sample_types = 2,
@@ -267,8 +295,21 @@ int pprof_build(const struct raw_profile *rp, struct sym_session *sym,
 		.time_nanos = opts->time_nanos,
 		.duration_nanos = opts->duration_nanos,
 	};
-	struct builder b = { .sym = sym, .low_cardinality = opts->low_cardinality };
+	struct builder b = { .sym = sym, .low_cardinality = opts->low_cardinality,
+			     .values = opts->values };
 	int err = -ENOMEM;
+
+	if (opts->values == PPROF_BUILD_CPU_OFF_CPU) {
+		/* go tool pprof shows the last type unless told: CPU, as without */
+		po.n_sample_types = 4;
+		po.default_sample_type = "cpu";
+	} else if (opts->values == PPROF_BUILD_OFF_CPU) {
+		/* blocks are not periodic: no period */
+		po.sample_types = &types[2];
+		po.n_sample_types = 1;
+		po.period_type = (struct pb_value_type){ "off_cpu", "nanoseconds" };
+		po.period = 0;
+	}
 
 	b.prof = pb_profile__new(&po);
 	hashmap__init(&b.cache.index, loc_eq, &b.cache);

@@ -2,7 +2,11 @@
 /* pprof_build: turns drained raw samples into a pprof profile, symbolizing each
  * distinct (process, address) once. Go runtime conventions: sample types
  * [samples/count, cpu/nanoseconds], period 1e9/Hz. Lost stacks stay in the
- * profile as a named frame, so totals never shrink. */
+ * profile as a named frame, so totals never shrink. With off-CPU time
+ * (--off-cpu) the types are [samples/count, cpu/nanoseconds,
+ * off_cpu/nanoseconds, wall/nanoseconds] (wall = cpu + off_cpu, sample by
+ * sample), cpu the default, and off-CPU samples carry a thread_state label;
+ * or, for the agent's own off-CPU profile, [off_cpu/nanoseconds] alone. */
 #ifndef CPROF_PPROF_BUILD_H
 #define CPROF_PPROF_BUILD_H
 
@@ -13,8 +17,15 @@
 #include "profiler/core/raw_profile.h"
 #include "symbolize/sym_session.h"
 
+enum pprof_build_values {
+	PPROF_BUILD_CPU = 0,		/* CPU samples; off-CPU ones are left out */
+	PPROF_BUILD_CPU_OFF_CPU,	/* both, and wall time */
+	PPROF_BUILD_OFF_CPU,		/* off-CPU time only */
+};
+
 struct pprof_build_opts {
 	unsigned int freq;
+	enum pprof_build_values values;
 	int64_t time_nanos, duration_nanos;
 	const char *const *comments;
 	size_t nr_comments;

@@ -17,7 +17,7 @@ struct raw_profile {
 	struct raw_sample *samples;
 	size_t nr_samples, cap_samples;
 	struct hashmap sample_tab;
-	uint64_t total;
+	uint64_t total, off_ns;
 };
 
 struct stack_key {
@@ -50,7 +50,7 @@ static bool sample_eq(const void *ctx, uint32_t i, const void *key)
 
 	return a->pid == b->pid && a->tid == b->tid &&
 	       a->start_ticks == b->start_ticks && a->ustack == b->ustack &&
-	       a->kstack == b->kstack && !strncmp(a->comm, b->comm, RAW_COMM_LEN);
+	       a->kstack == b->kstack && a->state == b->state && !strncmp(a->comm, b->comm, RAW_COMM_LEN);
 }
 
 struct raw_profile *raw_profile__new(void)
@@ -116,11 +116,14 @@ int raw_profile__add(struct raw_profile *rp, const struct raw_sample *s)
 	memcpy(key.comm, s->comm, strnlen(s->comm, RAW_COMM_LEN - 1));
 	key.ustack = s->ustack;
 	key.kstack = s->kstack;
+	key.state = s->state;
 	h = sample_hash(&key);
 
 	if (hashmap__find(&rp->sample_tab, h, &key, &idx)) {
 		rp->samples[idx].count += s->count;
+		rp->samples[idx].off_ns += s->off_ns;
 		rp->total += s->count;
+		rp->off_ns += s->off_ns;
 		return 0;
 	}
 	/* Room first: the sample is added whole or not at all. */
@@ -128,9 +131,11 @@ int raw_profile__add(struct raw_profile *rp, const struct raw_sample *s)
 	    VEC_RESERVE(rp->samples, rp->nr_samples, rp->cap_samples, 1))
 		return -ENOMEM;
 	key.count = s->count;
+	key.off_ns = s->off_ns;
 	rp->samples[rp->nr_samples] = key;
 	hashmap__add(&rp->sample_tab, h, (uint32_t)rp->nr_samples++);
 	rp->total += s->count;
+	rp->off_ns += s->off_ns;
 	return 0;
 }
 
@@ -154,4 +159,9 @@ const struct raw_sample *raw_profile__sample(const struct raw_profile *rp, size_
 uint64_t raw_profile__total(const struct raw_profile *rp)
 {
 	return rp->total;
+}
+
+uint64_t raw_profile__off_ns(const struct raw_profile *rp)
+{
+	return rp->off_ns;
 }

@@ -40,7 +40,9 @@ struct raw_sample {
 	char comm[RAW_COMM_LEN];
 	int32_t ustack;		/* stack index (>= 0), or an enum raw_stack_lost */
 	int32_t kstack;
-	uint64_t count;
+	uint8_t state;		/* 0: CPU samples; else off-CPU time (enum cprof_offcpu_state) */
+	uint64_t count;		/* CPU samples: the key ends here */
+	uint64_t off_ns;	/* off-CPU nanoseconds (state set) */
 };
 
 struct raw_profile;
@@ -51,8 +53,8 @@ void raw_profile__free(struct raw_profile *rp);
 /* Intern a stack; returns its index (>= 0) or -ENOMEM, nothing stored. */
 int raw_profile__intern_stack(struct raw_profile *rp, const uint64_t *ips, uint32_t nr);
 
-/* Add s->count to the sample with s's key (count ignored in the key). 0, or
- * -ENOMEM with nothing added. */
+/* Add s->count and s->off_ns to the sample with s's key (everything before
+ * count). 0, or -ENOMEM with nothing added. */
 int raw_profile__add(struct raw_profile *rp, const struct raw_sample *s);
 
 /* Borrowed views, valid until the next add/intern or free. */
@@ -60,5 +62,7 @@ const struct raw_stack *raw_profile__stack(const struct raw_profile *rp, int32_t
 size_t raw_profile__nr_samples(const struct raw_profile *rp);
 const struct raw_sample *raw_profile__sample(const struct raw_profile *rp, size_t i);
 uint64_t raw_profile__total(const struct raw_profile *rp);
+/* Off-CPU nanoseconds over all samples. */
+uint64_t raw_profile__off_ns(const struct raw_profile *rp);
 
 #endif

@@ -91,7 +91,11 @@ static int on_record(void *ctx, void *data, size_t len)
 	rs.start_ticks = r->start_ticks;
 	memcpy(rs.comm, r->comm, sizeof(rs.comm));
 	rs.comm[sizeof(rs.comm) - 1] = '\0';
-	rs.count = 1;
+	rs.state = r->state;
+	if (r->state)
+		rs.off_ns = r->value;	/* an off-CPU block: no CPU sample */
+	else
+		rs.count = 1;
 	err = slot_drain__stack(&d, &s->pending_idx[r->slot], s->pending, r->kern_stack,
 				r->kern_lost, &rs.kstack);
 	if (err)
@@ -114,7 +118,7 @@ static int on_record(void *ctx, void *data, size_t len)
 	return 0;
 
 out_err:
-	s->lost_nomem++;	/* this record is consumed: its sample is lost, counted */
+	s->lost_nomem++;	/* this record is consumed: its sample (or block) is lost, counted */
 	if (!s->records_err)
 		s->records_err = err;
 	return err;
@@ -157,7 +161,7 @@ static int merge_pending(struct sampler *s, struct raw_profile *rp, int64_t *mov
 		if (!e)
 			e = raw_profile__add(rp, &rs);
 		if (e) {
-			s->lost_nomem += rs.count;
+			s->lost_nomem += rs.count ? rs.count : 1;
 			err = err ? err : e;
 			continue;
 		}
@@ -260,7 +264,8 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 	if (opts->stack_window) {
 		s->skel->rodata->copy_stacks = CPROF_UNWIND_COPY;
 		s->skel->rodata->stack_window = opts->stack_window;
-		bpf_map__set_max_entries(s->skel->maps.stack_bufs, s->nr_possible);
+		/* a buffer per CPU and per kind of program (sample.bpf.c) */
+		bpf_map__set_max_entries(s->skel->maps.stack_bufs, s->nr_possible * 2);
 		bpf_map__set_max_entries(s->skel->maps.ustacks,
 					 ring_size(s->nr_possible, opts->stack_window));
 	}
@@ -270,6 +275,16 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 				 opts->stack_entries ? opts->stack_entries : s->max_stacks);
 	bpf_map__set_max_entries(s->skel->maps.counts0, s->max_stacks);
 	bpf_map__set_max_entries(s->skel->maps.counts1, s->max_stacks);
+	if (opts->off_cpu) {
+		s->skel->rodata->off_cpu_min_ns = opts->off_cpu_min_ns;
+		s->skel->rodata->off_cpu_ppm = opts->off_cpu_ppm ? opts->off_cpu_ppm : 1000000;
+	} else {
+		/* not even loaded: sched_switch and sys_exit stay free of cprof */
+		bpf_program__set_autoload(s->skel->progs.cprof_offcpu_switch, false);
+		bpf_program__set_autoload(s->skel->progs.cprof_offcpu_sys_exit, false);
+		bpf_map__set_max_entries(s->skel->maps.offcpu_starts, 1);
+		bpf_map__set_max_entries(s->skel->maps.offcpu_pending, 1);
+	}
 
 	err = sample_bpf__load(s->skel);
 	if (err) {
@@ -359,6 +374,7 @@ int sampler__start(struct sampler *s, const char **ret_what)
 		*ret_what = "attaching the process tracepoints";
 		return err;
 	}
+
 	for (int cpu = 0; cpu < s->nr_possible; cpu++) {
 		int fd = open_perf_event(&s->opts, cpu);
 

@@ -29,6 +29,11 @@ struct sampler_opts {
 	/* Stack-copy mode: bytes of user stack copied per sample (up to
 	 * CPROF_STACK_COPY_MAX); 0 = frame-pointer stacks from the kernel. */
 	uint32_t stack_window;
+	/* Off-CPU time (bpf/offcpu.bpf.h): blocks of at least off_cpu_min_ns,
+	 * each recorded with probability off_cpu_ppm / 1e6 (0 = 1e6). */
+	bool off_cpu;
+	uint64_t off_cpu_min_ns;
+	uint32_t off_cpu_ppm;
 	/* Stack-copy mode: turn one record (and the stack_len bytes at stack) into
 	 * ips[0..max), leaf first; returns the number of frames, or -errno for a
 	 * user stack that is lost. Called from sampler__poll() and sampler__drain(). */

@@ -130,6 +130,8 @@ struct session *session__new_on(const struct session_opts *o,
 		.freq = o->freq, .cycles = o->cycles, .all = o->all, .idle = o->idle,
 		.follow_forks = o->follow_forks, .max_stacks = o->max_stacks,
 		.exclude_tgid = o->profile_self ? 0 : (uint32_t)getpid(),
+		.off_cpu = o->off_cpu, .off_cpu_min_ns = o->off_cpu_min_ns,
+		.off_cpu_ppm = o->off_cpu_ppm,
 		.verbose = o->verbose, .on_event = on_event, .ctx = s,
 	};
 	const char *what = NULL;

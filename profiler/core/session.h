@@ -51,6 +51,11 @@ struct session_opts {
 	uint32_t max_stacks;
 	enum session_unwind unwind;
 	uint32_t stack_size;		/* stack-copy bytes; 0 = CPROF_STACK_COPY_DEFAULT */
+	/* Off-CPU time (--off-cpu): blocks of at least off_cpu_min_ns, each
+	 * recorded with probability off_cpu_ppm / 1e6 (0: all of them). */
+	bool off_cpu;
+	uint64_t off_cpu_min_ns;
+	uint32_t off_cpu_ppm;
 	/* Drop exited processes from the symbolizer at each window's end (the
 	 * agent); false keeps them to the end of the session (record). */
 	bool forget_exited;

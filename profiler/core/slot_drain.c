@@ -131,7 +131,11 @@ static int on_count(void *arg, const void *key, const void *value)
 	rs.start_ticks = k->start_ticks;
 	memcpy(rs.comm, k->comm, sizeof(rs.comm));
 	rs.comm[sizeof(rs.comm) - 1] = '\0';
-	rs.count = sum;
+	rs.state = k->state;
+	if (k->state)
+		rs.off_ns = sum;	/* off-CPU time: the value is nanoseconds */
+	else
+		rs.count = sum;
 	err = slot_drain__stack(r->d, r->cache, r->rp, k->user_stack, k->user_lost, &rs.ustack);
 	if (!err)
 		err = slot_drain__stack(r->d, r->cache, r->rp, k->kern_stack, k->kern_lost,
@@ -139,11 +143,11 @@ static int on_count(void *arg, const void *key, const void *value)
 	if (!err)
 		err = raw_profile__add(r->rp, &rs);
 	if (err) {
-		*r->lost += sum;
+		*r->lost += rs.count ? rs.count : 1;	/* off-CPU: one block's time at least */
 		r->failed = 1;
 		return err;
 	}
-	r->moved += sum;
+	r->moved += rs.count;
 	return 0;
 }
 

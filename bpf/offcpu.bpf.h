@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Off-CPU time (--off-cpu), part of sample.bpf.c: the same targets, slots,
+ * stack maps, count maps and stack records as CPU samples. Tracepoints only
+ * (no kprobe), so it runs on kernels built without kprobes or ftrace.
+ *
+ * A block goes through three points:
+ * 1. sched_switch, prev: a target thread leaves the CPU. Noted in
+ *    offcpu_starts: when, and in which state (sleeping, uninterruptible,
+ *    preempted). Nothing else: this is the common case, and most blocks are
+ *    too short to record.
+ * 2. sched_switch, next: the thread is back. A block of at least
+ *    --off-cpu-min becomes pending (offcpu_pending): its time, its state and
+ *    its kernel stack, read from the thread's saved context
+ *    (bpf_get_task_stack: the blocking path, schedule() and its callers).
+ * 3. In the thread itself, at its first system call exit (sys_exit) or, for
+ *    a block outside a system call (a page fault, a preemption), at its next
+ *    switch-out: the user stack is taken there, through the same unwinding as
+ *    CPU samples (frame pointers in the kernel, or a stack copy unwound in
+ *    userspace), and the time is added to {thread, stacks, state} in the
+ *    current slot's count map. A thread blocked in a system call has not
+ *    moved its user stack when that call returns: the stack is where it
+ *    blocked. One preempted or faulting outside a system call has run on
+ *    since; its user stack is where it next left the CPU (README says so).
+ *
+ * Everything lands in the slot current at 3, with its stacks: a block longer
+ * than a drain is never split from its stacks. A block is counted when it
+ * ends: one still going when cprof stops is not in the profile, nor one that
+ * began before cprof started. Blocks are sampled with probability
+ * off_cpu_ppm / 1e6 at 1 and their time scaled by the inverse, so totals
+ * stay unbiased. */
+
+#define CPROF_TASK_INTERRUPTIBLE	0x1
+#define CPROF_TASK_UNINTERRUPTIBLE	0x2
+#define CPROF_TASK_DEAD			0x80
+#define CPROF_PPM			1000000
+
+const volatile __u64 off_cpu_min_ns = 1000000;
+const volatile __u32 off_cpu_ppm = CPROF_PPM;	/* sampling probability, parts per million */
+
+struct offcpu_start {
+	__u64 ns;	/* bpf_ktime_get_ns() at the switch-out */
+	__u32 state;	/* enum cprof_offcpu_state */
+	__u32 pad;
+};
+
+/* Target threads off the CPU now, by thread id. An entry lives from a
+ * switch-out to the next switch-in; a dying thread's last switch is not
+ * entered. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct offcpu_start);
+	__uint(max_entries, 65536);
+} offcpu_starts SEC(".maps");
+
+struct offcpu_pending {
+	__u64 ns;		/* off-CPU time, scaled */
+	__u32 state;
+	__u32 kern_len;		/* bytes of kern, 0: none */
+	struct cprof_stack kern;
+};
+
+/* Blocks over, waiting for their thread to run to 3: a few per CPU at a time. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct offcpu_pending);
+	__uint(max_entries, 4096);
+} offcpu_pending SEC(".maps");
+
+/* A zeroed pending entry to insert (too big for the BPF stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct offcpu_pending);
+	__uint(max_entries, 1);
+} offcpu_zero SEC(".maps");
+
+static __always_inline __u32 offcpu_state(int preempt, __u32 st)
+{
+	if (preempt || !st)
+		return CPROF_OFFCPU_PREEMPTED;	/* preempted or yielded: runnable */
+	if (st & CPROF_TASK_UNINTERRUPTIBLE)
+		return CPROF_OFFCPU_DISK;
+	if (st & CPROF_TASK_INTERRUPTIBLE)
+		return CPROF_OFFCPU_SLEEPING;
+	return CPROF_OFFCPU_STOPPED;
+}
+
+/* 3, in one slot's maps (expanded once per slot: constant maps). */
+static __always_inline void offcpu_add(void *ctx, struct cprof_key *key,
+				       struct offcpu_pending *p, void *stacks, void *counts,
+				       __u32 cur_slot)
+{
+	key->kern_lost = CPROF_STACK_NONE;
+	if (p->kern_len)
+		key->kern_lost = store_stack(stacks, &p->kern, p->kern_len, &key->kern_stack);
+	if (copy_stacks) {
+		if (!copy_stack(NULL, key, cur_slot, p->ns, SCRATCH_OFFCPU))
+			return;
+		key->user_lost = CPROF_STACK_RING_FULL;
+	} else {
+		key->user_lost = take_stack(ctx, stacks, BPF_F_USER_STACK, &key->user_stack,
+					    SCRATCH_OFFCPU);
+	}
+	add_count(counts, key, p->ns);
+}
+
+/* 3: in the thread (current), a pending block is recorded. */
+static __always_inline void offcpu_charge(void *ctx, __u32 tid)
+{
+	struct offcpu_pending *p = bpf_map_lookup_elem(&offcpu_pending, &tid);
+	struct cprof_key key = {};
+	struct task_struct *task;
+	__u32 cur_slot;
+
+	if (!p)
+		return;
+	task = (struct task_struct *)bpf_get_current_task();
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	key.tid = tid;
+	key.state = p->state;
+	key.start_ticks = start_ticks_of(task);
+	bpf_get_current_comm(key.comm, sizeof(key.comm));
+	note_process(key.tgid, key.start_ticks);
+	count(CPROF_OFFCPU_RECORDED);
+	cur_slot = slot;
+	if (cur_slot)
+		offcpu_add(ctx, &key, p, &stacks1, &counts1, 1);
+	else
+		offcpu_add(ctx, &key, p, &stacks0, &counts0, 0);
+	bpf_map_delete_elem(&offcpu_pending, &tid);
+}
+
+/* 2: next is back on a CPU after a block of ns. */
+static __always_inline void offcpu_end(struct task_struct *next, __u32 tid, __u64 ns,
+				       __u32 state)
+{
+	struct offcpu_pending *p;
+	__u32 zero = 0;
+	long len;
+
+	if (ns < off_cpu_min_ns) {
+		count(CPROF_OFFCPU_SHORT);
+		return;
+	}
+	p = bpf_map_lookup_elem(&offcpu_zero, &zero);
+	if (!p || bpf_map_update_elem(&offcpu_pending, &tid, p, BPF_ANY)) {
+		count(CPROF_DROP_OFFCPU_THREADS_FULL);
+		return;
+	}
+	p = bpf_map_lookup_elem(&offcpu_pending, &tid);
+	if (!p)
+		return;
+	if (off_cpu_ppm < CPROF_PPM)
+		ns = ns * CPROF_PPM / off_cpu_ppm;
+	p->ns = ns;
+	p->state = state;
+	/* the tail past the stack is zeroed by the helper */
+	len = bpf_get_task_stack(next, p->kern.ips, sizeof(p->kern.ips), 0);
+	p->kern_len = len > 0 ? len : 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(cprof_offcpu_switch, bool preempt, struct task_struct *prev,
+	     struct task_struct *next)
+{
+	struct offcpu_start v = {}, *s;
+	__u32 tid = prev->pid, st;
+
+	/* 3 for prev, when no system call exit came first */
+	offcpu_charge(ctx, tid);
+
+	/* 2 for next */
+	tid = next->pid;
+	s = tid ? bpf_map_lookup_elem(&offcpu_starts, &tid) : NULL;
+	if (s) {
+		__u64 ns = bpf_ktime_get_ns() - s->ns;
+
+		v.state = s->state;
+		bpf_map_delete_elem(&offcpu_starts, &tid);
+		offcpu_end(next, tid, ns, v.state);
+	}
+
+	/* 1 for prev */
+	tid = prev->pid;
+	if (!tid || !prev->mm)		/* idle, kernel threads */
+		return 0;
+	if (!is_interesting(prev->tgid))
+		return 0;
+	/* the state now, not the one __schedule() read: a pending signal
+	 * has made a sleeper runnable again */
+	st = BPF_CORE_READ(prev, __state);
+	if (st & CPROF_TASK_DEAD)
+		return 0;
+	count(CPROF_OFFCPU_SWITCHES);
+	if (off_cpu_ppm < CPROF_PPM && bpf_get_prandom_u32() % CPROF_PPM >= off_cpu_ppm) {
+		count(CPROF_OFFCPU_UNSAMPLED);
+		return 0;
+	}
+	v.ns = bpf_ktime_get_ns();
+	v.state = offcpu_state(preempt, st);
+	if (bpf_map_update_elem(&offcpu_starts, &tid, &v, BPF_ANY))
+		count(CPROF_DROP_OFFCPU_THREADS_FULL);
+	return 0;
+}
+
+/* 3 for a thread whose block was in a system call. Runs for every system
+ * call exit on the machine while --off-cpu is on: one lookup in a map that
+ * is nearly always empty. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(cprof_offcpu_sys_exit, struct pt_regs *regs, long ret)
+{
+	offcpu_charge(ctx, (__u32)bpf_get_current_pid_tgid());
+	return 0;
+}
