@@ -13,14 +13,21 @@
  *    its kernel stack, read from the thread's saved context
  *    (bpf_get_task_stack: the blocking path, schedule() and its callers).
  * 3. In the thread itself, at its first system call exit (sys_exit) or, for
- *    a block outside a system call (a page fault, a preemption), at its next
- *    switch-out: the user stack is taken there, through the same unwinding as
- *    CPU samples (frame pointers in the kernel, or a stack copy unwound in
+ *    a block outside a system call (a page fault), at its next switch-out:
+ *    the user stack is taken there, through the same unwinding as CPU
+ *    samples (frame pointers in the kernel, or a stack copy unwound in
  *    userspace), and the time is added to {thread, stacks, state} in the
  *    current slot's count map. A thread blocked in a system call has not
  *    moved its user stack when that call returns: the stack is where it
- *    blocked. One preempted or faulting outside a system call has run on
- *    since; its user stack is where it next left the CPU (README says so).
+ *    blocked. One that faulted has run on since; its user stack is where it
+ *    next left the CPU (README says so).
+ *
+ * A preempted thread (runnable, waiting for a CPU) is recorded at 2, with
+ * its kernel stack and no user stack: it may return to user mode without a
+ * system call exit, so there is no later point in the thread where its user
+ * stack is still the one it was preempted in, and its CPU samples already
+ * say where it runs. Its time is counted, labelled, and under a frame that
+ * says why the user stack is not there.
  *
  * Everything lands in the slot current at 3, with its stacks: a block longer
  * than a drain is never split from its stacks. A block is counted when it
@@ -132,16 +139,52 @@ static __always_inline void offcpu_charge(void *ctx, __u32 tid)
 	bpf_map_delete_elem(&offcpu_pending, &tid);
 }
 
+/* 2 for a preempted thread, in one slot's maps. */
+static __always_inline void offcpu_preempted(struct task_struct *next, struct cprof_key *key,
+					     struct cprof_stack *b, __u64 ns, void *stacks,
+					     void *counts)
+{
+	/* the tail past the stack is zeroed by the helper */
+	long len = bpf_get_task_stack(next, b->ips, sizeof(b->ips), 0);
+
+	key->kern_lost = CPROF_STACK_NONE;
+	if (len > 0)
+		key->kern_lost = store_stack(stacks, b, len, &key->kern_stack);
+	key->user_lost = CPROF_STACK_PREEMPTED;
+	add_count(counts, key, ns);
+}
+
 /* 2: next is back on a CPU after a block of ns. */
 static __always_inline void offcpu_end(struct task_struct *next, __u32 tid, __u64 ns,
 				       __u32 state)
 {
 	struct offcpu_pending *p;
-	__u32 zero = 0;
+	__u32 zero = 0, scratch = SCRATCH_OFFCPU;
+	struct cprof_stack *b;
 	long len;
 
 	if (ns < off_cpu_min_ns) {
 		count(CPROF_OFFCPU_SHORT);
+		return;
+	}
+	if (off_cpu_ppm < CPROF_PPM)
+		ns = ns * CPROF_PPM / off_cpu_ppm;
+	/* sched_switch runs with interrupts off: the off-CPU scratch is its */
+	b = bpf_map_lookup_elem(&stack_scratch, &scratch);
+	if (b && state == CPROF_OFFCPU_PREEMPTED) {
+		struct cprof_key key = {};
+
+		key.tgid = next->tgid;
+		key.tid = tid;
+		key.state = state;
+		key.start_ticks = start_ticks_of(next);
+		bpf_probe_read_kernel_str(key.comm, sizeof(key.comm), next->comm);
+		note_process(key.tgid, key.start_ticks);
+		count(CPROF_OFFCPU_RECORDED);
+		if (slot)
+			offcpu_preempted(next, &key, b, ns, &stacks1, &counts1);
+		else
+			offcpu_preempted(next, &key, b, ns, &stacks0, &counts0);
 		return;
 	}
 	p = bpf_map_lookup_elem(&offcpu_zero, &zero);
@@ -152,8 +195,6 @@ static __always_inline void offcpu_end(struct task_struct *next, __u32 tid, __u6
 	p = bpf_map_lookup_elem(&offcpu_pending, &tid);
 	if (!p)
 		return;
-	if (off_cpu_ppm < CPROF_PPM)
-		ns = ns * CPROF_PPM / off_cpu_ppm;
 	p->ns = ns;
 	p->state = state;
 	/* the tail past the stack is zeroed by the helper */

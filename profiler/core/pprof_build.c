@@ -150,6 +150,8 @@ static const char *lost_stack_name(int32_t why, int user)
 			      "[kernel stack lost: stack map full]";
 	case RAW_STACK_RING_FULL:
 		return "[user stack lost: stack ring buffer full]";
+	case RAW_STACK_PREEMPTED:
+		return "[preempted: user stack not taken]";
 	default:
 		return user ? "[user stack missing]" : "[kernel stack missing]";
 	}

@@ -63,6 +63,8 @@ static int32_t raw_lost(uint8_t lost)
 		return RAW_STACK_MAP_FULL;
 	case CPROF_STACK_RING_FULL:
 		return RAW_STACK_RING_FULL;
+	case CPROF_STACK_PREEMPTED:
+		return RAW_STACK_PREEMPTED;
 	default:
 		return RAW_STACK_MISSING;
 	}

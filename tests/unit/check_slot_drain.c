@@ -124,6 +124,7 @@ START_TEST(test_slot_drain__every_lost_reason_keeps_its_own_value)
 		{ CPROF_STACK_MAP_FULL, RAW_STACK_MAP_FULL },
 		{ CPROF_STACK_MISSING, RAW_STACK_MISSING },
 		{ CPROF_STACK_RING_FULL, RAW_STACK_RING_FULL },
+		{ CPROF_STACK_PREEMPTED, RAW_STACK_PREEMPTED },
 	};
 	int32_t got;
 

@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: MIT
+/* Integration tests of `cprof --off-cpu`: the real binary (BPF, as root)
+ * against fixtures that sleep, wait for a lock, read a pipe and are preempted
+ * in known functions, read as a user would: the off_cpu sample type under
+ * those functions against the time the fixture measured itself, the thread
+ * state labels, and on + off adding up to wall time. Exits 77 (skip) where
+ * BPF cannot be used. */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/record_util.h"
+
+/* --- reading profiles ------------------------------------------------------ */
+
+static const char *label_str(const struct prof *pr, const Perftools__Profiles__Sample *s,
+			     const char *key)
+{
+	for (size_t i = 0; i < s->n_label; i++)
+		if (!strcmp(pprof__str(pr->p, s->label[i]->key), key))
+			return s->label[i]->str ? pprof__str(pr->p, s->label[i]->str) : "";
+	return "";
+}
+
+static int64_t label_num(const struct prof *pr, const Perftools__Profiles__Sample *s,
+			 const char *key)
+{
+	for (size_t i = 0; i < s->n_label; i++)
+		if (!strcmp(pprof__str(pr->p, s->label[i]->key), key))
+			return s->label[i]->num;
+	return -1;
+}
+
+/* Has the sample a frame named name (substring when sub), among kernel frames
+ * only when kernel, user frames only otherwise? Kernel frames are the ones in
+ * a mapping named [...] (not [vdso]), or in none. */
+static bool has_frame(const struct prof *pr, const Perftools__Profiles__Sample *s,
+		      const char *name, bool sub, int kernel)
+{
+	for (size_t i = 0; i < s->n_location_id; i++) {
+		const Perftools__Profiles__Location *l =
+			pprof_index__location(pr->idx, s->location_id[i]);
+		const Perftools__Profiles__Mapping *m = l->mapping_id ?
+			pprof_index__mapping(pr->idx, l->mapping_id) : NULL;
+		const char *file = m ? pprof__str(pr->p, m->filename) : "";
+		bool k = !m || (file[0] == '[' && strcmp(file, "[vdso]"));
+
+		if (kernel >= 0 && k != (bool)kernel)
+			continue;
+		for (size_t j = 0; j < l->n_line; j++) {
+			const char *f = pprof__str(pr->p,
+				pprof_index__function(pr->idx, l->line[j]->function_id)->name);
+
+			if (sub ? strstr(f, name) != NULL : !strcmp(f, name))
+				return true;
+		}
+	}
+	return false;
+}
+
+static int type_index(const struct prof *pr, const char *type)
+{
+	int i = pprof__sample_index(pr->p, type);
+
+	ck_assert_msg(i >= 0, "no sample type %s", type);
+	return i;
+}
+
+/* --- sleep and burn -------------------------------------------------------- */
+
+struct measured {
+	long long wall, slept, burned;
+};
+
+static struct measured read_measured(const char *out)
+{
+	struct measured m = {0};
+
+	ck_assert_msg(sscanf(slurp(out), "wall %lld slept %lld burned %lld", &m.wall, &m.slept,
+			     &m.burned) == 3, "fixture said: %s", slurp(out));
+	return m;
+}
+
+/* Records offcpu_sleep for 5 s with extra cprof options; returns its figures. */
+static struct measured record_sleep(const char *name, const char *unwind, const char *min)
+{
+	char pb[64], err[64], out[64];
+	char *argv[16];
+	int n = 0, st;
+	pid_t pid;
+
+	snprintf(pb, sizeof(pb), "%s.pb.gz", name);
+	snprintf(err, sizeof(err), "%s.err", name);
+	snprintf(out, sizeof(out), "%s.out", name);
+	argv[n++] = cprof;
+	argv[n++] = "--off-cpu";
+	argv[n++] = "--unwind";
+	argv[n++] = (char *)unwind;
+	if (min) {
+		argv[n++] = "--off-cpu-min";
+		argv[n++] = (char *)min;
+	}
+	argv[n++] = "-o";
+	argv[n++] = strdup(tmpf(pb));
+	argv[n++] = "--";
+	argv[n++] = strdup(fx("offcpu_sleep"));
+	argv[n++] = "5";
+	argv[n] = NULL;
+	pid = spawn_out(argv, strdup(tmpf(out)), strdup(tmpf(err)));
+	st = wait_status(pid);
+	ck_assert_msg(st == 0, "cprof exited %d: %s", st, slurp(tmpf(err)));
+	return read_measured(tmpf(out));
+}
+
+START_TEST(test_offcpu__sleep_is_half_of_wall_under_the_sleeping_function)
+{
+	struct measured m = record_sleep("sleep", "auto", NULL);
+	struct prof pr = load(tmpf("sleep.pb.gz"));
+	int off = type_index(&pr, "off_cpu"), smp = type_index(&pr, "samples");
+	int64_t under_sleep = 0, sleeping_with_nanosleep = 0, sleeping = 0;
+	int64_t cpu = 0, cpu_in_burn = 0;
+	double share;
+
+	/* the types, and CPU stays what go tool pprof shows first */
+	ck_assert_int_eq(pr.p->n_sample_type, 4);
+	ck_assert_int_eq(pprof__sample_index(pr.p, NULL), type_index(&pr, "cpu"));
+	ck_assert_int_eq(type_index(&pr, "wall"), 3);
+	for (size_t i = 0; i < pr.p->n_sample; i++) {
+		const Perftools__Profiles__Sample *s = pr.p->sample[i];
+
+		if (s->value[off]) {
+			if (has_frame(&pr, s, "sleep_a_while", false, 0))
+				under_sleep += s->value[off];
+			if (!strcmp(label_str(&pr, s, "thread_state"), "sleeping")) {
+				sleeping += s->value[off];
+				if (has_frame(&pr, s, "nanosleep", true, 1))
+					sleeping_with_nanosleep += s->value[off];
+			}
+			ck_assert_int_eq(s->value[smp], 0);
+			ck_assert_int_eq(s->value[3], s->value[off]);	/* wall */
+		} else {
+			cpu += s->value[smp];
+			if (has_frame(&pr, s, "burn_cpu", false, 0))
+				cpu_in_burn += s->value[smp];
+			ck_assert_str_eq(label_str(&pr, s, "thread_state"), "");
+		}
+	}
+	share = (double)under_sleep / m.wall;
+	ck_assert_msg(share > 0.40 && share < 0.60,
+		      "off-CPU under sleep_a_while: %.1f %% of %.2f s wall, want 50 +- 10",
+		      100 * share, m.wall / 1e9);
+	/* and it is the time the fixture measured in that function */
+	ck_assert_msg(llabs(under_sleep - m.slept) < m.wall / 10,
+		      "off-CPU under sleep_a_while %.3f s, the fixture slept %.3f s",
+		      under_sleep / 1e9, m.slept / 1e9);
+	/* blocked in nanosleep, and said so */
+	ck_assert_msg(sleeping > m.slept / 2 && sleeping_with_nanosleep > sleeping * 9 / 10,
+		      "sleeping %.3f s, %.3f s of it under a kernel *nanosleep* frame",
+		      sleeping / 1e9, sleeping_with_nanosleep / 1e9);
+	/* on-CPU samples still name the worker */
+	ck_assert_msg(cpu > 0 && cpu_in_burn * 10 >= cpu * 8,
+		      "%ld of %ld CPU samples under burn_cpu", (long)cpu_in_burn, (long)cpu);
+	ck_assert_msg(strstr(slurp(tmpf("sleep.err")), "off-CPU: "), "%s", slurp(tmpf("sleep.err")));
+	unload(&pr);
+}
+END_TEST
+
+/* With frame pointers, the off-CPU user stacks come from the kernel's walk
+ * as CPU samples' do. Debian's libc keeps no frame pointer: the caller of
+ * nanosleep() is skipped, as for CPU samples, so main is what is checked. */
+START_TEST(test_offcpu__frame_pointer_stacks_reach_main)
+{
+	struct measured m = record_sleep("sleep_fp", "fp", NULL);
+	struct prof pr = load(tmpf("sleep_fp.pb.gz"));
+	int off = type_index(&pr, "off_cpu");
+	int64_t sleeping = 0, from_main = 0;
+
+	for (size_t i = 0; i < pr.p->n_sample; i++) {
+		const Perftools__Profiles__Sample *s = pr.p->sample[i];
+
+		if (strcmp(label_str(&pr, s, "thread_state"), "sleeping"))
+			continue;
+		sleeping += s->value[off];
+		if (has_frame(&pr, s, "main", false, 0) && has_frame(&pr, s, "nanosleep", true, 1))
+			from_main += s->value[off];
+	}
+	ck_assert_msg(sleeping > m.slept / 2 && from_main > sleeping * 9 / 10,
+		      "sleeping %.3f s (fixture: %.3f s), %.3f s of it from main through a "
+		      "kernel nanosleep", sleeping / 1e9, m.slept / 1e9, from_main / 1e9);
+	unload(&pr);
+}
+END_TEST
+
+START_TEST(test_offcpu__blocks_under_the_minimum_are_counted_not_recorded)
+{
+	/* every sleep asks for 10 ms: a busy machine may stretch a few */
+	struct measured m = record_sleep("sleep_min", "auto", "50ms");
+	struct prof pr = load(tmpf("sleep_min.pb.gz"));
+	int off = type_index(&pr, "off_cpu");
+	int64_t total = 0;
+
+	for (size_t i = 0; i < pr.p->n_sample; i++)
+		if (has_frame(&pr, pr.p->sample[i], "sleep_a_while", false, 0))
+			total += pr.p->sample[i]->value[off];
+	ck_assert_msg(total < m.slept / 10, "%.3f s of %.3f s of 10 ms sleeps recorded with "
+		      "--off-cpu-min 50ms", total / 1e9, m.slept / 1e9);
+	ck_assert_msg(strstr(slurp(tmpf("sleep_min.err")), "shorter than --off-cpu-min 50.000 ms"),
+		      "%s", slurp(tmpf("sleep_min.err")));
+	unload(&pr);
+}
+END_TEST
+
+/* --- contention, I/O and preemption: one recording --------------------------- */
+
+#define BLOCK_SECS 4
+
+static int block_status = -1;
+
+static void record_block(void)
+{
+	char *argv[] = { cprof, "--off-cpu", "-o", strdup(tmpf("block.pb.gz")), "--",
+			 strdup(fx("offcpu_block")), "4", NULL };
+
+	block_status = run(argv, tmpf("block.err"));
+}
+
+struct by_thread {
+	int64_t off, cpu_ns, off_where, off_kernel, preempted;
+};
+
+/* Off-CPU and CPU time of the thread named comm; off_where: off-CPU under
+ * the user function fn, off_kernel: of that, under a kernel frame with ksub. */
+static struct by_thread thread_times(const struct prof *pr, const char *comm, const char *fn,
+				     const char *ksub)
+{
+	int off = type_index(pr, "off_cpu"), cpu = type_index(pr, "cpu");
+	struct by_thread t = {0};
+
+	for (size_t i = 0; i < pr->p->n_sample; i++) {
+		const Perftools__Profiles__Sample *s = pr->p->sample[i];
+
+		if (strcmp(label_str(pr, s, "comm"), comm))
+			continue;
+		t.off += s->value[off];
+		t.cpu_ns += s->value[cpu];
+		if (!strcmp(label_str(pr, s, "thread_state"), "preempted"))
+			t.preempted += s->value[off];
+		if (s->value[off] && has_frame(pr, s, fn, false, -1)) {
+			t.off_where += s->value[off];
+			if (ksub && has_frame(pr, s, ksub, true, 1))
+				t.off_kernel += s->value[off];
+		}
+	}
+	return t;
+}
+
+START_TEST(test_offcpu__lock_wait_is_under_its_caller)
+{
+	struct prof pr;
+	struct by_thread t;
+
+	ck_assert_msg(block_status == 0, "cprof exited %d: %s", block_status,
+		      slurp(tmpf("block.err")));
+	pr = load(tmpf("block.pb.gz"));
+	t = thread_times(&pr, "waiter", "wait_for_lock", "futex");
+	/* the holder keeps the lock 20 of every 21 ms */
+	ck_assert_msg(t.off_where > BLOCK_SECS * 1e9 * 0.6 && t.off_kernel > t.off_where * 9 / 10,
+		      "waiter: %.3f s off-CPU under wait_for_lock, %.3f s of it in a futex wait, "
+		      "of %d s", t.off_where / 1e9, t.off_kernel / 1e9, BLOCK_SECS);
+	unload(&pr);
+}
+END_TEST
+
+START_TEST(test_offcpu__pipe_read_shows_the_read)
+{
+	struct prof pr;
+	struct by_thread t;
+
+	ck_assert_msg(block_status == 0, "cprof exited %d", block_status);
+	pr = load(tmpf("block.pb.gz"));
+	t = thread_times(&pr, "reader", "read_pipe", "pipe_read");
+	ck_assert_msg(t.off_where > BLOCK_SECS * 1e9 * 0.6 && t.off_kernel > t.off_where * 9 / 10,
+		      "reader: %.3f s off-CPU under read_pipe, %.3f s of it in pipe_read, of %d s",
+		      t.off_where / 1e9, t.off_kernel / 1e9, BLOCK_SECS);
+	unload(&pr);
+}
+END_TEST
+
+/* Two spinners share one CPU: each is preempted for the other. Their
+ * off-CPU time is labelled preempted, under the frame that says their user
+ * stack is not taken, and on + off is their wall time, not more: nothing is
+ * counted twice. */
+START_TEST(test_offcpu__preemption_is_labelled_and_not_counted_twice)
+{
+	static const char *const comms[2] = { "spin0", "spin1" };
+	struct prof pr;
+
+	ck_assert_msg(block_status == 0, "cprof exited %d", block_status);
+	pr = load(tmpf("block.pb.gz"));
+	for (int i = 0; i < 2; i++) {
+		struct by_thread t = thread_times(&pr, comms[i], "[preempted: user stack not taken]",
+						  NULL);
+		double wall = (double)(t.off + t.cpu_ns) / (BLOCK_SECS * 1e9);
+
+		ck_assert_msg(t.off > BLOCK_SECS * 1e9 * 0.2, "%s: only %.3f s off-CPU", comms[i],
+			      t.off / 1e9);
+		ck_assert_msg(t.preempted > t.off * 9 / 10, "%s: %.3f s of %.3f s off-CPU preempted",
+			      comms[i], t.preempted / 1e9, t.off / 1e9);
+		ck_assert_msg(t.off_where > t.off * 9 / 10, "%s: %.3f s of %.3f s under the "
+			      "preempted frame", comms[i], t.off_where / 1e9, t.off / 1e9);
+		ck_assert_msg(wall > 0.8 && wall < 1.15,
+			      "%s: on %.3f s + off %.3f s is %.2f times its %d s", comms[i],
+			      t.cpu_ns / 1e9, t.off / 1e9, wall, BLOCK_SECS);
+	}
+	unload(&pr);
+}
+END_TEST
+
+/* --- targets and errors ------------------------------------------------------ */
+
+START_TEST(test_offcpu__pid_records_only_that_process)
+{
+	char *a_argv[] = { strdup(fx("offcpu_sleep")), "4", NULL };
+	pid_t a = spawn(a_argv, NULL), b = spawn(a_argv, NULL);
+	char pid[16];
+	char *argv[] = { cprof, "--off-cpu", "--pid", pid, "-d", "2", "-o",
+			 strdup(tmpf("pid.pb.gz")), NULL };
+	struct prof pr;
+	int off, st;
+	int64_t total = 0;
+
+	snprintf(pid, sizeof(pid), "%d", (int)a);
+	usleep(200000);
+	st = run(argv, tmpf("pid.err"));
+	kill(a, SIGKILL);
+	kill(b, SIGKILL);
+	wait_status(a);
+	wait_status(b);
+	ck_assert_msg(st == 0, "cprof exited %d: %s", st, slurp(tmpf("pid.err")));
+	pr = load(tmpf("pid.pb.gz"));
+	off = type_index(&pr, "off_cpu");
+	for (size_t i = 0; i < pr.p->n_sample; i++) {
+		ck_assert_int_eq(label_num(&pr, pr.p->sample[i], "pid"), a);
+		total += pr.p->sample[i]->value[off];
+	}
+	ck_assert_msg(total > 0.6e9, "only %.3f s off-CPU for pid %d in 2 s", total / 1e9, (int)a);
+	unload(&pr);
+}
+END_TEST
+
+START_TEST(test_offcpu__usage_errors_exit_2)
+{
+	char *no_off[] = { cprof, "--off-cpu-min", "5ms", "-a", "-d", "1", NULL };
+	char *bad_min[] = { cprof, "--off-cpu", "--off-cpu-min", "soon", "-a", NULL };
+	char *too_long[] = { cprof, "--off-cpu", "--off-cpu-min", "2m", "-a", NULL };
+	char *no_target[] = { cprof, "--off-cpu", "--net", "lo", NULL };
+
+	ck_assert_int_eq(run(no_off, tmpf("u1.err")), 2);
+	ck_assert_msg(strstr(slurp(tmpf("u1.err")), "--off-cpu-min applies to --off-cpu"), "%s",
+		      slurp(tmpf("u1.err")));
+	ck_assert_int_eq(run(bad_min, tmpf("u2.err")), 2);
+	ck_assert_msg(strstr(slurp(tmpf("u2.err")), "'soon'"), "%s", slurp(tmpf("u2.err")));
+	ck_assert_int_eq(run(too_long, NULL), 2);
+	ck_assert_int_eq(run(no_target, tmpf("u4.err")), 2);
+	ck_assert_msg(strstr(slurp(tmpf("u4.err")), "--off-cpu is for CPU targets"), "%s",
+		      slurp(tmpf("u4.err")));
+}
+END_TEST
+
+static bool bpf_usable(void)
+{
+	char *argv[] = { cprof, "-q", "-a", "-d", "0.2", "-o", (char *)tmpf("probe.pb.gz"), NULL };
+
+	if (geteuid() != 0) {
+		printf("SKIP: BPF tests need root (or CAP_BPF + CAP_PERFMON)\n");
+		return false;
+	}
+	if (run(argv, tmpf("probe.err")) != 0 && strstr(slurp(tmpf("probe.err")), "CAP_BPF")) {
+		printf("SKIP: BPF denied here: %s\n", slurp(tmpf("probe.err")));
+		return false;
+	}
+	return true;
+}
+
+int main(void)
+{
+	Suite *s = suite_create("offcpu");
+	TCase *errors = tcase_create("errors"), *sleep = tcase_create("sleep"),
+	      *block = tcase_create("block");
+	SRunner *sr;
+	int failed;
+
+	record_util__init("offcpu");
+	if (access(cprof, X_OK)) {
+		fprintf(stderr, "%s is not built\n", cprof);
+		return 1;
+	}
+	tcase_add_test(errors, test_offcpu__usage_errors_exit_2);
+	suite_add_tcase(s, errors);
+	if (!bpf_usable()) {
+		sr = srunner_create(s);
+		srunner_run_all(sr, CK_NORMAL);
+		failed = srunner_ntests_failed(sr);
+		srunner_free(sr);
+		return failed ? 1 : 77;
+	}
+	tcase_set_timeout(sleep, 60);
+	tcase_add_test(sleep, test_offcpu__sleep_is_half_of_wall_under_the_sleeping_function);
+	tcase_add_test(sleep, test_offcpu__frame_pointer_stacks_reach_main);
+	tcase_add_test(sleep, test_offcpu__blocks_under_the_minimum_are_counted_not_recorded);
+	tcase_add_test(sleep, test_offcpu__pid_records_only_that_process);
+	suite_add_tcase(s, sleep);
+	tcase_set_timeout(block, 60);
+	tcase_add_unchecked_fixture(block, record_block, NULL);
+	tcase_add_test(block, test_offcpu__lock_wait_is_under_its_caller);
+	tcase_add_test(block, test_offcpu__pipe_read_shows_the_read);
+	tcase_add_test(block, test_offcpu__preemption_is_labelled_and_not_counted_twice);
+	suite_add_tcase(s, block);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,14 @@
+# Fixtures of the off-CPU tests (tests/bpf/check_offcpu.c): threads that sleep,
+# wait for a lock, read a pipe and are preempted in known functions. Built as
+# the record fixtures are (tests/record.mk).
+FIXTURES += $(OUT)/fixtures/offcpu_sleep $(OUT)/fixtures/offcpu_block
+
+$(OUT)/fixtures/offcpu_sleep: tests/fixtures/offcpu_sleep.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CLANG) $(FIXTURE_CFLAGS) $< -o $@
+
+$(OUT)/fixtures/offcpu_block: tests/fixtures/offcpu_block.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CLANG) $(FIXTURE_CFLAGS) -pthread $< -o $@
