@@ -170,6 +170,26 @@ START_TEST(test_offcpu__sleep_is_half_of_wall_under_the_sleeping_function)
 }
 END_TEST
 
+/* cprof flamegraph draws the off_cpu type of the profile the first test
+ * wrote: the sleeping function's share of the title's total. */
+START_TEST(test_offcpu__flamegraph_draws_the_off_cpu_type)
+{
+	char *argv[] = { cprof, "flamegraph", strdup(tmpf("sleep.pb.gz")), "--sample-type",
+			 "off_cpu", "-o", strdup(tmpf("sleep-off.svg")), NULL };
+	char *svg, *t;
+	double share = -1;
+	int st = run(argv, tmpf("fg.err"));
+
+	ck_assert_msg(st == 0, "cprof flamegraph exited %d: %s", st, slurp(tmpf("fg.err")));
+	svg = slurp(tmpf("sleep-off.svg"));
+	ck_assert_msg(strstr(svg, "off_cpu (nanoseconds), total"), "no off_cpu title");
+	t = strstr(svg, "sleep_a_while (");
+	ck_assert_msg(t && sscanf(strchr(t, ',') + 1, "%lf%%", &share) == 1, "no sleep_a_while");
+	/* of off-CPU time: the sleeps, and not the preemptions of burn_cpu */
+	ck_assert_msg(share > 50, "sleep_a_while: %.1f %% of off-CPU time", share);
+}
+END_TEST
+
 /* With frame pointers, the off-CPU user stacks come from the kernel's walk
  * as CPU samples' do. Debian's libc keeps no frame pointer: the caller of
  * nanosleep() is skipped, as for CPU samples, so main is what is checked. */
@@ -411,6 +431,7 @@ int main(void)
 	}
 	tcase_set_timeout(sleep, 60);
 	tcase_add_test(sleep, test_offcpu__sleep_is_half_of_wall_under_the_sleeping_function);
+	tcase_add_test(sleep, test_offcpu__flamegraph_draws_the_off_cpu_type);
 	tcase_add_test(sleep, test_offcpu__frame_pointer_stacks_reach_main);
 	tcase_add_test(sleep, test_offcpu__blocks_under_the_minimum_are_counted_not_recorded);
 	tcase_add_test(sleep, test_offcpu__pid_records_only_that_process);
