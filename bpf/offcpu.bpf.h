@@ -227,7 +227,7 @@ int BPF_PROG(cprof_offcpu_switch, bool preempt, struct task_struct *prev,
 	tid = prev->pid;
 	if (!tid || !prev->mm)		/* idle, kernel threads */
 		return 0;
-	if (!is_interesting(prev->tgid))
+	if (!is_interesting(prev->tgid) || (exclude_tgid && prev->tgid == exclude_tgid))
 		return 0;
 	/* the state now, not the one __schedule() read: a pending signal
 	 * has made a sleeper runnable again */

@@ -18,15 +18,6 @@
 
 /* --- reading profiles ------------------------------------------------------ */
 
-static const char *label_str(const struct prof *pr, const Perftools__Profiles__Sample *s,
-			     const char *key)
-{
-	for (size_t i = 0; i < s->n_label; i++)
-		if (!strcmp(pprof__str(pr->p, s->label[i]->key), key))
-			return s->label[i]->str ? pprof__str(pr->p, s->label[i]->str) : "";
-	return "";
-}
-
 static int64_t label_num(const struct prof *pr, const Perftools__Profiles__Sample *s,
 			 const char *key)
 {
@@ -392,21 +383,6 @@ START_TEST(test_offcpu__usage_errors_exit_2)
 }
 END_TEST
 
-static bool bpf_usable(void)
-{
-	char *argv[] = { cprof, "-q", "-a", "-d", "0.2", "-o", (char *)tmpf("probe.pb.gz"), NULL };
-
-	if (geteuid() != 0) {
-		printf("SKIP: BPF tests need root (or CAP_BPF + CAP_PERFMON)\n");
-		return false;
-	}
-	if (run(argv, tmpf("probe.err")) != 0 && strstr(slurp(tmpf("probe.err")), "CAP_BPF")) {
-		printf("SKIP: BPF denied here: %s\n", slurp(tmpf("probe.err")));
-		return false;
-	}
-	return true;
-}
-
 int main(void)
 {
 	Suite *s = suite_create("offcpu");
@@ -422,7 +398,7 @@ int main(void)
 	}
 	tcase_add_test(errors, test_offcpu__usage_errors_exit_2);
 	suite_add_tcase(s, errors);
-	if (!bpf_usable()) {
+	if (!bpf_usable("or CAP_BPF + CAP_PERFMON")) {
 		sr = srunner_create(s);
 		srunner_run_all(sr, CK_NORMAL);
 		failed = srunner_ntests_failed(sr);
