@@ -152,6 +152,9 @@ static int start_sampler(struct agent *a)
 		.freq = a->cfg.freq, .cycles = a->cfg.cycles, .all = !a->cfg.nr_pids,
 		.idle = a->cfg.idle, .profile_self = a->cfg.profile_self, .max_stacks = a->cfg.max_stacks, .verbose = a->cfg.verbose >= 2,
 		.stack_size = a->cfg.stack_size, .forget_exited = true,
+		.off_cpu = a->cfg.off_cpu,
+		.off_cpu_min_ns = (uint64_t)(a->cfg.off_cpu_min * 1e9 + 0.5),
+		.off_cpu_ppm = (uint32_t)(a->cfg.off_cpu_probability * 1e6 + 0.5),
 		.perm_fix = a->perm_fix, .cycles_fix = "use --event cpu-clock",
 		.on_process = on_process, .ctx = a,
 	};
@@ -163,6 +166,7 @@ static int start_sampler(struct agent *a)
 		    !strcmp(a->cfg.unwind, "fp") ? SESSION_UNWIND_FP :
 		    !strcmp(a->cfg.unwind, "dwarf") ? SESSION_UNWIND_DWARF : SESSION_UNWIND_AUTO;
 	STAT_SET(a, stack_copy, so.unwind != SESSION_UNWIND_FP);
+	STAT_SET(a, off_cpu_on, so.off_cpu);
 	snprintf(a->perm_fix, sizeof(a->perm_fix), "run as root, or give cprof CAP_BPF, "
 		 "CAP_PERFMON, CAP_SYS_PTRACE and CAP_SYS_RESOURCE%s (see "
 		 "dist/cprof-agent.service)", a->cfg.nr_net_ifaces ?

@@ -32,6 +32,9 @@ const struct agent_option agent_options[] = {
 	{ "max-stacks", 0, "N", false },
 	{ "unwind", 0, "MODE", false },
 	{ "stack-size", 0, "BYTES", false },
+	{ "off-cpu", 0, NULL, false },
+	{ "off-cpu-min", 0, "TIME", false },
+	{ "off-cpu-probability", 0, "P", false },
 	{ "interval", 'i', "SECS", false },
 	{ "net", 0, "IFACE", true },
 	{ "net-xdp", 0, NULL, false },
@@ -70,6 +73,8 @@ void agent_config__init(struct agent_config *c)
 	c->shutdown_timeout = 5;
 	c->spool_max_bytes = 256ULL << 20;
 	c->max_samples_per_profile = 16000;
+	c->off_cpu_min = 0.001;
+	c->off_cpu_probability = 1;
 }
 
 void agent_config__release(struct agent_config *c)
@@ -317,6 +322,28 @@ int agent_config__set(struct agent_config *c, const char *name, const char *v, c
 		if (cli__parse_ulong(v, 1024, 65536, &ul))
 			return fail(err, len, "--stack-size must be 1024..65536 bytes, not '%s'", v);
 		c->stack_size = ul;
+		return 0;
+	}
+	if (!strcmp(name, "off-cpu"))
+		return cli__parse_bool(v, &c->off_cpu) ? fail(err, len, "--off-cpu takes true or false") : 0;
+	if (!strcmp(name, "off-cpu-min")) {
+		double d;
+
+		if (cli__parse_seconds(v, CLI_SECONDS_UNITS, &d) || d > 60)
+			return fail(err, len, "--off-cpu-min must be 0..60 s (e.g. 500us, 1ms, 0.1), "
+				    "not '%s'", v);
+		c->off_cpu_min = d;
+		return 0;
+	}
+	if (!strcmp(name, "off-cpu-probability")) {
+		char *end;
+		double p;
+
+		errno = 0;
+		p = strtod(v, &end);
+		if (errno || end == v || *end || !(p >= 0.000001 && p <= 1))
+			return fail(err, len, "--off-cpu-probability must be 0.000001..1, not '%s'", v);
+		c->off_cpu_probability = p;
 		return 0;
 	}
 	if (!strcmp(name, "net"))

@@ -36,6 +36,10 @@ struct agent_config {
 	uint32_t max_stacks;		/* 0 = the sampler's default */
 	char *unwind;			/* "auto" (NULL), "dwarf" or "fp" */
 	uint32_t stack_size;		/* bytes of user stack copied for auto/dwarf; 0 = default */
+	/* off-CPU time: its own profile, __name__ = off_cpu */
+	bool off_cpu;
+	double off_cpu_min;		/* s; default 0.001 */
+	double off_cpu_probability;	/* a block is recorded with it, scaled back; default 1 */
 	double interval;		/* s; default 10 */
 	/* network counters (profiler/net/net.h): its own profile, __name__ = net */
 	char **net_ifaces;		/* --net IFACE, repeatable; none: no network profile */

@@ -60,9 +60,10 @@ struct agent_stats {
 	uint64_t unwind_tables_bytes, unwind_tables_evicted, unwind_cfi_dropped;
 	uint64_t perf_maps_refused[SAFE_FILE_NR_REFUSALS], mapped_files_refused[SAFE_FILE_NR_REFUSALS];
 	uint64_t net_packets, net_bytes, net_profiles, net_lost_packets, net_lost_bytes;
+	uint64_t off_cpu_profiles, off_cpu_profiled_ns;	/* --off-cpu */
 	/* What the main loop set up and how it runs, for render_metrics() and
 	 * health(): never a pointer the main loop writes (a->net, ...). */
-	uint64_t net_on, stack_copy, sampling, failed, heartbeat_ms;
+	uint64_t net_on, off_cpu_on, stack_copy, sampling, failed, heartbeat_ms;
 };
 
 #define STAT_SET(a, f, v)	__atomic_store_n(&(a)->st.f, (v), __ATOMIC_RELAXED)

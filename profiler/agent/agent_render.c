@@ -68,6 +68,28 @@ void agent_render__metrics(void *ctx, FILE *f)
 		       "Bytes the kernel side could not count (counter map full).",
 		       STAT_GET(a, net_lost_bytes));
 	}
+	if (STAT_GET(a, off_cpu_on)) {	/* --off-cpu; drops are in cprof_drops_total */
+		metric(f, "cprof_off_cpu_switches_total", "counter",
+		       "Target threads switched out (off-CPU events seen).",
+		       STAT_GET(a, counters[CPROF_OFFCPU_SWITCHES]));
+		metric(f, "cprof_off_cpu_unsampled_total", "counter",
+		       "Switch-outs left out by --off-cpu-probability.",
+		       STAT_GET(a, counters[CPROF_OFFCPU_UNSAMPLED]));
+		metric(f, "cprof_off_cpu_short_total", "counter",
+		       "Blocks shorter than --off-cpu-min, not recorded.",
+		       STAT_GET(a, counters[CPROF_OFFCPU_SHORT]));
+		metric(f, "cprof_off_cpu_recorded_total", "counter",
+		       "Blocks recorded with their stacks.",
+		       STAT_GET(a, counters[CPROF_OFFCPU_RECORDED]));
+		metric(f, "cprof_off_cpu_profiles_total", "counter",
+		       "Off-CPU profile deltas created (__name__=off_cpu).",
+		       STAT_GET(a, off_cpu_profiles));
+		fprintf(f, "# HELP cprof_off_cpu_profiled_seconds_total Off-CPU time put into profile "
+			"deltas (scaled by 1/--off-cpu-probability).\n"
+			"# TYPE cprof_off_cpu_profiled_seconds_total counter\n"
+			"cprof_off_cpu_profiled_seconds_total %.9f\n",
+			STAT_GET(a, off_cpu_profiled_ns) / 1e9);
+	}
 	metric(f, "cprof_upload_requests_total", "counter", "Upload attempts.", us.requests);
 	metric(f, "cprof_uploaded_profiles_total", "counter", "Profiles the backend accepted.",
 	       us.profiles);

@@ -45,25 +45,28 @@ static int pack_pprof(struct delta *d, const Perftools__Profiles__Profile *msg, 
 }
 
 /* Builds one delta from rp and spools it; a profile over MAX_PPROF_BYTES is
- * split in two halves first (each half its own delta). */
+ * split in two halves first (each half its own delta). values: the CPU
+ * profile, or the off-CPU one (its own series, __name__=off_cpu). */
 static int emit(struct agent *a, const struct agent_group *g, const struct raw_profile *rp,
-		struct window_out *w)
+		struct window_out *w, enum pprof_build_values values)
 {
 	char id[DELTA_ID_STR_LEN], line1[160], line2[1024], line3[80];
 	const char *comments[3] = { line1, line2, line3 };
 	struct pprof_build_opts bo = {
 		.freq = a->cfg.freq, .time_nanos = w->time_nanos,
 		.duration_nanos = w->duration_nanos, .comments = comments, .nr_comments = 3,
-		.low_cardinality = true,
+		.low_cardinality = true, .values = values,
 	};
 	const Perftools__Profiles__Profile *msg;
 	struct pb_profile *prof = NULL;
 	struct delta *d = delta__new();
-	uint64_t samples = raw_profile__total(rp);
+	bool off_cpu = values == PPROF_BUILD_OFF_CPU;
+	/* off-CPU samples are not CPU samples: the sample books stay the CPU's */
+	uint64_t samples = off_cpu ? 0 : raw_profile__total(rp);
 	size_t len, off = 0, n = raw_profile__nr_samples(rp);
 	int err = -ENOMEM;
 
-	if (!d || set_labels(a, d, g))
+	if (!d || (off_cpu && delta__set_label(d, "__name__", "off_cpu")) || set_labels(a, d, g))
 		goto out_free;
 	delta__id_string(d, id);
 	snprintf(line1, sizeof(line1), "cprof %s agent; event %s at %u Hz on %d CPUs; "
@@ -87,9 +90,9 @@ static int emit(struct agent *a, const struct agent_group *g, const struct raw_p
 	if (len > MAX_PPROF_BYTES && n > 1) {
 		struct raw_profile *lo = agent_groups__sub_profile(rp, 0, n / 2), *hi = agent_groups__sub_profile(rp, n / 2, n);
 
-		err = lo && hi ? emit(a, g, lo, w) : -ENOMEM;
+		err = lo && hi ? emit(a, g, lo, w, values) : -ENOMEM;
 		if (!err)
-			err = emit(a, g, hi, w);
+			err = emit(a, g, hi, w, values);
 		raw_profile__free(lo);
 		raw_profile__free(hi);
 		goto out_free;
@@ -104,6 +107,10 @@ static int emit(struct agent *a, const struct agent_group *g, const struct raw_p
 	/* Spooled, or dropped and counted by the spool or agent_ship__spool_delta(): either
 	 * way it is accounted for, so the window goes on. */
 	STAT_ADD(a, profiled, samples);
+	if (off_cpu) {
+		STAT_ADD(a, off_cpu_profiles, 1);
+		STAT_ADD(a, off_cpu_profiled_ns, raw_profile__off_ns(rp));
+	}
 	STAT_ADD(a, profiles, 1);
 	STAT_ADD(a, profile_bytes, len);
 	w->profiles++;
@@ -240,15 +247,24 @@ void agent_window__close(struct agent *a, bool last)
 	agent_groups__split(&gs, raw, lookup, a, a->cfg.max_samples_per_profile, &filtered,
 			    &lost);
 	for (size_t i = 0; i < gs.n; i++)
-		for (size_t j = 0; j < gs.g[i].nr_chunks; j++)
-			if (emit(a, &gs.g[i], gs.g[i].chunks[j], &w)) {
-				uint64_t t = raw_profile__total(gs.g[i].chunks[j]);
+		for (size_t j = 0; j < gs.g[i].nr_chunks; j++) {
+			const struct raw_profile *c = gs.g[i].chunks[j];
+			uint64_t t = raw_profile__total(c);
 
+			/* a chunk of blocks alone has no CPU profile */
+			if ((t || !raw_profile__off_ns(c)) && emit(a, &gs.g[i], c, &w, PPROF_BUILD_CPU)) {
 				STAT_ADD(a, build_errors, 1);
 				lost += t;
 				agent__say(a, LOG_ERR, "building the profile of %s: out of memory: %llu "
 				    "samples lost", gs.g[i].service, (unsigned long long)t);
 			}
+			if (raw_profile__off_ns(c) && emit(a, &gs.g[i], c, &w, PPROF_BUILD_OFF_CPU)) {
+				STAT_ADD(a, build_errors, 1);
+				agent__say(a, LOG_ERR, "building the off-CPU profile of %s: out of "
+				    "memory: %.3f s of off-CPU time lost", gs.g[i].service,
+				    raw_profile__off_ns(c) / 1e9);
+			}
+		}
 	agent_groups__release(&gs);
 	emit_net(a, &w);
 	STAT_ADD(a, filtered, filtered);

@@ -6,7 +6,9 @@
  * state labels, and on + off adding up to wall time. Exits 77 (skip) where
  * BPF cannot be used. */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -332,6 +334,106 @@ START_TEST(test_offcpu__preemption_is_labelled_and_not_counted_twice)
 }
 END_TEST
 
+/* --- the agent ------------------------------------------------------------- */
+
+/* Runs the agent (file://, 1 s windows, --off-cpu and extra) on offcpu_sleep
+ * until the fixture exits (the agent stops when its targets are gone); sums
+ * the off-CPU time under sleep_a_while over the off-CPU deltas it wrote. */
+static int64_t agent_sleep(const char *name, const char *extra, const char *extra_v,
+			   struct measured *m, int *ret_deltas)
+{
+	char url[400], dir[PATH_MAX + 64], pid[16], out[64], err[64];
+	char *fx_argv[] = { strdup(fx("offcpu_sleep")), "4", NULL };
+	char *argv[16];
+	int n = 0, st, off;
+	int64_t sum = 0;
+	pid_t f, ag;
+	struct dirent *de;
+	DIR *d;
+
+	ck_assert_ptr_nonnull(realpath(tmp, dir));	/* file:// takes an absolute path */
+	snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/%s", name);
+	mkdir(dir, 0700);
+	snprintf(url, sizeof(url), "file://%s", dir);
+	snprintf(out, sizeof(out), "%s.out", name);
+	snprintf(err, sizeof(err), "%s.err", name);
+	f = spawn_out(fx_argv, strdup(tmpf(out)), NULL);
+	snprintf(pid, sizeof(pid), "%d", (int)f);
+	argv[n++] = cprof;
+	argv[n++] = "agent";
+	argv[n++] = "--url";
+	argv[n++] = url;
+	argv[n++] = "--pid";
+	argv[n++] = pid;
+	argv[n++] = "-i";
+	argv[n++] = "1";
+	argv[n++] = "--off-cpu";
+	if (extra) {
+		argv[n++] = (char *)extra;
+		argv[n++] = (char *)extra_v;
+	}
+	argv[n] = NULL;
+	ag = spawn(argv, strdup(tmpf(err)));
+	ck_assert_int_eq(wait_status(f), 0);
+	st = wait_status(ag);
+	ck_assert_msg(st == 0, "the agent exited %d: %s", st, slurp(tmpf(err)));
+	*m = read_measured(tmpf(out));
+
+	*ret_deltas = 0;
+	d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d))) {
+		char path[700];
+		struct prof pr;
+
+		if (!strstr(de->d_name, ".pb.gz"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		pr = load(path);
+		off = pprof__sample_index(pr.p, "off_cpu");
+		if (off >= 0) {
+			/* its own profile: off-CPU time alone */
+			ck_assert_int_eq(pr.p->n_sample_type, 1);
+			(*ret_deltas)++;
+			for (size_t i = 0; i < pr.p->n_sample; i++)
+				if (has_frame(&pr, pr.p->sample[i], "sleep_a_while", false, 0))
+					sum += pr.p->sample[i]->value[off];
+		}
+		unload(&pr);
+	}
+	closedir(d);
+	return sum;
+}
+
+/* Each block is in the window where it ends, once: the deltas add up to the
+ * time the fixture slept, as CPU deltas add up to the samples taken. */
+START_TEST(test_offcpu__agent_deltas_add_up_to_the_blocked_time)
+{
+	struct measured m;
+	int deltas;
+	int64_t sum = agent_sleep("agent", NULL, NULL, &m, &deltas);
+
+	ck_assert_msg(deltas >= 3, "%d off-CPU deltas in 4 s of 1 s windows", deltas);
+	ck_assert_msg(llabs(sum - m.slept) < m.wall / 10,
+		      "off-CPU under sleep_a_while over %d deltas: %.3f s; the fixture slept %.3f s",
+		      deltas, sum / 1e9, m.slept / 1e9);
+}
+END_TEST
+
+/* Half of the blocks, each counted twice: the total stays (about 400 blocks
+ * of 10 ms: the sum's relative spread is ~5 %). */
+START_TEST(test_offcpu__agent_probability_keeps_the_total)
+{
+	struct measured m;
+	int deltas;
+	int64_t sum = agent_sleep("agent_p", "--off-cpu-probability", "0.5", &m, &deltas);
+
+	ck_assert_msg(llabs(sum - m.slept) < m.slept / 4,
+		      "with probability 0.5: %.3f s under sleep_a_while; the fixture slept %.3f s",
+		      sum / 1e9, m.slept / 1e9);
+}
+END_TEST
+
 /* --- targets and errors ------------------------------------------------------ */
 
 START_TEST(test_offcpu__pid_records_only_that_process)
@@ -411,6 +513,8 @@ int main(void)
 	tcase_add_test(sleep, test_offcpu__frame_pointer_stacks_reach_main);
 	tcase_add_test(sleep, test_offcpu__blocks_under_the_minimum_are_counted_not_recorded);
 	tcase_add_test(sleep, test_offcpu__pid_records_only_that_process);
+	tcase_add_test(sleep, test_offcpu__agent_deltas_add_up_to_the_blocked_time);
+	tcase_add_test(sleep, test_offcpu__agent_probability_keeps_the_total);
 	suite_add_tcase(s, sleep);
 	tcase_set_timeout(block, 60);
 	tcase_add_unchecked_fixture(block, record_block, NULL);
