@@ -1,8 +1,13 @@
 # Benchmark programs (bench/*.c), built from source by `make bench`.
-BENCH_BINS := $(OUT)/bench/cpuburn $(OUT)/bench/sym_throughput
+BENCH_BINS := $(OUT)/bench/cpuburn $(OUT)/bench/sym_throughput $(OUT)/bench/pingpong
 FIXTURES += $(BENCH_BINS)
 
 $(OUT)/bench/cpuburn: bench/cpuburn.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -fno-omit-frame-pointer -pthread $< -o $@
+
+$(OUT)/bench/pingpong: bench/pingpong.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -g -fno-omit-frame-pointer -pthread $< -o $@

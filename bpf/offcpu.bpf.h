@@ -4,14 +4,15 @@
  * (no kprobe), so it runs on kernels built without kprobes or ftrace.
  *
  * A block goes through three points:
- * 1. sched_switch, prev: a target thread leaves the CPU. Noted in
- *    offcpu_starts: when, and in which state (sleeping, uninterruptible,
- *    preempted). Nothing else: this is the common case, and most blocks are
- *    too short to record.
+ * 1. sched_switch, prev: a target thread leaves the CPU. Noted in its entry
+ *    of offcpu_starts, written in place: when, and in which state (sleeping,
+ *    uninterruptible, preempted). Nothing else: this is the common case, and
+ *    most blocks are too short to record.
  * 2. sched_switch, next: the thread is back. A block of at least
- *    --off-cpu-min becomes pending (offcpu_pending): its time, its state and
- *    its kernel stack, read from the thread's saved context
- *    (bpf_get_task_stack: the blocking path, schedule() and its callers).
+ *    --off-cpu-min becomes pending: its time, its state and its kernel stack,
+ *    read from the thread's saved context (bpf_get_task_stack: the blocking
+ *    path, schedule() and its callers), in this CPU's offcpu_pending: the
+ *    thread runs on this CPU until it next leaves it, so 3 comes here.
  * 3. In the thread itself, at its first system call exit (sys_exit) or, for
  *    a block outside a system call (a page fault), at its next switch-out:
  *    the user stack is taken there, through the same unwinding as CPU
@@ -45,14 +46,14 @@ const volatile __u64 off_cpu_min_ns = 1000000;
 const volatile __u32 off_cpu_ppm = CPROF_PPM;	/* sampling probability, parts per million */
 
 struct offcpu_start {
-	__u64 ns;	/* bpf_ktime_get_ns() at the switch-out */
+	__u64 ns;	/* bpf_ktime_get_ns() at the switch-out; 0: on a CPU, or not sampled */
 	__u32 state;	/* enum cprof_offcpu_state */
 	__u32 pad;
 };
 
-/* Target threads off the CPU now, by thread id. An entry lives from a
- * switch-out to the next switch-in; a dying thread's last switch is not
- * entered. */
+/* Target threads by thread id, from their first switch-out to their last
+ * (a dying thread's entry goes then). Written in place: a switch costs
+ * lookups, not an update and a delete. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, __u32);
@@ -62,26 +63,20 @@ struct {
 
 struct offcpu_pending {
 	__u64 ns;		/* off-CPU time, scaled */
+	__u32 tid;		/* 0: none */
 	__u32 state;
 	__u32 kern_len;		/* bytes of kern, 0: none */
+	__u32 pad;
 	struct cprof_stack kern;
 };
 
-/* Blocks over, waiting for their thread to run to 3: a few per CPU at a time. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, __u32);
-	__type(value, struct offcpu_pending);
-	__uint(max_entries, 4096);
-} offcpu_pending SEC(".maps");
-
-/* A zeroed pending entry to insert (too big for the BPF stack). */
+/* The block of the thread running on this CPU, waiting for 3. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
 	__type(value, struct offcpu_pending);
 	__uint(max_entries, 1);
-} offcpu_zero SEC(".maps");
+} offcpu_pending SEC(".maps");
 
 static __always_inline __u32 offcpu_state(int preempt, __u32 st)
 {
@@ -113,16 +108,18 @@ static __always_inline void offcpu_add(void *ctx, struct cprof_key *key,
 	add_count(counts, key, p->ns);
 }
 
-/* 3: in the thread (current), a pending block is recorded. */
+/* 3: in the thread (current), its pending block is recorded. */
 static __always_inline void offcpu_charge(void *ctx, __u32 tid)
 {
-	struct offcpu_pending *p = bpf_map_lookup_elem(&offcpu_pending, &tid);
+	__u32 zero = 0;
+	struct offcpu_pending *p = bpf_map_lookup_elem(&offcpu_pending, &zero);
 	struct cprof_key key = {};
 	struct task_struct *task;
 	__u32 cur_slot;
 
-	if (!p)
+	if (!p || p->tid != tid || !tid)
 		return;
+	p->tid = 0;
 	task = (struct task_struct *)bpf_get_current_task();
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	key.tid = tid;
@@ -136,7 +133,6 @@ static __always_inline void offcpu_charge(void *ctx, __u32 tid)
 		offcpu_add(ctx, &key, p, &stacks1, &counts1, 1);
 	else
 		offcpu_add(ctx, &key, p, &stacks0, &counts0, 0);
-	bpf_map_delete_elem(&offcpu_pending, &tid);
 }
 
 /* 2 for a preempted thread, in one slot's maps. */
@@ -158,8 +154,8 @@ static __always_inline void offcpu_preempted(struct task_struct *next, struct cp
 static __always_inline void offcpu_end(struct task_struct *next, __u32 tid, __u64 ns,
 				       __u32 state)
 {
-	struct offcpu_pending *p;
 	__u32 zero = 0, scratch = SCRATCH_OFFCPU;
+	struct offcpu_pending *p;
 	struct cprof_stack *b;
 	long len;
 
@@ -187,12 +183,8 @@ static __always_inline void offcpu_end(struct task_struct *next, __u32 tid, __u6
 			offcpu_preempted(next, &key, b, ns, &stacks0, &counts0);
 		return;
 	}
-	p = bpf_map_lookup_elem(&offcpu_zero, &zero);
-	if (!p || bpf_map_update_elem(&offcpu_pending, &tid, p, BPF_ANY)) {
-		count(CPROF_DROP_OFFCPU_THREADS_FULL);
-		return;
-	}
-	p = bpf_map_lookup_elem(&offcpu_pending, &tid);
+	/* this CPU's previous thread was charged as it left (3 runs first) */
+	p = bpf_map_lookup_elem(&offcpu_pending, &zero);
 	if (!p)
 		return;
 	p->ns = ns;
@@ -200,14 +192,16 @@ static __always_inline void offcpu_end(struct task_struct *next, __u32 tid, __u6
 	/* the tail past the stack is zeroed by the helper */
 	len = bpf_get_task_stack(next, p->kern.ips, sizeof(p->kern.ips), 0);
 	p->kern_len = len > 0 ? len : 0;
+	p->tid = tid;
 }
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(cprof_offcpu_switch, bool preempt, struct task_struct *prev,
 	     struct task_struct *next)
 {
-	struct offcpu_start v = {}, *s;
-	__u32 tid = prev->pid, st;
+	struct offcpu_start *s;
+	__u32 tid = prev->pid, st, state;
+	__u64 now = 0;
 
 	/* 3 for prev, when no system call exit came first */
 	offcpu_charge(ctx, tid);
@@ -215,40 +209,50 @@ int BPF_PROG(cprof_offcpu_switch, bool preempt, struct task_struct *prev,
 	/* 2 for next */
 	tid = next->pid;
 	s = tid ? bpf_map_lookup_elem(&offcpu_starts, &tid) : NULL;
-	if (s) {
-		__u64 ns = bpf_ktime_get_ns() - s->ns;
-
-		v.state = s->state;
-		bpf_map_delete_elem(&offcpu_starts, &tid);
-		offcpu_end(next, tid, ns, v.state);
+	if (s && s->ns) {
+		now = bpf_ktime_get_ns();
+		offcpu_end(next, tid, now - s->ns, s->state);
+		s->ns = 0;
 	}
 
 	/* 1 for prev */
 	tid = prev->pid;
 	if (!tid || !prev->mm)		/* idle, kernel threads */
 		return 0;
-	if (!is_interesting(prev->tgid) || (exclude_tgid && prev->tgid == exclude_tgid))
-		return 0;
+	s = bpf_map_lookup_elem(&offcpu_starts, &tid);
 	/* the state now, not the one __schedule() read: a pending signal
 	 * has made a sleeper runnable again */
 	st = BPF_CORE_READ(prev, __state);
-	if (st & CPROF_TASK_DEAD)
+	if (st & CPROF_TASK_DEAD) {
+		if (s)
+			bpf_map_delete_elem(&offcpu_starts, &tid);
+		return 0;
+	}
+	/* an entry is a target's: the target set is looked up for new ones */
+	if (!s && (!is_interesting(prev->tgid) ||
+		   (exclude_tgid && prev->tgid == exclude_tgid)))
 		return 0;
 	count(CPROF_OFFCPU_SWITCHES);
 	if (off_cpu_ppm < CPROF_PPM && bpf_get_prandom_u32() % CPROF_PPM >= off_cpu_ppm) {
 		count(CPROF_OFFCPU_UNSAMPLED);
-		return 0;
+		return 0;	/* s->ns is 0 since its last switch-in */
 	}
-	v.ns = bpf_ktime_get_ns();
-	v.state = offcpu_state(preempt, st);
-	if (bpf_map_update_elem(&offcpu_starts, &tid, &v, BPF_ANY))
-		count(CPROF_DROP_OFFCPU_THREADS_FULL);
+	now = now ? now : bpf_ktime_get_ns();
+	state = offcpu_state(preempt, st);
+	if (s) {
+		s->state = state;
+		s->ns = now;
+	} else {
+		struct offcpu_start v = { .ns = now, .state = state };
+
+		if (bpf_map_update_elem(&offcpu_starts, &tid, &v, BPF_NOEXIST))
+			count(CPROF_DROP_OFFCPU_THREADS_FULL);
+	}
 	return 0;
 }
 
 /* 3 for a thread whose block was in a system call. Runs for every system
- * call exit on the machine while --off-cpu is on: one lookup in a map that
- * is nearly always empty. */
+ * call exit on the machine while --off-cpu is on: one per-CPU lookup. */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(cprof_offcpu_sys_exit, struct pt_regs *regs, long ret)
 {

@@ -283,7 +283,6 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 		bpf_program__set_autoload(s->skel->progs.cprof_offcpu_switch, false);
 		bpf_program__set_autoload(s->skel->progs.cprof_offcpu_sys_exit, false);
 		bpf_map__set_max_entries(s->skel->maps.offcpu_starts, 1);
-		bpf_map__set_max_entries(s->skel->maps.offcpu_pending, 1);
 	}
 
 	err = sample_bpf__load(s->skel);

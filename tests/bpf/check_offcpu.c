@@ -354,6 +354,17 @@ static int64_t agent_sleep(const char *name, const char *extra, const char *extr
 	ck_assert_ptr_nonnull(realpath(tmp, dir));	/* file:// takes an absolute path */
 	snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/%s", name);
 	mkdir(dir, 0700);
+	/* a run before this one left its deltas */
+	d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d))) {
+		char path[700];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (de->d_name[0] != '.')
+			unlink(path);
+	}
+	closedir(d);
 	snprintf(url, sizeof(url), "file://%s", dir);
 	snprintf(out, sizeof(out), "%s.out", name);
 	snprintf(err, sizeof(err), "%s.err", name);
