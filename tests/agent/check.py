@@ -8,6 +8,11 @@ dropped by the spool bound or rejected by the backend, equal the samples the
 agent put into its windows ("window N: S samples ..." lines, -v) across all
 its runs. Prints a one-line summary; exits 1 with the reasons on failure.
 
+Off-CPU deltas (kind "off_cpu", from agent --off-cpu) are left out of the
+sample accounting too: --min-offcpu-deltas N, and --offcpu-under
+"FUNCTION=SECONDS" asserts the off-CPU time under FUNCTION, summed over the
+distinct off-CPU deltas, is at least SECONDS.
+
 Network deltas (receiver records of kind "net", from agent --net) are left
 out of that sample accounting and of --min-deltas/--service; for them:
 --net-flow "DIRECTION PORT=PACKETS BYTES" asserts the exact sum over all
@@ -148,6 +153,8 @@ def main():
     ap.add_argument('--min-net-deltas', type=int, default=0)
     ap.add_argument('--net-label', action='append', default=[])
     ap.add_argument('--net-go-pprof')
+    ap.add_argument('--min-offcpu-deltas', type=int, default=0)
+    ap.add_argument('--offcpu-under', action='append', default=[])
     args = ap.parse_args()
     fails = []
 
@@ -174,7 +181,8 @@ def main():
     dups = len(deliveries) - len(by_id)
     # CPU deltas: the sample accounting; network ones are checked on their own
     net = {i: d for i, d in by_id.items() if d.get('kind') == 'net'}
-    cpu = {i: d for i, d in by_id.items() if d.get('kind') != 'net'}
+    off = {i: d for i, d in by_id.items() if d.get('kind') == 'off_cpu'}
+    cpu = {i: d for i, d in by_id.items() if d.get('kind') not in ('net', 'off_cpu')}
     delivered = sum(d['samples'] for d in cpu.values())
     c = agent_counts(args.agent_log)
     counted, dropped, rejected, windows = c['counted'], c['dropped'], c['rejected'], c['windows']
@@ -210,6 +218,21 @@ def main():
             fails.append('delta %s: duration %d' % (d['id'], d['duration_nanos']))
     if net or args.net_flow or args.min_net_deltas or args.net_label or args.net_go_pprof:
         check_net(args, net, fails)
+    if off or args.min_offcpu_deltas or args.offcpu_under:
+        under = {}
+        for d in off.values():
+            for k, v in d['under'].items():
+                under[k] = under.get(k, 0) + v
+        print('check: %d off-CPU deltas, %.3f s; most under %s' %
+              (len(off), sum(d['off_ns'] for d in off.values()) / 1e9,
+               sorted(under, key=lambda k: -under[k])[:4]))
+        if len(off) < args.min_offcpu_deltas:
+            fails.append('%d off-CPU deltas, want at least %d' % (len(off), args.min_offcpu_deltas))
+        for fs in args.offcpu_under:
+            f, secs = fs.rsplit('=', 1)
+            if under.get(f, 0) < float(secs) * 1e9:
+                fails.append('off-CPU under %s: %.3f s, want at least %s s' %
+                             (f, under.get(f, 0) / 1e9, secs))
     if args.service:
         mine = [d for d in cpu.values() if d['service'] == args.service]
         if not mine:

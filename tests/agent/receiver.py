@@ -49,6 +49,8 @@ import uuid
 
 LABEL_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 NET_TYPES = [('packets', 'count'), ('bytes', 'bytes')]
+OFFCPU_TYPES = [('off_cpu', 'nanoseconds')]
+THREAD_STATES = ('sleeping', 'uninterruptible', 'preempted', 'stopped')
 NET_DIRECTIONS = ('ingress', 'egress', 'xdp')
 PORT_FRAME = re.compile(r'^(\d+)/([a-z0-9-]+)$')
 FOREIGN = ('html', 'garbage', 'nostatus', '301', '302', '307', '308', 'hugeretry', 'echo',
@@ -279,14 +281,53 @@ class Receiver:
         return labels.get('__name__') == 'net' and bool(profiles) and \
             all(self.pprof_types(p) == NET_TYPES for p, _ in profiles)
 
+    def offcpu_info(self, p, where):
+        """Checks one decoded off-CPU pprof (agent --off-cpu): one sample type,
+        off_cpu/nanoseconds; string labels only thread_state, of its four
+        values. Returns its info dict: kind off_cpu, no samples, its total
+        nanoseconds, and the nanoseconds under each function of the stacks."""
+        st = p.string_table
+        funcs = {f.id: st[f.name] for f in p.function}
+        locs = {l.id: l for l in p.location}
+        under, total = {}, 0
+        for s in p.sample:
+            if len(s.value) != 1:
+                self.error('%s: an off-CPU sample has %d values' % (where, len(s.value)))
+                continue
+            total += s.value[0]
+            for l in s.label:
+                if l.str and (st[l.key] != 'thread_state' or st[l.str] not in THREAD_STATES):
+                    self.error('%s: off-CPU string label %s=%s' % (where, st[l.key], st[l.str]))
+            names = set()
+            for lid in s.location_id:
+                for line in locs[lid].line if lid in locs else []:
+                    names.add(funcs.get(line.function_id, '?'))
+            for n in names:
+                under[n] = under.get(n, 0) + s.value[0]
+        delta_id = None
+        for c in (st[c] for c in p.comment):
+            if c.startswith('delta id '):
+                delta_id = c[len('delta id '):]
+        return {'kind': 'off_cpu', 'samples': 0, 'off_ns': total, 'under': under,
+                'time_nanos': p.time_nanos, 'duration_nanos': p.duration_nanos,
+                'leaves': {}, 'comment_id': delta_id, 'period': p.period}
+
     def series_profiles(self, labels, raws, where, cpu_metric):
         """Decodes the pprofs of one series and checks its labels against the
-        metric it must have (net for a network series, else cpu_metric);
-        returns [info] in the order of raws."""
+        metric it must have (net for a network series, off_cpu for an off-CPU
+        one, else cpu_metric); returns [info] in the order of raws."""
         decoded = [self.decode_pprof(raw, where) for raw in raws]
         if self.is_net_series(labels, decoded):
             self.check_labels(labels, where, 'net')
             return [self.net_info(p, data, where) for p, data in decoded]
+        if labels.get('__name__') == 'off_cpu' or \
+           any(self.pprof_types(p) == OFFCPU_TYPES for p, _ in decoded):
+            self.check_labels(labels, where, 'off_cpu')
+            for p, _ in decoded:
+                if self.pprof_types(p) != OFFCPU_TYPES:
+                    self.error('%s: off_cpu series with sample types %r' %
+                               (where, self.pprof_types(p)))
+            return [self.offcpu_info(p, where) for p, _ in decoded]
         self.check_labels(labels, where, cpu_metric)
         return [self.cpu_info(p, where) for p, _ in decoded]
 
@@ -391,7 +432,10 @@ class Receiver:
                     if self.otlp_type(p, d) in NET_TYPES:
                         net.append(p)
                         continue
-                    info = self.otlp_profile(p, d, where)
+                    if [self.otlp_type(p, d)] == OFFCPU_TYPES:
+                        info = self.otlp_offcpu(p, d, where)
+                    else:
+                        info = self.otlp_profile(p, d, where)
                     pid = p.profile_id
                     if len(pid) != 16 or pid == b'\0' * 16:
                         self.error('%s: profile_id %r' % (where, pid))
@@ -524,6 +568,28 @@ class Receiver:
         for msg in sorted(problems):
             self.error('%s: network profile: %s' % (where, msg))
         return out
+
+    def otlp_offcpu(self, p, d, where):
+        """An off-CPU profile (agent --off-cpu): nanoseconds under each function."""
+        st = d.string_table
+        under, total = {}, 0
+        for s in p.samples:
+            if len(s.values) != 1 or not (0 < s.stack_index < len(d.stack_table)):
+                self.error('%s: off-CPU sample with %d values, stack %d' %
+                           (where, len(s.values), s.stack_index))
+                continue
+            total += s.values[0]
+            names = set()
+            for li in d.stack_table[s.stack_index].location_indices:
+                if 0 < li < len(d.location_table):
+                    for line in d.location_table[li].lines:
+                        if 0 < line.function_index < len(d.function_table):
+                            names.add(st[d.function_table[line.function_index].name_strindex])
+            for n in names:
+                under[n] = under.get(n, 0) + s.values[0]
+        return {'kind': 'off_cpu', 'samples': 0, 'off_ns': total, 'under': under,
+                'time_nanos': p.time_unix_nano, 'duration_nanos': p.duration_nano,
+                'leaves': {}, 'period': p.period}
 
     def otlp_profile(self, p, d, where):
         st = d.string_table
@@ -682,6 +748,8 @@ def make_handler(rx):
                        'tenant': self.headers.get('X-Scope-OrgID')}
                 if rec['kind'] == 'net':
                     rec.update(packets=info['packets'], bytes=info['bytes'], flows=info['flows'])
+                if rec['kind'] == 'off_cpu':
+                    rec.update(off_ns=info['off_ns'], under=info['under'])
                 rx.record(rec)
             if action == 'delay':
                 time.sleep(rx.args.delay)

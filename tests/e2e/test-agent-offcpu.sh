@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `cprof agent --off-cpu`: off-CPU time as its own delta beside the CPU one,
+# to every backend. tests/fixtures/offcpu_sleep (10 ms of work in burn_cpu,
+# then a 10 ms nanosleep in sleep_a_while, for 4 s) runs under the agent
+# (-i 1, --comm offcpu_sleep); the receiver decodes every delta: the off-CPU
+# ones must be __name__=off_cpu (Pyroscope, Parca) with the one sample type
+# off_cpu/nanoseconds and only thread_state as a string label (OTLP: a
+# profile of that type), at least three of them, and the time under
+# sleep_a_while summed over them at least 1.4 s of the fixture's ~2 s of
+# sleep (the C suite tests/bpf/check_offcpu.c holds the sum to the time the
+# fixture measured); the CPU deltas still pass the sample accounting. The
+# metrics count events seen, recorded and left out. Needs root; exits 77 with
+# SKIP otherwise.
+. "$(dirname "$0")/../agent/lib.sh"
+require_bpf
+require_receiver
+SLEEPER=$OUT/fixtures/offcpu_sleep
+[ -x "$SLEEPER" ] || fail "$SLEEPER is not built"
+
+# offcpu_run NAME BACKEND [agent options...]
+offcpu_run() {
+	local name=$1 backend=$2 port log=$T/$1.log s; shift 2
+	port=$(free_port)
+	start_receiver "$name" "$backend" "$port"
+	start_agent "$log" --url "$backend://127.0.0.1:$port" -i 1 --comm '^offcpu_sleep$' \
+		--off-cpu "$@"
+	"$SLEEPER" 4 >"$T/$name.fx" || fail "$name: the fixture failed"
+	s=$(windows_logged "$log")
+	wait_for 5 "[ \$(windows_logged '$log') -gt $s ]" || fail "$name: no window after the fixture"
+	[ -n "${BEFORE_STOP:-}" ] && eval "$BEFORE_STOP"
+	stop_agent "$AGENT_PID" "$log"
+	stop_pid "$RECEIVER_PID"
+	[ ! -s "$T/$name/errors.log" ] || { cat "$T/$name/errors.log"; fail "$name: the receiver found errors"; }
+	check --out "$T/$name" --agent-log "$log" --min-deltas 1 --min-offcpu-deltas 3 \
+		--offcpu-under sleep_a_while=1.4
+	echo "ok   $name: $(cat "$T/$name.fx")"
+}
+
+mport=$(free_port)
+M=http://127.0.0.1:$mport/metrics
+metrics_check() {
+	local seen rec short prof
+	seen=$(metric_value "$M" cprof_off_cpu_switches_total)
+	rec=$(metric_value "$M" cprof_off_cpu_recorded_total)
+	short=$(metric_value "$M" cprof_off_cpu_short_total)
+	prof=$(metric_value "$M" cprof_off_cpu_profiles_total)
+	echo "metrics: switches $seen, recorded $rec, short $short, profiles $prof"
+	# ~200 sleeps of 10 ms recorded; every block counted at most once
+	[ "${rec:-0}" -ge 150 ] && [ "$seen" -ge $((rec + short)) ] && [ "${prof:-0}" -ge 3 ] ||
+		fail "off-CPU metrics do not add up"
+	[ "$(metric_value "$M" 'cprof_drops_total{reason="off_cpu_threads_full"}')" = 0 ] ||
+		fail "off_cpu_threads_full is not 0 (or not there)"
+}
+
+note "pyroscope: __name__=off_cpu beside process_cpu, metrics"
+BEFORE_STOP=metrics_check offcpu_run pyro pyroscope --metrics-addr "127.0.0.1:$mport"
+unset BEFORE_STOP
+note "parca: __name__=off_cpu beside parca_agent"
+offcpu_run parca parca
+note "otlp: a profile of sample type off_cpu"
+offcpu_run otlp otlp --off-cpu-probability 0.5
+echo PASS
