@@ -153,6 +153,77 @@ START_TEST(test_pprof_build__agent_mode_keeps_only_numeric_labels)
 }
 END_TEST
 
+/* A CPU sample and an off-CPU block of the same thread and stack: two
+ * samples of the raw profile (the state is part of the key), and the three
+ * ways to build them. */
+START_TEST(test_pprof_build__off_cpu_types_values_and_state_label)
+{
+	struct fixture fx = make();
+	struct raw_sample s = *raw_profile__sample(fx.rp, 0);
+	static const enum pprof_build_values modes[] = {
+		PPROF_BUILD_CPU, PPROF_BUILD_CPU_OFF_CPU, PPROF_BUILD_OFF_CPU,
+	};
+	static const size_t want_types[] = { 2, 4, 1 };	/* sample types of each */
+
+	s.count = 0;
+	s.state = 'D';
+	s.off_ns = 5000000;
+	ck_assert_int_eq(raw_profile__add(fx.rp, &s), 0);
+	s.off_ns = 1000000;	/* the same key: adds up */
+	ck_assert_int_eq(raw_profile__add(fx.rp, &s), 0);
+	ck_assert_uint_eq(raw_profile__nr_samples(fx.rp), 3);
+	ck_assert_uint_eq(raw_profile__off_ns(fx.rp), 6000000);
+	ck_assert_uint_eq(raw_profile__total(fx.rp), 9);
+	for (size_t m = 0; m < 3; m++) {
+		struct pprof_build_opts bo = { .freq = 100, .values = modes[m] };
+		struct pb_profile *prof = NULL;
+		const Perftools__Profiles__Profile *p;
+		int64_t sums[4] = {0};
+		size_t nt, states = 0;
+
+		ck_assert_int_eq(pprof_build(fx.rp, fx.sym, &bo, &prof, NULL), 0);
+		p = pb_profile__finish(prof);
+		ck_assert_ptr_nonnull(p);
+		nt = p->n_sample_type;
+		ck_assert_uint_eq(nt, want_types[m]);
+		for (size_t i = 0; i < p->n_sample; i++) {
+			for (size_t j = 0; j < nt; j++)
+				sums[j] += p->sample[i]->value[j];
+			for (size_t j = 0; j < p->sample[i]->n_label; j++)
+				if (!strcmp(str(p, p->sample[i]->label[j]->key), "thread_state")) {
+					ck_assert_str_eq(str(p, p->sample[i]->label[j]->str),
+							 "uninterruptible");
+					states++;
+				}
+		}
+		if (modes[m] == PPROF_BUILD_CPU) {
+			ck_assert_uint_eq(p->n_sample, 2);	/* the block is left out */
+			ck_assert_int_eq(sums[0], 9);
+			ck_assert_uint_eq(states, 0);
+		} else if (modes[m] == PPROF_BUILD_CPU_OFF_CPU) {
+			ck_assert_uint_eq(p->n_sample, 3);
+			ck_assert_str_eq(str(p, p->sample_type[2]->type), "off_cpu");
+			ck_assert_str_eq(str(p, p->sample_type[3]->type), "wall");
+			ck_assert_str_eq(str(p, p->default_sample_type), "cpu");
+			ck_assert_int_eq(sums[0], 9);
+			ck_assert_int_eq(sums[1], 9 * 10000000LL);
+			ck_assert_int_eq(sums[2], 6000000);
+			ck_assert_int_eq(sums[3], sums[1] + sums[2]);
+			ck_assert_uint_eq(states, 1);
+		} else {
+			ck_assert_uint_eq(p->n_sample, 1);	/* CPU samples left out */
+			ck_assert_str_eq(str(p, p->sample_type[0]->type), "off_cpu");
+			ck_assert_str_eq(str(p, p->sample_type[0]->unit), "nanoseconds");
+			ck_assert_int_eq(sums[0], 6000000);
+			ck_assert_uint_eq(states, 1);
+		}
+		pb_profile__free(prof);
+	}
+	raw_profile__free(fx.rp);
+	sym_session__free(fx.sym);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pprof_build");
@@ -163,6 +234,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_pprof_build__keeps_totals_types_period_and_names_the_function);
 	tcase_add_test(tc, test_pprof_build__agent_mode_keeps_only_numeric_labels);
+	tcase_add_test(tc, test_pprof_build__off_cpu_types_values_and_state_label);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
