@@ -336,13 +336,14 @@ END_TEST
 
 /* --- the agent ------------------------------------------------------------- */
 
-/* Runs the agent (file://, 1 s windows, --off-cpu and extra) on offcpu_sleep
- * until the fixture exits (the agent stops when its targets are gone); sums
- * the off-CPU time under sleep_a_while over the off-CPU deltas it wrote. */
+/* Runs the agent (file://, 1 s windows, --off-cpu and extra, --comm
+ * offcpu_sleep), then offcpu_sleep once it samples (so no block of the
+ * fixture comes before it), then stops it after one more window; sums the
+ * off-CPU time under sleep_a_while over the off-CPU deltas it wrote. */
 static int64_t agent_sleep(const char *name, const char *extra, const char *extra_v,
 			   struct measured *m, int *ret_deltas)
 {
-	char url[400], dir[PATH_MAX + 64], pid[16], out[64], err[64];
+	char url[400], dir[PATH_MAX + 64], out[64], err[64];
 	char *fx_argv[] = { strdup(fx("offcpu_sleep")), "4", NULL };
 	char *argv[16];
 	int n = 0, st, off;
@@ -368,14 +369,12 @@ static int64_t agent_sleep(const char *name, const char *extra, const char *extr
 	snprintf(url, sizeof(url), "file://%s", dir);
 	snprintf(out, sizeof(out), "%s.out", name);
 	snprintf(err, sizeof(err), "%s.err", name);
-	f = spawn_out(fx_argv, strdup(tmpf(out)), NULL);
-	snprintf(pid, sizeof(pid), "%d", (int)f);
 	argv[n++] = cprof;
 	argv[n++] = "agent";
 	argv[n++] = "--url";
 	argv[n++] = url;
-	argv[n++] = "--pid";
-	argv[n++] = pid;
+	argv[n++] = "--comm";
+	argv[n++] = "^offcpu_sleep$";
 	argv[n++] = "-i";
 	argv[n++] = "1";
 	argv[n++] = "--off-cpu";
@@ -385,7 +384,14 @@ static int64_t agent_sleep(const char *name, const char *extra, const char *extr
 	}
 	argv[n] = NULL;
 	ag = spawn(argv, strdup(tmpf(err)));
+	for (int i = 0; i < 300 && !strstr(slurp(tmpf(err)), "sampling "); i++)
+		usleep(100000);
+	ck_assert_msg(strstr(slurp(tmpf(err)), "sampling "), "the agent did not start: %s",
+		      slurp(tmpf(err)));
+	f = spawn_out(fx_argv, strdup(tmpf(out)), NULL);
 	ck_assert_int_eq(wait_status(f), 0);
+	usleep(1500000);	/* the window the fixture ended in closes */
+	kill(ag, SIGTERM);
 	st = wait_status(ag);
 	ck_assert_msg(st == 0, "the agent exited %d: %s", st, slurp(tmpf(err)));
 	*m = read_measured(tmpf(out));
@@ -431,8 +437,8 @@ START_TEST(test_offcpu__agent_deltas_add_up_to_the_blocked_time)
 }
 END_TEST
 
-/* Half of the blocks, each counted twice: the total stays (about 400 blocks
- * of 10 ms: the sum's relative spread is ~5 %). */
+/* Half of the blocks, each counted twice: the total stays (about 200 sleeps
+ * of 10 ms: the sum's relative spread is ~7 %). */
 START_TEST(test_offcpu__agent_probability_keeps_the_total)
 {
 	struct measured m;
