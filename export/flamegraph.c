@@ -125,6 +125,7 @@ void flamegraph_opts__init(struct flamegraph_opts *opts)
 	opts->format = FLAMEGRAPH_FORMAT_SVG;
 	opts->width = 1200;
 	opts->minwidth = 0.1;
+	opts->max_depth = FLAMEGRAPH_DRAWN_DEPTH;
 	opts->group = FLAMEGRAPH_GROUP_NONE;
 }
 
@@ -135,7 +136,8 @@ int flamegraph__write(const Perftools__Profiles__Profile *p, const struct flameg
 	int err;
 
 	if (!p || !opts || !out || opts->width < 2 * FLAMEGRAPH_SVG_XPAD + 10 ||
-	    opts->width > 1000000 || !(opts->minwidth >= 0) || opts->minwidth > 1e12 ||
+	    opts->width > 1000000 || opts->max_depth > FLAMEGRAPH_MAX_DEPTH ||
+	    !(opts->minwidth >= 0) || opts->minwidth > 1e12 ||
 	    opts->group > FLAMEGRAPH_GROUP_THREAD || opts->format > FLAMEGRAPH_FORMAT_FOLDED)
 		return -EINVAL;
 	err = flamegraph_tree__init(&fg, opts);

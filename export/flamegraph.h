@@ -14,6 +14,10 @@
 #include "export/flamegraph_limits.h"
 #include "proto/profile.pb-c.h"
 
+/* Default opts.max_depth: 100 frames above the root keep an SVG about 1700 px
+ * tall, whatever the deepest recursion. */
+#define FLAMEGRAPH_DRAWN_DEPTH 100
+
 enum flamegraph_group {
 	FLAMEGRAPH_GROUP_NONE,
 	FLAMEGRAPH_GROUP_PID,		/* root frames "process (pid)" from sample labels */
@@ -43,6 +47,11 @@ struct flamegraph_opts {
 	unsigned int width;		/* image width in px, default 1200 */
 	double minwidth;		/* px; narrower frames are not emitted; default 0.1 */
 	bool inverted;			/* icicle: stacks reversed, leaves on the top row */
+	/* SVG: frames drawn per stack above the root (default
+	 * FLAMEGRAPH_DRAWN_DEPTH; 0: all). A deeper tower is still written but
+	 * hidden behind one "[+N more frames]" box that shows it on a click, so
+	 * a deep recursion does not push the widest frames out of view. */
+	unsigned int max_depth;
 	enum flamegraph_group group;	/* default NONE */
 	const char *focus;		/* POSIX ERE; keep samples with a matching frame */
 	/* Differential graph: widths from the profile, colours from the change

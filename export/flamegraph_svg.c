@@ -203,7 +203,16 @@ static const char *const kind_names[FLAMEGRAPH_KIND__COUNT] = {
 struct svg {
 	FILE *f;
 	double ppu, scale;	/* scale: base -> this profile's total */
-	uint32_t maxdepth;
+	uint32_t maxdepth;	/* of the frames written */
+	uint32_t cap;		/* depth of the frames shown before a click; no frame
+				 * is deeper than FLAMEGRAPH_MAX_DEPTH */
+	uint32_t rows;		/* depth of the top row drawn: a tower above cap gets one
+				 * row for its "[+N more frames]" box */
+	/* Towers above cap, in walk order: the depth of each one's deepest frame,
+	 * found by svg__measure() for the box svg__frame() writes. */
+	uint32_t *tower_top;
+	size_t ntowers, towers_cap, tower_next;
+	uint32_t tower_base;	/* the node at depth cap under the current tower */
 	double maxdelta;
 	bool diff;
 };
@@ -220,6 +229,17 @@ static int svg__measure(struct flamegraph_tree *fg, uint32_t idx, void *ctx)
 
 	if (n->depth > svg->maxdepth)
 		svg->maxdepth = n->depth;
+	if (n->depth > svg->cap) {
+		/* Pre-order: a tower's frames follow its base node unbroken. */
+		if (n->depth == svg->cap + 1 && n->parent != svg->tower_base) {
+			if (VEC_RESERVE(svg->tower_top, svg->ntowers, svg->towers_cap, 1))
+				return -ENOMEM;
+			svg->tower_top[svg->ntowers++] = n->depth;
+			svg->tower_base = n->parent;
+		}
+		if (n->depth > svg->tower_top[svg->ntowers - 1])
+			svg->tower_top[svg->ntowers - 1] = n->depth;
+	}
 	if (idx)
 		fg->kinds_seen |= 1u << n->kind;
 	if (svg->diff && idx && dabs(node_delta(svg, n)) > svg->maxdelta)
@@ -231,7 +251,29 @@ static double svg__y(const struct flamegraph_tree *fg, const struct svg *svg, ui
 {
 	if (fg->opts->inverted)
 		return FG_HEADER + (double)depth * FG_FRAME_H;
-	return FG_HEADER + (double)(svg->maxdepth - depth) * FG_FRAME_H;
+	return FG_HEADER + ((double)svg->rows - depth) * FG_FRAME_H;
+}
+
+/* The box that stands for the tower above node base until it is clicked (the
+ * viewer then shows the tower's frames, written hidden after it). */
+static void svg__more(struct flamegraph_tree *fg, struct svg *svg, uint32_t base)
+{
+	const struct flamegraph_node *n = &fg->nodes[base];
+	double x = FG_XPAD + (double)n->off * svg->ppu, w = (double)n->value * svg->ppu;
+	double y = svg__y(fg, svg, svg->cap + 1);
+	uint32_t more = svg->tower_top[svg->tower_next++] - svg->cap;
+	char label[48];
+
+	snprintf(label, sizeof(label), "[+%" PRIu32 " more frame%s]", more, more == 1 ? "" : "s");
+	fprintf(svg->f, "<g class=\"more\"><title>%s: click to show them</title><rect x=\"%.2f\" "
+		"y=\"%.0f\" width=\"%.2f\" height=\"%d\" fill=\"rgb(236,236,230)\"/>",
+		label, x, y, w, FG_FRAME_H - 1);
+	if ((w - 6) / FG_CHAR_W >= 3) {
+		fprintf(svg->f, "<text x=\"%.2f\" y=\"%.1f\">", x + 3, y + 11.5);
+		put_xml(svg->f, label, (size_t)((w - 6) / FG_CHAR_W));
+		fputs("</text>", svg->f);
+	}
+	fputs("</g>\n", svg->f);
 }
 
 static int svg__frame(struct flamegraph_tree *fg, uint32_t idx, void *ctx)
@@ -259,7 +301,13 @@ static int svg__frame(struct flamegraph_tree *fg, uint32_t idx, void *ctx)
 		kind_color(n->kind, fg->names.hash[n->name], rgb);
 	}
 	fmt_value(fg, n->value, val, sizeof(val));
+	if (n->depth == svg->cap + 1 && n->parent != svg->tower_base) {
+		svg__more(fg, svg, n->parent);
+		svg->tower_base = n->parent;
+	}
 	fprintf(svg->f, "<g data-v=\"%" PRId64 "\"", n->value);
+	if (n->depth > svg->cap)	/* hidden until its tower's box is clicked */
+		fputs(" class=\"deep\"", svg->f);
 	if (svg->diff)
 		fprintf(svg->f, " data-b=\"%.0f\"", (double)n->base * svg->scale);
 	fputs("><title>", svg->f);
@@ -299,10 +347,13 @@ static int svg__header(struct flamegraph_tree *fg, struct svg *svg, unsigned int
 		"<!-- Flame graph drawn by cprof: frame width is proportional to the sample "
 		"value. Click to zoom, Ctrl+F to search, Escape to reset. -->\n"
 		"<style>\n%s</style>\n"
-		"<rect class=\"bg\" x=\"0\" y=\"0\" width=\"%u\" height=\"%u\"/>\n"
+		"<rect id=\"background\" class=\"bg\" x=\"0\" y=\"0\" width=\"%u\" height=\"%u\"/>\n"
+		/* header and footer have a background of their own: the viewer
+		 * keeps them in the window over a graph taller than it */
+		"<g id=\"header\"><rect class=\"bg\" x=\"0\" y=\"0\" width=\"%u\" height=\"%d\"/>\n"
 		"<text id=\"title\" x=\"%.1f\" y=\"22\">",
 		w, height, w, height, svg->diff ? " class=\"diff\"" : "", flamegraph_css,
-		w, height, w / 2.0);
+		w, height, w, FG_HEADER - 4, w / 2.0);
 	err = put_xml_raw(svg->f, title);
 	if (err)
 		return err;
@@ -351,17 +402,19 @@ static int svg__header(struct flamegraph_tree *fg, struct svg *svg, unsigned int
 			"<rect x=\"%d\" y=\"52\" width=\"10\" height=\"10\" fill=\"rgb(60,60,255)\"/>"
 			"<text x=\"%d\" y=\"61\">shrank</text>",
 			FG_XPAD, FG_XPAD + 14, FG_XPAD + 60, FG_XPAD + 74);
-	fprintf(svg->f, "</g>\n<text id=\"details\" x=\"%d\" y=\"%u\"> </text>\n"
-		"<text id=\"matched\" x=\"%u\" y=\"%u\"></text>\n",
-		FG_XPAD, height - 10, w - FG_XPAD, height - 10);
+	fprintf(svg->f, "</g></g>\n<g id=\"footer\"><rect class=\"bg\" x=\"0\" y=\"%u\" "
+		"width=\"%u\" height=\"%d\"/>\n<text id=\"details\" x=\"%d\" y=\"%u\"> </text>\n"
+		"<text id=\"matched\" x=\"%u\" y=\"%u\"></text></g>\n",
+		height - FG_FOOTER + 2, w, FG_FOOTER - 2, FG_XPAD, height - 10, w - FG_XPAD,
+		height - 10);
 	if (!fg->total)
 		fprintf(svg->f, "<text x=\"%.1f\" y=\"%d\" style=\"text-anchor: middle\">"
 			"no samples</text>\n", w / 2.0, FG_HEADER - 4);
 	fprintf(svg->f, "<g id=\"frames\" data-total=\"%" PRId64 "\" data-chart-width=\"%u\" "
 		"data-xpad=\"%d\" data-top=\"%d\" data-frame-height=\"%d\" data-max-depth=\"%u\" "
-		"data-inverted=\"%d\" data-char-width=\"%.1f\">\n",
-		fg->total, w - 2 * FG_XPAD, FG_XPAD, FG_HEADER, FG_FRAME_H, svg->maxdepth,
-		o->inverted ? 1 : 0, FG_CHAR_W);
+		"data-depth-cap=\"%u\" data-inverted=\"%d\" data-char-width=\"%.1f\">\n",
+		fg->total, w - 2 * FG_XPAD, FG_XPAD, FG_HEADER, FG_FRAME_H, svg->rows,
+		svg->rows > svg->cap ? svg->cap : 0, o->inverted ? 1 : 0, FG_CHAR_W);
 	return 0;
 }
 
@@ -396,7 +449,8 @@ static uint64_t svg__size_at(double minwidth, void *ctx)
 
 int flamegraph_svg__write(struct flamegraph_tree *fg, FILE *out)
 {
-	struct svg svg = { .f = out, .diff = fg->opts->diff_base != NULL };
+	struct svg svg = { .f = out, .diff = fg->opts->diff_base != NULL,
+			   .cap = fg->opts->max_depth ? fg->opts->max_depth : FLAMEGRAPH_MAX_DEPTH };
 	struct flamegraph_walk w = { .minwidth = fg->opts->minwidth, .ctx = &svg };
 	struct svg_size sz = { 0 };
 	unsigned int height;
@@ -417,18 +471,22 @@ int flamegraph_svg__write(struct flamegraph_tree *fg, FILE *out)
 	w.visit = svg__measure;
 	err = flamegraph_tree__walk(fg, &w);
 	if (err)
-		return err;
-	height = FG_HEADER + (svg.maxdepth + 1) * FG_FRAME_H + FG_FOOTER;
+		goto out;
+	svg.rows = svg.maxdepth > svg.cap ? svg.cap + 1 : svg.maxdepth;
+	height = FG_HEADER + (svg.rows + 1) * FG_FRAME_H + FG_FOOTER;
 	err = svg__header(fg, &svg, height);
 	if (err)
-		return err;
+		goto out;
+	svg.tower_base = 0;
 	w.visit = svg__frame;
 	err = flamegraph_tree__walk(fg, &w);
 	if (err)
-		return err;
+		goto out;
 	/* The script comes last: it reads the frames back from the DOM. */
 	fprintf(out, "</g>\n<script type=\"text/javascript\"><![CDATA[\n%s]]></script>\n</svg>\n",
 		flamegraph_js);
-	return 0;
+out:
+	free(svg.tower_top);
+	return err;
 }
 

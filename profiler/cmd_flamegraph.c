@@ -44,6 +44,9 @@ static const char usage[] =
 "      --width PX           image width (default 1200)\n"
 "      --minwidth PX|N%     leave out frames narrower than this (default 0.1 px)\n"
 "      --inverted           icicle graph: stacks reversed, leaf functions on top\n"
+"      --max-depth N        draw N frames above the root (default 100, 0: all);\n"
+"                           a deeper tower shows a \"[+N more frames]\" box\n"
+"                           that draws the rest when clicked\n"
 "      --group pid|thread|none\n"
 "                           root frames per process (\"name (pid)\") or thread\n"
 "                           (\"comm (tid)\") from cprof's sample labels\n"
@@ -147,7 +150,7 @@ static void list_types(const Perftools__Profiles__Profile *p)
 int cmd_flamegraph(int argc, char **argv)
 {
 	enum { OPT_FORMAT = 256, OPT_TYPE, OPT_TITLE, OPT_WIDTH, OPT_MINWIDTH, OPT_INVERTED,
-	       OPT_GROUP, OPT_FOCUS, OPT_DIFF, OPT_MAX_OUTPUT };
+	       OPT_GROUP, OPT_FOCUS, OPT_DIFF, OPT_MAX_OUTPUT, OPT_MAX_DEPTH };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, OPT_FORMAT },
@@ -156,6 +159,7 @@ int cmd_flamegraph(int argc, char **argv)
 		{ "width", required_argument, NULL, OPT_WIDTH },
 		{ "minwidth", required_argument, NULL, OPT_MINWIDTH },
 		{ "inverted", no_argument, NULL, OPT_INVERTED },
+		{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
 		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "focus", required_argument, NULL, OPT_FOCUS },
 		{ "diff", required_argument, NULL, OPT_DIFF },
@@ -206,6 +210,12 @@ int cmd_flamegraph(int argc, char **argv)
 			break;
 		case OPT_INVERTED:
 			opts.inverted = true;
+			break;
+		case OPT_MAX_DEPTH:
+			if (cli__parse_ulong(optarg, 0, FLAMEGRAPH_MAX_DEPTH, &w))
+				return cli__usage_error("--max-depth must be 0..%d frames (0: all), "
+							"not '%s'", FLAMEGRAPH_MAX_DEPTH, optarg);
+			opts.max_depth = (unsigned int)w;
 			break;
 		case OPT_GROUP:
 			if (!strcmp(optarg, "pid"))

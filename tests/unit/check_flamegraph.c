@@ -715,6 +715,93 @@ START_TEST(test_folded_read__cuts_lines_deeper_than_the_limit_with_a_visible_fra
 }
 END_TEST
 
+static size_t count(const char *s, const char *what)
+{
+	size_t n = 0;
+
+	for (; (s = strstr(s, what)); s++)
+		n++;
+	return n;
+}
+
+/* The <svg> element's height attribute. */
+static double svg_height(const char *svg)
+{
+	const char *s = strstr(svg, "<svg ");
+
+	ck_assert_ptr_nonnull(s);
+	return attr(s, strchr(s, '>'), " height=\"");
+}
+
+START_TEST(test_flamegraph__hides_frames_past_max_depth_behind_one_box_per_tower)
+{
+	char *deep = deep_stack(352), *text = NULL, *svg, *box, *f99, *f100;
+	struct frame_rec *fr = calloc(400, sizeof(*fr));
+	const struct frame_rec *base;
+	struct flamegraph_opts o;
+	struct pb_profile *b;
+	const Perftools__Profiles__Profile *p;
+	size_t n;
+
+	ck_assert_int_gt(asprintf(&text, "%swide;hot 3\n", deep), 0);
+	p = folded(text, &b);
+	flamegraph_opts__init(&o);
+	ck_assert_uint_eq(o.max_depth, FLAMEGRAPH_DRAWN_DEPTH);
+	svg = render(p, &o);
+	ck_assert_int_eq(xmllint(svg, "fg_deep.svg"), 0);
+	/* every frame is written (a click shows them), the 252 past depth 100 hidden */
+	n = parse_frames(svg, fr, 400);
+	ck_assert_uint_eq(n, 1 + 352 + 2);
+	ck_assert_uint_eq(count(svg, "class=\"deep\""), 252);
+	ck_assert_uint_eq(count(svg, "<g class=\"more\">"), 1);
+	box = strstr(svg, "<g class=\"more\"><title>[+252 more frames]");
+	ck_assert_ptr_nonnull(box);
+	/* the box stands on f99 (depth 100), as wide, on the top row, and comes
+	 * between f99 and the tower it hides */
+	base = find(fr, n, "f99");
+	ck_assert_double_eq_tol(attr(box, box + 300, "<rect x=\""), base->x, 0.001);
+	ck_assert_double_eq_tol(attr(box, box + 300, " width=\""), base->w, 0.001);
+	ck_assert_double_eq_tol(attr(box, box + 300, " y=\""), 72, 0.001);
+	ck_assert_double_eq_tol(base->y, 72 + FRAME_H, 0.001);
+	f99 = strstr(svg, "<title>f99 (");
+	f100 = strstr(svg, "<title>f100 (");
+	ck_assert(f99 < box && box < f100);
+	/* 101 rows of frames and the box's: about 1700 px, not 5750 */
+	ck_assert_double_eq_tol(svg_height(svg), 72 + 102 * FRAME_H + 30, 0.001);
+	free(svg);
+
+	o.inverted = true;	/* the tower hangs down: its box is the bottom row */
+	svg = render(p, &o);
+	box = strstr(svg, "<g class=\"more\"><title>[+252 more frames]");
+	ck_assert_ptr_nonnull(box);
+	ck_assert_double_eq_tol(attr(box, box + 300, " y=\""), 72 + 101 * FRAME_H, 0.001);
+	ck_assert(strstr(svg, "<title>f252 (") < box && box < strstr(svg, "<title>f251 ("));
+	free(svg);
+	o.inverted = false;
+
+	o.max_depth = 0;	/* all */
+	svg = render(p, &o);
+	ck_assert_ptr_null(strstr(svg, "class=\"more\""));
+	ck_assert_ptr_null(strstr(svg, "class=\"deep\""));
+	ck_assert_double_eq_tol(svg_height(svg), 72 + 353 * FRAME_H + 30, 0.001);
+	free(svg);
+	o.max_depth = 352;	/* exactly deep enough */
+	svg = render(p, &o);
+	ck_assert_ptr_null(strstr(svg, "class=\"more\""));
+	free(svg);
+	o.max_depth = 351;
+	svg = render(p, &o);
+	ck_assert_ptr_nonnull(strstr(svg, "<title>[+1 more frame]:"));
+	free(svg);
+	o.max_depth = FLAMEGRAPH_MAX_DEPTH + 1;
+	ck_assert_int_eq(flamegraph__write(p, &o, stderr), -EINVAL);
+	free(fr);
+	free(text);
+	free(deep);
+	pb_profile__free(b);
+}
+END_TEST
+
 START_TEST(test_flamegraph__refuses_counts_that_sum_past_int64)
 {
 	/* counts have at most 18 digits: 11 x 9e17 = 9.9e18 > 2^63 - 1 */
@@ -805,6 +892,7 @@ static Suite *flamegraph_suite(void)
 	tcase_add_test(tc, test_flamegraph__write_file_leaves_nothing_on_failure);
 	tcase_add_test(tc, test_flamegraph__cuts_stacks_deeper_than_the_limit_with_a_visible_frame);
 	tcase_add_test(tc, test_folded_read__cuts_lines_deeper_than_the_limit_with_a_visible_frame);
+	tcase_add_test(tc, test_flamegraph__hides_frames_past_max_depth_behind_one_box_per_tower);
 	tcase_add_test(tc, test_flamegraph__refuses_counts_that_sum_past_int64);
 	tcase_add_test(tc, test_flamegraph__focus_that_matches_nothing_is_an_error);
 	tcase_add_test(tc, test_flamegraph__raises_minwidth_to_stay_under_the_output_cap);
