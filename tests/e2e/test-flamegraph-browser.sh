@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: MIT
 # End-to-end test of `cprof flamegraph`: the CLI (exit codes, stdin, gzip and
 # folded inputs, a Go-produced pprof), then the SVG in headless Chromium (no
-# network): no script errors, search percentage, click-to-zoom, screenshots in
-# $OUT/test-output/. Exit 0 pass, 1 fail, 77 skip (chromium not installed).
+# network): no script errors, search percentage, click-to-zoom, a deep
+# recursion opening on its root with the tower collapsed behind a box that
+# expands on a click, screenshots in $OUT/test-output/. Exit 0 pass, 1 fail,
+# 77 skip (chromium not installed).
 set -u
 OUT=${OUT:-build}
 CPROF=${CPROF:-$OUT/cprof}
@@ -61,6 +63,30 @@ check "the known profile renders" status 0 "$CPROF" flamegraph "$known" -o "$dir
 check "a diff of the Go profile against itself renders" \
 	status 0 "$CPROF" flamegraph --diff "$gopb" "$gopb" -o "$dir/diff.svg"
 
+# A gcc-like recursion 352 frames deep (30 %) beside a wide shallow part.
+deep="$dir/deep.folded"
+{
+	printf 'main;cc1_main;parse_expr'
+	for _ in $(seq 348); do printf ';parse_binary'; done
+	printf ';lex_token 300\n'
+	printf '%s\n' 'main;compile;optimize;hot_loop 500' 'main;compile;emit 150' 'main;startup 50'
+} > "$deep"
+check "--help lists --max-depth" bash -c "'$CPROF' flamegraph --help | grep -q -- '--max-depth N'"
+check "a --max-depth over 4096 is a usage error" status 2 "$CPROF" flamegraph --max-depth 4097 "$deep" -o "$dir/x.svg"
+check "  naming the range" grep -q -- "--max-depth must be 0..4096" "$dir/last.err"
+check "the deep profile renders" status 0 "$CPROF" flamegraph "$deep" -o "$dir/deep.svg"
+check "  to valid XML" xmllint --noout "$dir/deep.svg"
+check "  with the tower past 100 frames behind one box" \
+	test "$(grep -c '<g class="more"><title>\[+252 more frames\]' "$dir/deep.svg")" -eq 1
+check "  and all 352 frames of it written" \
+	test "$(grep -c '<title>parse_binary (' "$dir/deep.svg")" -eq 348
+check "--max-depth 0 draws every frame" status 0 "$CPROF" flamegraph --max-depth 0 "$deep" -o "$dir/deep-all.svg"
+check "  with no box, 5750 px tall" bash -c "! grep -q 'class=\"more\"' '$dir/deep-all.svg' &&
+	grep -q '<svg [^>]* height=\"5750\"' '$dir/deep-all.svg'"
+check "--max-depth 10 --inverted" status 0 "$CPROF" flamegraph --max-depth 10 --inverted "$deep" -o "$dir/x.svg"
+check "  collapses the deep towers at 10" grep -q '\[+342 more frames\]' "$dir/x.svg"
+check "the deep profile renders inverted" status 0 "$CPROF" flamegraph --inverted "$deep" -o "$dir/deep-inverted.svg"
+
 # --- the browser --------------------------------------------------------------
 chromium=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$chromium" ]; then
@@ -68,6 +94,7 @@ if [ -z "$chromium" ]; then
 	echo "SKIP: chromium not installed (apt-get install chromium); the CLI checks passed"
 	exit 77
 fi
-check "headless Chromium: loads, hovers, searches, zooms, resets" \
-	timeout 120 python3 tests/fixtures/fg_browser.py "$chromium" "$dir/known.svg" "$dir/go.svg" "$OUT/test-output"
+check "headless Chromium: loads, hovers, searches, zooms, resets, opens deep graphs on the root" \
+	timeout 180 python3 tests/fixtures/fg_browser.py "$chromium" "$dir/known.svg" "$dir/go.svg" \
+	"$dir/deep.svg" "$dir/deep-inverted.svg" "$OUT/test-output"
 exit $fail
