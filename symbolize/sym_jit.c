@@ -1,19 +1,24 @@
 // SPDX-License-Identifier: MIT
-/* sym_jit: a process's perf map, reloaded when its size or mtime changed.
- * Depends on perf_map, proc_file, uw_table (the rule type) and base/ only.
+/* sym_jit: a process's perf map, reloaded when its size or mtime changed,
+ * and its jitdump, read on as it grows. Depends on perf_map, jitdump,
+ * proc_file, uw_table (the rule type) and base/ only.
  */
 #include "symbolize/sym_jit.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "symbolize/sym_jitdump.h"
 #include "symbolize/sym_proc_file.h"
 #include "symbolize/sym_clock.h"
 
 #define JIT_RECHECK_NS 1000000000ull /* stat a perf map at most once a second */
+#define JIT_DUMP_CHUNK (1u << 20)     /* bytes of jitdump per read */
+#define JIT_DUMP_READ (64ull << 20)    /* bytes of jitdump per look */
 
 static void perf_map_path(int pid, int nspid, bool in_root, char *buf, size_t len)
 {
@@ -34,17 +39,29 @@ bool sym_jit__exists(int pid, int nspid)
 	return access(path, R_OK) == 0;
 }
 
-/* (Re)load the perf map when it is missing or changed; rate-limited. */
-static void refresh(struct sym_jit *j, int pid, int nspid, uint64_t refused[SAFE_FILE_NR_REFUSALS])
+/* Count a refusal in refused[] once per reason in a row (*last keeps the
+ * reason); true when err is a refusal. */
+static bool note_refusal(int err, int *last, uint64_t refused[SAFE_FILE_NR_REFUSALS])
+{
+	enum safe_file_refusal r = safe_file__refusal(err);
+
+	if (r == SAFE_FILE_NOT_REFUSED)
+		return false;
+	if (err != *last) {
+		refused[r]++;
+		*last = err;
+	}
+	return true;
+}
+
+/* (Re)load the perf map when it is missing or changed. */
+static void refresh_perf_map(struct sym_jit *j, int pid, int nspid,
+			     uint64_t refused[SAFE_FILE_NR_REFUSALS])
 {
 	struct sym_perf_map *m;
 	struct stat st;
-	uint64_t now = sym_clock__now_ns();
 	int fd, err;
 
-	if (j->checked_ns && now - j->checked_ns < JIT_RECHECK_NS)
-		return;
-	j->checked_ns = now;
 	fd = sym_proc_file__open_perf_map(pid, nspid, &st);
 	if (fd < 0) {
 		err = fd;
@@ -68,26 +85,113 @@ static void refresh(struct sym_jit *j, int pid, int nspid, uint64_t refused[SAFE
 	return;
 
 out_refused:
-	if (safe_file__refusal(err) != SAFE_FILE_NOT_REFUSED && err != j->refused) {
-		refused[safe_file__refusal(err)]++;
-		j->refused = err;
-	}
 	/* a map refused now is not kept from before */
-	if (safe_file__refusal(err) != SAFE_FILE_NOT_REFUSED) {
+	if (note_refusal(err, &j->refused, refused)) {
 		sym_perf_map__free(j->map);
 		j->map = NULL;
 	}
 }
 
+/* Read the jitdump on from where the last read stopped: the file only grows
+ * (a new file, or one rewritten shorter, is read from its start). At most
+ * JIT_DUMP_READ bytes a time, so a huge file is taken in over several looks. */
+static void refresh_dump(struct sym_jit *j, int pid, uint64_t refused[SAFE_FILE_NR_REFUSALS])
+{
+	uint64_t pos, read_total = 0;
+	uint8_t *buf = NULL;
+	struct stat st;
+	int fd;
+
+	if (!j->dump_path)
+		return;
+	fd = sym_proc_file__open_jitdump(pid, j->dump_path, &st);
+	if (fd < 0) {
+		if (note_refusal(fd, &j->dump_refused, refused)) {
+			sym_jitdump__free(j->dump);
+			j->dump = NULL;
+		}
+		return;
+	}
+	j->dump_refused = 0;
+	if (j->dump && (st.st_dev != j->dump_dev || st.st_ino != j->dump_ino ||
+			(uint64_t)st.st_size + JIT_DUMP_CHUNK < sym_jitdump__pos(j->dump))) {
+		sym_jitdump__free(j->dump);
+		j->dump = NULL;
+	}
+	if (!j->dump) {
+		j->dump = sym_jitdump__new();
+		j->dump_dev = st.st_dev;
+		j->dump_ino = st.st_ino;
+	}
+	if (j->dump)
+		buf = malloc(JIT_DUMP_CHUNK);
+	while (buf && (pos = sym_jitdump__pos(j->dump)) < (uint64_t)st.st_size &&
+	       read_total < JIT_DUMP_READ && !sym_jitdump__broken(j->dump)) {
+		ssize_t n = pread(fd, buf, JIT_DUMP_CHUNK, (off_t)pos);
+		int64_t next;
+
+		if (n <= 0)
+			break;
+		read_total += (uint64_t)n;
+		next = sym_jitdump__feed(j->dump, buf, (size_t)n);
+		if (next < 0 || (uint64_t)next == pos)
+			break;	/* out of memory, or a record not written whole yet */
+	}
+	free(buf);
+	close(fd);
+}
+
+/* Look at the files again when addr is not named; rate-limited. */
+static void refresh(struct sym_jit *j, int pid, int nspid, uint64_t refused[SAFE_FILE_NR_REFUSALS])
+{
+	uint64_t now = sym_clock__now_ns();
+
+	if (j->checked_ns && now - j->checked_ns < JIT_RECHECK_NS)
+		return;
+	j->checked_ns = now;
+	refresh_perf_map(j, pid, nspid, refused);
+	refresh_dump(j, pid, refused);
+}
+
+static bool find_loaded(const struct sym_jit *j, uint64_t addr, struct sym_perf_map_sym *ret)
+{
+	return (j->map && sym_perf_map__find(j->map, addr, ret) == 0) ||
+	       (j->dump && sym_perf_map__find(sym_jitdump__map(j->dump), addr, ret) == 0);
+}
+
+bool sym_jit__is_dump_path(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	unsigned int pid;
+	int end = 0;
+
+	base = base ? base + 1 : path;
+	return sscanf(base, "jit-%u.dump%n", &pid, &end) == 1 && end && !base[end];
+}
+
+int sym_jit__set_dump(struct sym_jit *j, const char *path)
+{
+	char *copy = NULL;
+
+	if ((!path && !j->dump_path) || (path && j->dump_path && !strcmp(path, j->dump_path)))
+		return 0;
+	if (path && !(copy = strdup(path)))
+		return -ENOMEM;
+	free(j->dump_path);
+	j->dump_path = copy;
+	sym_jitdump__free(j->dump);
+	j->dump = NULL;
+	j->checked_ns = 0;
+	return 0;
+}
+
 static int find(struct sym_jit *j, int pid, int nspid, uint64_t addr,
 		uint64_t refused[SAFE_FILE_NR_REFUSALS], struct sym_perf_map_sym *ret)
 {
-	if (j->map && sym_perf_map__find(j->map, addr, ret) == 0)
+	if (find_loaded(j, addr, ret))
 		return 0;
 	refresh(j, pid, nspid, refused);
-	if (j->map && sym_perf_map__find(j->map, addr, ret) == 0)
-		return 0;
-	return -ENOENT;
+	return find_loaded(j, addr, ret) ? 0 : -ENOENT;
 }
 
 int sym_jit__lookup(struct sym_jit *j, int pid, int nspid, uint64_t addr, const char **ret_name,
@@ -137,4 +241,8 @@ void sym_jit__release(struct sym_jit *j)
 {
 	sym_perf_map__free(j->map);
 	j->map = NULL;
+	sym_jitdump__free(j->dump);
+	j->dump = NULL;
+	free(j->dump_path);
+	j->dump_path = NULL;
 }

@@ -25,29 +25,43 @@ struct sym_perf_map {
 	struct pm_entry *e;
 	size_t n, cap;
 	size_t skipped_long;
+	uint32_t next_seq;
 };
+
+struct sym_perf_map *sym_perf_map__new(void)
+{
+	return calloc(1, sizeof(struct sym_perf_map));
+}
+
+int sym_perf_map__add(struct sym_perf_map *m, uint64_t start, uint64_t size, const char *name,
+		      size_t len)
+{
+	char *copy;
+
+	if (!len || len > SYM_PERF_MAP_MAX_LINE || !size || m->n >= SYM_PERF_MAP_MAX_ENTRIES)
+		return 0;
+	if (VEC_RESERVE(m->e, m->n, m->cap, 1))
+		return -ENOMEM;
+	copy = strndup(name, len);
+	if (!copy)
+		return -ENOMEM;
+	/* seq only grows: a later add wins even across sorts */
+	m->e[m->n] = (struct pm_entry){ .start = start, .size = size, .seq = m->next_seq++,
+					.name = copy };
+	m->n++;
+	return 0;
+}
 
 static int parse_line(struct sym_perf_map *m, char *line)
 {
 	uint64_t start, size;
 	int pos = 0;
 	char *name;
-	size_t len;
 
 	if (sscanf(line, "%" SCNx64 " %" SCNx64 " %n", &start, &size, &pos) != 2 || !pos)
 		return 0;
 	name = line + pos;
-	len = strcspn(name, "\r\n");
-	if (!len || !size || m->n >= SYM_PERF_MAP_MAX_ENTRIES)
-		return 0;
-	if (VEC_RESERVE(m->e, m->n, m->cap, 1))
-		return -ENOMEM;
-	name = strndup(name, len);
-	if (!name)
-		return -ENOMEM;
-	m->e[m->n] = (struct pm_entry){ .start = start, .size = size, .seq = (uint32_t)m->n, .name = name };
-	m->n++;
-	return 0;
+	return sym_perf_map__add(m, start, size, name, strcspn(name, "\r\n"));
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -59,7 +73,7 @@ static int cmp_entry(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static void finish(struct sym_perf_map *m)
+void sym_perf_map__sort(struct sym_perf_map *m)
 {
 	size_t out = 0;
 
@@ -104,7 +118,7 @@ struct sym_perf_map *sym_perf_map__parse_buf(const char *buf, size_t len)
 		off += n + 1;
 	}
 	free(line);
-	finish(m);
+	sym_perf_map__sort(m);
 	return m;
 
 out_free:

@@ -18,6 +18,18 @@
 
 struct sym_perf_map;
 
+/* An empty map to fill with sym_perf_map__add() (jitdump files); NULL and
+ * errno (ENOMEM). */
+struct sym_perf_map *sym_perf_map__new(void) __attribute__((warn_unused_result));
+/* Add [start, start + size) named by the len bytes of name (copied); later
+ * adds win at the same start. Ignored (0) when size or len is 0, len is over
+ * SYM_PERF_MAP_MAX_LINE or the map is full; -ENOMEM. Lookups see it after
+ * the next sym_perf_map__sort(). */
+int sym_perf_map__add(struct sym_perf_map *m, uint64_t start, uint64_t size, const char *name,
+		      size_t len) __attribute__((warn_unused_result));
+/* Make what was added since the last sort visible to lookups. */
+void sym_perf_map__sort(struct sym_perf_map *m);
+
 /* Parse len bytes of buf (need not be NUL-terminated; NULs inside end a
  * line's name). Bad and overlong lines are skipped. New map (the caller
  * frees it), or NULL and errno (ENOMEM). The fuzz entry point. */

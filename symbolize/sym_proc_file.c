@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "symbolize/sym_jitdump.h"
 #include "symbolize/sym_perf_map.h"
 #include "base/safe_file.h"
 
@@ -28,15 +29,21 @@ static uid_t proc_owner(int pid)
 	return stat(path, &st) == 0 ? st.st_uid : 0;
 }
 
-int sym_proc_file__open_perf_map(int pid, int nspid, struct stat *ret_st)
+/* A file the process wrote to name its JIT code: its owner's or root's. */
+static struct safe_file_rules jit_rules(int pid, uint64_t max_size)
 {
-	struct safe_file_rules rules = {
+	return (struct safe_file_rules){
 		.check_owner = true,
 		.owner = proc_owner(pid),
 		/* S_IWOTH only: umask 002 makes group-writable maps legitimately */
 		.refuse_mode = S_IWOTH,
-		.max_size = SYM_PERF_MAP_MAX_BYTES,
+		.max_size = max_size,
 	};
+}
+
+int sym_proc_file__open_perf_map(int pid, int nspid, struct stat *ret_st)
+{
+	struct safe_file_rules rules = jit_rules(pid, SYM_PERF_MAP_MAX_BYTES);
 	char path[96];
 	int fd;
 
@@ -45,6 +52,24 @@ int sym_proc_file__open_perf_map(int pid, int nspid, struct stat *ret_st)
 	if (fd != -ENOENT && fd != -ENOTDIR)
 		return fd;
 	snprintf(path, sizeof(path), "/tmp/perf-%d.map", pid);
+	return safe_file__open(path, &rules, ret_st);
+}
+
+int sym_proc_file__open_jitdump(int pid, const char *path, struct stat *ret_st)
+{
+	struct safe_file_rules rules = jit_rules(pid, SYM_JITDUMP_MAX_BYTES);
+	char full[4200];
+
+	int fd;
+
+	if (path[0] != '/' ||
+	    (size_t)snprintf(full, sizeof(full), "/proc/%d/root%s", pid, path) >= sizeof(full))
+		return -ENAMETOOLONG;
+	fd = safe_file__open(full, &rules, ret_st);
+	if (fd != -ENOENT && fd != -ENOTDIR)
+		return fd;
+	/* the process is gone (symbolization comes after it exited): the path in
+	 * our own view, trusted only when root's (proc_owner() of a gone pid) */
 	return safe_file__open(path, &rules, ret_st);
 }
 

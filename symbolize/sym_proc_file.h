@@ -23,6 +23,12 @@
 int sym_proc_file__open_perf_map(int pid, int nspid, struct stat *ret_st)
 	__attribute__((warn_unused_result));
 
+/* Open the jitdump file pid mapped at path (as the process sees it, from its
+ * maps), through /proc/PID/root (or, the process gone, in our own view),
+ * with the rules of perf maps and a bound of SYM_JITDUMP_MAX_BYTES. An fd and *ret_st, or -errno (-ENOENT; a refusal). */
+int sym_proc_file__open_jitdump(int pid, const char *path, struct stat *ret_st)
+	__attribute__((warn_unused_result));
+
 /* Open the file behind one file mapping of pid the way the process sees it:
  * its root (containers; the final component not followed, the inode the
  * maps line gives preferred), then /proc/PID/map_files/ (deleted or replaced

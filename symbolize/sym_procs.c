@@ -116,8 +116,17 @@ static int build_maps(struct sym_procs *t, struct sym_proc *p, const struct sym_
 	struct sym_pmap *maps;
 	size_t n = 0;
 	bool has_perf_map = sym_jit__exists(p->pid, p->nspid);
+	const char *dump = NULL;
 	int err = 0;
 
+	/* a JIT that writes a jitdump maps it executable for profilers to find */
+	for (size_t i = 0; i < m->n && !dump; i++)
+		if (sym_proc_maps_entry__executable(&m->entries[i]) &&
+		    sym_jit__is_dump_path(m->entries[i].path))
+			dump = m->entries[i].path;
+	if (sym_jit__set_dump(&p->jit, dump) < 0)
+		return -ENOMEM;
+	has_perf_map |= dump != NULL;
 	maps = calloc(m->n ? m->n : 1, sizeof(*maps));
 	if (!maps)
 		return -ENOMEM;

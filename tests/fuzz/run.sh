@@ -50,6 +50,26 @@ make_seeds() {
 	printf '0x1000 0x20 java.lang.String::hashCode\n1000 20 regenerated\n' >"$t/b.map"
 	seed perf_map "$t"/*.map
 
+	# jitdump: a header and one JIT_CODE_LOAD ("f", 4 code bytes) then a
+	# JIT_CODE_MOVE of it; and the start of what node --perf-prof writes
+	{
+		printf 'DTiJ\x01\0\0\0\x28\0\0\0\x3e\0\0\0\0\0\0\0\xd2\x04\0\0'
+		printf '\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0'
+		printf '\0\0\0\0\x3e\0\0\0\0\0\0\0\0\0\0\0\xd2\x04\0\0\xd2\x04\0\0'
+		printf '\0\x10\0\0\0\0\0\0\0\x10\0\0\0\0\0\0\x04\0\0\0\0\0\0\0'
+		printf '\x01\0\0\0\0\0\0\0f\0\xcc\xcc\xcc\xcc'
+		printf '\x01\0\0\0\x40\0\0\0\0\0\0\0\0\0\0\0\xd2\x04\0\0\xd2\x04\0\0'
+		printf '\0\x20\0\0\0\0\0\0\0\x10\0\0\0\0\0\0\0\x20\0\0\0\0\0\0'
+		printf '\x04\0\0\0\0\0\0\0\x01\0\0\0\0\0\0\0'
+	} >"$t/a.dump"
+	if command -v node >/dev/null; then
+		(cd "$t" && node --perf-prof -e 'let s=0;for(let i=0;i<1e6;i++)s+=i' >/dev/null 2>&1)
+		for f in "$t"/jit-*.dump; do
+			[ -f "$f" ] && head -c 65536 "$f" >"$t/node.dump" && rm -f "$f"
+		done
+	fi
+	seed jitdump "$t"/*.dump
+
 	printf 'main;a;b 10\nmain;a;c 5\nk_[k];u 1\n' >"$t/a.folded"
 	seed folded "$t/a.folded" $(find "$OUT/test-output" -name '*.folded' 2>/dev/null | head -20)
 

@@ -117,6 +117,52 @@ START_TEST(test_sym_jit__python_trampolines_unwind_by_their_fixed_layout)
 }
 END_TEST
 
+/* A jitdump header and one JIT_CODE_LOAD: "f" at 0x1000, 4 bytes of code. */
+static const uint8_t small_dump[] = {
+	'D', 'T', 'i', 'J', 1, 0, 0, 0, 40, 0, 0, 0, 62, 0, 0, 0, 0, 0, 0, 0, 0xd2, 4, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 62, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xd2, 4, 0, 0, 0xd2, 4, 0, 0,
+	0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0,
+	1, 0, 0, 0, 0, 0, 0, 0, 'f', 0, 0xcc, 0xcc, 0xcc, 0xcc,
+};
+
+START_TEST(test_sym_jit__names_from_a_jitdump_only_when_its_owner_wrote_it)
+{
+	uint64_t refused[SAFE_FILE_NR_REFUSALS] = { 0 }, total = 0;
+	struct sym_jit j = { 0 };
+	const char *name;
+	char path[64];
+	FILE *f;
+
+	ck_assert(sym_jit__is_dump_path("/home/u/.debug/jit/java-jit-1/jit-42.dump"));
+	ck_assert(!sym_jit__is_dump_path("/tmp/jit-42.dump.bak"));
+	ck_assert(!sym_jit__is_dump_path("/tmp/jit-.dump"));
+	snprintf(path, sizeof(path), "/tmp/jit-%d.dump", getpid());
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(small_dump, 1, sizeof(small_dump), f), sizeof(small_dump));
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(sym_jit__set_dump(&j, path), 0);
+	ck_assert_int_eq(sym_jit__lookup(&j, getpid(), getpid(), 0x1002, &name, refused), 0);
+	ck_assert_str_eq(name, "f");
+	/* written by someone else than the process (root can give it away) */
+	if (getuid() == 0) {
+		ck_assert_int_eq(chown(path, 65534, 65534), 0);
+		sym_jit__reset(&j);
+		/* a miss looks at the file again: refused, and what it named is dropped */
+		ck_assert_int_eq(sym_jit__lookup(&j, getpid(), getpid(), 0x9000, &name, refused),
+				 -ENOENT);
+		ck_assert_int_eq(sym_jit__lookup(&j, getpid(), getpid(), 0x1002, &name, refused),
+				 -ENOENT);
+		for (int i = 0; i < SAFE_FILE_NR_REFUSALS; i++)
+			total += refused[i];
+		ck_assert_uint_eq(total, 1);
+	}
+	sym_jit__release(&j);
+	unlink(path);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sym_jit");
@@ -127,6 +173,7 @@ int main(void)
 	tcase_add_test(tc, test_sym_jit__names_jit_code_and_reloads_after_exec);
 	tcase_add_test(tc, test_sym_jit__a_refused_map_is_counted_once_and_names_nothing);
 	tcase_add_test(tc, test_sym_jit__python_trampolines_unwind_by_their_fixed_layout);
+	tcase_add_test(tc, test_sym_jit__names_from_a_jitdump_only_when_its_owner_wrote_it);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_FORK);
