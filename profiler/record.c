@@ -153,9 +153,9 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 	struct raw_profile *raw = session__raw(r->core);
 	uint64_t c[CPROF_NR_COUNTERS] = {0};
 	char losses[512], line1[128], line2[640], line3[256], line4[512] = "", line5[640];
-	char line6[384], mappings[256], offcpu[256];
+	char line6[384], mappings[256], offcpu[256], hint[768];
 	uint64_t fetches;
-	const char *comments[6] = { line1, line2, line3, line4 };
+	const char *comments[7] = { line1, line2, line3, line4 };
 	struct sym_stats ss;
 	struct pprof_build_opts bo = {
 		.freq = o->freq, .time_nanos = t0_real, .duration_nanos = dur_ns,
@@ -205,6 +205,8 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 
 	if (r->st.stack_window)
 		record_summary__unwind(r->core, &r->st, c, false, line4, sizeof(line4));
+	if (runtime_hint__format(session__runtime_hint(r->core), hint, sizeof(hint)))
+		comments[bo.nr_comments++] = hint;
 	if (o->off_cpu) {
 		off_cpu_line(o, c, raw, offcpu, sizeof(offcpu));
 		comments[bo.nr_comments++] = offcpu;
@@ -265,6 +267,8 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 	}
 	if (r->st.stack_window && !o->quiet)
 		record_summary__unwind(r->core, &r->st, c, true, line4, sizeof(line4));
+	if (*hint && !o->quiet)
+		cli__err("%s", hint);
 	if (hidden && !o->quiet)
 		cli__err("%s", KALLSYMS_HIDDEN);
 	family_cpu_hint(r);

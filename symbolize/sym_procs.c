@@ -127,6 +127,10 @@ static int build_maps(struct sym_procs *t, struct sym_proc *p, const struct sym_
 	if (sym_jit__set_dump(&p->jit, dump) < 0)
 		return -ENOMEM;
 	has_perf_map |= dump != NULL;
+	p->runtime = SYM_RUNTIME_NONE;
+	for (size_t i = 0; i < m->n && !p->runtime; i++)
+		if (sym_proc_maps_entry__executable(&m->entries[i]))
+			p->runtime = sym_runtime__of_path(m->entries[i].path);
 	maps = calloc(m->n ? m->n : 1, sizeof(*maps));
 	if (!maps)
 		return -ENOMEM;

@@ -18,6 +18,7 @@
 #include "symbolize/sym_bins.h"
 #include "symbolize/sym_jit.h"
 #include "symbolize/sym_lru.h"
+#include "symbolize/sym_runtime.h"
 #include "symbolize/sym_session.h"
 
 struct sym_procs;
@@ -50,6 +51,7 @@ struct sym_proc {
 	struct sym_pmap *maps;  /* sorted by start */
 	size_t nmaps;
 	struct sym_jit jit;
+	enum sym_runtime runtime; /* from the files it maps, as last captured */
 	uint64_t recaptured_ns; /* last recapture for an ip outside the maps (sym_unwind) */
 	struct sym_lru lru;
 	struct sym_proc *retired_next;

@@ -145,6 +145,13 @@ int sym_session__process_name(struct sym_session *s, int pid, uint64_t start_tic
 	return 0;
 }
 
+enum sym_runtime sym_session__runtime(struct sym_session *s, int pid, uint64_t start_ticks)
+{
+	struct sym_proc *p = sym_procs__get_recent(s->procs, pid, start_ticks);
+
+	return p ? p->runtime : SYM_RUNTIME_NONE;
+}
+
 bool sym_session__covers(struct sym_session *s, int pid, uint64_t start_ticks, uint64_t addr)
 {
 	struct sym_proc *p = sym_procs__get(s->procs, pid, start_ticks);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "base/safe_file.h"
+#include "symbolize/sym_runtime.h"
 #include "symbolize/unwinder.h"
 
 struct sym_session;
@@ -110,6 +111,9 @@ int sym_session__exec(struct sym_session *s, int pid, uint64_t start_ticks)
 /* Whether addr lies in a mapping captured for (pid, start_ticks): false when the
  * process is unknown or mapped that code after its capture (a library loaded
  * later: recapture with sym_session__exec() while it lives). */
+/* The language runtime of a process in the table (sym_runtime.h): from the
+ * files it mapped when last captured; SYM_RUNTIME_NONE when unknown. */
+enum sym_runtime sym_session__runtime(struct sym_session *s, int pid, uint64_t start_ticks);
 bool sym_session__covers(struct sym_session *s, int pid, uint64_t start_ticks, uint64_t addr);
 
 /* Name one user address of a process captured earlier (if never captured,

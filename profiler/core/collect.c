@@ -27,6 +27,9 @@ int collect__unwind_record(const struct collect_unwind *cu, const struct cprof_s
 	}
 	if (uw_stats__add(cu->stats, &res))
 		return -ENOMEM;
+	if (cu->hints)
+		runtime_hint__add(cu->hints, sym_session__runtime(cu->sym, (int)r->tgid,
+								  r->start_ticks), &res);
 	n = res.nr;
 	if (res.stop != UW_STOP_OUTERMOST)
 		ips[n++] = RAW_IP_MARKER(res.stop);

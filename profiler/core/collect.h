@@ -11,6 +11,7 @@
 
 #include "bpf/sample.h"
 #include "profiler/core/raw_profile.h"
+#include "profiler/core/runtime_hint.h"
 #include "symbolize/sym_session.h"
 #include "symbolize/unwinder.h"
 
@@ -19,6 +20,7 @@ struct collect_unwind {
 	enum uw_mode mode;
 	uint32_t stack_window;	/* bytes the kernel was asked to copy */
 	struct uw_stats *stats;	/* stop reasons per binary; borrowed */
+	struct runtime_hint *hints; /* stacks ended in JIT code per runtime; borrowed, may be NULL */
 };
 
 /* The body of a sampler unwind callback: unwinds one record while its process

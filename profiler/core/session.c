@@ -40,6 +40,7 @@ struct session {
 	uint32_t stack_window;		/* 0: frame pointers */
 	enum uw_mode uw_mode;
 	struct uw_stats *uw_stats;
+	struct runtime_hint hints;
 };
 
 int64_t session__clock_ns(clockid_t clk)
@@ -106,7 +107,8 @@ static int unwind_record(void *ctx, const struct cprof_stack_record *r, const vo
 {
 	struct session *s = ctx;
 	struct collect_unwind cu = { .sym = s->sym, .mode = s->uw_mode,
-				     .stack_window = s->stack_window, .stats = s->uw_stats };
+				     .stack_window = s->stack_window, .stats = s->uw_stats,
+				     .hints = &s->hints };
 
 	return collect__unwind_record(&cu, r, stack, ips, max);
 }
@@ -396,6 +398,11 @@ int session__end_window(struct session *s, bool last)
 struct sym_session *session__sym(struct session *s)
 {
 	return s->sym;
+}
+
+const struct runtime_hint *session__runtime_hint(const struct session *s)
+{
+	return &s->hints;
 }
 
 struct uw_stats *session__uw_stats(struct session *s)

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+/* runtime_hint: a stack ended in JIT code when its walk stopped early with
+ * its last frame in an anonymous executable mapping ("[jit]" with a perf map
+ * or jitdump, "[anon]" without), the way a JIT without frame pointers or
+ * unwind tables ends it.
+ */
+#include "profiler/core/runtime_hint.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* "most walks": more than half, and enough of them to mean it */
+#define HINT_MIN_STACKS 20
+
+void runtime_hint__add(struct runtime_hint *h, enum sym_runtime r, const struct uw_result *res)
+{
+	if (!h || r <= SYM_RUNTIME_NONE || r >= SYM_NR_RUNTIMES)
+		return;
+	h->stacks[r]++;
+	if (res->stop != UW_STOP_OUTERMOST && res->stop_object &&
+	    (!strcmp(res->stop_object, "[jit]") || !strcmp(res->stop_object, "[anon]")))
+		h->jit_ended[r]++;
+}
+
+int runtime_hint__format(const struct runtime_hint *h, char *buf, size_t len)
+{
+	size_t off = 0;
+	int n = 0;
+
+	buf[0] = '\0';
+	for (int r = SYM_RUNTIME_NONE + 1; r < SYM_NR_RUNTIMES; r++) {
+		if (h->stacks[r] < HINT_MIN_STACKS || h->jit_ended[r] * 2 <= h->stacks[r] ||
+		    off >= len)
+			continue;
+		off += (size_t)snprintf(buf + off, len - off,
+					"%shint: %.0f %% of %s stacks end in JIT code: %s",
+					n ? "; " : "", 100.0 * (double)h->jit_ended[r] /
+					(double)h->stacks[r], sym_runtime__name(r),
+					sym_runtime__hint(r));
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* runtime_hint: counts, per language runtime (sym_runtime), the unwound
+ * stacks of its processes and those that ended in JIT code, so the summary
+ * can say which flag would make them whole. Counters only; never prints.
+ */
+#ifndef CPROF_RUNTIME_HINT_H
+#define CPROF_RUNTIME_HINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "symbolize/sym_runtime.h"
+#include "symbolize/unwinder.h"
+
+/* Zero-initialised = nothing counted. */
+struct runtime_hint {
+	uint64_t stacks[SYM_NR_RUNTIMES];
+	uint64_t jit_ended[SYM_NR_RUNTIMES];
+};
+
+/* Count one unwound stack of a process running r. */
+void runtime_hint__add(struct runtime_hint *h, enum sym_runtime r, const struct uw_result *res);
+
+/* One "hint: ..." per runtime whose stacks mostly ended in JIT code, joined
+ * by "; ", into buf; the number of hints (0: buf is ""). */
+int runtime_hint__format(const struct runtime_hint *h, char *buf, size_t len);
+
+#endif /* CPROF_RUNTIME_HINT_H */
