@@ -141,14 +141,16 @@ static void refresh_dump(struct sym_jit *j, int pid, uint64_t refused[SAFE_FILE_
 	close(fd);
 }
 
-/* Look at the files again when addr is not named; rate-limited. */
-static void refresh(struct sym_jit *j, int pid, int nspid, uint64_t refused[SAFE_FILE_NR_REFUSALS])
+/* Look at the files again when addr is not named; rate-limited by
+ * *checked, the last look of this kind of lookup. */
+static void refresh(struct sym_jit *j, int pid, int nspid, uint64_t refused[SAFE_FILE_NR_REFUSALS],
+		    uint64_t *checked)
 {
 	uint64_t now = sym_clock__now_ns();
 
-	if (j->checked_ns && now - j->checked_ns < JIT_RECHECK_NS)
+	if (*checked && now - *checked < JIT_RECHECK_NS)
 		return;
-	j->checked_ns = now;
+	*checked = now;
 	refresh_perf_map(j, pid, nspid, refused);
 	refresh_dump(j, pid, refused);
 }
@@ -182,15 +184,17 @@ int sym_jit__set_dump(struct sym_jit *j, const char *path)
 	sym_jitdump__free(j->dump);
 	j->dump = NULL;
 	j->checked_ns = 0;
+	j->rule_checked_ns = 0;
 	return 0;
 }
 
 static int find(struct sym_jit *j, int pid, int nspid, uint64_t addr,
-		uint64_t refused[SAFE_FILE_NR_REFUSALS], struct sym_perf_map_sym *ret)
+		uint64_t refused[SAFE_FILE_NR_REFUSALS], uint64_t *checked,
+		struct sym_perf_map_sym *ret)
 {
 	if (find_loaded(j, addr, ret))
 		return 0;
-	refresh(j, pid, nspid, refused);
+	refresh(j, pid, nspid, refused, checked);
 	return find_loaded(j, addr, ret) ? 0 : -ENOENT;
 }
 
@@ -199,7 +203,7 @@ int sym_jit__lookup(struct sym_jit *j, int pid, int nspid, uint64_t addr, const 
 {
 	struct sym_perf_map_sym sym;
 
-	if (find(j, pid, nspid, addr, refused, &sym) < 0)
+	if (find(j, pid, nspid, addr, refused, &j->checked_ns, &sym) < 0)
 		return -ENOENT;
 	*ret_name = sym.name;
 	return 0;
@@ -212,7 +216,11 @@ int sym_jit__unwind_rule(struct sym_jit *j, int pid, int nspid, uint64_t addr,
 	struct sym_perf_map_sym sym;
 	uint64_t off;
 
-	if (find(j, pid, nspid, addr, refused, &sym) < 0 || strncmp(sym.name, "py::", 4) ||
+	/* its own clock: unwinding looks up every stack's JIT frames while the
+	 * process runs, and must not hold back the look for names after it
+	 * exited (a JVM writes its perf map at exit) */
+	if (find(j, pid, nspid, addr, refused, &j->rule_checked_ns, &sym) < 0 ||
+	    strncmp(sym.name, "py::", 4) ||
 	    sym.size != SYM_JIT_PY_TRAMPOLINE_SIZE)
 		return -ENOENT;
 	/* between sub $8,%rsp and add $8,%rsp (the call and its return site)
@@ -235,6 +243,7 @@ void sym_jit__reset(struct sym_jit *j)
 	sym_perf_map__free(j->map);
 	j->map = NULL;
 	j->checked_ns = 0;
+	j->rule_checked_ns = 0;
 }
 
 void sym_jit__release(struct sym_jit *j)

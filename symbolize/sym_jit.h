@@ -26,7 +26,8 @@ struct sym_jit {
 	struct sym_perf_map *map; /* NULL until loaded */
 	off_t size;               /* of the file loaded */
 	struct timespec mtime;
-	uint64_t checked_ns;      /* last look at the file */
+	uint64_t checked_ns;      /* last look at the files for a name */
+	uint64_t rule_checked_ns; /* last look at them for an unwind rule */
 	int refused;              /* last refusal of the map (-errno), counted once */
 	char *dump_path;          /* the jitdump the process mapped, as it sees it; NULL: none */
 	struct sym_jitdump *dump; /* read so far; NULL until read */

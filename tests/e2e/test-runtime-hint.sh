@@ -3,7 +3,9 @@
 # A hint per runtime when JIT code ends most stacks (issue 14): Java without
 # -XX:+PreserveFramePointer stops after its first JIT frame in ~98 % of the
 # stacks; cprof record must say so with the flag to use, on stderr and as a
-# profile comment, and say nothing once the flag is given.
+# profile comment, and say nothing once the flag is given. With the perf map
+# the JVM writes as it exits (-XX:+DumpPerfMapAtExit), the Java methods are
+# named (unwinding while it ran must not have put off the look for the map).
 #
 #   OUT=build bash tests/e2e/test-runtime-hint.sh
 set -u
@@ -53,12 +55,18 @@ if run plain; then
 	grep -q "hint: .* of Java stacks end in JIT code: .*-XX:+PreserveFramePointer" "$T/plain.comments" ||
 		{ echo "FAIL: no Java hint in the profile's comments"; fail=1; }
 fi
-if run preserve -XX:+PreserveFramePointer; then
+if run preserve -XX:+PreserveFramePointer -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit; then
 	grep "user stacks" "$T/preserve.err"
 	if grep -q "hint:" "$T/preserve.err" "$T/preserve.comments"; then
 		echo "FAIL: a hint although the stacks were whole: $(grep -h hint: "$T/preserve.err")"
 		fail=1
 	fi
+	go tool pprof -symbolize=none -top "$T/preserve.pb.gz" >"$T/preserve.top" 2>/dev/null
+	pct=$(awk '/ Hot\.[abc]\(long\)$/ { sub("%", "", $2); s += $2 } END { printf "%d", s }' "$T/preserve.top")
+	echo "Java methods Hot.a/b/c named in ${pct} % of samples"
+	[ "$pct" -ge 80 ] || { echo "FAIL: Java methods named in ${pct} % of samples, want >= 80 %"; fail=1; }
 fi
+# the JVM's perf maps: remove the ones this test made
+grep -lsE " Hot\.[abc]\(long\)" /tmp/perf-*.map 2>/dev/null | xargs -r rm -f
 [ $fail = 0 ] && echo "PASS" || echo "FAIL"
 exit $fail

@@ -117,6 +117,28 @@ START_TEST(test_sym_jit__python_trampolines_unwind_by_their_fixed_layout)
 }
 END_TEST
 
+START_TEST(test_sym_jit__unwinding_does_not_delay_names_from_a_map_written_at_exit)
+{
+	uint64_t refused[SAFE_FILE_NR_REFUSALS] = { 0 };
+	struct sym_jit j = { 0 };
+	struct uw_rule rule;
+	uint64_t start, limit;
+	const char *name;
+
+	/* while the process runs: no map yet */
+	snprintf(map_path, sizeof(map_path), "/tmp/perf-%d.map", getpid());
+	unlink(map_path);
+	ck_assert_int_eq(sym_jit__unwind_rule(&j, getpid(), getpid(), 0x1000, refused, &start,
+					      &limit, &rule), -ENOENT);
+	/* the JVM writes it as it exits; symbolization comes right after */
+	write_map("1000 100 Hot::c\n");
+	ck_assert_int_eq(sym_jit__lookup(&j, getpid(), getpid(), 0x1010, &name, refused), 0);
+	ck_assert_str_eq(name, "Hot::c");
+	sym_jit__release(&j);
+	unlink(map_path);
+}
+END_TEST
+
 /* A jitdump header and one JIT_CODE_LOAD: "f" at 0x1000, 4 bytes of code. */
 static const uint8_t small_dump[] = {
 	'D', 'T', 'i', 'J', 1, 0, 0, 0, 40, 0, 0, 0, 62, 0, 0, 0, 0, 0, 0, 0, 0xd2, 4, 0, 0,
@@ -173,6 +195,7 @@ int main(void)
 	tcase_add_test(tc, test_sym_jit__names_jit_code_and_reloads_after_exec);
 	tcase_add_test(tc, test_sym_jit__a_refused_map_is_counted_once_and_names_nothing);
 	tcase_add_test(tc, test_sym_jit__python_trampolines_unwind_by_their_fixed_layout);
+	tcase_add_test(tc, test_sym_jit__unwinding_does_not_delay_names_from_a_map_written_at_exit);
 	tcase_add_test(tc, test_sym_jit__names_from_a_jitdump_only_when_its_owner_wrote_it);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
