@@ -127,6 +127,8 @@ static __always_inline void count(__u32 what)
 		(*v)++;
 }
 
+#include "bpf/python.bpf.h"
+
 /* /proc/PID/stat reports start_boottime in USER_HZ (100) ticks. */
 static __always_inline __u64 start_ticks_of(struct task_struct *task)
 {
@@ -305,6 +307,8 @@ static __always_inline int copy_stack(const struct pt_regs *regs, struct cprof_k
 	b->r.start_ticks = key->start_ticks;
 	b->r.kern_lost = key->kern_lost;
 	b->r.kern_stack = key->kern_stack;
+	b->r.py_lost = key->py_lost;
+	b->r.py_stack = key->py_stack;
 	b->r.state = key->state;
 	b->r.value = value;
 	b->r.slot = cur_slot;
@@ -382,12 +386,17 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 		key.kern_lost = cur_slot ?
 			take_stack(ctx, &stacks1, 0, &key.kern_stack, SCRATCH_SAMPLE) :
 			take_stack(ctx, &stacks0, 0, &key.kern_stack, SCRATCH_SAMPLE);
+		key.py_lost = cur_slot ? take_py_stack(&key, &stacks1, &key.py_stack) :
+					 take_py_stack(&key, &stacks0, &key.py_stack);
 		ustack_err = copy_stack((struct pt_regs *)&ctx->regs, &key, cur_slot, 1,
 					SCRATCH_SAMPLE);
 		if (!ustack_err)
 			return 0;
 		ustack_lost = CPROF_STACK_RING_FULL;
 	}
+	if (!copy_stacks && user_task)
+		key.py_lost = cur_slot ? take_py_stack(&key, &stacks1, &key.py_stack) :
+					 take_py_stack(&key, &stacks0, &key.py_stack);
 	if (cur_slot)
 		record(ctx, &key, user_task, ustack_lost, &stacks1, &counts1);
 	else

@@ -35,10 +35,12 @@ struct cprof_key {
 	__u64 start_ticks;	/* process start, clock ticks since boot (/proc/PID/stat 22) */
 	__u64 user_stack;	/* key in stacks<slot> */
 	__u64 kern_stack;
+	__u64 py_stack;		/* key in stacks<slot> of the Python frames (bpf/python.h) */
 	__u8 user_lost;		/* enum cprof_stack_lost */
 	__u8 kern_lost;
 	__u8 state;		/* 0: CPU samples; else enum cprof_offcpu_state, value in ns */
-	__u8 pad[5];
+	__u8 py_lost;		/* enum cprof_py_lost */
+	__u8 pad[4];
 	char comm[CPROF_COMM_LEN];	/* thread name */
 };
 
@@ -98,11 +100,13 @@ struct cprof_stack_record {
 	__u64 start_ticks;
 	__u64 kern_stack;	/* key in stacks<slot> when kern_lost is CPROF_STACK_OK */
 	__u64 ip, sp, bp;	/* user registers (at kernel entry when sampled in the kernel) */
+	__u64 py_stack;		/* key in stacks<slot> when py_lost is CPROF_PY_OK */
 	__u32 slot;
 	__u32 stack_len;	/* bytes that follow */
 	__u8 kern_lost;		/* enum cprof_stack_lost */
 	__u8 state;		/* as in struct cprof_key */
-	__u8 pad[6];
+	__u8 py_lost;		/* enum cprof_py_lost (bpf/python.h) */
+	__u8 pad[5];
 	char comm[CPROF_COMM_LEN];
 	__u64 value;		/* 1 (a CPU sample), or off-CPU ns when state is set */
 };

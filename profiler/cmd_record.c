@@ -54,6 +54,8 @@ static const char usage[] =
 "      --flamegraph FILE  also write a flame graph SVG to FILE\n"
 "      --idle             keep the idle task (pid 0)\n"
 "      --profile-self     sample cprof's own process too (left out by default)\n"
+"      --no-python        no CPython frames (by default the Python functions of\n"
+"                         CPython 3.7-3.13 processes are merged into their stacks)\n"
 "      --max-stacks N     entries per stack and count map (default 16384)\n"
 "      --unwind MODE      how user stacks are walked: auto (default: unwind\n"
 "                         tables (.eh_frame) where they cover the code, frame\n"
@@ -99,6 +101,7 @@ enum { OPT_OFF_CPU = 700, OPT_OFF_CPU_MIN };
 #define OFF_CPU_MIN_DEFAULT_NS	1000000ULL	/* 1 ms: see README, off-CPU time */
 enum { OPT_FLAMEGRAPH = 256, OPT_IDLE, OPT_MAX_STACKS, OPT_UNWIND, OPT_STACK_SIZE,
        OPT_PROFILE_SELF, OPT_USER, OPT_FOLLOW_CHILDREN };
+enum { OPT_NO_PYTHON = 800 };
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -176,6 +179,7 @@ int cmd_record(int argc, char **argv)
 		{ "profile-self", no_argument, NULL, OPT_PROFILE_SELF },
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "follow-children", no_argument, NULL, OPT_FOLLOW_CHILDREN },
+		{ "no-python", no_argument, NULL, OPT_NO_PYTHON },
 		{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
 		{ "unwind", required_argument, NULL, OPT_UNWIND },
 		{ "stack-size", required_argument, NULL, OPT_STACK_SIZE },
@@ -244,6 +248,9 @@ int cmd_record(int argc, char **argv)
 			break;
 		case OPT_FLAMEGRAPH:
 			o.flamegraph = optarg;
+			break;
+		case OPT_NO_PYTHON:
+			o.no_python = true;
 			break;
 		case OPT_IDLE:
 			o.idle = true;

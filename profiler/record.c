@@ -145,6 +145,21 @@ static void off_cpu_line(const struct record_opts *o, const uint64_t c[CPROF_NR_
 #define KALLSYMS_HIDDEN "kernel frames are unnamed: /proc/kallsyms shows only zero " \
 	"addresses to cprof (kernel.kptr_restrict); run as root or grant CAP_SYSLOG"
 
+/* The Python losses: one profile comment and one stderr line each. */
+static int python_losses(struct rec *r, struct pb_profile *prof, bool print)
+{
+	char buf[1024], *save = NULL;
+
+	session__python_losses(r->core, buf, sizeof(buf));
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (prof && pb_profile__add_comment(prof, l))
+			return -ENOMEM;
+		if (print)
+			cli__err("%s", l);
+	}
+	return 0;
+}
+
 static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_af,
 		  int64_t t0_real, int64_t dur_ns)
 {
@@ -225,6 +240,8 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 	debuginfod_report__format(line6, sizeof(line6));
 	if (!err && *line6 && pb_profile__add_comment(prof, line6))
 		err = -ENOMEM;
+	if (!err)
+		err = python_losses(r, prof, false);
 	if (err) {
 		cli__err("building the profile: %s", strerror(-err));
 		return 1;
@@ -264,6 +281,7 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 			cli__err("%s", line5);
 		if (*line6)
 			cli__err("%s", line6);
+		python_losses(r, NULL, true);
 	}
 	if (r->st.stack_window && !o->quiet)
 		record_summary__unwind(r->core, &r->st, c, true, line4, sizeof(line4));
@@ -363,6 +381,7 @@ int record__run(const struct record_opts *o)
 		.follow_forks = o->cmd != NULL || o->follow_children, .max_stacks = o->max_stacks,
 		.profile_self = o->profile_self, .verbose = o->verbose, .stack_size = o->stack_size,
 		.off_cpu = o->off_cpu, .off_cpu_min_ns = o->off_cpu_min_ns,
+		.no_python = o->no_python,
 		.unwind = o->unwind == RECORD_UNWIND_FP ? SESSION_UNWIND_FP :
 			  o->unwind == RECORD_UNWIND_DWARF ? SESSION_UNWIND_DWARF : SESSION_UNWIND_AUTO,
 		.perm_fix = PERM_FIX, .cycles_fix = "drop --event cycles to use cpu-clock",

@@ -23,6 +23,7 @@ struct record_opts {
 	bool cycles, all, idle, verbose, quiet;
 	bool profile_self;	/* sample cprof's own process too (-a) */
 	bool follow_children;	/* --pid: what the targets fork (and have) too */
+	bool no_python;		/* --no-python */
 	const pid_t *pids;
 	size_t nr_pids;
 	char *const *cmd;	/* NULL-terminated argv, or NULL */

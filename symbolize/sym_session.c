@@ -16,6 +16,7 @@
 #include "symbolize/sym_frames.h"
 #include "symbolize/sym_kernel.h"
 #include "symbolize/sym_procs.h"
+#include "symbolize/sym_python.h"
 #include "symbolize/sym_unwind.h"
 
 #define DEFAULT_MAX_BINARIES 256
@@ -31,6 +32,7 @@ struct sym_session {
 	struct sym_frames *frames;
 	struct sym_kernel *kernel;
 	struct sym_unwind *unwind;
+	struct sym_python *python;
 	struct sym_stats stats; /* what the facade counts itself: results, perf maps */
 };
 
@@ -54,7 +56,8 @@ struct sym_session *sym_session__new(const struct sym_opts *opts)
 						    s->stats.perf_maps_refused) : NULL;
 	s->frames = sym_frames__new();
 	s->kernel = sym_kernel__new();
-	if (!s->bins || !s->procs || !s->unwind || !s->frames || !s->kernel) {
+	s->python = sym_python__new();
+	if (!s->bins || !s->procs || !s->unwind || !s->frames || !s->kernel || !s->python) {
 		sym_session__free(s);
 		errno = ENOMEM;
 		return NULL;
@@ -72,6 +75,7 @@ void sym_session__free(struct sym_session *s)
 	sym_bins__free(s->bins);
 	sym_kernel__free(s->kernel);
 	sym_frames__free(s->frames);
+	sym_python__free(s->python);
 	free(s);
 }
 
@@ -79,6 +83,12 @@ void sym_session__flush(struct sym_session *s)
 {
 	sym_procs__flush(s->procs);
 	sym_frames__flush(s->frames, s->max_string_bytes);
+	sym_python__flush(s->python);
+}
+
+struct sym_python *sym_session__python(struct sym_session *s)
+{
+	return s->python;
 }
 
 void sym_session__stats(const struct sym_session *s, struct sym_stats *ret)

@@ -168,6 +168,11 @@ int sym_session__remove_process(struct sym_session *s, int pid, uint64_t start_t
  * valid) becomes invalid. Without it memory grows with the processes seen. */
 void sym_session__flush(struct sym_session *s);
 
+/* The session's CPython processes and code objects (sym_python.h), flushed
+ * with it. Borrowed: valid until sym_session__free(). */
+struct sym_python;
+struct sym_python *sym_session__python(struct sym_session *s);
+
 /* Unwind a copy of a user stack of (pid, start_ticks) taken with regs (see
  * unwinder.h) through the unwind tables of the binaries the process mapped:
  * built on first need from each binary's .eh_frame / .debug_frame, cached by

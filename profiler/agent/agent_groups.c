@@ -82,6 +82,11 @@ int agent_groups__copy_sample(struct raw_profile *dst, const struct raw_profile 
 			return idx;
 		c.kstack = idx;
 	}
+	if ((st = raw_profile__stack(src, raw_sample__pystack(s)))) {
+		if ((idx = raw_profile__intern_stack(dst, st->ips, st->nr)) < 0)
+			return idx;
+		c.pystack = idx + 1;
+	}
 	return raw_profile__add(dst, &c);
 }
 

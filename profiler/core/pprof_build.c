@@ -11,14 +11,17 @@
 #include "base/hash.h"
 #include "base/hashmap.h"
 #include "base/vec.h"
+#include "bpf/python.h"
 #include "bpf/sample.h"
 #include "profiler/core/pprof_build.h"
+#include "symbolize/sym_python.h"
 #include "symbolize/unwinder.h"
 
 /* (pid, start, addr) -> location id; pid 0/start 0 is the kernel. */
 struct loc_entry {
 	uint64_t start_ticks, addr, loc_id;
 	uint32_t pid;
+	bool py_eval;		/* CPython's eval loop: Python frames run above it */
 };
 
 struct loc_cache {
@@ -58,7 +61,8 @@ static int reserve_locs(struct builder *b, const struct raw_profile *rp,
 {
 	const struct raw_stack *k = raw_profile__stack(rp, s->kstack);
 	const struct raw_stack *u = raw_profile__stack(rp, s->ustack);
-	size_t need = 2 + (k ? k->nr : 0) + (u ? u->nr : 0);
+	const struct raw_stack *py = raw_profile__stack(rp, raw_sample__pystack(s));
+	size_t need = 2 + (k ? k->nr : 0) + (u ? u->nr : 0) + (py ? py->nr : 0);
 	uint64_t *l;
 
 	if (need <= b->locs_cap)
@@ -100,9 +104,50 @@ static uint64_t add_resolved(struct builder *b, const struct sym_result *r, uint
 					r->nframes < SYM_MAX_INLINE ? r->nframes : SYM_MAX_INLINE);
 }
 
-/* Location id of one frame, symbolizing it on first sight. 0 on ENOMEM. */
+/* The function whose native frame runs Python frames: the same name from
+ * 3.7 to 3.13, exported (so named in a stripped python too). */
+static bool is_py_eval(const struct sym_result *r)
+{
+	for (uint32_t i = 0; i < r->nframes && i < SYM_MAX_INLINE; i++)
+		if (r->frames[i].name && !strcmp(r->frames[i].name, "_PyEval_EvalFrameDefault"))
+			return true;
+	return false;
+}
+
+/* Location id of one Python frame (bpf/python.h packing), named from the
+ * code object read while the process lived. 0 on ENOMEM. */
+static uint64_t py_location(struct builder *b, uint32_t pid, uint64_t start, uint64_t frame)
+{
+	struct loc_entry key = { .start_ticks = start, .addr = frame & ~CPROF_PY_ENTRY, .pid = pid };
+	struct pb_line line = { .name = "[Python frame: code object unreadable]" };
+	uint32_t h = loc_hash(pid, start, key.addr), i;
+	struct sym_result r;
+	uint64_t id;
+
+	if (hashmap__find(&b->cache.index, h, &key, &i))
+		return b->cache.e[i].loc_id;
+	if (VEC_RESERVE(b->cache.e, b->cache.n, b->cache.cap, 1) ||
+	    hashmap__reserve(&b->cache.index, 1))
+		return 0;
+	/* address 0: a Python location is its lines (pb_profile interns them) */
+	if (sym_python__resolve(sym_session__python(b->sym), (int)pid, start, frame, &r) == 0) {
+		id = add_resolved(b, &r, 0);
+	} else {
+		line.system_name = line.name;
+		id = pb_profile__add_location(b->prof, 0, 0, &line, 1);
+	}
+	if (!id)
+		return 0;
+	key.loc_id = id;
+	b->cache.e[b->cache.n] = key;
+	hashmap__add(&b->cache.index, h, (uint32_t)b->cache.n++);
+	return id;
+}
+
+/* Location id of one frame, symbolizing it on first sight. 0 on ENOMEM.
+ * *ret_py_eval (may be NULL): it is CPython's eval loop. */
 static uint64_t frame_location(struct builder *b, uint32_t pid, uint64_t start, uint64_t addr,
-			       int kernel)
+			       int kernel, bool *ret_py_eval)
 {
 	struct loc_entry key;
 	struct sym_result r;
@@ -114,8 +159,11 @@ static uint64_t frame_location(struct builder *b, uint32_t pid, uint64_t start, 
 		pid = 0, start = 0;
 	key = (struct loc_entry){ .start_ticks = start, .addr = addr, .pid = pid };
 	h = loc_hash(pid, start, addr);
-	if (hashmap__find(&b->cache.index, h, &key, &i))
+	if (hashmap__find(&b->cache.index, h, &key, &i)) {
+		if (ret_py_eval)
+			*ret_py_eval = b->cache.e[i].py_eval;
 		return b->cache.e[i].loc_id;
+	}
 	/* room first: a location resolved is always cached */
 	if (VEC_RESERVE(b->cache.e, b->cache.n, b->cache.cap, 1) ||
 	    hashmap__reserve(&b->cache.index, 1))
@@ -134,6 +182,9 @@ static uint64_t frame_location(struct builder *b, uint32_t pid, uint64_t start, 
 	if (!id)
 		return 0;
 	key.loc_id = id;
+	key.py_eval = !kernel && is_py_eval(&r);
+	if (ret_py_eval)
+		*ret_py_eval = key.py_eval;
 	b->cache.e[b->cache.n] = key;
 	hashmap__add(&b->cache.index, h, (uint32_t)b->cache.n++);
 	return id;
@@ -182,14 +233,36 @@ static uint64_t marker_location(struct builder *b, uint64_t marker)
 	return pb_profile__add_location(b->prof, 0, marker, &line, 1);
 }
 
-/* Appends a stack's locations (leaf first) to b->locs; returns the new count or 0 on ENOMEM. */
+/* Appends Python frames from *pi on, through the first that a C call of the
+ * eval loop started at (all of them when all is set). n, or 0 on ENOMEM. */
+static size_t append_py(struct builder *b, const struct raw_sample *s, const struct raw_stack *py,
+			uint32_t *pi, bool all, size_t n)
+{
+	while (py && *pi < py->nr) {
+		uint64_t f = py->ips[(*pi)++];
+
+		if (!(b->locs[n++] = py_location(b, s->pid, s->start_ticks, f)))
+			return 0;
+		if (!all && CPROF_PY_IS_ENTRY(f))
+			break;
+	}
+	return n;
+}
+
+/* Appends a stack's locations (leaf first) to b->locs; returns the new count or 0 on ENOMEM.
+ * A user stack gets the sample's Python frames merged in: those each C call
+ * of the eval loop runs go right above (leafward of) its native frame, and
+ * any left (a native stack cut short) at the root. */
 static size_t append_stack(struct builder *b, const struct raw_profile *rp,
 			   const struct raw_sample *s, int32_t idx, int kernel, size_t n)
 {
 	const struct raw_stack *st = raw_profile__stack(rp, idx);
+	const struct raw_stack *py = kernel ? NULL : raw_profile__stack(rp, raw_sample__pystack(s));
+	uint32_t pi = 0;
 
 	for (uint32_t i = 0; st && i < st->nr; i++) {
 		uint64_t addr = st->ips[i];
+		bool eval = false;
 		uint64_t id;
 
 		/* The leaf of each stack (the user one too: it is the saved user
@@ -203,12 +276,14 @@ static size_t append_stack(struct builder *b, const struct raw_profile *rp,
 		}
 		if (i > 0 && addr)
 			addr--;
-		id = frame_location(b, s->pid, s->start_ticks, addr, kernel);
+		id = frame_location(b, s->pid, s->start_ticks, addr, kernel, &eval);
 		if (!id)
+			return 0;
+		if (eval && py && !(n = append_py(b, s, py, &pi, false, n)))
 			return 0;
 		b->locs[n++] = id;
 	}
-	return n;
+	return py ? append_py(b, s, py, &pi, true, n) : n;
 }
 
 static const char *state_name(uint8_t state)
@@ -252,7 +327,13 @@ static int add_sample(struct builder *b, const struct raw_profile *rp,
 			return -ENOMEM;
 		n = m ? m : n;
 	} else if (s->ustack != RAW_STACK_NONE || s->kstack < 0) {
-		/* A user task without its stack, or a sample with no stack at all. */
+		/* A user task without its stack, or a sample with no stack at all:
+		 * its Python frames, if any, still say where it was. */
+		const struct raw_stack *py = raw_profile__stack(rp, raw_sample__pystack(s));
+		uint32_t pi = 0;
+
+		if (py && !(n = append_py(b, s, py, &pi, true, n)))
+			return -ENOMEM;
 		if (!(b->locs[n++] = lost_location(b, s->ustack, 1)))
 			return -ENOMEM;
 	}

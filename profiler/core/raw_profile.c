@@ -50,7 +50,8 @@ static bool sample_eq(const void *ctx, uint32_t i, const void *key)
 
 	return a->pid == b->pid && a->tid == b->tid &&
 	       a->start_ticks == b->start_ticks && a->ustack == b->ustack &&
-	       a->kstack == b->kstack && a->state == b->state && !strncmp(a->comm, b->comm, RAW_COMM_LEN);
+	       a->kstack == b->kstack && a->state == b->state && a->pystack == b->pystack &&
+	       !strncmp(a->comm, b->comm, RAW_COMM_LEN);
 }
 
 struct raw_profile *raw_profile__new(void)
@@ -117,6 +118,7 @@ int raw_profile__add(struct raw_profile *rp, const struct raw_sample *s)
 	key.ustack = s->ustack;
 	key.kstack = s->kstack;
 	key.state = s->state;
+	key.pystack = s->pystack;
 	h = sample_hash(&key);
 
 	if (hashmap__find(&rp->sample_tab, h, &key, &idx)) {

@@ -42,9 +42,18 @@ struct raw_sample {
 	int32_t ustack;		/* stack index (>= 0), or an enum raw_stack_lost */
 	int32_t kstack;
 	uint8_t state;		/* 0: CPU samples; else off-CPU time (enum cprof_offcpu_state) */
+	/* The Python frames (bpf/python.h packing) as a stack index + 1; 0 when
+	 * there are none, so a zero-initialized sample has none. */
+	int32_t pystack;
 	uint64_t count;		/* CPU samples: the key ends here */
 	uint64_t off_ns;	/* off-CPU nanoseconds (state set) */
 };
+
+/* The stack index of s's Python frames, or RAW_STACK_NONE. */
+static inline int32_t raw_sample__pystack(const struct raw_sample *s)
+{
+	return s->pystack > 0 ? s->pystack - 1 : RAW_STACK_NONE;
+}
 
 struct raw_profile;
 

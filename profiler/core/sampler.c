@@ -98,8 +98,17 @@ static int on_record(void *ctx, void *data, size_t len)
 		rs.count = 1;
 	err = slot_drain__stack(&d, &s->pending_idx[r->slot], s->pending, r->kern_stack,
 				r->kern_lost, &rs.kstack);
+	if (!err)
+		err = slot_drain__py_stack(&d, &s->pending_idx[r->slot], s->pending, r->py_stack,
+					   r->py_lost, &rs);
 	if (err)
 		goto out_err;
+	if (rs.pystack && s->opts.on_py_stack) {
+		/* now, while the process most likely still runs */
+		const struct raw_stack *py = raw_profile__stack(s->pending, rs.pystack - 1);
+
+		s->opts.on_py_stack(s->opts.ctx, rs.pid, rs.start_ticks, py->ips, py->nr);
+	}
 	n = s->opts.unwind(s->opts.ctx, r, r + 1, s->ips, MAX_USER_FRAMES);
 	if (n == -ENOMEM) {
 		err = n;
@@ -152,12 +161,20 @@ static int merge_pending(struct sampler *s, struct raw_profile *rp, int64_t *mov
 		struct raw_sample rs = *raw_profile__sample(s->pending, i);
 		const struct raw_stack *u = raw_profile__stack(s->pending, rs.ustack);
 		const struct raw_stack *k = raw_profile__stack(s->pending, rs.kstack);
+		const struct raw_stack *py = raw_profile__stack(s->pending, raw_sample__pystack(&rs));
 		int e = 0;
+		int32_t pi = 0;
 
 		if (u && (rs.ustack = raw_profile__intern_stack(rp, u->ips, u->nr)) < 0)
 			e = -ENOMEM;
 		if (!e && k && (rs.kstack = raw_profile__intern_stack(rp, k->ips, k->nr)) < 0)
 			e = -ENOMEM;
+		if (!e && py) {
+			if ((pi = raw_profile__intern_stack(rp, py->ips, py->nr)) < 0)
+				e = -ENOMEM;
+			else
+				rs.pystack = pi + 1;
+		}
 		if (!e)
 			e = raw_profile__add(rp, &rs);
 		if (e) {
@@ -261,6 +278,7 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 	s->skel->rodata->include_idle = opts->idle;
 	s->skel->rodata->follow_forks = opts->follow_forks;
 	s->skel->rodata->exclude_tgid = opts->exclude_tgid;
+	s->skel->rodata->python_on = !opts->no_python;
 	if (opts->stack_window) {
 		s->skel->rodata->copy_stacks = CPROF_UNWIND_COPY;
 		s->skel->rodata->stack_window = opts->stack_window;
@@ -483,5 +501,28 @@ int sampler__counters(struct sampler *s, uint64_t ret[CPROF_NR_COUNTERS])
 			ret[i] += s->values[c];
 	}
 	ret[CPROF_DROP_DRAIN_NOMEM] += s->lost_nomem;
+	return 0;
+}
+
+int sampler__set_python(struct sampler *s, uint32_t tgid, const struct cprof_py_proc *p)
+{
+	int fd = bpf_map__fd(s->skel->maps.py_procs);
+
+	if (!p)
+		return bpf_map_delete_elem(fd, &tgid) && errno != ENOENT ? -errno : 0;
+	return bpf_map_update_elem(fd, &tgid, p, BPF_ANY) ? -errno : 0;
+}
+
+int sampler__python_counts(struct sampler *s, uint64_t ret[CPROF_PYC_NR * CPROF_PY_NR_MINORS])
+{
+	int fd = bpf_map__fd(s->skel->maps.py_counts);
+
+	for (__u32 i = 0; i < CPROF_PYC_NR * CPROF_PY_NR_MINORS; i++) {
+		ret[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, s->values))
+			return -errno;
+		for (int c = 0; c < s->nr_possible; c++)
+			ret[i] += s->values[c];
+	}
 	return 0;
 }

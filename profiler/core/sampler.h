@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 
+#include "bpf/python.h"
 #include "bpf/sample.h"
 #include "profiler/core/map_drain.h"	/* MAP_DRAIN_WUR */
 #include "profiler/core/raw_profile.h"
@@ -39,6 +40,11 @@ struct sampler_opts {
 	 * user stack that is lost. Called from sampler__poll() and sampler__drain(). */
 	int (*unwind)(void *ctx, const struct cprof_stack_record *r, const void *stack,
 		      uint64_t *ips, uint32_t max);
+	/* Stack-copy mode: called from sampler__poll() with each sample's
+	 * Python frames (bpf/python.h packing), as they arrive. May be NULL. */
+	void (*on_py_stack)(void *ctx, uint32_t pid, uint64_t start_ticks,
+			    const uint64_t *frames, uint32_t n);
+	bool no_python;		/* no Python walk in the kernel */
 	bool verbose;		/* libbpf's own messages */
 	/* Called from sampler__poll() for each process event. */
 	void (*on_event)(void *ctx, const struct cprof_event *e);
@@ -71,6 +77,12 @@ int64_t sampler__drain(struct sampler *s, struct raw_profile *rp) MAP_DRAIN_WUR;
 /* Cumulative counters (enum cprof_drop), summed over CPUs, with the
  * userspace ones (CPROF_DROP_DRAIN_NOMEM). 0 or -errno. */
 int sampler__counters(struct sampler *s, uint64_t ret[CPROF_NR_COUNTERS]) MAP_DRAIN_WUR;
+/* Where the interpreter of CPython process tgid is (p NULL: forget it).
+ * 0 or -errno. */
+int sampler__set_python(struct sampler *s, uint32_t tgid, const struct cprof_py_proc *p);
+/* The BPF walk's counters (enum cprof_py_counter x version), summed over
+ * CPUs: ret[reason * CPROF_PY_NR_MINORS + minor]. 0 or -errno. */
+int sampler__python_counts(struct sampler *s, uint64_t ret[CPROF_PYC_NR * CPROF_PY_NR_MINORS]);
 /* The number of CPUs with a perf event open. */
 int sampler__nr_cpus(const struct sampler *s);
 

@@ -12,6 +12,7 @@
 
 #include "base/proc.h"
 #include "profiler/core/collect.h"
+#include "profiler/core/python.h"
 #include "profiler/core/sampler.h"
 #include "profiler/core/session.h"
 #include "profiler/core/stop_signal.h"
@@ -41,6 +42,7 @@ struct session {
 	enum uw_mode uw_mode;
 	struct uw_stats *uw_stats;
 	struct runtime_hint hints;
+	struct python py;
 };
 
 int64_t session__clock_ns(clockid_t clk)
@@ -85,6 +87,7 @@ static void on_event(void *ctx, const struct cprof_event *e)
 	 * process (maybe a short-lived one) is gone; a capture opens binaries. */
 	if (s->o.on_process)
 		s->o.on_process(s->o.ctx, e);
+	python__on_event(&s->py, e);
 	switch (e->type) {
 	case CPROF_EV_NEW:
 	case CPROF_EV_FORK:
@@ -110,13 +113,35 @@ static int unwind_record(void *ctx, const struct cprof_stack_record *r, const vo
 				     .stack_window = s->stack_window, .stats = s->uw_stats,
 				     .hints = &s->hints };
 
+	python__on_sample(&s->py, r->tgid);
 	return collect__unwind_record(&cu, r, stack, ips, max);
+}
+
+static void on_py_stack(void *ctx, uint32_t pid, uint64_t start_ticks,
+			const uint64_t *frames, uint32_t n)
+{
+	struct session *s = ctx;
+
+	python__note(&s->py, pid, start_ticks, frames, n);
+}
+
+static int set_python(void *ctx, uint32_t tgid, const struct cprof_py_proc *p)
+{
+	struct session *s = ctx;
+
+	return s->sampler ? s->ops->set_python(s->sampler, tgid, p) : -ENODEV;
+}
+
+static int python_counts(struct sampler *sp, uint64_t *ret)
+{
+	return sampler__python_counts(sp, ret);
 }
 
 static const struct session_sampler_ops bpf_sampler = {
 	.new = sampler__new, .free = sampler__free, .add_target = sampler__add_target,
 	.start = sampler__start, .stop = sampler__stop, .poll = sampler__poll,
 	.drain = sampler__drain, .counters = sampler__counters, .nr_cpus = sampler__nr_cpus,
+	.set_python = sampler__set_python, .python_counts = python_counts,
 };
 
 struct session *session__new(const struct session_opts *o, char *why, size_t why_len)
@@ -135,6 +160,7 @@ struct session *session__new_on(const struct session_opts *o,
 		.off_cpu = o->off_cpu, .off_cpu_min_ns = o->off_cpu_min_ns,
 		.off_cpu_ppm = o->off_cpu_ppm,
 		.verbose = o->verbose, .on_event = on_event, .ctx = s,
+		.no_python = o->no_python, .on_py_stack = on_py_stack,
 	};
 	const char *what = NULL;
 	int err;
@@ -154,6 +180,8 @@ struct session *session__new_on(const struct session_opts *o,
 	s->sym = sym_session__new(NULL);
 	if (!s->raw || !s->sym || (s->stack_window && !s->uw_stats))
 		goto out_nomem;
+	python__init(&s->py, sym_session__python(s->sym),
+		     o->no_python || !s->ops->set_python ? NULL : set_python, s);
 	s->sampler = s->ops->new(&so, &what);
 	if (!s->sampler) {
 		err = -errno;
@@ -282,8 +310,12 @@ int session__start(struct session *s, char *why, size_t why_len)
 
 int session__poll(struct session *s)
 {
+	int n;
+
 	mmap_events__pump(s->mev);
-	return s->ops->poll(s->sampler, SESSION_POLL_MS);
+	n = s->ops->poll(s->sampler, SESSION_POLL_MS);
+	python__poll(&s->py);
+	return n;
 }
 
 bool session__drain_due(const struct session *s, int64_t now_mono)
@@ -302,6 +334,7 @@ int64_t session__drain(struct session *s)
 			s->refreshed_upto = collect__refresh_mappings(s->sym, s->raw,
 								      s->refreshed_upto,
 								      &s->capture_failures);
+			python__drained(&s->py, s->raw);
 		}
 	}
 	for (int i = 0; i < s->nr_comps; i++)
@@ -392,6 +425,7 @@ int session__end_window(struct session *s, bool last)
 	raw_profile__free(s->raw);
 	s->raw = raw_profile__new();
 	s->refreshed_upto = 0;
+	python__reset(&s->py);
 	return s->raw ? 0 : -ENOMEM;
 }
 
@@ -443,4 +477,13 @@ void session__mapping_summary(struct session *s, char *buf, size_t len)
 	else
 		snprintf(buf, len, "processes with unknown mappings: %llu; mapping events off "
 			 "(/proc only)", (unsigned long long)ss.processes_unmapped);
+}
+
+void session__python_losses(struct session *s, char *buf, size_t len)
+{
+	uint64_t c[CPROF_PYC_NR * CPROF_PY_NR_MINORS] = {0};
+
+	if (s->ops->python_counts && s->sampler)
+		s->ops->python_counts(s->sampler, c);
+	python__format_losses(&s->py, c, buf, len);
 }

@@ -26,6 +26,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 
+#include "bpf/python.h"
 #include "bpf/sample.h"
 #include "profiler/core/mmap_events.h"
 #include "profiler/core/raw_profile.h"
@@ -49,6 +50,7 @@ struct session_opts {
 	/* Sample cprof's own process too; by default it is left out, so that
 	 * -a and the agent show the machine's work, not the profiler's. */
 	bool profile_self;
+	bool no_python;			/* --no-python: no CPython frames */
 	uint32_t max_stacks;
 	enum session_unwind unwind;
 	uint32_t stack_size;		/* stack-copy bytes; 0 = CPROF_STACK_COPY_DEFAULT */
@@ -110,6 +112,9 @@ struct session_sampler_ops {
 	int64_t (*drain)(struct sampler *sp, struct raw_profile *rp);
 	int (*counters)(struct sampler *sp, uint64_t ret[CPROF_NR_COUNTERS]);
 	int (*nr_cpus)(const struct sampler *sp);
+	/* CPython (sampler__set_python, sampler__python_counts); NULL: none */
+	int (*set_python)(struct sampler *sp, uint32_t tgid, const struct cprof_py_proc *p);
+	int (*python_counts)(struct sampler *sp, uint64_t *ret);
 };
 /* session__new() on ops (NULL: the BPF sampler). */
 struct session *session__new_on(const struct session_opts *o,
@@ -202,5 +207,9 @@ void session__stats(const struct session *s, struct session_stats *ret);
  * full)", or "...; mapping events off (/proc only)". s may be NULL (a run
  * stopped before its session was made: zeros). */
 void session__mapping_summary(struct session *s, char *buf, size_t len);
+
+/* The CPython frames lost, one line per reason and version, separated by
+ * '\n'; "" when none were (python.h). */
+void session__python_losses(struct session *s, char *buf, size_t len);
 
 #endif /* CPROF_SESSION_H */

@@ -106,6 +106,23 @@ int slot_drain__stack(const struct slot_drain *d, struct slot_cache *cache,
 	return 0;
 }
 
+int slot_drain__py_stack(const struct slot_drain *d, struct slot_cache *cache,
+			 struct raw_profile *rp, uint64_t key, uint8_t lost, struct raw_sample *rs)
+{
+	int32_t idx;
+	int err;
+
+	rs->pystack = 0;
+	/* a sample without Python frames is no loss here: the BPF side
+	 * counted why, per version (py_counts) */
+	if (lost != CPROF_PY_OK)
+		return 0;
+	err = slot_drain__stack(d, cache, rp, key, CPROF_STACK_OK, &idx);
+	if (!err && idx >= 0)
+		rs->pystack = idx + 1;
+	return err;
+}
+
 struct run {
 	const struct slot_drain *d;
 	struct slot_cache *cache;
@@ -142,6 +159,8 @@ static int on_count(void *arg, const void *key, const void *value)
 	if (!err)
 		err = slot_drain__stack(r->d, r->cache, r->rp, k->kern_stack, k->kern_lost,
 					&rs.kstack);
+	if (!err)
+		err = slot_drain__py_stack(r->d, r->cache, r->rp, k->py_stack, k->py_lost, &rs);
 	if (!err)
 		err = raw_profile__add(r->rp, &rs);
 	if (err) {

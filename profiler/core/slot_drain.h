@@ -14,6 +14,7 @@
 #include <linux/types.h>
 
 #include "base/hashmap.h"
+#include "bpf/python.h"
 #include "bpf/sample.h"
 #include "profiler/core/map_drain.h"
 #include "profiler/core/raw_profile.h"
@@ -48,6 +49,11 @@ void slot_cache__reset(struct slot_cache *c);
  * *ret untouched. */
 int slot_drain__stack(const struct slot_drain *d, struct slot_cache *cache,
 		      struct raw_profile *rp, uint64_t key, uint8_t lost, int32_t *ret) MAP_DRAIN_WUR;
+/* The same for a sample's Python stack (lost is an enum cprof_py_lost):
+ * sets rs->pystack. 0, or -ENOMEM. */
+int slot_drain__py_stack(const struct slot_drain *d, struct slot_cache *cache,
+			 struct raw_profile *rp, uint64_t key, uint8_t lost,
+			 struct raw_sample *rs) MAP_DRAIN_WUR;
 
 /* Moves every count of the slot into rp (through cache, reset first) and
  * empties both maps. Returns the samples moved; or -ENOMEM when some could

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+/* python: see python.h. An exec'd process is looked at again on each poll
+ * (PYTHON_MAX_TRIES times, ~100 ms apart): at the exec event the kernel
+ * has mapped the python binary but ld.so has not yet mapped libpython,
+ * where _PyRuntime is. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "profiler/core/python.h"
+
+#define PYTHON_MAX_TRIES	50
+#define PYTHON_RETRY_NS		(5 * 1000000LL)	/* between two looks from samples */
+
+void python__init(struct python *py, struct sym_python *sym, python_set_fn set, void *ctx)
+{
+	memset(py, 0, sizeof(*py));
+	py->sym = sym;
+	py->set = set;
+	py->ctx = ctx;
+}
+
+static void count_unknown(struct python *py, const char *version, uint64_t n)
+{
+	size_t i;
+
+	for (i = 0; i < py->nunknown; i++)
+		if (!strcmp(py->unknown[i].version, version))
+			break;
+	if (i == py->nunknown) {
+		if (py->nunknown == PYTHON_MAX_VERSIONS)
+			i = PYTHON_MAX_VERSIONS - 1;	/* the last one takes the rest */
+		else
+			snprintf(py->unknown[py->nunknown++].version, sizeof(py->unknown[0].version),
+				 "%s", version);
+	}
+	py->unknown[i].samples += n;
+}
+
+/* 1: found (pushed, or unknown), 0: not Python, -EAGAIN: try again later. */
+static int look(struct python *py, uint32_t pid, uint64_t start, bool last_try)
+{
+	struct cprof_py_proc p;
+	char version[8] = "";
+	int err = sym_python__add_process(py->sym, (int)pid, start, &p, version, sizeof(version));
+
+	if (err == 1) {
+		if (py->set(py->ctx, pid, &p))
+			py->set_failures++;
+		return 1;
+	}
+	if (err == -EAGAIN && !last_try)
+		return -EAGAIN;
+	return err == -ENOTSUP || err == -EAGAIN ? 1 : 0;
+}
+
+static void add_pending(struct python *py, uint32_t pid, uint64_t start)
+{
+	for (size_t i = 0; i < py->npending; i++)
+		if (py->pending[i].pid == pid) {
+			py->pending[i] = (struct python_pending){ pid, start, 0, 0 };
+			return;
+		}
+	if (py->npending < PYTHON_MAX_PENDING)
+		py->pending[py->npending++] = (struct python_pending){ pid, start, 0, 0 };
+}
+
+void python__on_event(struct python *py, const struct cprof_event *e)
+{
+	if (!py->set)
+		return;
+	switch (e->type) {
+	case CPROF_EV_NEW:
+	case CPROF_EV_FORK:
+	case CPROF_EV_EXEC:
+		if (e->type == CPROF_EV_EXEC) {
+			py->set(py->ctx, e->tgid, NULL);	/* the old image is gone */
+			sym_python__remove_process(py->sym, (int)e->tgid, e->start_ticks);
+		}
+		if (look(py, e->tgid, e->start_ticks, false) == -EAGAIN ||
+		    e->type == CPROF_EV_EXEC)
+			add_pending(py, e->tgid, e->start_ticks);
+		break;
+	case CPROF_EV_EXIT:
+		py->set(py->ctx, e->tgid, NULL);
+		sym_python__remove_process(py->sym, (int)e->tgid, e->start_ticks);
+		break;
+	}
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* One more look at pending[i]; true when it is settled (and removed). */
+static bool try_pending(struct python *py, size_t i, int64_t now)
+{
+	struct python_pending *p = &py->pending[i];
+	int r = sym_python__live(py->sym, (int)p->pid, p->start_ticks) ? 1 :
+		look(py, p->pid, p->start_ticks, ++p->tries >= PYTHON_MAX_TRIES);
+
+	p->last_ns = now;
+	/* not Python yet after an exec: ld.so may still be mapping */
+	if (r == -EAGAIN || (r == 0 && p->tries < PYTHON_MAX_TRIES))
+		return false;
+	*p = py->pending[--py->npending];
+	return true;
+}
+
+void python__poll(struct python *py)
+{
+	int64_t now = now_ns();
+
+	for (size_t i = 0; i < py->npending;)
+		if (!try_pending(py, i, now))
+			i++;
+}
+
+void python__on_sample(struct python *py, uint32_t pid)
+{
+	int64_t now;
+
+	if (!py->npending)
+		return;
+	now = now_ns();
+	for (size_t i = 0; i < py->npending; i++)
+		if (py->pending[i].pid == pid) {
+			/* the samples of a starting interpreter come faster than polls */
+			if (now - py->pending[i].last_ns >= PYTHON_RETRY_NS)
+				try_pending(py, i, now);
+			return;
+		}
+}
+
+void python__note(struct python *py, uint32_t pid, uint64_t start_ticks,
+		  const uint64_t *frames, uint32_t n)
+{
+	sym_python__note(py->sym, (int)pid, start_ticks, frames, n);
+}
+
+void python__drained(struct python *py, const struct raw_profile *rp)
+{
+	size_t n = raw_profile__nr_samples(rp);
+
+	if (!py->set)
+		return;
+	for (size_t i = py->noted_upto; i < n; i++) {
+		const struct raw_sample *s = raw_profile__sample(rp, i);
+		const struct raw_stack *st = raw_profile__stack(rp, raw_sample__pystack(s));
+		const char *v;
+
+		if (st) {
+			python__note(py, s->pid, s->start_ticks, st->ips, st->nr);
+			continue;
+		}
+		v = sym_python__version(py->sym, (int)s->pid, s->start_ticks);
+		if (v && !sym_python__known(py->sym, (int)s->pid, s->start_ticks))
+			count_unknown(py, v, s->count);
+	}
+	/* a sample already seen only adds to its count: noted once is enough */
+	py->noted_upto = n;
+	sym_python__next_generation(py->sym);
+}
+
+void python__reset(struct python *py)
+{
+	py->noted_upto = 0;
+}
+
+static const char *const reasons[CPROF_PYC_NR] = {
+	[CPROF_PYC_TSTATE_UNREADABLE] = "thread state unreadable",
+	[CPROF_PYC_FRAME_UNREADABLE] = "frame unreadable",
+	[CPROF_PYC_FRAMES_CUT] = "stack cut at an unreadable frame",
+	[CPROF_PYC_TRUNCATED] = "stack deeper than 127 frames, cut",
+};
+
+void python__format_losses(const struct python *py,
+			   const uint64_t counts[CPROF_PYC_NR * CPROF_PY_NR_MINORS],
+			   char *buf, size_t len)
+{
+	size_t off = 0;
+
+#define PUT(...) (off += (size_t)snprintf(buf + off, off < len ? len - off : 0, __VA_ARGS__))
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < py->nunknown; i++)
+		PUT("%sPython frames lost: %llu samples of Python %s: unknown version, native "
+		    "frames only", off ? "\n" : "", (unsigned long long)py->unknown[i].samples,
+		    py->unknown[i].version);
+	for (int r = 0; r < CPROF_PYC_NR; r++) {
+		if (!reasons[r])
+			continue;
+		for (int m = 0; m < CPROF_PY_NR_MINORS; m++) {
+			uint64_t v = counts[r * CPROF_PY_NR_MINORS + m];
+
+			if (v)
+				PUT("%sPython frames lost: %llu samples of Python 3.%d: %s",
+				    off ? "\n" : "",
+				    (unsigned long long)v, m, reasons[r]);
+		}
+	}
+	if (py->set_failures)
+		PUT("%sPython frames lost: %llu Python processes not walked: BPF map full",
+		    off ? "\n" : "",
+		    (unsigned long long)py->set_failures);
+#undef PUT
+	if (off >= len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
+}
