@@ -14,6 +14,8 @@
 
 #include "base/hash.h"
 #include "base/hashmap.h"
+#include "base/vec.h"
+#include "symbolize/sym_clock.h"
 #include "symbolize/sym_proc_maps.h"
 #include "symbolize/sym_python.h"
 #include "symbolize/sym_python_mem.h"
@@ -244,16 +246,8 @@ static int put_proc(struct sym_python *py, const struct py_proc *p)
 		drop_gone(py);
 	if (py->nprocs >= SYM_PY_MAX_PROCS)
 		return -ENOSPC;
-	if (py->nprocs == py->procs_cap) {
-		size_t cap = py->procs_cap ? 2 * py->procs_cap : 16;
-		struct py_proc *n = realloc(py->procs, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		py->procs = n;
-		py->procs_cap = cap;
-	}
-	if (hashmap__reserve(&py->proc_index, 1))
+	if (VEC_RESERVE(py->procs, py->nprocs, py->procs_cap, 1) ||
+	    hashmap__reserve(&py->proc_index, 1))
 		return -ENOMEM;
 	py->procs[py->nprocs] = *p;
 	hashmap__add(&py->proc_index, key_hash(p->pid, p->start_ticks, 0), (uint32_t)py->nprocs++);
@@ -464,14 +458,6 @@ static int read_code(const struct py_proc *p, struct py_code *c, bool fill)
 	return 1;
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static int note_one(struct sym_python *py, const struct py_proc *p, uint64_t addr)
 {
 	struct code_key k = { .pid = p->pid, .start_ticks = p->start_ticks, .addr = addr };
@@ -494,16 +480,8 @@ static int note_one(struct sym_python *py, const struct py_proc *p, uint64_t add
 	}
 	if (py->ncodes >= SYM_PY_MAX_CODES)
 		return 0;	/* until the flush: the frame stays unnamed */
-	if (py->ncodes == py->codes_cap) {
-		size_t cap = py->codes_cap ? 2 * py->codes_cap : 256;
-		struct py_code *n = realloc(py->codes, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		py->codes = n;
-		py->codes_cap = cap;
-	}
-	if (hashmap__reserve(&py->code_index, 1))
+	if (VEC_RESERVE(py->codes, py->ncodes, py->codes_cap, 1) ||
+	    hashmap__reserve(&py->code_index, 1))
 		return -ENOMEM;
 	c = &py->codes[py->ncodes];
 	memset(c, 0, sizeof(*c));
@@ -524,15 +502,15 @@ int sym_python__note(struct sym_python *py, int pid, uint64_t start_ticks,
 		     const uint64_t *frames, uint32_t n)
 {
 	const struct py_proc *p = find_proc(py, pid, start_ticks);
-	int64_t t0;
+	uint64_t t0;
 	int err = 0;
 
 	if (!p || !p->l || p->gone)
 		return 0;
-	t0 = now_ns();
+	t0 = sym_clock__now_ns();
 	for (uint32_t i = 0; i < n && !err; i++)
 		err = note_one(py, p, CPROF_PY_CODE(frames[i]));
-	py->st.read_ns += (uint64_t)(now_ns() - t0);
+	py->st.read_ns += sym_clock__now_ns() - t0;
 	return err;
 }
 
