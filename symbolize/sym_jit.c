@@ -92,6 +92,32 @@ out_refused:
 	}
 }
 
+/* The jitdump pid maps now, as it sees the path: the process table learns
+ * it from a capture, but a JIT may map it after its process was captured
+ * (CPython 3.13's -X perf_jit does), with no new address to trigger another. */
+static char *dump_in_maps(int pid)
+{
+	char path[32], line[4200], *found = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char perms[8];
+		int at = 0;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%*x-%*x %7s %*x %*x:%*x %*u %n", perms, &at) != 1 || !at ||
+		    perms[2] != 'x' || line[at] != '/' || !sym_jit__is_dump_path(line + at))
+			continue;
+		found = strdup(line + at);
+	}
+	fclose(f);
+	return found;
+}
+
 /* Read the jitdump on from where the last read stopped: the file only grows
  * (a new file, or one rewritten shorter, is read from its start). At most
  * JIT_DUMP_READ bytes a time, so a huge file is taken in over several looks. */
@@ -102,6 +128,8 @@ static void refresh_dump(struct sym_jit *j, int pid, uint64_t refused[SAFE_FILE_
 	struct stat st;
 	int fd;
 
+	if (!j->dump_path)
+		j->dump_path = dump_in_maps(pid);
 	if (!j->dump_path)
 		return;
 	fd = sym_proc_file__open_jitdump(pid, j->dump_path, &st);

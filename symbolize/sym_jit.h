@@ -29,7 +29,8 @@ struct sym_jit {
 	uint64_t checked_ns;      /* last look at the files for a name */
 	uint64_t rule_checked_ns; /* last look at them for an unwind rule */
 	int refused;              /* last refusal of the map (-errno), counted once */
-	char *dump_path;          /* the jitdump the process mapped, as it sees it; NULL: none */
+	char *dump_path;          /* the jitdump the process mapped, as it sees it; NULL: none
+				     known (then looked for in its maps at each refresh) */
 	struct sym_jitdump *dump; /* read so far; NULL until read */
 	dev_t dump_dev;
 	ino_t dump_ino;

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "symbolize/sym_jit.h"
@@ -185,6 +187,36 @@ START_TEST(test_sym_jit__names_from_a_jitdump_only_when_its_owner_wrote_it)
 }
 END_TEST
 
+START_TEST(test_sym_jit__finds_a_jitdump_mapped_after_the_capture)
+{
+	uint64_t refused[SAFE_FILE_NR_REFUSALS] = { 0 };
+	struct sym_jit j = { 0 };
+	const char *name;
+	char path[64];
+	void *marker;
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/jit-%d.dump", getpid());
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(small_dump, 1, sizeof(small_dump), f), sizeof(small_dump));
+	ck_assert_int_eq(fclose(f), 0);
+	/* mapped executable, as jitdump writers do for profilers to find it; the
+	 * process table never told sym_jit about it */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	marker = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+	ck_assert_ptr_ne(marker, MAP_FAILED);
+	close(fd);
+	ck_assert_int_eq(sym_jit__lookup(&j, getpid(), getpid(), 0x1002, &name, refused), 0);
+	ck_assert_str_eq(name, "f");
+	sym_jit__release(&j);
+	munmap(marker, 4096);
+	unlink(path);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sym_jit");
@@ -197,6 +229,7 @@ int main(void)
 	tcase_add_test(tc, test_sym_jit__python_trampolines_unwind_by_their_fixed_layout);
 	tcase_add_test(tc, test_sym_jit__unwinding_does_not_delay_names_from_a_map_written_at_exit);
 	tcase_add_test(tc, test_sym_jit__names_from_a_jitdump_only_when_its_owner_wrote_it);
+	tcase_add_test(tc, test_sym_jit__finds_a_jitdump_mapped_after_the_capture);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_FORK);
