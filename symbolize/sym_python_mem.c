@@ -310,12 +310,16 @@ int sym_py_mem__utf8(uint32_t kind, const void *data, size_t n, char *buf, size_
 		uint32_t cp;
 		size_t k;
 
-		if (kind == 1)
+		if (kind == 1) {
 			cp = ((const uint8_t *)data)[i];
-		else if (kind == 2)
-			cp = ((const uint16_t *)data)[i];
-		else
-			cp = ((const uint32_t *)data)[i];
+		} else if (kind == 2) {
+			uint16_t u;
+
+			memcpy(&u, (const uint8_t *)data + 2 * i, 2);	/* any alignment */
+			cp = u;
+		} else {
+			memcpy(&cp, (const uint8_t *)data + 4 * i, 4);
+		}
 		k = put_utf8(cp, tmp);
 		if (o + k >= len)
 			break;

@@ -108,6 +108,13 @@ make_seeds() {
 	fi
 	seed gopclntab "$t"/go.*
 
+	# line tables as CPython 3.8 (lnotab), 3.10 and 3.12 write them, behind
+	# the format byte fuzz_python_lines reads first
+	printf '\000\000\001\004\001\014\001\012\002' >"$t/py38.lines"
+	printf '\001\004\001\014\001\012\001\004\002' >"$t/py310.lines"
+	printf '\002\200\000\330\010\011\200\101\334\015\022\220\061\213\130\362\000\001\005\017' >"$t/py312.lines"
+	seed python_lines "$t"/*.lines
+
 	seed agent_config dist/agent.conf.example $(find "$OUT/test-output" -name '*.conf' 2>/dev/null | head -10)
 
 	# a record as spool_record.h lays it out: "CPSPOOL1", samples, content
