@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# What naming Python frames costs (issue 11), per CPython on the machine:
+# - BPF: ns per sample of cprof_sample on tests/fixtures/py_work.py at 999 Hz,
+#   with the Python walk and with --no-python, from the kernel's accounting
+#   (kernel.bpf_stats_enabled: run_time_ns / run_cnt);
+# - userspace: reading 2000 code objects cold (first sight), checking them
+#   warm (each drain), and resolving them (bench/py_read_cost).
+#   OUT=build bash bench/python-cost.sh
+set -u
+OUT=${OUT:-build}
+FIX=tests/fixtures
+old=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -q -w kernel.bpf_stats_enabled=1
+trap 'sysctl -q -w kernel.bpf_stats_enabled=$old' EXIT
+
+# PYTHONS="a b": only these interpreters
+if [ -n "${PYTHONS:-}" ]; then
+	read -r -a pythons <<<"$PYTHONS"
+else
+	pythons=(/usr/bin/python3)
+	for m in 7 8 9 10 11 12 13; do
+		p=$(ls -d "$HOME"/.pyenv/versions/3."$m".*/bin/python3 2>/dev/null | tail -1)
+		[ -n "$p" ] && pythons+=("$p")
+	done
+fi
+
+# --unwind fp: the stack copy of the default mode costs more than the walk
+# and its noise on a busy machine hides it
+ns_per_run() {	# prints cprof_sample's ns/run after 6 s of sampling pid $1
+	local opt=$2
+	"$OUT/cprof" -q --pid "$1" -F 999 -d 7 --unwind fp $opt -o /tmp/cprof-py-cost.pb.gz &
+	local c=$!
+	sleep 6
+	bpftool prog show -j | python3 -c '
+import json, sys
+for p in json.load(sys.stdin):
+    if p.get("name") == "cprof_sample" and p.get("run_cnt"):
+        print("%.0f" % (p["run_time_ns"] / p["run_cnt"]))'
+	wait $c
+}
+
+for py in "${pythons[@]}"; do
+	v=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+	"$py" "$FIX/py_work.py" 40 &
+	w=$!
+	sleep 0.5
+	# twice each, alternating: the machine's load changes under us
+	with=$(ns_per_run $w "")
+	without=$(ns_per_run $w --no-python)
+	with="$with/$(ns_per_run $w "")"
+	without="$without/$(ns_per_run $w --no-python)"
+	kill $w 2>/dev/null; wait $w 2>/dev/null
+	echo "python-cost: Python $v ($py): BPF $with ns/sample with the Python walk, $without ns without (--unwind fp, two runs each)"
+	# 2000 functions, each its own code object, then wait to be read
+	"$py" -c '
+import sys, time
+ns = {}
+for i in range(2000):
+    exec("def f%d(x):\n    y = x + %d\n    return y * 2\n" % (i, i), ns)
+for i in range(2000):
+    print("%x" % id(ns["f%d" % i].__code__))
+sys.stdout.flush()
+time.sleep(30)' >/tmp/cprof-py-codes &
+	w=$!
+	for _ in $(seq 50); do [ "$(wc -l </tmp/cprof-py-codes)" -ge 2000 ] && break; sleep 0.1; done
+	"$OUT/bench/py_read_cost" "$w" </tmp/cprof-py-codes
+	kill $w 2>/dev/null; wait $w 2>/dev/null
+done
+rm -f /tmp/cprof-py-cost.pb.gz /tmp/cprof-py-codes
