@@ -20,8 +20,9 @@
  *    userspace), and the time is added to {thread, stacks, state} in the
  *    current slot's count map. A thread blocked in a system call has not
  *    moved its user stack when that call returns: the stack is where it
- *    blocked. One that faulted has run on since; its user stack is where it
- *    next left the CPU (README says so).
+ *    blocked. One that faulted has run on in user mode by its next
+ *    switch-out: its user registers (saved at kernel entry, noted at 2)
+ *    differ then, and its user stack is not taken rather than taken wrong.
  *
  * A preempted thread (runnable, waiting for a CPU) is recorded at 2, with
  * its kernel stack and no user stack: it may return to user mode without a
@@ -63,6 +64,7 @@ struct {
 
 struct offcpu_pending {
 	__u64 ns;		/* off-CPU time, scaled */
+	__u64 uip, usp;		/* user registers saved at the kernel entry it blocked in */
 	__u32 tid;		/* 0: none */
 	__u32 state;
 	__u32 kern_len;		/* bytes of kern, 0: none */
@@ -97,7 +99,9 @@ static __always_inline void offcpu_add(void *ctx, struct cprof_key *key,
 	key->kern_lost = CPROF_STACK_NONE;
 	if (p->kern_len)
 		key->kern_lost = store_stack(stacks, &p->kern, p->kern_len, &key->kern_stack);
-	if (copy_stacks) {
+	if (key->user_lost == CPROF_STACK_RAN_ON) {
+		key->user_stack = 0;
+	} else if (copy_stacks) {
 		if (!copy_stack(NULL, key, cur_slot, p->ns, SCRATCH_OFFCPU))
 			return;
 		key->user_lost = CPROF_STACK_RING_FULL;
@@ -108,9 +112,14 @@ static __always_inline void offcpu_add(void *ctx, struct cprof_key *key,
 	add_count(counts, key, p->ns);
 }
 
-/* 3: in the thread (current), its pending block is recorded. */
+/* 3: in the thread (current), its pending block is recorded: with its user
+ * stack when its user registers are still the ones of the kernel entry it
+ * blocked in (a system call's exit, or a switch-out before it returned to
+ * user mode); else the thread ran on (a fault, then another system call or
+ * switch-out), and the stack there is not the block's. */
 static __always_inline void offcpu_charge(void *ctx, __u32 tid)
 {
+	struct pt_regs *r;
 	__u32 zero = 0;
 	struct offcpu_pending *p = bpf_map_lookup_elem(&offcpu_pending, &zero);
 	struct cprof_key key = {};
@@ -120,6 +129,9 @@ static __always_inline void offcpu_charge(void *ctx, __u32 tid)
 	if (!p || p->tid != tid || !tid)
 		return;
 	p->tid = 0;
+	r = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (BPF_CORE_READ(r, ip) != p->uip || BPF_CORE_READ(r, sp) != p->usp)
+		key.user_lost = CPROF_STACK_RAN_ON;
 	task = (struct task_struct *)bpf_get_current_task();
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	key.tid = tid;
@@ -157,6 +169,7 @@ static __always_inline void offcpu_end(struct task_struct *next, __u32 tid, __u6
 	__u32 zero = 0, scratch = SCRATCH_OFFCPU;
 	struct offcpu_pending *p;
 	struct cprof_stack *b;
+	struct pt_regs *r;
 	long len;
 
 	if (ns < off_cpu_min_ns) {
@@ -189,6 +202,9 @@ static __always_inline void offcpu_end(struct task_struct *next, __u32 tid, __u6
 		return;
 	p->ns = ns;
 	p->state = state;
+	r = (struct pt_regs *)bpf_task_pt_regs(next);
+	p->uip = BPF_CORE_READ(r, ip);
+	p->usp = BPF_CORE_READ(r, sp);
 	/* the tail past the stack is zeroed by the helper */
 	len = bpf_get_task_stack(next, p->kern.ips, sizeof(p->kern.ips), 0);
 	p->kern_len = len > 0 ? len : 0;

@@ -22,6 +22,8 @@ enum cprof_stack_lost {
 	CPROF_STACK_MISSING,		/* user task, but no user stack (-EFAULT and others) */
 	CPROF_STACK_RING_FULL,		/* stack-copy mode: the record did not fit the ring */
 	CPROF_STACK_PREEMPTED,		/* off-CPU while runnable: no user stack is taken (not a loss) */
+	CPROF_STACK_RAN_ON,		/* off-CPU outside a system call, recorded after the thread
+					 * ran on in user mode: no user stack (not a loss) */
 };
 
 /* Key of the per-CPU count maps. A stack is named by the 64-bit hash of its

@@ -337,9 +337,11 @@ static int svg__header(struct flamegraph_tree *fg, struct svg *svg, unsigned int
 	double lx = FG_XPAD;
 	int rgb[3], err;
 
-	if (!title)
+	if (!title)	/* off_cpu: cprof's off-CPU time, titled as Gregg's graphs are */
 		title = o->diff_base ? "Differential Flame Graph" :
-			o->inverted ? "Icicle Graph" : "Flame Graph";
+			o->inverted ? "Icicle Graph" :
+			fg->type && !strcmp(fg->type, "off_cpu") ? "Off-CPU Time Flame Graph" :
+			"Flame Graph";
 	fprintf(svg->f,
 		"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%u\" "

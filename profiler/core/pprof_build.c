@@ -203,6 +203,8 @@ static const char *lost_stack_name(int32_t why, int user)
 		return "[user stack lost: stack ring buffer full]";
 	case RAW_STACK_PREEMPTED:
 		return "[preempted: user stack not taken]";
+	case RAW_STACK_RAN_ON:
+		return "[blocked outside a system call: user stack not taken]";
 	default:
 		return user ? "[user stack missing]" : "[kernel stack missing]";
 	}

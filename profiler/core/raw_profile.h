@@ -28,6 +28,7 @@ enum raw_stack_lost {
 	RAW_STACK_MISSING = -4,		/* could not be read */
 	RAW_STACK_RING_FULL = -5,	/* stack-copy mode: the record did not fit the ring */
 	RAW_STACK_PREEMPTED = -6,	/* off-CPU while runnable: not taken (not a loss) */
+	RAW_STACK_RAN_ON = -7,		/* off-CPU, the thread ran on before it was recorded */
 };
 
 struct raw_stack {

@@ -65,6 +65,8 @@ static int32_t raw_lost(uint8_t lost)
 		return RAW_STACK_RING_FULL;
 	case CPROF_STACK_PREEMPTED:
 		return RAW_STACK_PREEMPTED;
+	case CPROF_STACK_RAN_ON:
+		return RAW_STACK_RAN_ON;
 	default:
 		return RAW_STACK_MISSING;
 	}

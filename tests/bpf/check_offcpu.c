@@ -175,7 +175,8 @@ START_TEST(test_offcpu__flamegraph_draws_the_off_cpu_type)
 
 	ck_assert_msg(st == 0, "cprof flamegraph exited %d: %s", st, slurp(tmpf("fg.err")));
 	svg = slurp(tmpf("sleep-off.svg"));
-	ck_assert_msg(strstr(svg, "off_cpu (nanoseconds), total"), "no off_cpu title");
+	ck_assert_msg(strstr(svg, "off_cpu (nanoseconds), total"), "no off_cpu subtitle");
+	ck_assert_msg(strstr(svg, "Off-CPU Time Flame Graph"), "not titled as off-CPU time");
 	t = strstr(svg, "sleep_a_while (");
 	ck_assert_msg(t && sscanf(strchr(t, ',') + 1, "%lf%%", &share) == 1, "no sleep_a_while");
 	/* of off-CPU time: the sleeps, and not the preemptions of burn_cpu */
@@ -330,6 +331,48 @@ START_TEST(test_offcpu__preemption_is_labelled_and_not_counted_twice)
 			      "%s: on %.3f s + off %.3f s is %.2f times its %d s", comms[i],
 			      t.cpu_ns / 1e9, t.off / 1e9, wall, BLOCK_SECS);
 	}
+	unload(&pr);
+}
+END_TEST
+
+/* A block in a page fault (userfaultfd) ends without a system call exit; the
+ * thread runs on (a getppid, a nanosleep) before cprof runs in it again. Its
+ * time is under the fault's kernel stack and a frame that says the user
+ * stack was not taken, never under after_fault or nap_after, where the
+ * thread was when it was recorded. */
+START_TEST(test_offcpu__fault_block_is_not_charged_to_where_the_thread_ran_on)
+{
+	char *argv[] = { cprof, "--off-cpu", "-o", strdup(tmpf("fault.pb.gz")), "--",
+			 strdup(fx("offcpu_fault")), "3", NULL };
+	pid_t pid = spawn_out(argv, strdup(tmpf("fault.out")), strdup(tmpf("fault.err")));
+	int st = wait_status(pid), faults = 0, off;
+	int64_t in_fault = 0, marked = 0, wrong = 0;
+	struct prof pr;
+
+	ck_assert_msg(st == 0, "cprof exited %d: %s", st, slurp(tmpf("fault.err")));
+	ck_assert_msg(sscanf(slurp(tmpf("fault.out")), "faults %d", &faults) == 1 && faults > 20,
+		      "fixture: %s", slurp(tmpf("fault.out")));
+	pr = load(tmpf("fault.pb.gz"));
+	off = type_index(&pr, "off_cpu");
+	for (size_t i = 0; i < pr.p->n_sample; i++) {
+		const Perftools__Profiles__Sample *s = pr.p->sample[i];
+
+		if (!s->value[off] || !has_frame(&pr, s, "handle_userfault", false, 1))
+			continue;
+		in_fault += s->value[off];
+		if (has_frame(&pr, s, "[blocked outside a system call: user stack not taken]",
+			      false, -1))
+			marked += s->value[off];
+		if (has_frame(&pr, s, "after_fault", false, 0) ||
+		    has_frame(&pr, s, "nap_after", false, 0))
+			wrong += s->value[off];
+	}
+	/* each fault waits 20 ms for the handler */
+	ck_assert_msg(in_fault > faults * 20000000LL / 2, "%.3f s in handle_userfault for %d "
+		      "faults", in_fault / 1e9, faults);
+	ck_assert_msg(wrong == 0 && marked == in_fault, "of %.3f s in handle_userfault, %.3f s "
+		      "marked, %.3f s under after_fault or nap_after", in_fault / 1e9, marked / 1e9,
+		      wrong / 1e9);
 	unload(&pr);
 }
 END_TEST
@@ -530,6 +573,7 @@ int main(void)
 	tcase_add_test(sleep, test_offcpu__frame_pointer_stacks_reach_main);
 	tcase_add_test(sleep, test_offcpu__blocks_under_the_minimum_are_counted_not_recorded);
 	tcase_add_test(sleep, test_offcpu__pid_records_only_that_process);
+	tcase_add_test(sleep, test_offcpu__fault_block_is_not_charged_to_where_the_thread_ran_on);
 	tcase_add_test(sleep, test_offcpu__agent_deltas_add_up_to_the_blocked_time);
 	tcase_add_test(sleep, test_offcpu__agent_probability_keeps_the_total);
 	suite_add_tcase(s, sleep);

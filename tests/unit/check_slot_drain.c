@@ -125,6 +125,7 @@ START_TEST(test_slot_drain__every_lost_reason_keeps_its_own_value)
 		{ CPROF_STACK_MISSING, RAW_STACK_MISSING },
 		{ CPROF_STACK_RING_FULL, RAW_STACK_RING_FULL },
 		{ CPROF_STACK_PREEMPTED, RAW_STACK_PREEMPTED },
+		{ CPROF_STACK_RAN_ON, RAW_STACK_RAN_ON },
 	};
 	int32_t got;
 
