@@ -27,16 +27,27 @@ fi
 
 # --unwind fp: the stack copy of the default mode costs more than the walk
 # and its noise on a busy machine hides it
+sample_ids() {
+	bpftool prog show -j | python3 -c '
+import json, sys
+print(" ".join(str(p["id"]) for p in json.load(sys.stdin) if p.get("name") == "cprof_sample"))'
+}
+
 ns_per_run() {	# prints cprof_sample's ns/run after 6 s of sampling pid $1
-	local opt=$2
+	local opt=$2 before
+	before=$(sample_ids)
 	"$OUT/cprof" -q --pid "$1" -F 999 -d 7 --unwind fp $opt -o /tmp/cprof-py-cost.pb.gz &
 	local c=$!
 	sleep 6
+	# this cprof's program only (the one that was not there before): other
+	# cprofs may run on the machine
 	bpftool prog show -j | python3 -c '
 import json, sys
+before = set(sys.argv[1].split())
 for p in json.load(sys.stdin):
-    if p.get("name") == "cprof_sample" and p.get("run_cnt"):
-        print("%.0f" % (p["run_time_ns"] / p["run_cnt"]))'
+    if p.get("name") == "cprof_sample" and p.get("run_cnt") and str(p["id"]) not in before:
+        print("%.0f" % (p["run_time_ns"] / p["run_cnt"]))
+        break' "$before"
 	wait $c
 }
 

@@ -31,6 +31,9 @@ enum flamegraph_kind flamegraph__frame_kind(const char *mapping, const char *nam
 	size_t i;
 
 	if (mapping && *mapping) {
+		/* before the bracket rule: it is no kernel module */
+		if (!strncmp(mapping, "[python", 7))
+			return FLAMEGRAPH_KIND_PYTHON;
 		if (!strcmp(mapping, "[jit]") || !strncmp(mapping, "[anon", 5) ||
 		    !strncmp(mapping, "//anon", 6))
 			return FLAMEGRAPH_KIND_JIT;

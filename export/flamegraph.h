@@ -36,6 +36,7 @@ enum flamegraph_kind {
 	FLAMEGRAPH_KIND_JIT,		/* [jit], perf-PID.map or anonymous code */
 	FLAMEGRAPH_KIND_UNKNOWN,	/* no symbol: printed as a hex address */
 	FLAMEGRAPH_KIND_GROUP,		/* synthetic: the root and --group frames */
+	FLAMEGRAPH_KIND_PYTHON,		/* a Python function: mapping [python3.N] */
 	FLAMEGRAPH_KIND__COUNT,
 };
 

@@ -181,6 +181,9 @@ static void kind_color(enum flamegraph_kind kind, uint64_t name_hash, int rgb[3]
 	case FLAMEGRAPH_KIND_UNKNOWN:	/* grey */
 		hsl_rgb(0, 0, 0.62 + 0.13 * v1, rgb);
 		break;
+	case FLAMEGRAPH_KIND_PYTHON:	/* teal, apart from JIT green and kernel blue */
+		hsl_rgb(165 + 20 * v1, 0.55 + 0.2 * v2, 0.52 + 0.1 * v3, rgb);
+		break;
 	case FLAMEGRAPH_KIND_GROUP:	/* pale violet */
 		hsl_rgb(262 + 20 * v1, 0.30, 0.74 + 0.06 * v2, rgb);
 		break;
@@ -196,6 +199,7 @@ static const char *const kind_names[FLAMEGRAPH_KIND__COUNT] = {
 	[FLAMEGRAPH_KIND_JIT] = "JIT",
 	[FLAMEGRAPH_KIND_UNKNOWN] = "unknown",
 	[FLAMEGRAPH_KIND_GROUP] = "group",
+	[FLAMEGRAPH_KIND_PYTHON] = "Python",
 };
 
 /* ---- SVG ----------------------------------------------------------------- */

@@ -150,7 +150,8 @@ static int start_sampler(struct agent *a)
 {
 	struct session_opts so = {
 		.freq = a->cfg.freq, .cycles = a->cfg.cycles, .all = !a->cfg.nr_pids,
-		.idle = a->cfg.idle, .profile_self = a->cfg.profile_self, .max_stacks = a->cfg.max_stacks, .verbose = a->cfg.verbose >= 2,
+		.idle = a->cfg.idle, .profile_self = a->cfg.profile_self,
+		.no_python = a->cfg.no_python, .max_stacks = a->cfg.max_stacks, .verbose = a->cfg.verbose >= 2,
 		.stack_size = a->cfg.stack_size, .forget_exited = true,
 		.off_cpu = a->cfg.off_cpu,
 		.off_cpu_min_ns = (uint64_t)(a->cfg.off_cpu_min * 1e9 + 0.5),

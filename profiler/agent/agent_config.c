@@ -29,6 +29,7 @@ const struct agent_option agent_options[] = {
 	{ "event", 'e', "EVENT", false },
 	{ "idle", 0, NULL, false },
 	{ "profile-self", 0, NULL, false },
+	{ "no-python", 0, NULL, false },
 	{ "max-stacks", 0, "N", false },
 	{ "unwind", 0, "MODE", false },
 	{ "stack-size", 0, "BYTES", false },
@@ -307,6 +308,9 @@ int agent_config__set(struct agent_config *c, const char *name, const char *v, c
 	if (!strcmp(name, "profile-self"))
 		return cli__parse_bool(v, &c->profile_self) ?
 		       fail(err, len, "--profile-self takes true or false") : 0;
+	if (!strcmp(name, "no-python"))
+		return cli__parse_bool(v, &c->no_python) ?
+		       fail(err, len, "--no-python takes true or false") : 0;
 	if (!strcmp(name, "max-stacks")) {
 		if (cli__parse_ulong(v, 1024, 1 << 20, &ul))
 			return fail(err, len, "--max-stacks must be 1024..1048576, not '%s'", v);

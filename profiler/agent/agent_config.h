@@ -33,6 +33,7 @@ struct agent_config {
 	unsigned int freq;		/* Hz; default 19, a prime */
 	bool cycles, idle;
 	bool profile_self;		/* sample the agent's own process too */
+	bool no_python;			/* no CPython frames */
 	uint32_t max_stacks;		/* 0 = the sampler's default */
 	char *unwind;			/* "auto" (NULL), "dwarf" or "fp" */
 	uint32_t stack_size;		/* bytes of user stack copied for auto/dwarf; 0 = default */

@@ -117,14 +117,14 @@ void agent_reload__apply(struct agent *a)
 
 	/* What the running sampler, spool and endpoint were built with stays. */
 	if (n.freq != o->freq || n.cycles != o->cycles || n.idle != o->idle ||
-	    n.profile_self != o->profile_self ||
+	    n.profile_self != o->profile_self || n.no_python != o->no_python ||
 	    n.max_stacks != o->max_stacks || n.nr_pids != o->nr_pids ||
 	    str_differs(n.spool_dir, o->spool_dir) || n.spool_max_bytes != o->spool_max_bytes ||
 	    str_differs(n.metrics_addr, o->metrics_addr) || str_differs(n.unwind, o->unwind) ||
 	    n.stack_size != o->stack_size || !same_ifaces(&n, o) || n.net_xdp != o->net_xdp ||
 	    n.off_cpu != o->off_cpu || n.off_cpu_min != o->off_cpu_min ||
 	    n.off_cpu_probability != o->off_cpu_probability)
-		agent__say(a, LOG_ERR, "reloading %s: frequency, event, idle, profile-self, pid, max-stacks, unwind, "
+		agent__say(a, LOG_ERR, "reloading %s: frequency, event, idle, profile-self, no-python, pid, max-stacks, unwind, "
 		    "stack-size, off-cpu*, net, net-xdp, spool-dir, spool-max-bytes and metrics-addr "
 		    "changes take effect at restart",
 		    o->config);
@@ -132,6 +132,7 @@ void agent_reload__apply(struct agent *a)
 	n.cycles = o->cycles;
 	n.idle = o->idle;
 	n.profile_self = o->profile_self;
+	n.no_python = o->no_python;
 	n.max_stacks = o->max_stacks;
 	n.spool_max_bytes = o->spool_max_bytes;
 	n.stack_size = o->stack_size;

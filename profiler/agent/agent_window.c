@@ -50,8 +50,8 @@ static int pack_pprof(struct delta *d, const Perftools__Profiles__Profile *msg, 
 static int emit(struct agent *a, const struct agent_group *g, const struct raw_profile *rp,
 		struct window_out *w, enum pprof_build_values values)
 {
-	char id[DELTA_ID_STR_LEN], line1[160], line2[1024], line3[80];
-	const char *comments[3] = { line1, line2, line3 };
+	char id[DELTA_ID_STR_LEN], line1[160], line2[1024], line3[80], line4[1024];
+	const char *comments[4] = { line1, line2, line3, line4 };
 	struct pprof_build_opts bo = {
 		.freq = a->cfg.freq, .time_nanos = w->time_nanos,
 		.duration_nanos = w->duration_nanos, .comments = comments, .nr_comments = 3,
@@ -79,6 +79,10 @@ static int emit(struct agent *a, const struct agent_group *g, const struct raw_p
 				"%s%s=%s",
 				i ? " " : "series: ", d->labels[i].name, d->labels[i].value);
 	snprintf(line3, sizeof(line3), "delta id %s", id);
+	/* since the agent started, one reason and version a line */
+	session__python_losses(a->core, line4, sizeof(line4));
+	if (line4[0])
+		bo.nr_comments = 4;
 
 	if ((err = pprof_build(rp, session__sym(a->core), &bo, &prof, NULL)))
 		goto out_free;

@@ -51,6 +51,7 @@ static const char usage[] =
 "  -e, --event EVENT          cpu-clock (default) or cycles\n"
 "      --idle                 keep the idle task\n"
 "      --profile-self         sample the agent's own process too (left out by default)\n"
+"      --no-python            no CPython frames (on by default for CPython 3.7-3.13)\n"
 "      --unwind MODE          auto (default: unwind tables where they cover the code,\n"
 "                             frame pointers elsewhere), dwarf or fp\n"
 "      --stack-size BYTES     user stack copied per sample for auto/dwarf (default 16384)\n"

@@ -47,7 +47,11 @@ work() {
 	fi
 	echo -n "$name: "
 	traces "$T/$name.pb.gz" | $CHECK work "$FIX/py_work.py" "$minor" || fail=1
-	if grep -q "Python frames lost" "$T/$name.err"; then
+	# a thread state freed under a sample at exit is a loss, counted and
+	# said; more than a few are a broken walk (the chains above catch it)
+	lost=$(sed -n 's/.*Python frames lost: \([0-9]*\) samples.*/\1/p' "$T/$name.err" |
+		awk '{ s += $1 } END { print s + 0 }')
+	if [ "$lost" -gt 5 ]; then
 		echo "FAIL $name: $(grep "Python frames lost" "$T/$name.err" | head -2)"
 		fail=1
 	fi
@@ -68,6 +72,18 @@ if ! go tool pprof -raw "$T/debian-python3.pb.gz" 2>/dev/null | grep -q '\[pytho
 	echo "FAIL: no [python3.11] mapping in the Debian python3 profile"
 	fail=1
 fi
+# cprof flamegraph colours Python frames as their own kind; folded has them
+"$CPROF" flamegraph "$T/debian-python3.pb.gz" -o "$T/debian.svg" 2>"$T/fg.err"
+if ! grep -q '>Python</text>' "$T/debian.svg" || ! grep -q 'Worker.alpha' "$T/debian.svg"; then
+	echo "FAIL: the flame graph has no Python legend or no Worker.alpha frame"
+	fail=1
+fi
+"$CPROF" record -q -o "$T/work.folded" -- /usr/bin/python3 "$FIX/py_work.py" 1
+if ! grep -q ';<module>;run;beta;beta;beta;beta;beta' "$T/work.folded"; then
+	echo "FAIL: folded output lacks the Python chain <module>;run;beta x5"
+	fail=1
+fi
+
 # --no-python: none of it
 "$CPROF" record -q --no-python -o "$T/off.pb.gz" -- /usr/bin/python3 "$FIX/py_work.py" 1
 if traces "$T/off.pb.gz" | grep -q "py_work.py"; then
@@ -90,6 +106,23 @@ sleep 1.5
 wait $rec
 echo -n "-a: "
 traces "$T/all.pb.gz" | $CHECK any "$FIX/py_work.py" gamma || fail=1
+
+# the agent ships them (through the one session): file:// deltas
+mkdir -p "$T/agent-out"
+/usr/bin/python3 "$FIX/py_work.py" 5 &
+w=$!
+sleep 0.3
+timeout 5 "$CPROF" agent --url "file://$PWD/$T/agent-out" --interval 2 -p $w \
+	--spool-dir "$PWD/$T/agent-spool" >"$T/agent.log" 2>&1
+wait $w
+f=$(ls "$T"/agent-out/*.pb.gz 2>/dev/null | head -1)
+echo -n "agent: "
+if [ -z "$f" ]; then
+	echo "FAIL: the agent delivered nothing: $(tail -2 "$T/agent.log")"
+	fail=1
+else
+	traces "$f" | $CHECK any "$FIX/py_work.py" run || fail=1
+fi
 
 # a short-lived python3 -c: its frames are read before it is gone
 "$CPROF" record -q -F 499 -o "$T/short.pb.gz" -- /usr/bin/python3 -c '

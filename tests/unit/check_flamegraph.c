@@ -495,6 +495,9 @@ START_TEST(test_flamegraph__colours_kernel_frames_apart_from_user_frames)
 	ck_assert_int_eq(flamegraph__frame_kind("[nf_tables]", "x"), FLAMEGRAPH_KIND_KERNEL);
 	ck_assert_int_eq(flamegraph__frame_kind("[vdso]", "x"), FLAMEGRAPH_KIND_USER);
 	ck_assert_int_eq(flamegraph__frame_kind("[jit]", "x"), FLAMEGRAPH_KIND_JIT);
+	/* a Python function's mapping is bracketed, yet no kernel module */
+	ck_assert_int_eq(flamegraph__frame_kind("[python3.11]", "Worker.alpha"),
+			 FLAMEGRAPH_KIND_PYTHON);
 	ck_assert_int_eq(flamegraph__frame_kind("/tmp/perf-42.map", "x"), FLAMEGRAPH_KIND_JIT);
 	ck_assert_int_eq(flamegraph__frame_kind("/bin/x", NULL), FLAMEGRAPH_KIND_UNKNOWN);
 	ck_assert_int_eq(flamegraph__frame_kind(NULL, "[user stack missing]"),
