@@ -458,6 +458,12 @@ static int read_code(const struct py_proc *p, struct py_code *c, bool fill)
 	return 1;
 }
 
+static void unreadable(struct sym_python *py, const struct py_proc *p)
+{
+	py->st.codes_unreadable++;
+	py->st.unreadable_by_minor[p->l->b.minor % CPROF_PY_NR_MINORS]++;
+}
+
 static int note_one(struct sym_python *py, const struct py_proc *p, uint64_t addr)
 {
 	struct code_key k = { .pid = p->pid, .start_ticks = p->start_ticks, .addr = addr };
@@ -475,7 +481,7 @@ static int note_one(struct sym_python *py, const struct py_proc *p, uint64_t add
 		if (err == 1)
 			py->st.codes_replaced++;
 		else if (err < 0 && err != -ESRCH)
-			py->st.codes_unreadable++;
+			unreadable(py, p);
 		return 0;
 	}
 	if (py->ncodes >= SYM_PY_MAX_CODES)
@@ -490,7 +496,7 @@ static int note_one(struct sym_python *py, const struct py_proc *p, uint64_t add
 	if (err == -ENOMEM)
 		return err;
 	if (err < 0)
-		py->st.codes_unreadable++;
+		unreadable(py, p);
 	else
 		py->st.codes_read++;
 	/* kept even when unreadable: tried once per generation, not per sample */

@@ -29,6 +29,7 @@ struct sym_python_stats {
 	uint64_t codes_checked;		/* cached ones checked again (warm) */
 	uint64_t codes_replaced;	/* checked and found to be another object */
 	uint64_t codes_unreadable;	/* reads that failed: the frame stays unnamed */
+	uint64_t unreadable_by_minor[CPROF_PY_NR_MINORS];	/* the same by 3.minor */
 	uint64_t codes_cached;		/* entries now */
 	uint64_t read_ns;		/* time spent reading code objects */
 };

@@ -205,6 +205,16 @@ void python__format_losses(const struct python *py,
 				    (unsigned long long)v, m, reasons[r]);
 		}
 	}
+	if (py->sym) {
+		struct sym_python_stats st;
+
+		sym_python__stats(py->sym, &st);
+		for (int m = 0; m < CPROF_PY_NR_MINORS; m++)
+			if (st.unreadable_by_minor[m])
+				PUT("%sPython frames lost: %llu code objects of Python 3.%d unreadable, "
+				    "their frames unnamed", off ? "\n" : "",
+				    (unsigned long long)st.unreadable_by_minor[m], m);
+	}
 	if (py->set_failures)
 		PUT("%sPython frames lost: %llu Python processes not walked: BPF map full",
 		    off ? "\n" : "",
