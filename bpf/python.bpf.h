@@ -3,8 +3,8 @@
  * file's stack maps and scratch buffer). For a process in `py_procs`, it
  * finds the sampled thread's PyThreadState from _PyRuntime, walks its frames
  * leaf first, and stores (code object, instruction offset, entry) triples
- * (bpf/python.h) in the slot's stack map under their hash, like a native
- * stack. Userspace names the code objects; nothing is dereferenced here but
+ * (bpf/python.h) in the slot's pystacks map under their hash, as native
+ * stacks go to its stack map. Userspace names the code objects; nothing is dereferenced here but
  * the frame chain. Every read may fault: a failure ends the walk, counted. */
 #ifndef CPROF_BPF_PYTHON_BPF_H
 #define CPROF_BPF_PYTHON_BPF_H
@@ -36,6 +36,28 @@ struct {
 	__type(value, __u64);
 	__uint(max_entries, CPROF_PYC_NR * CPROF_PY_NR_MINORS);
 } py_counts SEC(".maps");
+
+/* Python stacks by the hash of their frames, double-buffered as the native
+ * stack maps (sized by userspace). */
+#define PY_STACK_MAP(name)						\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_HASH);			\
+		__type(key, __u64);					\
+		__type(value, struct cprof_py_stack);			\
+		__uint(max_entries, 4096);				\
+	} name SEC(".maps")
+
+PY_STACK_MAP(pystacks0);
+PY_STACK_MAP(pystacks1);
+
+/* A Python stack is assembled here (too big for the BPF stack). Only
+ * perf_event programs walk Python, and they do not nest on one CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct cprof_py_stack);
+	__uint(max_entries, 1);
+} py_scratch SEC(".maps");
 
 static __always_inline void py_count(__u32 what, __u8 minor)
 {
@@ -130,7 +152,7 @@ struct {
 /* bpf_loop's context: on the stack (the helper wants it there). */
 struct py_walk {
 	const struct cprof_py_proc *p;
-	struct cprof_stack *out;
+	struct cprof_py_stack *out;
 	struct py_frame_buf *buf;
 	__u64 frame;		/* the next frame to read */
 	__u64 pending;		/* the last frame read, not stored yet */
@@ -154,9 +176,9 @@ static __always_inline int py_flush(struct py_walk *w, __u64 entry)
 
 	if (!w->pending)
 		return 0;
-	if (n >= CPROF_MAX_STACK_DEPTH)
+	if (n >= CPROF_PY_MAX_DEPTH)
 		return -1;
-	w->out->ips[n] = w->pending | entry;
+	w->out->frames[n] = w->pending | entry;
 	w->h = (w->h ^ (w->pending | entry)) * 0x100000001b3ULL;
 	w->h ^= w->h >> 29;
 	w->n = n + 1;
@@ -213,9 +235,8 @@ static __always_inline __u8 take_py_stack(struct cprof_key *key, void *stacks, _
 {
 	__u32 zero = 0;
 	const struct cprof_py_proc *p;
-	struct cprof_stack *b;
+	struct cprof_py_stack *b;
 	struct py_walk walk = {}, *w = &walk;
-	__u32 scratch = SCRATCH_SAMPLE;	/* perf_event programs only */
 	__u64 h, tstate, frame;
 	int err;
 
@@ -225,7 +246,7 @@ static __always_inline __u8 take_py_stack(struct cprof_key *key, void *stacks, _
 	p = bpf_map_lookup_elem(&py_procs, &key->tgid);
 	if (!p || p->start_ticks != key->start_ticks)
 		return CPROF_PY_NONE;
-	b = bpf_map_lookup_elem(&stack_scratch, &scratch);
+	b = bpf_map_lookup_elem(&py_scratch, &zero);
 	w->buf = bpf_map_lookup_elem(&py_frame_bufs, &zero);
 	if (!b || !w->buf)
 		return CPROF_PY_NONE;
@@ -252,10 +273,17 @@ static __always_inline __u8 take_py_stack(struct cprof_key *key, void *stacks, _
 	w->out = b;
 	w->frame = frame;
 	w->h = 0x84222325cbf29ce4ULL;
-	__builtin_memset(b->ips, 0, sizeof(b->ips));
 	/* shim frames (3.12+) take a turn too: room for one per frame */
-	bpf_loop(2 * CPROF_MAX_STACK_DEPTH + 2, py_walk_step, w, 0);
+	bpf_loop(2 * CPROF_PY_MAX_DEPTH + 2, py_walk_step, w, 0);
 	py_flush(w, 0);
+	/* readers stop at the first zero: what an earlier walk left after it
+	 * is never read (and is not in the hash) */
+	{
+		__u32 n = w->n;
+
+		if (n < CPROF_PY_MAX_DEPTH)
+			b->frames[n] = 0;
+	}
 	if (w->err && !w->n) {
 		py_count(CPROF_PYC_FRAME_UNREADABLE, p->l.minor);
 		return CPROF_PY_FRAME_UNREADABLE;

@@ -19,6 +19,13 @@ enum cprof_py_kind {
 #define CPROF_PY_OWNED_BY_CSTACK 3	/* enum _frameowner, 3.12 and 3.13 */
 #define CPROF_PY_MAX_THREADS	256	/* thread states searched for the sampled thread */
 #define CPROF_PY_FRAME_READ	112	/* bytes of a frame read at once: every offset below fits */
+#define CPROF_PY_MAX_DEPTH	192	/* Python frames kept per sample, leaf first */
+
+/* Value of the pystacks<slot> maps: frames (packed as below) leaf first,
+ * zero after the last. Keyed by the hash of the frames. */
+struct cprof_py_stack {
+	__u64 frames[CPROF_PY_MAX_DEPTH];
+};
 
 /* Byte offsets of one CPython minor version. */
 struct cprof_py_layout {
@@ -65,7 +72,7 @@ enum cprof_py_lost {
 	CPROF_PY_NONE,			/* not a Python process, or a thread that never ran Python */
 	CPROF_PY_TSTATE_UNREADABLE,	/* runtime, interpreter or thread list unreadable */
 	CPROF_PY_FRAME_UNREADABLE,	/* the first frame could not be read */
-	CPROF_PY_MAP_FULL,		/* stack map out of entries */
+	CPROF_PY_MAP_FULL,		/* pystacks map out of entries */
 };
 
 /* Per-CPU counters of the `py_counts` array, per version:
@@ -75,7 +82,7 @@ enum cprof_py_counter {
 	CPROF_PYC_TSTATE_UNREADABLE,	/* samples lost their Python frames: thread state unreadable */
 	CPROF_PYC_FRAME_UNREADABLE,	/* samples lost their Python frames: frame unreadable */
 	CPROF_PYC_FRAMES_CUT,		/* stacks cut at a frame that could not be read (kept) */
-	CPROF_PYC_TRUNCATED,		/* stacks deeper than CPROF_MAX_STACK_DEPTH frames (kept) */
+	CPROF_PYC_TRUNCATED,		/* stacks deeper than CPROF_PY_MAX_DEPTH frames (kept) */
 	CPROF_PYC_NO_THREAD,		/* thread with no thread state: never ran Python (not a loss) */
 	CPROF_PYC_NR,
 };

@@ -386,8 +386,8 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 		key.kern_lost = cur_slot ?
 			take_stack(ctx, &stacks1, 0, &key.kern_stack, SCRATCH_SAMPLE) :
 			take_stack(ctx, &stacks0, 0, &key.kern_stack, SCRATCH_SAMPLE);
-		key.py_lost = cur_slot ? take_py_stack(&key, &stacks1, &key.py_stack) :
-					 take_py_stack(&key, &stacks0, &key.py_stack);
+		key.py_lost = cur_slot ? take_py_stack(&key, &pystacks1, &key.py_stack) :
+					 take_py_stack(&key, &pystacks0, &key.py_stack);
 		ustack_err = copy_stack((struct pt_regs *)&ctx->regs, &key, cur_slot, 1,
 					SCRATCH_SAMPLE);
 		if (!ustack_err)
@@ -395,8 +395,8 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 		ustack_lost = CPROF_STACK_RING_FULL;
 	}
 	if (!copy_stacks && user_task)
-		key.py_lost = cur_slot ? take_py_stack(&key, &stacks1, &key.py_stack) :
-					 take_py_stack(&key, &stacks0, &key.py_stack);
+		key.py_lost = cur_slot ? take_py_stack(&key, &pystacks1, &key.py_stack) :
+					 take_py_stack(&key, &pystacks0, &key.py_stack);
 	if (cur_slot)
 		record(ctx, &key, user_task, ustack_lost, &stacks1, &counts1);
 	else

@@ -37,7 +37,7 @@ struct cprof_key {
 	__u64 start_ticks;	/* process start, clock ticks since boot (/proc/PID/stat 22) */
 	__u64 user_stack;	/* key in stacks<slot> */
 	__u64 kern_stack;
-	__u64 py_stack;		/* key in stacks<slot> of the Python frames (bpf/python.h) */
+	__u64 py_stack;		/* key in pystacks<slot> of the Python frames (bpf/python.h) */
 	__u8 user_lost;		/* enum cprof_stack_lost */
 	__u8 kern_lost;
 	__u8 state;		/* 0: CPU samples; else enum cprof_offcpu_state, value in ns */
@@ -102,7 +102,7 @@ struct cprof_stack_record {
 	__u64 start_ticks;
 	__u64 kern_stack;	/* key in stacks<slot> when kern_lost is CPROF_STACK_OK */
 	__u64 ip, sp, bp;	/* user registers (at kernel entry when sampled in the kernel) */
-	__u64 py_stack;		/* key in stacks<slot> when py_lost is CPROF_PY_OK */
+	__u64 py_stack;		/* key in pystacks<slot> when py_lost is CPROF_PY_OK */
 	__u32 slot;
 	__u32 stack_len;	/* bytes that follow */
 	__u8 kern_lost;		/* enum cprof_stack_lost */

@@ -176,7 +176,7 @@ static const char *const reasons[CPROF_PYC_NR] = {
 	[CPROF_PYC_TSTATE_UNREADABLE] = "thread state unreadable",
 	[CPROF_PYC_FRAME_UNREADABLE] = "frame unreadable",
 	[CPROF_PYC_FRAMES_CUT] = "stack cut at an unreadable frame",
-	[CPROF_PYC_TRUNCATED] = "stack deeper than 127 frames, cut",
+	[CPROF_PYC_TRUNCATED] = "stack deeper than 192 frames, cut at the root",
 };
 
 void python__format_losses(const struct python *py,

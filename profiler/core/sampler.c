@@ -69,6 +69,8 @@ static struct slot_drain slot_maps(const struct sampler *s, unsigned int slot)
 							     s->skel->maps.counts0),
 		.stacks = (void *)(intptr_t)bpf_map__fd(slot ? s->skel->maps.stacks1 :
 							     s->skel->maps.stacks0),
+		.pystacks = (void *)(intptr_t)bpf_map__fd(slot ? s->skel->maps.pystacks1 :
+							       s->skel->maps.pystacks0),
 		.nr_values = s->nr_possible,
 	};
 
@@ -293,6 +295,12 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 				 opts->stack_entries ? opts->stack_entries : s->max_stacks);
 	bpf_map__set_max_entries(s->skel->maps.counts0, s->max_stacks);
 	bpf_map__set_max_entries(s->skel->maps.counts1, s->max_stacks);
+	/* a Python stack is 1.5 KiB: a quarter as many (no room at all for
+	 * --no-python, where they stay empty) */
+	for (int i = 0; i < CPROF_NR_SLOTS; i++)
+		bpf_map__set_max_entries(i ? s->skel->maps.pystacks1 : s->skel->maps.pystacks0,
+					 opts->no_python ? 1 :
+					 s->max_stacks / 4 > 1024 ? s->max_stacks / 4 : 1024);
 	if (opts->off_cpu) {
 		s->skel->rodata->off_cpu_min_ns = opts->off_cpu_min_ns;
 		s->skel->rodata->off_cpu_ppm = opts->off_cpu_ppm ? opts->off_cpu_ppm : 1000000;

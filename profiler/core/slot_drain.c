@@ -111,18 +111,35 @@ int slot_drain__stack(const struct slot_drain *d, struct slot_cache *cache,
 int slot_drain__py_stack(const struct slot_drain *d, struct slot_cache *cache,
 			 struct raw_profile *rp, uint64_t key, uint8_t lost, struct raw_sample *rs)
 {
-	int32_t idx;
-	int err;
+	struct cprof_py_stack st;
+	uint32_t nr = 0, slot = 0;
+	bool cached = cache && cache->keys && key;
+	int idx;
 
 	rs->pystack = 0;
 	/* a sample without Python frames is no loss here: the BPF side
 	 * counted why, per version (py_counts) */
-	if (lost != CPROF_PY_OK)
+	if (lost != CPROF_PY_OK || !d->pystacks)
 		return 0;
-	err = slot_drain__stack(d, cache, rp, key, CPROF_STACK_OK, &idx);
-	if (!err && idx >= 0)
-		rs->pystack = idx + 1;
-	return err;
+	/* one cache for both maps: their keys are hashes of different seeds */
+	if (cached && hashmap__find(&cache->index, hash__fold(key), &key, &slot)) {
+		rs->pystack = cache->idx[slot] + 1;
+		return 0;
+	}
+	if (d->ops->lookup(d->pystacks, &key, &st))
+		return 0;
+	while (nr < CPROF_PY_MAX_DEPTH && st.frames[nr])
+		nr++;
+	idx = raw_profile__intern_stack(rp, (const uint64_t *)st.frames, nr);
+	if (idx < 0)
+		return idx;
+	rs->pystack = idx + 1;
+	if (cached && cache->n < cache->max) {
+		cache->keys[cache->n] = key;
+		cache->idx[cache->n] = idx;
+		hashmap__add(&cache->index, hash__fold(key), cache->n++);
+	}
+	return 0;
 }
 
 struct run {
@@ -194,6 +211,8 @@ int64_t slot_drain__run(const struct slot_drain *d, struct slot_cache *cache,
 	if (err == -ENOMEM && !r.failed)
 		return err;	/* the drain's own buffer: nothing consumed, all still there */
 	err2 = map_drain__run(d->ops, d->stacks, &so, NULL, NULL);
+	if (d->pystacks && err2 >= 0)
+		err2 = map_drain__run(d->ops, d->pystacks, &so, NULL, NULL);
 	slot_cache__reset(cache);	/* the stack map is empty now */
 	if (err < 0)
 		return err;

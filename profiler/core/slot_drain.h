@@ -23,6 +23,8 @@ struct slot_drain {
 	const struct map_ops *ops;	/* for both maps */
 	void *counts;			/* key struct cprof_key, value nr_values x __u64 */
 	void *stacks;			/* key __u64 hash, value struct cprof_stack */
+	void *pystacks;			/* key __u64 hash, value struct cprof_py_stack;
+					 * NULL: no Python stacks */
 	int nr_values;			/* per-CPU values per count key */
 	int no_batch;			/* walk, don't batch */
 };

@@ -98,6 +98,11 @@ for f in mixed threads; do
 	traces "$T/$f.pb.gz" | $CHECK "$f" "$FIX/py_$f.py" || fail=1
 done
 
+# deeper than 128 Python frames: 161 calls of deep() and the module, whole
+"$CPROF" record -q -F 299 -o "$T/deep.pb.gz" -- /usr/bin/python3 "$FIX/py_deep.py" 2 160
+echo -n "deep: "
+traces "$T/deep.pb.gz" | $CHECK deep "$FIX/py_deep.py" 161 || fail=1
+
 # a process started after cprof -a
 "$CPROF" record -q -a -d 4 -o "$T/all.pb.gz" &
 rec=$!
