@@ -5,6 +5,7 @@
  * Must not depend on profiler/ or symbolize/. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -296,4 +297,17 @@ int pprof__sample_index(const Perftools__Profiles__Profile *p, const char *type)
 			return (int)i;
 	}
 	return -ENOENT;
+}
+
+size_t pprof__type_names(const Perftools__Profiles__Profile *p, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (!len)
+		return 0;
+	buf[0] = '\0';
+	for (size_t i = 0; p && i < p->n_sample_type && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", i ? " " : "",
+			      pprof__str(p, p->sample_type[i]->type));
+	return n < len ? n : len - 1;
 }

@@ -50,6 +50,10 @@ void pprof__free(Perftools__Profiles__Profile *p);
  * last, as go tool pprof picks). -ENOENT if there is no such type. */
 int pprof__sample_index(const Perftools__Profiles__Profile *p, const char *type);
 
+/* The sample type names of p, space-separated ("samples cpu"), into
+ * buf[len] (cut to fit, NUL-terminated); for messages. Returns the length. */
+size_t pprof__type_names(const Perftools__Profiles__Profile *p, char *buf, size_t len);
+
 /* String table entry i, or "" when out of range (decoded profiles are
  * validated, so this only guards hand-built ones). Borrowed from p. */
 const char *pprof__str(const Perftools__Profiles__Profile *p, int64_t i);

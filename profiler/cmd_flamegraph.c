@@ -139,12 +139,9 @@ static int report_write(const struct flamegraph_opts *o, const struct flamegraph
 static void list_types(const Perftools__Profiles__Profile *p)
 {
 	char buf[2048];
-	size_t n = 0;
 
-	buf[0] = '\0';
-	for (size_t i = 0; i < p->n_sample_type && n < sizeof(buf); i++)
-		n += snprintf(buf + n, sizeof(buf) - n, " %s", pprof__str(p, p->sample_type[i]->type));
-	cli__err("available sample types:%s", buf);
+	pprof__type_names(p, buf, sizeof(buf));
+	cli__err("available sample types: %s", buf);
 }
 
 int cmd_flamegraph(int argc, char **argv)
