@@ -6,6 +6,7 @@
 
 int cmd_record(int argc, char **argv);
 int cmd_flamegraph(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
 
 #endif

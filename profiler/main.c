@@ -12,6 +12,8 @@ static const struct {
 } commands[] = {
 	{ "record", cmd_record },
 	{ "flamegraph", cmd_flamegraph },
+	{ "report", cmd_report },
+	{ "top", cmd_report },
 	{ "agent", cmd_agent },
 };
 

@@ -32,23 +32,11 @@ run() {
 }
 size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 
-python3 - "$T" <<'PY'
+python3 - "$T" "$ROOT/tests/fixtures" <<'PY'
 import gzip, random, sys
 t = sys.argv[1]
-def varint(v):
-    out = bytearray()
-    while True:
-        b = v & 0x7f
-        v >>= 7
-        if v:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-def field(n, payload):
-    return varint(n << 3 | 2) + varint(len(payload)) + payload
-def vfield(n, v):
-    return varint(n << 3) + varint(v)
+sys.path.insert(0, sys.argv[2])
+from pb_wire import varint, field, vfield
 def profile(nlocs):
     # string_table: "", samples, count, f; one function, one location, one
     # sample whose packed location_id list repeats location 1 nlocs times.

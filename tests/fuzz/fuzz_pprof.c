@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: MIT
-/* Fuzz target: pprof input (gzip or raw protobuf) as `cprof flamegraph` and
- * `--diff` read it, through the index and the renderer (to /dev/null). */
+/* Fuzz target: pprof input (gzip or raw protobuf) as `cprof flamegraph`,
+ * `--diff` and `cprof report` read it, through the index, the renderer and
+ * every kind of text report (to /dev/null). */
 #include <stdio.h>
 
 #include "export/flamegraph.h"
 #include "export/pprof.h"
+#include "export/report.h"
 #include "tests/fuzz/fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	Perftools__Profiles__Profile *p = NULL;
 	struct flamegraph_opts opts;
+	struct report_opts ropts;
 	struct pprof_index *idx;
 	FILE *null;
 
@@ -31,6 +34,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		opts.inverted = true;
 		opts.format = FLAMEGRAPH_FORMAT_FOLDED;
 		(void)flamegraph__write(p, &opts, null);
+		report_opts__init(&ropts);
+		for (int k = REPORT_TOP; k <= REPORT_THREADS; k++) {
+			ropts.kind = k;
+			ropts.nodecount = k == REPORT_TOP ? 0 : 3;
+			(void)!report__write(p, &ropts, null);
+		}
 		fclose(null);
 	}
 	pprof__free(p);
