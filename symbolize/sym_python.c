@@ -30,6 +30,7 @@ struct layout {
 	uint16_t code_filename, code_name, code_firstlineno, code_linetable;
 	uint16_t ascii_size, compact_size;	/* sizeof(PyASCIIObject), sizeof(PyCompactUnicodeObject) */
 	enum sym_py_lines lines;
+	uint16_t code_qualname;		/* 0: co_name + 8 from 3.11, co_name before */
 };
 
 #define N CPROF_PY_NO_OFFSET
@@ -62,7 +63,8 @@ struct py_proc {
 	int pid;
 	uint64_t start_ticks;
 	uint64_t code_type, unicode_type, bytes_type;
-	const struct layout *l;		/* NULL: a version without a layout */
+	struct layout lay;		/* valid when known */
+	bool known;			/* a version with a layout */
 	bool gone;			/* exited: kept for its version until a flush */
 	char version[8];
 };
@@ -72,7 +74,8 @@ struct py_code {
 	uint64_t start_ticks, addr;
 	uint64_t gen;			/* generation it was last checked in */
 	uint64_t filename, name, linetable;	/* the objects it pointed at: its identity */
-	const struct layout *l;
+	uint8_t minor;			/* 3.minor of its process */
+	enum sym_py_lines lines;
 	char *qualname, *file;
 	uint8_t *tab;
 	uint32_t tab_len, firstlineno;
@@ -234,6 +237,52 @@ static void drop_gone(struct sym_python *py)
 			drop_proc(py, (uint32_t)i);
 }
 
+/* 3.13 describes itself: _Py_DebugOffsets opens _PyRuntime (its words as
+ * Include/internal/pycore_runtime.h lays them out). Its offsets replace the
+ * table's, which a patch release may have moved; a free-threaded build (or
+ * an offset past what the walk reads at once) has no known layout. */
+static int debug_offsets(int pid, uint64_t runtime, struct layout *l)
+{
+	enum { VERSION = 1, FREE_THREADED = 2, INTERP_HEAD = 5, THREADS_HEAD = 9,
+	       TS_NEXT = 21, TS_FRAME = 23, TS_NATIVE_ID = 25, FR_PREVIOUS = 29,
+	       FR_EXECUTABLE = 30, FR_INSTR = 31, FR_OWNER = 33, CO_FILENAME = 35,
+	       CO_NAME = 36, CO_QUALNAME = 37, CO_LINETABLE = 38, CO_FIRSTLINENO = 39,
+	       CO_ADAPTIVE = 43, NR_WORDS };
+	static const int used[] = { INTERP_HEAD, THREADS_HEAD, TS_NEXT, TS_FRAME, TS_NATIVE_ID };
+	uint64_t w[NR_WORDS];
+	int err = sym_py_mem__read(pid, runtime, w, sizeof(w));
+
+	if (err)
+		return err;
+	if (memcmp(w, "xdebugpy", 8) || (w[VERSION] >> 16 & 0xffff) != 0x030d || w[FREE_THREADED])
+		return -ENOTSUP;
+	/* the BPF walk takes 16-bit offsets (sizes of the structs are larger) */
+	for (size_t i = 0; i < sizeof(used) / sizeof(used[0]); i++)
+		if (w[used[i]] > 0xfff0)
+			return -ENOTSUP;
+	if (w[FR_PREVIOUS] > CPROF_PY_FRAME_READ - 8 || w[FR_EXECUTABLE] > CPROF_PY_FRAME_READ - 8 ||
+	    w[FR_INSTR] > CPROF_PY_FRAME_READ - 8 || w[FR_OWNER] >= CPROF_PY_FRAME_READ ||
+	    w[CO_ADAPTIVE] + 8 > CODE_READ || w[CO_LINETABLE] + 8 > CODE_READ || w[CO_FILENAME] + 8 > CODE_READ ||
+	    w[CO_QUALNAME] + 8 > CODE_READ || w[CO_FIRSTLINENO] + 4 > CODE_READ)
+		return -ENOTSUP;
+	l->b.runtime_interp_head = (uint16_t)w[INTERP_HEAD];
+	l->b.interp_threads_head = (uint16_t)w[THREADS_HEAD];
+	l->b.tstate_next = (uint16_t)w[TS_NEXT];
+	l->b.tstate_frame = (uint16_t)w[TS_FRAME];
+	l->b.tstate_tid = (uint16_t)w[TS_NATIVE_ID];
+	l->b.frame_previous = (uint16_t)w[FR_PREVIOUS];
+	l->b.frame_code = (uint16_t)w[FR_EXECUTABLE];
+	l->b.frame_instr = (uint16_t)w[FR_INSTR];
+	l->b.frame_owner = (uint16_t)w[FR_OWNER];
+	l->b.code_adaptive = (uint16_t)w[CO_ADAPTIVE];
+	l->code_filename = (uint16_t)w[CO_FILENAME];
+	l->code_name = (uint16_t)w[CO_NAME];
+	l->code_qualname = (uint16_t)w[CO_QUALNAME];
+	l->code_linetable = (uint16_t)w[CO_LINETABLE];
+	l->code_firstlineno = (uint16_t)w[CO_FIRSTLINENO];
+	return 0;
+}
+
 static int put_proc(struct sym_python *py, const struct py_proc *p)
 {
 	struct py_proc *old = find_proc(py, p->pid, p->start_ticks);
@@ -290,21 +339,24 @@ int sym_python__add_process(struct sym_python *py, int pid, uint64_t start_ticks
 	}
 	if (major == 3 && minor >= MIN_MINOR && minor <= MAX_MINOR && addr[1] &&
 	    addr[2] && addr[3]) {
-		p.l = &layouts[minor];
+		p.lay = layouts[minor];
+		p.known = minor != 13 || debug_offsets(pid, addr[0], &p.lay) == 0;
+		if (!p.lay.code_qualname)
+			p.lay.code_qualname = minor >= 11 ? p.lay.code_name + 8 : p.lay.code_name;
 		p.code_type = addr[1];
 		p.unicode_type = addr[2];
 		p.bytes_type = addr[3];
 	}
 	if ((err = put_proc(py, &p)))
 		goto out_free;
-	if (!p.l) {
+	if (!p.known) {
 		err = -ENOTSUP;
 		goto out_free;
 	}
 	memset(ret, 0, sizeof(*ret));
 	ret->runtime = addr[0];
 	ret->start_ticks = start_ticks;
-	ret->l = p.l->b;
+	ret->l = p.lay.b;
 	py->st.processes++;
 	err = 1;
 out_free:
@@ -332,7 +384,7 @@ bool sym_python__known(const struct sym_python *py, int pid, uint64_t start_tick
 {
 	const struct py_proc *p = find_proc(py, pid, start_ticks);
 
-	return p && p->l;
+	return p && p->known;
 }
 
 const char *sym_python__version(const struct sym_python *py, int pid, uint64_t start_ticks)
@@ -363,7 +415,7 @@ static int read_str(const struct py_proc *p, uint64_t addr, char **ret)
 	kind = (state >> 2) & 7;
 	if (!((state >> 5) & 1))
 		return -EINVAL;		/* code objects' strings are compact */
-	data = addr + ((state >> 6) & 1 ? p->l->ascii_size : p->l->compact_size);
+	data = addr + ((state >> 6) & 1 ? p->lay.ascii_size : p->lay.compact_size);
 	if (n > SYM_PY_MAX_STR)
 		n = SYM_PY_MAX_STR;
 	if (kind != 1 && kind != 2 && kind != 4)
@@ -422,7 +474,7 @@ static uint64_t field64(const uint8_t *obj, uint16_t off)
  * object c describes, 1 when it is another (fields filled in), -errno. */
 static int read_code(const struct py_proc *p, struct py_code *c, bool fill)
 {
-	const struct layout *l = p->l;
+	const struct layout *l = &p->lay;
 	uint8_t obj[CODE_READ];
 	uint64_t filename, name, linetable;
 	int32_t first;
@@ -434,7 +486,7 @@ static int read_code(const struct py_proc *p, struct py_code *c, bool fill)
 		return -EINVAL;
 	filename = field64(obj, l->code_filename);
 	/* 3.11+: co_qualname, at co_name + 8 */
-	name = field64(obj, l->b.minor >= 11 ? l->code_name + 8 : l->code_name);
+	name = field64(obj, l->code_qualname);
 	linetable = field64(obj, l->code_linetable);
 	memcpy(&first, obj + l->code_firstlineno, 4);
 	if (!fill && filename == c->filename && name == c->name && linetable == c->linetable &&
@@ -446,7 +498,8 @@ static int read_code(const struct py_proc *p, struct py_code *c, bool fill)
 	c->tab_len = 0;
 	c->filename = filename, c->name = name, c->linetable = linetable;
 	c->firstlineno = first > 0 ? (uint32_t)first : 0;
-	c->l = l;
+	c->minor = l->b.minor;
+	c->lines = l->lines;
 	if ((err = read_str(p, name, &c->qualname)) || (err = read_str(p, filename, &c->file)) ||
 	    (err = read_bytes(p, linetable, &c->tab, &c->tab_len))) {
 		code_release(c);
@@ -461,7 +514,7 @@ static int read_code(const struct py_proc *p, struct py_code *c, bool fill)
 static void unreadable(struct sym_python *py, const struct py_proc *p)
 {
 	py->st.codes_unreadable++;
-	py->st.unreadable_by_minor[p->l->b.minor % CPROF_PY_NR_MINORS]++;
+	py->st.unreadable_by_minor[p->lay.b.minor % CPROF_PY_NR_MINORS]++;
 }
 
 static int note_one(struct sym_python *py, const struct py_proc *p, uint64_t addr)
@@ -511,7 +564,7 @@ int sym_python__note(struct sym_python *py, int pid, uint64_t start_ticks,
 	uint64_t t0;
 	int err = 0;
 
-	if (!p || !p->l || p->gone)
+	if (!p || !p->known || p->gone)
 		return 0;
 	t0 = sym_clock__now_ns();
 	for (uint32_t i = 0; i < n && !err; i++)
@@ -538,11 +591,11 @@ int sym_python__resolve(struct sym_python *py, int pid, uint64_t start_ticks, ui
 	c = &py->codes[i];
 	if (!c->qualname)
 		return -ENOENT;
-	ret->mapping = &py->mappings[c->l->b.minor];
+	ret->mapping = &py->mappings[c->minor];
 	ret->nframes = 1;
 	ret->frames[0] = (struct sym_frame){
 		.name = c->qualname, .system_name = c->qualname, .file = c->file,
-		.line = sym_py_mem__line(c->l->lines, c->tab, c->tab_len, c->firstlineno,
+		.line = sym_py_mem__line(c->lines, c->tab, c->tab_len, c->firstlineno,
 					 (uint32_t)CPROF_PY_OFF(frame)),
 		.start_line = c->firstlineno,
 	};
