@@ -129,11 +129,12 @@ else
 	traces "$f" | $CHECK any "$FIX/py_work.py" run || fail=1
 fi
 
-# a short-lived python3 -c: its frames are read before it is gone
+# a short-lived python3 -c (~0.5 s, under one drain period): its frames
+# are read from the stack records as they come, before it is gone
 "$CPROF" record -q -F 499 -o "$T/short.pb.gz" -- /usr/bin/python3 -c '
 def hot():
     x = 0
-    for i in range(3000000):
+    for i in range(8000000):
         x += i
 hot()'
 echo -n "python3 -c: "
