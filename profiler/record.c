@@ -230,6 +230,8 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 	if (hidden)
 		comments[bo.nr_comments++] = KALLSYMS_HIDDEN;
 	fetches = sym_debuginfod__generation();
+	/* the first mapping is the program the user named; -a: the busiest */
+	bo.main_pid = o->cmd ? (uint32_t)r->child.pid : o->nr_pids ? (uint32_t)o->pids[0] : 0;
 	err = pprof_build(raw, sym, &bo, &prof, &bs);
 	/* debug info asked for while symbolizing: wait for it, then again */
 	if (!err && debuginfod_report__settle(o->quiet, fetches)) {

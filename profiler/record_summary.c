@@ -109,37 +109,10 @@ void record_summary__refusals(struct session *core, char *buf, size_t len)
 		snprintf(buf + off, len - off, "%smapped files refused: %s", off ? "; " : "", why);
 }
 
-struct proc_id {
-	uint32_t pid;
-	uint64_t start_ticks;
-};
-
-static int cmp_proc_id(const void *a, const void *b)
-{
-	const struct proc_id *x = a, *y = b;
-
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	return x->start_ticks < y->start_ticks ? -1 : x->start_ticks > y->start_ticks;
-}
-
 /* Distinct processes, (pid, start time), among the samples: all of them. */
 size_t record_summary__processes(const struct raw_profile *rp)
 {
-	size_t n = raw_profile__nr_samples(rp), distinct = 0;
-	struct proc_id *ids = malloc((n ? n : 1) * sizeof(*ids));
+	long n = raw_profile__processes(rp, NULL, 0);
 
-	if (!ids)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct raw_sample *s = raw_profile__sample(rp, i);
-
-		ids[i] = (struct proc_id){ s->pid, s->start_ticks };
-	}
-	qsort(ids, n, sizeof(*ids), cmp_proc_id);
-	for (size_t i = 0; i < n; i++)
-		distinct += i == 0 || cmp_proc_id(&ids[i - 1], &ids[i]) != 0;
-	free(ids);
-	return distinct;
+	return n > 0 ? (size_t)n : 0;
 }
-

@@ -162,6 +162,19 @@ enum sym_runtime sym_session__runtime(struct sym_session *s, int pid, uint64_t s
 	return p ? p->runtime : SYM_RUNTIME_NONE;
 }
 
+const struct sym_mapping *sym_session__main_mapping(struct sym_session *s, int pid,
+						    uint64_t start_ticks)
+{
+	struct sym_proc *p = sym_procs__get(s->procs, pid, start_ticks);
+
+	/* maps are sorted by start, and the kernel loads the program below
+	 * its mmap area, where ld.so and the libraries go */
+	for (size_t i = 0; p && i < p->nmaps; i++)
+		if (p->maps[i].kind == SYM_PMAP_FILE)
+			return &p->maps[i].pub;
+	return NULL;
+}
+
 bool sym_session__covers(struct sym_session *s, int pid, uint64_t start_ticks, uint64_t addr)
 {
 	struct sym_proc *p = sym_procs__get(s->procs, pid, start_ticks);

@@ -108,6 +108,13 @@ int sym_session__add_process(struct sym_session *s, int pid, uint64_t start_tick
 int sym_session__exec(struct sym_session *s, int pid, uint64_t start_ticks)
 	__attribute__((warn_unused_result));
 
+/* The executable's own mapping in a process captured earlier: its first
+ * file mapping by address (the kernel loads a program below the area where
+ * ld.so and libraries go). NULL when the process or such a mapping is
+ * unknown. Valid like the mappings of sym_session__resolve_user(). */
+const struct sym_mapping *sym_session__main_mapping(struct sym_session *s, int pid,
+						    uint64_t start_ticks);
+
 /* Whether addr lies in a mapping captured for (pid, start_ticks): false when the
  * process is unknown or mapped that code after its capture (a library loaded
  * later: recapture with sym_session__exec() while it lives). */

@@ -365,6 +365,65 @@ out_add:
 	return pb_profile__add_sample(b->prof, b->locs, n, values, labels, nl);
 }
 
+/* The mapping of the outermost user frame of a process's main thread: its
+ * _start, in the executable, for a walk that reached the thread's first
+ * frame. Taken from the samples rather than from the process's captured
+ * maps, which for cprof -- CMD may still be cprof's own from before exec. */
+static const struct sym_mapping *main_thread_root(struct builder *b, const struct raw_profile *rp,
+						  uint32_t pid, uint64_t *ret_start)
+{
+	struct sym_result r;
+
+	for (size_t i = 0; i < raw_profile__nr_samples(rp); i++) {
+		const struct raw_sample *s = raw_profile__sample(rp, i);
+		const struct raw_stack *st = raw_profile__stack(rp, s->ustack);
+		uint64_t addr;
+
+		if (s->pid != pid || s->tid != pid || !st || !st->nr)
+			continue;
+		*ret_start = s->start_ticks;
+		addr = st->ips[st->nr - 1];
+		if (RAW_IP_IS_MARKER(addr) || !addr)
+			continue;
+		if (sym_session__resolve_user(b->sym, (int)pid, s->start_ticks, addr, st->nr > 1,
+					      &r) == 0 && r.mapping && r.mapping->path[0] == '/')
+			return r.mapping;
+	}
+	return NULL;
+}
+
+/* The main process's executable as the first mapping: pprof readers take
+ * mapping[0] for the profiled program ("File:" in go tool pprof), and the
+ * kernel's came first whenever a kernel frame led the first sample. Later
+ * adds of the same mapping find it interned. */
+static int add_main_mapping(struct builder *b, const struct raw_profile *rp, uint32_t main_pid)
+{
+	const struct sym_mapping *m = NULL;
+	struct raw_process top[8];
+	uint64_t start = 0;
+	long n = 0;
+
+	if (main_pid && !(m = main_thread_root(b, rp, main_pid, &start)) && start)
+		m = sym_session__main_mapping(b->sym, (int)main_pid, start);
+	if (!m) {
+		/* the busiest process that has an executable (not a kernel thread) */
+		n = raw_profile__processes(rp, top, sizeof(top) / sizeof(top[0]));
+		if (n < 0)
+			return (int)n;
+	}
+	for (long i = 0; !m && i < n && i < (long)(sizeof(top) / sizeof(top[0])); i++) {
+		if (!top[i].pid)
+			continue;
+		m = main_thread_root(b, rp, top[i].pid, &start);
+		if (!m)
+			m = sym_session__main_mapping(b->sym, (int)top[i].pid, top[i].start_ticks);
+	}
+	if (m && !pb_profile__add_mapping(b->prof, m->start, m->limit, m->offset, m->path,
+					  m->build_id))
+		return -errno;
+	return 0;
+}
+
 int pprof_build(const struct raw_profile *rp, struct sym_session *sym,
 		const struct pprof_build_opts *opts, struct pb_profile **ret_profile,
 		struct pprof_build_stats *ret_stats)
@@ -403,6 +462,8 @@ int pprof_build(const struct raw_profile *rp, struct sym_session *sym,
 	for (size_t i = 0; i < opts->nr_comments; i++)
 		if ((err = pb_profile__add_comment(b.prof, opts->comments[i])))
 			goto out_free;
+	if ((err = add_main_mapping(&b, rp, opts->main_pid)))
+		goto out_free;
 	for (size_t i = 0; i < raw_profile__nr_samples(rp); i++)
 		if ((err = add_sample(&b, rp, raw_profile__sample(rp, i), po.period)))
 			goto out_free;

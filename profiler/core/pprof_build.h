@@ -32,6 +32,11 @@ struct pprof_build_opts {
 	/* Agent mode: per-sample labels stay low-cardinality, only the numeric
 	 * pid (Pyroscope turns every string sample label into a series). */
 	bool low_cardinality;
+	/* The process whose executable is the profile's first mapping (the
+	 * one `go tool pprof` names in "File:"): the target of --pid or of
+	 * cprof -- CMD; 0, or a pid without samples: the process with the
+	 * most samples. */
+	uint32_t main_pid;
 };
 
 struct pprof_build_stats {

@@ -2,6 +2,7 @@
 /* Interning tables for drained samples on base/hashmap. Keys are compared by
  * content, never by kernel stack id. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,4 +167,63 @@ uint64_t raw_profile__total(const struct raw_profile *rp)
 uint64_t raw_profile__off_ns(const struct raw_profile *rp)
 {
 	return rp->off_ns;
+}
+
+/* A process being summed: whether its comm is its main thread's yet. */
+struct proc_sum {
+	struct raw_process p;
+	bool main_comm;
+};
+
+static int cmp_proc_key(const void *a, const void *b)
+{
+	const struct raw_process *x = a, *y = b;	/* p is first in proc_sum */
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->start_ticks < y->start_ticks ? -1 : x->start_ticks > y->start_ticks;
+}
+
+static int cmp_proc_count(const void *a, const void *b)
+{
+	const struct raw_process *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return cmp_proc_key(a, b);
+}
+
+long raw_profile__processes(const struct raw_profile *rp, struct raw_process *ret, size_t max)
+{
+	struct proc_sum *p = malloc((rp->nr_samples ? rp->nr_samples : 1) * sizeof(*p));
+	size_t n = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (size_t i = 0; i < rp->nr_samples; i++) {
+		const struct raw_sample *s = &rp->samples[i];
+
+		p[i] = (struct proc_sum){ .p = { .pid = s->pid, .start_ticks = s->start_ticks,
+						 .count = s->count },
+					  .main_comm = s->tid == s->pid };
+		memcpy(p[i].p.comm, s->comm, RAW_COMM_LEN);
+	}
+	qsort(p, rp->nr_samples, sizeof(*p), cmp_proc_key);
+	for (size_t i = 0; i < rp->nr_samples; i++) {
+		if (n && !cmp_proc_key(&p[n - 1], &p[i])) {
+			p[n - 1].p.count += p[i].p.count;
+			/* the main thread's comm names the process, as ps does */
+			if (!p[n - 1].main_comm && p[i].main_comm) {
+				memcpy(p[n - 1].p.comm, p[i].p.comm, RAW_COMM_LEN);
+				p[n - 1].main_comm = true;
+			}
+			continue;
+		}
+		p[n++] = p[i];
+	}
+	qsort(p, n, sizeof(*p), cmp_proc_count);
+	for (size_t i = 0; i < n && i < max; i++)
+		ret[i] = p[i].p;
+	free(p);
+	return (long)n;
 }

@@ -76,4 +76,17 @@ uint64_t raw_profile__total(const struct raw_profile *rp);
 /* Off-CPU nanoseconds over all samples. */
 uint64_t raw_profile__off_ns(const struct raw_profile *rp);
 
+/* One process, (pid, start time), and its samples summed over its threads. */
+struct raw_process {
+	uint32_t pid;
+	uint64_t start_ticks;
+	uint64_t count;
+	char comm[RAW_COMM_LEN];	/* of its main thread when sampled, else of a thread */
+};
+
+/* The processes among the samples, most samples first (ties: lower pid
+ * first): at most max into ret (NULL when max is 0). Returns how many
+ * distinct processes there are (may exceed max), or -ENOMEM. */
+long raw_profile__processes(const struct raw_profile *rp, struct raw_process *ret, size_t max);
+
 #endif

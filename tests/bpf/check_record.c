@@ -401,6 +401,50 @@ START_TEST(test_record__syscall_fixture_shows_kernel_frames_under_user_frames)
 }
 END_TEST
 
+/* The file name of a profile's first mapping, the one go tool pprof shows
+ * as "File:". */
+static void assert_first_mapping(const char *file, const char *want_base)
+{
+	struct prof pr = load(file);
+	const char *name, *base;
+
+	ck_assert_uint_gt(pr.p->n_mapping, 0);
+	name = pr.p->string_table[pr.p->mapping[0]->filename];
+	base = strrchr(name, '/');
+	if (want_base)
+		ck_assert_str_eq(base ? base + 1 : name, want_base);
+	else
+		ck_assert_msg(name[0] == '/', "first mapping %s is not a file", name);
+	unload(&pr);
+}
+
+/* kernel-heavy: the kernel's mapping came first before the change */
+START_TEST(test_record__the_target_executable_is_the_first_mapping)
+{
+	char *cmd[] = { cprof, "-q", "-o", (char *)tmpf("main.pb.gz"), "--",
+			(char *)fx("syscalls"), "2", NULL };
+	char *sys[] = { (char *)fx("syscalls"), "3", NULL };
+	char pid[16];
+	pid_t w;
+
+	ck_assert_int_eq(run(cmd, tmpf("main.err")), 0);
+	assert_first_mapping(tmpf("main.pb.gz"), "syscalls");
+
+	w = spawn(sys, NULL);
+	snprintf(pid, sizeof(pid), "%d", w);
+	char *bypid[] = { cprof, "-q", "--pid", pid, "-d", "1", "-o", (char *)tmpf("mainp.pb.gz"),
+			  NULL };
+	ck_assert_int_eq(run(bypid, tmpf("mainp.err")), 0);
+	assert_first_mapping(tmpf("mainp.pb.gz"), "syscalls");
+
+	/* -a: the busiest process's executable, whichever it is on a shared machine */
+	char *all[] = { cprof, "-q", "-a", "-d", "1", "-o", (char *)tmpf("maina.pb.gz"), NULL };
+	ck_assert_int_eq(run(all, tmpf("maina.err")), 0);
+	assert_first_mapping(tmpf("maina.pb.gz"), NULL);
+	wait_status(w);
+}
+END_TEST
+
 /* --- errors (no sampling needed) ---------------------------------------- */
 
 START_TEST(test_record__usage_errors_exit_2_with_a_hint)
@@ -484,6 +528,7 @@ int main(void)
 	tcase_add_test(others, test_record__sigint_mid_run_leaves_a_complete_file);
 	tcase_add_test(others, test_record__stops_when_the_target_pid_exits);
 	tcase_add_test(others, test_record__syscall_fixture_shows_kernel_frames_under_user_frames);
+	tcase_add_test(others, test_record__the_target_executable_is_the_first_mapping);
 	suite_add_tcase(s, others);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
