@@ -191,3 +191,8 @@ int cli__parse_pids(const char *s, pid_t *pids, size_t max, size_t *nr)
 	}
 	return 0;
 }
+
+const char *cli__plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}

@@ -64,4 +64,8 @@ int cli__parse_seconds(const char *s, unsigned flags, double *ret)
 int cli__parse_pids(const char *s, pid_t *pids, size_t max, size_t *nr)
 	__attribute__((warn_unused_result));
 
+/* "process" or "processes": the word for a count of n, so summaries read
+ * "1 process", "2 processes". Returns one of the two (static) strings. */
+const char *cli__plural(uint64_t n, const char *one, const char *many);
+
 #endif /* CPROF_PROFILER_CLI_H */

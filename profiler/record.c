@@ -263,10 +263,15 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 		return 1;
 	}
 	if (!o->quiet) {
-		cli__err("%llu samples from %zu processes over %.1f s at %u Hz on %d CPUs; "
-			"lost: %s", (unsigned long long)raw_profile__total(raw),
-			record_summary__processes(raw), dur_ns / 1e9, o->freq,
-			r->st.nr_cpus, losses);
+		uint64_t total = raw_profile__total(raw);
+		size_t procs = record_summary__processes(raw);
+
+		cli__err("%llu %s from %zu %s over %.1f s at %u Hz on %d %s; lost: %s",
+			(unsigned long long)total, cli__plural(total, "sample", "samples"),
+			procs, cli__plural(procs, "process", "processes"), dur_ns / 1e9, o->freq,
+			r->st.nr_cpus, cli__plural((uint64_t)r->st.nr_cpus, "CPU", "CPUs"), losses);
+		if (o->all)
+			record_summary__top_processes(raw, 5);
 		cli__err("%s", mappings);
 		cli__err("symbolized %llu of %llu locations; wrote %s",
 			(unsigned long long)bs.symbolized, (unsigned long long)bs.locations,

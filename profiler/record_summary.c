@@ -116,3 +116,24 @@ size_t record_summary__processes(const struct raw_profile *rp)
 
 	return n > 0 ? (size_t)n : 0;
 }
+
+void record_summary__top_processes(const struct raw_profile *rp, size_t max)
+{
+	struct raw_process top[8];
+	uint64_t total = raw_profile__total(rp);
+	char line[512];
+	size_t off = 0;
+	long n;
+
+	if (max > sizeof(top) / sizeof(top[0]))
+		max = sizeof(top) / sizeof(top[0]);
+	n = raw_profile__processes(rp, top, max);
+	if (n <= 1 || !total)
+		return;	/* one process: the line above said it all */
+	for (size_t i = 0; i < (size_t)n && i < max && off < sizeof(line); i++)
+		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%u %s %.1f %%",
+					i ? ", " : "", top[i].pid,
+					top[i].comm[0] ? top[i].comm : "?",
+					pct(top[i].count, total));
+	cli__err("top processes: %s", line);
+}

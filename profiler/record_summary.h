@@ -23,4 +23,8 @@ void record_summary__refusals(struct session *core, char *buf, size_t len);
 /* Distinct processes, (pid, start time), among the samples of rp. */
 size_t record_summary__processes(const struct raw_profile *rp);
 
+/* For -a: the busiest processes, at most max, on one line of stderr:
+ * "top processes: 1234 gcc 61.0 %, 99 python3 20.3 %". */
+void record_summary__top_processes(const struct raw_profile *rp, size_t max);
+
 #endif /* CPROF_RECORD_SUMMARY_H */

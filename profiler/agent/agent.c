@@ -226,9 +226,10 @@ static void summary(struct agent *a, uint64_t left)
 	uploader__stats(a->up, &us);
 	mem_left = spool__persist(a->spool);	/* what the disk would not take, if it does now */
 	spool__stats(a->spool, &ss);
-	agent__say(a, LOG_INFO, "stopped after %llu windows: %llu samples taken, %llu profiled in %llu "
+	agent__say(a, LOG_INFO, "stopped after %llu %s: %llu samples taken, %llu profiled in %llu "
 	    "profiles, %llu filtered out, %llu lost",
 	    (unsigned long long)STAT_GET(a, windows),
+	    cli__plural(STAT_GET(a, windows), "window", "windows"),
 	    (unsigned long long)STAT_GET(a, counters[CPROF_SAMPLES]),
 	    (unsigned long long)STAT_GET(a, profiled), (unsigned long long)STAT_GET(a, profiles),
 	    (unsigned long long)STAT_GET(a, filtered),

@@ -445,6 +445,34 @@ START_TEST(test_record__the_target_executable_is_the_first_mapping)
 }
 END_TEST
 
+/* Plural words agree with their counts; -a names its busiest processes. */
+START_TEST(test_record__summary_agrees_in_number_and_names_the_top_processes)
+{
+	char *one[] = { cprof, "-o", (char *)tmpf("one.pb.gz"), "--", (char *)fx("syscalls"), "1",
+			NULL };
+	char *all[] = { cprof, "-a", "-d", "1", "-o", (char *)tmpf("all.pb.gz"), NULL };
+	char *sys[] = { (char *)fx("syscalls"), "2", NULL };
+	const char *err;
+	pid_t w;
+
+	ck_assert_int_eq(run(one, tmpf("one.err")), 0);
+	err = slurp(tmpf("one.err"));
+	ck_assert_msg(strstr(err, " from 1 process over "), "%s", err);
+	ck_assert_msg(!strstr(err, "1 processes") && !strstr(err, " 1 samples"), "%s", err);
+	ck_assert_msg(!strstr(err, "top processes"), "%s", err);
+
+	w = spawn(sys, NULL);
+	ck_assert_int_eq(run(all, tmpf("all.err")), 0);
+	wait_status(w);
+	err = slurp(tmpf("all.err"));
+	/* the machine runs more than the fixture: several processes, the
+	 * busiest named with pid, comm and share */
+	ck_assert_msg(strstr(err, " processes over "), "%s", err);
+	ck_assert_msg(strstr(err, "cprof: top processes: "), "%s", err);
+	ck_assert_msg(strstr(err, " %, "), "%s", err);
+}
+END_TEST
+
 /* --- errors (no sampling needed) ---------------------------------------- */
 
 START_TEST(test_record__usage_errors_exit_2_with_a_hint)
@@ -529,6 +557,7 @@ int main(void)
 	tcase_add_test(others, test_record__stops_when_the_target_pid_exits);
 	tcase_add_test(others, test_record__syscall_fixture_shows_kernel_frames_under_user_frames);
 	tcase_add_test(others, test_record__the_target_executable_is_the_first_mapping);
+	tcase_add_test(others, test_record__summary_agrees_in_number_and_names_the_top_processes);
 	suite_add_tcase(s, others);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

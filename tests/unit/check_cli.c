@@ -77,6 +77,14 @@ START_TEST(test_cli__err_and_warn_print_one_prefixed_line_each)
 }
 END_TEST
 
+START_TEST(test_cli__plural_agrees_with_the_count)
+{
+	ck_assert_str_eq(cli__plural(0, "process", "processes"), "processes");
+	ck_assert_str_eq(cli__plural(1, "process", "processes"), "process");
+	ck_assert_str_eq(cli__plural(2, "window", "windows"), "windows");
+}
+END_TEST
+
 START_TEST(test_cli__parse_ulong_takes_plain_decimal_in_range)
 {
 	unsigned long v = 7;
@@ -170,6 +178,7 @@ int main(void)
 
 	tcase_add_test(tc, test_cli__usage_error_names_the_command_and_exits_2);
 	tcase_add_test(tc, test_cli__err_and_warn_print_one_prefixed_line_each);
+	tcase_add_test(tc, test_cli__plural_agrees_with_the_count);
 	tcase_add_test(tc, test_cli__parse_ulong_takes_plain_decimal_in_range);
 	tcase_add_test(tc, test_cli__parse_bool_size_and_seconds);
 	tcase_add_test(tc, test_cli__parse_pids_appends_and_stops_at_the_bound);
