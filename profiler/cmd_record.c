@@ -19,7 +19,7 @@ static const char usage[] =
 "usage: cprof [record] (--pid PID... | -a | -- CMD [ARGS...]) [options]\n"
 "       cprof [record] --net IFACE... [--net-output FILE] [-d SECS]  (network only)\n"
 "       cprof flamegraph IN [-o OUT.svg] [options]   (cprof flamegraph --help)\n"
-"       cprof report IN [options]   text report, as go tool pprof -top (cprof report --help)\n"
+"       cprof report IN [options]                    (cprof report --help)\n"
 "       cprof agent --url URL [options]              (cprof agent --help)\n"
 "\n"
 "Samples stacks with eBPF and writes a pprof profile (go tool pprof reads it).\n"
