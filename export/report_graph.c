@@ -24,6 +24,7 @@
 #define NONE UINT32_MAX
 
 enum { MATCH_NONE, MATCH_FOCUS, MATCH_IGNORE };
+enum { PRUNE_NONE, PRUNE_BENEATH, PRUNE_WHOLE };
 
 static uint64_t mix(uint64_t h)
 {
@@ -161,11 +162,11 @@ static bool str_match(const struct report_graph *g, regex_t *re, int8_t *cache, 
 /* Location.matchesName: a line's function name or file name, or the
  * mapping's file. */
 static bool loc_match(const struct report_graph *g, const Perftools__Profiles__Location *l,
-		      regex_t *re, int8_t *cache)
+		      const struct report_loc *rl, regex_t *re, int8_t *cache)
 {
 	const Perftools__Profiles__Mapping *m;
 
-	for (size_t i = 0; i < l->n_line; i++) {
+	for (size_t i = rl->line0; i < l->n_line; i++) {
 		const Perftools__Profiles__Function *fn =
 			pprof_index__function(g->index, l->line[i]->function_id);
 
@@ -178,9 +179,8 @@ static bool loc_match(const struct report_graph *g, const Perftools__Profiles__L
 }
 
 /* One location: its nodes (a line-less one or a line without function is
- * its mapping's unnamed node) and its verdict under the filters. */
-static int resolve_loc(struct report_graph *g, const Perftools__Profiles__Location *l,
-		       regex_t *focus, int8_t *fcache, regex_t *ignore, int8_t *icache)
+ * its mapping's unnamed node). */
+static int resolve_loc(struct report_graph *g, const Perftools__Profiles__Location *l)
 {
 	const Perftools__Profiles__Mapping *m = NULL;
 	struct report_loc *rl = &g->locs[g->nlocs];
@@ -213,13 +213,109 @@ static int resolve_loc(struct report_graph *g, const Perftools__Profiles__Locati
 		g->frames[g->nframes++] = (uint32_t)ni;
 	}
 	rl->count = (uint32_t)nlines;
-	if (ignore && loc_match(g, l, ignore, icache))
-		rl->match = MATCH_IGNORE;
-	else if (!focus || loc_match(g, l, focus, fcache))
-		rl->match = MATCH_FOCUS;
 	err = hashmap__insert(&g->loc_index, hash__fold(mix(l->id)), (uint32_t)g->nlocs);
 	if (!err)
 		g->nlocs++;
+	return err;
+}
+
+/* ---- drop_frames ---------------------------------------------------------- */
+
+/* "^(RE)$" of a profile's drop_frames or keep_frames: 0, or -EINVAL. */
+static int compile_frames(regex_t *re, const char *frames)
+{
+	char *pat;
+	int err;
+
+	if (asprintf(&pat, "^(%s)$", frames) < 0)
+		return -ENOMEM;
+	err = regex_bound__compile(re, pat, REG_EXTENDED | REG_NOSUB, NULL, 0) ? -EINVAL : 0;
+	free(pat);
+	return err;
+}
+
+/* Does the function name (without a leading '.' or an argument list)
+ * match drop and not keep? */
+static int frame_dropped(const char *name, regex_t *drop, regex_t *keep, bool *ret)
+{
+	const char *paren;
+	char *fn;
+
+	if (*name == '.')
+		name++;
+	paren = strchr(name, '(');
+	fn = strndup(name, paren && paren > name ? (size_t)(paren - name) : strlen(name));
+	if (!fn)
+		return -ENOMEM;
+	*ret = !regexec(drop, fn, 0, NULL, 0) && (!keep || regexec(keep, fn, 0, NULL, 0));
+	free(fn);
+	return 0;
+}
+
+/* Profile.RemoveUninteresting: a location whose function (or one inlined
+ * into it) matches drop_frames loses that line and those inlined into it,
+ * or all of itself when it is the outermost, and each sample loses the
+ * frames leafward of it (never before its first other frame). A pattern
+ * that does not compile prunes nothing, as in Go. */
+static int prune(struct report_graph *g)
+{
+	const Perftools__Profiles__Profile *p = g->p;
+	const char *drop = pprof__str(p, p->drop_frames), *keep = pprof__str(p, p->keep_frames);
+	regex_t dre, kre;
+	bool has_keep = *keep, hit = false;
+	int err = 0;
+
+	if (!*drop || compile_frames(&dre, drop))
+		return 0;
+	if (has_keep && compile_frames(&kre, keep)) {
+		regfree(&dre);
+		return 0;
+	}
+	for (size_t k = 0; !err && k < p->n_location; k++) {
+		const Perftools__Profiles__Location *l = p->location[k];
+		struct report_loc *rl = &g->locs[k];
+		size_t i;
+
+		for (i = l->n_line; !err && i-- > 0;) {
+			const Perftools__Profiles__Function *fn =
+				pprof_index__function(g->index, l->line[i]->function_id);
+
+			if (!fn || !*pprof__str(p, fn->name))
+				continue;
+			err = frame_dropped(pprof__str(p, fn->name), &dre, has_keep ? &kre : NULL, &hit);
+			if (hit)
+				break;
+		}
+		if (err || !hit)
+			continue;
+		hit = false;
+		rl->prune = i + 1 == l->n_line ? PRUNE_WHOLE : PRUNE_BENEATH;
+		if (rl->prune == PRUNE_BENEATH) {
+			rl->line0 = (uint32_t)i + 1;
+			rl->start += (uint32_t)i + 1;
+			rl->count -= (uint32_t)i + 1;
+		}
+	}
+	for (size_t i = 0; !err && i < p->n_sample; i++) {
+		const Perftools__Profiles__Sample *s = p->sample[i];
+		bool user = false;
+
+		for (size_t j = s->n_location_id; j-- > 0;) {
+			const struct report_loc *rl = report_graph__loc(g, s->location_id[j]);
+
+			if (!rl || !rl->prune) {
+				user = true;
+				continue;
+			}
+			if (!user)
+				continue;
+			g->skip[i] = (uint32_t)(rl->prune == PRUNE_WHOLE ? j + 1 : j);
+			break;
+		}
+	}
+	regfree(&dre);
+	if (has_keep)
+		regfree(&kre);
 	return err;
 }
 
@@ -240,7 +336,7 @@ static int filter_samples(struct report_graph *g)
 			zero &= s->value[j] == 0;
 		if (v == INT64_MIN || !flamegraph_limits__add(&g->total, v < 0 ? -v : v))
 			return -EOVERFLOW;
-		for (size_t j = 0; j < s->n_location_id; j++) {
+		for (size_t j = g->skip[i]; j < s->n_location_id; j++) {
 			const struct report_loc *rl = report_graph__loc(g, s->location_id[j]);
 
 			if (!rl)
@@ -307,10 +403,20 @@ int report_graph__init(struct report_graph *g, const Perftools__Profiles__Profil
 		goto out_focus;
 	g->locs = calloc(p->n_location ? p->n_location : 1, sizeof(*g->locs));
 	g->keep = calloc(p->n_sample ? p->n_sample : 1, sizeof(*g->keep));
-	err = g->locs && g->keep ? 0 : -ENOMEM;
+	g->skip = calloc(p->n_sample ? p->n_sample : 1, sizeof(*g->skip));
+	err = g->locs && g->keep && g->skip ? 0 : -ENOMEM;
 	for (size_t i = 0; !err && i < p->n_location; i++)
-		err = resolve_loc(g, p->location[i], o->focus ? &focus : NULL, fcache,
-				  o->ignore ? &ignore : NULL, icache);
+		err = resolve_loc(g, p->location[i]);
+	if (!err)
+		err = prune(g);
+	for (size_t i = 0; !err && i < p->n_location; i++) {
+		struct report_loc *rl = &g->locs[i];
+
+		if (o->ignore && loc_match(g, p->location[i], rl, &ignore, icache))
+			rl->match = MATCH_IGNORE;
+		else if (!o->focus || loc_match(g, p->location[i], rl, &focus, fcache))
+			rl->match = MATCH_FOCUS;
+	}
 	if (!err)
 		err = filter_samples(g);
 	if (o->ignore) {
@@ -339,6 +445,7 @@ void report_graph__release(struct report_graph *g)
 	free(g->edges);
 	hashmap__release(&g->edge_index);
 	free(g->keep);
+	free(g->skip);
 	free(g->shown);
 	pprof_index__free(g->index);
 	memset(g, 0, sizeof(*g));
@@ -376,16 +483,16 @@ static int add_edge(struct report_graph *g, uint32_t src, uint32_t dst, int64_t 
 
 /* One sample, root first; a node not kept makes the path residual (a leaf
  * not kept takes the flat value with it). */
-static int add_sample(struct report_graph *g, const Perftools__Profiles__Sample *s,
-		      bool kept_only)
+static int add_sample(struct report_graph *g, size_t si, bool kept_only)
 {
+	const Perftools__Profiles__Sample *s = g->p->sample[si];
 	int64_t w = s->value[g->si];
 	uint32_t parent = NONE;
 	bool residual = false;
 	int err;
 
 	g->stamp++;
-	for (size_t i = s->n_location_id; i-- > 0;) {
+	for (size_t i = s->n_location_id; i-- > g->skip[si];) {
 		const struct report_loc *rl = report_graph__loc(g, s->location_id[i]);
 
 		for (uint32_t li = rl->count; li-- > 0;) {
@@ -430,7 +537,7 @@ int report_graph__build(struct report_graph *g, bool kept_only)
 	for (size_t i = 0; i < g->p->n_sample; i++) {
 		if (!g->keep[i] || !g->p->sample[i]->value[g->si])
 			continue;
-		err = add_sample(g, g->p->sample[i], kept_only);
+		err = add_sample(g, i, kept_only);
 		if (err)
 			return err;
 	}

@@ -52,7 +52,9 @@ struct report_edge {
 struct report_loc {
 	uint64_t id;
 	uint32_t start, count;
-	uint8_t match;		/* REPORT_MATCH_* under --focus / --ignore */
+	uint32_t line0;		/* lines dropped by drop_frames (innermost) */
+	uint8_t match;		/* focused or ignored under --focus / --ignore */
+	uint8_t prune;		/* matched drop_frames: prune beneath, or all of it */
 };
 
 struct report_graph {
@@ -63,6 +65,7 @@ struct report_graph {
 	const char *type, *unit;	/* its type and unit */
 	int64_t total;			/* sum of |value| over all samples (Go's rpt.total) */
 	bool *keep;			/* per sample: non-zero with a location, through the filters */
+	uint32_t *skip;			/* per sample: leaf locations drop_frames prunes */
 	struct report_node *nodes;
 	size_t nnodes, nodes_cap;
 	struct hashmap node_index;
@@ -80,8 +83,8 @@ struct report_graph {
 };
 
 /* Resolves p for o (both borrowed until report_graph__release()): sample
- * index, total, every location's nodes, the focus and ignore filters. The
- * errors of report__write(). */
+ * index, total, every location's nodes, the profile's drop_frames, the focus
+ * and ignore filters. The errors of report__write(). */
 int report_graph__init(struct report_graph *g, const Perftools__Profiles__Profile *p,
 		       const struct report_opts *o) __attribute__((warn_unused_result));
 void report_graph__release(struct report_graph *g);

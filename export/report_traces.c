@@ -185,7 +185,7 @@ static int put_sample(struct traces *t, size_t si, int64_t value, FILE *out)
 		err = put_labels(t, si, true, out);
 	if (err)
 		return err;
-	for (size_t i = 0; i < s->n_location_id; i++) {
+	for (size_t i = g->skip[si]; i < s->n_location_id; i++) {
 		const struct report_loc *rl = report_graph__loc(g, s->location_id[i]);
 
 		for (uint32_t j = 0; j < rl->count; j++) {

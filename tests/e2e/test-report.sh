@@ -5,9 +5,10 @@
 # --ignore, --sample-index, --traces) must equal go tool pprof's -top or
 # -traces with the same options, byte for byte. The profiles:
 #  - the Go fixture's own CPU profile (fg_go.pb.gz, tests/flamegraph.mk);
-#  - two generated here (a seeded mix of 60 functions, inlined frames, a
+#  - three generated here (a seeded mix of 60 functions, inlined frames, a
 #    function both inlined and called, unnamed and unsymbolized frames,
-#    cprof's labels, comments; one in CPU time gzipped, one in bytes raw);
+#    cprof's labels, comments; in CPU time gzipped, the same with
+#    drop_frames and keep_frames, and in bytes raw);
 #  - as root, cprof's own profiles of known workloads: the stripped Go
 #    program go_hot_s (goSmall inlined into goHotA) and names_hot.
 # Skips when go is not installed.
@@ -36,7 +37,7 @@ t = sys.argv[1]
 sys.path.insert(0, sys.argv[2])
 from pb_wire import field as ld, vfield as vi, packed
 
-def profile(rng, types, unit_scale):
+def profile(rng, types, unit_scale, drop=None, keep=None):
     strings, sidx = [""], {"": 0}
     def s(x):
         if x not in sidx:
@@ -83,14 +84,20 @@ def profile(rng, types, unit_scale):
     out += vi(9, 1764547200 * 10**9) + vi(10, 3 * 10**9 + 123456789)
     out += ld(11, vi(1, s(types[-1][0])) + vi(2, s(types[-1][1]))) + vi(12, unit_scale)
     out += vi(13, s("cprof test profile")) + vi(13, s("# hidden comment"))
+    if drop:
+        out += vi(7, s(drop)) + vi(8, s(keep))
     return out + b"".join(ld(6, x.encode()) for x in strings)
 
 rng = random.Random(14)
 open(t + "/mix.pb.gz", "wb").write(gzip.compress(profile(rng, [("samples", "count"), ("cpu", "nanoseconds")], 10101010)))
+# drop_frames: the frames of f10..f19 (f12 kept) and f3 and what they call go
+cpu = [("samples", "count"), ("cpu", "nanoseconds")]
+open(t + "/drop.pb.gz", "wb").write(gzip.compress(profile(random.Random(15), cpu, 10101010, r"pkg/a\.f1[0-9]|pkg/b\.f3", r"pkg/a\.f11")))
+open(t + "/nodrop.pb.gz", "wb").write(gzip.compress(profile(random.Random(15), cpu, 10101010)))
 open(t + "/alloc.pb", "wb").write(profile(rng, [("alloc_objects", "count"), ("alloc_space", "bytes")], 4096))
 PY
-[ -s "$T/mix.pb.gz" ] && [ -s "$T/alloc.pb" ] || { echo "FAIL: could not generate the profiles"; exit 1; }
-files="$FIX/fg_go.pb.gz $T/mix.pb.gz $T/alloc.pb"
+[ -s "$T/mix.pb.gz" ] && [ -s "$T/drop.pb.gz" ] && [ -s "$T/alloc.pb" ] || { echo "FAIL: could not generate the profiles"; exit 1; }
+files="$FIX/fg_go.pb.gz $T/mix.pb.gz $T/drop.pb.gz $T/alloc.pb"
 
 if [ "$(id -u)" = 0 ]; then
 	for w in "go_hot_s 2" "names_hot"; do
@@ -163,6 +170,14 @@ grep -q "^Dropped [0-9]* nodes" "$T/mix.pb.gz.1.cprof" || { echo "FAIL: no node 
 grep -q " (inline)$" "$T/mix.pb.gz.1.cprof" || { echo "FAIL: no inline mark in mix"; fail=1; }
 grep -q " (partial-inline)$" "$T/mix.pb.gz.5.cprof" || { echo "FAIL: no partial-inline in mix"; fail=1; }
 grep -q "  \[libc.so.6\]$" "$T/mix.pb.gz.5.cprof" || { echo "FAIL: no unsymbolized frame in mix"; fail=1; }
+# drop_frames: the same stacks without it show the dropped functions far
+# more often; the kept one (pkg/a.f11) stays
+"$CPROF" report --traces "$T/nodrop.pb.gz" >"$T/nodrop.traces" || fail=1
+dropped=$(grep -cE "  pkg/(a\.f1[02-9]|b\.f3)$" "$T/drop.pb.gz.11.cprof")
+undropped=$(grep -cE "  pkg/(a\.f1[02-9]|b\.f3)$" "$T/nodrop.traces")
+[ $((dropped * 2)) -lt "$undropped" ] ||
+	{ echo "FAIL: drop_frames: $dropped dropped frames shown, $undropped without it"; fail=1; }
+[ "$(grep -c "  pkg/a\.f11$" "$T/drop.pb.gz.11.cprof")" -gt 0 ] || { echo "FAIL: keep_frames: pkg/a.f11 went"; fail=1; }
 grep -qE "^ +[0-9.]+[kMG]?B " "$T/alloc.pb.1.cprof" || { echo "FAIL: alloc.pb not in bytes"; fail=1; }
 if [ -f "$T/go_hot_s.pb.gz.1.cprof" ]; then
 	grep -q "  main.goSmall (inline)$" "$T/go_hot_s.pb.gz.1.cprof" ||
