@@ -5,7 +5,6 @@
  * and in the same units. Samples without a pid label (Go's own profiles)
  * make one "[no pid label]" row. A pid reused under another name is
  * another row. */
-#define _GNU_SOURCE	/* qsort_r */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -204,7 +203,8 @@ int report_tasks__write(struct report_graph *g, FILE *out)
 		if (g->keep[i] && g->p->sample[i]->value[g->si])
 			err = add(&ts, g->p->sample[i]);
 	if (!err) {
-		qsort(ts.rows, ts.n, sizeof(*ts.rows), task_cmp);
+		if (ts.n)	/* qsort takes no NULL, even for nothing */
+			qsort(ts.rows, ts.n, sizeof(*ts.rows), task_cmp);
 		err = write_table(&ts, out);
 	}
 	hashmap__release(&ts.index);

@@ -161,7 +161,8 @@ static int put_labels(struct traces *t, size_t si, bool numeric, FILE *out)
 		}
 		t->lines[t->nlines++] = buf;
 	}
-	qsort(t->lines, t->nlines, sizeof(*t->lines), line_cmp);
+	if (t->nlines)	/* qsort takes no NULL, even for nothing */
+		qsort(t->lines, t->nlines, sizeof(*t->lines), line_cmp);
 	for (size_t i = 0; i < t->nlines; i++)
 		fputs(t->lines[i], out);
 out:
@@ -249,7 +250,8 @@ static bool sample_eq(const void *ctx, uint32_t idx, const void *key)
 
 	if (a->n_location_id != b->n_location_id ||
 	    na != t->sorted_at[ib + 1] - t->sorted_at[ib] ||
-	    memcmp(a->location_id, b->location_id, a->n_location_id * sizeof(*a->location_id)))
+	    (a->n_location_id &&
+	     memcmp(a->location_id, b->location_id, a->n_location_id * sizeof(*a->location_id))))
 		return false;
 	for (size_t i = 0; i < na; i++)
 		if (!label_eq(p, a->label[t->sorted[t->sorted_at[ia] + i]],
