@@ -299,8 +299,8 @@ static __always_inline int copy_stack(const struct pt_regs *regs, struct cprof_k
 		len = CPROF_STACK_COPY_MAX;
 	if (!len)
 		count(CPROF_DROP_USTACK_UNREADABLE);
-	else if (len < stack_window)
-		count(CPROF_USTACK_SHORT);
+	else if (len < stack_window && len <= CPROF_STACK_COPY_MAX - PAGE)
+		count(CPROF_USTACK_SHORT);	/* past that, the loop's bound ended it */
 
 	b->r.tgid = key->tgid;
 	b->r.tid = key->tid;
@@ -316,6 +316,9 @@ static __always_inline int copy_stack(const struct pt_regs *regs, struct cprof_k
 	b->r.sp = sp;
 	b->r.bp = bp;
 	b->r.stack_len = len;
+	/* how much a window would need, for the --stack-size hint */
+	b->r.stack_top = key->tid == key->tgid ?
+		BPF_CORE_READ(bpf_get_current_task_btf(), mm, start_stack) : 0;
 	__builtin_memset(b->r.pad, 0, sizeof(b->r.pad));
 	__builtin_memcpy(b->r.comm, key->comm, sizeof(b->r.comm));
 

@@ -111,6 +111,8 @@ struct cprof_stack_record {
 	__u8 pad[5];
 	char comm[CPROF_COMM_LEN];
 	__u64 value;		/* 1 (a CPU sample), or off-CPU ns when state is set */
+	__u64 stack_top;	/* main thread: where its stack began (mm->start_stack), so
+				 * top - sp is how deep it is; 0 for other threads */
 };
 
 enum cprof_event_type {

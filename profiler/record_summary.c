@@ -31,12 +31,10 @@ void record_summary__unwind(struct session *core, const struct session_stats *st
 			    const uint64_t c[CPROF_NR_COUNTERS], bool print, char *buf, size_t len)
 {
 	const struct uw_stats_entry *t = uw_stats__total(session__uw_stats(core));
-	uint32_t kib = st->stack_window / 1024, next = st->stack_window * 2;
+	uint32_t kib = st->stack_window / 1024;
 	struct sym_stats ss;
 	size_t off;
 
-	if (next > CPROF_STACK_COPY_MAX)
-		next = CPROF_STACK_COPY_MAX;
 	off = (size_t)snprintf(buf, len, "user stacks: %llu unwound (%s, %u KiB window, %.1f KiB "
 			       "copied on average): %.1f %% complete",
 			       (unsigned long long)t->stacks,
@@ -72,14 +70,21 @@ void record_summary__unwind(struct session *core, const struct session_stats *st
 			if (p < (r == UW_STOP_TRUNCATED ? 0.1 : 1.0))
 				continue;
 			switch (r) {
-			case UW_STOP_TRUNCATED:
-				if (st->stack_window < CPROF_STACK_COPY_MAX)
+			case UW_STOP_TRUNCATED: {
+				uint32_t fit = record_summary__stack_size_for(e->max_need);
+
+				if (fit > st->stack_window)
 					cli__err("%s: %.1f %% of stacks truncated at %u KiB; "
-						"try --stack-size %u", name, p, kib, next);
+						"try --stack-size %u", name, p, kib, fit);
 				else
-					cli__err("%s: %.1f %% of stacks truncated at %u KiB "
-						"(the maximum)", name, p, kib);
+					cli__err("%s: %.1f %% of stacks truncated at %u KiB%s: "
+						"deeper than the largest --stack-size (%u); build "
+						"with -fno-omit-frame-pointer and record with "
+						"--unwind fp", name, p, kib,
+						st->stack_window == CPROF_STACK_COPY_MAX ?
+						" (the maximum)" : "", CPROF_STACK_COPY_MAX);
 				break;
+			}
 			case UW_STOP_NO_INFO:
 				cli__err("%s: %.1f %% of stacks stop in code without unwind "
 					"information%s", name, p, st->uw_mode == UW_MODE_AUTO ?
@@ -91,6 +96,17 @@ void record_summary__unwind(struct session *core, const struct session_stats *st
 			}
 		}
 	}
+}
+
+uint32_t record_summary__stack_size_for(uint32_t need)
+{
+	uint32_t size = 4096;
+
+	/* a power of two, as the hint always was; need is a lower bound (the
+	 * frames past it are unknown), so the next size above it */
+	while (size < need && size < CPROF_STACK_COPY_MAX)
+		size *= 2;
+	return size >= need ? size : 0;
 }
 
 /* Files other users control that were refused (safe_file.h), as "perf maps

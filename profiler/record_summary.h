@@ -17,6 +17,10 @@
  * reason (and its fix) on stderr. c: the BPF counters. */
 void record_summary__unwind(struct session *core, const struct session_stats *st,
 			    const uint64_t c[CPROF_NR_COUNTERS], bool print, char *buf, size_t len);
+/* The --stack-size (a power of two up to CPROF_STACK_COPY_MAX) above need,
+ * the deepest a truncated walk had to read (uw_stats_entry.max_need); 0
+ * when even the maximum would not hold it. */
+uint32_t record_summary__stack_size_for(uint32_t need);
 /* Files other users control that were refused, as "perf maps refused: 1
  * not a regular file; mapped files refused: ..."; "" when none. */
 void record_summary__refusals(struct session *core, char *buf, size_t len);

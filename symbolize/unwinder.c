@@ -32,17 +32,22 @@ struct walk {
 	void *ctx;
 	struct uw_object objs[OBJ_CACHE];
 	unsigned int nobjs, next_obj;
+	uint64_t need;		/* end of the furthest read past the copy */
 };
 
-static enum rd rd(const struct walk *w, uint64_t addr, uint64_t *ret)
+static enum rd rd(struct walk *w, uint64_t addr, uint64_t *ret)
 {
 	uint64_t off;
 
 	if (addr < w->base)
 		return RD_BELOW;
 	off = addr - w->base;
-	if (off > w->st->len || w->st->len - off < 8)
+	if (off > w->st->len || w->st->len - off < 8) {
+		/* how big a copy would have held it: the --stack-size hint */
+		if (off + 8 > w->need)
+			w->need = off + 8;
 		return RD_BEYOND;
+	}
 	memcpy(ret, w->st->data + off, 8);
 	return RD_OK;
 }
@@ -231,6 +236,7 @@ out:
 	ret->nr = nr;
 	ret->stop = stop;
 	ret->stop_object = obj ? obj->name : NULL;
+	ret->need = stop == UW_STOP_TRUNCATED ? (uint32_t)(w.need < UINT32_MAX ? w.need : UINT32_MAX) : 0;
 	return 0;
 }
 
@@ -324,6 +330,10 @@ int uw_stats__add(struct uw_stats *s, const struct uw_result *r)
 		return -ENOMEM;
 	e->stacks++;
 	e->stops[r->stop]++;
+	if (r->need > e->max_need)
+		e->max_need = r->need;
+	if (r->need > s->total.max_need)
+		s->total.max_need = r->need;
 	return 0;
 }
 

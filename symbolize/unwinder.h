@@ -69,6 +69,8 @@ struct uw_result {
 	uint32_t nr;		/* frames written to ips */
 	enum uw_stop stop;
 	const char *stop_object;	/* name of the object the last frame was in, may be NULL */
+	uint32_t need;		/* UW_STOP_TRUNCATED: bytes of copy the walk needed to go on
+				   (at least: the frames beyond may need more); else 0 */
 };
 
 /* Unwind one stack copy into ips[0..max) (max >= 1): ips[0] is regs->ip, the
@@ -90,6 +92,7 @@ struct uw_stats_entry {
 	const char *name;	/* binary path; "[other]" past the bound; "" for the total */
 	uint64_t stacks;	/* stacks whose last frame was in this binary */
 	uint64_t stops[UW_NR_STOPS];
+	uint32_t max_need;	/* largest need of its truncated stacks (uw_result) */
 };
 
 struct uw_stats;

@@ -9,7 +9,12 @@ int collect__unwind_record(const struct collect_unwind *cu, const struct cprof_s
 			   const void *stack, uint64_t *ips, uint32_t max)
 {
 	struct uw_regs regs = { .ip = r->ip, .sp = r->sp, .bp = r->bp };
-	struct uw_stack st = { .data = stack, .len = r->stack_len, .limit = cu->stack_window };
+	/* sample.bpf.c stops copying once more than CPROF_STACK_COPY_MAX minus
+	 * a page is in (its verifier's bound), so a 64 KiB window can come
+	 * back up to a page short: that is the window's end, a truncation,
+	 * not memory that could not be read */
+	uint32_t limit = r->stack_len > CPROF_STACK_COPY_MAX - 4096 ? r->stack_len : cu->stack_window;
+	struct uw_stack st = { .data = stack, .len = r->stack_len, .limit = limit };
 	struct uw_result res;
 	uint32_t n;
 	int err;
@@ -25,6 +30,12 @@ int collect__unwind_record(const struct collect_unwind *cu, const struct cprof_s
 		res = (struct uw_result){ .nr = 1, .stop = UW_STOP_NO_MAPPING };
 		ips[0] = r->ip;
 	}
+	/* a main thread's whole depth is known: the hint can name a window
+	 * that holds it, not just one past where this walk ended */
+	if (res.stop == UW_STOP_TRUNCATED && r->stack_top > r->sp &&
+	    r->stack_top - r->sp > res.need)
+		res.need = r->stack_top - r->sp < UINT32_MAX ? (uint32_t)(r->stack_top - r->sp)
+							     : UINT32_MAX;
 	if (uw_stats__add(cu->stats, &res))
 		return -ENOMEM;
 	if (cu->hints)

@@ -300,9 +300,10 @@ START_TEST(test_dwarf_record__deep_recursion_is_truncated_never_a_wrong_chain)
 	/* what may remain: samples outside the recursion (startup, run's loop) */
 	ck_assert_msg(d.wrong * 100 <= d.total * 5, "%ld of %ld samples in another shape",
 		      (long)d.wrong, (long)d.total);
+	/* 300 frames of about 160 bytes: 32 KiB would still truncate them */
 	ck_assert_msg(strstr(slurp(tmpf("deep.err")),
-			     "uw_deep: 100.0 % of stacks truncated at 16 KiB; try --stack-size 32768") ||
-		      strstr(slurp(tmpf("deep.err")), "of stacks truncated at 16 KiB; try --stack-size 32768"),
+			     "uw_deep: 100.0 % of stacks truncated at 16 KiB; try --stack-size 65536") ||
+		      strstr(slurp(tmpf("deep.err")), "of stacks truncated at 16 KiB; try --stack-size 65536"),
 		      "summary: %s", slurp(tmpf("deep.err")));
 
 	ck_assert_int_eq(wait_status(spawn(wide, tmpf("deep64.err"))), 0);
@@ -312,6 +313,18 @@ START_TEST(test_dwarf_record__deep_recursion_is_truncated_never_a_wrong_chain)
 	ck_assert_msg(d.complete * 100 >= d.total * 90, "%ld of %ld samples complete",
 		      (long)d.complete, (long)d.total);
 	ck_assert_int_eq(d.truncated, 0);
+
+	/* deeper than the largest window: truncated (never "stack unreadable",
+	 * which the copy a page short of 64 KiB made of it), and the way out */
+	char *deeper[] = { cprof, "--unwind", "dwarf", "--stack-size", "65536", "-o",
+			   (char *)tmpf("deep96.pb.gz"), "--", (char *)fx("uw_deep"), "2", "600", NULL };
+	ck_assert_int_eq(wait_status(spawn(deeper, tmpf("deep96.err"))), 0);
+	ck_assert_msg(strstr(slurp(tmpf("deep96.err")), "uw_deep: ") &&
+		      strstr(slurp(tmpf("deep96.err")), " of stacks truncated at 64 KiB (the maximum): "
+			     "deeper than the largest --stack-size (65536); build with "
+			     "-fno-omit-frame-pointer and record with --unwind fp") &&
+		      !strstr(slurp(tmpf("deep96.err")), "unreadable"),
+		      "summary: %s", slurp(tmpf("deep96.err")));
 }
 END_TEST
 

@@ -166,6 +166,7 @@ START_TEST(test_unwinder__a_frame_beyond_the_copy_is_truncated_never_guessed)
 	struct uw_stack st = { .data = (const uint8_t *)f.words, .len = 136, .limit = 136 };
 	ck_assert_int_eq(uw_unwind(UW_MODE_DWARF, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
 	expect_ips(ips, &r, want, 3, UW_STOP_TRUNCATED);
+	ck_assert_uint_eq(r.need, 144);	/* the 8 bytes at S+136 */
 	/* the same bytes from a copy that ended early (the stack ended there) */
 	st.limit = 16384;
 	ck_assert_int_eq(uw_unwind(UW_MODE_DWARF, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
@@ -315,7 +316,8 @@ END_TEST
 START_TEST(test_uw_stats__counts_stops_per_binary_within_a_bound)
 {
 	struct uw_stats *s = uw_stats__new(2);
-	struct uw_result a = { .nr = 3, .stop = UW_STOP_TRUNCATED, .stop_object = "/lib/a.so" };
+	struct uw_result a = { .nr = 3, .stop = UW_STOP_TRUNCATED, .stop_object = "/lib/a.so",
+				.need = 40000 };
 	struct uw_result b = { .nr = 9, .stop = UW_STOP_OUTERMOST, .stop_object = "/lib/b.so" };
 	struct uw_result c = { .nr = 1, .stop = UW_STOP_NO_INFO, .stop_object = "/lib/c.so" };
 	struct uw_result d = { .nr = 1, .stop = UW_STOP_NO_INFO, .stop_object = "/lib/d.so" };
@@ -332,6 +334,8 @@ START_TEST(test_uw_stats__counts_stops_per_binary_within_a_bound)
 	ck_assert_uint_eq(uw_stats__count(s), 3);
 	ck_assert_str_eq(uw_stats__entry(s, 0)->name, "/lib/a.so");
 	ck_assert_uint_eq(uw_stats__entry(s, 0)->stops[UW_STOP_TRUNCATED], 2);
+	ck_assert_uint_eq(uw_stats__entry(s, 0)->max_need, 40000);
+	ck_assert_uint_eq(uw_stats__total(s)->max_need, 40000);
 	ck_assert_str_eq(uw_stats__entry(s, 2)->name, "[other]");
 	ck_assert_uint_eq(uw_stats__entry(s, 2)->stacks, 2);
 	uw_stats__free(s);
