@@ -280,6 +280,7 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 			cli__err("%llu of them named only by their function start "
 				"(FILE+0xADDR: stripped code without symbols or debug info)",
 				(unsigned long long)bs.func_starts);
+		record_summary__missing_symbols(&bs, 3);
 		if (o->off_cpu)
 			cli__err("%s", offcpu);
 		if (o->flamegraph)

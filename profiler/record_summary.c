@@ -153,3 +153,30 @@ void record_summary__top_processes(const struct raw_profile *rp, size_t max)
 					pct(top[i].count, total));
 	cli__err("top processes: %s", line);
 }
+
+static int cmp_nosym(const void *a, const void *b)
+{
+	const struct pprof_build_nosym *x = a, *y = b;
+
+	if (x->addresses != y->addresses)
+		return x->addresses > y->addresses ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+void record_summary__missing_symbols(const struct pprof_build_stats *bs, size_t max)
+{
+	struct pprof_build_nosym v[PPROF_BUILD_MAX_NOSYM];
+	size_t n = 0;
+
+	/* only binaries where most addresses had no symbol: a few gaps (PLT
+	 * stubs) in a binary with symbols are not for a debug package to
+	 * fill, and a stripped one still has its _start named */
+	for (size_t i = 0; i < bs->n_nosym; i++)
+		if (bs->nosym[i].addresses > bs->nosym[i].named)
+			v[n++] = bs->nosym[i];
+	qsort(v, n, sizeof(*v), cmp_nosym);
+	for (size_t i = 0; i < n && i < max; i++)
+		cli__err("%llu %s without symbols in %s: install its debug package or set "
+			 "DEBUGINFOD_URLS", (unsigned long long)v[i].addresses,
+			 cli__plural(v[i].addresses, "address", "addresses"), v[i].path);
+}

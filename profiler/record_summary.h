@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "profiler/core/pprof_build.h"
 #include "profiler/core/raw_profile.h"
 #include "profiler/core/session.h"
 
@@ -30,5 +31,10 @@ size_t record_summary__processes(const struct raw_profile *rp);
 /* For -a: the busiest processes, at most max, on one line of stderr:
  * "top processes: 1234 gcc 61.0 %, 99 python3 20.3 %". */
 void record_summary__top_processes(const struct raw_profile *rp, size_t max);
+
+/* Per binary that lacked symbols, the top few by addresses, on stderr:
+ * "N addresses without symbols in BINARY: install its debug package or
+ * set DEBUGINFOD_URLS". */
+void record_summary__missing_symbols(const struct pprof_build_stats *bs, size_t max);
 
 #endif /* CPROF_RECORD_SUMMARY_H */

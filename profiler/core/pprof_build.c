@@ -75,6 +75,25 @@ static int reserve_locs(struct builder *b, const struct raw_profile *rp,
 	return 0;
 }
 
+/* One more address in the binary at path, named by a symbol or not. */
+static void count_nosym(struct pprof_build_stats *st, const char *path, bool named)
+{
+	size_t i;
+
+	for (i = 0; i < st->n_nosym; i++)
+		if (!strcmp(st->nosym[i].path, path))
+			break;
+	if (i == st->n_nosym) {
+		if (i == PPROF_BUILD_MAX_NOSYM)
+			return;
+		st->nosym[st->n_nosym++] = (struct pprof_build_nosym){ .path = path };
+	}
+	if (named)
+		st->nosym[i].named++;
+	else
+		st->nosym[i].addresses++;
+}
+
 static uint64_t add_resolved(struct builder *b, const struct sym_result *r, uint64_t addr)
 {
 	struct pb_line lines[SYM_MAX_INLINE];
@@ -95,6 +114,8 @@ static uint64_t add_resolved(struct builder *b, const struct sym_result *r, uint
 		lines[i].start_line = r->frames[i].start_line;
 		lines[i].func_start = r->frames[i].func_start;
 	}
+	if (r->mapping && r->mapping->path[0] == '/')
+		count_nosym(&b->stats, r->mapping->path, r->nframes && !r->frames[0].func_start);
 	if (r->nframes)
 		b->stats.symbolized++, b->stats.func_starts += r->frames[0].func_start;
 	else

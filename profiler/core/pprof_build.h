@@ -39,9 +39,21 @@ struct pprof_build_opts {
 	uint32_t main_pid;
 };
 
+#define PPROF_BUILD_MAX_NOSYM 128
+
 struct pprof_build_stats {
 	uint64_t locations, symbolized, unsymbolized;
 	uint64_t func_starts;	/* of symbolized: named only by a function start (no symbol) */
+	/* Per binary, the first PPROF_BUILD_MAX_NOSYM seen: addresses no
+	 * symbol named (unnamed, or named by a function start only) and
+	 * addresses a symbol named, so a binary that lacks symbols (most unnamed)
+	 * tells apart from one with a few gaps (PLT stubs). Paths valid like
+	 * the session's mappings (until sym_session__flush()). */
+	struct pprof_build_nosym {
+		const char *path;
+		uint64_t addresses, named;
+	} nosym[PPROF_BUILD_MAX_NOSYM];
+	size_t n_nosym;
 };
 
 /* On success *ret_profile is a new builder the caller frees with pb_profile__free(). */

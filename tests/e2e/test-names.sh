@@ -87,6 +87,11 @@ grep -qE "[1-9][0-9]* of them named only by their function start" "$T/c_s.err" |
 	{ echo "FAIL: the summary does not count function-start names"; fail=1; }
 grep -q "named only by their function start" "$T/c_u.err" &&
 	{ echo "FAIL: function-start names counted for the unstripped build"; fail=1; }
+# the binary that lacked symbols is named, with what to do; never the unstripped one
+grep -qE "^cprof: [1-9][0-9]* addresses without symbols in /[^ ]*/names_hot_s: install its debug package or set DEBUGINFOD_URLS\$" "$T/c_s.err" ||
+	{ echo "FAIL: no missing-symbols line for names_hot_s"; cat "$T/c_s.err"; fail=1; }
+grep -q "without symbols in" "$T/c_u.err" &&
+	{ echo "FAIL: the unstripped build said to lack symbols"; fail=1; }
 # named from unwind tables: the mapping claims no functions
 if go tool pprof -raw "$T/c_s.pb.gz" 2>/dev/null | grep -E "names_hot_s" | grep -q "\[FN\]"; then
 	echo "FAIL: the stripped mapping claims has_functions"
