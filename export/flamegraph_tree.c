@@ -130,7 +130,7 @@ static int source__resolve(struct flamegraph_tree *fg, struct source *src, uint6
 {
 	const Perftools__Profiles__Location *loc = pprof_index__location(src->index, id);
 	const Perftools__Profiles__Mapping *m = NULL;
-	const char *mapname = "", *name, *base;
+	const char *mapname = "", *name;
 	size_t start = fg->nframes, i, len;
 	char *hex;
 	int64_t ni;
@@ -159,22 +159,16 @@ static int source__resolve(struct flamegraph_tree *fg, struct source *src, uint6
 			.name = ni, .kind = flamegraph__frame_kind(mapname, name) };
 	}
 	if (fg->nframes == start) {
-		/* Unsymbolized: "BASENAME+0xFILEOFFSET" like folded__write(), else "0xADDR". */
-		base = strrchr(mapname, '/');
-		base = base ? base + 1 : mapname;
-		if (m && *base) {
-			len = strlen(base) + 24;
-			hex = malloc(len);
-			if (!hex)
-				return -ENOMEM;
-			snprintf(hex, len, "%s+0x%" PRIx64, base,
-				 loc->address - m->memory_start + m->file_offset);
-		} else {
-			hex = malloc(24);
-			if (!hex)
-				return -ENOMEM;
-			snprintf(hex, 24, "0x%" PRIx64, loc ? loc->address : id);
-		}
+		/* Unsymbolized: the name folded__write() and pprof_build give it */
+		len = (m ? strlen(mapname) : 0) + 24;
+		hex = malloc(len);
+		if (!hex)
+			return -ENOMEM;
+		if (m && loc)
+			pprof__unnamed_name(hex, len, mapname, m->memory_start, m->file_offset,
+					    loc->address);
+		else
+			pprof__unnamed_name(hex, len, NULL, 0, 0, loc ? loc->address : id);
 		ni = flamegraph_names__intern(&fg->names, hex);
 		free(hex);
 		if (ni < 0)

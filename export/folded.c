@@ -52,16 +52,12 @@ static void unnamed_frame(const Perftools__Profiles__Profile *p, const struct pp
 			  const Perftools__Profiles__Location *loc, char *buf, size_t len)
 {
 	const Perftools__Profiles__Mapping *m = pprof_index__mapping(idx, loc->mapping_id);
-	const char *file = m ? pprof__str(p, m->filename) : "";
-	const char *slash = strrchr(file, '/');
 
-	if (slash && slash[1])
-		file = slash + 1;
-	if (m && *file && loc->address >= m->memory_start)
-		snprintf(buf, len, "%s+0x%" PRIx64, file,
-			 loc->address - m->memory_start + m->file_offset);
+	if (m)
+		pprof__unnamed_name(buf, len, pprof__str(p, m->filename), m->memory_start,
+				    m->file_offset, loc->address);
 	else
-		snprintf(buf, len, "0x%" PRIx64, loc->address);
+		pprof__unnamed_name(buf, len, NULL, 0, 0, loc->address);
 }
 
 static const char *group_value(const Perftools__Profiles__Profile *p,

@@ -4,6 +4,7 @@
  * so readers (folded, flame graphs) may follow ids without further checks.
  * Must not depend on profiler/ or symbolize/. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -310,4 +311,17 @@ size_t pprof__type_names(const Perftools__Profiles__Profile *p, char *buf, size_
 		n += snprintf(buf + n, len - n, "%s%s", i ? " " : "",
 			      pprof__str(p, p->sample_type[i]->type));
 	return n < len ? n : len - 1;
+}
+
+void pprof__unnamed_name(char *buf, size_t len, const char *file, uint64_t memory_start,
+			 uint64_t file_offset, uint64_t address)
+{
+	const char *slash = file ? strrchr(file, '/') : NULL;
+
+	if (slash && slash[1])
+		file = slash + 1;
+	if (file && *file && address >= memory_start)
+		snprintf(buf, len, "%s+0x%" PRIx64, file, address - memory_start + file_offset);
+	else
+		snprintf(buf, len, "0x%" PRIx64, address);
 }

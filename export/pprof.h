@@ -58,4 +58,11 @@ size_t pprof__type_names(const Perftools__Profiles__Profile *p, char *buf, size_
  * validated, so this only guards hand-built ones). Borrowed from p. */
 const char *pprof__str(const Perftools__Profiles__Profile *p, int64_t i);
 
+/* The one name of an address nothing names, in every output (pprof
+ * Function, folded, SVG): "BASENAME+0xFILEOFFSET" of its mapping
+ * ("python3.11+0x247d96", "[jit]+0x40"), or "0xADDRESS" without a mapping
+ * (file NULL or "", or an address below the mapping). Into buf. */
+void pprof__unnamed_name(char *buf, size_t len, const char *file, uint64_t memory_start,
+			 uint64_t file_offset, uint64_t address);
+
 #endif /* CPROF_EXPORT_PPROF_H */

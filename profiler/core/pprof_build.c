@@ -13,6 +13,7 @@
 #include "base/vec.h"
 #include "bpf/python.h"
 #include "bpf/sample.h"
+#include "export/pprof.h"
 #include "profiler/core/pprof_build.h"
 #include "symbolize/sym_python.h"
 #include "symbolize/unwinder.h"
@@ -121,6 +122,17 @@ static uint64_t add_resolved(struct builder *b, const struct sym_result *r, uint
 	else
 		b->stats.unsymbolized++;
 	b->stats.locations++;
+	if (!r->nframes && r->mapping) {
+		/* the name folded and SVG give it, not go tool pprof's
+		 * "[python3.11]" (or "[[jit]]"); not a symbol, so the mapping
+		 * still claims no functions and a backend symbolizes it */
+		char name[300];
+
+		pprof__unnamed_name(name, sizeof(name), r->mapping->path, r->mapping->start,
+				    r->mapping->offset, addr);
+		lines[0] = (struct pb_line){ .name = name, .func_start = true };
+		return pb_profile__add_location(b->prof, mapping_id, addr, lines, 1);
+	}
 	return pb_profile__add_location(b->prof, mapping_id, addr, lines,
 					r->nframes < SYM_MAX_INLINE ? r->nframes : SYM_MAX_INLINE);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "base/proc.h"
 #include "profiler/core/pprof_build.h"
@@ -125,6 +126,46 @@ START_TEST(test_pprof_build__keeps_totals_types_period_and_names_the_function)
 }
 END_TEST
 
+/* An address nothing names gets the name folded and SVG give it,
+ * "MAPPING+0xOFFSET", not go tool pprof's "[[anon]]"; the mapping still
+ * claims no functions, so a backend symbolizes it. */
+START_TEST(test_pprof_build__names_an_unnamed_address_as_folded_and_svg_do)
+{
+	struct raw_profile *rp = raw_profile__new();
+	struct sym_session *sym = sym_session__new(NULL);
+	struct raw_sample s = { .pid = (uint32_t)getpid(), .tid = (uint32_t)getpid(),
+				.kstack = RAW_STACK_NONE, .count = 1 };
+	struct pprof_build_opts bo = { .freq = 99 };
+	struct pb_profile *prof = NULL;
+	const Perftools__Profiles__Profile *p;
+	uint8_t *code = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t st, ips[1];
+
+	ck_assert_ptr_ne(code, MAP_FAILED);
+	ck_assert_ptr_nonnull(rp);
+	ck_assert_ptr_nonnull(sym);
+	ck_assert_int_eq(proc__start_ticks(getpid(), &st), 0);
+	s.start_ticks = st;
+	ck_assert_int_eq(sym_session__add_process(sym, getpid(), st), 0);
+	ips[0] = (uint64_t)(uintptr_t)code + 0x40;
+	s.ustack = raw_profile__intern_stack(rp, ips, 1);
+	ck_assert_int_ge(s.ustack, 0);
+	ck_assert_int_eq(raw_profile__add(rp, &s), 0);
+	ck_assert_int_eq(pprof_build(rp, sym, &bo, &prof, NULL), 0);
+	p = pb_profile__finish(prof);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->n_sample, 1);
+	ck_assert_str_eq(leaf_name(p, p->sample[0]), "[anon]+0x40");
+	for (size_t i = 0; i < p->n_mapping; i++)
+		if (!strcmp(str(p, p->mapping[i]->filename), "[anon]"))
+			ck_assert(!p->mapping[i]->has_functions);
+	pb_profile__free(prof);
+	raw_profile__free(rp);
+	sym_session__free(sym);
+	munmap(code, 4096);
+}
+END_TEST
+
 START_TEST(test_pprof_build__agent_mode_keeps_only_numeric_labels)
 {
 	struct fixture fx = make();
@@ -233,6 +274,7 @@ int main(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_pprof_build__keeps_totals_types_period_and_names_the_function);
+	tcase_add_test(tc, test_pprof_build__names_an_unnamed_address_as_folded_and_svg_do);
 	tcase_add_test(tc, test_pprof_build__agent_mode_keeps_only_numeric_labels);
 	tcase_add_test(tc, test_pprof_build__off_cpu_types_values_and_state_label);
 	suite_add_tcase(s, tc);
