@@ -17,8 +17,8 @@
 
 struct loss {
 	enum cprof_drop counter;
-	const char *one;	/* plain English after "1 ": "user stack missing" */
-	const char *many;	/* after any other count: "user stacks missing" */
+	const char *one;	/* plain English after "1 ", with the fix where there is one */
+	const char *many;	/* after any other count */
 	const char *metric;	/* snake_case reason label: "user_stack_missing" */
 };
 

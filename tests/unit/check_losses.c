@@ -90,7 +90,8 @@ START_TEST(test_losses__the_summary_says_none_or_each_loss_in_the_right_number)
 	c[CPROF_DROP_USTACK_MISSING] = 3;
 	c[CPROF_DROP_DRAIN_NOMEM] = 2;
 	losses__format(c, buf, sizeof(buf));
-	ck_assert_str_eq(buf, "1 kernel stack lost to a stack id collision, 3 user stacks missing, "
+	ck_assert_str_eq(buf, "1 kernel stack lost to a stack id collision, 3 user stacks the "
+			 "kernel could not read (paged out, or the thread was exiting), "
 			 "2 samples lost for lack of memory");
 	losses__format(c, buf, 12);	/* truncated, terminated */
 	ck_assert_uint_eq(strlen(buf), 11);
