@@ -451,10 +451,51 @@ static int elf_sym_cmp(const void *a, const void *b)
 	return -strcmp(x->name, y->name);
 }
 
+/* The string tables names are checked against (name_ends_in_strtab()). */
+struct strtab_span {
+	Elf *elf;
+	const char *lo, *hi;
+};
+
+/* libdwfl checks that a symbol's name starts inside its string table, not
+ * that it ends there: in a hostile binary the last name can run off the end
+ * of the buffer (the fuzzer found it). A name is kept only when a NUL ends
+ * it inside a string table of the ELF its symbol came from. ELF files
+ * without section headers (symbols only through PT_DYNAMIC) cannot be
+ * checked and give no names; function starts still name their code. */
+static bool name_ends_in_strtab(struct strtab_span *last, Elf *elf, const char *name)
+{
+	Elf_Scn *scn = NULL;
+
+	if (!elf)
+		return false;
+	if (last->elf != elf || name < last->lo || name >= last->hi) {
+		last->elf = NULL;
+		while ((scn = elf_nextscn(elf, scn))) {
+			GElf_Shdr sh;
+			Elf_Data *d;
+
+			if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_STRTAB ||
+			    !(d = elf_getdata(scn, NULL)) || !d->d_buf)
+				continue;
+			if (name >= (const char *)d->d_buf &&
+			    name < (const char *)d->d_buf + d->d_size) {
+				*last = (struct strtab_span){ elf, d->d_buf,
+							      (const char *)d->d_buf + d->d_size };
+				break;
+			}
+		}
+		if (!last->elf)
+			return false;
+	}
+	return memchr(name, '\0', (size_t)(last->hi - name)) != NULL;
+}
+
 static void build_syms(struct sym_elf *e)
 {
 	int n = dwfl_module_getsymtab(e->mod);
 	size_t cap = n > 0 ? (size_t)n : 0;
+	struct strtab_span last = { 0 };
 
 	e->syms_built = true;
 	if (!cap || !(e->syms = malloc(cap * sizeof(*e->syms))))
@@ -462,10 +503,12 @@ static void build_syms(struct sym_elf *e)
 	for (int i = 1; i < n; i++) {
 		GElf_Sym sym;
 		GElf_Addr addr;
-		const char *name = dwfl_module_getsym_info(e->mod, i, &sym, &addr, NULL, NULL, NULL);
+		Elf *elf = NULL;
+		const char *name = dwfl_module_getsym_info(e->mod, i, &sym, &addr, NULL, &elf, NULL);
 		int type = GELF_ST_TYPE(sym.st_info), bind = GELF_ST_BIND(sym.st_info);
 
-		if (!name || !*name || sym.st_shndx == SHN_UNDEF ||
+		if (!name || !name_ends_in_strtab(&last, elf, name) || !*name ||
+		    sym.st_shndx == SHN_UNDEF ||
 		    (type != STT_FUNC && type != STT_GNU_IFUNC))
 			continue;
 		e->syms[e->nsyms++] = (struct elf_sym){

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <gelf.h>
+#include <libelf.h>
 
 #include "base/proc.h"
 #include "symbolize/sym_session.h"
@@ -673,6 +675,78 @@ START_TEST(test_sym_elf__refuses_dwarf_whose_string_section_is_not_terminated)
 }
 END_TEST
 
+/* libdwfl checks that a symbol's name starts inside .strtab, not that it
+ * ends there: with .strtab's size cut to end inside "main", the old reader
+ * ran off the table's end (fuzz_sym_elf: a heap overflow where libelf had
+ * read the table into memory). Such a name is dropped; the address is still
+ * named by its function start. */
+START_TEST(test_sym_elf__drops_a_symbol_name_that_runs_off_its_string_table)
+{
+	char path[PATH_MAX], copy[] = "/tmp/check_sym_elf_strtab.XXXXXX", cmd[2 * PATH_MAX + 100];
+	struct sym_elf_frame f[SYM_MAX_INLINE];
+	uint64_t main_addr = 0, main_name = 0, shdr_at = 0;
+	Elf_Scn *scn = NULL;
+	struct sym_elf *e;
+	Elf *elf;
+	int fd, n;
+
+	fixture_path("sym_nopie", path, sizeof(path));
+	fd = mkstemp(copy);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	/* no DWARF, whose subprogram names would name main anyway */
+	snprintf(cmd, sizeof(cmd), "objcopy --strip-debug '%s' %s", path, copy);
+	ck_assert_int_eq(system(cmd), 0);
+	/* main's name offset, and where .strtab's section header is */
+	elf_version(EV_CURRENT);
+	fd = open(copy, O_RDONLY);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	ck_assert_ptr_nonnull(elf);
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		GElf_Ehdr eh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+
+			if (gelf_getsym(d, (int)i, &sym) &&
+			    !strcmp(elf_strptr(elf, sh.sh_link, sym.st_name), "main")) {
+				main_addr = sym.st_value;
+				main_name = sym.st_name;
+			}
+		}
+		ck_assert_ptr_nonnull(gelf_getehdr(elf, &eh));
+		shdr_at = eh.e_shoff + (uint64_t)sh.sh_link * eh.e_shentsize;
+	}
+	elf_end(elf);
+	close(fd);
+	ck_assert_uint_gt(main_addr, 0);
+	ck_assert_uint_gt(shdr_at, 0);
+	/* sh_size (at byte 32 of an Elf64_Shdr) ends two bytes into "main" */
+	fd = open(copy, O_WRONLY);
+	{
+		uint64_t size = main_name + 2;
+
+		ck_assert_int_eq(pwrite(fd, &size, 8, (off_t)(shdr_at + 32)), 8);
+	}
+	close(fd);
+
+	fd = open(copy, O_RDONLY);
+	e = sym_elf__open(copy, fd, NULL);
+	ck_assert_ptr_nonnull(e);
+	n = sym_elf__resolve(e, main_addr, f, SYM_MAX_INLINE);
+	ck_assert_int_ge(n, 1);
+	ck_assert_msg(!f[n - 1].name || strncmp(f[n - 1].name, "ma", 2),
+		      "a name that runs off .strtab was used: %s", f[n - 1].name);
+	sym_elf__free(e);
+	unlink(copy);
+}
+END_TEST
+
 static Suite *sym_elf_suite(void)
 {
 	Suite *s = suite_create("sym_elf");
@@ -697,6 +771,7 @@ static Suite *sym_elf_suite(void)
 	tcase_add_test(tc, test_sym_elf__recaptures_maps_after_exec);
 	tcase_add_test(tc, test_sym_elf__translates_file_offsets_through_pt_load);
 	tcase_add_test(tc, test_sym_elf__refuses_dwarf_whose_string_section_is_not_terminated);
+	tcase_add_test(tc, test_sym_elf__drops_a_symbol_name_that_runs_off_its_string_table);
 	suite_add_tcase(s, tc);
 	return s;
 }
