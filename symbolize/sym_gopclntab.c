@@ -138,7 +138,8 @@ static bool pcvalue(const struct sym_gopclntab *g, uint32_t off, uint64_t entry,
 
 		if (!uvarint(g->tab, g->len, &p, &uv) || (uv == 0 && step))
 			return false;
-		val += (uv & 1) ? (int32_t)~(uv >> 1) : (int32_t)(uv >> 1);
+		/* wraps as Go's int32 does; a hostile table may overflow it */
+		val = (int32_t)((uint32_t)val + ((uv & 1) ? ~(uv >> 1) : (uv >> 1)));
 		if (!uvarint(g->tab, g->len, &p, &dpc))
 			return false;
 		cur += (uint64_t)dpc * g->quantum;
