@@ -75,10 +75,15 @@ static size_t interval_max(const char *p, size_t i, size_t *ret_end)
 	return (m > n ? m : n) + 1;
 }
 
-size_t regex_bound__nodes(const char *p)
+/* Both estimates: nodes, and (*ret_reps) repetition operators once every
+ * operand is copied. */
+static size_t estimate(const char *p, size_t *ret_reps)
 {
 	size_t total[MAX_DEPTH + 1] = { 0 }, last[MAX_DEPTH + 1] = { 0 };
+	size_t rtotal[MAX_DEPTH + 1] = { 0 }, rlast[MAX_DEPTH + 1] = { 0 };
 	size_t depth = 0, i = 0, factor, end;
+
+	*ret_reps = 0;
 
 	while (p[i]) {
 		switch (p[i]) {
@@ -88,19 +93,23 @@ size_t regex_bound__nodes(const char *p)
 			depth++;
 			total[depth] = 1;
 			last[depth] = 0;
+			rtotal[depth] = rlast[depth] = 0;
 			i++;
 			continue;
 		case ')':
 			if (depth) {
-				size_t g = total[depth--];
+				size_t g = total[depth], r = rtotal[depth--];
 
 				total[depth] = sat_add(total[depth], g);
 				last[depth] = g;
+				rtotal[depth] = sat_add(rtotal[depth], r);
+				rlast[depth] = r;
 			}
 			i++;
 			continue;
 		case '|':
 			last[depth] = 0;
+			rlast[depth] = 0;
 			i++;
 			continue;
 		case '*': case '+': case '?':
@@ -118,6 +127,7 @@ size_t regex_bound__nodes(const char *p)
 		case '[':
 			i = skip_bracket(p, i);
 			last[depth] = 1;
+			rlast[depth] = 0;
 			total[depth] = sat_add(total[depth], 1);
 			continue;
 		case '\\':
@@ -127,23 +137,37 @@ size_t regex_bound__nodes(const char *p)
 		default:
 			i++;
 			last[depth] = 1;
+			rlast[depth] = 0;
 			total[depth] = sat_add(total[depth], 1);
 			continue;
 		}
-		/* a repetition: its operand is copied factor - 1 more times */
+		/* a repetition: its operand is copied factor - 1 more times, with
+		 * the repetitions inside it, and the operator adds one */
 		total[depth] = sat_add(total[depth], sat_mul(last[depth], factor - 1));
 		last[depth] = sat_mul(last[depth], factor);
+		rtotal[depth] = sat_add(rtotal[depth], sat_add(sat_mul(rlast[depth], factor - 1), 1));
+		rlast[depth] = sat_add(sat_mul(rlast[depth], factor), 1);
 	}
 	while (depth) {
-		size_t g = total[depth--];
+		size_t g = total[depth], r = rtotal[depth--];
 
 		total[depth] = sat_add(total[depth], g);
+		rtotal[depth] = sat_add(rtotal[depth], r);
 	}
+	*ret_reps = rtotal[0];
 	return total[0];
+}
+
+size_t regex_bound__nodes(const char *p)
+{
+	size_t reps;
+
+	return estimate(p, &reps);
 }
 
 int regex_bound__compile(regex_t *re, const char *pattern, int cflags, char *why, size_t why_len)
 {
+	size_t nodes, reps;
 	char buf[128];
 	int rc;
 
@@ -152,10 +176,19 @@ int regex_bound__compile(regex_t *re, const char *pattern, int cflags, char *why
 			snprintf(why, why_len, "longer than %d characters", REGEX_BOUND_MAX_LEN);
 		return -E2BIG;
 	}
-	if (regex_bound__nodes(pattern) > REGEX_BOUND_MAX_NODES) {
+	nodes = estimate(pattern, &reps);
+	if (nodes > REGEX_BOUND_MAX_NODES) {
 		if (why)
 			snprintf(why, why_len, "its repetitions expand past %d nodes",
 				 REGEX_BOUND_MAX_NODES);
+		return -E2BIG;
+	}
+	/* glibc keeps an epsilon closure per node: repetitions nested in
+	 * repetitions make those sets grow with nodes times repetitions
+	 * ("a*++++++++++" is 2048 nodes but 700 MB) */
+	if (nodes * reps > REGEX_BOUND_MAX_CLOSURE) {
+		if (why)
+			snprintf(why, why_len, "its nested repetitions expand into too many states");
 		return -E2BIG;
 	}
 	rc = regcomp(re, pattern, cflags);

@@ -15,6 +15,9 @@
  * expand to (an estimate that counts each operand copy). */
 #define REGEX_BOUND_MAX_LEN	1024
 #define REGEX_BOUND_MAX_NODES	10000
+/* ... and the most nodes times repetition operators (each node's epsilon
+ * closure grows with the repetitions around it): ~90 MB in glibc's regcomp. */
+#define REGEX_BOUND_MAX_CLOSURE	500000
 
 /* Compiles pattern into *re with cflags, as regcomp() does, after checking
  * that its expansion stays within the bounds above. 0 (free *re with
