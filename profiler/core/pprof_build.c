@@ -19,10 +19,17 @@
 #include "symbolize/unwinder.h"
 
 /* (pid, start, addr) -> location id; pid 0/start 0 is the kernel. */
+/* What a native frame is to the merge of Python frames. */
+enum loc_kind {
+	LOC_NATIVE,
+	LOC_PY_EVAL,		/* CPython's eval loop: Python frames run above it */
+	LOC_PY_TRAMPOLINE,	/* a -X perf trampoline "py::QUALNAME:FILE": one Python frame */
+};
+
 struct loc_entry {
 	uint64_t start_ticks, addr, loc_id;
 	uint32_t pid;
-	bool py_eval;		/* CPython's eval loop: Python frames run above it */
+	uint8_t kind;		/* enum loc_kind */
 };
 
 struct loc_cache {
@@ -138,13 +145,19 @@ static uint64_t add_resolved(struct builder *b, const struct sym_result *r, uint
 }
 
 /* The function whose native frame runs Python frames: the same name from
- * 3.7 to 3.13, exported (so named in a stripped python too). */
-static bool is_py_eval(const struct sym_result *r)
+ * 3.7 to 3.13, exported (so named in a stripped python too). A copy of
+ * CPython 3.12+'s perf trampoline is JIT code its perf map names
+ * "py::QUALNAME:FILE" (see sym_jit.h): the Python frame it calls the eval
+ * loop for, a second time when the walk has it too. */
+static enum loc_kind loc_kind_of(const struct sym_result *r)
 {
 	for (uint32_t i = 0; i < r->nframes && i < SYM_MAX_INLINE; i++)
 		if (r->frames[i].name && !strcmp(r->frames[i].name, "_PyEval_EvalFrameDefault"))
-			return true;
-	return false;
+			return LOC_PY_EVAL;
+	if (r->nframes == 1 && r->mapping && r->mapping->path[0] != '/' && r->frames[0].name &&
+	    !strncmp(r->frames[0].name, "py::", 4))
+		return LOC_PY_TRAMPOLINE;
+	return LOC_NATIVE;
 }
 
 /* Location id of one Python frame (bpf/python.h packing), named from the
@@ -177,10 +190,10 @@ static uint64_t py_location(struct builder *b, uint32_t pid, uint64_t start, uin
 	return id;
 }
 
-/* Location id of one frame, symbolizing it on first sight. 0 on ENOMEM.
- * *ret_py_eval (may be NULL): it is CPython's eval loop. */
+/* Location id of one frame, symbolizing it on first sight, and its kind
+ * in *ret_kind. 0 on ENOMEM. */
 static uint64_t frame_location(struct builder *b, uint32_t pid, uint64_t start, uint64_t addr,
-			       int kernel, bool *ret_py_eval)
+			       int kernel, enum loc_kind *ret_kind)
 {
 	struct loc_entry key;
 	struct sym_result r;
@@ -193,8 +206,7 @@ static uint64_t frame_location(struct builder *b, uint32_t pid, uint64_t start, 
 	key = (struct loc_entry){ .start_ticks = start, .addr = addr, .pid = pid };
 	h = loc_hash(pid, start, addr);
 	if (hashmap__find(&b->cache.index, h, &key, &i)) {
-		if (ret_py_eval)
-			*ret_py_eval = b->cache.e[i].py_eval;
+		*ret_kind = b->cache.e[i].kind;
 		return b->cache.e[i].loc_id;
 	}
 	/* room first: a location resolved is always cached */
@@ -215,9 +227,8 @@ static uint64_t frame_location(struct builder *b, uint32_t pid, uint64_t start, 
 	if (!id)
 		return 0;
 	key.loc_id = id;
-	key.py_eval = !kernel && is_py_eval(&r);
-	if (ret_py_eval)
-		*ret_py_eval = key.py_eval;
+	key.kind = kernel ? LOC_NATIVE : loc_kind_of(&r);
+	*ret_kind = key.kind;
 	b->cache.e[b->cache.n] = key;
 	hashmap__add(&b->cache.index, h, (uint32_t)b->cache.n++);
 	return id;
@@ -287,18 +298,26 @@ static size_t append_py(struct builder *b, const struct raw_sample *s, const str
 /* Appends a stack's locations (leaf first) to b->locs; returns the new count or 0 on ENOMEM.
  * A user stack gets the sample's Python frames merged in: those each C call
  * of the eval loop runs go right above (leafward of) its native frame, and
- * any left (a native stack cut short) at the root. */
+ * any left (a native stack cut short) at the root.
+ * A -X perf trampoline stands for one Python frame of an eval loop below
+ * it. While the walk still has frames to merge (pi < nr), or has just
+ * merged some at the eval loop right above, that frame is one the walk
+ * has, with its line: the trampoline is left out. Past the walk's last
+ * frame (a walk cut short or failed) the trampolines are the only names
+ * of their frames and stay. */
 static size_t append_stack(struct builder *b, const struct raw_profile *rp,
 			   const struct raw_sample *s, int32_t idx, int kernel, size_t n)
 {
 	const struct raw_stack *st = raw_profile__stack(rp, idx);
 	const struct raw_stack *py = kernel ? NULL : raw_profile__stack(rp, raw_sample__pystack(s));
+	bool merged = false;	/* the frame before was an eval loop that got Python frames */
 	uint32_t pi = 0;
 
 	for (uint32_t i = 0; st && i < st->nr; i++) {
+		enum loc_kind kind = LOC_NATIVE;
 		uint64_t addr = st->ips[i];
-		bool eval = false;
 		uint64_t id;
+		size_t m;
 
 		/* The leaf of each stack (the user one too: it is the saved user
 		 * ip) is exact; every caller is a return address. */
@@ -311,11 +330,17 @@ static size_t append_stack(struct builder *b, const struct raw_profile *rp,
 		}
 		if (i > 0 && addr)
 			addr--;
-		id = frame_location(b, s->pid, s->start_ticks, addr, kernel, &eval);
+		id = frame_location(b, s->pid, s->start_ticks, addr, kernel, &kind);
 		if (!id)
 			return 0;
-		if (eval && py && !(n = append_py(b, s, py, &pi, false, n)))
+		if (kind == LOC_PY_TRAMPOLINE && py && (merged || pi < py->nr)) {
+			merged = false;
+			continue;
+		}
+		m = n;
+		if (kind == LOC_PY_EVAL && py && !(n = append_py(b, s, py, &pi, false, n)))
 			return 0;
+		merged = n > m;
 		b->locs[n++] = id;
 	}
 	return py ? append_py(b, s, py, &pi, true, n) : n;

@@ -7,12 +7,18 @@
 # frames below them down to Py_RunMain and _start, in at least 90 % of the
 # samples, with --unwind dwarf and auto, for each of the pyenv 3.12 and 3.13
 # interpreters present (before the trampoline rule: 0 %, every stack ended
-# at py::c).
+# at py::c). That is with --no-python, where the trampolines are the only
+# names of the Python frames. With the frame walk on (issue 11), the walk
+# names them too: each Python frame must appear once, with its line (the
+# trampolines left out where the walk has their frame), the walked chain
+# whole in >= 90 %, and tests/fixtures/py_work.py's shares right (+-5).
 #
 #   OUT=build bash tests/e2e/test-python-perf.sh
 set -u
 OUT=${OUT:-build}
 CPROF=$OUT/cprof
+FIX=$(cd "$(dirname "$0")/../fixtures" && pwd)
+CHECK="/usr/bin/python3 $FIX/py_check.py"
 T=$OUT/test-output/python-perf
 rm -rf "$T" && mkdir -p "$T"
 fail=0
@@ -22,10 +28,12 @@ if [ "$(id -u)" != 0 ]; then
 	echo "SKIP: needs root (BPF and perf events)"
 	exit 77
 fi
-if ! command -v go >/dev/null; then
-	echo "SKIP: go tool pprof reads the profiles"
-	exit 77
-fi
+for need in /usr/bin/python3 go; do
+	if ! command -v "$need" >/dev/null; then
+		echo "SKIP: $need is missing"
+		exit 77
+	fi
+done
 if [ "$(uname -m)" != x86_64 ]; then
 	echo "SKIP: the trampoline rule is x86_64's"
 	exit 77
@@ -72,8 +80,8 @@ for v in 3.12 3.13; do
 	fi
 	for mode in dwarf auto; do
 		pb=$T/py$v-$mode.pb.gz
-		if ! "$CPROF" -F 499 --unwind "$mode" -o "$pb" -- "$py" -X perf "$T/chain.py" 3 \
-			2>"$T/py$v-$mode.err"; then
+		if ! "$CPROF" -F 499 --no-python --unwind "$mode" -o "$pb" -- "$py" -X perf \
+			"$T/chain.py" 3 2>"$T/py$v-$mode.err"; then
 			echo "FAIL python $v $mode: cprof failed: $(tail -1 "$T/py$v-$mode.err")"
 			fail=1
 			continue
@@ -92,10 +100,30 @@ for v in 3.12 3.13; do
 			go tool pprof -symbolize=none -traces "$pb" 2>/dev/null | grep -B2 -A12 "py::c:" | head -30
 			fail=1
 		fi
+		# the walk on: each frame once, walked, whole
+		pb=$T/py$v-$mode-walk.pb.gz
+		if ! "$CPROF" -F 499 --unwind "$mode" -o "$pb" -- "$py" -X perf "$T/chain.py" 3 \
+			2>"$T/py$v-$mode-walk.err"; then
+			echo "FAIL python $v $mode walk: cprof failed: $(tail -1 "$T/py$v-$mode-walk.err")"
+			fail=1
+			continue
+		fi
+		echo -n "python $v $mode walk: "
+		go tool pprof -traces -lines "$pb" 2>/dev/null | $CHECK perf "$T/chain.py" || fail=1
 	done
+	# shares and exact chains as without -X perf
+	if ! "$CPROF" -F 499 -o "$T/py$v-work.pb.gz" -- "$py" -X perf "$FIX/py_work.py" 5 \
+		2>"$T/py$v-work.err"; then
+		echo "FAIL python $v work: cprof failed: $(tail -1 "$T/py$v-work.err")"
+		fail=1
+		continue
+	fi
+	echo -n "python $v work: "
+	go tool pprof -traces -lines "$T/py$v-work.pb.gz" 2>/dev/null |
+		$CHECK work "$FIX/py_work.py" "${v#3.}" || fail=1
 done
 # CPython leaves its perf maps behind: remove the ones this test made
-grep -ls "$T/chain.py" /tmp/perf-*.map 2>/dev/null | xargs -r rm -f
+grep -lsE "$T/chain.py|$FIX/py_work.py" /tmp/perf-*.map 2>/dev/null | xargs -r rm -f
 if [ $fail = 0 ] && [ $ran = 0 ]; then
 	echo "SKIP: no pyenv Python 3.12 or 3.13"
 	exit 77

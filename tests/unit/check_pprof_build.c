@@ -9,8 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <linux/types.h>
 
 #include "base/proc.h"
+#include "bpf/python.h"
 #include "profiler/core/pprof_build.h"
 
 __attribute__((noinline)) int pprof_build_test_leaf(int x)
@@ -166,6 +168,108 @@ START_TEST(test_pprof_build__names_an_unnamed_address_as_folded_and_svg_do)
 }
 END_TEST
 
+/* Stands for CPython's eval loop: pprof_build knows it by this name. */
+__attribute__((noinline)) int _PyEval_EvalFrameDefault(int x)
+{
+	__asm__ volatile("" ::: "memory");
+	return pprof_build_test_leaf(x) + 1;
+}
+
+/* The leaf-first function names of the one sample of a profile of this
+ * process whose user stack is ips and Python stack py (npy frames). */
+static void build_names(const uint64_t *ips, uint32_t nips, const uint64_t *py, uint32_t npy,
+			char names[][64], size_t *ret_n)
+{
+	struct raw_profile *rp = raw_profile__new();
+	struct sym_session *sym = sym_session__new(NULL);
+	struct raw_sample s = { .pid = (uint32_t)getpid(), .tid = (uint32_t)getpid(),
+				.kstack = RAW_STACK_NONE, .count = 1 };
+	struct pprof_build_opts bo = { .freq = 99 };
+	struct pb_profile *prof = NULL;
+	const Perftools__Profiles__Profile *p;
+	uint64_t st;
+
+	ck_assert_ptr_nonnull(rp);
+	ck_assert_ptr_nonnull(sym);
+	ck_assert_int_eq(proc__start_ticks(getpid(), &st), 0);
+	s.start_ticks = st;
+	ck_assert_int_eq(sym_session__add_process(sym, getpid(), st), 0);
+	s.ustack = raw_profile__intern_stack(rp, ips, nips);
+	ck_assert_int_ge(s.ustack, 0);
+	if (npy) {
+		int idx = raw_profile__intern_stack(rp, py, npy);
+
+		ck_assert_int_ge(idx, 0);
+		s.pystack = idx + 1;
+	}
+	ck_assert_int_eq(raw_profile__add(rp, &s), 0);
+	ck_assert_int_eq(pprof_build(rp, sym, &bo, &prof, NULL), 0);
+	p = pb_profile__finish(prof);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->n_sample, 1);
+	*ret_n = 0;
+	for (size_t i = 0; i < p->sample[0]->n_location_id; i++) {
+		const Perftools__Profiles__Location *l = loc(p, p->sample[0]->location_id[i]);
+		const Perftools__Profiles__Function *f = l && l->n_line ?
+			func(p, l->line[l->n_line - 1]->function_id) : NULL;
+
+		snprintf(names[(*ret_n)++], 64, "%s", f ? str(p, f->name) : "?");
+	}
+	pb_profile__free(prof);
+	raw_profile__free(rp);
+	sym_session__free(sym);
+}
+
+/* CPython 3.12+ -X perf: each eval loop is called through a trampoline
+ * that the perf map names "py::QUALNAME:FILE". Where the frame walk has
+ * the Python frame too the trampoline is left out; past the walk's last
+ * frame (a walk cut short, or none) it is the frame's only name and stays. */
+START_TEST(test_pprof_build__drops_perf_trampolines_the_python_walk_has)
+{
+	uint8_t *code = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t c = (uint64_t)(uintptr_t)code, eval = (uint64_t)(uintptr_t)_PyEval_EvalFrameDefault;
+	/* leaf, then per Python frame its eval loop and the trampoline that
+	 * called it (return addresses: one past the call) */
+	uint64_t ips[] = { (uint64_t)(uintptr_t)pprof_build_test_leaf + 4,
+			   eval + 5, c + 0x10 + 10, eval + 5, c + 0x20 + 10, eval + 5, c + 0x30 + 10 };
+	/* three Python frames, each an eval loop's first (entry) */
+	uint64_t py[] = { CPROF_PY_FRAME(0x1000, 2, 1), CPROF_PY_FRAME(0x2000, 2, 1),
+			  CPROF_PY_FRAME(0x3000, 2, 1) };
+	const char *unread = "[Python frame: code object unreadable]";
+	const char *leaf = "pprof_build_test_leaf", *ev = "_PyEval_EvalFrameDefault";
+	const char *whole[] = { leaf, unread, ev, unread, ev, unread, ev };
+	const char *cut[] = { leaf, unread, ev, ev, "py::b:x.py", ev, "py::<module>:x.py" };
+	const char *none[] = { leaf, ev, "py::c:x.py", ev, "py::b:x.py", ev, "py::<module>:x.py" };
+	char path[64], names[16][64];
+	size_t n;
+	FILE *f;
+
+	ck_assert_ptr_ne(code, MAP_FAILED);
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", getpid());
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%llx b py::c:x.py\n%llx b py::b:x.py\n%llx b py::<module>:x.py\n",
+		(unsigned long long)c + 0x10, (unsigned long long)c + 0x20,
+		(unsigned long long)c + 0x30);
+	fclose(f);
+
+	build_names(ips, 7, py, 3, names, &n);
+	ck_assert_uint_eq(n, 7);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_str_eq(names[i], whole[i]);
+	build_names(ips, 7, py, 1, names, &n);	/* the walk stopped after c */
+	ck_assert_uint_eq(n, 7);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_str_eq(names[i], cut[i]);
+	build_names(ips, 7, NULL, 0, names, &n);	/* no walk */
+	ck_assert_uint_eq(n, 7);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_str_eq(names[i], none[i]);
+	unlink(path);
+	munmap(code, 4096);
+}
+END_TEST
+
 START_TEST(test_pprof_build__agent_mode_keeps_only_numeric_labels)
 {
 	struct fixture fx = make();
@@ -275,6 +379,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_pprof_build__keeps_totals_types_period_and_names_the_function);
 	tcase_add_test(tc, test_pprof_build__names_an_unnamed_address_as_folded_and_svg_do);
+	tcase_add_test(tc, test_pprof_build__drops_perf_trampolines_the_python_walk_has);
 	tcase_add_test(tc, test_pprof_build__agent_mode_keeps_only_numeric_labels);
 	tcase_add_test(tc, test_pprof_build__off_cpu_types_values_and_state_label);
 	suite_add_tcase(s, tc);
