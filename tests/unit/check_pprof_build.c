@@ -128,10 +128,10 @@ START_TEST(test_pprof_build__keeps_totals_types_period_and_names_the_function)
 }
 END_TEST
 
-/* An address nothing names gets the name folded and SVG give it,
- * "MAPPING+0xOFFSET", not go tool pprof's "[[anon]]"; the mapping still
- * claims no functions, so a backend symbolizes it. */
-START_TEST(test_pprof_build__names_an_unnamed_address_as_folded_and_svg_do)
+/* The profile (the caller frees it) of one sample of this process whose
+ * user stack is ips and Python stack py (npy frames, none when 0). */
+static struct pb_profile *build_one(const uint64_t *ips, uint32_t nips, const uint64_t *py,
+				    uint32_t npy)
 {
 	struct raw_profile *rp = raw_profile__new();
 	struct sym_session *sym = sym_session__new(NULL);
@@ -139,54 +139,6 @@ START_TEST(test_pprof_build__names_an_unnamed_address_as_folded_and_svg_do)
 				.kstack = RAW_STACK_NONE, .count = 1 };
 	struct pprof_build_opts bo = { .freq = 99 };
 	struct pb_profile *prof = NULL;
-	const Perftools__Profiles__Profile *p;
-	uint8_t *code = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint64_t st, ips[1];
-
-	ck_assert_ptr_ne(code, MAP_FAILED);
-	ck_assert_ptr_nonnull(rp);
-	ck_assert_ptr_nonnull(sym);
-	ck_assert_int_eq(proc__start_ticks(getpid(), &st), 0);
-	s.start_ticks = st;
-	ck_assert_int_eq(sym_session__add_process(sym, getpid(), st), 0);
-	ips[0] = (uint64_t)(uintptr_t)code + 0x40;
-	s.ustack = raw_profile__intern_stack(rp, ips, 1);
-	ck_assert_int_ge(s.ustack, 0);
-	ck_assert_int_eq(raw_profile__add(rp, &s), 0);
-	ck_assert_int_eq(pprof_build(rp, sym, &bo, &prof, NULL), 0);
-	p = pb_profile__finish(prof);
-	ck_assert_ptr_nonnull(p);
-	ck_assert_uint_eq(p->n_sample, 1);
-	ck_assert_str_eq(leaf_name(p, p->sample[0]), "[anon]+0x40");
-	for (size_t i = 0; i < p->n_mapping; i++)
-		if (!strcmp(str(p, p->mapping[i]->filename), "[anon]"))
-			ck_assert(!p->mapping[i]->has_functions);
-	pb_profile__free(prof);
-	raw_profile__free(rp);
-	sym_session__free(sym);
-	munmap(code, 4096);
-}
-END_TEST
-
-/* Stands for CPython's eval loop: pprof_build knows it by this name. */
-__attribute__((noinline)) int _PyEval_EvalFrameDefault(int x)
-{
-	__asm__ volatile("" ::: "memory");
-	return pprof_build_test_leaf(x) + 1;
-}
-
-/* The leaf-first function names of the one sample of a profile of this
- * process whose user stack is ips and Python stack py (npy frames). */
-static void build_names(const uint64_t *ips, uint32_t nips, const uint64_t *py, uint32_t npy,
-			char names[][64], size_t *ret_n)
-{
-	struct raw_profile *rp = raw_profile__new();
-	struct sym_session *sym = sym_session__new(NULL);
-	struct raw_sample s = { .pid = (uint32_t)getpid(), .tid = (uint32_t)getpid(),
-				.kstack = RAW_STACK_NONE, .count = 1 };
-	struct pprof_build_opts bo = { .freq = 99 };
-	struct pb_profile *prof = NULL;
-	const Perftools__Profiles__Profile *p;
 	uint64_t st;
 
 	ck_assert_ptr_nonnull(rp);
@@ -204,7 +156,51 @@ static void build_names(const uint64_t *ips, uint32_t nips, const uint64_t *py, 
 	}
 	ck_assert_int_eq(raw_profile__add(rp, &s), 0);
 	ck_assert_int_eq(pprof_build(rp, sym, &bo, &prof, NULL), 0);
+	raw_profile__free(rp);
+	sym_session__free(sym);
+	return prof;
+}
+
+/* An address nothing names gets the name folded and SVG give it,
+ * "MAPPING+0xOFFSET", not go tool pprof's "[[anon]]"; the mapping still
+ * claims no functions, so a backend symbolizes it. */
+START_TEST(test_pprof_build__names_an_unnamed_address_as_folded_and_svg_do)
+{
+	uint8_t *code = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct pb_profile *prof;
+	const Perftools__Profiles__Profile *p;
+	uint64_t ips[1];
+
+	ck_assert_ptr_ne(code, MAP_FAILED);
+	ips[0] = (uint64_t)(uintptr_t)code + 0x40;
+	prof = build_one(ips, 1, NULL, 0);
 	p = pb_profile__finish(prof);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->n_sample, 1);
+	ck_assert_str_eq(leaf_name(p, p->sample[0]), "[anon]+0x40");
+	for (size_t i = 0; i < p->n_mapping; i++)
+		if (!strcmp(str(p, p->mapping[i]->filename), "[anon]"))
+			ck_assert(!p->mapping[i]->has_functions);
+	pb_profile__free(prof);
+	munmap(code, 4096);
+}
+END_TEST
+
+/* Stands for CPython's eval loop: pprof_build knows it by this name. */
+__attribute__((noinline)) int _PyEval_EvalFrameDefault(int x)
+{
+	__asm__ volatile("" ::: "memory");
+	return pprof_build_test_leaf(x) + 1;
+}
+
+/* The leaf-first function names of the one sample of a profile of this
+ * process whose user stack is ips and Python stack py (npy frames). */
+static void build_names(const uint64_t *ips, uint32_t nips, const uint64_t *py, uint32_t npy,
+			char names[][64], size_t *ret_n)
+{
+	struct pb_profile *prof = build_one(ips, nips, py, npy);
+	const Perftools__Profiles__Profile *p = pb_profile__finish(prof);
+
 	ck_assert_ptr_nonnull(p);
 	ck_assert_uint_eq(p->n_sample, 1);
 	*ret_n = 0;
@@ -216,8 +212,6 @@ static void build_names(const uint64_t *ips, uint32_t nips, const uint64_t *py, 
 		snprintf(names[(*ret_n)++], 64, "%s", f ? str(p, f->name) : "?");
 	}
 	pb_profile__free(prof);
-	raw_profile__free(rp);
-	sym_session__free(sym);
 }
 
 /* CPython 3.12+ -X perf: each eval loop is called through a trampoline
