@@ -200,6 +200,13 @@ static __always_inline void offcpu_end(struct task_struct *next, __u32 tid, __u6
 	p = bpf_map_lookup_elem(&offcpu_pending, &zero);
 	if (!p)
 		return;
+	/* Empty in the order above: the previous thread's 3 ran as it left.
+	 * Should that order ever break (a program run the kernel skipped), the
+	 * block left here is counted as lost, not silently replaced. */
+	if (p->tid) {
+		count(CPROF_DROP_OFFCPU_OVERWRITTEN);
+		count_add(CPROF_OFFCPU_OVERWRITTEN_NS, p->ns);
+	}
 	p->ns = ns;
 	p->state = state;
 	r = (struct pt_regs *)bpf_task_pt_regs(next);

@@ -119,12 +119,17 @@ struct {
 	__uint(max_entries, 4096);	/* sized by userspace in stack-copy mode */
 } ustacks SEC(".maps");
 
-static __always_inline void count(__u32 what)
+static __always_inline void count_add(__u32 what, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &what);
 
 	if (v)
-		(*v)++;
+		*v += n;
+}
+
+static __always_inline void count(__u32 what)
+{
+	count_add(what, 1);
 }
 
 #include "bpf/python.bpf.h"
@@ -223,10 +228,14 @@ static __always_inline void add_count(void *counts, struct cprof_key *key, __u64
 		return;
 	/* Another CPU may have created the key meanwhile. */
 	v = bpf_map_lookup_elem(counts, key);
-	if (v)
+	if (v) {
 		*v += value;
-	else
-		count(key->state ? CPROF_DROP_OFFCPU_COUNTS_FULL : CPROF_DROP_COUNTS_FULL);
+	} else if (key->state) {	/* an off-CPU block: its time is known, count it too */
+		count(CPROF_DROP_OFFCPU_COUNTS_FULL);
+		count_add(CPROF_OFFCPU_COUNTS_FULL_NS, value);
+	} else {
+		count(CPROF_DROP_COUNTS_FULL);
+	}
 }
 
 static __always_inline void record(void *ctx, struct cprof_key *key, int user_task,

@@ -82,8 +82,19 @@ enum cprof_drop {
 	CPROF_OFFCPU_RECORDED,		/* blocks recorded with their stacks (not a drop) */
 	CPROF_DROP_OFFCPU_THREADS_FULL,	/* thread table full: that block's time is lost */
 	CPROF_DROP_OFFCPU_COUNTS_FULL,	/* counts map full: a block's time is lost */
-	/* userspace: never written by BPF; sampler__counters() adds it */
+	CPROF_DROP_OFFCPU_OVERWRITTEN,	/* a block waiting for its user stack was replaced
+					 * before it was recorded: its time is lost */
+	CPROF_OFFCPU_COUNTS_FULL_NS,	/* the time of those lost blocks, ns (the loss is */
+	CPROF_OFFCPU_OVERWRITTEN_NS,	/* counted by the counter above; not a loss itself) */
+	/* userspace: never written by BPF; sampler__counters() adds them */
 	CPROF_DROP_DRAIN_NOMEM,		/* samples a drain could not store: out of memory */
+	CPROF_DROP_OFFCPU_NOMEM,	/* off-CPU entries (a stack's blocks summed in the
+					 * kernel) a drain could not store: out of memory */
+	CPROF_OFFCPU_NOMEM_NS,		/* their time, ns */
+	/* the agent's: off-CPU entries drained but in no delta (no attribution,
+	 * or the profile could not be built); added by the agent, not the sampler */
+	CPROF_DROP_OFFCPU_UNSHIPPED,
+	CPROF_OFFCPU_UNSHIPPED_NS,	/* their time, ns */
 	CPROF_NR_COUNTERS,
 };
 

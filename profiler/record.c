@@ -136,10 +136,11 @@ static void off_cpu_line(const struct record_opts *o, const uint64_t c[CPROF_NR_
 			 const struct raw_profile *raw, char *buf, size_t len)
 {
 	snprintf(buf, len, "off-CPU: %llu blocks recorded, %.3f s in all; %llu switch-outs seen, "
-		 "%llu blocks shorter than --off-cpu-min %.3f ms left out",
+		 "%llu blocks shorter than --off-cpu-min %.3f ms left out; %.3f s of off-CPU time lost",
 		 (unsigned long long)c[CPROF_OFFCPU_RECORDED], raw_profile__off_ns(raw) / 1e9,
 		 (unsigned long long)c[CPROF_OFFCPU_SWITCHES],
-		 (unsigned long long)c[CPROF_OFFCPU_SHORT], o->off_cpu_min_ns / 1e6);
+		 (unsigned long long)c[CPROF_OFFCPU_SHORT], o->off_cpu_min_ns / 1e6,
+		 losses__off_cpu_lost_ns(c) / 1e9);
 }
 
 #define KALLSYMS_HIDDEN "kernel frames are unnamed: /proc/kallsyms shows only zero " \

@@ -168,6 +168,7 @@ static int start_sampler(struct agent *a)
 		    !strcmp(a->cfg.unwind, "dwarf") ? SESSION_UNWIND_DWARF : SESSION_UNWIND_AUTO;
 	STAT_SET(a, stack_copy, so.unwind != SESSION_UNWIND_FP);
 	STAT_SET(a, off_cpu_on, so.off_cpu);
+	STAT_SET(a, off_cpu_ppm, so.off_cpu_ppm);
 	snprintf(a->perm_fix, sizeof(a->perm_fix), "run as root, or give cprof CAP_BPF, "
 		 "CAP_PERFMON, CAP_SYS_PTRACE and CAP_SYS_RESOURCE%s (see "
 		 "dist/cprof-agent.service)", a->cfg.nr_net_ifaces ?
@@ -241,6 +242,18 @@ static void summary(struct agent *a, uint64_t left)
 	    (unsigned long long)us.rejected_profiles, (unsigned long long)us.rejected_samples,
 	    (unsigned long long)ss.dropped, (unsigned long long)ss.dropped_samples);
 	mapping_summary(a);
+	if (STAT_GET(a, off_cpu_on)) {
+		uint64_t c[CPROF_NR_COUNTERS];
+		char lost[1024];
+
+		agent_render__counters(a, c);
+		losses__format(c, lost, sizeof(lost));
+		agent__say(a, LOG_INFO, "off-CPU: %.3f s in %llu profiles (blocks recorded with "
+		    "probability %g, their time scaled back), %.3f s filtered out, %.3f s lost; "
+		    "lost: %s", STAT_GET(a, off_cpu_profiled_ns) / 1e9,
+		    (unsigned long long)STAT_GET(a, off_cpu_profiles), STAT_GET(a, off_cpu_ppm) / 1e6,
+		    STAT_GET(a, off_cpu_filtered_ns) / 1e9, losses__off_cpu_lost_ns(c) / 1e9, lost);
+	}
 	if (a->net)
 		agent__say(a, LOG_INFO, "network: %llu packets, %llu bytes in %llu profiles; lost in the "
 		    "kernel (counter map full): %llu packets, %llu bytes",

@@ -103,9 +103,20 @@ struct raw_profile *agent_groups__sub_profile(const struct raw_profile *rp, size
 }
 
 
+/* Counts s into the tally's filtered or lost figures. */
+static void tally(const struct raw_sample *s, uint64_t *samples, uint64_t *entries,
+		  uint64_t *ns)
+{
+	*samples += s->count;
+	if (s->state) {
+		*entries += 1;
+		*ns += s->off_ns;
+	}
+}
+
 int agent_groups__split(struct agent_groups *gs, const struct raw_profile *raw,
 			agent_groups_lookup_fn lookup, void *ctx, size_t max_samples,
-			uint64_t *filtered, uint64_t *lost)
+			struct agent_groups_tally *t)
 {
 	size_t n = raw_profile__nr_samples(raw);
 	int err = 0;
@@ -117,17 +128,17 @@ int agent_groups__split(struct agent_groups *gs, const struct raw_profile *raw,
 		struct raw_profile *chunk;
 
 		if (in && !in->selected) {
-			*filtered += s->count;
+			tally(s, &t->filtered, &t->off_filtered, &t->off_filtered_ns);
 			continue;
 		}
 		if (!in) {	/* no attribution (out of memory in the cache) */
-			*lost += s->count;
+			tally(s, &t->lost, &t->off_lost, &t->off_lost_ns);
 			continue;
 		}
 		g = find(gs, in);
 		chunk = g ? chunk_of(g, max_samples) : NULL;
 		if (!chunk || agent_groups__copy_sample(chunk, raw, s)) {
-			*lost += s->count;
+			tally(s, &t->lost, &t->off_lost, &t->off_lost_ns);
 			err = -ENOMEM;
 		}
 	}

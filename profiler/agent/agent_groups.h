@@ -29,12 +29,20 @@ struct agent_groups {
 /* How a sample's process is attributed; NULL: unknown (its samples are lost). */
 typedef const struct attr_info *(*agent_groups_lookup_fn)(void *ctx, const struct raw_sample *s);
 
+/* What a split left out, added to by each split: CPU samples, and off-CPU
+ * entries (a stack's blocks, summed in the kernel) with their time. */
+struct agent_groups_tally {
+	uint64_t filtered, lost;			/* CPU samples */
+	uint64_t off_filtered, off_filtered_ns;	/* off-CPU entries, ns */
+	uint64_t off_lost, off_lost_ns;
+};
+
 /* Adds every sample of raw to gs (zeroed, or holding earlier splits), adding
- * the counts left out to *filtered and those that could not be stored or
- * attributed to *lost. 0, or -ENOMEM when some were lost for want of memory. */
+ * what is left out (--cgroup/--comm) and what could not be stored or
+ * attributed to t. 0, or -ENOMEM when some were lost for want of memory. */
 int agent_groups__split(struct agent_groups *gs, const struct raw_profile *raw,
 			agent_groups_lookup_fn lookup, void *ctx, size_t max_samples,
-			uint64_t *filtered, uint64_t *lost);
+			struct agent_groups_tally *t);
 void agent_groups__release(struct agent_groups *gs);
 
 /* Copies sample s of src (and its stacks: indices are per raw_profile) into dst. */

@@ -61,9 +61,11 @@ struct agent_stats {
 	uint64_t perf_maps_refused[SAFE_FILE_NR_REFUSALS], mapped_files_refused[SAFE_FILE_NR_REFUSALS];
 	uint64_t net_packets, net_bytes, net_profiles, net_lost_packets, net_lost_bytes;
 	uint64_t off_cpu_profiles, off_cpu_profiled_ns;	/* --off-cpu */
+	uint64_t off_cpu_filtered, off_cpu_filtered_ns;	/* entries, ns: --cgroup/--comm */
+	uint64_t off_cpu_lost, off_cpu_lost_ns;		/* CPROF_DROP_OFFCPU_UNSHIPPED */
 	/* What the main loop set up and how it runs, for render_metrics() and
 	 * health(): never a pointer the main loop writes (a->net, ...). */
-	uint64_t net_on, off_cpu_on, stack_copy, sampling, failed, heartbeat_ms;
+	uint64_t net_on, off_cpu_on, off_cpu_ppm, stack_copy, sampling, failed, heartbeat_ms;
 };
 
 #define STAT_SET(a, f, v)	__atomic_store_n(&(a)->st.f, (v), __ATOMIC_RELAXED)
@@ -116,6 +118,8 @@ int agent_ship__spool_delta(struct agent *a, const struct delta *d, const char *
 
 /* agent_render.c: the metrics server's callbacks (its thread). */
 void agent_render__metrics(void *ctx, FILE *f);
+/* The loss counters: the sampler's as of the last drain and the agent's own. */
+void agent_render__counters(const struct agent *a, uint64_t c[CPROF_NR_COUNTERS]);
 bool agent_render__health(void *ctx, char *why, size_t len);
 
 /* agent_reload.c */

@@ -12,6 +12,15 @@ static void metric(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name, v);
 }
 
+void agent_render__counters(const struct agent *a, uint64_t c[CPROF_NR_COUNTERS])
+{
+	for (int i = 0; i < CPROF_NR_COUNTERS; i++)
+		c[i] = STAT_GET(a, counters[i]);
+	/* the agent's own losses, after the drain */
+	c[CPROF_DROP_OFFCPU_UNSHIPPED] += STAT_GET(a, off_cpu_lost);
+	c[CPROF_OFFCPU_UNSHIPPED_NS] += STAT_GET(a, off_cpu_lost_ns);
+}
+
 void agent_render__metrics(void *ctx, FILE *f)
 {
 	struct agent *a = ctx;
@@ -27,8 +36,7 @@ void agent_render__metrics(void *ctx, FILE *f)
 	spool__stats(a->spool, &ss);
 	metric(f, "cprof_samples_total", "counter", "Samples taken by the BPF program.",
 	       STAT_GET(a, counters[CPROF_SAMPLES]));
-	for (int i = 0; i < CPROF_NR_COUNTERS; i++)
-		c[i] = STAT_GET(a, counters[i]);
+	agent_render__counters(a, c);
 	losses__write_metrics(c, f);
 	metric(f, "cprof_process_capture_failures_total", "counter",
 	       "Processes whose mappings could not be captured (their frames may stay unnamed).",
@@ -89,6 +97,16 @@ void agent_render__metrics(void *ctx, FILE *f)
 			"# TYPE cprof_off_cpu_profiled_seconds_total counter\n"
 			"cprof_off_cpu_profiled_seconds_total %.9f\n",
 			STAT_GET(a, off_cpu_profiled_ns) / 1e9);
+		fprintf(f, "# HELP cprof_off_cpu_filtered_seconds_total Off-CPU time left out by "
+			"--cgroup or --comm (as cprof_filtered_samples_total: not a loss).\n"
+			"# TYPE cprof_off_cpu_filtered_seconds_total counter\n"
+			"cprof_off_cpu_filtered_seconds_total %.9f\n",
+			STAT_GET(a, off_cpu_filtered_ns) / 1e9);
+		/* sampling is not a loss: the time is scaled back, the figure shown */
+		fprintf(f, "# HELP cprof_off_cpu_probability --off-cpu-probability: the share of "
+			"switch-outs recorded, their time scaled by its inverse.\n"
+			"# TYPE cprof_off_cpu_probability gauge\n"
+			"cprof_off_cpu_probability %g\n", STAT_GET(a, off_cpu_ppm) / 1e6);
 	}
 	metric(f, "cprof_upload_requests_total", "counter", "Upload attempts.", us.requests);
 	metric(f, "cprof_uploaded_profiles_total", "counter", "Profiles the backend accepted.",

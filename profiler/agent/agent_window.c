@@ -50,8 +50,8 @@ static int pack_pprof(struct delta *d, const Perftools__Profiles__Profile *msg, 
 static int emit(struct agent *a, const struct agent_group *g, const struct raw_profile *rp,
 		struct window_out *w, enum pprof_build_values values)
 {
-	char id[DELTA_ID_STR_LEN], line1[160], line2[1024], line3[80], line4[1024];
-	const char *comments[4] = { line1, line2, line3, line4 };
+	char id[DELTA_ID_STR_LEN], line1[160], line2[1024], line3[80], line4[1024], line5[160];
+	const char *comments[5] = { line1, line2, line3 };
 	struct pprof_build_opts bo = {
 		.freq = a->cfg.freq, .time_nanos = w->time_nanos,
 		.duration_nanos = w->duration_nanos, .comments = comments, .nr_comments = 3,
@@ -82,7 +82,13 @@ static int emit(struct agent *a, const struct agent_group *g, const struct raw_p
 	/* since the agent started, one reason and version a line */
 	session__python_losses(a->core, line4, sizeof(line4));
 	if (line4[0])
-		bo.nr_comments = 4;
+		comments[bo.nr_comments++] = line4;
+	if (off_cpu) {	/* sampling is not a loss, but the figure goes with the profile */
+		snprintf(line5, sizeof(line5), "off-CPU: blocks of at least %.3f ms, recorded with "
+			 "probability %g, their time scaled by %g", a->cfg.off_cpu_min * 1e3,
+			 a->cfg.off_cpu_probability, 1 / a->cfg.off_cpu_probability);
+		comments[bo.nr_comments++] = line5;
+	}
 
 	if ((err = pprof_build(rp, session__sym(a->core), &bo, &prof, NULL)))
 		goto out_free;
@@ -223,6 +229,16 @@ static void update_cache_stats(struct agent *a)
 	}
 }
 
+/* The off-CPU entries of rp (each a stack's blocks, summed in the kernel). */
+static uint64_t off_entries(const struct raw_profile *rp)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < raw_profile__nr_samples(rp); i++)
+		n += raw_profile__sample(rp, i)->state != 0;
+	return n;
+}
+
 static const struct attr_info *lookup(void *ctx, const struct raw_sample *s)
 {
 	struct agent *a = ctx;
@@ -238,7 +254,7 @@ void agent_window__close(struct agent *a, bool last)
 	struct window_span span;
 	struct raw_profile *raw;
 	struct agent_groups gs = {0};
-	uint64_t filtered = 0, lost = 0;
+	struct agent_groups_tally t = {0};
 
 	if (agent__drain(a) == -ENOMEM && !session__raw(a->core))
 		return;
@@ -248,37 +264,45 @@ void agent_window__close(struct agent *a, bool last)
 	w.duration_nanos = span.duration_nanos;
 
 	raw = session__raw(a->core);
-	agent_groups__split(&gs, raw, lookup, a, a->cfg.max_samples_per_profile, &filtered,
-			    &lost);
+	agent_groups__split(&gs, raw, lookup, a, a->cfg.max_samples_per_profile, &t);
 	for (size_t i = 0; i < gs.n; i++)
 		for (size_t j = 0; j < gs.g[i].nr_chunks; j++) {
 			const struct raw_profile *c = gs.g[i].chunks[j];
-			uint64_t t = raw_profile__total(c);
+			uint64_t total = raw_profile__total(c), off_ns = raw_profile__off_ns(c);
 
 			/* a chunk of blocks alone has no CPU profile */
-			if ((t || !raw_profile__off_ns(c)) && emit(a, &gs.g[i], c, &w, PPROF_BUILD_CPU)) {
+			if ((total || !off_ns) && emit(a, &gs.g[i], c, &w, PPROF_BUILD_CPU)) {
 				STAT_ADD(a, build_errors, 1);
-				lost += t;
+				t.lost += total;
 				agent__say(a, LOG_ERR, "building the profile of %s: out of memory: %llu "
-				    "samples lost", gs.g[i].service, (unsigned long long)t);
+				    "samples lost", gs.g[i].service, (unsigned long long)total);
 			}
-			if (raw_profile__off_ns(c) && emit(a, &gs.g[i], c, &w, PPROF_BUILD_OFF_CPU)) {
+			if (off_ns && emit(a, &gs.g[i], c, &w, PPROF_BUILD_OFF_CPU)) {
 				STAT_ADD(a, build_errors, 1);
+				t.off_lost += off_entries(c);
+				t.off_lost_ns += off_ns;
 				agent__say(a, LOG_ERR, "building the off-CPU profile of %s: out of "
 				    "memory: %.3f s of off-CPU time lost", gs.g[i].service,
-				    raw_profile__off_ns(c) / 1e9);
+				    off_ns / 1e9);
 			}
 		}
 	agent_groups__release(&gs);
 	emit_net(a, &w);
-	STAT_ADD(a, filtered, filtered);
-	STAT_ADD(a, lost_samples, lost);
+	STAT_ADD(a, filtered, t.filtered);
+	STAT_ADD(a, lost_samples, t.lost);
+	STAT_ADD(a, off_cpu_filtered, t.off_filtered);
+	STAT_ADD(a, off_cpu_filtered_ns, t.off_filtered_ns);
+	STAT_ADD(a, off_cpu_lost, t.off_lost);
+	STAT_ADD(a, off_cpu_lost_ns, t.off_lost_ns);
 	STAT_ADD(a, windows, 1);
 	agent__say(a, LOG_DEBUG, "window %llu: %llu samples in %zu profiles, %llu filtered out, "
 	    "%llu lost; "
 	    "%.1f s, %llu pprof bytes", (unsigned long long)w.seq, (unsigned long long)w.samples,
-	    w.profiles, (unsigned long long)filtered, (unsigned long long)lost,
+	    w.profiles, (unsigned long long)t.filtered, (unsigned long long)t.lost,
 	    w.duration_nanos / 1e9, (unsigned long long)w.bytes);
+	if (a->cfg.off_cpu)
+		agent__say(a, LOG_DEBUG, "window %llu: off-CPU %.3f s filtered out, %.3f s lost",
+		    (unsigned long long)w.seq, t.off_filtered_ns / 1e9, t.off_lost_ns / 1e9);
 	if (w.profiles || a->net)
 		uploader__kick(a->up);
 

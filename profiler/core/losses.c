@@ -30,11 +30,22 @@ const struct loss losses__table[] = {
 	  "user_stack_unreadable" },
 	{ CPROF_DROP_OFFCPU_THREADS_FULL, "off-CPU block lost to a full thread table",
 	  "off-CPU blocks lost to a full thread table", "off_cpu_threads_full" },
-	{ CPROF_DROP_OFFCPU_COUNTS_FULL, "off-CPU block lost to a full counts map",
-	  "off-CPU blocks lost to a full counts map", "off_cpu_counts_map_full" },
+	{ CPROF_DROP_OFFCPU_COUNTS_FULL, "off-CPU block lost to a full counts map (raise "
+	  "--max-stacks)", "off-CPU blocks lost to a full counts map (raise --max-stacks)",
+	  "off_cpu_counts_map_full", CPROF_OFFCPU_COUNTS_FULL_NS },
+	{ CPROF_DROP_OFFCPU_OVERWRITTEN, "off-CPU block replaced before it was recorded",
+	  "off-CPU blocks replaced before they were recorded", "off_cpu_overwritten",
+	  CPROF_OFFCPU_OVERWRITTEN_NS },
 	{ CPROF_DROP_DRAIN_NOMEM, "sample lost for lack of memory",
 	  "samples lost for lack of memory",
 	  "out_of_memory" },
+	{ CPROF_DROP_OFFCPU_NOMEM, "off-CPU stack's time lost for lack of memory",
+	  "off-CPU stacks' time lost for lack of memory", "off_cpu_out_of_memory",
+	  CPROF_OFFCPU_NOMEM_NS },
+	{ CPROF_DROP_OFFCPU_UNSHIPPED, "off-CPU stack's time in no profile (no attribution, "
+	  "or the profile could not be built)", "off-CPU stacks' time in no profile (no "
+	  "attribution, or the profile could not be built)", "off_cpu_unshipped",
+	  CPROF_OFFCPU_UNSHIPPED_NS },
 };
 
 const size_t losses__nr = sizeof(losses__table) / sizeof(losses__table[0]);
@@ -50,10 +61,25 @@ bool losses__not_a_loss(enum cprof_drop counter)
 	case CPROF_OFFCPU_UNSAMPLED:
 	case CPROF_OFFCPU_SHORT:
 	case CPROF_OFFCPU_RECORDED:
+	case CPROF_OFFCPU_COUNTS_FULL_NS:	/* the times of the losses above them */
+	case CPROF_OFFCPU_OVERWRITTEN_NS:
+	case CPROF_OFFCPU_NOMEM_NS:
+	case CPROF_OFFCPU_UNSHIPPED_NS:
 		return true;
 	default:
 		return false;
 	}
+}
+
+void losses__unstored(uint64_t c[CPROF_NR_COUNTERS], uint64_t count, uint8_t state,
+		      uint64_t off_ns)
+{
+	if (!state) {
+		c[CPROF_DROP_DRAIN_NOMEM] += count;
+		return;
+	}
+	c[CPROF_DROP_OFFCPU_NOMEM]++;
+	c[CPROF_OFFCPU_NOMEM_NS] += off_ns;
 }
 
 void losses__format(const uint64_t c[CPROF_NR_COUNTERS], char *buf, size_t len)
@@ -72,9 +98,22 @@ void losses__format(const uint64_t c[CPROF_NR_COUNTERS], char *buf, size_t len)
 		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%llu %s",
 					off ? ", " : "", (unsigned long long)v,
 					v == 1 ? l->one : l->many);
+		if (l->ns)
+			off += (size_t)snprintf(buf + off, off < len ? len - off : 0,
+						": %.3f s", c[l->ns] / 1e9);
 	}
 	if (!off)
 		snprintf(buf, len, "none");
+}
+
+uint64_t losses__off_cpu_lost_ns(const uint64_t c[CPROF_NR_COUNTERS])
+{
+	uint64_t ns = 0;
+
+	for (size_t i = 0; i < losses__nr; i++)
+		if (losses__table[i].ns)
+			ns += c[losses__table[i].ns];
+	return ns;
 }
 
 void losses__write_metrics(const uint64_t c[CPROF_NR_COUNTERS], FILE *f)
@@ -84,4 +123,11 @@ void losses__write_metrics(const uint64_t c[CPROF_NR_COUNTERS], FILE *f)
 	for (size_t i = 0; i < losses__nr; i++)
 		fprintf(f, "cprof_drops_total{reason=\"%s\"} %llu\n", losses__table[i].metric,
 			(unsigned long long)c[losses__table[i].counter]);
+	fprintf(f, "# HELP cprof_off_cpu_lost_seconds_total Off-CPU time lost, by reason (the "
+		"blocks or stacks are in cprof_drops_total).\n"
+		"# TYPE cprof_off_cpu_lost_seconds_total counter\n");
+	for (size_t i = 0; i < losses__nr; i++)
+		if (losses__table[i].ns)
+			fprintf(f, "cprof_off_cpu_lost_seconds_total{reason=\"%s\"} %.9f\n",
+				losses__table[i].metric, c[losses__table[i].ns] / 1e9);
 }

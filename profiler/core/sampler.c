@@ -20,6 +20,7 @@
 
 #include "profiler/cli.h"
 #include "profiler/core/bpf_sync.h"
+#include "profiler/core/losses.h"
 #include "profiler/core/sampler.h"
 #include "profiler/core/slot_drain.h"
 #include "sample.skel.h"
@@ -48,7 +49,7 @@ struct sampler {
 	struct slot_cache pending_idx[CPROF_NR_SLOTS];	/* per slot: stack key -> index in pending */
 	uint64_t *ips;
 	int records_err;		/* first fatal error of a record callback */
-	uint64_t lost_nomem;		/* samples consumed but not stored: out of memory */
+	uint64_t lost[CPROF_NR_COUNTERS];	/* consumed but not stored: losses__unstored() */
 };
 
 static int on_ringbuf(void *ctx, void *data, size_t len)
@@ -129,7 +130,8 @@ static int on_record(void *ctx, void *data, size_t len)
 	return 0;
 
 out_err:
-	s->lost_nomem++;	/* this record is consumed: its sample (or block) is lost, counted */
+	/* this record is consumed: its sample (or block) is lost, counted */
+	losses__unstored(s->lost, rs.count, rs.state, rs.off_ns);
 	if (!s->records_err)
 		s->records_err = err;
 	return err;
@@ -180,7 +182,7 @@ static int merge_pending(struct sampler *s, struct raw_profile *rp, int64_t *mov
 		if (!e)
 			e = raw_profile__add(rp, &rs);
 		if (e) {
-			s->lost_nomem += rs.count ? rs.count : 1;
+			losses__unstored(s->lost, rs.count, rs.state, rs.off_ns);
 			err = err ? err : e;
 			continue;
 		}
@@ -490,7 +492,7 @@ int64_t sampler__drain(struct sampler *s, struct raw_profile *rp)
 		n = merge_pending(s, rp, &moved);
 		err = err ? err : (int)n;
 	}
-	n = slot_drain__run(&d, &s->stack_idx, rp, &s->lost_nomem);
+	n = slot_drain__run(&d, &s->stack_idx, rp, s->lost);
 	if (n < 0)
 		return err ? err : n;
 	slot_cache__reset(&s->pending_idx[old]);	/* the slot's stack map is empty now */
@@ -507,8 +509,8 @@ int sampler__counters(struct sampler *s, uint64_t ret[CPROF_NR_COUNTERS])
 			return -errno;
 		for (int c = 0; c < s->nr_possible; c++)
 			ret[i] += s->values[c];
+		ret[i] += s->lost[i];
 	}
-	ret[CPROF_DROP_DRAIN_NOMEM] += s->lost_nomem;
 	return 0;
 }
 

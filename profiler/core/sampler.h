@@ -71,11 +71,12 @@ int sampler__poll(struct sampler *s, int timeout_ms);
  * contents (and in stack-copy mode every stack record so far) into rp and
  * clears it. Returns the number of samples moved, or -errno. Every sample is
  * moved at most once: on -ENOMEM the slot is emptied all the same and what
- * could not be stored is counted in CPROF_DROP_DRAIN_NOMEM; a failed flip
+ * could not be stored is counted in CPROF_DROP_DRAIN_NOMEM (off-CPU entries:
+ * CPROF_DROP_OFFCPU_NOMEM and their time); a failed flip
  * consumes nothing. */
 int64_t sampler__drain(struct sampler *s, struct raw_profile *rp) MAP_DRAIN_WUR;
 /* Cumulative counters (enum cprof_drop), summed over CPUs, with the
- * userspace ones (CPROF_DROP_DRAIN_NOMEM). 0 or -errno. */
+ * userspace ones (CPROF_DROP_DRAIN_NOMEM, CPROF_DROP_OFFCPU_NOMEM). 0 or -errno. */
 int sampler__counters(struct sampler *s, uint64_t ret[CPROF_NR_COUNTERS]) MAP_DRAIN_WUR;
 /* Where the interpreter of CPython process tgid is (p NULL: forget it).
  * 0 or -errno. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/hash.h"
+#include "profiler/core/losses.h"
 #include "profiler/core/slot_drain.h"
 
 static bool key_eq(const void *ctx, uint32_t i, const void *key)
@@ -146,7 +147,7 @@ struct run {
 	const struct slot_drain *d;
 	struct slot_cache *cache;
 	struct raw_profile *rp;
-	uint64_t *lost;
+	uint64_t *lost;		/* [CPROF_NR_COUNTERS] */
 	int64_t moved;
 	int failed;		/* a sample could not be stored */
 };
@@ -183,7 +184,7 @@ static int on_count(void *arg, const void *key, const void *value)
 	if (!err)
 		err = raw_profile__add(r->rp, &rs);
 	if (err) {
-		*r->lost += rs.count ? rs.count : 1;	/* off-CPU: one block's time at least */
+		losses__unstored(r->lost, rs.count, rs.state, rs.off_ns);
 		r->failed = 1;
 		return err;
 	}
@@ -192,7 +193,7 @@ static int on_count(void *arg, const void *key, const void *value)
 }
 
 int64_t slot_drain__run(const struct slot_drain *d, struct slot_cache *cache,
-			struct raw_profile *rp, uint64_t *ret_lost)
+			struct raw_profile *rp, uint64_t lost[CPROF_NR_COUNTERS])
 {
 	struct map_drain_opts co = {
 		.key_size = sizeof(struct cprof_key),
@@ -201,7 +202,7 @@ int64_t slot_drain__run(const struct slot_drain *d, struct slot_cache *cache,
 	};
 	/* Stacks are only deleted: their values were read through the counts. */
 	struct map_drain_opts so = { .key_size = sizeof(__u64), .no_batch = d->no_batch };
-	struct run r = { .d = d, .cache = cache, .rp = rp, .lost = ret_lost };
+	struct run r = { .d = d, .cache = cache, .rp = rp, .lost = lost };
 	int64_t err, err2;
 
 	slot_cache__reset(cache);

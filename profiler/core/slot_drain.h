@@ -59,10 +59,11 @@ int slot_drain__py_stack(const struct slot_drain *d, struct slot_cache *cache,
 
 /* Moves every count of the slot into rp (through cache, reset first) and
  * empties both maps. Returns the samples moved; or -ENOMEM when some could
- * not be stored: those are added to *ret_lost, the rest are in rp and the
+ * not be stored: those are counted into lost (losses__unstored(): CPU
+ * samples, or off-CPU entries and their time), the rest are in rp and the
  * slot is empty all the same; or -errno of a map operation, what was handed
  * out already in rp and deleted (nothing is counted twice). */
 int64_t slot_drain__run(const struct slot_drain *d, struct slot_cache *cache,
-			struct raw_profile *rp, uint64_t *ret_lost) MAP_DRAIN_WUR;
+			struct raw_profile *rp, uint64_t lost[CPROF_NR_COUNTERS]) MAP_DRAIN_WUR;
 
 #endif

@@ -10,7 +10,8 @@
 # sleep_a_while summed over them at least 1.4 s of the fixture's ~2 s of
 # sleep (the C suite tests/bpf/check_offcpu.c holds the sum to the time the
 # fixture measured); the CPU deltas still pass the sample accounting. The
-# metrics count events seen, recorded and left out. Needs root; exits 77 with
+# metrics count events seen, recorded and left out, and off-CPU time
+# --comm leaves out is counted (cprof_off_cpu_filtered_seconds_total). Needs root; exits 77 with
 # SKIP otherwise.
 . "$(dirname "$0")/../agent/lib.sh"
 require_bpf
@@ -56,6 +57,31 @@ metrics_check() {
 note "pyroscope: __name__=off_cpu beside process_cpu, metrics"
 BEFORE_STOP=metrics_check offcpu_run pyro pyroscope --metrics-addr "127.0.0.1:$mport"
 unset BEFORE_STOP
+# --comm that the fixture does not match: its off-CPU time is left out, and
+# said so (it once went nowhere: filtered counted its 0 samples)
+note "filtered: off-CPU time left out by --comm is counted"
+fport=$(free_port)
+FM=http://127.0.0.1:$fport/metrics
+start_agent "$T/filtered.log" --url "file://$T/filtered" -i 1 --comm '^cprof_no_such_comm$' \
+	--off-cpu --metrics-addr "127.0.0.1:$fport"
+"$SLEEPER" 3 >"$T/filtered.fx" || fail "filtered: the fixture failed"
+s=$(windows_logged "$T/filtered.log")
+wait_for 5 "[ \$(windows_logged '$T/filtered.log') -gt $s ]" || fail "filtered: no window"
+slept=$(awk '{ print $4 / 1e9 }' "$T/filtered.fx")
+fsec=$(metric_value "$FM" cprof_off_cpu_filtered_seconds_total)
+prob=$(metric_value "$FM" cprof_off_cpu_probability)
+echo "filtered: ${fsec:-none} s of off-CPU time filtered out; the fixture slept $slept s"
+# the fixture's sleep at least, with everything else the machine waited for
+awk -v f="${fsec:-0}" -v s="$slept" 'BEGIN { exit !(f >= s * 0.9) }' ||
+	fail "filtered: cprof_off_cpu_filtered_seconds_total ${fsec:-none} < 0.9 x $slept s"
+[ "$prob" = 1 ] || fail "filtered: cprof_off_cpu_probability is '${prob:-none}', not 1"
+[ -n "$(metric_value "$FM" 'cprof_off_cpu_lost_seconds_total{reason="off_cpu_unshipped"}')" ] ||
+	fail "filtered: no cprof_off_cpu_lost_seconds_total{reason=\"off_cpu_unshipped\"}"
+stop_agent "$AGENT_PID" "$T/filtered.log"
+grep -q 'off-CPU: .* s filtered out' "$T/filtered.log" ||
+	{ cat "$T/filtered.log"; fail "filtered: the stop summary does not say the off-CPU time filtered out"; }
+echo "ok   filtered"
+
 note "parca: __name__=off_cpu beside parca_agent"
 offcpu_run parca parca
 note "otlp: a profile of sample type off_cpu"

@@ -59,7 +59,8 @@ START_TEST(test_agent_groups__every_sample_lands_in_exactly_one_place)
 {
 	struct raw_profile *rp = raw_profile__new();
 	struct agent_groups gs = {0};
-	uint64_t filtered = 0, lost = 0, grouped = 0;
+	struct agent_groups_tally t = {0};
+	uint64_t grouped = 0;
 
 	add(rp, 101, 1, 5);
 	add(rp, 102, 2, 3);
@@ -67,7 +68,7 @@ START_TEST(test_agent_groups__every_sample_lands_in_exactly_one_place)
 	add(rp, 301, 4, 10);
 	add(rp, 401, 5, 6);
 	add(rp, 501, 6, 2);
-	ck_assert_int_eq(agent_groups__split(&gs, rp, lookup, NULL, 1000, &filtered, &lost), 0);
+	ck_assert_int_eq(agent_groups__split(&gs, rp, lookup, NULL, 1000, &t), 0);
 	ck_assert_uint_eq(gs.n, 3);	/* web/c1, web/c2, db */
 	ck_assert_str_eq(gs.g[0].service, "web");
 	ck_assert_str_eq(gs.g[0].container_id, "c1");
@@ -76,11 +77,60 @@ START_TEST(test_agent_groups__every_sample_lands_in_exactly_one_place)
 	ck_assert_uint_eq(group_total(&gs.g[1]), 4);
 	ck_assert_str_eq(gs.g[2].service, "db");
 	ck_assert_uint_eq(group_total(&gs.g[2]), 10);
-	ck_assert_uint_eq(filtered, 6);
-	ck_assert_uint_eq(lost, 2);
+	ck_assert_uint_eq(t.filtered, 6);
+	ck_assert_uint_eq(t.lost, 2);
 	for (size_t i = 0; i < gs.n; i++)
 		grouped += group_total(&gs.g[i]);
-	ck_assert_uint_eq(grouped + filtered + lost, raw_profile__total(rp));
+	ck_assert_uint_eq(grouped + t.filtered + t.lost, raw_profile__total(rp));
+	agent_groups__release(&gs);
+	raw_profile__free(rp);
+}
+END_TEST
+
+static void add_off(struct raw_profile *rp, uint32_t pid, uint32_t tid, uint64_t ns)
+{
+	uint64_t ips[2] = { 0x1000 + tid, 0x2000 };
+	int st = raw_profile__intern_stack(rp, ips, 2);
+	struct raw_sample s = { .pid = pid, .tid = tid, .start_ticks = 7, .ustack = st,
+				.kstack = RAW_STACK_NONE, .state = 'S', .off_ns = ns };
+
+	ck_assert_int_ge(st, 0);
+	ck_assert_int_eq(raw_profile__add(rp, &s), 0);
+}
+
+static uint64_t group_off_ns(const struct agent_groups *gs)
+{
+	uint64_t ns = 0;
+
+	for (size_t i = 0; i < gs->n; i++)
+		for (size_t j = 0; j < gs->g[i].nr_chunks; j++)
+			ns += raw_profile__off_ns(gs->g[i].chunks[j]);
+	return ns;
+}
+
+/* Off-CPU entries count nothing in samples: the split once added their 0
+ * samples to filtered and lost, and their time went nowhere. */
+START_TEST(test_agent_groups__off_cpu_time_left_out_or_lost_is_counted)
+{
+	struct raw_profile *rp = raw_profile__new();
+	struct agent_groups gs = {0};
+	struct agent_groups_tally t = {0};
+
+	add(rp, 101, 1, 5);
+	add_off(rp, 101, 1, 30000000);		/* web: shipped */
+	add_off(rp, 401, 5, 200000000);		/* not selected */
+	add_off(rp, 402, 6, 50000000);		/* not selected */
+	add_off(rp, 501, 7, 7000000);		/* no attribution */
+	add(rp, 401, 5, 3);
+	ck_assert_int_eq(agent_groups__split(&gs, rp, lookup, NULL, 1000, &t), 0);
+	ck_assert_uint_eq(t.filtered, 3);
+	ck_assert_uint_eq(t.lost, 0);
+	ck_assert_uint_eq(t.off_filtered, 2);
+	ck_assert_uint_eq(t.off_filtered_ns, 250000000);
+	ck_assert_uint_eq(t.off_lost, 1);
+	ck_assert_uint_eq(t.off_lost_ns, 7000000);
+	ck_assert_uint_eq(group_off_ns(&gs) + t.off_filtered_ns + t.off_lost_ns,
+			  raw_profile__off_ns(rp));
 	agent_groups__release(&gs);
 	raw_profile__free(rp);
 }
@@ -90,11 +140,11 @@ START_TEST(test_agent_groups__a_service_is_chunked_at_the_bound)
 {
 	struct raw_profile *rp = raw_profile__new();
 	struct agent_groups gs = {0};
-	uint64_t filtered = 0, lost = 0;
+	struct agent_groups_tally tally = {0};
 
 	for (uint32_t t = 1; t <= 7; t++)
 		add(rp, 301, t, 1);
-	ck_assert_int_eq(agent_groups__split(&gs, rp, lookup, NULL, 3, &filtered, &lost), 0);
+	ck_assert_int_eq(agent_groups__split(&gs, rp, lookup, NULL, 3, &tally), 0);
 	ck_assert_uint_eq(gs.n, 1);
 	ck_assert_uint_eq(gs.g[0].nr_chunks, 3);	/* 3 + 3 + 1 */
 	ck_assert_uint_eq(raw_profile__nr_samples(gs.g[0].chunks[0]), 3);
@@ -140,6 +190,7 @@ int main(void)
 	int failed;
 
 	tcase_add_test(tc, test_agent_groups__every_sample_lands_in_exactly_one_place);
+	tcase_add_test(tc, test_agent_groups__off_cpu_time_left_out_or_lost_is_counted);
 	tcase_add_test(tc, test_agent_groups__a_service_is_chunked_at_the_bound);
 	tcase_add_test(tc, test_agent_groups__stacks_survive_the_copy_and_the_halving);
 	suite_add_tcase(s, tc);

@@ -98,6 +98,42 @@ START_TEST(test_losses__the_summary_says_none_or_each_loss_in_the_right_number)
 }
 END_TEST
 
+/* Off-CPU losses whose time is known say it, in the summary and as seconds
+ * by reason; probability sampling and filtering are not losses. */
+START_TEST(test_losses__off_cpu_losses_show_their_time)
+{
+	uint64_t c[CPROF_NR_COUNTERS] = {0};
+	char buf[512], *m = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	c[CPROF_OFFCPU_UNSAMPLED] = 40;		/* not a loss */
+	c[CPROF_DROP_OFFCPU_COUNTS_FULL] = 2;
+	c[CPROF_OFFCPU_COUNTS_FULL_NS] = 31000000;
+	c[CPROF_DROP_OFFCPU_UNSHIPPED] = 1;
+	c[CPROF_OFFCPU_UNSHIPPED_NS] = 1500000000;
+	c[CPROF_DROP_OFFCPU_THREADS_FULL] = 1;	/* its time is not known */
+	losses__format(c, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "1 off-CPU block lost to a full thread table, "
+			 "2 off-CPU blocks lost to a full counts map (raise --max-stacks): 0.031 s, "
+			 "1 off-CPU stack's time in no profile (no attribution, or the profile "
+			 "could not be built): 1.500 s");
+	ck_assert_uint_eq(losses__off_cpu_lost_ns(c), 1531000000);
+	f = open_memstream(&m, &len);
+	losses__write_metrics(c, f);
+	fclose(f);
+	ck_assert_msg(strstr(m, "# TYPE cprof_off_cpu_lost_seconds_total counter\n"), "%s", m);
+	ck_assert_msg(strstr(m, "cprof_off_cpu_lost_seconds_total{reason=\"off_cpu_counts_map_full\"} "
+			     "0.031000000\n"), "%s", m);
+	ck_assert_msg(strstr(m, "cprof_off_cpu_lost_seconds_total{reason=\"off_cpu_unshipped\"} "
+			     "1.500000000\n"), "%s", m);
+	ck_assert_msg(strstr(m, "cprof_off_cpu_lost_seconds_total{reason=\"off_cpu_overwritten\"} "
+			     "0.000000000\n"), "%s", m);
+	ck_assert_msg(!strstr(m, "lost_seconds_total{reason=\"off_cpu_threads_full\"}"), "%s", m);
+	free(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("losses");
@@ -109,6 +145,7 @@ int main(void)
 	tcase_add_test(tc, test_losses__every_loss_has_a_unique_snake_case_metric_and_both_texts);
 	tcase_add_test(tc, test_losses__the_metrics_have_a_line_per_loss_with_its_value);
 	tcase_add_test(tc, test_losses__the_summary_says_none_or_each_loss_in_the_right_number);
+	tcase_add_test(tc, test_losses__off_cpu_losses_show_their_time);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

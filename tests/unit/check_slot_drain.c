@@ -28,7 +28,7 @@ struct fixture {
 	struct slot_drain d;
 	struct slot_cache cache;
 	struct raw_profile *rp;
-	uint64_t lost;
+	uint64_t lost[CPROF_NR_COUNTERS];
 };
 
 static void fixture_init(struct fixture *f, size_t nr_keys)
@@ -47,7 +47,7 @@ static void fixture_init(struct fixture *f, size_t nr_keys)
 				    .stacks = f->stacks, .nr_values = NR_CPUS };
 	ck_assert_int_eq(slot_cache__init(&f->cache, MAX_STACKS), 0);
 	f->rp = raw_profile__new();
-	f->lost = 0;
+	memset(f->lost, 0, sizeof(f->lost));
 	ck_assert_ptr_nonnull(f->rp);
 }
 
@@ -102,8 +102,8 @@ START_TEST(test_slot_drain__a_full_stack_map_is_a_named_loss_not_an_error)
 	add_key(&f, 3, CPROF_STACK_COLLISION, 0, CPROF_STACK_OK, 4, 1);
 	add_key(&f, 4, CPROF_STACK_NONE, 0, CPROF_STACK_OK, 5, 11);
 	/* the old drain read the first key's -ENOMEM id as out of memory and failed */
-	ck_assert_int_eq(slot_drain__run(&f.d, &f.cache, f.rp, &f.lost), 19);
-	ck_assert_uint_eq(f.lost, 0);
+	ck_assert_int_eq(slot_drain__run(&f.d, &f.cache, f.rp, f.lost), 19);
+	ck_assert_uint_eq(f.lost[CPROF_DROP_DRAIN_NOMEM], 0);
 	ck_assert_uint_eq(raw_profile__total(f.rp), 19);
 	ck_assert_uint_eq(f.counts->live, 0);
 	ck_assert_uint_eq(f.stacks->live, 0);
@@ -158,11 +158,11 @@ START_TEST(test_slot_drain__5000_keys_drain_once_and_empty_both_maps)
 		add_key(&f, i, CPROF_STACK_OK, i % 8, CPROF_STACK_OK, (i + 1) % 8, 1 + i % 3);
 		want += 1 + i % 3;
 	}
-	ck_assert_int_eq(slot_drain__run(&f.d, &f.cache, f.rp, &f.lost), (int64_t)want);
+	ck_assert_int_eq(slot_drain__run(&f.d, &f.cache, f.rp, f.lost), (int64_t)want);
 	ck_assert_uint_eq(raw_profile__nr_samples(f.rp), 5000);
 	ck_assert_uint_eq(f.counts->live, 0);
 	ck_assert_uint_eq(f.stacks->live, 0);
-	ck_assert_int_eq(slot_drain__run(&f.d, &f.cache, f.rp, &f.lost), 0);
+	ck_assert_int_eq(slot_drain__run(&f.d, &f.cache, f.rp, f.lost), 0);
 	ck_assert_uint_eq(raw_profile__total(f.rp), want);
 	fixture_release(&f);
 }
@@ -178,6 +178,21 @@ static size_t vm_bytes(void)
 	return pages * (size_t)sysconf(_SC_PAGESIZE);
 }
 
+/* Drains f under an address-space limit a little above what it uses. */
+static int64_t drain_short_of_memory(struct fixture *f)
+{
+	struct rlimit old, lim;
+	int64_t got;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_AS, &old), 0);
+	lim = old;
+	lim.rlim_cur = vm_bytes() + (4u << 20);
+	ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
+	got = slot_drain__run(&f->d, &f->cache, f->rp, f->lost);
+	ck_assert_int_eq(setrlimit(RLIMIT_AS, &old), 0);
+	return got;
+}
+
 /* Out of memory part-way (an address-space limit a little above what the
  * fixture uses): the old drain returned with the slot full, and the next
  * drain counted the stored part again. */
@@ -185,26 +200,50 @@ START_TEST(test_slot_drain__out_of_memory_part_way_counts_each_sample_once)
 {
 	const uint32_t n = 300000;
 	struct fixture f;
-	struct rlimit old, lim;
 	int64_t got;
 
 	fixture_init(&f, n);
 	for (uint32_t i = 0; i < n; i++)
 		add_key(&f, i, CPROF_STACK_OK, 0, CPROF_STACK_OK, 1, 1);
-	ck_assert_int_eq(getrlimit(RLIMIT_AS, &old), 0);
-	lim = old;
-	lim.rlim_cur = vm_bytes() + (4u << 20);
-	ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
-	got = slot_drain__run(&f.d, &f.cache, f.rp, &f.lost);
-	ck_assert_int_eq(setrlimit(RLIMIT_AS, &old), 0);
+	got = drain_short_of_memory(&f);
 
 	ck_assert_int_eq(got, -ENOMEM);
-	ck_assert_msg(f.lost > 0 && f.lost < n, "%llu lost", (unsigned long long)f.lost);
+	ck_assert_msg(f.lost[CPROF_DROP_DRAIN_NOMEM] > 0 && f.lost[CPROF_DROP_DRAIN_NOMEM] < n,
+		      "%llu lost", (unsigned long long)f.lost[CPROF_DROP_DRAIN_NOMEM]);
 	ck_assert_uint_eq(f.counts->live, 0);	/* the slot is empty all the same */
-	ck_assert_uint_eq(raw_profile__total(f.rp) + f.lost, n);
+	ck_assert_uint_eq(raw_profile__total(f.rp) + f.lost[CPROF_DROP_DRAIN_NOMEM], n);
 	/* the next drain finds nothing to count again */
-	ck_assert_int_eq(slot_drain__run(&f.d, &f.cache, f.rp, &f.lost), 0);
-	ck_assert_uint_eq(raw_profile__total(f.rp) + f.lost, n);
+	ck_assert_int_eq(slot_drain__run(&f.d, &f.cache, f.rp, f.lost), 0);
+	ck_assert_uint_eq(raw_profile__total(f.rp) + f.lost[CPROF_DROP_DRAIN_NOMEM], n);
+	fixture_release(&f);
+}
+END_TEST
+
+/* The same with off-CPU entries: their value is time, not samples. The old
+ * drain counted each lost one as 1 sample lost and their time nowhere. */
+START_TEST(test_slot_drain__out_of_memory_counts_off_cpu_entries_and_their_time)
+{
+	const uint32_t n = 300000, ns = 2000000;
+	struct fixture f;
+	int64_t got;
+
+	fixture_init(&f, n);
+	for (uint32_t i = 0; i < n; i++) {
+		struct cprof_key k = { .tgid = 100, .tid = i, .state = CPROF_OFFCPU_SLEEPING,
+				       .user_stack = KEY(1), .kern_lost = CPROF_STACK_NONE };
+		uint64_t v[NR_CPUS] = { ns / 2, ns / 2 };
+
+		ck_assert_int_eq(fake_map__add(f.counts, &k, v), 0);
+	}
+	got = drain_short_of_memory(&f);
+
+	ck_assert_int_eq(got, -ENOMEM);
+	ck_assert_uint_eq(f.lost[CPROF_DROP_DRAIN_NOMEM], 0);	/* no CPU sample was lost */
+	ck_assert_msg(f.lost[CPROF_DROP_OFFCPU_NOMEM] > 0 && f.lost[CPROF_DROP_OFFCPU_NOMEM] < n,
+		      "%llu lost", (unsigned long long)f.lost[CPROF_DROP_OFFCPU_NOMEM]);
+	ck_assert_uint_eq(f.lost[CPROF_OFFCPU_NOMEM_NS], f.lost[CPROF_DROP_OFFCPU_NOMEM] * ns);
+	ck_assert_uint_eq(raw_profile__off_ns(f.rp) + f.lost[CPROF_OFFCPU_NOMEM_NS],
+			  (uint64_t)n * ns);
 	fixture_release(&f);
 }
 END_TEST
@@ -222,6 +261,7 @@ int main(void)
 	tcase_add_test(tc, test_slot_drain__5000_keys_drain_once_and_empty_both_maps);
 #ifndef __SANITIZE_ADDRESS__	/* ASan's allocator aborts on a failed mmap instead of returning NULL */
 	tcase_add_test(tc, test_slot_drain__out_of_memory_part_way_counts_each_sample_once);
+	tcase_add_test(tc, test_slot_drain__out_of_memory_counts_off_cpu_entries_and_their_time);
 #endif
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
