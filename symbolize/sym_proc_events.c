@@ -436,6 +436,24 @@ out_free:
 	return -ENOMEM;
 }
 
+static bool maps_cover(const struct pe_map *m, size_t n, uint64_t addr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i].start <= addr && addr < m[i].end)
+			return true;
+	return false;
+}
+
+bool sym_proc_events__covers(const struct sym_proc_events *pe, int pid, uint64_t start_ticks,
+			     uint64_t addr)
+{
+	const struct gen *g = newest((struct sym_proc_events *)pe, pid);
+
+	while (g && !matches(g, start_ticks))
+		g = g->older;
+	return g && (maps_cover(g->maps, g->n, addr) || maps_cover(g->old, g->nold, addr));
+}
+
 void sym_proc_events__stats(const struct sym_proc_events *pe, struct sym_proc_events_stats *ret)
 {
 	*ret = pe->stats;

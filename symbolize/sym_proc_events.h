@@ -94,6 +94,11 @@ int sym_proc_events__lookup(struct sym_proc_events *pe, int pid, uint64_t start_
 			    struct sym_proc_events_view *ret)
 	__attribute__((warn_unused_result));
 
+/* Whether the maps of (pid, start_ticks) cover addr: a cheap test, with no
+ * copy, for whether a fresh lookup would answer an address. */
+bool sym_proc_events__covers(const struct sym_proc_events *pe, int pid, uint64_t start_ticks,
+			     uint64_t addr);
+
 void sym_proc_events__stats(const struct sym_proc_events *pe, struct sym_proc_events_stats *ret);
 
 #endif

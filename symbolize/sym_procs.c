@@ -209,6 +209,15 @@ static struct sym_proc_maps *events_maps(struct sym_procs *t, struct sym_proc *p
 	return v.maps;
 }
 
+bool sym_procs__events_cover(struct sym_procs *t, const struct sym_proc *p, uint64_t addr)
+{
+	if (!t->events)
+		return false;
+	if (t->pump)
+		t->pump(t->pump_ctx);
+	return sym_proc_events__covers(t->events, p->pid, p->start_ticks, addr);
+}
+
 /* Build p's mappings from kernel events alone. */
 static int capture_events(struct sym_procs *t, struct sym_proc *p, struct sym_proc_maps *m)
 {

@@ -75,6 +75,10 @@ void sym_procs__free(struct sym_procs *t);
 void sym_procs__set_events(struct sym_procs *t, struct sym_proc_events *pe,
 			   int (*pump)(void *ctx), void *ctx);
 
+/* Whether the kernel's mapping events, pumped first, know a mapping of p at
+ * addr: a capture now would cover it, however recent the last one. */
+bool sym_procs__events_cover(struct sym_procs *t, const struct sym_proc *p, uint64_t addr);
+
 /* The process in the table, NULL when unknown. Not touched. */
 struct sym_proc *sym_procs__get(struct sym_procs *t, int pid, uint64_t start_ticks);
 /* Same, touched as most recently used; the last one found is remembered, and

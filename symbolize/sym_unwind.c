@@ -183,8 +183,11 @@ static int uw_find(void *ctx, uint64_t addr, struct uw_object *ret)
 	uint64_t vaddr;
 	int err;
 
-	if (!pm && sym_clock__now_ns() - c->p->recaptured_ns >= RECAPTURE_NS) {
-		/* mapped after the capture (ld.so, dlopen): look again while it lives */
+	if (!pm && (sym_clock__now_ns() - c->p->recaptured_ns >= RECAPTURE_NS ||
+		    sym_procs__events_cover(c->u->procs, c->p, addr))) {
+		/* mapped after the capture (ld.so, dlopen): look again while it
+		 * lives, and at once when the kernel's events already know the
+		 * mapping: a process that lives 20 ms has no 50 ms to wait */
 		c->p->recaptured_ns = sym_clock__now_ns();
 		err = sym_procs__exec(c->u->procs, c->p->pid, c->p->start_ticks);
 		if (err == -ENOMEM)

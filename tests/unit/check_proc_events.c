@@ -110,6 +110,13 @@ START_TEST(test_proc_events__exec_replaces_inherited_maps_and_keeps_them_only_wh
 	ck_assert_str_eq(m->entries[0].path, "/bin/true");	/* pre-exec, not covered */
 	ck_assert_str_eq(m->entries[1].path, "/lib/libc2.so");
 	sym_proc_maps__free(m);
+	/* the cheap test answers as the lookup does: new and pre-exec maps,
+	 * not data, not another process, not an address nothing maps */
+	ck_assert(sym_proc_events__covers(pe, CHILD, 600, 0x7800));
+	ck_assert(sym_proc_events__covers(pe, CHILD, 600, 0x2fff));
+	ck_assert(!sym_proc_events__covers(pe, CHILD, 600, 0x3000));
+	ck_assert(!sym_proc_events__covers(pe, PARENT, 500, 0x9000));
+	ck_assert(!sym_proc_events__covers(pe, CHILD, 700, 0x7800));
 	sym_proc_events__free(pe);
 }
 END_TEST
