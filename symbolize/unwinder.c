@@ -87,7 +87,7 @@ int uw_unwind(enum uw_mode mode, const struct uw_regs *regs, const struct uw_sta
 	enum rd bp_state = RD_OK;	/* RD_OK: bp known; else why it is not */
 	const struct uw_object *obj = NULL;
 	enum uw_stop stop;
-	bool exact = true;
+	bool exact = true, by_fp = false;
 	uint32_t nr = 0;
 	int err;
 
@@ -108,6 +108,14 @@ int uw_unwind(enum uw_mode mode, const struct uw_regs *regs, const struct uw_sta
 		if (err == -ENOENT) {
 			obj = NULL;
 			stop = UW_STOP_NO_MAPPING;
+			if (by_fp) {
+				/* rbp was not a frame pointer (code without CFI that
+				 * keeps none, e.g. glibc's clone3 past its FDE's end):
+				 * what it led to is no caller. Say where the walk
+				 * really stopped and keep the guess out of the stack. */
+				nr--;
+				stop = UW_STOP_NO_INFO;
+			}
 			break;
 		}
 		if (err)
@@ -141,6 +149,7 @@ int uw_unwind(enum uw_mode mode, const struct uw_regs *regs, const struct uw_sta
 			rule = (struct uw_rule){ .cfa = UW_CFA_RBP, .cfa_off = 16,
 						 .rbp = UW_RBP_AT_CFA, .rbp_off = -16 };
 		}
+		by_fp = !have_rule;
 
 		switch (rule.cfa) {
 		case UW_CFA_OUTERMOST:

@@ -239,6 +239,25 @@ START_TEST(test_unwinder__code_without_cfi_stops_in_dwarf_mode_and_uses_rbp_in_a
 }
 END_TEST
 
+/* glibc's clone3 ends its FDE before the syscall: a sample in the parent
+ * after it is in code without CFI whose rbp is no frame pointer. What rbp
+ * leads to is in no mapping: no caller, and the stop names the missing CFI. */
+START_TEST(test_unwinder__a_frame_pointer_guess_into_no_mapping_is_dropped)
+{
+	struct fake_stack f = { 0 };
+	struct uw_stack st = { .data = (const uint8_t *)f.words, .len = sizeof(f.words),
+			       .limit = sizeof(f.words) };
+	struct uw_regs regs = { .ip = sym("uw_nocfi"), .sp = S, .bp = S + 32 };
+	uint64_t ips[16];
+	struct uw_result r;
+
+	put(&f, S + 32, S + 96);
+	put(&f, S + 40, 0x555c5ad11f1f);	/* not code: some heap or data word */
+	ck_assert_int_eq(uw_unwind(UW_MODE_AUTO, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
+	expect_ips(ips, &r, (uint64_t[]){ sym("uw_nocfi") }, 1, UW_STOP_NO_INFO);
+}
+END_TEST
+
 /* find_cfi with uw_nocfi as the binary's entry code (_start). */
 static int find_cfi_entry(void *ctx, uint64_t addr, struct uw_object *ret)
 {
@@ -534,6 +553,7 @@ int main(void)
 	tcase_add_test(syn, test_unwinder__plt_stub_cfa_depends_on_the_ip);
 	tcase_add_test(syn, test_unwinder__signal_frame_resumes_at_the_interrupted_pc);
 	tcase_add_test(syn, test_unwinder__code_without_cfi_stops_in_dwarf_mode_and_uses_rbp_in_auto);
+	tcase_add_test(syn, test_unwinder__a_frame_pointer_guess_into_no_mapping_is_dropped);
 	tcase_add_test(syn, test_unwinder__bad_frames_and_unknown_code_stop_the_walk);
 	tcase_add_test(syn, test_unwinder__a_frame_in_the_entry_code_is_the_outermost);
 	tcase_add_test(syn, test_uw_stats__counts_stops_per_binary_within_a_bound);
