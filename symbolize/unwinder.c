@@ -106,13 +106,16 @@ int uw_unwind(enum uw_mode mode, const struct uw_regs *regs, const struct uw_sta
 		}
 		err = find(&w, lookup, &obj);
 		if (err == -ENOENT) {
-			obj = NULL;
 			stop = UW_STOP_NO_MAPPING;
-			if (by_fp) {
+			if (!by_fp) {
+				obj = NULL;
+			} else {
 				/* rbp was not a frame pointer (code without CFI that
 				 * keeps none, e.g. glibc's clone3 past its FDE's end):
 				 * what it led to is no caller. Say where the walk
-				 * really stopped and keep the guess out of the stack. */
+				 * really stopped, in the object the walk left (find()
+				 * failed without touching obj), and keep the guess
+				 * out of the stack. */
 				nr--;
 				stop = UW_STOP_NO_INFO;
 			}

@@ -255,6 +255,8 @@ START_TEST(test_unwinder__a_frame_pointer_guess_into_no_mapping_is_dropped)
 	put(&f, S + 40, 0x555c5ad11f1f);	/* not code: some heap or data word */
 	ck_assert_int_eq(uw_unwind(UW_MODE_AUTO, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
 	expect_ips(ips, &r, (uint64_t[]){ sym("uw_nocfi") }, 1, UW_STOP_NO_INFO);
+	/* the binary the walk ended in: what the runtime hints count */
+	ck_assert_str_eq(r.stop_object, "uw_cfi.so");
 }
 END_TEST
 
