@@ -115,6 +115,49 @@ static void net_drain(void *ctx)
 	}
 }
 
+/* Main loop: the session's Python losses into the slots the metrics
+ * thread reads. A key is the reason in the top byte and the version's
+ * (at most 7) characters below; a slot's key is written before the
+ * count of slots in use is raised past it. */
+static void note_python_losses(struct agent *a)
+{
+	struct loss_py_count l[PYTHON_MAX_LOSSES];
+	size_t n = session__python_loss_counts(a->core, l, PYTHON_MAX_LOSSES);
+	uint64_t used = a->st.py_lost_n;	/* only this thread writes it */
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t key = (uint64_t)l[i].why << 56, slot;
+
+		for (int j = 0; j < 7 && l[i].version[j]; j++)
+			key |= (uint64_t)(uint8_t)l[i].version[j] << (8 * j);
+		for (slot = 0; slot < used && a->st.py_lost_key[slot] != key; slot++)
+			;
+		if (slot == AGENT_PY_LOST_SLOTS)
+			continue;
+		if (slot == used) {
+			STAT_SET(a, py_lost_key[slot], key);
+			__atomic_store_n(&a->st.py_lost_n, ++used, __ATOMIC_RELEASE);
+		}
+		STAT_SET(a, py_lost[slot], l[i].n);
+	}
+}
+
+size_t agent__python_losses(struct agent *a, struct loss_py_count *ret, size_t max)
+{
+	size_t n = __atomic_load_n(&a->st.py_lost_n, __ATOMIC_ACQUIRE);
+
+	n = n < max ? n : max;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t key = STAT_GET(a, py_lost_key[i]);
+
+		ret[i] = (struct loss_py_count){ .why = (enum loss_py_reason)(key >> 56),
+						 .n = STAT_GET(a, py_lost[i]) };
+		for (int j = 0; j < 7; j++)
+			ret[i].version[j] = (char)(key >> (8 * j));
+	}
+	return n;
+}
+
 int agent__drain(struct agent *a)
 {
 	uint64_t c[CPROF_NR_COUNTERS];
@@ -136,6 +179,7 @@ int agent__drain(struct agent *a)
 	if (session__counters(a->core, c) == 0)
 		for (int i = 0; i < CPROF_NR_COUNTERS; i++)
 			STAT_SET(a, counters[i], c[i]);
+	note_python_losses(a);
 	if (session__uw_stats(a->core)) {
 		const struct uw_stats_entry *t = uw_stats__total(session__uw_stats(a->core));
 

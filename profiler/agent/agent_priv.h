@@ -31,6 +31,7 @@
 #include "profiler/core/mmap_events.h"
 #include "profiler/net/net.h"
 #include "profiler/core/pprof_build.h"
+#include "profiler/core/python.h"
 #include "profiler/core/raw_profile.h"
 #include "profiler/core/session.h"
 #include "profiler/core/stop_signal.h"
@@ -43,6 +44,7 @@
 #define MAX_PPROF_BYTES		(4u << 20)	/* Pyroscope's bound on one uncompressed profile */
 #define SWEEP_EVERY_WINDOWS	6		/* look for exits we missed */
 #define FAILURE_LOG_INTERVAL_S	60.0
+#define AGENT_PY_LOST_SLOTS	32		/* Python losses told apart in the metrics */
 
 enum { LOG_ERR, LOG_INFO, LOG_DEBUG };
 
@@ -63,6 +65,9 @@ struct agent_stats {
 	uint64_t off_cpu_profiles, off_cpu_profiled_ns;	/* --off-cpu */
 	uint64_t off_cpu_filtered, off_cpu_filtered_ns;	/* entries, ns: --cgroup/--comm */
 	uint64_t off_cpu_lost, off_cpu_lost_ns;		/* CPROF_DROP_OFFCPU_UNSHIPPED */
+	/* Python frames lost: each (reason, version) keeps the slot it got
+	 * first (key: agent__note_python_losses()); py_lost_n slots in use */
+	uint64_t py_lost_n, py_lost_key[AGENT_PY_LOST_SLOTS], py_lost[AGENT_PY_LOST_SLOTS];
 	/* What the main loop set up and how it runs, for render_metrics() and
 	 * health(): never a pointer the main loop writes (a->net, ...). */
 	uint64_t net_on, off_cpu_on, off_cpu_ppm, stack_copy, sampling, failed, heartbeat_ms;
@@ -104,6 +109,9 @@ void agent__say(const struct agent *a, int level, const char *fmt, ...)
 /* agent.c: the loop's drain (0 or -errno, counted and said), and a failure
  * that stops the agent (exit 1 naming the first). */
 int agent__drain(struct agent *a);
+/* The Python losses as of the last drain, up to max of them (metrics
+ * thread); their number. */
+size_t agent__python_losses(struct agent *a, struct loss_py_count *ret, size_t max);
 void agent__run_failed(struct agent *a, const char *what, int err);
 
 /* agent_window.c: drain, split by service, build and spool, forget the

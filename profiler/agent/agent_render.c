@@ -25,6 +25,7 @@ void agent_render__metrics(void *ctx, FILE *f)
 {
 	struct agent *a = ctx;
 	uint64_t c[CPROF_NR_COUNTERS];
+	struct loss_py_count py[AGENT_PY_LOST_SLOTS];
 	struct uploader_stats us;
 	struct spool_stats ss;
 	struct rusage ru;
@@ -38,6 +39,7 @@ void agent_render__metrics(void *ctx, FILE *f)
 	       STAT_GET(a, counters[CPROF_SAMPLES]));
 	agent_render__counters(a, c);
 	losses__write_metrics(c, f);
+	losses__write_python_metrics(py, agent__python_losses(a, py, AGENT_PY_LOST_SLOTS), f);
 	metric(f, "cprof_process_capture_failures_total", "counter",
 	       "Processes whose mappings could not be captured (their frames may stay unnamed).",
 	       STAT_GET(a, capture_failures));

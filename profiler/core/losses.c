@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* The loss table. Adding a counter to enum cprof_drop means adding it here
- * (or to not_a_loss), or tests/unit/check_losses.c fails: that is how the
- * summary, the profile comments and the metrics stay in step. */
+/* The loss tables. Adding a counter to enum cprof_drop (or to enum
+ * cprof_py_counter) means adding it here (or to not_a_loss), or
+ * tests/unit/check_losses.c fails: that is how the summary, the profile
+ * comments and the metrics stay in step. */
 #include <string.h>
 
 #include "profiler/core/losses.h"
@@ -130,4 +131,59 @@ void losses__write_metrics(const uint64_t c[CPROF_NR_COUNTERS], FILE *f)
 		if (losses__table[i].ns)
 			fprintf(f, "cprof_off_cpu_lost_seconds_total{reason=\"%s\"} %.9f\n",
 				losses__table[i].metric, c[losses__table[i].ns] / 1e9);
+}
+
+const struct loss_py losses__python[LOSS_PY_NR] = {
+	[LOSS_PY_UNKNOWN_VERSION] = { -1, "sample", "samples",
+				      "unknown version, native frames only", "unknown_version" },
+	[LOSS_PY_TSTATE_UNREADABLE] = { CPROF_PYC_TSTATE_UNREADABLE, "sample", "samples",
+					"thread state unreadable", "thread_state_unreadable" },
+	[LOSS_PY_FRAME_UNREADABLE] = { CPROF_PYC_FRAME_UNREADABLE, "sample", "samples",
+				       "frame unreadable", "frame_unreadable" },
+	[LOSS_PY_FRAMES_CUT] = { CPROF_PYC_FRAMES_CUT, "sample", "samples",
+				 "stack cut at an unreadable frame", "stack_cut" },
+	[LOSS_PY_TRUNCATED] = { CPROF_PYC_TRUNCATED, "sample", "samples",
+				"stack deeper than 192 frames, cut at the root",
+				"stack_truncated" },
+	[LOSS_PY_CODE_UNREADABLE] = { -1, "code object", "code objects",
+				      "unreadable, their frames unnamed",
+				      "code_object_unreadable" },
+	[LOSS_PY_NOT_WALKED] = { -1, "Python process", "Python processes",
+				 "not walked, the BPF map was full", "process_not_walked" },
+};
+
+bool losses__py_not_a_loss(int pyc)
+{
+	return pyc == CPROF_PYC_STACKS || pyc == CPROF_PYC_NO_THREAD;
+}
+
+void losses__format_python(const struct loss_py_count *l, size_t n, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const struct loss_py *t = &losses__python[l[i].why];
+
+		off += (size_t)snprintf(buf + off, off < len ? len - off : 0,
+					"%sPython frames lost: %llu %s%s%s: %s", off ? "\n" : "",
+					(unsigned long long)l[i].n, l[i].n == 1 ? t->one : t->many,
+					l[i].version[0] ? " of Python " : "", l[i].version, t->text);
+	}
+	if (off >= len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
+}
+
+void losses__write_python_metrics(const struct loss_py_count *l, size_t n, FILE *f)
+{
+	fprintf(f, "# HELP cprof_python_frames_lost_total Python frames lost or left unnamed, by "
+		"reason and CPython version; the native stacks are kept. Counts samples, but "
+		"code objects for code_object_unreadable and processes for "
+		"process_not_walked.\n# TYPE cprof_python_frames_lost_total counter\n");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "cprof_python_frames_lost_total{reason=\"%s\",version=\"%s\"} %llu\n",
+			losses__python[l[i].why].metric, l[i].version,
+			(unsigned long long)l[i].n);
 }

@@ -172,54 +172,44 @@ void python__reset(struct python *py)
 	py->noted_upto = 0;
 }
 
-static const char *const reasons[CPROF_PYC_NR] = {
-	[CPROF_PYC_TSTATE_UNREADABLE] = "thread state unreadable",
-	[CPROF_PYC_FRAME_UNREADABLE] = "frame unreadable",
-	[CPROF_PYC_FRAMES_CUT] = "stack cut at an unreadable frame",
-	[CPROF_PYC_TRUNCATED] = "stack deeper than 192 frames, cut at the root",
-};
-
-void python__format_losses(const struct python *py,
-			   const uint64_t counts[CPROF_PYC_NR * CPROF_PY_NR_MINORS],
-			   char *buf, size_t len)
+static void put(struct loss_py_count *ret, size_t max, size_t *n, enum loss_py_reason why,
+		const char *version, uint64_t v)
 {
-	size_t off = 0;
-
-#define PUT(...) (off += (size_t)snprintf(buf + off, off < len ? len - off : 0, __VA_ARGS__))
-	if (!len)
+	if (!v || *n == max)
 		return;
-	buf[0] = '\0';
-	for (size_t i = 0; i < py->nunknown; i++)
-		PUT("%sPython frames lost: %llu samples of Python %s: unknown version, native "
-		    "frames only", off ? "\n" : "", (unsigned long long)py->unknown[i].samples,
-		    py->unknown[i].version);
-	for (int r = 0; r < CPROF_PYC_NR; r++) {
-		if (!reasons[r])
-			continue;
-		for (int m = 0; m < CPROF_PY_NR_MINORS; m++) {
-			uint64_t v = counts[r * CPROF_PY_NR_MINORS + m];
+	ret[*n] = (struct loss_py_count){ .why = why, .n = v };
+	snprintf(ret[*n].version, sizeof(ret[*n].version), "%s", version);
+	(*n)++;
+}
 
-			if (v)
-				PUT("%sPython frames lost: %llu samples of Python 3.%d: %s",
-				    off ? "\n" : "",
-				    (unsigned long long)v, m, reasons[r]);
+size_t python__losses(const struct python *py,
+		      const uint64_t counts[CPROF_PYC_NR * CPROF_PY_NR_MINORS],
+		      struct loss_py_count *ret, size_t max)
+{
+	char version[8];
+	size_t n = 0;
+
+	for (size_t i = 0; i < py->nunknown; i++)
+		put(ret, max, &n, LOSS_PY_UNKNOWN_VERSION, py->unknown[i].version,
+		    py->unknown[i].samples);
+	for (int why = 0; why < LOSS_PY_NR; why++) {
+		int r = losses__python[why].pyc;
+
+		for (int m = 0; r >= 0 && m < CPROF_PY_NR_MINORS; m++) {
+			snprintf(version, sizeof(version), "3.%d", m);
+			put(ret, max, &n, (enum loss_py_reason)why, version,
+			    counts[r * CPROF_PY_NR_MINORS + m]);
 		}
 	}
 	if (py->sym) {
 		struct sym_python_stats st;
 
 		sym_python__stats(py->sym, &st);
-		for (int m = 0; m < CPROF_PY_NR_MINORS; m++)
-			if (st.unreadable_by_minor[m])
-				PUT("%sPython frames lost: %llu code objects of Python 3.%d unreadable, "
-				    "their frames unnamed", off ? "\n" : "",
-				    (unsigned long long)st.unreadable_by_minor[m], m);
+		for (int m = 0; m < CPROF_PY_NR_MINORS; m++) {
+			snprintf(version, sizeof(version), "3.%d", m);
+			put(ret, max, &n, LOSS_PY_CODE_UNREADABLE, version, st.unreadable_by_minor[m]);
+		}
 	}
-	if (py->set_failures)
-		PUT("%sPython frames lost: %llu Python processes not walked: BPF map full",
-		    off ? "\n" : "",
-		    (unsigned long long)py->set_failures);
-#undef PUT
-	if (off >= len && len > 4)
-		memcpy(buf + len - 4, "...", 4);
+	put(ret, max, &n, LOSS_PY_NOT_WALKED, "", py->set_failures);
+	return n;
 }

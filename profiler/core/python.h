@@ -16,11 +16,14 @@
 
 #include "bpf/python.h"
 #include "bpf/sample.h"
+#include "profiler/core/losses.h"
 #include "profiler/core/raw_profile.h"
 #include "symbolize/sym_python.h"
 
 #define PYTHON_MAX_PENDING	64	/* processes waiting for their interpreter to load */
 #define PYTHON_MAX_VERSIONS	8	/* unknown versions told apart in the losses */
+/* Bound of python__losses(): every reason in every version */
+#define PYTHON_MAX_LOSSES	(PYTHON_MAX_VERSIONS + LOSS_PY_NR * CPROF_PY_NR_MINORS)
 
 /* Pushes (p) or forgets (p NULL) one interpreter into the BPF walk. */
 typedef int (*python_set_fn)(void *ctx, uint32_t tgid, const struct cprof_py_proc *p);
@@ -68,12 +71,12 @@ void python__note(struct python *py, uint32_t pid, uint64_t start_ticks,
 void python__drained(struct python *py, const struct raw_profile *rp);
 void python__reset(struct python *py);
 
-/* The Python losses, one line per reason and version ("Python frames
- * lost: 3 samples of Python 3.11: thread state unreadable"), separated by
- * '\n'; "" when there are none. counts is the BPF walk's
- * (sampler__python_counts()). */
-void python__format_losses(const struct python *py,
-			   const uint64_t counts[CPROF_PYC_NR * CPROF_PY_NR_MINORS],
-			   char *buf, size_t len);
+/* The Python losses so far (cumulative), each nonzero (reason, version)
+ * once, up to max of them into ret; returns their number. counts is the
+ * BPF walk's (sampler__python_counts()). losses__format_python() and
+ * losses__write_python_metrics() show them. */
+size_t python__losses(const struct python *py,
+		      const uint64_t counts[CPROF_PYC_NR * CPROF_PY_NR_MINORS],
+		      struct loss_py_count *ret, size_t max);
 
 #endif

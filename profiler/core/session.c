@@ -479,11 +479,18 @@ void session__mapping_summary(struct session *s, char *buf, size_t len)
 			 "(/proc only)", (unsigned long long)ss.processes_unmapped);
 }
 
-void session__python_losses(struct session *s, char *buf, size_t len)
+size_t session__python_loss_counts(struct session *s, struct loss_py_count *ret, size_t max)
 {
 	uint64_t c[CPROF_PYC_NR * CPROF_PY_NR_MINORS] = {0};
 
 	if (s->ops->python_counts && s->sampler)
 		s->ops->python_counts(s->sampler, c);
-	python__format_losses(&s->py, c, buf, len);
+	return python__losses(&s->py, c, ret, max);
+}
+
+void session__python_losses(struct session *s, char *buf, size_t len)
+{
+	struct loss_py_count l[PYTHON_MAX_LOSSES];
+
+	losses__format_python(l, session__python_loss_counts(s, l, PYTHON_MAX_LOSSES), buf, len);
 }

@@ -28,6 +28,7 @@
 
 #include "bpf/python.h"
 #include "bpf/sample.h"
+#include "profiler/core/losses.h"
 #include "profiler/core/mmap_events.h"
 #include "profiler/core/raw_profile.h"
 #include "profiler/core/runtime_hint.h"
@@ -211,5 +212,7 @@ void session__mapping_summary(struct session *s, char *buf, size_t len);
 /* The CPython frames lost, one line per reason and version, separated by
  * '\n'; "" when none were (python.h). */
 void session__python_losses(struct session *s, char *buf, size_t len);
+/* The same as counts (python__losses()): their number, up to max. */
+size_t session__python_loss_counts(struct session *s, struct loss_py_count *ret, size_t max);
 
 #endif /* CPROF_SESSION_H */

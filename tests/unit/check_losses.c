@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* The loss table: every counter of enum cprof_drop is a loss with a summary
  * text and a metric, or named not a loss (the agent's metrics once left out
- * two losses of the default unwind mode); texts read right for 1 and many. */
+ * two losses of the default unwind mode); texts read right for 1 and many.
+ * The same for the Python walk's counters and the Python losses userspace
+ * counts (the agent's metrics once had none of them). */
 #include <check.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -134,6 +136,68 @@ START_TEST(test_losses__off_cpu_losses_show_their_time)
 }
 END_TEST
 
+START_TEST(test_losses__every_python_counter_is_a_loss_or_named_not_one)
+{
+	for (int c = 0; c < CPROF_PYC_NR; c++) {
+		int found = 0;
+
+		for (int i = 0; i < LOSS_PY_NR; i++)
+			found += losses__python[i].pyc == c;
+		ck_assert_msg(found == !losses__py_not_a_loss(c),
+			      "Python counter %d: in the table %d times, %s", c, found,
+			      losses__py_not_a_loss(c) ? "named not a loss" : "a loss");
+	}
+	for (int i = 0; i < LOSS_PY_NR; i++) {
+		const struct loss_py *l = &losses__python[i];
+
+		ck_assert_msg(l->one && l->many && l->text && l->metric, "Python loss %d", i);
+		ck_assert_str_ne(l->one, l->many);
+		for (const char *p = l->metric; *p; p++)
+			ck_assert_msg(islower((unsigned char)*p) || *p == '_',
+				      "metric %s is not snake_case", l->metric);
+		for (int j = 0; j < i; j++)
+			ck_assert_str_ne(l->metric, losses__python[j].metric);
+	}
+}
+END_TEST
+
+START_TEST(test_losses__python_losses_read_right_in_the_summary_and_the_metrics)
+{
+	struct loss_py_count l[] = {
+		{ LOSS_PY_UNKNOWN_VERSION, "3.6", 124 },
+		{ LOSS_PY_TSTATE_UNREADABLE, "3.11", 1 },
+		{ LOSS_PY_CODE_UNREADABLE, "3.13", 2 },
+		{ LOSS_PY_NOT_WALKED, "", 1 },
+	};
+	char buf[512], *m = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	losses__format_python(l, 0, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "");
+	losses__format_python(l, 4, buf, sizeof(buf));
+	ck_assert_str_eq(buf,
+		"Python frames lost: 124 samples of Python 3.6: unknown version, native frames only\n"
+		"Python frames lost: 1 sample of Python 3.11: thread state unreadable\n"
+		"Python frames lost: 2 code objects of Python 3.13: unreadable, their frames unnamed\n"
+		"Python frames lost: 1 Python process: not walked, the BPF map was full");
+	losses__format_python(l, 4, buf, 20);	/* cut, said, terminated */
+	ck_assert_str_eq(buf, "Python frames lo...");
+
+	f = open_memstream(&m, &len);
+	losses__write_python_metrics(l, 4, f);
+	fclose(f);
+	ck_assert_msg(strstr(m, "# TYPE cprof_python_frames_lost_total counter\n"), "%s", m);
+	ck_assert_msg(strstr(m, "cprof_python_frames_lost_total{reason=\"unknown_version\","
+			     "version=\"3.6\"} 124\n"), "%s", m);
+	ck_assert_msg(strstr(m, "cprof_python_frames_lost_total{reason=\"thread_state_unreadable\","
+			     "version=\"3.11\"} 1\n"), "%s", m);
+	ck_assert_msg(strstr(m, "cprof_python_frames_lost_total{reason=\"process_not_walked\","
+			     "version=\"\"} 1\n"), "%s", m);
+	free(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("losses");
@@ -146,6 +210,8 @@ int main(void)
 	tcase_add_test(tc, test_losses__the_metrics_have_a_line_per_loss_with_its_value);
 	tcase_add_test(tc, test_losses__the_summary_says_none_or_each_loss_in_the_right_number);
 	tcase_add_test(tc, test_losses__off_cpu_losses_show_their_time);
+	tcase_add_test(tc, test_losses__every_python_counter_is_a_loss_or_named_not_one);
+	tcase_add_test(tc, test_losses__python_losses_read_right_in_the_summary_and_the_metrics);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
