@@ -98,6 +98,7 @@ struct agent {
 	char failure[300];			/* main loop only: the first sampler failure */
 	int drain_failures;			/* in a row */
 	bool net_detached_seen;
+	uint32_t runtimes_hinted;		/* main loop: 1 << enum sym_runtime, told once */
 	/* upload thread only (its event callback) */
 	double last_failure_log;
 	uint64_t failures_unlogged;

@@ -230,6 +230,23 @@ static void update_cache_stats(struct agent *a)
 }
 
 /* The off-CPU entries of rp (each a stack's blocks, summed in the kernel). */
+/* As record's summary does at its end: once a runtime's stacks mostly
+ * end in JIT code (counted since the agent started), the flag that would
+ * make them whole, in the log once per runtime. */
+static void tell_runtime_hints(struct agent *a)
+{
+	const struct runtime_hint *h = session__runtime_hint(a->core);
+	char buf[300];
+
+	for (int r = SYM_RUNTIME_NONE + 1; h && r < SYM_NR_RUNTIMES; r++) {
+		if ((a->runtimes_hinted & (1u << r)) || !runtime_hint__due(h, r))
+			continue;
+		a->runtimes_hinted |= 1u << r;
+		runtime_hint__format_one(h, r, buf, sizeof(buf));
+		agent__say(a, LOG_INFO, "%s", buf);
+	}
+}
+
 static uint64_t off_entries(const struct raw_profile *rp)
 {
 	uint64_t n = 0;
@@ -295,6 +312,7 @@ void agent_window__close(struct agent *a, bool last)
 	STAT_ADD(a, off_cpu_lost, t.off_lost);
 	STAT_ADD(a, off_cpu_lost_ns, t.off_lost_ns);
 	STAT_ADD(a, windows, 1);
+	tell_runtime_hints(a);
 	agent__say(a, LOG_DEBUG, "window %llu: %llu samples in %zu profiles, %llu filtered out, "
 	    "%llu lost; "
 	    "%.1f s, %llu pprof bytes", (unsigned long long)w.seq, (unsigned long long)w.samples,

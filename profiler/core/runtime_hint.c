@@ -22,6 +22,20 @@ void runtime_hint__add(struct runtime_hint *h, enum sym_runtime r, const struct 
 		h->jit_ended[r]++;
 }
 
+bool runtime_hint__due(const struct runtime_hint *h, enum sym_runtime r)
+{
+	return r > SYM_RUNTIME_NONE && r < SYM_NR_RUNTIMES && h->stacks[r] >= HINT_MIN_STACKS &&
+	       h->jit_ended[r] * 2 > h->stacks[r];
+}
+
+void runtime_hint__format_one(const struct runtime_hint *h, enum sym_runtime r, char *buf,
+			      size_t len)
+{
+	snprintf(buf, len, "hint: %.0f %% of %s stacks end in JIT code: %s",
+		 h->stacks[r] ? 100.0 * (double)h->jit_ended[r] / (double)h->stacks[r] : 0.0,
+		 sym_runtime__name(r), sym_runtime__hint(r));
+}
+
 int runtime_hint__format(const struct runtime_hint *h, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -29,14 +43,12 @@ int runtime_hint__format(const struct runtime_hint *h, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (int r = SYM_RUNTIME_NONE + 1; r < SYM_NR_RUNTIMES; r++) {
-		if (h->stacks[r] < HINT_MIN_STACKS || h->jit_ended[r] * 2 <= h->stacks[r] ||
-		    off >= len)
+		if (!runtime_hint__due(h, r) || off + 2 >= len)
 			continue;
-		off += (size_t)snprintf(buf + off, len - off,
-					"%shint: %.0f %% of %s stacks end in JIT code: %s",
-					n ? "; " : "", 100.0 * (double)h->jit_ended[r] /
-					(double)h->stacks[r], sym_runtime__name(r),
-					sym_runtime__hint(r));
+		if (n)
+			off += (size_t)snprintf(buf + off, len - off, "; ");
+		runtime_hint__format_one(h, r, buf + off, len - off);
+		off += strlen(buf + off);
 		n++;
 	}
 	return n;

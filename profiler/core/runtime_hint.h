@@ -22,6 +22,14 @@ struct runtime_hint {
 /* Count one unwound stack of a process running r. */
 void runtime_hint__add(struct runtime_hint *h, enum sym_runtime r, const struct uw_result *res);
 
+/* Whether r's stacks mostly ended in JIT code, enough of them to say so. */
+bool runtime_hint__due(const struct runtime_hint *h, enum sym_runtime r);
+
+/* r's hint, "hint: 98 % of Java stacks end in JIT code: run java with ...",
+ * into buf (len > 0), whether due or not. */
+void runtime_hint__format_one(const struct runtime_hint *h, enum sym_runtime r, char *buf,
+			      size_t len);
+
 /* One "hint: ..." per runtime whose stacks mostly ended in JIT code, joined
  * by "; ", into buf; the number of hints (0: buf is ""). */
 int runtime_hint__format(const struct runtime_hint *h, char *buf, size_t len);

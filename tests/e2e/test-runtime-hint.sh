@@ -3,7 +3,8 @@
 # A hint per runtime when JIT code ends most stacks (issue 14): Java without
 # -XX:+PreserveFramePointer stops after its first JIT frame in ~98 % of the
 # stacks; cprof record must say so with the flag to use, on stderr and as a
-# profile comment, and say nothing once the flag is given. With the perf map
+# profile comment, and say nothing once the flag is given; the agent says
+# it once in its log, however many windows it closes. With the perf map
 # the JVM writes as it exits (-XX:+DumpPerfMapAtExit), the Java methods are
 # named (unwinding while it ran must not have put off the look for the map).
 #
@@ -65,6 +66,31 @@ if run preserve -XX:+PreserveFramePointer -XX:+UnlockDiagnosticVMOptions -XX:+Du
 	pct=$(awk '/ Hot\.[abc]\(long\)$/ { sub("%", "", $2); s += $2 } END { printf "%d", s }' "$T/preserve.top")
 	echo "Java methods Hot.a/b/c named in ${pct} % of samples"
 	[ "$pct" -ge 80 ] || { echo "FAIL: Java methods named in ${pct} % of samples, want >= 80 %"; fail=1; }
+fi
+# the agent says it too, in its log, once however many windows it closes
+agent_run() {	# NAME JAVA-FLAGS...
+	local name=$1 j; shift
+	java "$@" -cp "$T" Hot 6 >"$T/$name.out" 2>&1 &
+	j=$!
+	sleep 0.5
+	timeout 9 "$CPROF" agent --url "file://$PWD/$T/$name-out" -i 1 -p $j \
+		--spool-dir "$PWD/$T/$name-spool" >"$T/$name.log" 2>&1
+	wait $j
+	echo "agent $name: $(grep -c "window" "$T/$name.log") windows logged;" \
+		"$(ls "$T/$name-out" 2>/dev/null | wc -l) deltas; hints: $(grep -c "hint:" "$T/$name.log")"
+}
+agent_run agent-plain
+n=$(grep -c "hint: .* of Java stacks end in JIT code: run java with -XX:+PreserveFramePointer" \
+	"$T/agent-plain.log")
+if [ "$n" != 1 ] || [ "$(ls "$T/agent-plain-out" | wc -l)" -lt 3 ]; then
+	echo "FAIL: want the Java hint once in the agent's log over >= 3 deltas, got it $n times:"
+	tail -5 "$T/agent-plain.log"
+	fail=1
+fi
+agent_run agent-preserve -XX:+PreserveFramePointer
+if grep -q "hint:" "$T/agent-preserve.log"; then
+	echo "FAIL: the agent hints although the stacks were whole: $(grep hint: "$T/agent-preserve.log")"
+	fail=1
 fi
 # the JVM's perf maps: remove the ones this test made
 grep -lsE " Hot\.[abc]\(long\)" /tmp/perf-*.map 2>/dev/null | xargs -r rm -f

@@ -46,6 +46,10 @@ START_TEST(test_runtime_hint__hints_a_runtime_whose_stacks_mostly_end_in_jit_cod
 		runtime_hint__add(&h, SYM_RUNTIME_PYTHON, &jit);
 		runtime_hint__add(&h, SYM_RUNTIME_NONE, &jit);
 	}
+	ck_assert(runtime_hint__due(&h, SYM_RUNTIME_JAVA));	/* the agent's test, each window */
+	ck_assert(!runtime_hint__due(&h, SYM_RUNTIME_NODE));
+	ck_assert(!runtime_hint__due(&h, SYM_RUNTIME_PYTHON));
+	ck_assert(!runtime_hint__due(&h, SYM_RUNTIME_NONE));
 	ck_assert_int_eq(runtime_hint__format(&h, buf, sizeof(buf)), 1);
 	ck_assert_str_eq(buf, "hint: 75 % of Java stacks end in JIT code: run java with "
 			      "-XX:+PreserveFramePointer (and, for names, "
