@@ -275,6 +275,62 @@ void pprof__free(Perftools__Profiles__Profile *p)
 		perftools__profiles__profile__free_unpacked(p, NULL);
 }
 
+int pprof__retype(const uint8_t *buf, size_t len, const char *type, const char *unit,
+		  const char *ptype, const char *punit, uint8_t **ret, size_t *ret_len)
+{
+	Perftools__Profiles__ValueType period = PERFTOOLS__PROFILES__VALUE_TYPE__INIT;
+	Perftools__Profiles__ValueType *old_period;
+	Perftools__Profiles__Profile *p = NULL;
+	char **old_st, **st = NULL;
+	size_t old_n;
+	uint8_t *out;
+	int err;
+
+	if (!type || !unit || !ptype != !punit)
+		return -EINVAL;
+	if ((err = pprof__decode(buf, len, &p)))
+		return err;
+	err = -EINVAL;
+	if (p->n_sample_type != 1)
+		goto out_free;
+	err = -ENOMEM;
+	st = malloc((p->n_string_table + 4) * sizeof(*st));
+	if (!st)
+		goto out_free;
+	/* borrowed for the pack: the decoded profile keeps owning its own */
+	old_st = p->string_table;
+	old_n = p->n_string_table;
+	old_period = p->period_type;
+	memcpy(st, old_st, old_n * sizeof(*st));
+	p->string_table = st;
+	st[p->n_string_table] = (char *)type;
+	p->sample_type[0]->type = (int64_t)p->n_string_table++;
+	st[p->n_string_table] = (char *)unit;
+	p->sample_type[0]->unit = (int64_t)p->n_string_table++;
+	p->period_type = NULL;
+	if (ptype) {
+		st[p->n_string_table] = (char *)ptype;
+		period.type = (int64_t)p->n_string_table++;
+		st[p->n_string_table] = (char *)punit;
+		period.unit = (int64_t)p->n_string_table++;
+		p->period_type = &period;
+	}
+	*ret_len = perftools__profiles__profile__get_packed_size(p);
+	out = malloc(*ret_len ? *ret_len : 1);
+	if (out) {
+		perftools__profiles__profile__pack(p, out);
+		*ret = out;
+		err = 0;
+	}
+	p->string_table = old_st;
+	p->n_string_table = old_n;
+	p->period_type = old_period;
+out_free:
+	free(st);
+	pprof__free(p);
+	return err;
+}
+
 /* ---- readers' helpers ------------------------------------------------------ */
 
 const char *pprof__str(const Perftools__Profiles__Profile *p, int64_t i)

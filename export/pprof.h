@@ -41,6 +41,17 @@ int pprof__encode_gzip(const Perftools__Profiles__Profile *p, uint8_t **ret_buf,
 int pprof__decode(const uint8_t *buf, size_t len, Perftools__Profiles__Profile **ret)
 	__attribute__((warn_unused_result));
 
+/* Re-encodes buf (a profile as pprof__decode() takes it) with its one sample
+ * type named type/unit and its period type ptype/punit (both NULL: none),
+ * the rest as it was: how a backend names a profile its own way. The new
+ * names are appended to the string table, so other uses of the old ones
+ * (a function called like the old type) keep their names. *ret (plain
+ * protobuf) is malloc'd, the caller frees it. 0, -EINVAL (not exactly one
+ * sample type, or a NULL type or unit), or pprof__decode()'s errors. */
+int pprof__retype(const uint8_t *buf, size_t len, const char *type, const char *unit,
+		  const char *ptype, const char *punit, uint8_t **ret, size_t *ret_len)
+	__attribute__((warn_unused_result));
+
 /* Frees a profile from pprof__decode (or profile_read__pprof_file). NULL is a no-op. Not
  * for messages returned by pb_profile__finish (their builder owns them). */
 void pprof__free(Perftools__Profiles__Profile *p);

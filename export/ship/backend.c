@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "base/compress.h"
+#include "export/pprof.h"
 #include "export/ship/backend.h"
 
 /* Every backend the transport can reach, found by scheme only: the
@@ -304,13 +305,17 @@ int backend__parse_retry_after(const char *value, time_t now, int64_t *ret_ms)
 	return 0;
 }
 
-int backend__series_fill(struct backend_series *s, const struct delta *d, const char *metric,
-			 size_t label_size,
+int backend__series_fill(struct backend_series *s, const struct delta *d,
+			 const struct backend_names *names, size_t label_size,
 			 void (*set_label)(void *msg, const char *name, const char *value))
 {
+	const char *name = delta__label(d, "__name__");
+	bool off_cpu = name && !strcmp(name, DELTA_OFF_CPU_NAME);
+	uint8_t *retyped = NULL;
+	size_t retyped_len = 0;
 	int err;
 
-	err = delta__series(d, metric, &s->sorted, &s->n);
+	err = delta__series(d, names->metric, &s->sorted, &s->n);
 	if (err)
 		return err;
 	s->labels = calloc(s->n ? s->n : 1, label_size);
@@ -318,10 +323,20 @@ int backend__series_fill(struct backend_series *s, const struct delta *d, const 
 	if (!s->labels || !s->labels_p)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n; i++) {
+		if (off_cpu && !strcmp(s->sorted[i].name, "__name__"))
+			s->sorted[i].value = (char *)names->off_cpu_metric;
 		s->labels_p[i] = (char *)s->labels + i * label_size;
 		set_label(s->labels_p[i], s->sorted[i].name, s->sorted[i].value);
 	}
-	return compress__gzip(d->pprof, d->pprof_len, &s->gz, &s->gz_len);
+	if (!off_cpu)
+		return compress__gzip(d->pprof, d->pprof_len, &s->gz, &s->gz_len);
+	err = pprof__retype(d->pprof, d->pprof_len, names->off_cpu_type, names->off_cpu_unit,
+			    names->off_cpu_period_type, names->off_cpu_period_unit, &retyped,
+			    &retyped_len);
+	if (!err)
+		err = compress__gzip(retyped, retyped_len, &s->gz, &s->gz_len);
+	free(retyped);
+	return err == -EINVAL ? -EBADMSG : err;
 }
 
 void backend__series_release(struct backend_series *s)

@@ -35,11 +35,23 @@ struct backend_series {
 	size_t gz_len;
 };
 
-/* Fills s from d. set_label(msg, name, value) initializes one label message
- * and points it at name and value (borrowed from s->sorted). -ENOMEM, or
- * delta__series()'s error; s is to be released either way. */
-int backend__series_fill(struct backend_series *s, const struct delta *d, const char *metric,
-			 size_t label_size,
+/* How a backend names the profiles of a delta: metric is __name__ of a CPU
+ * delta (which has none of its own); off_cpu_* name an off-CPU delta
+ * (__name__ DELTA_OFF_CPU_NAME) as that backend's own agent does: its
+ * __name__, its one sample type and its period type (NULL: none). */
+struct backend_names {
+	const char *metric;
+	const char *off_cpu_metric;
+	const char *off_cpu_type, *off_cpu_unit;
+	const char *off_cpu_period_type, *off_cpu_period_unit;
+};
+
+/* Fills s from d, named by names. set_label(msg, name, value) initializes
+ * one label message and points it at name and value (borrowed from
+ * s->sorted and names). -ENOMEM, -EBADMSG (an off-CPU delta whose pprof is
+ * not one), or delta__series()'s error; s is to be released either way. */
+int backend__series_fill(struct backend_series *s, const struct delta *d,
+			 const struct backend_names *names, size_t label_size,
 			 void (*set_label)(void *msg, const char *name, const char *value))
 	__attribute__((warn_unused_result));
 void backend__series_release(struct backend_series *s);

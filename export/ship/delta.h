@@ -12,6 +12,10 @@
 
 #define DELTA_ID_LEN 16
 #define DELTA_ID_STR_LEN 37	/* 8-4-4-4-12 hex digits and the NUL */
+/* __name__ of the agent's off-CPU delta: its pprof has the one sample type
+ * off_cpu/nanoseconds and no period type; each backend names it its own way
+ * at send time (struct backend_names). */
+#define DELTA_OFF_CPU_NAME "off_cpu"
 
 struct delta_label {
 	char *name, *value;	/* owned by the delta */

@@ -32,6 +32,15 @@ static void set_label(void *msg, const char *name, const char *value)
 	l->value = (char *)value;
 }
 
+/* Off-CPU as the Parca Agent writes it (reporter/parca_reporter.go:
+ * wallclock/nanoseconds over samples/count), the type Parca's UI lists as
+ * "Off-CPU": parca_agent:wallclock:nanoseconds:samples:count:delta. */
+static const struct backend_names names = {
+	.metric = PARCA_METRIC, .off_cpu_metric = PARCA_METRIC,
+	.off_cpu_type = "wallclock", .off_cpu_unit = "nanoseconds",
+	.off_cpu_period_type = "samples", .off_cpu_period_unit = "count",
+};
+
 static int fill(struct series_buf *b, const struct delta *d)
 {
 	int err;
@@ -39,7 +48,7 @@ static int fill(struct series_buf *b, const struct delta *d)
 	parca__profilestore__v1alpha1__raw_profile_series__init(&b->series);
 	parca__profilestore__v1alpha1__label_set__init(&b->set);
 	parca__profilestore__v1alpha1__raw_sample__init(&b->sample);
-	err = backend__series_fill(&b->s, d, PARCA_METRIC, sizeof(Parca__Profilestore__V1alpha1__Label),
+	err = backend__series_fill(&b->s, d, &names, sizeof(Parca__Profilestore__V1alpha1__Label),
 				   set_label);
 	if (err)
 		return err;

@@ -3,7 +3,8 @@
  * POST {base}/parca.profilestore.v1alpha1.ProfileStoreService/WriteRaw
  * (Content-Type application/grpc-web+proto): one frame (flag 0x00, big-endian
  * u32 length, WriteRawRequest) with one series per delta, labelled
- * __name__ = parca_agent plus the delta's labels, holding the gzipped pprof.
+ * __name__ = parca_agent plus the delta's labels, holding the gzipped pprof
+ * (an off-CPU one retyped wallclock/nanoseconds over samples/count).
  * And the reading of the call's status from the response. Library code:
  * returns -errno, never prints. */
 #ifndef CPROF_EXPORT_PARCA_H

@@ -30,13 +30,21 @@ static void set_label(void *msg, const char *name, const char *value)
 	l->value = (char *)value;
 }
 
+/* Off-CPU as Grafana Alloy's pyroscope.ebpf pushes it (reporter/builder.go,
+ * discovery/target.go): __name__=offcpu, offcpu/nanoseconds, no period
+ * type; Pyroscope's profile type offcpu:offcpu:nanoseconds::. */
+static const struct backend_names names = {
+	.metric = PYROSCOPE_METRIC, .off_cpu_metric = "offcpu",
+	.off_cpu_type = "offcpu", .off_cpu_unit = "nanoseconds",
+};
+
 static int fill(struct series_buf *b, const struct delta *d)
 {
 	int err;
 
 	push__v1__raw_profile_series__init(&b->series);
 	push__v1__raw_sample__init(&b->sample);
-	err = backend__series_fill(&b->s, d, PYROSCOPE_METRIC, sizeof(Push__V1__LabelPair),
+	err = backend__series_fill(&b->s, d, &names, sizeof(Push__V1__LabelPair),
 				   set_label);
 	if (err)
 		return err;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* pyroscope: the body of Grafana Pyroscope's Connect push,
  * POST {base}/push.v1.PusherService/Push (Content-Type application/proto):
- * one RawProfileSeries per delta, labelled __name__ = process_cpu plus the
- * delta's labels (service_name, ...), holding the gzipped pprof and the
- * delta's id. Library code: returns -errno, never prints. */
+ * one RawProfileSeries per delta, labelled __name__ = process_cpu (offcpu
+ * for an off-CPU delta) plus the delta's labels (service_name, ...), holding
+ * the gzipped pprof and the delta's id. Library code: returns -errno, never prints. */
 #ifndef CPROF_EXPORT_PYROSCOPE_H
 #define CPROF_EXPORT_PYROSCOPE_H
 

@@ -92,7 +92,7 @@ void agent_render__metrics(void *ctx, FILE *f)
 		       "Blocks recorded with their stacks.",
 		       STAT_GET(a, counters[CPROF_OFFCPU_RECORDED]));
 		metric(f, "cprof_off_cpu_profiles_total", "counter",
-		       "Off-CPU profile deltas created (__name__=off_cpu).",
+		       "Off-CPU profile deltas created.",
 		       STAT_GET(a, off_cpu_profiles));
 		fprintf(f, "# HELP cprof_off_cpu_profiled_seconds_total Off-CPU time put into profile "
 			"deltas (scaled by 1/--off-cpu-probability).\n"

@@ -46,7 +46,8 @@ static int pack_pprof(struct delta *d, const Perftools__Profiles__Profile *msg, 
 
 /* Builds one delta from rp and spools it; a profile over MAX_PPROF_BYTES is
  * split in two halves first (each half its own delta). values: the CPU
- * profile, or the off-CPU one (its own series, __name__=off_cpu). */
+ * profile, or the off-CPU one (its own series, __name__=DELTA_OFF_CPU_NAME:
+ * each backend names it at send time). */
 static int emit(struct agent *a, const struct agent_group *g, const struct raw_profile *rp,
 		struct window_out *w, enum pprof_build_values values)
 {
@@ -66,7 +67,7 @@ static int emit(struct agent *a, const struct agent_group *g, const struct raw_p
 	size_t len, off = 0, n = raw_profile__nr_samples(rp);
 	int err = -ENOMEM;
 
-	if (!d || (off_cpu && delta__set_label(d, "__name__", "off_cpu")) || set_labels(a, d, g))
+	if (!d || (off_cpu && delta__set_label(d, "__name__", DELTA_OFF_CPU_NAME)) || set_labels(a, d, g))
 		goto out_free;
 	delta__id_string(d, id);
 	snprintf(line1, sizeof(line1), "cprof %s agent; event %s at %u Hz on %d CPUs; "

@@ -58,7 +58,7 @@ static const char usage[] =
 "      --max-stacks N         entries per stack and count map (default 16384)\n"
 "  -i, --interval SECS        window length: one delta per service per window (default 10)\n"
 "      --max-samples-per-profile N  split bigger profiles (default 16000)\n"
-"off-CPU time (its own profile, __name__=off_cpu; off by default):\n"
+"off-CPU time (its own profile: Pyroscope offcpu, Parca wallclock; off by default):\n"
 "      --off-cpu              also ship where threads wait (blocked, sleeping, preempted)\n"
 "      --off-cpu-min TIME     leave out shorter blocks, counted (default 1ms)\n"
 "      --off-cpu-probability P  record a block with probability P, its time scaled\n"

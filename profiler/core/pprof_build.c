@@ -506,10 +506,12 @@ int pprof_build(const struct raw_profile *rp, struct sym_session *sym,
 		po.n_sample_types = 4;
 		po.default_sample_type = "cpu";
 	} else if (opts->values == PPROF_BUILD_OFF_CPU) {
-		/* blocks are not periodic: no period */
+		/* blocks are not periodic: no period, nor a period type, as the
+		 * OTel eBPF profiler's off-CPU profile (and Pyroscope's OTLP
+		 * intake recognizes off_cpu:nanoseconds with none) */
 		po.sample_types = &types[2];
 		po.n_sample_types = 1;
-		po.period_type = (struct pb_value_type){ "off_cpu", "nanoseconds" };
+		po.period_type = (struct pb_value_type){ NULL, NULL };
 		po.period = 0;
 	}
 

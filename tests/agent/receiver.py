@@ -49,7 +49,12 @@ import uuid
 
 LABEL_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 NET_TYPES = [('packets', 'count'), ('bytes', 'bytes')]
-OFFCPU_TYPES = [('off_cpu', 'nanoseconds')]
+OFFCPU_TYPES = [('off_cpu', 'nanoseconds')]   # OTLP, as the OTel eBPF profiler
+# Off-CPU as each backend's own agent names it: (__name__, the backend's
+# profile type id NAME:TYPE:UNIT:PERIOD_TYPE:PERIOD_UNIT): Grafana Alloy's
+# pyroscope.ebpf, the Parca Agent (its UI's "Off-CPU").
+OFFCPU_NAMES = {'pyroscope': ('offcpu', 'offcpu:offcpu:nanoseconds::'),
+                'parca': ('parca_agent', 'parca_agent:wallclock:nanoseconds:samples:count')}
 THREAD_STATES = ('sleeping', 'uninterruptible', 'preempted', 'stopped')
 NET_DIRECTIONS = ('ingress', 'egress', 'xdp')
 PORT_FRAME = re.compile(r'^(\d+)/([a-z0-9-]+)$')
@@ -124,6 +129,16 @@ class Receiver:
         if not st or st[0] != '':
             self.error('%s: string_table[0] is not ""' % where)
         return p, data
+
+    @staticmethod
+    def profile_type_id(name, p):
+        """The id a pprof backend gives the profile's first sample type, as
+        Pyroscope's CreateProfileLabels forms it (Parca's likewise)."""
+        st = p.string_table
+        t = p.sample_type[0] if p.sample_type else None
+        pt = p.period_type if p.HasField('period_type') else None
+        return ':'.join([name, st[t.type] if t else '', st[t.unit] if t else '',
+                         st[pt.type] if pt else '', st[pt.unit] if pt else ''])
 
     @staticmethod
     def pprof_types(p):
@@ -320,13 +335,14 @@ class Receiver:
         if self.is_net_series(labels, decoded):
             self.check_labels(labels, where, 'net')
             return [self.net_info(p, data, where) for p, data in decoded]
-        if labels.get('__name__') == 'off_cpu' or \
-           any(self.pprof_types(p) == OFFCPU_TYPES for p, _ in decoded):
-            self.check_labels(labels, where, 'off_cpu')
-            for p, _ in decoded:
-                if self.pprof_types(p) != OFFCPU_TYPES:
-                    self.error('%s: off_cpu series with sample types %r' %
-                               (where, self.pprof_types(p)))
+        name, want = OFFCPU_NAMES.get(self.args.backend, ('off_cpu', ''))
+        ids = [self.profile_type_id(labels.get('__name__', ''), p) for p, _ in decoded]
+        if any(i.split(':')[1:3] == list(want.split(':')[1:3]) for i in ids) or \
+           labels.get('__name__') in ('off_cpu', 'offcpu'):
+            self.check_labels(labels, where, name)
+            for i in ids:
+                if i != want:
+                    self.error('%s: off-CPU profile type %s, want %s' % (where, i, want))
             return [self.offcpu_info(p, where) for p, _ in decoded]
         self.check_labels(labels, where, cpu_metric)
         return [self.cpu_info(p, where) for p, _ in decoded]
@@ -570,8 +586,15 @@ class Receiver:
         return out
 
     def otlp_offcpu(self, p, d, where):
-        """An off-CPU profile (agent --off-cpu): nanoseconds under each function."""
+        """An off-CPU profile (agent --off-cpu): nanoseconds under each function;
+        no period type, as the OTel eBPF profiler's (Pyroscope's OTLP intake
+        names off_cpu:nanoseconds:: __name__=off_cpu)."""
         st = d.string_table
+        if p.HasField('period_type') and (st[p.period_type.type_strindex] or
+                                          st[p.period_type.unit_strindex]):
+            self.error('%s: off-CPU profile with period type %s/%s' %
+                       (where, st[p.period_type.type_strindex],
+                        st[p.period_type.unit_strindex]))
         under, total = {}, 0
         for s in p.samples:
             if len(s.values) != 1 or not (0 < s.stack_index < len(d.stack_table)):

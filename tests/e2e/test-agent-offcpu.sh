@@ -4,9 +4,11 @@
 # to every backend. tests/fixtures/offcpu_sleep (10 ms of work in burn_cpu,
 # then a 10 ms nanosleep in sleep_a_while, for 4 s) runs under the agent
 # (-i 1, --comm offcpu_sleep); the receiver decodes every delta: the off-CPU
-# ones must be __name__=off_cpu (Pyroscope, Parca) with the one sample type
-# off_cpu/nanoseconds and only thread_state as a string label (OTLP: a
-# profile of that type), at least three of them, and the time under
+# ones must be named as each backend's own agent names off-CPU (Pyroscope:
+# __name__=offcpu, offcpu/nanoseconds, as Grafana Alloy; Parca: parca_agent,
+# wallclock/nanoseconds over samples/count, as the Parca Agent; OTLP:
+# off_cpu/nanoseconds and no period type, as the OTel eBPF profiler) with
+# only thread_state as a string label, at least three of them, and the time under
 # sleep_a_while summed over them at least 1.4 s of the fixture's ~2 s of
 # sleep (the C suite tests/bpf/check_offcpu.c holds the sum to the time the
 # fixture measured); the CPU deltas still pass the sample accounting. The
@@ -54,7 +56,7 @@ metrics_check() {
 		fail "off_cpu_threads_full is not 0 (or not there)"
 }
 
-note "pyroscope: __name__=off_cpu beside process_cpu, metrics"
+note "pyroscope: __name__=offcpu (offcpu:offcpu:nanoseconds::) beside process_cpu, metrics"
 BEFORE_STOP=metrics_check offcpu_run pyro pyroscope --metrics-addr "127.0.0.1:$mport"
 unset BEFORE_STOP
 # --comm that the fixture does not match: its off-CPU time is left out, and
@@ -82,8 +84,8 @@ grep -q 'off-CPU: .* s filtered out' "$T/filtered.log" ||
 	{ cat "$T/filtered.log"; fail "filtered: the stop summary does not say the off-CPU time filtered out"; }
 echo "ok   filtered"
 
-note "parca: __name__=off_cpu beside parca_agent"
+note "parca: parca_agent:wallclock:nanoseconds:samples:count beside parca_agent CPU"
 offcpu_run parca parca
-note "otlp: a profile of sample type off_cpu"
+note "otlp: a profile of sample type off_cpu/nanoseconds, no period type"
 offcpu_run otlp otlp --off-cpu-probability 0.5
 echo PASS
