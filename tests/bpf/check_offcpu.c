@@ -379,15 +379,16 @@ END_TEST
 
 /* --- the agent ------------------------------------------------------------- */
 
-/* Runs the agent (file://, 1 s windows, --off-cpu and extra, --comm
- * offcpu_sleep), then offcpu_sleep once it samples (so no block of the
+/* Runs the agent (file://, 1 s windows, --off-cpu and extra, --comm of a
+ * name of this run's own), then offcpu_sleep under that name once it samples (so no block of the
  * fixture comes before it), then stops it after one more window; sums the
  * off-CPU time under sleep_a_while over the off-CPU deltas it wrote. */
 static int64_t agent_sleep(const char *name, const char *extra, const char *extra_v,
 			   struct measured *m, int *ret_deltas)
 {
 	char url[400], dir[PATH_MAX + 64], out[64], err[64];
-	char *fx_argv[] = { strdup(fx("offcpu_sleep")), "4", NULL };
+	char comm[16], comm_re[24], link[PATH_MAX + 64], target[PATH_MAX];
+	char *fx_argv[] = { link, "4", NULL };
 	char *argv[16];
 	int n = 0, st, off;
 	int64_t sum = 0;
@@ -409,6 +410,14 @@ static int64_t agent_sleep(const char *name, const char *extra, const char *extr
 			unlink(path);
 	}
 	closedir(d);
+	/* a name of this run's own: --comm is machine-wide, and another run of
+	 * these tests (another checkout) may have an offcpu_sleep going */
+	snprintf(comm, sizeof(comm), "ocs%d", (int)getpid());
+	snprintf(comm_re, sizeof(comm_re), "^%s$", comm);
+	ck_assert_ptr_nonnull(realpath(fx("offcpu_sleep"), target));
+	snprintf(link, sizeof(link), "%s/%s", dir, comm);
+	unlink(link);
+	ck_assert_int_eq(symlink(target, link), 0);
 	snprintf(url, sizeof(url), "file://%s", dir);
 	snprintf(out, sizeof(out), "%s.out", name);
 	snprintf(err, sizeof(err), "%s.err", name);
@@ -417,7 +426,7 @@ static int64_t agent_sleep(const char *name, const char *extra, const char *extr
 	argv[n++] = "--url";
 	argv[n++] = url;
 	argv[n++] = "--comm";
-	argv[n++] = "^offcpu_sleep$";
+	argv[n++] = comm_re;
 	argv[n++] = "-i";
 	argv[n++] = "1";
 	argv[n++] = "--off-cpu";
