@@ -25,11 +25,17 @@
  *    differ then, and its user stack is not taken rather than taken wrong.
  *
  * A preempted thread (runnable, waiting for a CPU) is recorded at 2, with
- * its kernel stack and no user stack: it may return to user mode without a
- * system call exit, so there is no later point in the thread where its user
- * stack is still the one it was preempted in, and its CPU samples already
- * say where it runs. Its time is counted, labelled, and under a frame that
- * says why the user stack is not there.
+ * its kernel stack: it may return to user mode without a system call exit,
+ * so there is no later point in the thread where its user stack is still
+ * the one it was preempted in. Its user stack is taken at 1 instead, where
+ * the thread is current and its user registers are those it was preempted
+ * with (frame-pointer mode: bpf_get_stack() into both slots' stack maps, so
+ * a drain between 1 and 2 leaves it in the slot 2 writes to). A stack copy
+ * (--unwind dwarf/auto) cannot wait there for the block's time: its record
+ * carries the time, known only at 2, when the thread is no longer current
+ * and its stack cannot be copied. There the time is under a frame that says
+ * why the user stack is not there, as it is for a preemption longer than
+ * two drains (its stack gone from both maps).
  *
  * Everything lands in the slot current at 3, with its stacks: a block longer
  * than a drain is never split from its stacks. A block is counted when it
@@ -49,7 +55,8 @@ const volatile __u32 off_cpu_ppm = CPROF_PPM;	/* sampling probability, parts per
 struct offcpu_start {
 	__u64 ns;	/* bpf_ktime_get_ns() at the switch-out; 0: on a CPU, or not sampled */
 	__u32 state;	/* enum cprof_offcpu_state */
-	__u32 pad;
+	__u32 ulost;	/* preempted, frame-pointer mode: enum cprof_stack_lost of ustack */
+	__u64 ustack;	/* its user stack's key in both slots' stack maps */
 };
 
 /* Target threads by thread id, from their first switch-out to their last
@@ -147,9 +154,37 @@ static __always_inline void offcpu_charge(void *ctx, __u32 tid)
 		offcpu_add(ctx, &key, p, &stacks0, &counts0, 0);
 }
 
-/* 2 for a preempted thread, in one slot's maps. */
+/* 1 for a thread preempted in frame-pointer mode: its user stack, into the
+ * current slot's stack map and the other's. */
+static __always_inline void offcpu_preempt_stack(void *ctx, struct offcpu_start *v)
+{
+	__u32 scratch = SCRATCH_OFFCPU;
+	struct cprof_stack *b = bpf_map_lookup_elem(&stack_scratch, &scratch);
+	long len;
+
+	v->ustack = 0;
+	v->ulost = CPROF_STACK_MISSING;
+	if (!b)
+		return;
+	/* the tail past the stack is zeroed by the helper */
+	len = bpf_get_stack(ctx, b->ips, sizeof(b->ips), BPF_F_USER_STACK);
+	if (len <= 0)
+		return;		/* counted at 2, if the block is recorded */
+	if (slot) {
+		v->ulost = store_stack(&stacks1, b, len, &v->ustack);
+		if (v->ulost == CPROF_STACK_OK)
+			bpf_map_update_elem(&stacks0, &v->ustack, b, BPF_NOEXIST);
+	} else {
+		v->ulost = store_stack(&stacks0, b, len, &v->ustack);
+		if (v->ulost == CPROF_STACK_OK)
+			bpf_map_update_elem(&stacks1, &v->ustack, b, BPF_NOEXIST);
+	}
+}
+
+/* 2 for a preempted thread, in one slot's maps; s: its entry, as noted at 1. */
 static __always_inline void offcpu_preempted(struct task_struct *next, struct cprof_key *key,
-					     struct cprof_stack *b, __u64 ns, void *stacks,
+					     struct cprof_stack *b, __u64 ns,
+					     const struct offcpu_start *s, void *stacks,
 					     void *counts)
 {
 	/* the tail past the stack is zeroed by the helper */
@@ -158,14 +193,24 @@ static __always_inline void offcpu_preempted(struct task_struct *next, struct cp
 	key->kern_lost = CPROF_STACK_NONE;
 	if (len > 0)
 		key->kern_lost = store_stack(stacks, b, len, &key->kern_stack);
-	key->user_lost = CPROF_STACK_PREEMPTED;
+	key->user_lost = CPROF_STACK_PREEMPTED;	/* stack-copy mode */
+	if (!copy_stacks) {
+		key->user_lost = s->ulost;
+		if (s->ulost == CPROF_STACK_MISSING)
+			count(CPROF_DROP_USTACK_MISSING);
+		else if (s->ulost == CPROF_STACK_OK && bpf_map_lookup_elem(stacks, &s->ustack))
+			key->user_stack = s->ustack;
+		else if (s->ulost == CPROF_STACK_OK)
+			key->user_lost = CPROF_STACK_PREEMPTED;	/* longer than two drains */
+	}
 	add_count(counts, key, ns);
 }
 
-/* 2: next is back on a CPU after a block of ns. */
+/* 2: next is back on a CPU after a block of ns; s: its entry. */
 static __always_inline void offcpu_end(struct task_struct *next, __u32 tid, __u64 ns,
-				       __u32 state)
+				       const struct offcpu_start *s)
 {
+	__u32 state = s->state;
 	__u32 zero = 0, scratch = SCRATCH_OFFCPU;
 	struct offcpu_pending *p;
 	struct cprof_stack *b;
@@ -191,9 +236,9 @@ static __always_inline void offcpu_end(struct task_struct *next, __u32 tid, __u6
 		note_process(key.tgid, key.start_ticks);
 		count(CPROF_OFFCPU_RECORDED);
 		if (slot)
-			offcpu_preempted(next, &key, b, ns, &stacks1, &counts1);
+			offcpu_preempted(next, &key, b, ns, s, &stacks1, &counts1);
 		else
-			offcpu_preempted(next, &key, b, ns, &stacks0, &counts0);
+			offcpu_preempted(next, &key, b, ns, s, &stacks0, &counts0);
 		return;
 	}
 	/* this CPU's previous thread was charged as it left (3 runs first) */
@@ -234,7 +279,7 @@ int BPF_PROG(cprof_offcpu_switch, bool preempt, struct task_struct *prev,
 	s = tid ? bpf_map_lookup_elem(&offcpu_starts, &tid) : NULL;
 	if (s && s->ns) {
 		now = bpf_ktime_get_ns();
-		offcpu_end(next, tid, now - s->ns, s->state);
+		offcpu_end(next, tid, now - s->ns, s);
 		s->ns = 0;
 	}
 
@@ -264,10 +309,14 @@ int BPF_PROG(cprof_offcpu_switch, bool preempt, struct task_struct *prev,
 	state = offcpu_state(preempt, st);
 	if (s) {
 		s->state = state;
+		if (state == CPROF_OFFCPU_PREEMPTED && !copy_stacks)
+			offcpu_preempt_stack(ctx, s);
 		s->ns = now;
 	} else {
 		struct offcpu_start v = { .ns = now, .state = state };
 
+		if (state == CPROF_OFFCPU_PREEMPTED && !copy_stacks)
+			offcpu_preempt_stack(ctx, &v);
 		if (bpf_map_update_elem(&offcpu_starts, &tid, &v, BPF_NOEXIST))
 			count(CPROF_DROP_OFFCPU_THREADS_FULL);
 	}

@@ -335,6 +335,39 @@ START_TEST(test_offcpu__preemption_is_labelled_and_not_counted_twice)
 }
 END_TEST
 
+/* The same spinners with frame pointers: the user stack is taken as the
+ * thread is preempted (it is current then; at the switch-in it is not, and
+ * it may go back to user mode with no system call exit). Their preempted
+ * time is under the function they were preempted in, no longer under the
+ * frame that says the stack was not taken. */
+START_TEST(test_offcpu__frame_pointer_preemption_has_the_user_stack)
+{
+	static const char *const comms[2] = { "spin0", "spin1" }, *const fns[2] = { "spin_a",
+										 "spin_b" };
+	char *argv[] = { cprof, "--off-cpu", "--unwind", "fp", "-o",
+			 strdup(tmpf("block_fp.pb.gz")), "--", strdup(fx("offcpu_block")), "3",
+			 NULL };
+	int st = run(argv, tmpf("block_fp.err"));
+	struct prof pr;
+
+	ck_assert_msg(st == 0, "cprof exited %d: %s", st, slurp(tmpf("block_fp.err")));
+	pr = load(tmpf("block_fp.pb.gz"));
+	for (int i = 0; i < 2; i++) {
+		struct by_thread t = thread_times(&pr, comms[i], fns[i], NULL);
+		struct by_thread no = thread_times(&pr, comms[i], "[preempted: user stack not taken]",
+						   NULL);
+
+		ck_assert_msg(t.preempted > 3 * 1e9 * 0.2, "%s: only %.3f s preempted", comms[i],
+			      t.preempted / 1e9);
+		ck_assert_msg(t.off_where > t.preempted * 8 / 10 && no.off_where < t.preempted / 10,
+			      "%s: of %.3f s preempted, %.3f s under %s, %.3f s without a user "
+			      "stack", comms[i], t.preempted / 1e9, t.off_where / 1e9, fns[i],
+			      no.off_where / 1e9);
+	}
+	unload(&pr);
+}
+END_TEST
+
 /* A block in a page fault (userfaultfd) ends without a system call exit; the
  * thread runs on (a getppid, a nanosleep) before cprof runs in it again. Its
  * time is under the fault's kernel stack and a frame that says the user
@@ -591,6 +624,7 @@ int main(void)
 	tcase_add_test(block, test_offcpu__lock_wait_is_under_its_caller);
 	tcase_add_test(block, test_offcpu__pipe_read_shows_the_read);
 	tcase_add_test(block, test_offcpu__preemption_is_labelled_and_not_counted_twice);
+	tcase_add_test(block, test_offcpu__frame_pointer_preemption_has_the_user_stack);
 	suite_add_tcase(s, block);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
