@@ -133,6 +133,7 @@ static __always_inline void count(__u32 what)
 }
 
 #include "bpf/python.bpf.h"
+#include "bpf/unwind.bpf.h"
 
 /* /proc/PID/stat reports start_boottime in USER_HZ (100) ticks. */
 static __always_inline __u64 start_ticks_of(struct task_struct *task)
@@ -254,6 +255,25 @@ static __always_inline void record(void *ctx, struct cprof_key *key, int user_ta
 	add_count(counts, key, 1);
 }
 
+/* The user registers of the current task. regs: the interrupted registers
+ * of a perf event, or NULL in the kernel (off-CPU). */
+static __always_inline void user_regs(const struct pt_regs *regs, __u64 *ip, __u64 *sp, __u64 *bp)
+{
+	/* sampled in user mode: the interrupted registers are the user's */
+	*ip = regs ? regs->ip : ~0ULL;
+	if (*ip < 0x800000000000ULL) {
+		*sp = regs->sp;
+		*bp = regs->bp;
+	} else {
+		/* in the kernel: the user registers saved at kernel entry */
+		struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+		*ip = BPF_CORE_READ(r, ip);
+		*sp = BPF_CORE_READ(r, sp);
+		*bp = BPF_CORE_READ(r, bp);
+	}
+}
+
 /* Stack-copy mode: user registers and up to stack_window bytes of the user
  * stack from sp, read page by page (a read fails as a whole, and the stack
  * ends at a page boundary). regs: the interrupted registers of a perf event,
@@ -270,20 +290,7 @@ static __always_inline int copy_stack(const struct pt_regs *regs, struct cprof_k
 
 	if (!b)
 		return -ENOSPC;
-
-	/* sampled in user mode: the interrupted registers are the user's */
-	ip = regs ? regs->ip : ~0ULL;
-	if (ip < 0x800000000000ULL) {
-		sp = regs->sp;
-		bp = regs->bp;
-	} else {
-		/* in the kernel: the user registers saved at kernel entry */
-		struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-
-		ip = BPF_CORE_READ(r, ip);
-		sp = BPF_CORE_READ(r, sp);
-		bp = BPF_CORE_READ(r, bp);
-	}
+	user_regs(regs, &ip, &sp, &bp);
 
 	n = PAGE - (sp & (PAGE - 1));
 	if (n > stack_window)
@@ -370,6 +377,7 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
 	__u32 cur_slot = slot;
+	const struct cprof_uw_proc *up;
 	int user_task, ustack_err = 0;
 	__u8 ustack_lost = CPROF_STACK_OK;
 
@@ -393,6 +401,23 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 	if (user_task)
 		note_process(tgid, key.start_ticks);
 
+	if (copy_stacks == CPROF_UNWIND_KERNEL && user_task && (up = uw_proc_of(&key))) {
+		__u64 ip, sp, bp;
+
+		user_regs((struct pt_regs *)&ctx->regs, &ip, &sp, &bp);
+		if (cur_slot) {
+			key.py_lost = take_py_stack(&key, &pystacks1, &key.py_stack);
+			key.user_lost = uw_take_stack(up, &stacks1, ip, sp, bp, &key.user_stack);
+			key.kern_lost = take_stack(ctx, &stacks1, 0, &key.kern_stack, SCRATCH_SAMPLE);
+			add_count(&counts1, &key, 1);
+		} else {
+			key.py_lost = take_py_stack(&key, &pystacks0, &key.py_stack);
+			key.user_lost = uw_take_stack(up, &stacks0, ip, sp, bp, &key.user_stack);
+			key.kern_lost = take_stack(ctx, &stacks0, 0, &key.kern_stack, SCRATCH_SAMPLE);
+			add_count(&counts0, &key, 1);
+		}
+		return 0;
+	}
 	if (copy_stacks && user_task) {
 		/* into the key too: record() keeps it if the copy fails */
 		key.kern_lost = cur_slot ?
@@ -432,6 +457,8 @@ int BPF_PROG(cprof_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	if (!is_interesting(tgid))
 		return 0;
 	bpf_map_update_elem(&seen, &tgid, &start, BPF_ANY);
+	/* its mappings are gone: stack copies until userspace pushes the new ones */
+	bpf_map_delete_elem(&uw_procs, &tgid);
 	emit(CPROF_EV_EXEC, tgid, start, 0);
 	return 0;
 }

@@ -102,6 +102,8 @@ enum cprof_drop {
 enum cprof_unwind {
 	CPROF_UNWIND_FP = 0,	/* bpf_get_stackid(): frame pointers, aggregated in the kernel */
 	CPROF_UNWIND_COPY = 1,	/* registers and a copy of the stack, unwound in userspace */
+	CPROF_UNWIND_KERNEL = 2,	/* walked in the kernel with the unwind tables (bpf/unwind.h);
+					 * a stack copy for processes without them */
 };
 
 /* Stack-copy mode: one record per sample of a user task in the `ustacks` ring

@@ -58,12 +58,18 @@ static const char usage[] =
 "      --no-python        no CPython frames (by default the Python functions of\n"
 "                         CPython 3.7-3.13 processes are merged into their stacks)\n"
 "      --max-stacks N     entries per stack and count map (default 16384)\n"
-"      --unwind MODE      how user stacks are walked: auto (default: unwind\n"
-"                         tables (.eh_frame) where they cover the code, frame\n"
-"                         pointers elsewhere), dwarf (unwind tables only) or fp\n"
-"                         (frame pointers only, followed in the kernel)\n"
-"      --stack-size BYTES user stack copied per sample for auto/dwarf,\n"
-"                         1024..65536 (default 16384)\n"
+"      --unwind MODE      how user stacks are walked: auto (default: in the\n"
+"                         kernel, with the unwind tables (.eh_frame) where they\n"
+"                         cover the code and frame pointers elsewhere; a stack\n"
+"                         copy for processes it cannot walk), copy (the same\n"
+"                         from a copy of the stack, unwound by cprof), dwarf\n"
+"                         (stack copy, unwind tables only) or fp (frame\n"
+"                         pointers only, followed in the kernel)\n"
+"      --stack-size BYTES user stack copied per sample for copy/dwarf (and\n"
+"                         auto's fallback), 1024..65536 (default 16384)\n"
+"      --unwind-memory SIZE  kernel memory for --unwind auto's unwind tables\n"
+"                         (default 64M); processes whose tables do not fit\n"
+"                         fall back to the stack copy\n"
 "      --off-cpu          also record where threads wait: time off the CPU\n"
 "                         (blocked, sleeping, preempted) under the stacks they\n"
 "                         waited in, as the sample type off_cpu (go tool\n"
@@ -101,7 +107,7 @@ enum { OPT_DEBUGINFOD = 600 };
 enum { OPT_OFF_CPU = 700, OPT_OFF_CPU_MIN };
 #define OFF_CPU_MIN_DEFAULT_NS	1000000ULL	/* 1 ms: see README, off-CPU time */
 enum { OPT_FLAMEGRAPH = 256, OPT_IDLE, OPT_MAX_STACKS, OPT_UNWIND, OPT_STACK_SIZE,
-       OPT_PROFILE_SELF, OPT_USER, OPT_FOLLOW_CHILDREN };
+       OPT_PROFILE_SELF, OPT_USER, OPT_FOLLOW_CHILDREN, OPT_UNWIND_MEMORY };
 enum { OPT_NO_PYTHON = 800 };
 
 static bool ends_with(const char *s, const char *suffix)
@@ -184,6 +190,7 @@ int cmd_record(int argc, char **argv)
 		{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
 		{ "unwind", required_argument, NULL, OPT_UNWIND },
 		{ "stack-size", required_argument, NULL, OPT_STACK_SIZE },
+		{ "unwind-memory", required_argument, NULL, OPT_UNWIND_MEMORY },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -277,8 +284,15 @@ int cmd_record(int argc, char **argv)
 				o.unwind = RECORD_UNWIND_DWARF;
 			else if (!strcmp(optarg, "fp"))
 				o.unwind = RECORD_UNWIND_FP;
+			else if (!strcmp(optarg, "copy"))
+				o.unwind = RECORD_UNWIND_COPY;
 			else
-				return cli__usage_error("unknown unwind mode '%s' (auto, dwarf or fp)", optarg);
+				return cli__usage_error("unknown unwind mode '%s' (auto, copy, dwarf or fp)", optarg);
+			break;
+		case OPT_UNWIND_MEMORY:
+			if (cli__parse_size(optarg, &o.unwind_memory) || o.unwind_memory < 4096 ||
+			    o.unwind_memory > (16ULL << 30))
+				return cli__usage_error("--unwind-memory must be 4K..16G, not '%s'", optarg);
 			break;
 		case OPT_STACK_SIZE:
 			if (cli__parse_ulong(optarg, 1024, 65536, &v))
@@ -366,7 +380,9 @@ int cmd_record(int argc, char **argv)
 		return cli__usage_error("%s", "--follow-children applies to --pid (-- CMD follows "
 				   "its children already, -a has every process)");
 	if (o.stack_size && o.unwind == RECORD_UNWIND_FP)
-		return cli__usage_error("%s", "--stack-size applies to --unwind auto or dwarf, not fp");
+		return cli__usage_error("%s", "--stack-size applies to --unwind auto, copy or dwarf, not fp");
+	if (o.unwind_memory && o.unwind != RECORD_UNWIND_AUTO)
+		return cli__usage_error("%s", "--unwind-memory applies to --unwind auto only");
 	if (!o.output) {
 		o.output = o.format == RECORD_FOLDED ? "cprof.folded" :
 			   o.format == RECORD_SVG ? "cprof.svg" : "cprof.pb.gz";

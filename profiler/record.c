@@ -392,7 +392,9 @@ int record__run(const struct record_opts *o)
 		.off_cpu = o->off_cpu, .off_cpu_min_ns = o->off_cpu_min_ns,
 		.no_python = o->no_python,
 		.unwind = o->unwind == RECORD_UNWIND_FP ? SESSION_UNWIND_FP :
-			  o->unwind == RECORD_UNWIND_DWARF ? SESSION_UNWIND_DWARF : SESSION_UNWIND_AUTO,
+			  o->unwind == RECORD_UNWIND_DWARF ? SESSION_UNWIND_DWARF :
+			  o->unwind == RECORD_UNWIND_COPY ? SESSION_UNWIND_COPY : SESSION_UNWIND_AUTO,
+		.unwind_bytes = o->unwind_memory,
 		.perm_fix = PERM_FIX, .cycles_fix = "drop --event cycles to use cpu-clock",
 	};
 	struct atomic_file af = {0}, fg_af = {0};

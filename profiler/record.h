@@ -13,10 +13,12 @@ struct launch_user;
 
 enum record_format { RECORD_PPROF, RECORD_FOLDED, RECORD_SVG };
 
-/* How user stacks are taken. auto: unwind tables where they cover the code,
- * frame pointers where not; dwarf: unwind tables only; both from a copy of the
- * stack. fp: the kernel follows frame pointers. */
-enum record_unwind { RECORD_UNWIND_AUTO = 0, RECORD_UNWIND_DWARF, RECORD_UNWIND_FP };
+/* How user stacks are taken. auto: walked in the kernel with the unwind
+ * tables, frame pointers where there are none (a stack copy for processes it
+ * cannot walk); copy: the same from a copy of the stack; dwarf: a copy, unwind
+ * tables only. fp: the kernel follows frame pointers. */
+enum record_unwind { RECORD_UNWIND_AUTO = 0, RECORD_UNWIND_DWARF, RECORD_UNWIND_FP,
+		     RECORD_UNWIND_COPY };
 
 struct record_opts {
 	unsigned int freq;
@@ -42,6 +44,7 @@ struct record_opts {
 	const char *net_output;
 	enum record_unwind unwind;
 	uint32_t stack_size;	/* bytes of user stack copied per sample; 0 = default */
+	uint64_t unwind_memory;	/* --unwind-memory bytes; 0 = default */
 	bool off_cpu;		/* --off-cpu: blocked time too */
 	uint64_t off_cpu_min_ns;	/* --off-cpu-min */
 	bool cmd_stdout_to_stderr;	/* cmd's stdout is cprof's stderr (profile on stdout) */

@@ -289,3 +289,13 @@ int sym_session__unwind(struct sym_session *s, int pid, uint64_t start_ticks, en
 	}
 	return sym_unwind__stack(s->unwind, p, mode, regs, stack, ips, max, ret);
 }
+
+int sym_session__unwind_objects(struct sym_session *s, int pid, uint64_t start_ticks,
+				sym_unwind_object_fn fn, void *ctx)
+{
+	struct sym_proc *p = sym_procs__get_recent(s->procs, pid, start_ticks);
+
+	if (!p)
+		return -ESRCH;
+	return sym_unwind__objects(s->unwind, p, fn, ctx);
+}

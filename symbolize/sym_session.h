@@ -194,4 +194,24 @@ int sym_session__unwind(struct sym_session *s, int pid, uint64_t start_ticks, en
 			uint32_t max, struct uw_result *ret)
 	__attribute__((warn_unused_result));
 
+/* One executable mapping of a process as an unwinder in the kernel needs it
+ * (profiler/core/kunwind.c): its binary's unwind table, shared by key. */
+struct sym_unwind_object {
+	uint64_t start, limit;		/* [start, limit) addresses */
+	const char *key;		/* the binary's identity (build-id); NULL with table */
+	const struct uw_table *table;	/* NULL: no unwind information (JIT, no CFI) */
+	uint64_t bias;			/* table pc (ELF vaddr) = address - bias */
+	uint64_t entry;			/* the binary's entry point as an address; 0: none */
+};
+/* Called per mapping, in address order; nonzero stops the walk and is returned. */
+typedef int (*sym_unwind_object_fn)(void *ctx, const struct sym_unwind_object *o);
+
+/* The executable mappings of a captured process with their unwind tables,
+ * built now where missing (as sym_session__unwind() would, same cache). The
+ * tables are valid until the next call into s. -ESRCH when the process is
+ * unknown, -ENOMEM, or what fn returned. */
+int sym_session__unwind_objects(struct sym_session *s, int pid, uint64_t start_ticks,
+				sym_unwind_object_fn fn, void *ctx)
+	__attribute__((warn_unused_result));
+
 #endif

@@ -268,6 +268,48 @@ int sym_unwind__stack(struct sym_unwind *u, struct sym_proc *p, enum uw_mode mod
 	return uw_unwind(mode, regs, stack, uw_find, &c, ips, max, ret);
 }
 
+int sym_unwind__objects(struct sym_unwind *u, struct sym_proc *p, sym_unwind_object_fn fn,
+			void *ctx)
+{
+	u->epoch++;
+	for (size_t i = 0; i < p->nmaps; i++) {
+		struct sym_pmap *pm = &p->maps[i];
+		struct sym_unwind_object o = { .start = pm->pub.start, .limit = pm->pub.limit };
+		struct uw_entry *e = NULL;
+		uint64_t vaddr;
+		int err;
+
+		if (pm->kind == SYM_PMAP_FILE || pm->kind == SYM_PMAP_VDSO)
+			e = uw_get(u, p, pm);
+		/* the bias as uw_find() sets it, from the mapping's first byte, or
+		 * the first of its executable segment (which may start later) */
+		if (e && e->table && !pm->uw_bias_set &&
+		    uw_entry_vaddr(e, pm->pub.offset, &vaddr) == 0) {
+			pm->uw_bias = pm->pub.start - vaddr;
+			pm->uw_bias_set = true;
+		}
+		for (size_t j = 0; e && e->table && !pm->uw_bias_set && j < e->nloads; j++) {
+			uint64_t off = e->loads[j].offset;
+
+			if (e->loads[j].exec && off >= pm->pub.offset &&
+			    off - pm->pub.offset < pm->pub.limit - pm->pub.start) {
+				pm->uw_bias = pm->pub.start + (off - pm->pub.offset) - e->loads[j].vaddr;
+				pm->uw_bias_set = true;
+			}
+		}
+		if (e && e->table && pm->uw_bias_set) {
+			o.key = e->key;
+			o.table = e->table;
+			o.bias = pm->uw_bias;
+			o.entry = e->entry ? e->entry + pm->uw_bias : 0;
+		}
+		err = fn(ctx, &o);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 size_t sym_unwind__count(const struct sym_unwind *u)
 {
 	return strmap__count(u->tables);

@@ -44,6 +44,13 @@ int sym_unwind__stack(struct sym_unwind *u, struct sym_proc *p, enum uw_mode mod
 		      uint32_t max, struct uw_result *ret)
 	__attribute__((warn_unused_result));
 
+/* The executable mappings of p with their tables (see
+ * sym_session__unwind_objects()): fn's nonzero return, or 0. The tables
+ * are spared by the bound until the next call. */
+int sym_unwind__objects(struct sym_unwind *u, struct sym_proc *p, sym_unwind_object_fn fn,
+			void *ctx)
+	__attribute__((warn_unused_result));
+
 /* Tables held now (binaries without CFI included), and their bytes. */
 size_t sym_unwind__count(const struct sym_unwind *u);
 size_t sym_unwind__bytes(const struct sym_unwind *u);

@@ -20,6 +20,7 @@
 
 #include "profiler/cli.h"
 #include "profiler/core/bpf_sync.h"
+#include "profiler/core/kunwind.h"
 #include "profiler/core/losses.h"
 #include "profiler/core/sampler.h"
 #include "profiler/core/slot_drain.h"
@@ -50,6 +51,8 @@ struct sampler {
 	uint64_t *ips;
 	int records_err;		/* first fatal error of a record callback */
 	uint64_t lost[CPROF_NR_COUNTERS];	/* consumed but not stored: losses__unstored() */
+	bool kernel_walk;		/* in-kernel unwinding on */
+	const char *kernel_walk_off;	/* why it was asked for but is off */
 };
 
 static int on_ringbuf(void *ctx, void *data, size_t len)
@@ -291,6 +294,20 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 		bpf_map__set_max_entries(s->skel->maps.ustacks,
 					 ring_size(s->nr_possible, opts->stack_window));
 	}
+	if (opts->stack_window && opts->kernel_walk) {
+		uint64_t rows = opts->kernel_walk_bytes / sizeof(struct cprof_uw_row);
+
+		/* the walker's loop is a bpf_loop callback: no helper, no walk */
+		if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_PERF_EVENT, BPF_FUNC_loop, NULL) != 1) {
+			s->kernel_walk_off = "this kernel has no bpf_loop (5.17 or later)";
+		} else {
+			s->kernel_walk = true;
+			s->skel->rodata->copy_stacks = CPROF_UNWIND_KERNEL;
+			bpf_map__set_max_entries(s->skel->maps.uw_rows,
+						 rows < 1 ? 1 : rows > UINT32_MAX / 2 ? UINT32_MAX / 2 :
+						 (uint32_t)rows);
+		}
+	}
 	bpf_map__set_max_entries(s->skel->maps.stacks0,
 				 opts->stack_entries ? opts->stack_entries : s->max_stacks);
 	bpf_map__set_max_entries(s->skel->maps.stacks1,
@@ -499,19 +516,44 @@ int64_t sampler__drain(struct sampler *s, struct raw_profile *rp)
 	return err ? err : moved + n;
 }
 
-int sampler__counters(struct sampler *s, uint64_t ret[CPROF_NR_COUNTERS])
+/* ret[i] = the sum over CPUs of element i of a per-CPU array of n __u64. */
+static int percpu_sum(struct sampler *s, int fd, uint64_t *ret, __u32 n)
 {
-	int fd = bpf_map__fd(s->skel->maps.counters);
-
-	for (__u32 i = 0; i < CPROF_NR_COUNTERS; i++) {
+	for (__u32 i = 0; i < n; i++) {
 		ret[i] = 0;
 		if (bpf_map_lookup_elem(fd, &i, s->values))
 			return -errno;
 		for (int c = 0; c < s->nr_possible; c++)
 			ret[i] += s->values[c];
-		ret[i] += s->lost[i];
 	}
 	return 0;
+}
+
+int sampler__counters(struct sampler *s, uint64_t ret[CPROF_NR_COUNTERS])
+{
+	int err = percpu_sum(s, bpf_map__fd(s->skel->maps.counters), ret, CPROF_NR_COUNTERS);
+
+	if (err)
+		return err;
+	for (int i = 0; i < CPROF_NR_COUNTERS; i++)
+		ret[i] += s->lost[i];
+	return 0;
+}
+
+int sampler__kunwind_maps(struct sampler *s, struct kunwind_maps *ret, const char **ret_why)
+{
+	*ret_why = s->kernel_walk_off;
+	if (!s->kernel_walk)
+		return -EOPNOTSUPP;
+	ret->rows_fd = bpf_map__fd(s->skel->maps.uw_rows);
+	ret->max_rows = bpf_map__max_entries(s->skel->maps.uw_rows);
+	ret->procs_fd = bpf_map__fd(s->skel->maps.uw_procs);
+	return 0;
+}
+
+int sampler__uw_counts(struct sampler *s, uint64_t ret[CPROF_UWC_NR])
+{
+	return percpu_sum(s, bpf_map__fd(s->skel->maps.uw_counts), ret, CPROF_UWC_NR);
 }
 
 int sampler__set_python(struct sampler *s, uint32_t tgid, const struct cprof_py_proc *p)
@@ -525,14 +567,6 @@ int sampler__set_python(struct sampler *s, uint32_t tgid, const struct cprof_py_
 
 int sampler__python_counts(struct sampler *s, uint64_t ret[CPROF_PYC_NR * CPROF_PY_NR_MINORS])
 {
-	int fd = bpf_map__fd(s->skel->maps.py_counts);
-
-	for (__u32 i = 0; i < CPROF_PYC_NR * CPROF_PY_NR_MINORS; i++) {
-		ret[i] = 0;
-		if (bpf_map_lookup_elem(fd, &i, s->values))
-			return -errno;
-		for (int c = 0; c < s->nr_possible; c++)
-			ret[i] += s->values[c];
-	}
-	return 0;
+	return percpu_sum(s, bpf_map__fd(s->skel->maps.py_counts), ret,
+			  CPROF_PYC_NR * CPROF_PY_NR_MINORS);
 }

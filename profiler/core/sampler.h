@@ -15,6 +15,7 @@
 
 #include "bpf/python.h"
 #include "bpf/sample.h"
+#include "bpf/unwind.h"
 #include "profiler/core/map_drain.h"	/* MAP_DRAIN_WUR */
 #include "profiler/core/raw_profile.h"
 
@@ -30,6 +31,11 @@ struct sampler_opts {
 	/* Stack-copy mode: bytes of user stack copied per sample (up to
 	 * CPROF_STACK_COPY_MAX); 0 = frame-pointer stacks from the kernel. */
 	uint32_t stack_window;
+	/* With stack_window: walk user stacks in the kernel with the unwind
+	 * tables pushed into kernel_walk_bytes of rows (sampler__kunwind_maps);
+	 * processes without them still get stack copies. */
+	bool kernel_walk;
+	uint64_t kernel_walk_bytes;
 	/* Off-CPU time (bpf/offcpu.bpf.h): blocks of at least off_cpu_min_ns,
 	 * each recorded with probability off_cpu_ppm / 1e6 (0 = 1e6). */
 	bool off_cpu;
@@ -84,6 +90,12 @@ int sampler__set_python(struct sampler *s, uint32_t tgid, const struct cprof_py_
 /* The BPF walk's counters (enum cprof_py_counter x version), summed over
  * CPUs: ret[reason * CPROF_PY_NR_MINORS + minor]. 0 or -errno. */
 int sampler__python_counts(struct sampler *s, uint64_t ret[CPROF_PYC_NR * CPROF_PY_NR_MINORS]);
+/* The maps the in-kernel unwinder reads (kunwind.h). -EOPNOTSUPP when
+ * it is off: not asked for, or the kernel lacks bpf_loop (then *ret_why). */
+struct kunwind_maps;
+int sampler__kunwind_maps(struct sampler *s, struct kunwind_maps *ret, const char **ret_why);
+/* How kernel walks ended (enum cprof_uw_counter), summed over CPUs. 0 or -errno. */
+int sampler__uw_counts(struct sampler *s, uint64_t ret[CPROF_UWC_NR]);
 /* The number of CPUs with a perf event open. */
 int sampler__nr_cpus(const struct sampler *s);
 

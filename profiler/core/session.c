@@ -43,6 +43,8 @@ struct session {
 	struct uw_stats *uw_stats;
 	struct runtime_hint hints;
 	struct python py;
+	struct kunwind *kuw;		/* NULL: no kernel walk */
+	const char *kuw_off;		/* asked for but off: why */
 };
 
 int64_t session__clock_ns(clockid_t clk)
@@ -92,12 +94,17 @@ static void on_event(void *ctx, const struct cprof_event *e)
 	case CPROF_EV_NEW:
 	case CPROF_EV_FORK:
 		err = sym_session__add_process(s->sym, e->tgid, e->start_ticks);
+		if (!err && kunwind__push(s->kuw, (int)e->tgid, e->start_ticks))
+			err = -ENOMEM;
 		break;
 	case CPROF_EV_EXEC:
 		err = sym_session__exec(s->sym, e->tgid, e->start_ticks);
+		if (!err && kunwind__push(s->kuw, (int)e->tgid, e->start_ticks))
+			err = -ENOMEM;
 		break;
 	case CPROF_EV_EXIT:
 		targets__exited(&s->targets, (pid_t)e->tgid, e->start_ticks);
+		kunwind__exited(s->kuw, (int)e->tgid, e->start_ticks);
 		break;
 	}
 	if (err)
@@ -114,6 +121,10 @@ static int unwind_record(void *ctx, const struct cprof_stack_record *r, const vo
 				     .hints = &s->hints };
 
 	python__on_sample(&s->py, r->tgid);
+	/* a copy in the kernel walk's stead: its mappings may be out of date */
+	if (s->kuw && !r->state)
+		kunwind__copied(s->kuw, (int)r->tgid, r->start_ticks,
+				session__clock_ns(CLOCK_MONOTONIC));
 	return collect__unwind_record(&cu, r, stack, ips, max);
 }
 
@@ -142,6 +153,7 @@ static const struct session_sampler_ops bpf_sampler = {
 	.start = sampler__start, .stop = sampler__stop, .poll = sampler__poll,
 	.drain = sampler__drain, .counters = sampler__counters, .nr_cpus = sampler__nr_cpus,
 	.set_python = sampler__set_python, .python_counts = python_counts,
+	.kunwind_maps = sampler__kunwind_maps, .uw_counts = sampler__uw_counts,
 };
 
 struct session *session__new(const struct session_opts *o, char *why, size_t why_len)
@@ -175,6 +187,8 @@ struct session *session__new_on(const struct session_opts *o,
 		s->uw_stats = uw_stats__new(0);
 		so.stack_window = s->stack_window;
 		so.unwind = unwind_record;
+		so.kernel_walk = o->unwind == SESSION_UNWIND_AUTO;
+		so.kernel_walk_bytes = o->unwind_bytes ? o->unwind_bytes : KUNWIND_DEFAULT_BYTES;
 	}
 	s->raw = raw_profile__new();
 	s->sym = sym_session__new(NULL);
@@ -189,6 +203,20 @@ struct session *session__new_on(const struct session_opts *o,
 		session__free(s);
 		errno = -err;
 		return NULL;
+	}
+	if (so.kernel_walk && s->ops->kunwind_maps) {
+		struct kunwind_maps km;
+
+		if (s->ops->kunwind_maps(s->sampler, &km, &s->kuw_off) == 0) {
+			s->kuw = kunwind__new(s->sym, &km);
+			if (!s->kuw) {
+				err = -errno;
+				say_why(s, "mapping the unwind table array", err, why, why_len);
+				session__free(s);
+				errno = -err;
+				return NULL;
+			}
+		}
 	}
 	/* Before any target runs: its first maps come as events. */
 	s->mev = mmap_events__new(s->sym, 0, &s->mev_what);
@@ -211,6 +239,7 @@ void session__free(struct session *s)
 		return;
 	if (s->sampler)
 		s->ops->free(s->sampler);
+	kunwind__free(s->kuw);
 	mmap_events__free(s->mev);	/* before the symbolizer it is attached to */
 	sym_session__free(s->sym);
 	raw_profile__free(s->raw);
@@ -315,6 +344,7 @@ int session__poll(struct session *s)
 	mmap_events__pump(s->mev);
 	n = s->ops->poll(s->sampler, SESSION_POLL_MS);
 	python__poll(&s->py);
+	kunwind__pump(s->kuw, session__clock_ns(CLOCK_MONOTONIC));
 	return n;
 }
 
@@ -458,6 +488,11 @@ void session__stats(const struct session *s, struct session_stats *ret)
 	ret->uw_mode = s->uw_mode;
 	ret->mmap_events_on = s->mev != NULL;
 	mmap_events__stats(s->mev, &ret->mev);
+	ret->kernel_walk = s->kuw != NULL;
+	ret->kernel_walk_off = s->kuw_off;
+	if (s->kuw && s->ops->uw_counts)
+		s->ops->uw_counts(s->sampler, ret->uw_counts);
+	kunwind__stats(s->kuw, &ret->kuw);
 }
 
 void session__mapping_summary(struct session *s, char *buf, size_t len)

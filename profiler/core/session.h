@@ -28,6 +28,7 @@
 
 #include "bpf/python.h"
 #include "bpf/sample.h"
+#include "profiler/core/kunwind.h"
 #include "profiler/core/losses.h"
 #include "profiler/core/mmap_events.h"
 #include "profiler/core/raw_profile.h"
@@ -40,7 +41,11 @@
 #define SESSION_POLL_MS		100		/* longest wait in session__poll() */
 #define SESSION_DRAIN_NS	1000000000LL	/* drains are due this often */
 
-enum session_unwind { SESSION_UNWIND_AUTO = 0, SESSION_UNWIND_DWARF, SESSION_UNWIND_FP };
+/* AUTO: walked in the kernel (kunwind.h), stack copies where it cannot;
+ * COPY: stack copies unwound here, frame pointers where tables are missing;
+ * DWARF: stack copies, tables only; FP: frame pointers in the kernel. */
+enum session_unwind { SESSION_UNWIND_AUTO = 0, SESSION_UNWIND_DWARF, SESSION_UNWIND_FP,
+		      SESSION_UNWIND_COPY };
 
 struct session_opts {
 	unsigned int freq;
@@ -55,6 +60,7 @@ struct session_opts {
 	uint32_t max_stacks;
 	enum session_unwind unwind;
 	uint32_t stack_size;		/* stack-copy bytes; 0 = CPROF_STACK_COPY_DEFAULT */
+	uint64_t unwind_bytes;		/* AUTO: kernel table memory; 0 = KUNWIND_DEFAULT_BYTES */
 	/* Off-CPU time (--off-cpu): blocks of at least off_cpu_min_ns, each
 	 * recorded with probability off_cpu_ppm / 1e6 (0: all of them). */
 	bool off_cpu;
@@ -85,6 +91,12 @@ struct session_stats {
 	enum uw_mode uw_mode;
 	bool mmap_events_on;
 	struct mmap_events_stats mev;	/* zeros when off */
+	/* --unwind auto: kernel walks by outcome (enum cprof_uw_counter; the
+	 * last, CPROF_UWC_COPIED, are samples sent to the stack copy instead) */
+	bool kernel_walk;
+	const char *kernel_walk_off;	/* asked for but off: why (static) */
+	uint64_t uw_counts[CPROF_UWC_NR];
+	struct kunwind_stats kuw;
 };
 
 struct session;
@@ -116,6 +128,9 @@ struct session_sampler_ops {
 	/* CPython (sampler__set_python, sampler__python_counts); NULL: none */
 	int (*set_python)(struct sampler *sp, uint32_t tgid, const struct cprof_py_proc *p);
 	int (*python_counts)(struct sampler *sp, uint64_t *ret);
+	/* the in-kernel unwinder (sampler__kunwind_maps, __uw_counts); NULL: none */
+	int (*kunwind_maps)(struct sampler *sp, struct kunwind_maps *ret, const char **ret_why);
+	int (*uw_counts)(struct sampler *sp, uint64_t *ret);
 };
 /* session__new() on ops (NULL: the BPF sampler). */
 struct session *session__new_on(const struct session_opts *o,

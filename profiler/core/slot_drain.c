@@ -73,9 +73,33 @@ static int32_t raw_lost(uint8_t lost)
 	}
 }
 
+/* The frames of a stack whose first chunk is st into ips: a stack walked in
+ * the kernel continues in the chunks its CPROF_STACK_CONT links name
+ * (bpf/unwind.h). A link to no chunk ends the stack there (the map filled
+ * between two chunks' updates: the head is stored last, so never in practice). */
+static uint32_t chained_stack(const struct slot_drain *d, struct cprof_stack *st, uint64_t *ips)
+{
+	uint32_t nr = 0;
+
+	for (int c = 0; c < CPROF_UW_CHUNKS; c++) {
+		uint32_t i = 0;
+		__u64 next;
+
+		while (i < CPROF_MAX_STACK_DEPTH && st->ips[i] && st->ips[i] != CPROF_STACK_CONT)
+			ips[nr++] = st->ips[i++];
+		if (i != CPROF_UW_CHUNK || st->ips[i] != CPROF_STACK_CONT)
+			break;
+		next = st->ips[CPROF_UW_CHUNK + 1];
+		if (d->ops->lookup(d->stacks, &next, st))
+			break;
+	}
+	return nr;
+}
+
 int slot_drain__stack(const struct slot_drain *d, struct slot_cache *cache,
 		      struct raw_profile *rp, uint64_t key, uint8_t lost, int32_t *ret)
 {
+	uint64_t ips[CPROF_UW_MAX_FRAMES + CPROF_MAX_STACK_DEPTH];
 	struct cprof_stack st;
 	uint32_t nr = 0, slot = 0;
 	bool cached = cache && cache->keys && key;
@@ -94,9 +118,8 @@ int slot_drain__stack(const struct slot_drain *d, struct slot_cache *cache,
 		*ret = RAW_STACK_MISSING;
 		return 0;
 	}
-	while (nr < CPROF_MAX_STACK_DEPTH && st.ips[nr])
-		nr++;
-	idx = raw_profile__intern_stack(rp, (const uint64_t *)st.ips, nr);
+	nr = chained_stack(d, &st, ips);
+	idx = raw_profile__intern_stack(rp, ips, nr);
 	if (idx < 0)
 		return idx;
 	*ret = idx;

@@ -16,6 +16,7 @@
 #include "base/hashmap.h"
 #include "bpf/python.h"
 #include "bpf/sample.h"
+#include "bpf/unwind.h"
 #include "profiler/core/map_drain.h"
 #include "profiler/core/raw_profile.h"
 

@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* The in-kernel unwinder of cprof_sample (--unwind auto), included by
+ * sample.bpf.c (it uses that file's stack maps and counters). It walks the
+ * user stack with the rows of the compiled unwind tables userspace pushed
+ * (bpf/unwind.h), one frame per bpf_loop turn, as symbolize/unwinder.c walks
+ * a stack copy: CFA from rsp or rbp, the return address at CFA - 8, rbp from
+ * its save slot, signal frames from the ucontext, and frame pointers where no
+ * row covers the pc (JIT code, binaries without CFI). It never guesses: a
+ * walk ends at the outermost frame or says why it stopped, with the marker
+ * frame the userspace unwinder would put there. Every read of user memory is
+ * bpf_probe_read_user, and may fail. */
+#ifndef CPROF_BPF_UNWIND_BPF_H
+#define CPROF_BPF_UNWIND_BPF_H
+
+#include "bpf/unwind.h"
+
+/* The rows of every binary pushed, shared by build-id; sized and written
+ * (mmapped) by userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct cprof_uw_row);
+	__uint(max_entries, 1);
+} uw_rows SEC(".maps");
+
+/* tgid -> its executable mappings. Written by userspace only (whole values:
+ * a sample sees the old or the new one); no process here: stack copy. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct cprof_uw_proc);
+	__uint(max_entries, 8192);
+} uw_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, CPROF_UWC_NR);
+} uw_counts SEC(".maps");
+
+/* A walked stack, laid out as the chunks it is stored in. Only perf_event
+ * programs walk, and they do not nest on one CPU. */
+struct uw_buf {
+	struct cprof_stack c[CPROF_UW_CHUNKS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct uw_buf);
+	__uint(max_entries, 1);
+} uw_bufs SEC(".maps");
+
+/* offsets in the x86_64 ucontext_t at a signal frame's rsp (as unwinder.c) */
+#define UW_UC_RBP	(40 + 10 * 8)
+#define UW_UC_RSP	(40 + 15 * 8)
+#define UW_UC_RIP	(40 + 16 * 8)
+#define UW_ENTRY_SPAN	64	/* SYM_ENTRY_SPAN: a frame there is _start's */
+
+enum uw_rd { UW_RD_OK = 0, UW_RD_BELOW, UW_RD_FAULT };
+
+/* bpf_loop's context: on the stack (the helper wants it there). */
+struct uw_walk {
+	const struct cprof_uw_proc *p;
+	struct uw_buf *out;
+	__u64 pc, sp, bp;
+	__u64 base;		/* the sampled sp: a save slot below it was popped */
+	__u64 h;		/* hash of the frames stored */
+	__u32 nr;		/* frames stored */
+	__u32 ci, si;		/* where the next frame goes: chunk, index */
+	__u8 exact;		/* pc is the leaf's or an interrupted one, not a return address */
+	__u8 bp_state;		/* enum uw_rd: bp is known, or why not */
+	__u8 stop;		/* enum cprof_uw_counter, once stopped */
+	__u8 stopped;
+};
+
+static __always_inline void uw_count(__u32 what)
+{
+	__u64 *v = bpf_map_lookup_elem(&uw_counts, &what);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline enum uw_rd uw_rd(const struct uw_walk *w, __u64 addr, __u64 *ret)
+{
+	if (addr < w->base)
+		return UW_RD_BELOW;
+	return bpf_probe_read_user(ret, sizeof(*ret), (const void *)addr) ? UW_RD_FAULT : UW_RD_OK;
+}
+
+static __always_inline long uw_stop(struct uw_walk *w, __u8 why)
+{
+	w->stop = why;
+	w->stopped = 1;
+	return 1;
+}
+
+static __always_inline long uw_rd_stop(struct uw_walk *w, enum uw_rd r)
+{
+	return uw_stop(w, r == UW_RD_FAULT ? CPROF_UWC_UNREADABLE : CPROF_UWC_BAD_FRAME);
+}
+
+static __always_inline void uw_push(struct uw_walk *w, __u64 ip)
+{
+	__u32 ci = w->ci, si = w->si;
+
+	if (ci >= CPROF_UW_CHUNKS || si >= CPROF_UW_CHUNK)
+		return;
+	w->out->c[ci].ips[si] = ip;
+	w->h = (w->h ^ ip) * 0x100000001b3ULL;
+	w->h ^= w->h >> 29;
+	w->nr++;
+	if (++si == CPROF_UW_CHUNK) {
+		si = 0;
+		ci++;
+	}
+	w->ci = ci;
+	w->si = si;
+}
+
+/* Binary searches, one probe per bpf_loop turn: unrolled, their branches
+ * would multiply the verifier's paths. Both find the last entry at or below
+ * the key: lo ends one past it. */
+struct uw_search {
+	const struct cprof_uw_proc *p;	/* the mappings searched, or NULL: rows */
+	__u64 key;
+	__u32 lo, hi, first;
+};
+
+static long uw_search_step(__u32 i, void *arg)
+{
+	struct uw_search *s = arg;
+	const struct cprof_uw_row *r;
+	__u32 mid, idx;
+	__u64 at;
+
+	if (s->lo >= s->hi)
+		return 1;
+	mid = s->lo + (s->hi - s->lo) / 2;
+	if (s->p) {
+		if (mid >= CPROF_UW_MAX_MAPS)
+			goto out_fail;
+		at = s->p->maps[mid].start;
+	} else {
+		idx = s->first + mid;
+		r = bpf_map_lookup_elem(&uw_rows, &idx);
+		if (!r)
+			goto out_fail;
+		at = r->pc;
+	}
+	if (at <= s->key)
+		s->lo = mid + 1;
+	else
+		s->hi = mid;
+	return 0;
+out_fail:
+	s->lo = 0;
+	s->hi = 0;
+	return 1;
+}
+
+/* The mapping holding addr. */
+static __always_inline const struct cprof_uw_map *uw_find_map(const struct cprof_uw_proc *p,
+							      __u64 addr)
+{
+	struct uw_search s = { .p = p, .key = addr, .hi = p->nr };
+	const struct cprof_uw_map *m;
+	__u32 lo;
+
+	if (s.hi > CPROF_UW_MAX_MAPS)
+		s.hi = CPROF_UW_MAX_MAPS;
+	bpf_loop(8, uw_search_step, &s, 0);	/* 2^8 > CPROF_UW_MAX_MAPS */
+	lo = s.lo;
+	if (lo == 0 || lo > CPROF_UW_MAX_MAPS || s.lo < s.hi)
+		return NULL;
+	m = &p->maps[lo - 1];
+	return addr < m->end ? m : NULL;
+}
+
+/* The row of table offset off. 0, or -1 when none covers off (a gap between
+ * FDEs, or past the table). */
+static __always_inline int uw_find_row(const struct cprof_uw_map *m, __u64 off,
+				       struct cprof_uw_row *ret)
+{
+	struct uw_search s = { .key = off, .hi = m->count, .first = m->first };
+	const struct cprof_uw_row *r;
+	__u32 idx;
+
+	if (off > 0xffffffffULL)
+		return -1;
+	bpf_loop(26, uw_search_step, &s, 0);	/* tables of up to 2^25 rows */
+	if (s.lo == 0 || s.lo < s.hi)
+		return -1;
+	idx = m->first + s.lo - 1;
+	r = bpf_map_lookup_elem(&uw_rows, &idx);
+	if (!r || r->cfa == CPROF_UW_CFA_NONE)
+		return -1;
+	*ret = *r;
+	return 0;
+}
+
+/* One frame: from the current one to its caller. 0 to go on, 1 to stop. */
+static long uw_step(__u32 i, void *arg)
+{
+	struct uw_walk *w = arg;
+	__u64 lookup = w->exact ? w->pc : w->pc - 1, cfa, ra = 0, v;
+	const struct cprof_uw_map *m;
+	struct cprof_uw_row row;
+	enum uw_rd r;
+
+	if (!w->p || !w->out)
+		return uw_stop(w, CPROF_UWC_BAD_FRAME);
+	if (w->nr >= CPROF_UW_MAX_FRAMES - 1)	/* room for the stop marker */
+		return uw_stop(w, CPROF_UWC_DEPTH);
+	m = uw_find_map(w->p, lookup);
+	if (!m)
+		return uw_stop(w, CPROF_UWC_NO_MAPPING);
+	if (m->entry && lookup >= m->entry && lookup < m->entry + UW_ENTRY_SPAN)
+		return uw_stop(w, CPROF_UWC_COMPLETE);	/* _start: nothing called it */
+	if (!m->count || lookup < m->base || uw_find_row(m, lookup - m->base, &row)) {
+		/* frame pointers: CFA = rbp + 16, rbp saved at CFA - 16 */
+		if (w->bp_state != UW_RD_OK)
+			return uw_rd_stop(w, w->bp_state);
+		if (!w->bp)
+			return uw_stop(w, CPROF_UWC_COMPLETE);
+		row = (struct cprof_uw_row){ .cfa = CPROF_UW_CFA_RBP, .cfa_off = 16,
+					     .rbp = CPROF_UW_RBP_AT_CFA, .rbp_off = -16 };
+	}
+
+	switch (row.cfa) {
+	case CPROF_UW_CFA_OUTERMOST:
+		return uw_stop(w, CPROF_UWC_COMPLETE);
+	case CPROF_UW_CFA_SIGNAL:
+		/* the handler returned into __restore_rt: rsp is at the ucontext */
+		if ((r = uw_rd(w, w->sp + UW_UC_RIP, &ra)) || (r = uw_rd(w, w->sp + UW_UC_RSP, &cfa)))
+			return uw_rd_stop(w, r);
+		w->bp_state = uw_rd(w, w->sp + UW_UC_RBP, &v);
+		if (w->bp_state == UW_RD_OK)
+			w->bp = v;
+		if (!ra)
+			return uw_stop(w, CPROF_UWC_COMPLETE);
+		uw_push(w, ra);
+		w->pc = ra;
+		w->sp = cfa;
+		w->exact = 1;	/* interrupted, not called */
+		return 0;
+	case CPROF_UW_CFA_RSP:
+		cfa = w->sp + (__s64)row.cfa_off;
+		break;
+	case CPROF_UW_CFA_PLT:
+		cfa = w->sp + (__s64)row.cfa_off + ((w->pc & 15) >= (__u64)(__s64)row.rbp_off ? 8 : 0);
+		break;
+	case CPROF_UW_CFA_RBP:
+	case CPROF_UW_CFA_RBP_DEREF:
+		if (w->bp_state != UW_RD_OK)
+			return uw_rd_stop(w, w->bp_state);
+		cfa = w->bp + (__s64)row.cfa_off;
+		if (row.cfa == CPROF_UW_CFA_RBP_DEREF && (r = uw_rd(w, cfa, &cfa)))
+			return uw_rd_stop(w, r);
+		break;
+	default:
+		return uw_stop(w, CPROF_UWC_BAD_RULE);
+	}
+	/* a caller's frame is above its callee's */
+	if (cfa <= w->sp)
+		return uw_stop(w, CPROF_UWC_BAD_FRAME);
+	if ((r = uw_rd(w, cfa - 8, &ra)))
+		return uw_rd_stop(w, r);
+	if (row.cfa != CPROF_UW_CFA_PLT) {
+		if (row.rbp == CPROF_UW_RBP_AT_CFA ||
+		    (row.rbp == CPROF_UW_RBP_AT_RBP && w->bp_state == UW_RD_OK)) {
+			r = uw_rd(w, (row.rbp == CPROF_UW_RBP_AT_CFA ? cfa : w->bp) +
+				     (__s64)row.rbp_off, &v);
+			if (r == UW_RD_OK) {
+				w->bp = v;
+				w->bp_state = UW_RD_OK;
+			} else if (r == UW_RD_FAULT) {
+				w->bp_state = r;	/* only fatal if a caller needs rbp */
+			}	/* below sp: popped already, rbp holds the caller's value */
+		} else if (row.rbp != CPROF_UW_RBP_SAME && row.rbp != CPROF_UW_RBP_AT_RBP) {
+			w->bp_state = UW_RD_BELOW;	/* undefined */
+		}
+	}
+	if (!ra)
+		return uw_stop(w, CPROF_UWC_COMPLETE);
+	uw_push(w, ra);
+	w->pc = ra;
+	w->sp = cfa;
+	w->exact = 0;
+	return 0;
+}
+
+/* The key of chunk c of the stack whose whole hash is h (chunk 0: h). */
+static __always_inline __u64 uw_chunk_key(__u64 h, __u32 c)
+{
+	__u64 k = c ? (h ^ ((__u64)c * 0x9e3779b97f4a7c15ULL)) * 0xff51afd7ed558ccdULL : h;
+
+	return k ? k : 1;
+}
+
+/* Walks the current thread's user stack (registers ip, sp, bp) with the
+ * mappings of p into `stacks`: CPROF_STACK_OK and the key of its first chunk
+ * in *ret, or why it is lost (enum cprof_stack_lost, counted). */
+static __always_inline __u8 uw_take_stack(const struct cprof_uw_proc *p, void *stacks,
+					  __u64 ip, __u64 sp, __u64 bp, __u64 *ret)
+{
+	struct uw_walk walk = {}, *w = &walk;
+	__u32 zero = 0, nch, ci, si;
+	__u64 h;
+	long err;
+
+	*ret = 0;
+	w->out = bpf_map_lookup_elem(&uw_bufs, &zero);
+	if (!w->out || !ip) {
+		count(CPROF_DROP_USTACK_MISSING);
+		return CPROF_STACK_MISSING;
+	}
+	w->p = p;
+	w->pc = ip;
+	w->sp = sp;
+	w->bp = bp;
+	w->base = sp;
+	w->exact = 1;
+	w->h = 0xcbf29ce484222325ULL;
+	uw_push(w, ip);
+	bpf_loop(CPROF_UW_MAX_FRAMES, uw_step, w, 0);
+	if (!w->stopped)
+		w->stop = CPROF_UWC_DEPTH;
+	if (w->stop != CPROF_UWC_COMPLETE)
+		uw_push(w, CPROF_UW_STOP_MARKER + w->stop);
+	uw_count(w->stop);
+
+	/* readers stop at the first zero: what an earlier walk left after it
+	 * is never read (and is not in the hash) */
+	ci = w->ci;
+	si = w->si;
+	if (ci < CPROF_UW_CHUNKS && si < CPROF_UW_CHUNK)
+		w->out->c[ci].ips[si] = 0;
+	nch = si ? ci + 1 : ci;
+	if (!si && ci && ci <= CPROF_UW_CHUNKS)	/* the last chunk is full: no link */
+		w->out->c[ci - 1].ips[CPROF_UW_CHUNK] = 0;
+	h = w->h ^ ((__u64)w->nr * 8 << 48);
+	h = h ? h : 1;
+	/* the same stack stored already this slot: its chunks are there too */
+	if (bpf_map_lookup_elem(stacks, &h)) {
+		*ret = h;
+		return CPROF_STACK_OK;
+	}
+	/* the last chunk first: a stored head always finds its tail */
+	for (int i = CPROF_UW_CHUNKS - 1; i >= 0; i--) {
+		__u32 c = i;
+		__u64 k;
+
+		if (c >= nch || c >= CPROF_UW_CHUNKS)
+			continue;
+		if (c + 1 < nch) {
+			w->out->c[c].ips[CPROF_UW_CHUNK] = CPROF_STACK_CONT;
+			w->out->c[c].ips[CPROF_UW_CHUNK + 1] = uw_chunk_key(h, c + 1);
+		}
+		k = uw_chunk_key(h, c);
+		err = bpf_map_update_elem(stacks, &k, &w->out->c[c], BPF_NOEXIST);
+		if (err && err != -EEXIST) {
+			count(CPROF_DROP_STACK_MAP_FULL);
+			return CPROF_STACK_MAP_FULL;
+		}
+	}
+	*ret = h;
+	return CPROF_STACK_OK;
+}
+
+/* The process's mappings when userspace pushed them for this very process;
+ * NULL: the sample goes to the stack copy (counted). */
+static __always_inline const struct cprof_uw_proc *uw_proc_of(const struct cprof_key *key)
+{
+	const struct cprof_uw_proc *p = bpf_map_lookup_elem(&uw_procs, &key->tgid);
+
+	if (p && p->start_ticks == key->start_ticks)
+		return p;
+	uw_count(CPROF_UWC_COPIED);
+	return NULL;
+}
+
+#endif

@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: MIT
+/* kunwind: see kunwind.h. Row ranges are handed out first-fit from the
+ * mmapped array; a binary's range is written once, before any process
+ * entry names it, and freed only when no pushed process maps the binary.
+ * A process entry is written whole (one map update), so a sample sees the
+ * old mappings or the new ones, never a mix. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <bpf/bpf.h>
+
+#include "base/strmap.h"
+#include "base/vec.h"
+#include "profiler/core/kunwind.h"
+#include "profiler/core/raw_profile.h"
+#include "symbolize/unwinder.h"
+#include "symbolize/uw_table.h"
+
+/* The BPF side mirrors these (bpf/unwind.h). */
+_Static_assert(CPROF_UW_CFA_RSP == UW_CFA_RSP && CPROF_UW_CFA_RBP == UW_CFA_RBP &&
+	       CPROF_UW_CFA_PLT == UW_CFA_PLT && CPROF_UW_CFA_RBP_DEREF == UW_CFA_RBP_DEREF &&
+	       CPROF_UW_CFA_SIGNAL == UW_CFA_SIGNAL && CPROF_UW_CFA_OUTERMOST == UW_CFA_OUTERMOST &&
+	       CPROF_UW_RBP_SAME == UW_RBP_SAME && CPROF_UW_RBP_AT_CFA == UW_RBP_AT_CFA &&
+	       CPROF_UW_RBP_AT_RBP == UW_RBP_AT_RBP, "bpf/unwind.h rules");
+_Static_assert((int)CPROF_UWC_COMPLETE == (int)UW_STOP_OUTERMOST &&
+	       (int)CPROF_UWC_UNREADABLE == (int)UW_STOP_COPY_SHORT &&
+	       (int)CPROF_UWC_NO_MAPPING == (int)UW_STOP_NO_MAPPING &&
+	       (int)CPROF_UWC_BAD_RULE == (int)UW_STOP_UNSUPPORTED &&
+	       (int)CPROF_UWC_BAD_FRAME == (int)UW_STOP_BAD_FRAME &&
+	       (int)CPROF_UWC_DEPTH == (int)UW_STOP_DEPTH && (int)CPROF_UWC_NR_STOPS == (int)UW_NR_STOPS,
+	       "bpf/unwind.h stops");
+_Static_assert(CPROF_UW_STOP_MARKER == RAW_IP_MARKER_BASE, "bpf/unwind.h marker");
+_Static_assert(sizeof(struct cprof_uw_row) == 16, "bpf/unwind.h row");
+
+struct kuw_bin {
+	char *key;
+	uint32_t first, count;	/* its rows */
+	uint32_t users;		/* mappings of pushed processes naming it */
+};
+
+struct kuw_proc {
+	int pid;
+	uint64_t start_ticks;
+	struct kuw_bin **bins;	/* one per mapping with a table (a binary may repeat) */
+	size_t nbins;
+	int64_t pushed_ns;	/* last push (or attempt) */
+	bool pushed;		/* its entry is in the kernel */
+	bool want;		/* kunwind__copied() asked for a push */
+	bool stuck;		/* fell back for a reason a push cannot fix before exec */
+	bool fell_back[KUNWIND_NR_FALLBACKS];	/* counted once each */
+	struct kuw_proc *prev, *next;	/* every process, to free them */
+};
+
+struct kunwind {
+	struct sym_session *sym;
+	struct kunwind_maps m;
+	struct cprof_uw_row *rows;	/* the mmapped array */
+	size_t rows_len;
+	struct strmap *bins_by_key;
+	struct kuw_bin **bins;		/* sorted by first */
+	size_t nbins, bins_cap;
+	struct strmap *procs;		/* "pid" -> struct kuw_proc */
+	struct kuw_proc *all;
+	int *want;			/* pids kunwind__copied() marked */
+	size_t nwant, want_cap;
+	struct kunwind_stats st;
+	/* the push being built */
+	struct cprof_uw_proc up;
+	struct kuw_bin *pbins[CPROF_UW_MAX_MAPS];
+	size_t npbins;
+	int fail;			/* enum kunwind_fallback of the failed push */
+};
+
+static const char *const fallback_names[KUNWIND_NR_FALLBACKS] = {
+	[KUNWIND_FB_MEMORY] = "unwind tables over --unwind-memory",
+	[KUNWIND_FB_MAPPINGS] = "more executable mappings than the kernel walk holds",
+	[KUNWIND_FB_UNKNOWN] = "mappings unknown",
+};
+
+const char *kunwind_fallback__name(enum kunwind_fallback f)
+{
+	return (unsigned int)f < KUNWIND_NR_FALLBACKS ? fallback_names[f] : "?";
+}
+
+struct kunwind *kunwind__new(struct sym_session *sym, const struct kunwind_maps *m)
+{
+	struct kunwind *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	k->sym = sym;
+	k->m = *m;
+	k->rows_len = (size_t)m->max_rows * sizeof(struct cprof_uw_row);
+	k->rows = mmap(NULL, k->rows_len, PROT_READ | PROT_WRITE, MAP_SHARED, m->rows_fd, 0);
+	if (k->rows == MAP_FAILED) {
+		int err = errno;
+
+		free(k);
+		errno = err;
+		return NULL;
+	}
+	k->bins_by_key = strmap__new();
+	k->procs = strmap__new();
+	if (!k->bins_by_key || !k->procs) {
+		kunwind__free(k);
+		errno = ENOMEM;
+		return NULL;
+	}
+	k->st.max_rows = m->max_rows;
+	return k;
+}
+
+static void proc_key(int pid, char buf[16])
+{
+	snprintf(buf, 16, "%d", pid);
+}
+
+static struct kuw_proc *proc_get(struct kunwind *k, int pid)
+{
+	char key[16];
+
+	proc_key(pid, key);
+	return strmap__get(k->procs, key);
+}
+
+static void release_bins(struct kuw_bin **bins, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		bins[i]->users--;
+}
+
+static void bin_free(struct kunwind *k, size_t i)
+{
+	struct kuw_bin *b = k->bins[i];
+
+	strmap__remove(k->bins_by_key, b->key);
+	k->st.rows -= b->count;
+	memmove(&k->bins[i], &k->bins[i + 1], (k->nbins - i - 1) * sizeof(*k->bins));
+	k->nbins--;
+	free(b->key);
+	free(b);
+}
+
+void kunwind__free(struct kunwind *k)
+{
+	if (!k)
+		return;
+	while (k->nbins)
+		bin_free(k, k->nbins - 1);
+	free(k->bins);
+	while (k->all) {
+		struct kuw_proc *p = k->all;
+
+		k->all = p->next;
+		free(p->bins);
+		free(p);
+	}
+	strmap__free(k->bins_by_key);
+	strmap__free(k->procs);
+	free(k->want);
+	if (k->rows && k->rows != MAP_FAILED)
+		munmap(k->rows, k->rows_len);
+	free(k);
+}
+
+/* First fit in the array; the index of the bin it goes before in *ret_pos. */
+static int find_room(const struct kunwind *k, uint32_t n, uint32_t *ret_first, size_t *ret_pos)
+{
+	uint32_t at = 0;
+	size_t i;
+
+	for (i = 0; i < k->nbins; i++) {
+		if (k->bins[i]->first - at >= n)
+			break;
+		at = k->bins[i]->first + k->bins[i]->count;
+	}
+	if (i == k->nbins && k->m.max_rows - at < n)
+		return -ENOSPC;
+	*ret_first = at;
+	*ret_pos = i;
+	return 0;
+}
+
+/* Frees the rows of binaries no pushed process maps. */
+static void evict_unused(struct kunwind *k)
+{
+	for (size_t i = k->nbins; i-- > 0;)
+		if (!k->bins[i]->users) {
+			bin_free(k, i);
+			k->st.evicted++;
+		}
+}
+
+/* The binary's rows in the kernel, loaded now if they are not. NULL and
+ * -ENOSPC (no room even after eviction) or -ENOMEM in *err. */
+static struct kuw_bin *bin_get(struct kunwind *k, const struct sym_unwind_object *o, int *err)
+{
+	struct kuw_bin *b = strmap__get(k->bins_by_key, o->key);
+	const struct uw_rule *rules;
+	const uint32_t *pcs;
+	uint64_t base;
+	uint32_t first;
+	size_t n, pos;
+
+	if (b)
+		return b;
+	n = uw_table__rows(o->table, &base, &pcs, &rules);
+	*err = -ENOSPC;
+	if (n > k->m.max_rows)
+		return NULL;
+	if (find_room(k, (uint32_t)n, &first, &pos)) {
+		evict_unused(k);
+		if (find_room(k, (uint32_t)n, &first, &pos))
+			return NULL;
+	}
+	*err = -ENOMEM;
+	b = calloc(1, sizeof(*b));
+	if (!b || !(b->key = strdup(o->key)) || VEC_RESERVE(k->bins, k->nbins, k->bins_cap, 1) ||
+	    strmap__put(k->bins_by_key, o->key, b) < 0) {
+		if (b)
+			free(b->key);
+		free(b);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct cprof_uw_row *r = &k->rows[first + i];
+
+		r->pc = pcs[i];
+		r->cfa_off = rules[i].cfa_off;
+		r->rbp_off = rules[i].rbp_off;
+		r->cfa = rules[i].cfa;
+		r->rbp = rules[i].rbp;
+		r->pad = 0;
+	}
+	b->first = first;
+	b->count = (uint32_t)n;
+	memmove(&k->bins[pos + 1], &k->bins[pos], (k->nbins - pos) * sizeof(*k->bins));
+	k->bins[pos] = b;
+	k->nbins++;
+	k->st.rows += n;
+	k->st.loaded++;
+	return b;
+}
+
+static int on_object(void *ctx, const struct sym_unwind_object *o)
+{
+	struct kunwind *k = ctx;
+	struct cprof_uw_map *m;
+	struct kuw_bin *b;
+	uint64_t base;
+	const uint32_t *pcs;
+	const struct uw_rule *rules;
+	int err;
+
+	if (k->up.nr >= CPROF_UW_MAX_MAPS) {
+		k->fail = KUNWIND_FB_MAPPINGS;
+		return -E2BIG;
+	}
+	m = &k->up.maps[k->up.nr++];
+	memset(m, 0, sizeof(*m));
+	m->start = o->start;
+	m->end = o->limit;
+	if (!o->table || !o->key)
+		return 0;	/* frame pointers there */
+	b = bin_get(k, o, &err);
+	if (!b) {
+		k->fail = KUNWIND_FB_MEMORY;
+		return err;
+	}
+	uw_table__rows(o->table, &base, &pcs, &rules);
+	b->users++;
+	k->pbins[k->npbins++] = b;
+	m->base = o->bias + base;
+	m->first = b->first;
+	m->count = b->count;
+	m->entry = o->entry;
+	return 0;
+}
+
+static void fall_back(struct kunwind *k, struct kuw_proc *p, enum kunwind_fallback why)
+{
+	if (!p->fell_back[why])
+		k->st.fallback[why]++;
+	p->fell_back[why] = true;
+}
+
+static void unpush(struct kunwind *k, struct kuw_proc *p)
+{
+	__u32 tgid = (__u32)p->pid;
+
+	if (p->pushed) {
+		bpf_map_delete_elem(k->m.procs_fd, &tgid);
+		k->st.procs--;
+	}
+	p->pushed = false;
+	release_bins(p->bins, p->nbins);
+	free(p->bins);
+	p->bins = NULL;
+	p->nbins = 0;
+}
+
+static struct kuw_proc *proc_new(struct kunwind *k, int pid, uint64_t start_ticks)
+{
+	struct kuw_proc *p = proc_get(k, pid);
+	char key[16];
+
+	if (p && p->start_ticks == start_ticks)
+		return p;
+	if (p) {	/* a reused pid: the old process is gone */
+		unpush(k, p);
+		p->want = p->stuck = false;
+		memset(p->fell_back, 0, sizeof(p->fell_back));
+	} else {
+		p = calloc(1, sizeof(*p));
+		proc_key(pid, key);
+		if (!p || strmap__put(k->procs, key, p) < 0) {
+			free(p);
+			return NULL;
+		}
+		p->next = k->all;
+		if (k->all)
+			k->all->prev = p;
+		k->all = p;
+	}
+	p->pid = pid;
+	p->start_ticks = start_ticks;
+	return p;
+}
+
+static int push(struct kunwind *k, struct kuw_proc *p, int64_t now_ns)
+{
+	__u32 tgid = (__u32)p->pid;
+	struct kuw_bin **bins;
+	int err;
+
+	p->pushed_ns = now_ns;
+	p->want = false;
+	memset(&k->up, 0, offsetof(struct cprof_uw_proc, maps));
+	k->up.start_ticks = p->start_ticks;
+	k->npbins = 0;
+	k->fail = KUNWIND_FB_UNKNOWN;
+	err = sym_session__unwind_objects(k->sym, p->pid, p->start_ticks, on_object, k);
+	if (!err && !k->up.nr)
+		err = -ENOENT;	/* no executable mapping known */
+	bins = err ? NULL : malloc(k->npbins * sizeof(*bins) + 1);
+	if (!err && !bins)
+		err = -ENOMEM;
+	if (!err && bpf_map_update_elem(k->m.procs_fd, &tgid, &k->up, BPF_ANY))
+		err = -errno;
+	if (err) {
+		release_bins(k->pbins, k->npbins);
+		free(bins);
+		unpush(k, p);
+		if (err == -ENOMEM)
+			return err;
+		fall_back(k, p, k->fail);
+		p->stuck = k->fail != KUNWIND_FB_UNKNOWN;
+		return 0;
+	}
+	memcpy(bins, k->pbins, k->npbins * sizeof(*bins));
+	release_bins(p->bins, p->nbins);
+	free(p->bins);
+	p->bins = bins;
+	p->nbins = k->npbins;
+	if (!p->pushed)
+		k->st.procs++;
+	p->pushed = true;
+	k->st.pushes++;
+	return 0;
+}
+
+int kunwind__push(struct kunwind *k, int pid, uint64_t start_ticks)
+{
+	struct kuw_proc *p;
+
+	if (!k)
+		return 0;
+	p = proc_new(k, pid, start_ticks);
+	if (!p)
+		return -ENOMEM;
+	p->stuck = false;	/* first seen, or exec: a new image may fit */
+	return push(k, p, 0);
+}
+
+void kunwind__copied(struct kunwind *k, int pid, uint64_t start_ticks, int64_t now_ns)
+{
+	struct kuw_proc *p;
+
+	if (!k)
+		return;
+	p = proc_get(k, pid);
+	/* left to the stack copy for good (until exec), or asked already */
+	if (!p || p->start_ticks != start_ticks || p->want || p->stuck ||
+	    now_ns - p->pushed_ns < KUNWIND_REPUSH_NS)
+		return;
+	if (VEC_RESERVE(k->want, k->nwant, k->want_cap, 1))
+		return;
+	p->want = true;
+	k->want[k->nwant++] = pid;
+}
+
+void kunwind__pump(struct kunwind *k, int64_t now_ns)
+{
+	if (!k)
+		return;
+	for (size_t i = 0; i < k->nwant; i++) {
+		struct kuw_proc *p = proc_get(k, k->want[i]);
+
+		if (!p || !p->want)
+			continue;
+		/* code mapped since the capture (dlopen): read the maps again */
+		if (sym_session__exec(k->sym, p->pid, p->start_ticks) == 0)
+			(void)!push(k, p, now_ns);
+		else
+			p->want = false;
+	}
+	k->nwant = 0;
+}
+
+void kunwind__exited(struct kunwind *k, int pid, uint64_t start_ticks)
+{
+	struct kuw_proc *p;
+	char key[16];
+
+	if (!k)
+		return;
+	p = proc_get(k, pid);
+	if (!p || p->start_ticks != start_ticks)
+		return;
+	unpush(k, p);
+	proc_key(pid, key);
+	strmap__remove(k->procs, key);
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		k->all = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	free(p);
+}
+
+void kunwind__stats(const struct kunwind *k, struct kunwind_stats *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (!k)
+		return;
+	*ret = k->st;
+	ret->binaries = k->nbins;
+}

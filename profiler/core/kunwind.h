@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* kunwind: feeds the in-kernel unwinder (bpf/unwind.bpf.h, --unwind auto).
+ * For each target process it pushes the process's executable mappings, and
+ * the rows of each binary's unwind table (built and cached by the symbolizer,
+ * sym_session__unwind_objects) into one big BPF array shared by build-id.
+ * The array is bounded (--unwind-memory); binaries no pushed process maps
+ * are evicted when room is needed. A process whose tables do not fit, or
+ * that maps more than CPROF_UW_MAX_MAPS pieces of code, is not pushed: its
+ * samples keep going to the stack copy, and the reason is counted. So does a
+ * sample whose walk meets code mapped after the push (dlopen): the process
+ * is pushed again, at most every KUNWIND_REPUSH_NS.
+ * Reaches the maps through their fds only; never prints. */
+#ifndef CPROF_KUNWIND_H
+#define CPROF_KUNWIND_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "bpf/unwind.h"
+#include "symbolize/sym_session.h"
+
+#define KUNWIND_DEFAULT_BYTES	(64u << 20)	/* --unwind-memory default */
+#define KUNWIND_REPUSH_NS	200000000LL
+
+struct kunwind_maps {
+	int rows_fd;		/* uw_rows: BPF_F_MMAPABLE array of struct cprof_uw_row */
+	uint32_t max_rows;
+	int procs_fd;		/* uw_procs: tgid -> struct cprof_uw_proc */
+};
+
+/* Why a process is left to the stack copy. */
+enum kunwind_fallback {
+	KUNWIND_FB_MEMORY = 0,	/* its tables do not fit --unwind-memory */
+	KUNWIND_FB_MAPPINGS,	/* more than CPROF_UW_MAX_MAPS executable mappings */
+	KUNWIND_FB_UNKNOWN,	/* its mappings could not be read (gone, or refused) */
+	KUNWIND_NR_FALLBACKS,
+};
+
+struct kunwind_stats {
+	uint64_t pushes;		/* mapping sets pushed (cumulative) */
+	uint64_t procs;			/* processes pushed now */
+	uint64_t binaries;		/* binaries with rows in the kernel now */
+	uint64_t loaded, evicted;	/* binaries' rows loaded / evicted (cumulative) */
+	uint64_t rows, max_rows;	/* rows in use now, and room */
+	uint64_t fallback[KUNWIND_NR_FALLBACKS];	/* processes, each once per reason */
+};
+
+struct kunwind;
+
+/* NULL and errno on failure (the rows array could not be mapped). */
+struct kunwind *kunwind__new(struct sym_session *sym, const struct kunwind_maps *m)
+	__attribute__((warn_unused_result));
+void kunwind__free(struct kunwind *k);
+
+/* The process was captured in sym (first seen, exec): push its mappings and
+ * tables. 0, or -ENOMEM; a process that cannot be pushed is counted, not an
+ * error. */
+int kunwind__push(struct kunwind *k, int pid, uint64_t start_ticks)
+	__attribute__((warn_unused_result));
+/* A sample of the process came as a stack copy: push it again when it is
+ * known and was pushed more than KUNWIND_REPUSH_NS ago (at kunwind__pump). */
+void kunwind__copied(struct kunwind *k, int pid, uint64_t start_ticks, int64_t now_ns);
+/* Pushes what kunwind__copied() asked for. */
+void kunwind__pump(struct kunwind *k, int64_t now_ns);
+/* The process exited: its mappings leave the kernel, its binaries may go. */
+void kunwind__exited(struct kunwind *k, int pid, uint64_t start_ticks);
+
+void kunwind__stats(const struct kunwind *k, struct kunwind_stats *ret);
+/* "table memory (--unwind-memory)", ...: static. */
+const char *kunwind_fallback__name(enum kunwind_fallback f);
+
+#endif
