@@ -405,18 +405,25 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 		__u64 ip, sp, bp;
 
 		user_regs((struct pt_regs *)&ctx->regs, &ip, &sp, &bp);
-		if (cur_slot) {
-			key.py_lost = take_py_stack(&key, &pystacks1, &key.py_stack);
-			key.user_lost = uw_take_stack(up, &stacks1, ip, sp, bp, &key.user_stack);
-			key.kern_lost = take_stack(ctx, &stacks1, 0, &key.kern_stack, SCRATCH_SAMPLE);
-			add_count(&counts1, &key, 1);
-		} else {
-			key.py_lost = take_py_stack(&key, &pystacks0, &key.py_stack);
-			key.user_lost = uw_take_stack(up, &stacks0, ip, sp, bp, &key.user_stack);
-			key.kern_lost = take_stack(ctx, &stacks0, 0, &key.kern_stack, SCRATCH_SAMPLE);
-			add_count(&counts0, &key, 1);
+		key.user_lost = cur_slot ? uw_take_stack(up, &stacks1, ip, sp, bp, &key.user_stack) :
+					   uw_take_stack(up, &stacks0, ip, sp, bp, &key.user_stack);
+		/* else code mapped after the push: this one goes as a copy */
+		if (key.user_lost != UW_TAKE_COPY) {
+			if (cur_slot) {
+				key.py_lost = take_py_stack(&key, &pystacks1, &key.py_stack);
+				key.kern_lost = take_stack(ctx, &stacks1, 0, &key.kern_stack,
+							   SCRATCH_SAMPLE);
+				add_count(&counts1, &key, 1);
+			} else {
+				key.py_lost = take_py_stack(&key, &pystacks0, &key.py_stack);
+				key.kern_lost = take_stack(ctx, &stacks0, 0, &key.kern_stack,
+							   SCRATCH_SAMPLE);
+				add_count(&counts0, &key, 1);
+			}
+			return 0;
 		}
-		return 0;
+		key.user_lost = 0;
+		key.user_stack = 0;
 	}
 	if (copy_stacks && user_task) {
 		/* into the key too: record() keeps it if the copy fails */

@@ -302,9 +302,14 @@ static __always_inline __u64 uw_chunk_key(__u64 h, __u32 c)
 	return k ? k : 1;
 }
 
+/* Not a loss: the walk met a pc in no mapping pushed (a library dlopen'ed
+ * or exec'd since): the sample is taken as a stack copy instead, unwound in
+ * userspace, which then pushes the process's mappings again. */
+#define UW_TAKE_COPY	0xff
+
 /* Walks the current thread's user stack (registers ip, sp, bp) with the
  * mappings of p into `stacks`: CPROF_STACK_OK and the key of its first chunk
- * in *ret, or why it is lost (enum cprof_stack_lost, counted). */
+ * in *ret, UW_TAKE_COPY, or why it is lost (enum cprof_stack_lost, counted). */
 static __always_inline __u8 uw_take_stack(const struct cprof_uw_proc *p, void *stacks,
 					  __u64 ip, __u64 sp, __u64 bp, __u64 *ret)
 {
@@ -330,6 +335,10 @@ static __always_inline __u8 uw_take_stack(const struct cprof_uw_proc *p, void *s
 	bpf_loop(CPROF_UW_MAX_FRAMES, uw_step, w, 0);
 	if (!w->stopped)
 		w->stop = CPROF_UWC_DEPTH;
+	if (w->stop == CPROF_UWC_NO_MAPPING) {
+		uw_count(CPROF_UWC_COPIED);
+		return UW_TAKE_COPY;
+	}
 	if (w->stop != CPROF_UWC_COMPLETE)
 		uw_push(w, CPROF_UW_STOP_MARKER + w->stop);
 	uw_count(w->stop);

@@ -71,7 +71,7 @@ enum cprof_uw_counter {
 	CPROF_UWC_TRUNCATED,		/* unused in the kernel: there is no window */
 	CPROF_UWC_UNREADABLE,		/* UW_STOP_COPY_SHORT: user memory that could not be read */
 	CPROF_UWC_NO_INFO,
-	CPROF_UWC_NO_MAPPING,		/* a pc in no mapping pushed for the process */
+	CPROF_UWC_NO_MAPPING,		/* unused: such a sample goes to the stack copy */
 	CPROF_UWC_BAD_RULE,		/* UW_STOP_UNSUPPORTED */
 	CPROF_UWC_BAD_FRAME,
 	CPROF_UWC_DEPTH,		/* CPROF_UW_MAX_FRAMES reached */

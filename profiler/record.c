@@ -168,7 +168,7 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 	struct sym_session *sym = session__sym(r->core);
 	struct raw_profile *raw = session__raw(r->core);
 	uint64_t c[CPROF_NR_COUNTERS] = {0};
-	char losses[1024], line1[128], line2[1152], line3[256], line4[512] = "", line5[640];
+	char losses[1024], line1[128], line2[1152], line3[256], line4[1024] = "", line5[640];
 	char line6[384], mappings[256], offcpu[256], hint[768];
 	uint64_t fetches;
 	const char *comments[7] = { line1, line2, line3, line4 };

@@ -23,6 +23,47 @@ static const char *basename_of(const char *path)
 	return slash && slash[1] ? slash + 1 : path;
 }
 
+/* "user stacks: N walked in the kernel (P %): C % complete, ...; " with
+ * --unwind auto (copies: the stacks unwound from copies), or why the kernel
+ * walk is off; "user stacks: " otherwise. Returns the length written. */
+static size_t kernel_walk_line(const struct session_stats *st, uint64_t copies, char *buf,
+			       size_t len)
+{
+	const uint64_t *u = st->uw_counts;
+	uint64_t walks = 0;
+	size_t off;
+
+	if (!st->kernel_walk) {
+		if (st->kernel_walk_off)
+			return (size_t)snprintf(buf, len, "user stacks (no kernel walk: %s): ",
+						st->kernel_walk_off);
+		return (size_t)snprintf(buf, len, "user stacks: ");
+	}
+	for (int r = 0; r < CPROF_UWC_NR_STOPS; r++)
+		walks += u[r];
+	off = (size_t)snprintf(buf, len, "user stacks: %llu walked in the kernel (%.1f %%): "
+			       "%.1f %% complete", (unsigned long long)walks,
+			       pct(walks, walks + copies), pct(u[CPROF_UWC_COMPLETE], walks));
+	for (int r = 1; r < CPROF_UWC_NR_STOPS; r++)
+		if (u[r] && off < len)
+			off += (size_t)snprintf(buf + off, len - off, ", %.1f %% %s",
+						pct(u[r], walks), uw_stop__name(r));
+	if (off < len)
+		off += (size_t)snprintf(buf + off, len - off, " (tables: %llu binaries, "
+					"%.1f of %.1f MiB)", (unsigned long long)st->kuw.binaries,
+					st->kuw.rows * sizeof(struct cprof_uw_row) / 1048576.0,
+					st->kuw.max_rows * sizeof(struct cprof_uw_row) / 1048576.0);
+	for (int f = 0; f < KUNWIND_NR_FALLBACKS; f++)
+		if (st->kuw.fallback[f] && off < len)
+			off += (size_t)snprintf(buf + off, len - off, "; %llu %s fell back to the "
+						"stack copy: %s", (unsigned long long)st->kuw.fallback[f],
+						cli__plural(st->kuw.fallback[f], "process", "processes"),
+						kunwind_fallback__name(f));
+	if (off < len)
+		off += (size_t)snprintf(buf + off, len - off, "; ");
+	return off < len ? off : len;
+}
+
 /* What a user needs to trust stacks unwound from copies: how many are
  * complete and, per binary, where and why the others stopped, with the fix.
  * Writes the overall line to buf (also a profile comment); prints the
@@ -35,13 +76,16 @@ void record_summary__unwind(struct session *core, const struct session_stats *st
 	struct sym_stats ss;
 	size_t off;
 
-	off = (size_t)snprintf(buf, len, "user stacks: %llu unwound (%s, %u KiB window, %.1f KiB "
-			       "copied on average): %.1f %% complete",
-			       (unsigned long long)t->stacks,
-			       st->uw_mode == UW_MODE_AUTO ? "auto" : "dwarf", kib,
-			       c[CPROF_USTACK_COPIES] ? (double)c[CPROF_USTACK_BYTES] /
-			       (double)c[CPROF_USTACK_COPIES] / 1024.0 : 0.0,
-			       pct(t->stops[UW_STOP_OUTERMOST], t->stacks));
+	off = kernel_walk_line(st, t->stacks, buf, len);
+	if (off < len)
+		off += (size_t)snprintf(buf + off, len - off, "%llu %s (%s, %u KiB window, %.1f KiB "
+				       "copied on average): %.1f %% complete",
+				       (unsigned long long)t->stacks,
+				       st->kernel_walk ? "from stack copies" : "unwound",
+				       st->uw_mode == UW_MODE_AUTO ? "auto" : "dwarf", kib,
+				       c[CPROF_USTACK_COPIES] ? (double)c[CPROF_USTACK_BYTES] /
+				       (double)c[CPROF_USTACK_COPIES] / 1024.0 : 0.0,
+				       pct(t->stops[UW_STOP_OUTERMOST], t->stacks));
 	for (int r = 1; r < UW_NR_STOPS; r++)
 		if (t->stops[r] && off < len)
 			off += (size_t)snprintf(buf + off, len - off, ", %.1f %% %s",

@@ -77,3 +77,14 @@ $(UW_DIR)/uw_rows.so: tests/fixtures/uw_rows.S
 	@mkdir -p $(@D)
 	$(call msg,FIXTURE,$@)
 	$(Q)$(CC) -shared -nostdlib -Wl,--build-id -DROWS=80000 $< -o $@
+
+# The in-kernel unwinder's cases (tests/e2e/test-kunwind.sh): signal frames,
+# PLT stubs, dlopen after start, threads, exec mid-run; no frame pointers
+$(UW_DIR)/kuw_cases: tests/fixtures/kuw_cases.c $(UW_DIR)/libuw_hot.so
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) $(UW_CFLAGS) -fPIE -pie $< -L$(UW_DIR) -luw_hot -Wl,-rpath,'$$ORIGIN' -ldl -lpthread -o $@
+FIXTURES += $(UW_DIR)/kuw_cases
+$(UW_DIR)/kuw_cxx: tests/fixtures/work_cxx.cc
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CXX) $(UW_CFLAGS) $< -o $@
+FIXTURES += $(UW_DIR)/kuw_cxx

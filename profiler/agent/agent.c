@@ -205,10 +205,13 @@ static int start_sampler(struct agent *a)
 	};
 	char why[512];
 
-	/* --unwind auto (default) or dwarf: the kernel copies user stacks, the
-	 * unwind tables walk them here; fp: frame pointers, in the kernel. */
+	/* --unwind auto (default): walked in the kernel with the unwind tables,
+	 * stack copies where it cannot; copy or dwarf: the kernel copies user
+	 * stacks, the unwind tables walk them here; fp: frame pointers, in the
+	 * kernel. */
 	so.unwind = !a->cfg.unwind ? SESSION_UNWIND_AUTO :
 		    !strcmp(a->cfg.unwind, "fp") ? SESSION_UNWIND_FP :
+		    !strcmp(a->cfg.unwind, "copy") ? SESSION_UNWIND_COPY :
 		    !strcmp(a->cfg.unwind, "dwarf") ? SESSION_UNWIND_DWARF : SESSION_UNWIND_AUTO;
 	STAT_SET(a, stack_copy, so.unwind != SESSION_UNWIND_FP);
 	STAT_SET(a, off_cpu_on, so.off_cpu);

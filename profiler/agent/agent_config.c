@@ -318,8 +318,8 @@ int agent_config__set(struct agent_config *c, const char *name, const char *v, c
 		return 0;
 	}
 	if (!strcmp(name, "unwind")) {
-		if (strcmp(v, "auto") && strcmp(v, "dwarf") && strcmp(v, "fp"))
-			return fail(err, len, "unknown unwind mode '%s' (auto, dwarf or fp)", v);
+		if (strcmp(v, "auto") && strcmp(v, "copy") && strcmp(v, "dwarf") && strcmp(v, "fp"))
+			return fail(err, len, "unknown unwind mode '%s' (auto, copy, dwarf or fp)", v);
 		return set_str(&c->unwind, v);
 	}
 	if (!strcmp(name, "stack-size")) {

@@ -21,7 +21,7 @@
 #include "symbolize/sym_session.h"
 
 #define KUNWIND_DEFAULT_BYTES	(64u << 20)	/* --unwind-memory default */
-#define KUNWIND_REPUSH_NS	200000000LL
+#define KUNWIND_REPUSH_NS	50000000LL
 
 struct kunwind_maps {
 	int rows_fd;		/* uw_rows: BPF_F_MMAPABLE array of struct cprof_uw_row */

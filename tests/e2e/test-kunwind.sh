@@ -1,0 +1,144 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The in-kernel unwinder (--unwind auto, bpf/unwind.bpf.h) on code built
+# without frame pointers (tests/unwind.mk):
+#  - it gives the stacks the userspace unwinder gives from stack copies
+#    (--unwind copy) on PIE, non-PIE with its hot code in a shared library
+#    (both stripped, debug info through .gnu_debuglink), C++ and threads;
+#  - a 500-deep recursion with 160-byte frames (80 KiB of stack, more than
+#    any stack copy holds) comes out whole at default settings;
+#  - signal frames, PLT stubs, a library dlopen'ed after start and an exec
+#    mid-run unwind to the thread's first frame;
+#  - a table memory limit too small for a process makes it fall back to
+#    stack copies, whole, and the summary says so.
+# Complete: rooted at _start (or clone3 for threads), no "[...]" marker.
+#
+#   OUT=build bash tests/e2e/test-kunwind.sh
+set -u
+OUT=${OUT:-build}
+CPROF=$OUT/cprof
+F=$(cd "$OUT/fixtures" && pwd)
+T=$OUT/test-output/kunwind
+rm -rf "$T" && mkdir -p "$T"
+fail=0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: needs root (BPF and perf events)"
+	exit 77
+fi
+if ! "$CPROF" -d 0.1 -a -o "$T/probe.pb.gz" >"$T/probe.err" 2>&1; then
+	if grep -qiE "operation not permitted|permission denied" "$T/probe.err"; then
+		echo "SKIP: BPF denied: $(head -1 "$T/probe.err")"
+		exit 77
+	fi
+fi
+
+bad() {
+	echo "FAIL: $*"
+	fail=1
+}
+
+# rec NAME CPROF_ARGS... -- CMD...: a folded profile NAME.folded, stderr NAME.err
+rec() {
+	local name=$1
+	shift
+	"$CPROF" record -F 499 -f folded -o "$T/$name.folded" "$@" 2>"$T/$name.err" ||
+		bad "$name: cprof exited $?: $(tail -3 "$T/$name.err")"
+}
+
+# share COMM PROFILE REGEX: percent of COMM's samples whose stack matches REGEX
+share() {
+	awk -v c="$1" -v re="$3" '
+		{ n = $NF; s = $0; sub(/ [0-9]+$/, "", s) }
+		index(s, c ";") == 1 { t += n; if (s ~ re) m += n }
+		END { printf "%.1f", t ? 100 * m / t : 0 }' "$2"
+}
+
+# samples COMM PROFILE
+samples() {
+	awk -v c="$1" 'index($0, c ";") == 1 { t += $NF } END { print t + 0 }' "$2"
+}
+
+# at_least NAME VALUE MIN
+at_least() {
+	awk -v v="$2" -v m="$3" 'BEGIN { exit !(v >= m) }' || bad "$1: $2 %, want >= $3 %"
+	echo "$1: $2 % (want >= $3 %)"
+}
+
+COMPLETE='^[^;]+;(_start|clone3?);[^[]*$'
+
+# --- the userspace unwinder's stacks ------------------------------------------
+# Every stack carrying 5 % or more of a fixture's samples (the shell that
+# starts them lives too briefly): the same set in both modes. Their shares
+# are check_dwarf_record's business.
+stack_set() {
+	awk '{ n = $NF; s = $0; sub(/ [0-9]+$/, "", s); split(s, f, ";")
+	       tot[f[1]] += n; cnt[s] += n }
+	     END { for (s in cnt) { split(s, f, ";")
+		   if (f[1] ~ /^(uw_work_pie|uw_work_nopie|kuw_cxx|kuw_cases)$/ &&
+		       100 * cnt[s] / tot[f[1]] >= 5) print s } }' "$1" | sort
+}
+WORK="$F/uw_work_pie 3 & $F/uw_work_nopie 3 & $F/kuw_cxx 3 & $F/kuw_cases threads 3 & wait"
+rec auto -- /bin/sh -c "$WORK"
+rec copy --unwind copy -- /bin/sh -c "$WORK"
+grep -q "walked in the kernel" "$T/auto.err" || bad "auto: no kernel walk: $(grep 'user stacks' "$T/auto.err")"
+grep -q "walked in the kernel" "$T/copy.err" && bad "copy: walked in the kernel"
+grep -q "user stacks: [0-9]* unwound (auto, 16 KiB window" "$T/copy.err" ||
+	bad "copy: not unwound from copies: $(grep 'user stacks' "$T/copy.err")"
+stack_set "$T/auto.folded" >"$T/auto.set"
+stack_set "$T/copy.folded" >"$T/copy.set"
+if ! diff "$T/copy.set" "$T/auto.set" >"$T/set.diff"; then
+	bad "the kernel walk's stacks differ from the userspace unwinder's:"
+	cat "$T/set.diff"
+fi
+for c in uw_work_pie uw_work_nopie kuw_cxx kuw_cases; do
+	[ "$(samples $c "$T/auto.folded")" -ge 200 ] || bad "$c: only $(samples $c "$T/auto.folded") samples"
+	at_least "$c complete (auto)" "$(share $c "$T/auto.folded" "$COMPLETE")" 99
+done
+grep -q "hot_a" "$T/auto.set" && grep -q "work::Burner<5>::hot" "$T/auto.set" &&
+	grep -q "clone3;start_thread;thr_main;burn" "$T/auto.set" || bad "stack sets miss chains:
+$(cat "$T/auto.set")"
+
+# --- 500 frames deep, 80 KiB of stack -------------------------------------------
+rec deep -- "$F/uw_deep" 3 500
+DEEP="^uw_deep;_start;__libc_start_main;__libc_start_call_main;main;run;$(printf 'recurse;%.0s' $(seq 501))burn\$"
+at_least "uw_deep 500: whole" "$(share uw_deep "$T/deep.folded" "$DEEP")" 90
+# the rest is on its way down or up, or says why it is not whole (the first
+# samples, before the tables are in, come as stack copies and are truncated):
+# never a wrong chain
+at_least "uw_deep 500: complete or marked" \
+	"$(share uw_deep "$T/deep.folded" "($COMPLETE)|\\[")" 100
+
+# --- signal frames, PLT stubs, dlopen, exec ---------------------------------------
+rec signal -- "$F/kuw_cases" signal 3
+at_least "signal: handler frames" "$(share kuw_cases "$T/signal.folded" ';on_prof;sig_burn')" 10
+at_least "signal: through the signal frame" \
+	"$(share kuw_cases "$T/signal.folded" ';main;spin_main;([a-z_]+;)?[^;]+;on_prof;sig_burn')" 10
+at_least "signal: complete" "$(share kuw_cases "$T/signal.folded" "$COMPLETE")" 99
+
+rec plt -- "$F/kuw_cases" plt 3
+# the PLT stubs follow .init: they are named _init
+at_least "plt: in the stubs" "$(share kuw_cases "$T/plt.folded" ';plt_loop;_init$')" 0.3
+at_least "plt: complete" "$(share kuw_cases "$T/plt.folded" "$COMPLETE")" 99
+
+rec dlopen -- "$F/kuw_cases" dlopen 3 "$F/libuw_hot.so"
+at_least "dlopen: in the library" \
+	"$(share kuw_cases "$T/dlopen.folded" ';main;dl_loop;chain_b;mid_b;hot_b$')" 50
+at_least "dlopen: complete" "$(share kuw_cases "$T/dlopen.folded" "$COMPLETE")" 99
+
+rec exec -- "$F/kuw_cases" exec 1 "$F/uw_deep" 2 500
+at_least "exec: the new image whole" "$(share uw_deep "$T/exec.folded" "$DEEP")" 90
+at_least "exec: the old one complete" "$(share kuw_cases "$T/exec.folded" "$COMPLETE")" 99
+for e in signal plt dlopen exec; do
+	grep -q "walked in the kernel (9[0-9]\.[0-9] %)" "$T/$e.err" ||
+		bad "$e: under 90 % walked in the kernel: $(grep 'user stacks' "$T/$e.err")"
+done
+
+# --- a table memory limit too small: the stack copy, said once ---------------------
+rec small --unwind-memory 8K -- "$F/uw_work_pie" 2
+grep -q "1 process fell back to the stack copy: unwind tables over --unwind-memory" "$T/small.err" ||
+	bad "small: no fallback said: $(grep 'user stacks' "$T/small.err")"
+at_least "small: complete from copies" "$(share uw_work_pie "$T/small.folded" "$COMPLETE")" 99
+
+[ $fail = 0 ] && echo "PASS"
+exit $fail
