@@ -176,6 +176,14 @@ int agent__drain(struct agent *a)
 	a->drain_failures = 0;
 	session__stats(a->core, &a->sst);
 	STAT_SET(a, capture_failures, a->sst.capture_failures);
+	STAT_SET(a, kuw_on, a->sst.kernel_walk);
+	for (int i = 0; i < CPROF_UWC_NR; i++)
+		STAT_SET(a, kuw_walks[i], a->sst.uw_counts[i]);
+	for (int i = 0; i < KUNWIND_NR_FALLBACKS; i++)
+		STAT_SET(a, kuw_fallback[i], a->sst.kuw.fallback[i]);
+	STAT_SET(a, kuw_table_bytes, a->sst.kuw.rows * sizeof(struct cprof_uw_row));
+	for (int i = 0; i < SAMPLER_NR_MAP_KINDS; i++)
+		STAT_SET(a, map_bytes[i], a->sst.map_bytes[i]);
 	if (session__counters(a->core, c) == 0)
 		for (int i = 0; i < CPROF_NR_COUNTERS; i++)
 			STAT_SET(a, counters[i], c[i]);

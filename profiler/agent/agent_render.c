@@ -235,6 +235,37 @@ void agent_render__metrics(void *ctx, FILE *f)
 		       "CFI entries left out of unwind tables: malformed, or over the build's limits.",
 		       STAT_GET(a, unwind_cfi_dropped));
 	}
+	if (STAT_GET(a, kuw_on)) {
+		static const char *const fb[KUNWIND_NR_FALLBACKS] = { "table_memory", "mappings",
+								     "mappings_unknown" };
+
+		fprintf(f, "# HELP cprof_kernel_unwind_walks_total User stacks walked in the kernel "
+			"(--unwind auto) by how the walk ended; copied: sent to the stack copy "
+			"instead.\n# TYPE cprof_kernel_unwind_walks_total counter\n");
+		for (int i = 0; i < CPROF_UWC_NR; i++)
+			if (i != CPROF_UWC_TRUNCATED && i != CPROF_UWC_NO_MAPPING)
+				fprintf(f, "cprof_kernel_unwind_walks_total{outcome=\"%s\"} %llu\n",
+					i == CPROF_UWC_COPIED ? "copied" : uw_stop__key(i),
+					(unsigned long long)STAT_GET(a, kuw_walks[i]));
+		fprintf(f, "# HELP cprof_kernel_unwind_fallbacks_total Processes left to the stack "
+			"copy, by reason.\n# TYPE cprof_kernel_unwind_fallbacks_total counter\n");
+		for (int i = 0; i < KUNWIND_NR_FALLBACKS; i++)
+			fprintf(f, "cprof_kernel_unwind_fallbacks_total{reason=\"%s\"} %llu\n", fb[i],
+				(unsigned long long)STAT_GET(a, kuw_fallback[i]));
+		metric(f, "cprof_kernel_unwind_table_bytes", "gauge",
+		       "Unwind table rows in the kernel (bounded by --unwind-memory).",
+		       STAT_GET(a, kuw_table_bytes));
+	}
+	{
+		static const char *const kinds[SAMPLER_NR_MAP_KINDS] = { "tables", "stacks", "counts",
+									"other" };
+
+		fprintf(f, "# HELP cprof_bpf_map_bytes Kernel memory held by cprof's BPF maps.\n"
+			"# TYPE cprof_bpf_map_bytes gauge\n");
+		for (int i = 0; i < SAMPLER_NR_MAP_KINDS; i++)
+			fprintf(f, "cprof_bpf_map_bytes{kind=\"%s\"} %llu\n", kinds[i],
+				(unsigned long long)STAT_GET(a, map_bytes[i]));
+	}
 	metric(f, "cprof_config_reloads_total", "counter", "Configuration reloads (SIGHUP).",
 	       STAT_GET(a, reloads));
 	metric(f, "cprof_config_reload_failures_total", "counter",

@@ -551,6 +551,49 @@ int sampler__kunwind_maps(struct sampler *s, struct kunwind_maps *ret, const cha
 	return 0;
 }
 
+static uint64_t map_memlock(int fd)
+{
+	unsigned long long v = 0;
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+void sampler__map_bytes(struct sampler *s, uint64_t ret[SAMPLER_NR_MAP_KINDS])
+{
+	static const struct { const char *prefix; enum sampler_map_kind kind; } kinds[] = {
+		{ "uw_rows", SAMPLER_MAPS_TABLES }, { "uw_procs", SAMPLER_MAPS_TABLES },
+		{ "stacks", SAMPLER_MAPS_STACKS }, { "pystacks", SAMPLER_MAPS_STACKS },
+		{ "stack_", SAMPLER_MAPS_STACKS }, { "uw_bufs", SAMPLER_MAPS_STACKS },
+		{ "ustacks", SAMPLER_MAPS_STACKS }, { "counts", SAMPLER_MAPS_COUNTS },
+	};
+	struct bpf_map *m;
+
+	memset(ret, 0, SAMPLER_NR_MAP_KINDS * sizeof(*ret));
+	bpf_object__for_each_map(m, s->skel->obj) {
+		enum sampler_map_kind k = SAMPLER_MAPS_OTHER;
+		int fd = bpf_map__fd(m);
+
+		if (fd < 0)
+			continue;
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			if (!strncmp(bpf_map__name(m), kinds[i].prefix, strlen(kinds[i].prefix))) {
+				k = kinds[i].kind;
+				break;
+			}
+		ret[k] += map_memlock(fd);
+	}
+}
+
 int sampler__uw_counts(struct sampler *s, uint64_t ret[CPROF_UWC_NR])
 {
 	return percpu_sum(s, bpf_map__fd(s->skel->maps.uw_counts), ret, CPROF_UWC_NR);

@@ -94,6 +94,15 @@ int sampler__python_counts(struct sampler *s, uint64_t ret[CPROF_PYC_NR * CPROF_
  * it is off: not asked for, or the kernel lacks bpf_loop (then *ret_why). */
 struct kunwind_maps;
 int sampler__kunwind_maps(struct sampler *s, struct kunwind_maps *ret, const char **ret_why);
+/* Kernel memory held by the BPF maps (memlock of /proc/self/fdinfo), by kind. */
+enum sampler_map_kind {
+	SAMPLER_MAPS_TABLES = 0,	/* unwind rows and per-process mappings (--unwind auto) */
+	SAMPLER_MAPS_STACKS,		/* stack maps, their scratch buffers, the stack ring */
+	SAMPLER_MAPS_COUNTS,		/* the count maps */
+	SAMPLER_MAPS_OTHER,
+	SAMPLER_NR_MAP_KINDS,
+};
+void sampler__map_bytes(struct sampler *s, uint64_t ret[SAMPLER_NR_MAP_KINDS]);
 /* How kernel walks ended (enum cprof_uw_counter), summed over CPUs. 0 or -errno. */
 int sampler__uw_counts(struct sampler *s, uint64_t ret[CPROF_UWC_NR]);
 /* The number of CPUs with a perf event open. */

@@ -20,6 +20,8 @@
 
 #define SESSION_MAX_COMPONENTS	4
 
+_Static_assert(SAMPLER_NR_MAP_KINDS == 4, "session_stats.map_bytes");
+
 struct session {
 	struct session_opts o;
 	const struct session_sampler_ops *ops;
@@ -154,6 +156,7 @@ static const struct session_sampler_ops bpf_sampler = {
 	.drain = sampler__drain, .counters = sampler__counters, .nr_cpus = sampler__nr_cpus,
 	.set_python = sampler__set_python, .python_counts = python_counts,
 	.kunwind_maps = sampler__kunwind_maps, .uw_counts = sampler__uw_counts,
+	.map_bytes = sampler__map_bytes,
 };
 
 struct session *session__new(const struct session_opts *o, char *why, size_t why_len)
@@ -493,6 +496,8 @@ void session__stats(const struct session *s, struct session_stats *ret)
 	if (s->kuw && s->ops->uw_counts)
 		s->ops->uw_counts(s->sampler, ret->uw_counts);
 	kunwind__stats(s->kuw, &ret->kuw);
+	if (s->ops->map_bytes && s->sampler)
+		s->ops->map_bytes(s->sampler, ret->map_bytes);
 }
 
 void session__mapping_summary(struct session *s, char *buf, size_t len)

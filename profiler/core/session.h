@@ -97,6 +97,7 @@ struct session_stats {
 	const char *kernel_walk_off;	/* asked for but off: why (static) */
 	uint64_t uw_counts[CPROF_UWC_NR];
 	struct kunwind_stats kuw;
+	uint64_t map_bytes[4];		/* BPF map memory: enum sampler_map_kind */
 };
 
 struct session;
@@ -131,6 +132,7 @@ struct session_sampler_ops {
 	/* the in-kernel unwinder (sampler__kunwind_maps, __uw_counts); NULL: none */
 	int (*kunwind_maps)(struct sampler *sp, struct kunwind_maps *ret, const char **ret_why);
 	int (*uw_counts)(struct sampler *sp, uint64_t *ret);
+	void (*map_bytes)(struct sampler *sp, uint64_t *ret);	/* NULL: zeros */
 };
 /* session__new() on ops (NULL: the BPF sampler). */
 struct session *session__new_on(const struct session_opts *o,

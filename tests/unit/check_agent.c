@@ -275,7 +275,7 @@ START_TEST(test_config__refuses_bad_values_with_a_reason)
 		{ "spool-dir", "relative", "absolute" },
 		{ "metrics-addr", "9464", "HOST:PORT" },
 		{ "comm", "(", "regular expression" },
-		{ "unwind", "lbr", "auto, dwarf or fp" },
+		{ "unwind", "lbr", "auto, copy, dwarf or fp" },
 		{ "stack-size", "100", "1024..65536" },
 		{ "service-name", "container,nope", "comma-separated" },
 		{ "event", "instructions", "cpu-clock or cycles" },
