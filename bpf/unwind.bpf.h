@@ -210,6 +210,7 @@ static long uw_step(__u32 i, void *arg)
 	__u64 lookup = w->exact ? w->pc : w->pc - 1, cfa, ra = 0, v;
 	const struct cprof_uw_map *m;
 	struct cprof_uw_row row;
+	int by_fp = 0;
 	enum uw_rd r;
 
 	if (!w->p || !w->out)
@@ -229,6 +230,7 @@ static long uw_step(__u32 i, void *arg)
 			return uw_stop(w, CPROF_UWC_COMPLETE);
 		row = (struct cprof_uw_row){ .cfa = CPROF_UW_CFA_RBP, .cfa_off = 16,
 					     .rbp = CPROF_UW_RBP_AT_CFA, .rbp_off = -16 };
+		by_fp = 1;
 	}
 
 	switch (row.cfa) {
@@ -287,6 +289,12 @@ static long uw_step(__u32 i, void *arg)
 	}
 	if (!ra)
 		return uw_stop(w, CPROF_UWC_COMPLETE);
+	/* rbp was no frame pointer (code without CFI that keeps none, e.g.
+	 * glibc's clone3 past its FDE's end) when what it led to is in no
+	 * mapping: no caller, and the walk ends where it really stopped (as
+	 * unwinder.c) */
+	if (by_fp && !uw_find_map(w->p, ra - 1))
+		return uw_stop(w, CPROF_UWC_NO_INFO);
 	uw_push(w, ra);
 	w->pc = ra;
 	w->sp = cfa;
