@@ -274,6 +274,11 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 		if (o->all)
 			record_summary__top_processes(raw, 5);
 		cli__err("%s", mappings);
+		cli__err("BPF maps: %.1f MiB (tables %.1f, stacks %.1f, counts %.1f, other %.1f)",
+			 (r->st.map_bytes[0] + r->st.map_bytes[1] + r->st.map_bytes[2] +
+			  r->st.map_bytes[3]) / 1048576.0, r->st.map_bytes[0] / 1048576.0,
+			 r->st.map_bytes[1] / 1048576.0, r->st.map_bytes[2] / 1048576.0,
+			 r->st.map_bytes[3] / 1048576.0);
 		cli__err("symbolized %llu of %llu locations; wrote %s",
 			(unsigned long long)bs.symbolized, (unsigned long long)bs.locations,
 			strcmp(o->output, "-") ? o->output : "standard output");
