@@ -157,6 +157,11 @@ int sym_kernel__lookup(struct sym_kernel *k, uint64_t addr, const struct sym_map
 		for (size_t i = 0; i < k->nkmaps; i++)
 			if (addr >= k->kmaps[i].start && addr < k->kmaps[i].limit)
 				*ret_mapping = &k->kmaps[i];
+		/* in no module's range as kallsyms listed them when read (a BPF
+		 * program loaded or unloaded since, another tool's): unnamed,
+		 * but the kernel's, never a user frame */
+		if (!*ret_mapping && addr >= KERNEL_HALF)
+			*ret_mapping = &k->kmaps[0];
 		return 0;
 	}
 	*ret_mapping = &k->kmaps[ks.module_idx];

@@ -48,6 +48,25 @@ START_TEST(test_sym_kernel__names_a_core_kernel_function)
 }
 END_TEST
 
+/* What kallsyms did not list when it was read (a BPF program of another
+ * tool, JIT'ed since and gone by the time the profile is written) is still
+ * the kernel's: unnamed, in the kernel mapping, never taken for user code. */
+START_TEST(test_sym_kernel__an_unlisted_kernel_address_is_the_kernels)
+{
+	struct sym_kernel *k = sym_kernel__new();
+	const struct sym_mapping *m;
+	const char *name;
+
+	ck_assert_ptr_nonnull(k);
+	/* the first page of the kernel half: below every text symbol */
+	ck_assert_int_eq(sym_kernel__lookup(k, 0xffff800000000010ull, &m, &name), 0);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(m->path, "[kernel.kallsyms]");
+	ck_assert_ptr_null(name);
+	sym_kernel__free(k);
+}
+END_TEST
+
 START_TEST(test_sym_kernel__a_user_address_is_no_kernel_mapping)
 {
 	struct sym_kernel *k = sym_kernel__new();
@@ -70,6 +89,7 @@ int main(void)
 	int failed;
 
 	tcase_add_test(tc, test_sym_kernel__names_a_core_kernel_function);
+	tcase_add_test(tc, test_sym_kernel__an_unlisted_kernel_address_is_the_kernels);
 	tcase_add_test(tc, test_sym_kernel__a_user_address_is_no_kernel_mapping);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
