@@ -18,6 +18,7 @@
 #include "symbolize/sym_clock.h"
 #include "symbolize/sym_proc_maps.h"
 #include "symbolize/sym_python.h"
+#include "symbolize/sym_python_class.h"
 #include "symbolize/sym_python_mem.h"
 
 #define MIN_MINOR	7
@@ -31,6 +32,13 @@ struct layout {
 	uint16_t ascii_size, compact_size;	/* sizeof(PyASCIIObject), sizeof(PyCompactUnicodeObject) */
 	enum sym_py_lines lines;
 	uint16_t code_qualname;		/* 0: co_name + 8 from 3.11, co_name before */
+};
+
+/* <= 3.10, for sym_python_class: PyInterpreterState.modules,
+ * PyFunctionObject's func_code and func_qualname, PyCodeObject.co_varnames */
+static const uint16_t class_offsets[11][4] = {
+	[7] = { 40, 16, 104, 64 }, [8] = { 56, 16, 104, 72 },
+	[9] = { 856, 16, 104, 72 }, [10] = { 856, 48, 40, 72 },
 };
 
 #define N CPROF_PY_NO_OFFSET
@@ -53,7 +61,6 @@ static const struct layout layouts[MAX_MINOR + 1] = {
 };
 #undef N
 
-/* 3.10 and before have no co_qualname: co_name is the best there is. */
 static const char *const mapping_names[MAX_MINOR + 1] = {
 	[7] = "[python3.7]", [8] = "[python3.8]", [9] = "[python3.9]", [10] = "[python3.10]",
 	[11] = "[python3.11]", [12] = "[python3.12]", [13] = "[python3.13]",
@@ -67,6 +74,7 @@ struct py_proc {
 	bool known;			/* a version with a layout */
 	bool gone;			/* exited: kept for its version until a flush */
 	char version[8];
+	struct sym_py_class cls;	/* <= 3.10: methods' class-qualified names */
 };
 
 struct py_code {
@@ -308,8 +316,9 @@ int sym_python__add_process(struct sym_python *py, int pid, uint64_t start_ticks
 {
 	static const char *const names[] = {
 		"_PyRuntime", "PyCode_Type", "PyUnicode_Type", "PyBytes_Type", "Py_Version",
+		"PyModule_Type", "PyFunction_Type", "PyClassMethod_Type", "PyStaticMethod_Type",
 	};
-	uint64_t addr[5];
+	uint64_t addr[9];
 	struct py_proc p = { .pid = pid, .start_ticks = start_ticks };
 	const struct sym_proc_maps_entry *e;
 	struct sym_proc_maps *m = sym_proc_maps__read(pid);
@@ -322,7 +331,7 @@ int sym_python__add_process(struct sym_python *py, int pid, uint64_t start_ticks
 		err = 0;
 		goto out_free;
 	}
-	err = sym_py_mem__dynsym(pid, e->start, names, 5, addr);
+	err = sym_py_mem__dynsym(pid, e->start, names, 9, addr);
 	if (err)
 		goto out_free;
 	if (addr[4]) {	/* 3.11+: the version the library was built as */
@@ -346,6 +355,16 @@ int sym_python__add_process(struct sym_python *py, int pid, uint64_t start_ticks
 		p.code_type = addr[1];
 		p.unicode_type = addr[2];
 		p.bytes_type = addr[3];
+	}
+	if (p.known && minor <= 10) {
+		const uint16_t *o = class_offsets[minor];
+
+		p.cls = (struct sym_py_class){
+			.pid = pid, .runtime = addr[0], .interp_head = p.lay.b.runtime_interp_head,
+			.interp_modules = o[0], .func_code = o[1], .func_qualname = o[2],
+			.code_varnames = o[3], .module_type = addr[5], .function_type = addr[6],
+			.classmethod_type = addr[7], .staticmethod_type = addr[8],
+		};
 	}
 	if ((err = put_proc(py, &p)))
 		goto out_free;
@@ -470,9 +489,34 @@ static uint64_t field64(const uint8_t *obj, uint16_t off)
 	return v;
 }
 
+static int str_of(const void *ctx, uint64_t addr, char **ret)
+{
+	return read_str(ctx, addr, ret);
+}
+
+/* <= 3.10: a method's co_name (in c->qualname) becomes its __qualname__,
+ * "Class.method", when the function that holds this code object is found
+ * (sym_python_class); else co_name stays. obj: the code object read. */
+static void class_qualname(struct py_proc *p, struct py_code *c, const uint8_t *obj)
+{
+	int32_t argcount;
+	char *q;
+
+	p->cls.str = str_of;
+	p->cls.str_ctx = p;
+	if (!sym_py_class__usable(&p->cls))
+		return;
+	memcpy(&argcount, obj + 16, 4);		/* co_argcount, 3.7 to 3.10 */
+	if (sym_py_class__qualname(&p->cls, c->addr, c->name, c->qualname,
+				   field64(obj, p->cls.code_varnames), argcount, c->file, &q) == 0) {
+		free(c->qualname);
+		c->qualname = q;
+	}
+}
+
 /* The identity of the code object at c->addr now: 0 when it is still the
  * object c describes, 1 when it is another (fields filled in), -errno. */
-static int read_code(const struct py_proc *p, struct py_code *c, bool fill)
+static int read_code(struct py_proc *p, struct py_code *c, bool fill)
 {
 	const struct layout *l = &p->lay;
 	uint8_t obj[CODE_READ];
@@ -508,6 +552,7 @@ static int read_code(const struct py_proc *p, struct py_code *c, bool fill)
 		c->filename = c->name = c->linetable = 0;
 		return err;
 	}
+	class_qualname(p, c, obj);
 	return 1;
 }
 
@@ -517,7 +562,7 @@ static void unreadable(struct sym_python *py, const struct py_proc *p)
 	py->st.unreadable_by_minor[p->lay.b.minor % CPROF_PY_NR_MINORS]++;
 }
 
-static int note_one(struct sym_python *py, const struct py_proc *p, uint64_t addr)
+static int note_one(struct sym_python *py, struct py_proc *p, uint64_t addr)
 {
 	struct code_key k = { .pid = p->pid, .start_ticks = p->start_ticks, .addr = addr };
 	uint32_t h = key_hash(p->pid, p->start_ticks, addr), i;
@@ -560,7 +605,7 @@ static int note_one(struct sym_python *py, const struct py_proc *p, uint64_t add
 int sym_python__note(struct sym_python *py, int pid, uint64_t start_ticks,
 		     const uint64_t *frames, uint32_t n)
 {
-	const struct py_proc *p = find_proc(py, pid, start_ticks);
+	struct py_proc *p = find_proc(py, pid, start_ticks);
 	uint64_t t0;
 	int err = 0;
 

@@ -4,7 +4,10 @@
 # /usr/bin/python3 and every pyenv CPython 3.7-3.13 on the machine,
 # tests/fixtures/py_work.py's three functions take their shares (5:3:2, +-5
 # points), the whole Python chain (names, files, lines, the recursion) is
-# exact in >= 95 % of the samples that run Python, and a ctypes callback,
+# exact in >= 95 % of the samples that run Python, methods have their
+# qualified names (Worker.alpha; tests/fixtures/py_methods.py's inherited
+# method, classmethod, nested class and decorated method, on 3.7-3.10 too,
+# where cprof finds them in the classes), and a ctypes callback,
 # two threads, a process started after cprof -a and a short python3 -c are
 # seen too. A CPython without a known layout (pyenv's 3.6) keeps its native
 # stacks and gets one line naming its version. Profiles are read with
@@ -49,6 +52,10 @@ work() {
 	traces "$T/$name.pb.gz" | $CHECK work "$FIX/py_work.py" "$minor" || fail=1
 	# a thread state freed under a sample at exit is a loss, counted and
 	# said; more than a few are a broken walk (the chains above catch it)
+	# methods by their qualified names (3.7-3.10 keep them in no code object)
+	"$CPROF" record -q -F 499 -o "$T/$name-methods.pb.gz" -- "$py" "$FIX/py_methods.py" 3
+	echo -n "$name: "
+	traces "$T/$name-methods.pb.gz" | $CHECK methods "$FIX/py_methods.py" "$minor" || fail=1
 	lost=$(sed -n 's/.*Python frames lost: \([0-9]*\) samples.*/\1/p' "$T/$name.err" |
 		awk '{ s += $1 } END { print s + 0 }')
 	if [ "$lost" -gt 5 ]; then
