@@ -165,6 +165,8 @@ void sym_python__free(struct sym_python *py)
 		return;
 	drop_codes(py);
 	free(py->codes);
+	for (size_t i = 0; i < py->nprocs; i++)
+		sym_py_class__release(&py->procs[i].cls);
 	free(py->procs);
 	hashmap__release(&py->code_index);
 	hashmap__release(&py->proc_index);
@@ -230,6 +232,7 @@ static void drop_proc(struct sym_python *py, uint32_t i)
 	uint32_t last = (uint32_t)py->nprocs - 1;
 
 	hashmap__remove(&py->proc_index, key_hash(py->procs[i].pid, py->procs[i].start_ticks, 0), i);
+	sym_py_class__release(&py->procs[i].cls);
 	py->nprocs--;
 	if (i != last) {
 		py->procs[i] = py->procs[last];
@@ -296,6 +299,7 @@ static int put_proc(struct sym_python *py, const struct py_proc *p)
 	struct py_proc *old = find_proc(py, p->pid, p->start_ticks);
 
 	if (old) {
+		sym_py_class__release(&old->cls);
 		*old = *p;
 		return 0;
 	}
@@ -497,7 +501,8 @@ static int str_of(const void *ctx, uint64_t addr, char **ret)
 /* <= 3.10: a method's co_name (in c->qualname) becomes its __qualname__,
  * "Class.method", when the function that holds this code object is found
  * (sym_python_class); else co_name stays. obj: the code object read. */
-static void class_qualname(struct py_proc *p, struct py_code *c, const uint8_t *obj)
+static void class_qualname(struct py_proc *p, struct py_code *c, const uint8_t *obj,
+			   uint64_t gen)
 {
 	int32_t argcount;
 	char *q;
@@ -507,7 +512,7 @@ static void class_qualname(struct py_proc *p, struct py_code *c, const uint8_t *
 	if (!sym_py_class__usable(&p->cls))
 		return;
 	memcpy(&argcount, obj + 16, 4);		/* co_argcount, 3.7 to 3.10 */
-	if (sym_py_class__qualname(&p->cls, c->addr, c->name, c->qualname,
+	if (sym_py_class__qualname(&p->cls, gen, c->addr, c->qualname,
 				   field64(obj, p->cls.code_varnames), argcount, c->file, &q) == 0) {
 		free(c->qualname);
 		c->qualname = q;
@@ -516,7 +521,7 @@ static void class_qualname(struct py_proc *p, struct py_code *c, const uint8_t *
 
 /* The identity of the code object at c->addr now: 0 when it is still the
  * object c describes, 1 when it is another (fields filled in), -errno. */
-static int read_code(struct py_proc *p, struct py_code *c, bool fill)
+static int read_code(struct py_proc *p, struct py_code *c, bool fill, uint64_t gen)
 {
 	const struct layout *l = &p->lay;
 	uint8_t obj[CODE_READ];
@@ -552,7 +557,7 @@ static int read_code(struct py_proc *p, struct py_code *c, bool fill)
 		c->filename = c->name = c->linetable = 0;
 		return err;
 	}
-	class_qualname(p, c, obj);
+	class_qualname(p, c, obj, gen);
 	return 1;
 }
 
@@ -575,7 +580,7 @@ static int note_one(struct sym_python *py, struct py_proc *p, uint64_t addr)
 			return 0;
 		c->gen = py->gen;
 		py->st.codes_checked++;
-		err = read_code(p, c, !c->qualname);
+		err = read_code(p, c, !c->qualname, py->gen);
 		if (err == 1)
 			py->st.codes_replaced++;
 		else if (err < 0 && err != -ESRCH)
@@ -590,7 +595,7 @@ static int note_one(struct sym_python *py, struct py_proc *p, uint64_t addr)
 	c = &py->codes[py->ncodes];
 	memset(c, 0, sizeof(*c));
 	c->pid = p->pid, c->start_ticks = p->start_ticks, c->addr = addr, c->gen = py->gen;
-	err = read_code(p, c, true);
+	err = read_code(p, c, true, py->gen);
 	if (err == -ENOMEM)
 		return err;
 	if (err < 0)

@@ -5,21 +5,28 @@
  * table (dk_size slots of 1, 2, 4 or 8 bytes), then the entries (hash, key,
  * value); module and class dicts are combined tables (ma_values NULL). A
  * class is an object whose type has Py_TPFLAGS_TYPE_SUBCLASS; its __dict__
- * is tp_dict. A class member is taken when its hash is co_name's (the str
- * caches it at 24; -1 until computed: then every member is looked at), and
- * only once its __code__ is the very code object: the key may be another
- * str object of the same text. Every walk is bounded by entries, dicts read
- * and nesting. */
+ * is tp_dict. A module is walked whole at once: each function its classes
+ * hold (plain, classmethod or staticmethod) goes into an index, code object
+ * -> the function's __qualname__ object, so the other methods of the module
+ * cost a lookup; a module is walked again (a code object its last walk did
+ * not see) at most once a generation. Every walk is bounded by entries,
+ * dicts read and nesting, and the index by its size. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hash.h"
+#include "base/hashmap.h"
+#include "base/vec.h"
 #include "symbolize/sym_python_class.h"
 #include "symbolize/sym_python_mem.h"
 
 #define MAX_ENTRIES	16384	/* of one dict */
-#define MAX_DICTS	256	/* read in one lookup */
+#define MAX_DICTS	1024	/* read in one walk */
+#define MAX_MODULES	64	/* files whose module was looked for, per process */
+#define MAX_INDEXED	(64 * 1024)	/* code objects indexed, per process */
+#define FUNC_READ	112	/* bytes of a function read: func_code and func_qualname fit */
 #define MAX_DEPTH	3	/* module, class, nested class */
 #define MAX_TYPES	32	/* types told apart as classes or not, per dict */
 #define TP_FLAGS	168	/* PyTypeObject.tp_flags, 3.7 to 3.10 */
@@ -33,10 +40,27 @@ struct entry {
 	uint64_t hash, key, value;
 };
 
+struct indexed {
+	uint64_t code, qualname;	/* a code object, its function's __qualname__ */
+};
+
+struct module {
+	char *file;
+	uint64_t dict;		/* 0: none has this __file__ */
+	uint64_t gen;		/* the generation of its last walk */
+};
+
+struct sym_py_class_index {
+	struct indexed *e;
+	size_t n, cap;
+	struct hashmap codes;	/* -> e[]; ctx is this struct */
+	struct module mods[MAX_MODULES];
+	size_t nmods, next_mod;	/* next_mod: the one to replace when full */
+};
+
 struct lookup {
 	struct sym_py_class *c;
-	uint64_t code;
-	int64_t hash;		/* co_name's, -1: not known */
+	struct sym_py_class_index *ix;
 	int dicts;		/* read so far */
 };
 
@@ -86,21 +110,53 @@ static long entries(struct lookup *lk, uint64_t dict, struct entry **ret)
 	return m;
 }
 
-/* The function object that v is or wraps (classmethod, staticmethod),
- * when its __code__ is the code looked for; 0 otherwise. */
-static uint64_t function_of(struct lookup *lk, uint64_t v)
+static uint32_t code_hash(uint64_t code)
+{
+	return hash__fold(hash__fnv1a(HASH_FNV1A_SEED, &code, sizeof(code)));
+}
+
+static bool code_eq(const void *ctx, uint32_t i, const void *key)
+{
+	return ((const struct sym_py_class_index *)ctx)->e[i].code == *(const uint64_t *)key;
+}
+
+/* The __qualname__ object of the function indexed for code, 0 if none. */
+static uint64_t indexed(const struct sym_py_class_index *ix, uint64_t code)
+{
+	uint32_t i;
+
+	return hashmap__find(&ix->codes, code_hash(code), &code, &i) ? ix->e[i].qualname : 0;
+}
+
+/* Indexes v when it is a function or wraps one (classmethod, staticmethod). */
+static int index_member(struct lookup *lk, uint64_t v)
 {
 	const struct sym_py_class *c = lk->c;
+	struct sym_py_class_index *ix = lk->ix;
+	uint8_t f[FUNC_READ];
+	uint64_t type, code, qualname;
 	int err = 0;
-	uint64_t type = read64(c, v + 8, &err);
 
-	if (type == c->classmethod_type || type == c->staticmethod_type) {
+	type = read64(c, v + 8, &err);
+	if (!err && (type == c->classmethod_type || type == c->staticmethod_type)) {
 		v = read64(c, v + WRAPPED, &err);
 		type = read64(c, v + 8, &err);
 	}
-	if (err || type != c->function_type || read64(c, v + c->func_code, &err) != lk->code || err)
+	if (err || type != c->function_type || sym_py_mem__read(c->pid, v, f, sizeof(f)))
 		return 0;
-	return v;
+	memcpy(&code, f + c->func_code, 8);
+	memcpy(&qualname, f + c->func_qualname, 8);
+	if (!code || !qualname || indexed(ix, code))
+		return 0;
+	if (ix->n >= MAX_INDEXED) {	/* whole, as sym_python drops its codes */
+		ix->n = 0;
+		hashmap__clear(&ix->codes);
+	}
+	if (VEC_RESERVE(ix->e, ix->n, ix->cap, 1) || hashmap__reserve(&ix->codes, 1))
+		return -ENOMEM;
+	ix->e[ix->n] = (struct indexed){ .code = code, .qualname = qualname };
+	hashmap__add(&ix->codes, code_hash(code), (uint32_t)ix->n++);
+	return 0;
 }
 
 /* Whether objects of type t are classes; known[] remembers the answers of
@@ -121,35 +177,34 @@ static bool is_class_type(struct lookup *lk, uint64_t t, uint64_t known[][2], in
 	return !err && (flags & TYPE_SUBCLASS);
 }
 
-/* The function holding the code in the dict at addr or in the dicts of
- * the classes in it, depth levels down: 1 with it in *ret, 0 when none. */
-static int find_function(struct lookup *lk, uint64_t dict, int depth, uint64_t *ret)
+/* Indexes the functions of the classes in the dict at addr (a module's at
+ * depth 0: its own functions are no methods), and of the classes in
+ * those. 0 or -ENOMEM. */
+static int walk(struct lookup *lk, uint64_t dict, int depth)
 {
 	uint64_t known[MAX_TYPES][2];
-	int nknown = 0, found = 0;
 	struct entry *e = NULL;
 	long n = entries(lk, dict, &e);
+	int nknown = 0, err = 0;
 
 	if (n < 0)
 		return 0;
-	/* a class's member; a module's functions are not methods */
-	for (long i = 0; i < n && !found && depth > 0; i++)
-		if ((lk->hash == -1 || (int64_t)e[i].hash == lk->hash) &&
-		    (*ret = function_of(lk, e[i].value)))
-			found = 1;
-	for (long i = 0; i < n && !found && depth < MAX_DEPTH; i++) {
-		int err = 0;
-		uint64_t type = read64(lk->c, e[i].value + 8, &err);
+	for (long i = 0; i < n && !err; i++) {
+		int rerr = 0;
+		uint64_t type = read64(lk->c, e[i].value + 8, &rerr), cls_dict;
 
-		if (!err && is_class_type(lk, type, known, &nknown)) {
-			uint64_t cls_dict = read64(lk->c, e[i].value + TP_DICT, &err);
-
-			if (!err && cls_dict)
-				found = find_function(lk, cls_dict, depth + 1, ret);
+		if (rerr)
+			continue;
+		if (depth < MAX_DEPTH && is_class_type(lk, type, known, &nknown)) {
+			cls_dict = read64(lk->c, e[i].value + TP_DICT, &rerr);
+			if (!rerr && cls_dict)
+				err = walk(lk, cls_dict, depth + 1);
+		} else if (depth > 0) {
+			err = index_member(lk, e[i].value);
 		}
 	}
 	free(e);
-	return found;
+	return err;
 }
 
 /* Whether the str at addr reads s. */
@@ -206,42 +261,96 @@ static int module_dict(struct lookup *lk, const char *file, uint64_t *ret)
 	return found ? 0 : -ENOENT;
 }
 
-int sym_py_class__qualname(struct sym_py_class *c, uint64_t code, uint64_t name,
-			   const char *name_text, uint64_t varnames, int argcount, const char *file,
+/* The module entry for file, walked this generation (a new one, or a
+ * known one whose code objects the index lacks). */
+static int module_of(struct lookup *lk, const char *file, uint64_t gen, struct module **ret)
+{
+	struct sym_py_class_index *ix = lk->ix;
+	struct module *m = NULL;
+	int err;
+
+	for (size_t i = 0; i < ix->nmods && !m; i++)
+		if (!strcmp(ix->mods[i].file, file))
+			m = &ix->mods[i];
+	if (m && m->gen == gen)
+		return -ENOENT;		/* walked this generation: no luck */
+	if (!m) {
+		char *f = strdup(file);
+
+		if (!f)
+			return -ENOMEM;
+		if (ix->nmods < MAX_MODULES) {
+			m = &ix->mods[ix->nmods++];
+		} else {
+			m = &ix->mods[ix->next_mod];
+			ix->next_mod = (ix->next_mod + 1) % MAX_MODULES;
+			free(m->file);
+		}
+		*m = (struct module){ .file = f };
+		err = module_dict(lk, file, &m->dict);
+		if (err && err != -ENOENT) {
+			m->dict = 0;	/* tried again next generation */
+			return err;
+		}
+	}
+	m->gen = gen;
+	if (m->dict && (err = walk(lk, m->dict, 0)))
+		return err;
+	*ret = m;
+	return 0;
+}
+
+int sym_py_class__qualname(struct sym_py_class *c, uint64_t gen, uint64_t code,
+			   const char *name, uint64_t varnames, int argcount, const char *file,
 			   char **ret)
 {
-	struct lookup lk = { .c = c, .code = code };
-	uint64_t first, dict = 0, func = 0, qualname;
+	struct lookup lk = { .c = c };
+	uint64_t first, qualname;
+	struct module *m;
 	size_t qn, nn;
 	int err = 0;
 	char *q;
 
 	if (!sym_py_class__usable(c) || argcount < 1)
 		return -ENOENT;
-	lk.hash = (int64_t)read64(c, name + 24, &err);	/* PyASCIIObject.hash */
-	if (err)
-		return err;
 	first = read64(c, varnames + TUPLE_ITEMS, &err);
 	if (err)
 		return err;
 	if (!str_is(c, first, "self") && !str_is(c, first, "cls"))
 		return -ENOENT;
-	if ((err = module_dict(&lk, file, &dict)))
-		return err;
-	if (!find_function(&lk, dict, 0, &func))
-		return -ENOENT;
-	qualname = read64(c, func + c->func_qualname, &err);
-	if (err)
-		return err;
+	if (!c->ix) {
+		c->ix = calloc(1, sizeof(*c->ix));
+		if (!c->ix)
+			return -ENOMEM;
+		hashmap__init(&c->ix->codes, code_eq, c->ix);
+	}
+	lk.ix = c->ix;
+	qualname = indexed(c->ix, code);
+	if (!qualname && !(err = module_of(&lk, file, gen, &m)))
+		qualname = indexed(c->ix, code);
+	if (!qualname)
+		return err ? err : -ENOENT;
 	if ((err = c->str(c->str_ctx, qualname, &q)))
 		return err;
 	/* functools.wraps gives a wrapper (whose code many functions share)
 	 * the wrapped one's __qualname__: it must end in this code's name */
-	qn = strlen(q), nn = strlen(name_text);
-	if (qn < nn || strcmp(q + qn - nn, name_text) || (qn > nn && q[qn - nn - 1] != '.')) {
+	qn = strlen(q), nn = strlen(name);
+	if (qn < nn || strcmp(q + qn - nn, name) || (qn > nn && q[qn - nn - 1] != '.')) {
 		free(q);
 		return -ENOENT;
 	}
 	*ret = q;
 	return 0;
+}
+
+void sym_py_class__release(struct sym_py_class *c)
+{
+	if (!c->ix)
+		return;
+	for (size_t i = 0; i < c->ix->nmods; i++)
+		free(c->ix->mods[i].file);
+	free(c->ix->e);
+	hashmap__release(&c->ix->codes);
+	free(c->ix);
+	c->ix = NULL;
 }
