@@ -162,18 +162,26 @@ static int qualname(struct sym_py_class *c, uint64_t gen, uint64_t *code, const 
 				      (uint64_t)(uintptr_t)varnames, 2, file, ret);
 }
 
+static struct sym_py_class c;
+static struct heap *h;
+
 static void setup(void)
 {
 	module_type = (uint64_t)(uintptr_t)&module_type;
 	function_type = (uint64_t)(uintptr_t)&function_type;
 	classmethod_type = (uint64_t)(uintptr_t)&classmethod_type;
 	staticmethod_type = (uint64_t)(uintptr_t)&staticmethod_type;
+	h = heap_new(&c);
+}
+
+static void teardown(void)
+{
+	sym_py_class__release(&c);
+	free(h);
 }
 
 START_TEST(test_sym_py_class__finds_methods_classmethods_and_nested_classes)
 {
-	struct sym_py_class c;
-	struct heap *h = heap_new(&c);
 	char *q = NULL;
 
 	ck_assert_int_eq(qualname(&c, 1, &h->code_method, "method", h->varnames_self,
@@ -187,15 +195,11 @@ START_TEST(test_sym_py_class__finds_methods_classmethods_and_nested_classes)
 				  "/srv/app.py", &q), 0);
 	ck_assert_str_eq(q, "Cls.Inner.spin");
 	free(q);
-	sym_py_class__release(&c);
-	free(h);
 }
 END_TEST
 
 START_TEST(test_sym_py_class__guesses_nothing)
 {
-	struct sym_py_class c;
-	struct heap *h = heap_new(&c);
 	char *q = NULL;
 
 	/* a wrapper whose __qualname__ is the wrapped method's: not its name */
@@ -209,15 +213,11 @@ START_TEST(test_sym_py_class__guesses_nothing)
 				  "/srv/app.py", &q), -ENOENT);
 	ck_assert_int_eq(qualname(&c, 2, &h->code_nowhere, "method", h->varnames_self,
 				  "/srv/other.py", &q), -ENOENT);
-	sym_py_class__release(&c);
-	free(h);
 }
 END_TEST
 
 START_TEST(test_sym_py_class__dicts_that_lie_end_the_walk)
 {
-	struct sym_py_class c;
-	struct heap *h = heap_new(&c);
 	char *q = NULL;
 
 	h->cls_dict.k_size = 6;			/* not a power of two */
@@ -243,8 +243,6 @@ START_TEST(test_sym_py_class__dicts_that_lie_end_the_walk)
 				  "/srv/app.py", &q), 0);
 	ck_assert_str_eq(q, "Cls.method");
 	free(q);
-	sym_py_class__release(&c);
-	free(h);
 }
 END_TEST
 
@@ -255,7 +253,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_sym_py_class__finds_methods_classmethods_and_nested_classes);
 	tcase_add_test(tc, test_sym_py_class__guesses_nothing);
 	tcase_add_test(tc, test_sym_py_class__dicts_that_lie_end_the_walk);
