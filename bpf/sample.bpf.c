@@ -133,7 +133,6 @@ static __always_inline void count(__u32 what)
 }
 
 #include "bpf/python.bpf.h"
-#include "bpf/unwind.bpf.h"
 
 /* /proc/PID/stat reports start_boottime in USER_HZ (100) ticks. */
 static __always_inline __u64 start_ticks_of(struct task_struct *task)
@@ -156,6 +155,8 @@ static __always_inline void emit(__u32 type, __u32 tgid, __u64 start, __u32 ppid
 	e->pad = 0;
 	bpf_ringbuf_submit(e, 0);
 }
+
+#include "bpf/unwind.bpf.h"
 
 /* Stores the len bytes of frames at b (zero after them) into the slot's
  * stack map under the hash of the frames. CPROF_STACK_OK and the key in *ret,
@@ -377,7 +378,7 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
 	__u32 cur_slot = slot;
-	const struct cprof_uw_proc *up;
+	struct cprof_uw_proc *up;
 	int user_task, ustack_err = 0;
 	__u8 ustack_lost = CPROF_STACK_OK;
 
@@ -405,8 +406,9 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 		__u64 ip, sp, bp;
 
 		user_regs((struct pt_regs *)&ctx->regs, &ip, &sp, &bp);
-		key.user_lost = cur_slot ? uw_take_stack(up, &stacks1, ip, sp, bp, &key.user_stack) :
-					   uw_take_stack(up, &stacks0, ip, sp, bp, &key.user_stack);
+		key.user_lost = cur_slot ?
+			uw_take_stack(up, tgid, &stacks1, ip, sp, bp, &key.user_stack) :
+			uw_take_stack(up, tgid, &stacks0, ip, sp, bp, &key.user_stack);
 		/* else code mapped after the push: this one goes as a copy */
 		if (key.user_lost != UW_TAKE_COPY) {
 			if (cur_slot) {

@@ -133,6 +133,8 @@ enum cprof_event_type {
 	CPROF_EV_EXEC = 2,	/* exec: mappings replaced */
 	CPROF_EV_EXIT = 3,	/* the whole process exited */
 	CPROF_EV_FORK = 4,	/* a followed target forked a new process */
+	CPROF_EV_REMAP = 5,	/* --unwind auto: a walk met code mapped since its
+				 * mappings were pushed (bpf/unwind.bpf.h) */
 };
 
 struct cprof_event {

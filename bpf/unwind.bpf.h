@@ -318,7 +318,7 @@ static __always_inline __u64 uw_chunk_key(__u64 h, __u32 c)
 /* Walks the current thread's user stack (registers ip, sp, bp) with the
  * mappings of p into `stacks`: CPROF_STACK_OK and the key of its first chunk
  * in *ret, UW_TAKE_COPY, or why it is lost (enum cprof_stack_lost, counted). */
-static __always_inline __u8 uw_take_stack(const struct cprof_uw_proc *p, void *stacks,
+static __always_inline __u8 uw_take_stack(struct cprof_uw_proc *p, __u32 tgid, void *stacks,
 					  __u64 ip, __u64 sp, __u64 bp, __u64 *ret)
 {
 	struct uw_walk walk = {}, *w = &walk;
@@ -344,6 +344,14 @@ static __always_inline __u8 uw_take_stack(const struct cprof_uw_proc *p, void *s
 	if (!w->stopped)
 		w->stop = CPROF_UWC_DEPTH;
 	if (w->stop == CPROF_UWC_NO_MAPPING) {
+		__u64 now = bpf_ktime_get_ns();
+
+		/* wake userspace to push the new mappings now (ld.so maps the
+		 * libraries after exec, dlopen later), at most every 5 ms */
+		if (now - p->remap_ns > 5000000) {
+			p->remap_ns = now;
+			emit(CPROF_EV_REMAP, tgid, p->start_ticks, 0);
+		}
 		uw_count(CPROF_UWC_COPIED);
 		return UW_TAKE_COPY;
 	}
@@ -391,9 +399,9 @@ static __always_inline __u8 uw_take_stack(const struct cprof_uw_proc *p, void *s
 
 /* The process's mappings when userspace pushed them for this very process;
  * NULL: the sample goes to the stack copy (counted). */
-static __always_inline const struct cprof_uw_proc *uw_proc_of(const struct cprof_key *key)
+static __always_inline struct cprof_uw_proc *uw_proc_of(const struct cprof_key *key)
 {
-	const struct cprof_uw_proc *p = bpf_map_lookup_elem(&uw_procs, &key->tgid);
+	struct cprof_uw_proc *p = bpf_map_lookup_elem(&uw_procs, &key->tgid);
 
 	if (p && p->start_ticks == key->start_ticks)
 		return p;

@@ -47,6 +47,7 @@ struct cprof_uw_map {
 /* The value of `uw_procs`, keyed by tgid: the mappings sorted by start. */
 struct cprof_uw_proc {
 	__u64 start_ticks;	/* the process it was made for (pid reuse) */
+	__u64 remap_ns;		/* written by BPF: last CPROF_EV_REMAP sent */
 	__u32 nr;
 	__u32 pad;
 	struct cprof_uw_map maps[CPROF_UW_MAX_MAPS];

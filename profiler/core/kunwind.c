@@ -395,7 +395,7 @@ void kunwind__copied(struct kunwind *k, int pid, uint64_t start_ticks, int64_t n
 	p = proc_get(k, pid);
 	/* left to the stack copy for good (until exec), or asked already */
 	if (!p || p->start_ticks != start_ticks || p->want || p->stuck ||
-	    now_ns - p->pushed_ns < KUNWIND_REPUSH_NS)
+	    (now_ns && now_ns - p->pushed_ns < KUNWIND_REPUSH_NS))
 		return;
 	if (VEC_RESERVE(k->want, k->nwant, k->want_cap, 1))
 		return;

@@ -59,7 +59,9 @@ void kunwind__free(struct kunwind *k);
 int kunwind__push(struct kunwind *k, int pid, uint64_t start_ticks)
 	__attribute__((warn_unused_result));
 /* A sample of the process came as a stack copy: push it again when it is
- * known and was pushed more than KUNWIND_REPUSH_NS ago (at kunwind__pump). */
+ * known and was pushed more than KUNWIND_REPUSH_NS ago (at kunwind__pump).
+ * now_ns 0: the kernel asked (CPROF_EV_REMAP, rate-limited there): push it
+ * at the next kunwind__pump whatever the time. */
 void kunwind__copied(struct kunwind *k, int pid, uint64_t start_ticks, int64_t now_ns);
 /* Pushes what kunwind__copied() asked for. */
 void kunwind__pump(struct kunwind *k, int64_t now_ns);

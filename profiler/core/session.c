@@ -108,6 +108,9 @@ static void on_event(void *ctx, const struct cprof_event *e)
 		targets__exited(&s->targets, (pid_t)e->tgid, e->start_ticks);
 		kunwind__exited(s->kuw, (int)e->tgid, e->start_ticks);
 		break;
+	case CPROF_EV_REMAP:
+		kunwind__copied(s->kuw, (int)e->tgid, e->start_ticks, 0);
+		break;
 	}
 	if (err)
 		s->capture_failures++;
