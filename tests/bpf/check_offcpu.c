@@ -468,6 +468,9 @@ static int64_t agent_sleep(const char *name, const char *extra, const char *extr
 		argv[n++] = (char *)extra_v;
 	}
 	argv[n] = NULL;
+	/* the last run's log says "sampling " too: gone before the agent starts,
+	 * or the fixture could start seconds before the agent does */
+	unlink(tmpf(err));
 	ag = spawn(argv, strdup(tmpf(err)));
 	for (int i = 0; i < 300 && !strstr(slurp(tmpf(err)), "sampling "); i++)
 		usleep(100000);
