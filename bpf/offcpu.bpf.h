@@ -29,13 +29,14 @@
  * so there is no later point in the thread where its user stack is still
  * the one it was preempted in. Its user stack is taken at 1 instead, where
  * the thread is current and its user registers are those it was preempted
- * with (frame-pointer mode: bpf_get_stack() into both slots' stack maps, so
- * a drain between 1 and 2 leaves it in the slot 2 writes to). A stack copy
- * (--unwind dwarf/auto) cannot wait there for the block's time: its record
- * carries the time, known only at 2, when the thread is no longer current
- * and its stack cannot be copied. There the time is under a frame that says
- * why the user stack is not there, as it is for a preemption longer than
- * two drains (its stack gone from both maps).
+ * with, into both slots' stack maps (a drain between 1 and 2 leaves it in
+ * the slot 2 writes to): by frame pointers (--unwind fp), or walked with the
+ * unwind tables in the kernel (auto, for a process whose tables are in). A
+ * stack copy (--unwind copy/dwarf, and auto's fallback) cannot wait there for
+ * the block's time: its record carries the time, known only at 2, when the
+ * thread is no longer current and its stack cannot be copied. There the time
+ * is under a frame that says why the user stack is not there, as it is for a
+ * preemption longer than two drains (its stack gone from both maps).
  *
  * Everything lands in the slot current at 3, with its stacks: a block longer
  * than a drain is never split from its stacks. A block is counted when it
@@ -154,31 +155,80 @@ static __always_inline void offcpu_charge(void *ctx, __u32 tid)
 		offcpu_add(ctx, &key, p, &stacks0, &counts0, 0);
 }
 
-/* 1 for a thread preempted in frame-pointer mode: its user stack, into the
- * current slot's stack map and the other's. */
-static __always_inline void offcpu_preempt_stack(void *ctx, struct offcpu_start *v)
+/* The stack stored in `from` under h (its chunks, for a walked one) into
+ * `to` too, the last chunk first: a stored head always finds its tail. */
+static __always_inline void offcpu_copy_stack(void *from, void *to, __u64 h)
 {
-	__u32 scratch = SCRATCH_OFFCPU;
-	struct cprof_stack *b = bpf_map_lookup_elem(&stack_scratch, &scratch);
+	struct cprof_stack *c[CPROF_UW_CHUNKS];
+	__u64 k[CPROF_UW_CHUNKS];
+	int n = 0;
+
+	for (int i = 0; i < CPROF_UW_CHUNKS; i++) {
+		k[i] = uw_chunk_key(h, i);
+		c[i] = bpf_map_lookup_elem(from, &k[i]);
+		if (!c[i])
+			return;		/* drained meanwhile: 2 finds no head */
+		n = i + 1;
+		if (c[i]->ips[CPROF_UW_CHUNK] != CPROF_STACK_CONT)
+			break;
+	}
+	for (int i = CPROF_UW_CHUNKS - 1; i >= 0; i--) {
+		long err;
+
+		if (i >= n)
+			continue;
+		err = bpf_map_update_elem(to, &k[i], c[i], BPF_NOEXIST);
+		if (err && err != -EEXIST)
+			return;		/* full: no head without its tail */
+	}
+}
+
+/* 1 for a preempted thread (current): its user stack into the current
+ * slot's stack map and the other's; v->ulost says how it went, or
+ * CPROF_STACK_PREEMPTED where it is not taken (stack copies, a process whose
+ * unwind tables are not in the kernel). */
+static __always_inline void offcpu_preempt_stack(void *ctx, struct task_struct *prev,
+						 struct offcpu_start *v)
+{
+	__u32 scratch = SCRATCH_OFFCPU, tgid = prev->tgid;
+	struct cprof_uw_proc *up;
+	struct cprof_stack *b;
+	__u64 ip, sp, bp;
 	long len;
 
 	v->ustack = 0;
-	v->ulost = CPROF_STACK_MISSING;
-	if (!b)
-		return;
-	/* the tail past the stack is zeroed by the helper */
-	len = bpf_get_stack(ctx, b->ips, sizeof(b->ips), BPF_F_USER_STACK);
-	if (len <= 0)
-		return;		/* counted at 2, if the block is recorded */
-	if (slot) {
-		v->ulost = store_stack(&stacks1, b, len, &v->ustack);
-		if (v->ulost == CPROF_STACK_OK)
-			bpf_map_update_elem(&stacks0, &v->ustack, b, BPF_NOEXIST);
-	} else {
-		v->ulost = store_stack(&stacks0, b, len, &v->ustack);
-		if (v->ulost == CPROF_STACK_OK)
-			bpf_map_update_elem(&stacks1, &v->ustack, b, BPF_NOEXIST);
+	v->ulost = CPROF_STACK_PREEMPTED;
+	if (copy_stacks == CPROF_UNWIND_KERNEL) {
+		up = bpf_map_lookup_elem(&uw_procs, &tgid);
+		if (!up || up->start_ticks != start_ticks_of(prev))
+			return;
+		user_regs(NULL, &ip, &sp, &bp);
+		v->ulost = slot ? uw_take_stack(up, tgid, &stacks1, ip, sp, bp, &v->ustack,
+						UW_BUF_OFFCPU) :
+				  uw_take_stack(up, tgid, &stacks0, ip, sp, bp, &v->ustack,
+						UW_BUF_OFFCPU);
+		if (v->ulost == UW_TAKE_COPY)
+			v->ulost = CPROF_STACK_PREEMPTED;
+	} else if (copy_stacks == CPROF_UNWIND_FP) {
+		b = bpf_map_lookup_elem(&stack_scratch, &scratch);
+		if (!b)
+			return;
+		/* the tail past the stack is zeroed by the helper */
+		len = bpf_get_stack(ctx, b->ips, sizeof(b->ips), BPF_F_USER_STACK);
+		if (len <= 0) {
+			count(CPROF_DROP_USTACK_MISSING);
+			v->ulost = CPROF_STACK_MISSING;
+			return;
+		}
+		v->ulost = slot ? store_stack(&stacks1, b, len, &v->ustack) :
+				  store_stack(&stacks0, b, len, &v->ustack);
 	}
+	if (v->ulost != CPROF_STACK_OK)
+		return;
+	if (slot)
+		offcpu_copy_stack(&stacks1, &stacks0, v->ustack);
+	else
+		offcpu_copy_stack(&stacks0, &stacks1, v->ustack);
 }
 
 /* 2 for a preempted thread, in one slot's maps; s: its entry, as noted at 1. */
@@ -193,16 +243,11 @@ static __always_inline void offcpu_preempted(struct task_struct *next, struct cp
 	key->kern_lost = CPROF_STACK_NONE;
 	if (len > 0)
 		key->kern_lost = store_stack(stacks, b, len, &key->kern_stack);
-	key->user_lost = CPROF_STACK_PREEMPTED;	/* stack-copy mode */
-	if (!copy_stacks) {
-		key->user_lost = s->ulost;
-		if (s->ulost == CPROF_STACK_MISSING)
-			count(CPROF_DROP_USTACK_MISSING);
-		else if (s->ulost == CPROF_STACK_OK && bpf_map_lookup_elem(stacks, &s->ustack))
-			key->user_stack = s->ustack;
-		else if (s->ulost == CPROF_STACK_OK)
-			key->user_lost = CPROF_STACK_PREEMPTED;	/* longer than two drains */
-	}
+	key->user_lost = s->ulost;	/* as 1 took it (losses counted there) */
+	if (s->ulost == CPROF_STACK_OK && bpf_map_lookup_elem(stacks, &s->ustack))
+		key->user_stack = s->ustack;
+	else if (s->ulost == CPROF_STACK_OK)
+		key->user_lost = CPROF_STACK_PREEMPTED;	/* longer than two drains */
 	add_count(counts, key, ns);
 }
 
@@ -309,14 +354,14 @@ int BPF_PROG(cprof_offcpu_switch, bool preempt, struct task_struct *prev,
 	state = offcpu_state(preempt, st);
 	if (s) {
 		s->state = state;
-		if (state == CPROF_OFFCPU_PREEMPTED && !copy_stacks)
-			offcpu_preempt_stack(ctx, s);
+		if (state == CPROF_OFFCPU_PREEMPTED)
+			offcpu_preempt_stack(ctx, prev, s);
 		s->ns = now;
 	} else {
 		struct offcpu_start v = { .ns = now, .state = state };
 
-		if (state == CPROF_OFFCPU_PREEMPTED && !copy_stacks)
-			offcpu_preempt_stack(ctx, &v);
+		if (state == CPROF_OFFCPU_PREEMPTED)
+			offcpu_preempt_stack(ctx, prev, &v);
 		if (bpf_map_update_elem(&offcpu_starts, &tid, &v, BPF_NOEXIST))
 			count(CPROF_DROP_OFFCPU_THREADS_FULL);
 	}

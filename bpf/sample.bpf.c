@@ -407,8 +407,10 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 
 		user_regs((struct pt_regs *)&ctx->regs, &ip, &sp, &bp);
 		key.user_lost = cur_slot ?
-			uw_take_stack(up, tgid, &stacks1, ip, sp, bp, &key.user_stack) :
-			uw_take_stack(up, tgid, &stacks0, ip, sp, bp, &key.user_stack);
+			uw_take_stack(up, tgid, &stacks1, ip, sp, bp, &key.user_stack,
+				      UW_BUF_SAMPLE) :
+			uw_take_stack(up, tgid, &stacks0, ip, sp, bp, &key.user_stack,
+				      UW_BUF_SAMPLE);
 		/* else code mapped after the push: this one goes as a copy */
 		if (key.user_lost != UW_TAKE_COPY) {
 			if (cur_slot) {

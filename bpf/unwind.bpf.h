@@ -41,17 +41,21 @@ struct {
 	__uint(max_entries, CPROF_UWC_NR);
 } uw_counts SEC(".maps");
 
-/* A walked stack, laid out as the chunks it is stored in. Only perf_event
- * programs walk, and they do not nest on one CPU. */
+/* A walked stack, laid out as the chunks it is stored in. One per walker
+ * that may interrupt another on a CPU: perf_event programs (which do not nest
+ * on one CPU) and sched_switch (a preempted thread's stack, bpf/offcpu.bpf.h),
+ * which a hardware event's NMI may interrupt. */
 struct uw_buf {
 	struct cprof_stack c[CPROF_UW_CHUNKS];
 };
+
+enum uw_buf_user { UW_BUF_SAMPLE = 0, UW_BUF_OFFCPU = 1, UW_NR_BUFS };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
 	__type(value, struct uw_buf);
-	__uint(max_entries, 1);
+	__uint(max_entries, UW_NR_BUFS);
 } uw_bufs SEC(".maps");
 
 /* offsets in the x86_64 ucontext_t at a signal frame's rsp (as unwinder.c) */
@@ -316,18 +320,19 @@ static __always_inline __u64 uw_chunk_key(__u64 h, __u32 c)
 #define UW_TAKE_COPY	0xff
 
 /* Walks the current thread's user stack (registers ip, sp, bp) with the
- * mappings of p into `stacks`: CPROF_STACK_OK and the key of its first chunk
- * in *ret, UW_TAKE_COPY, or why it is lost (enum cprof_stack_lost, counted). */
+ * mappings of p (process tgid) into `stacks`, in the walker's own buffer
+ * (enum uw_buf_user): CPROF_STACK_OK and the key of its first chunk in *ret,
+ * UW_TAKE_COPY, or why it is lost (enum cprof_stack_lost, counted). */
 static __always_inline __u8 uw_take_stack(struct cprof_uw_proc *p, __u32 tgid, void *stacks,
-					  __u64 ip, __u64 sp, __u64 bp, __u64 *ret)
+					  __u64 ip, __u64 sp, __u64 bp, __u64 *ret, __u32 buf)
 {
 	struct uw_walk walk = {}, *w = &walk;
-	__u32 zero = 0, nch, ci, si;
+	__u32 nch, ci, si;
 	__u64 h;
 	long err;
 
 	*ret = 0;
-	w->out = bpf_map_lookup_elem(&uw_bufs, &zero);
+	w->out = bpf_map_lookup_elem(&uw_bufs, &buf);
 	if (!w->out || !ip) {
 		count(CPROF_DROP_USTACK_MISSING);
 		return CPROF_STACK_MISSING;
