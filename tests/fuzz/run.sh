@@ -115,6 +115,37 @@ make_seeds() {
 	printf '\002\200\000\330\010\011\200\101\334\015\022\220\061\213\130\362\000\001\005\017' >"$t/py312.lines"
 	seed python_lines "$t"/*.lines
 
+	# fuzz_python_class's heap: sys.modules -> a module whose __file__ is
+	# /app.py -> class C -> function m (code at 32, __qualname__ "C.m")
+	python3 - "$t/heap.pyclass" <<'PY'
+import struct, sys
+h = bytearray(4096)
+def w(off, v): struct.pack_into("<Q", h, off, v)
+def p(off, target): w(off, 0xffff << 48 | target)	# relocated by the target
+def s(off, text): h[off + 16:off + 16 + len(text)] = text.encode()
+top = [1024]
+def alloc(n):
+    o = top[0]; top[0] += (n + 7) & ~7; return o
+def dict_(items):
+    d = alloc(48); k = alloc(40 + 8 + 24 * 8)
+    p(d + 32, k); w(k + 8, 8); w(k + 32, len(items))
+    for i, (key, val) in enumerate(items):
+        e = k + 48 + 24 * i
+        w(e, 1000 + i); p(e + 8, key); p(e + 16, val)
+    return d
+S_self, S_file, S_path, S_m, S_q = (alloc(64) for _ in range(5))
+for o, t in ((S_self, "self"), (S_file, "__file__"), (S_path, "/app.py"), (S_m, "m"), (S_q, "C.m")):
+    s(o, t)
+p(24, S_self); w(32, 0xdead0000)
+meta = alloc(272); w(meta + 168, 1 << 31)
+func = alloc(112); p(func + 8, 48); w(func + 16, 0xdead0000); p(func + 24, S_q)
+cls = alloc(272); p(cls + 8, meta); p(cls + 264, dict_([(S_m, func)]))
+mod = alloc(24); p(mod + 8, 40); p(mod + 16, dict_([(S_file, S_path), (S_m, cls)]))
+interp = alloc(16); p(64 + 8, interp); p(interp + 8, dict_([(S_m, mod)]))
+open(sys.argv[1], "wb").write(bytes(h[:top[0]]))
+PY
+	seed python_class "$t/heap.pyclass"
+
 	seed agent_config dist/agent.conf.example $(find "$OUT/test-output" -name '*.conf' 2>/dev/null | head -10)
 
 	# a record as spool_record.h lays it out: "CPSPOOL1", samples, content
