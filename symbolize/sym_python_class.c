@@ -7,10 +7,12 @@
  * class is an object whose type has Py_TPFLAGS_TYPE_SUBCLASS; its __dict__
  * is tp_dict. A module is walked whole at once: each function its classes
  * hold (plain, classmethod or staticmethod) goes into an index, code object
- * -> the function's __qualname__ object, so the other methods of the module
- * cost a lookup; a module is walked again (a code object its last walk did
- * not see) at most once a generation. Every walk is bounded by entries,
- * dicts read and nesting, and the index by its size. */
+ * -> function, so the other methods of the module cost a lookup; a module
+ * is walked again (a code object its last walk did not see) at most once a
+ * generation. A function found in the index is read again, and used only
+ * while it still is a function holding that code object: freed objects'
+ * addresses are reused. Every walk is bounded by entries, dicts read and
+ * nesting, and the index by its size. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -41,7 +43,7 @@ struct entry {
 };
 
 struct indexed {
-	uint64_t code, qualname;	/* a code object, its function's __qualname__ */
+	uint64_t code, func;	/* a code object, the function that held it */
 };
 
 struct module {
@@ -120,12 +122,27 @@ static bool code_eq(const void *ctx, uint32_t i, const void *key)
 	return ((const struct sym_py_class_index *)ctx)->e[i].code == *(const uint64_t *)key;
 }
 
-/* The __qualname__ object of the function indexed for code, 0 if none. */
-static uint64_t indexed(const struct sym_py_class_index *ix, uint64_t code)
+/* The function indexed for code: its index in ix->e, or -1. */
+static long indexed(const struct sym_py_class_index *ix, uint64_t code)
 {
 	uint32_t i;
 
-	return hashmap__find(&ix->codes, code_hash(code), &code, &i) ? ix->e[i].qualname : 0;
+	return hashmap__find(&ix->codes, code_hash(code), &code, &i) ? (long)i : -1;
+}
+
+/* The __qualname__ object of f, when f is (still) a function whose
+ * __code__ is code; 0 otherwise. */
+static uint64_t qualname_of(const struct sym_py_class *c, uint64_t f, uint64_t code)
+{
+	uint8_t b[FUNC_READ];
+	uint64_t type, fcode, q;
+
+	if (sym_py_mem__read(c->pid, f, b, sizeof(b)))
+		return 0;
+	memcpy(&type, b + 8, 8);
+	memcpy(&fcode, b + c->func_code, 8);
+	memcpy(&q, b + c->func_qualname, 8);
+	return type == c->function_type && fcode == code ? q : 0;
 }
 
 /* Indexes v when it is a function or wraps one (classmethod, staticmethod). */
@@ -133,28 +150,31 @@ static int index_member(struct lookup *lk, uint64_t v)
 {
 	const struct sym_py_class *c = lk->c;
 	struct sym_py_class_index *ix = lk->ix;
-	uint8_t f[FUNC_READ];
-	uint64_t type, code, qualname;
+	uint64_t type, code;
 	int err = 0;
+	long i;
 
 	type = read64(c, v + 8, &err);
 	if (!err && (type == c->classmethod_type || type == c->staticmethod_type)) {
 		v = read64(c, v + WRAPPED, &err);
 		type = read64(c, v + 8, &err);
 	}
-	if (err || type != c->function_type || sym_py_mem__read(c->pid, v, f, sizeof(f)))
+	if (err || type != c->function_type)
 		return 0;
-	memcpy(&code, f + c->func_code, 8);
-	memcpy(&qualname, f + c->func_qualname, 8);
-	if (!code || !qualname || indexed(ix, code))
+	code = read64(c, v + c->func_code, &err);
+	if (err || !code)
 		return 0;
+	if ((i = indexed(ix, code)) >= 0) {
+		ix->e[i].func = v;	/* a stale entry's code now held by v */
+		return 0;
+	}
 	if (ix->n >= MAX_INDEXED) {	/* whole, as sym_python drops its codes */
 		ix->n = 0;
 		hashmap__clear(&ix->codes);
 	}
 	if (VEC_RESERVE(ix->e, ix->n, ix->cap, 1) || hashmap__reserve(&ix->codes, 1))
 		return -ENOMEM;
-	ix->e[ix->n] = (struct indexed){ .code = code, .qualname = qualname };
+	ix->e[ix->n] = (struct indexed){ .code = code, .func = v };
 	hashmap__add(&ix->codes, code_hash(code), (uint32_t)ix->n++);
 	return 0;
 }
@@ -310,6 +330,7 @@ int sym_py_class__qualname(struct sym_py_class *c, uint64_t gen, uint64_t code,
 	size_t qn, nn;
 	int err = 0;
 	char *q;
+	long i;
 
 	if (!sym_py_class__usable(c) || argcount < 1)
 		return -ENOENT;
@@ -325,9 +346,12 @@ int sym_py_class__qualname(struct sym_py_class *c, uint64_t gen, uint64_t code,
 		hashmap__init(&c->ix->codes, code_eq, c->ix);
 	}
 	lk.ix = c->ix;
-	qualname = indexed(c->ix, code);
-	if (!qualname && !(err = module_of(&lk, file, gen, &m)))
-		qualname = indexed(c->ix, code);
+	i = indexed(c->ix, code);
+	qualname = i >= 0 ? qualname_of(c, c->ix->e[i].func, code) : 0;
+	if (!qualname && !(err = module_of(&lk, file, gen, &m))) {
+		i = indexed(c->ix, code);
+		qualname = i >= 0 ? qualname_of(c, c->ix->e[i].func, code) : 0;
+	}
 	if (!qualname)
 		return err ? err : -ENOENT;
 	if ((err = c->str(c->str_ctx, qualname, &q)))

@@ -44,7 +44,7 @@ struct fake_obj {	/* a module, class, function or classmethod: big enough for an
 struct heap {
 	uint64_t runtime[8], interp[INTERP_MODULES / 8 + 1];
 	struct fake_dict modules, mod_dict, cls_dict, inner_dict, loop_dict;
-	struct fake_obj module, metatype, cls, inner, loop, method, cm, cm_func, wrapper;
+	struct fake_obj module, metatype, cls, inner, loop, method, cm, cm_func, wrapper, spin;
 	struct fake_str s_file, s_path, s_self, s_x, s_q_method, s_q_cm, s_q_inner, s_q_wrapped;
 	uint64_t varnames_self[4], varnames_x[4];
 	uint64_t code_method, code_cm, code_inner, code_wrapper, code_nowhere;
@@ -134,12 +134,8 @@ static struct heap *heap_new(struct sym_py_class *c)
 	func_init(&h->wrapper, &h->code_wrapper, &h->s_q_wrapped);
 	class_init(h, &h->inner, &h->inner_dict);
 	dict_put(&h->inner_dict, &h->s_x, &h->method);	/* the same function twice: indexed once */
-	{
-		static struct fake_obj spin;
-
-		func_init(&spin, &h->code_inner, &h->s_q_inner);
-		dict_put(&h->inner_dict, &h->s_x, &spin);
-	}
+	func_init(&h->spin, &h->code_inner, &h->s_q_inner);
+	dict_put(&h->inner_dict, &h->s_x, &h->spin);
 	/* a class whose dict holds itself: the walk must end */
 	class_init(h, &h->loop, &h->loop_dict);
 	dict_put(&h->loop_dict, &h->s_x, &h->loop);
@@ -216,6 +212,31 @@ START_TEST(test_sym_py_class__guesses_nothing)
 }
 END_TEST
 
+/* Freed objects' addresses are reused: a function the index knows is
+ * read again, and its name taken only while it still holds the code. */
+START_TEST(test_sym_py_class__a_function_that_no_longer_holds_the_code_lends_no_name)
+{
+	char *q = NULL;
+
+	ck_assert_int_eq(qualname(&c, 1, &h->code_method, "method", h->varnames_self,
+				  "/srv/app.py", &q), 0);
+	ck_assert_str_eq(q, "Cls.method");
+	free(q);
+	h->method.words[(FUNC_CODE - 16) / 8] = (uint64_t)(uintptr_t)&h->code_nowhere;
+	ck_assert_int_eq(qualname(&c, 1, &h->code_method, "method", h->varnames_self,
+				  "/srv/app.py", &q), -ENOENT);
+	/* the code object's address now another's, held by Inner.spin: found
+	 * at the next generation's walk */
+	h->spin.words[(FUNC_CODE - 16) / 8] = (uint64_t)(uintptr_t)&h->code_method;
+	ck_assert_int_eq(qualname(&c, 1, &h->code_method, "spin", h->varnames_self,
+				  "/srv/app.py", &q), -ENOENT);
+	ck_assert_int_eq(qualname(&c, 2, &h->code_method, "spin", h->varnames_self,
+				  "/srv/app.py", &q), 0);
+	ck_assert_str_eq(q, "Cls.Inner.spin");
+	free(q);
+}
+END_TEST
+
 START_TEST(test_sym_py_class__dicts_that_lie_end_the_walk)
 {
 	char *q = NULL;
@@ -256,6 +277,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_sym_py_class__finds_methods_classmethods_and_nested_classes);
 	tcase_add_test(tc, test_sym_py_class__guesses_nothing);
+	tcase_add_test(tc, test_sym_py_class__a_function_that_no_longer_holds_the_code_lends_no_name);
 	tcase_add_test(tc, test_sym_py_class__dicts_that_lie_end_the_walk);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
