@@ -176,21 +176,27 @@ static void teardown(void)
 	free(h);
 }
 
-START_TEST(test_sym_py_class__finds_methods_classmethods_and_nested_classes)
+/* The lookup of code (named name, first argument self, in /srv/app.py) in
+ * generation gen gives want, or nothing when want is NULL. */
+static void want(uint64_t gen, uint64_t *code, const char *name, const char *want)
 {
 	char *q = NULL;
+	int err = qualname(&c, gen, code, name, h->varnames_self, "/srv/app.py", &q);
 
-	ck_assert_int_eq(qualname(&c, 1, &h->code_method, "method", h->varnames_self,
-				  "/srv/app.py", &q), 0);
-	ck_assert_str_eq(q, "Cls.method");
+	if (!want) {
+		ck_assert_int_eq(err, -ENOENT);
+		return;
+	}
+	ck_assert_int_eq(err, 0);
+	ck_assert_str_eq(q, want);
 	free(q);
-	ck_assert_int_eq(qualname(&c, 1, &h->code_cm, "make", h->varnames_self, "/srv/app.py", &q), 0);
-	ck_assert_str_eq(q, "Cls.make");
-	free(q);
-	ck_assert_int_eq(qualname(&c, 1, &h->code_inner, "spin", h->varnames_self,
-				  "/srv/app.py", &q), 0);
-	ck_assert_str_eq(q, "Cls.Inner.spin");
-	free(q);
+}
+
+START_TEST(test_sym_py_class__finds_methods_classmethods_and_nested_classes)
+{
+	want(1, &h->code_method, "method", "Cls.method");
+	want(1, &h->code_cm, "make", "Cls.make");
+	want(1, &h->code_inner, "spin", "Cls.Inner.spin");
 }
 END_TEST
 
@@ -199,11 +205,9 @@ START_TEST(test_sym_py_class__guesses_nothing)
 	char *q = NULL;
 
 	/* a wrapper whose __qualname__ is the wrapped method's: not its name */
-	ck_assert_int_eq(qualname(&c, 1, &h->code_wrapper, "wrapper", h->varnames_self,
-				  "/srv/app.py", &q), -ENOENT);
+	want(1, &h->code_wrapper, "wrapper", NULL);
 	/* no function holds it (the self-holding class walked, and ended) */
-	ck_assert_int_eq(qualname(&c, 1, &h->code_nowhere, "gone", h->varnames_self,
-				  "/srv/app.py", &q), -ENOENT);
+	want(1, &h->code_nowhere, "gone", NULL);
 	/* first argument not self or cls; a file no module has */
 	ck_assert_int_eq(qualname(&c, 2, &h->code_method, "method", h->varnames_x,
 				  "/srv/app.py", &q), -ENOENT);
@@ -216,54 +220,34 @@ END_TEST
  * read again, and its name taken only while it still holds the code. */
 START_TEST(test_sym_py_class__a_function_that_no_longer_holds_the_code_lends_no_name)
 {
-	char *q = NULL;
-
-	ck_assert_int_eq(qualname(&c, 1, &h->code_method, "method", h->varnames_self,
-				  "/srv/app.py", &q), 0);
-	ck_assert_str_eq(q, "Cls.method");
-	free(q);
+	want(1, &h->code_method, "method", "Cls.method");
 	h->method.words[(FUNC_CODE - 16) / 8] = (uint64_t)(uintptr_t)&h->code_nowhere;
-	ck_assert_int_eq(qualname(&c, 1, &h->code_method, "method", h->varnames_self,
-				  "/srv/app.py", &q), -ENOENT);
+	want(1, &h->code_method, "method", NULL);
 	/* the code object's address now another's, held by Inner.spin: found
 	 * at the next generation's walk */
 	h->spin.words[(FUNC_CODE - 16) / 8] = (uint64_t)(uintptr_t)&h->code_method;
-	ck_assert_int_eq(qualname(&c, 1, &h->code_method, "spin", h->varnames_self,
-				  "/srv/app.py", &q), -ENOENT);
-	ck_assert_int_eq(qualname(&c, 2, &h->code_method, "spin", h->varnames_self,
-				  "/srv/app.py", &q), 0);
-	ck_assert_str_eq(q, "Cls.Inner.spin");
-	free(q);
+	want(1, &h->code_method, "spin", NULL);
+	want(2, &h->code_method, "spin", "Cls.Inner.spin");
 }
 END_TEST
 
 START_TEST(test_sym_py_class__dicts_that_lie_end_the_walk)
 {
-	char *q = NULL;
-
 	h->cls_dict.k_size = 6;			/* not a power of two */
-	ck_assert_int_eq(qualname(&c, 1, &h->code_method, "method", h->varnames_self,
-				  "/srv/app.py", &q), -ENOENT);
+	want(1, &h->code_method, "method", NULL);
 	h->cls_dict.k_size = 8;
 	h->cls_dict.k_nentries = 1000;		/* more than its size */
-	ck_assert_int_eq(qualname(&c, 2, &h->code_method, "method", h->varnames_self,
-				  "/srv/app.py", &q), -ENOENT);
+	want(2, &h->code_method, "method", NULL);
 	h->cls_dict.k_nentries = 4;
 	h->cls_dict.keys = 8;			/* points nowhere */
-	ck_assert_int_eq(qualname(&c, 3, &h->code_method, "method", h->varnames_self,
-				  "/srv/app.py", &q), -ENOENT);
+	want(3, &h->code_method, "method", NULL);
 	h->cls_dict.keys = (uint64_t)(uintptr_t)&h->cls_dict.k_refcnt;
 	h->cls_dict.values = 16;		/* a split table */
-	ck_assert_int_eq(qualname(&c, 4, &h->code_method, "method", h->varnames_self,
-				  "/srv/app.py", &q), -ENOENT);
+	want(4, &h->code_method, "method", NULL);
 	/* whole again: found at the next generation's walk */
 	h->cls_dict.values = 0;
-	ck_assert_int_eq(qualname(&c, 4, &h->code_method, "method", h->varnames_self,
-				  "/srv/app.py", &q), -ENOENT);	/* walked in this one */
-	ck_assert_int_eq(qualname(&c, 5, &h->code_method, "method", h->varnames_self,
-				  "/srv/app.py", &q), 0);
-	ck_assert_str_eq(q, "Cls.method");
-	free(q);
+	want(4, &h->code_method, "method", NULL);	/* walked in this one */
+	want(5, &h->code_method, "method", "Cls.method");
 }
 END_TEST
 
