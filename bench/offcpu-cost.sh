@@ -9,6 +9,10 @@
 # round trips/s of RUNS runs and the slowdown against running alone, and for
 # the off-CPU modes the kernel's own accounting of the BPF programs
 # (kernel.bpf_stats_enabled: runs, ns per run, runs per second of the run).
+# Then, on a preemption-heavy load (two busy loops on one CPU), the ns per
+# sched_switch run by unwind mode: a preempted thread's user stack is taken
+# at its switch-out (copy: not taken; fp; auto: walked in the kernel);
+# PREEMPT_ONLY=1 runs that part alone.
 # Figures, not assertions; a busy machine makes them noisy (see RUNS).
 set -u
 OUT=${OUT:-build}
@@ -42,20 +46,28 @@ run() {
 	done | median
 }
 
-# bpf_stats MODE [cprof options...]: one run with the BPF programs' figures,
-# read while the load still runs (the programs go when cprof exits)
-bpf_stats() {
-	local mode=$1; shift
-	"$OUT/cprof" -q "$@" -o /tmp/cprof-offcpu-cost.pb.gz -- "${PIN[@]}" "$PP" $((N * 4)) \
-		>/tmp/cprof-offcpu-cost.out 2>/tmp/cprof-offcpu-cost.err &
-	local c=$! t0 t1
-	sleep 1
+# measure MODE PID SINCE: the BPF programs of cprof process PID (started at
+# unix second SINCE) over a second, read while the load still runs (the
+# programs go when cprof exits)
+measure() {
+	local mode=$1 c=$2 since=$3 t0 t1 i
+	# loading takes a while on a busy machine: from its programs on (this
+	# run's: its pid where bpftool knows pids, else loaded since it started)
+	for i in $(seq 100); do
+		bpftool prog show -j 2>/dev/null | python3 -c 'import json, sys
+pid, since = int(sys.argv[1]), int(sys.argv[2])
+sys.exit(not any(p.get("name", "").startswith("cprof_offcpu") and
+                 (any(q["pid"] == pid for q in p["pids"]) if p.get("pids") else
+                  p.get("loaded_at", 0) >= since) for p in json.load(sys.stdin)))' "$c" "$since" &&
+			break
+		sleep 0.1
+	done
+	sleep 0.5
 	t0=$(date +%s.%N)
 	bpftool prog show -j >/tmp/cprof-offcpu-cost.a
 	sleep 1
 	t1=$(date +%s.%N)
 	bpftool prog show -j >/tmp/cprof-offcpu-cost.b
-	wait $c
 	python3 - "$mode" "$t0" "$t1" "$c" <<'PY'
 import json, sys
 mode, t0, t1, pid = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
@@ -76,6 +88,47 @@ for p in json.load(open("/tmp/cprof-offcpu-cost.b")):
 PY
 }
 
+# bpf_stats MODE [cprof options...]: one run of the ping-pong with the BPF
+# programs' figures
+bpf_stats() {
+	local mode=$1; shift
+	local since c
+	since=$(date +%s)
+	"$OUT/cprof" -q "$@" -o /tmp/cprof-offcpu-cost.pb.gz -- "${PIN[@]}" "$PP" $((N * 4)) \
+		>/tmp/cprof-offcpu-cost.out 2>/tmp/cprof-offcpu-cost.err &
+	c=$!
+	measure "$mode" "$c" "$since"
+	wait $c
+}
+
+# preempt_stats MODE [cprof options...]: two busy loops on one CPU preempt
+# each other; a preempted switch-out takes the thread's user stack there
+# (--unwind fp: bpf_get_stack; auto: walked with the unwind tables; copy: not
+# taken), so cprof_offcpu_switch's ns/run is that cost on top of the rest
+preempt_stats() {
+	local mode=$1 s1 s2 c since; shift
+	"${PIN[@]}" bash -c 'e=$((SECONDS + 9)); while [ $SECONDS -lt $e ]; do :; done' &
+	s1=$!
+	"${PIN[@]}" bash -c 'e=$((SECONDS + 9)); while [ $SECONDS -lt $e ]; do :; done' &
+	s2=$!
+	since=$(date +%s)
+	"$OUT/cprof" -q "$@" --pid "$s1" --pid "$s2" -d 3 -o /tmp/cprof-offcpu-cost.pb.gz \
+		2>/tmp/cprof-offcpu-cost.err &
+	c=$!
+	measure "$mode" "$c" "$since"
+	wait $c $s1 $s2
+}
+
+preempted() {
+	sysctl -q -w kernel.bpf_stats_enabled=1
+	for u in copy fp auto; do
+		preempt_stats "preempt-$u" --off-cpu --unwind "$u"
+	done
+}
+if [ -n "${PREEMPT_ONLY:-}" ]; then
+	preempted
+	exit 0
+fi
 alone=$(run alone)
 cpu=$(run cpu)
 off=$(run off-cpu --off-cpu)
@@ -90,3 +143,4 @@ done
 sysctl -q -w kernel.bpf_stats_enabled=1
 bpf_stats off-cpu --off-cpu
 bpf_stats off-cpu-min-0 --off-cpu --off-cpu-min 0
+preempted
