@@ -385,14 +385,16 @@ END_TEST
  * thread runs on (a getppid, a nanosleep) before cprof runs in it again. Its
  * time is under the fault's kernel stack and a frame that says the user
  * stack was not taken, never under after_fault or nap_after, where the
- * thread was when it was recorded. */
+ * thread was when it was recorded. (A thread switched out on its way back
+ * from the fault, its user registers still those it faulted with, has its
+ * block under touch_page, where it faulted: right too; on a busy machine.) */
 START_TEST(test_offcpu__fault_block_is_not_charged_to_where_the_thread_ran_on)
 {
 	char *argv[] = { cprof, "--off-cpu", "-o", strdup(tmpf("fault.pb.gz")), "--",
 			 strdup(fx("offcpu_fault")), "3", NULL };
 	pid_t pid = spawn_out(argv, strdup(tmpf("fault.out")), strdup(tmpf("fault.err")));
 	int st = wait_status(pid), faults = 0, off;
-	int64_t in_fault = 0, marked = 0, wrong = 0;
+	int64_t in_fault = 0, marked = 0, wrong = 0, where = 0;
 	struct prof pr;
 
 	ck_assert_msg(st == 0, "cprof exited %d: %s", st, slurp(tmpf("fault.err")));
@@ -412,13 +414,16 @@ START_TEST(test_offcpu__fault_block_is_not_charged_to_where_the_thread_ran_on)
 		if (has_frame(&pr, s, "after_fault", false, 0) ||
 		    has_frame(&pr, s, "nap_after", false, 0))
 			wrong += s->value[off];
+		else if (has_frame(&pr, s, "touch_page", false, 0))
+			where += s->value[off];
 	}
 	/* each fault waits 20 ms for the handler */
 	ck_assert_msg(in_fault > faults * 20000000LL / 2, "%.3f s in handle_userfault for %d "
 		      "faults", in_fault / 1e9, faults);
-	ck_assert_msg(wrong == 0 && marked == in_fault, "of %.3f s in handle_userfault, %.3f s "
-		      "marked, %.3f s under after_fault or nap_after", in_fault / 1e9, marked / 1e9,
-		      wrong / 1e9);
+	ck_assert_msg(wrong == 0 && marked + where == in_fault && marked > in_fault * 9 / 10,
+		      "of %.3f s in handle_userfault, %.3f s marked, %.3f s under touch_page, "
+		      "%.3f s under after_fault or nap_after", in_fault / 1e9, marked / 1e9,
+		      where / 1e9, wrong / 1e9);
 	unload(&pr);
 }
 END_TEST
