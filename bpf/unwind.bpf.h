@@ -58,6 +58,33 @@ struct {
 	__uint(max_entries, UW_NR_BUFS);
 } uw_bufs SEC(".maps");
 
+/* The rows found lately, by pc and push (cprof_uw_proc.gen): a recursion
+ * or a hot loop looks up the same pcs sample after sample, and a hit saves
+ * the two binary searches. Direct-mapped, per CPU (perf_event programs do
+ * not nest); only rows of binaries with tables, whose code does not change.
+ * row.pad: UW_ROW_TABLE, or UW_ROW_FP (no row covers the pc), UW_ROW_ENTRY
+ * (the binary's _start). */
+#define UW_CACHE	512
+enum { UW_ROW_TABLE = 0, UW_ROW_FP, UW_ROW_ENTRY };
+
+struct uw_cache_ent {
+	__u64 pc, gen;
+	struct cprof_uw_row row;
+};
+
+struct uw_cache {
+	struct uw_cache_ent e[UW_CACHE];
+};
+
+/* One per walker, as uw_bufs: an entry half written when an NMI walks
+ * would give the other walker a wrong row. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct uw_cache);
+	__uint(max_entries, UW_NR_BUFS);
+} uw_caches SEC(".maps");
+
 /* offsets in the x86_64 ucontext_t at a signal frame's rsp (as unwinder.c) */
 #define UW_UC_RBP	(40 + 10 * 8)
 #define UW_UC_RSP	(40 + 15 * 8)
@@ -70,6 +97,7 @@ enum uw_rd { UW_RD_OK = 0, UW_RD_BELOW, UW_RD_FAULT };
 struct uw_walk {
 	const struct cprof_uw_proc *p;
 	struct uw_buf *out;
+	struct uw_cache *cache;
 	__u64 pc, sp, bp;
 	__u64 base;		/* the sampled sp: a save slot below it was popped */
 	__u64 h;		/* hash of the frames stored */
@@ -207,33 +235,78 @@ static __always_inline int uw_find_row(const struct cprof_uw_map *m, __u64 off,
 	return 0;
 }
 
+/* CPython's perf trampoline (Python/asm_trampoline.S, 3.12+ -X perf),
+ * copied per function into anonymous memory without CFI or frame pointer:
+ * sub $8,%rsp; call *%rcx; add $8,%rsp; ret. A return address into one
+ * (after the call) has its caller's return address 16 bytes up, as
+ * sym_jit.c's rule says; it is known by its bytes here. */
+static __always_inline int uw_py_trampoline(__u64 ra)
+{
+	__u64 b[2];
+
+	if (bpf_probe_read_user(b, sizeof(b), (const void *)(ra - 6)))
+		return 0;
+	return b[0] == 0x8348d1ff08ec8348ULL && (b[1] & 0xffffff) == 0xc308c4;
+}
+
+/* The row for the current pc, into *row (pad: enum UW_ROW_*). 0, or -1
+ * when the pc is in no mapping. */
+static __always_inline int uw_resolve(struct uw_walk *w, __u64 lookup, struct cprof_uw_row *row)
+{
+	struct uw_cache_ent *c = &w->cache->e[(lookup ^ (lookup >> 9)) & (UW_CACHE - 1)];
+	const struct cprof_uw_map *m;
+
+	if (c->pc == lookup && c->gen == w->p->gen) {
+		*row = c->row;
+		return 0;
+	}
+	m = uw_find_map(w->p, lookup);
+	if (!m)
+		return -1;
+	if (m->entry && lookup >= m->entry && lookup < m->entry + UW_ENTRY_SPAN) {
+		*row = (struct cprof_uw_row){ .pad = UW_ROW_ENTRY };
+	} else if (m->count && lookup >= m->base && !uw_find_row(m, lookup - m->base, row)) {
+		row->pad = UW_ROW_TABLE;
+	} else if (!m->count && !w->exact && uw_py_trampoline(w->pc)) {
+		*row = (struct cprof_uw_row){ .cfa = CPROF_UW_CFA_RSP, .cfa_off = 16,
+					      .rbp = CPROF_UW_RBP_SAME, .pad = UW_ROW_TABLE };
+		return 0;	/* anonymous code may change: not cached */
+	} else {
+		/* frame pointers: CFA = rbp + 16, rbp saved at CFA - 16 */
+		*row = (struct cprof_uw_row){ .cfa = CPROF_UW_CFA_RBP, .cfa_off = 16,
+					      .rbp = CPROF_UW_RBP_AT_CFA, .rbp_off = -16,
+					      .pad = UW_ROW_FP };
+	}
+	if (m->count) {
+		c->pc = lookup;
+		c->gen = w->p->gen;
+		c->row = *row;
+	}
+	return 0;
+}
+
 /* One frame: from the current one to its caller. 0 to go on, 1 to stop. */
 static long uw_step(__u32 i, void *arg)
 {
 	struct uw_walk *w = arg;
 	__u64 lookup = w->exact ? w->pc : w->pc - 1, cfa, ra = 0, v;
-	const struct cprof_uw_map *m;
 	struct cprof_uw_row row;
 	int by_fp = 0;
 	enum uw_rd r;
 
-	if (!w->p || !w->out)
+	if (!w->p || !w->out || !w->cache)
 		return uw_stop(w, CPROF_UWC_BAD_FRAME);
 	if (w->nr >= CPROF_UW_MAX_FRAMES - 1)	/* room for the stop marker */
 		return uw_stop(w, CPROF_UWC_DEPTH);
-	m = uw_find_map(w->p, lookup);
-	if (!m)
+	if (uw_resolve(w, lookup, &row))
 		return uw_stop(w, CPROF_UWC_NO_MAPPING);
-	if (m->entry && lookup >= m->entry && lookup < m->entry + UW_ENTRY_SPAN)
+	if (row.pad == UW_ROW_ENTRY)
 		return uw_stop(w, CPROF_UWC_COMPLETE);	/* _start: nothing called it */
-	if (!m->count || lookup < m->base || uw_find_row(m, lookup - m->base, &row)) {
-		/* frame pointers: CFA = rbp + 16, rbp saved at CFA - 16 */
+	if (row.pad == UW_ROW_FP) {
 		if (w->bp_state != UW_RD_OK)
 			return uw_rd_stop(w, w->bp_state);
 		if (!w->bp)
 			return uw_stop(w, CPROF_UWC_COMPLETE);
-		row = (struct cprof_uw_row){ .cfa = CPROF_UW_CFA_RBP, .cfa_off = 16,
-					     .rbp = CPROF_UW_RBP_AT_CFA, .rbp_off = -16 };
 		by_fp = 1;
 	}
 
@@ -333,7 +406,8 @@ static __always_inline __u8 uw_take_stack(struct cprof_uw_proc *p, __u32 tgid, v
 
 	*ret = 0;
 	w->out = bpf_map_lookup_elem(&uw_bufs, &buf);
-	if (!w->out || !ip) {
+	w->cache = bpf_map_lookup_elem(&uw_caches, &buf);
+	if (!w->out || !w->cache || !ip) {
 		count(CPROF_DROP_USTACK_MISSING);
 		return CPROF_STACK_MISSING;
 	}

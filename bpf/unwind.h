@@ -48,6 +48,7 @@ struct cprof_uw_map {
 struct cprof_uw_proc {
 	__u64 start_ticks;	/* the process it was made for (pid reuse) */
 	__u64 remap_ns;		/* written by BPF: last CPROF_EV_REMAP sent */
+	__u64 gen;		/* unique to this push: keys the per-CPU row cache */
 	__u32 nr;
 	__u32 pad;
 	struct cprof_uw_map maps[CPROF_UW_MAX_MAPS];

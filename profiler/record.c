@@ -279,6 +279,10 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 			  r->st.map_bytes[3]) / 1048576.0, r->st.map_bytes[0] / 1048576.0,
 			 r->st.map_bytes[1] / 1048576.0, r->st.map_bytes[2] / 1048576.0,
 			 r->st.map_bytes[3] / 1048576.0);
+		if (r->st.prog_runs)	/* kernel.bpf_stats_enabled: what a sample cost */
+			cli__err("BPF program: %llu runs, %.0f ns a run on average",
+				 (unsigned long long)r->st.prog_runs,
+				 (double)r->st.prog_ns / (double)r->st.prog_runs);
 		cli__err("symbolized %llu of %llu locations; wrote %s",
 			(unsigned long long)bs.symbolized, (unsigned long long)bs.locations,
 			strcmp(o->output, "-") ? o->output : "standard output");

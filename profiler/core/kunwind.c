@@ -73,6 +73,7 @@ struct kunwind {
 	struct kuw_bin *pbins[CPROF_UW_MAX_MAPS];
 	size_t npbins;
 	int fail;			/* enum kunwind_fallback of the failed push */
+	uint64_t gen;			/* pushes so far: each one's cprof_uw_proc.gen */
 };
 
 static const char *const fallback_names[KUNWIND_NR_FALLBACKS] = {
@@ -341,6 +342,7 @@ static int push(struct kunwind *k, struct kuw_proc *p, int64_t now_ns)
 	p->want = false;
 	memset(&k->up, 0, offsetof(struct cprof_uw_proc, maps));
 	k->up.start_ticks = p->start_ticks;
+	k->up.gen = ++k->gen;
 	k->npbins = 0;
 	k->fail = KUNWIND_FB_UNKNOWN;
 	err = sym_session__unwind_objects(k->sym, p->pid, p->start_ticks, on_object, k);

@@ -594,6 +594,18 @@ void sampler__map_bytes(struct sampler *s, uint64_t ret[SAMPLER_NR_MAP_KINDS])
 	}
 }
 
+void sampler__prog_stats(struct sampler *s, uint64_t *ret_runs, uint64_t *ret_ns)
+{
+	struct bpf_prog_info info = {0};
+	__u32 len = sizeof(info);
+
+	*ret_runs = *ret_ns = 0;
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(s->skel->progs.cprof_sample), &info, &len))
+		return;
+	*ret_runs = info.run_cnt;
+	*ret_ns = info.run_time_ns;
+}
+
 int sampler__uw_counts(struct sampler *s, uint64_t ret[CPROF_UWC_NR])
 {
 	return percpu_sum(s, bpf_map__fd(s->skel->maps.uw_counts), ret, CPROF_UWC_NR);

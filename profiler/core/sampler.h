@@ -103,6 +103,9 @@ enum sampler_map_kind {
 	SAMPLER_NR_MAP_KINDS,
 };
 void sampler__map_bytes(struct sampler *s, uint64_t ret[SAMPLER_NR_MAP_KINDS]);
+/* The perf_event program's runs and run time in ns since load, as the kernel
+ * counts them (only while kernel.bpf_stats_enabled is 1; zeros otherwise). */
+void sampler__prog_stats(struct sampler *s, uint64_t *ret_runs, uint64_t *ret_ns);
 /* How kernel walks ended (enum cprof_uw_counter), summed over CPUs. 0 or -errno. */
 int sampler__uw_counts(struct sampler *s, uint64_t ret[CPROF_UWC_NR]);
 /* The number of CPUs with a perf event open. */

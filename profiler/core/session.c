@@ -159,7 +159,7 @@ static const struct session_sampler_ops bpf_sampler = {
 	.drain = sampler__drain, .counters = sampler__counters, .nr_cpus = sampler__nr_cpus,
 	.set_python = sampler__set_python, .python_counts = python_counts,
 	.kunwind_maps = sampler__kunwind_maps, .uw_counts = sampler__uw_counts,
-	.map_bytes = sampler__map_bytes,
+	.map_bytes = sampler__map_bytes, .prog_stats = sampler__prog_stats,
 };
 
 struct session *session__new(const struct session_opts *o, char *why, size_t why_len)
@@ -501,6 +501,8 @@ void session__stats(const struct session *s, struct session_stats *ret)
 	kunwind__stats(s->kuw, &ret->kuw);
 	if (s->ops->map_bytes && s->sampler)
 		s->ops->map_bytes(s->sampler, ret->map_bytes);
+	if (s->ops->prog_stats && s->sampler)
+		s->ops->prog_stats(s->sampler, &ret->prog_runs, &ret->prog_ns);
 }
 
 void session__mapping_summary(struct session *s, char *buf, size_t len)

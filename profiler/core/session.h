@@ -98,6 +98,7 @@ struct session_stats {
 	uint64_t uw_counts[CPROF_UWC_NR];
 	struct kunwind_stats kuw;
 	uint64_t map_bytes[4];		/* BPF map memory: enum sampler_map_kind */
+	uint64_t prog_runs, prog_ns;	/* cprof_sample's, with kernel.bpf_stats_enabled */
 };
 
 struct session;
@@ -133,6 +134,7 @@ struct session_sampler_ops {
 	int (*kunwind_maps)(struct sampler *sp, struct kunwind_maps *ret, const char **ret_why);
 	int (*uw_counts)(struct sampler *sp, uint64_t *ret);
 	void (*map_bytes)(struct sampler *sp, uint64_t *ret);	/* NULL: zeros */
+	void (*prog_stats)(struct sampler *sp, uint64_t *runs, uint64_t *ns);	/* NULL: zeros */
 };
 /* session__new() on ops (NULL: the BPF sampler). */
 struct session *session__new_on(const struct session_opts *o,
