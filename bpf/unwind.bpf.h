@@ -72,8 +72,17 @@ struct uw_cache_ent {
 	struct cprof_uw_row row;
 };
 
+/* The stack is read UW_WIN bytes at a time (within a page: a read fails
+ * whole), and later reads in the window served from here: a probe read
+ * costs about as much for 8 bytes as for a kilobyte. */
+#define UW_WIN		1024
+#define UW_PAGE		4096
+
 struct uw_cache {
 	struct uw_cache_ent e[UW_CACHE];
+	__u64 win_base, win_len;	/* the stack bytes in win (here, not in the walk's
+					 * state: the verifier need not tell them apart) */
+	__u8 win[UW_WIN];
 };
 
 /* One per walker, as uw_bufs: an entry half written when an NMI walks
@@ -122,6 +131,36 @@ static __always_inline enum uw_rd uw_rd(const struct uw_walk *w, __u64 addr, __u
 	if (addr < w->base)
 		return UW_RD_BELOW;
 	return bpf_probe_read_user(ret, sizeof(*ret), (const void *)addr) ? UW_RD_FAULT : UW_RD_OK;
+}
+
+/* uw_rd() through the window: for the return address, read every frame
+ * (the other reads go direct: each inlined copy multiplies the verifier's
+ * paths). */
+static __always_inline enum uw_rd uw_rd_win(struct uw_walk *w, __u64 addr, __u64 *ret)
+{
+	struct uw_cache *c = w->cache;
+	__u64 off = addr - c->win_base, n;
+
+	if (addr < w->base)
+		return UW_RD_BELOW;
+	if (addr < c->win_base || off >= c->win_len || c->win_len - off < 8) {
+		n = UW_PAGE - (addr & (UW_PAGE - 1));
+		if (n > UW_WIN)
+			n = UW_WIN;
+		if (n < 8)	/* across a page end */
+			return bpf_probe_read_user(ret, sizeof(*ret), (const void *)addr) ?
+			       UW_RD_FAULT : UW_RD_OK;
+		c->win_len = 0;
+		if (bpf_probe_read_user(c->win, n, (const void *)addr))
+			return UW_RD_FAULT;
+		c->win_base = addr;
+		c->win_len = n;
+		off = 0;
+	}
+	if (off > UW_WIN - 8)	/* for the verifier */
+		return UW_RD_FAULT;
+	__builtin_memcpy(ret, c->win + off, sizeof(*ret));
+	return UW_RD_OK;
 }
 
 static __always_inline long uw_stop(struct uw_walk *w, __u8 why)
@@ -347,7 +386,7 @@ static long uw_step(__u32 i, void *arg)
 	/* a caller's frame is above its callee's */
 	if (cfa <= w->sp)
 		return uw_stop(w, CPROF_UWC_BAD_FRAME);
-	if ((r = uw_rd(w, cfa - 8, &ra)))
+	if ((r = uw_rd_win(w, cfa - 8, &ra)))
 		return uw_rd_stop(w, r);
 	if (row.cfa != CPROF_UW_CFA_PLT) {
 		if (row.rbp == CPROF_UW_RBP_AT_CFA ||
@@ -407,6 +446,8 @@ static __always_inline __u8 uw_take_stack(struct cprof_uw_proc *p, __u32 tgid, v
 	*ret = 0;
 	w->out = bpf_map_lookup_elem(&uw_bufs, &buf);
 	w->cache = bpf_map_lookup_elem(&uw_caches, &buf);
+	if (w->cache)
+		w->cache->win_len = 0;	/* another thread's stack, maybe */
 	if (!w->out || !w->cache || !ip) {
 		count(CPROF_DROP_USTACK_MISSING);
 		return CPROF_STACK_MISSING;
