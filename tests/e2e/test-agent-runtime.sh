@@ -38,6 +38,17 @@ code=$(curl -s -o "$T/health.txt" -w '%{http_code}' --max-time 5 "$H")
 [ "$code" = 200 ] && [ "$(cat "$T/health.txt")" = ok ] ||
 	fail "/healthz of a sampling agent: $code $(cat "$T/health.txt")"
 echo "ok   /healthz: 200 ok"
+# --unwind auto (the default): walks in the kernel, by outcome, and the
+# kernel memory the maps hold, by kind
+M=http://127.0.0.1:$mport/metrics
+wait_for 10 "[ \"0\$(metric_value $M 'cprof_kernel_unwind_walks_total{outcome=\"complete\"}')\" -gt 0 ]" ||
+	{ curl -s "$M" | grep -E 'kernel_unwind|bpf_map'; fail "no complete kernel walks in the metrics"; }
+for k in tables stacks counts; do
+	v=$(metric_value "$M" "cprof_bpf_map_bytes{kind=\"$k\"}")
+	[ "${v:-0}" -gt 1048576 ] || fail "cprof_bpf_map_bytes{kind=\"$k\"} is '$v'"
+done
+[ "$(metric_value "$M" cprof_kernel_unwind_table_bytes)" -gt 0 ] || fail "no unwind table bytes"
+echo "ok   kernel walks and BPF map memory in the metrics"
 sed -i "s|^cgroup = /\$|cgroup = /cprof-no-such-cgroup-$$|" "$T/agent.conf"
 kill -HUP "$AGENT_PID"
 wait_for 10 "grep -q 'keeping the running configuration' $T/hup.log" ||
