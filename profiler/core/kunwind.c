@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 #include <bpf/bpf.h>
 
@@ -58,8 +59,6 @@ struct kuw_proc {
 struct kunwind {
 	struct sym_session *sym;
 	struct kunwind_maps m;
-	struct cprof_uw_row *rows;	/* the mmapped array */
-	size_t rows_len;
 	struct strmap *bins_by_key;
 	struct kuw_bin **bins;		/* sorted by first */
 	size_t nbins, bins_cap;
@@ -95,15 +94,6 @@ struct kunwind *kunwind__new(struct sym_session *sym, const struct kunwind_maps 
 		return NULL;
 	k->sym = sym;
 	k->m = *m;
-	k->rows_len = (size_t)m->max_rows * sizeof(struct cprof_uw_row);
-	k->rows = mmap(NULL, k->rows_len, PROT_READ | PROT_WRITE, MAP_SHARED, m->rows_fd, 0);
-	if (k->rows == MAP_FAILED) {
-		int err = errno;
-
-		free(k);
-		errno = err;
-		return NULL;
-	}
 	k->bins_by_key = strmap__new();
 	k->procs = strmap__new();
 	if (!k->bins_by_key || !k->procs) {
@@ -163,8 +153,6 @@ void kunwind__free(struct kunwind *k)
 	strmap__free(k->bins_by_key);
 	strmap__free(k->procs);
 	free(k->want);
-	if (k->rows && k->rows != MAP_FAILED)
-		munmap(k->rows, k->rows_len);
 	free(k);
 }
 
@@ -196,6 +184,34 @@ static void evict_unused(struct kunwind *k)
 		}
 }
 
+/* Writes n rows at first through a mapping of just their pages: mapped
+ * whole, the array would count in cprof's RSS all the time. 0 or -1 and
+ * errno. */
+static int write_rows(struct kunwind *k, uint32_t first, size_t n, const uint32_t *pcs,
+		      const struct uw_rule *rules)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t from = (size_t)first * sizeof(struct cprof_uw_row);
+	size_t off = from & ~(page - 1);
+	size_t len = from + n * sizeof(struct cprof_uw_row) - off;
+	struct cprof_uw_row *rows;
+	void *p;
+
+	if (!n)
+		return 0;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, k->m.rows_fd, (off_t)off);
+	if (p == MAP_FAILED)
+		return -1;
+	rows = (struct cprof_uw_row *)((char *)p + (from - off));
+	for (size_t i = 0; i < n; i++) {
+		rows[i] = (struct cprof_uw_row){ .pc = pcs[i], .cfa_off = rules[i].cfa_off,
+						 .rbp_off = rules[i].rbp_off, .cfa = rules[i].cfa,
+						 .rbp = rules[i].rbp };
+	}
+	munmap(p, len);
+	return 0;
+}
+
 /* The binary's rows in the kernel, loaded now if they are not. NULL and
  * -ENOSPC (no room even after eviction) or -ENOMEM in *err. */
 static struct kuw_bin *bin_get(struct kunwind *k, const struct sym_unwind_object *o, int *err)
@@ -218,6 +234,10 @@ static struct kuw_bin *bin_get(struct kunwind *k, const struct sym_unwind_object
 		if (find_room(k, (uint32_t)n, &first, &pos))
 			return NULL;
 	}
+	if (write_rows(k, first, n, pcs, rules)) {
+		*err = -errno;
+		return NULL;
+	}
 	*err = -ENOMEM;
 	b = calloc(1, sizeof(*b));
 	if (!b || !(b->key = strdup(o->key)) || VEC_RESERVE(k->bins, k->nbins, k->bins_cap, 1) ||
@@ -226,16 +246,6 @@ static struct kuw_bin *bin_get(struct kunwind *k, const struct sym_unwind_object
 			free(b->key);
 		free(b);
 		return NULL;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct cprof_uw_row *r = &k->rows[first + i];
-
-		r->pc = pcs[i];
-		r->cfa_off = rules[i].cfa_off;
-		r->rbp_off = rules[i].rbp_off;
-		r->cfa = rules[i].cfa;
-		r->rbp = rules[i].rbp;
-		r->pad = 0;
 	}
 	b->first = first;
 	b->count = (uint32_t)n;

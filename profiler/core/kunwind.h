@@ -48,7 +48,7 @@ struct kunwind_stats {
 
 struct kunwind;
 
-/* NULL and errno on failure (the rows array could not be mapped). */
+/* NULL and errno on failure. */
 struct kunwind *kunwind__new(struct sym_session *sym, const struct kunwind_maps *m)
 	__attribute__((warn_unused_result));
 void kunwind__free(struct kunwind *k);
