@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <bpf/bpf.h>
@@ -49,6 +50,9 @@ struct kuw_proc {
 	struct kuw_bin **bins;	/* one per mapping with a table (a binary may repeat) */
 	size_t nbins;
 	int64_t pushed_ns;	/* last push (or attempt) */
+	int64_t gap_ns;		/* before the next push asked for: 0 after exec, then
+				 * doubled while pushes find nothing new */
+	uint32_t nr_pushed;	/* mappings in the last push */
 	bool pushed;		/* its entry is in the kernel */
 	bool want;		/* kunwind__copied() asked for a push */
 	bool stuck;		/* fell back for a reason a push cannot fix before exec */
@@ -342,6 +346,14 @@ static struct kuw_proc *proc_new(struct kunwind *k, int pid, uint64_t start_tick
 	return p;
 }
 
+static int64_t kunwind_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static int push(struct kunwind *k, struct kuw_proc *p, int64_t now_ns)
 {
 	__u32 tgid = (__u32)p->pid;
@@ -373,6 +385,13 @@ static int push(struct kunwind *k, struct kuw_proc *p, int64_t now_ns)
 		p->stuck = k->fail != KUNWIND_FB_UNKNOWN;
 		return 0;
 	}
+	/* code that stays in no mapping (a stray pc, a vsyscall page) keeps
+	 * asking: back off while the pushes find nothing new */
+	if (k->up.nr > p->nr_pushed)
+		p->gap_ns = KUNWIND_REPUSH_NS;
+	else if (p->gap_ns < KUNWIND_REPUSH_MAX_NS)
+		p->gap_ns = p->gap_ns ? 2 * p->gap_ns : KUNWIND_REPUSH_NS;
+	p->nr_pushed = k->up.nr;
 	memcpy(bins, k->pbins, k->npbins * sizeof(*bins));
 	release_bins(p->bins, p->nbins);
 	free(p->bins);
@@ -395,7 +414,9 @@ int kunwind__push(struct kunwind *k, int pid, uint64_t start_ticks)
 	if (!p)
 		return -ENOMEM;
 	p->stuck = false;	/* first seen, or exec: a new image may fit */
-	return push(k, p, 0);
+	p->gap_ns = 0;		/* its libraries are mapped next: ask at once */
+	p->nr_pushed = 0;
+	return push(k, p, kunwind_now());
 }
 
 void kunwind__copied(struct kunwind *k, int pid, uint64_t start_ticks, int64_t now_ns)
@@ -407,7 +428,7 @@ void kunwind__copied(struct kunwind *k, int pid, uint64_t start_ticks, int64_t n
 	p = proc_get(k, pid);
 	/* left to the stack copy for good (until exec), or asked already */
 	if (!p || p->start_ticks != start_ticks || p->want || p->stuck ||
-	    (now_ns && now_ns - p->pushed_ns < KUNWIND_REPUSH_NS))
+	    now_ns - p->pushed_ns < p->gap_ns)
 		return;
 	if (VEC_RESERVE(k->want, k->nwant, k->want_cap, 1))
 		return;

@@ -8,7 +8,8 @@
  * that maps more than CPROF_UW_MAX_MAPS pieces of code, is not pushed: its
  * samples keep going to the stack copy, and the reason is counted. So does a
  * sample whose walk meets code mapped after the push (dlopen): the process
- * is pushed again, at most every KUNWIND_REPUSH_NS.
+ * is pushed again: at once after exec, then at most every KUNWIND_REPUSH_NS,
+ * backing off while pushes find no new mapping.
  * Reaches the maps through their fds only; never prints. */
 #ifndef CPROF_KUNWIND_H
 #define CPROF_KUNWIND_H
@@ -21,7 +22,8 @@
 #include "symbolize/sym_session.h"
 
 #define KUNWIND_DEFAULT_BYTES	(64u << 20)	/* --unwind-memory default */
-#define KUNWIND_REPUSH_NS	50000000LL
+#define KUNWIND_REPUSH_NS	20000000LL	/* between pushes a process asks for */
+#define KUNWIND_REPUSH_MAX_NS	2000000000LL	/* ... backing off to this */
 
 struct kunwind_maps {
 	int rows_fd;		/* uw_rows: BPF_F_MMAPABLE array of struct cprof_uw_row */
@@ -58,10 +60,9 @@ void kunwind__free(struct kunwind *k);
  * error. */
 int kunwind__push(struct kunwind *k, int pid, uint64_t start_ticks)
 	__attribute__((warn_unused_result));
-/* A sample of the process came as a stack copy: push it again when it is
- * known and was pushed more than KUNWIND_REPUSH_NS ago (at kunwind__pump).
- * now_ns 0: the kernel asked (CPROF_EV_REMAP, rate-limited there): push it
- * at the next kunwind__pump whatever the time. */
+/* A sample of the process came as a stack copy, or the kernel walk met code
+ * in no mapping (CPROF_EV_REMAP): push it again at kunwind__pump when it is
+ * known and its back-off (see above) has passed. now_ns: CLOCK_MONOTONIC. */
 void kunwind__copied(struct kunwind *k, int pid, uint64_t start_ticks, int64_t now_ns);
 /* Pushes what kunwind__copied() asked for. */
 void kunwind__pump(struct kunwind *k, int64_t now_ns);

@@ -109,7 +109,8 @@ static void on_event(void *ctx, const struct cprof_event *e)
 		kunwind__exited(s->kuw, (int)e->tgid, e->start_ticks);
 		break;
 	case CPROF_EV_REMAP:
-		kunwind__copied(s->kuw, (int)e->tgid, e->start_ticks, 0);
+		kunwind__copied(s->kuw, (int)e->tgid, e->start_ticks,
+				session__clock_ns(CLOCK_MONOTONIC));
 		break;
 	}
 	if (err)
