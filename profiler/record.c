@@ -170,6 +170,7 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 	uint64_t c[CPROF_NR_COUNTERS] = {0};
 	char losses[1024], line1[128], line2[1152], line3[256], line4[1024] = "", line5[640];
 	char line6[384], mappings[256], offcpu[256], hint[768];
+	struct runtime_hint hints;
 	uint64_t fetches;
 	const char *comments[7] = { line1, line2, line3, line4 };
 	struct sym_stats ss;
@@ -221,7 +222,8 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 
 	if (r->st.stack_window)
 		record_summary__unwind(r->core, &r->st, c, false, line4, sizeof(line4));
-	if (runtime_hint__format(session__runtime_hint(r->core), hint, sizeof(hint)))
+	session__runtime_hint(r->core, &hints);
+	if (runtime_hint__format(&hints, hint, sizeof(hint)))
 		comments[bo.nr_comments++] = hint;
 	if (o->off_cpu) {
 		off_cpu_line(o, c, raw, offcpu, sizeof(offcpu));

@@ -236,14 +236,15 @@ static void update_cache_stats(struct agent *a)
  * make them whole, in the log once per runtime. */
 static void tell_runtime_hints(struct agent *a)
 {
-	const struct runtime_hint *h = session__runtime_hint(a->core);
+	struct runtime_hint h;
 	char buf[300];
 
-	for (int r = SYM_RUNTIME_NONE + 1; h && r < SYM_NR_RUNTIMES; r++) {
-		if ((a->runtimes_hinted & (1u << r)) || !runtime_hint__due(h, r))
+	session__runtime_hint(a->core, &h);
+	for (int r = SYM_RUNTIME_NONE + 1; r < SYM_NR_RUNTIMES; r++) {
+		if ((a->runtimes_hinted & (1u << r)) || !runtime_hint__due(&h, r))
 			continue;
 		a->runtimes_hinted |= 1u << r;
-		runtime_hint__format_one(h, r, buf, sizeof(buf));
+		runtime_hint__format_one(&h, r, buf, sizeof(buf));
 		agent__say(a, LOG_INFO, "%s", buf);
 	}
 }

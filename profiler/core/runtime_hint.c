@@ -12,14 +12,43 @@
 /* "most walks": more than half, and enough of them to mean it */
 #define HINT_MIN_STACKS 20
 
+static bool jit_path(const char *path)
+{
+	return path && (!strcmp(path, "[jit]") || !strcmp(path, "[anon]"));
+}
+
 void runtime_hint__add(struct runtime_hint *h, enum sym_runtime r, const struct uw_result *res)
 {
 	if (!h || r <= SYM_RUNTIME_NONE || r >= SYM_NR_RUNTIMES)
 		return;
 	h->stacks[r]++;
-	if (res->stop != UW_STOP_OUTERMOST && res->stop_object &&
-	    (!strcmp(res->stop_object, "[jit]") || !strcmp(res->stop_object, "[anon]")))
+	if (res->stop != UW_STOP_OUTERMOST && jit_path(res->stop_object))
 		h->jit_ended[r]++;
+}
+
+void runtime_hint__add_profile(struct runtime_hint *h, struct sym_session *sym,
+			       const struct raw_profile *rp)
+{
+	for (size_t i = 0; i < raw_profile__nr_samples(rp); i++) {
+		const struct raw_sample *s = raw_profile__sample(rp, i);
+		const struct raw_stack *u = raw_profile__stack(rp, s->ustack);
+		uint64_t n = s->count ? (uint64_t)s->count : 1;	/* off-CPU: one block */
+		struct sym_result r;
+		enum sym_runtime rt;
+
+		if (!u || !u->nr || !s->pid)
+			continue;
+		rt = sym_session__runtime(sym, (int)s->pid, s->start_ticks);
+		if (rt <= SYM_RUNTIME_NONE || rt >= SYM_NR_RUNTIMES)
+			continue;
+		h->stacks[rt] += n;
+		/* a stop marker after the last frame walked: where did it stop? */
+		if (u->nr >= 2 && RAW_IP_IS_MARKER(u->ips[u->nr - 1]) &&
+		    sym_session__resolve_user(sym, (int)s->pid, s->start_ticks, u->ips[u->nr - 2],
+					      u->nr > 2, &r) == 0 &&
+		    r.mapping && jit_path(r.mapping->path))
+			h->jit_ended[rt] += n;
+	}
 }
 
 bool runtime_hint__due(const struct runtime_hint *h, enum sym_runtime r)

@@ -123,8 +123,7 @@ static int unwind_record(void *ctx, const struct cprof_stack_record *r, const vo
 {
 	struct session *s = ctx;
 	struct collect_unwind cu = { .sym = s->sym, .mode = s->uw_mode,
-				     .stack_window = s->stack_window, .stats = s->uw_stats,
-				     .hints = &s->hints };
+				     .stack_window = s->stack_window, .stats = s->uw_stats };
 
 	python__on_sample(&s->py, r->tgid);
 	/* a copy in the kernel walk's stead: its mappings may be out of date */
@@ -459,6 +458,8 @@ int session__end_window(struct session *s, bool last)
 	sym_session__flush(s->sym);
 	if (last)
 		return 0;
+	/* stacks walked in the kernel and from copies alike */
+	runtime_hint__add_profile(&s->hints, s->sym, s->raw);
 	raw_profile__free(s->raw);
 	s->raw = raw_profile__new();
 	s->refreshed_upto = 0;
@@ -471,9 +472,10 @@ struct sym_session *session__sym(struct session *s)
 	return s->sym;
 }
 
-const struct runtime_hint *session__runtime_hint(const struct session *s)
+void session__runtime_hint(struct session *s, struct runtime_hint *ret)
 {
-	return &s->hints;
+	*ret = s->hints;
+	runtime_hint__add_profile(ret, s->sym, s->raw);
 }
 
 struct uw_stats *session__uw_stats(struct session *s)

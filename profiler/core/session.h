@@ -217,8 +217,9 @@ int session__end_window(struct session *s, bool last) SESSION_WUR;
 
 struct sym_session *session__sym(struct session *s);
 struct uw_stats *session__uw_stats(struct session *s);	/* NULL: frame pointers */
-/* Stacks that ended in JIT code, per runtime (stack-copy mode only). */
-const struct runtime_hint *session__runtime_hint(const struct session *s);
+/* Stacks that ended in JIT code, per runtime, since the session began: the
+ * windows ended and the current raw profile, into *ret. */
+void session__runtime_hint(struct session *s, struct runtime_hint *ret);
 /* The BPF counters (enum cprof_drop), cumulative. 0 or -errno. */
 int session__counters(struct session *s, uint64_t ret[CPROF_NR_COUNTERS]) SESSION_WUR;
 void session__stats(const struct session *s, struct session_stats *ret);

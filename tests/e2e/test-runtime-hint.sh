@@ -70,10 +70,10 @@ fi
 # the agent says it too, in its log, once however many windows it closes
 agent_run() {	# NAME JAVA-FLAGS...
 	local name=$1 j; shift
-	java "$@" -cp "$T" Hot 6 >"$T/$name.out" 2>&1 &
+	java "$@" -cp "$T" Hot 8 >"$T/$name.out" 2>&1 &
 	j=$!
 	sleep 0.5
-	timeout 9 "$CPROF" agent --url "file://$PWD/$T/$name-out" -i 1 -p $j \
+	timeout 12 "$CPROF" agent --url "file://$PWD/$T/$name-out" -i 1 -p $j \
 		--spool-dir "$PWD/$T/$name-spool" >"$T/$name.log" 2>&1
 	wait $j
 	echo "agent $name: $(grep -c "window" "$T/$name.log") windows logged;" \
