@@ -281,13 +281,15 @@ END_TEST
 
 START_TEST(test_record__process_that_exits_mid_run_is_symbolized)
 {
-	char *rec[] = { cprof, "-q", "-a", "-d", "4", "-o", (char *)tmpf("mid.pb.gz"), NULL };
+	char *rec[] = { cprof, "-q", "-a", "-d", "6", "-o", (char *)tmpf("mid.pb.gz"), NULL };
 	char *work[] = { (char *)fx("work"), "1.5", NULL };
 	pid_t c = spawn(rec, tmpf("mid.err")), w;
 	int64_t hot = 0, unnamed = 0;
 	struct prof pr;
 
-	usleep(800000);
+	/* once cprof samples: loading its kernel walker takes a second or two
+	 * on a loaded machine */
+	usleep(2500000);
 	w = spawn(work, NULL);
 	ck_assert_int_eq(wait_status(w), 0);	/* gone before cprof symbolizes */
 	ck_assert_msg(wait_status(c) == 0, "%s", slurp(tmpf("mid.err")));
@@ -336,7 +338,7 @@ START_TEST(test_record__sigint_mid_run_leaves_a_complete_file)
 	snprintf(pid, sizeof(pid), "%d", w);
 	char *rec[] = { cprof, "--pid", pid, "-o", (char *)tmpf("int.pb.gz"), NULL };
 	c = spawn(rec, tmpf("int.err"));
-	sleep(3);
+	sleep(4);	/* 3 s of sampling after the BPF load */
 	kill(c, SIGINT);
 	ck_assert_msg(wait_status(c) == 0, "%s", slurp(tmpf("int.err")));
 	kill(w, SIGKILL);
@@ -353,7 +355,8 @@ END_TEST
 
 START_TEST(test_record__stops_when_the_target_pid_exits)
 {
-	char *work[] = { (char *)fx("work"), "1", NULL };
+	/* alive past cprof's start: loading the kernel walker takes a second */
+	char *work[] = { (char *)fx("work"), "3", NULL };
 	pid_t w = spawn(work, NULL);
 	char pid[16];
 	struct timespec a, b;
@@ -437,7 +440,11 @@ START_TEST(test_record__the_target_executable_is_the_first_mapping)
 	ck_assert_int_eq(run(bypid, tmpf("mainp.err")), 0);
 	assert_first_mapping(tmpf("mainp.pb.gz"), "syscalls");
 
-	/* -a: the busiest process's executable, whichever it is on a shared machine */
+	wait_status(w);
+	/* -a: the busiest process's executable, whichever it is on a shared
+	 * machine; a busy one of its own, started now (loading the kernel
+	 * walker takes a second) */
+	w = spawn(sys, NULL);
 	char *all[] = { cprof, "-q", "-a", "-d", "1", "-o", (char *)tmpf("maina.pb.gz"), NULL };
 	ck_assert_int_eq(run(all, tmpf("maina.err")), 0);
 	assert_first_mapping(tmpf("maina.pb.gz"), NULL);
