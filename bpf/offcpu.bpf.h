@@ -101,12 +101,18 @@ static __always_inline __u32 offcpu_state(int preempt, __u32 st)
 
 /* 3, in one slot's maps (expanded once per slot: constant maps). */
 static __always_inline void offcpu_add(void *ctx, struct cprof_key *key,
-				       struct offcpu_pending *p, void *stacks, void *counts,
-				       __u32 cur_slot)
+				       struct offcpu_pending *p, void *stacks, void *pystacks,
+				       void *counts, __u32 cur_slot, bool with_py)
 {
 	key->kern_lost = CPROF_STACK_NONE;
 	if (p->kern_len)
 		key->kern_lost = store_stack(stacks, &p->kern, p->kern_len, &key->kern_stack);
+	/* The Python frames it blocked under, as for its user stack: the
+	 * thread has run no Python since (else it ran on, below). Only at a
+	 * system call's exit, where nearly every block ends: sched_switch
+	 * with the walk in it is past what the verifier takes. */
+	if (with_py && key->user_lost != CPROF_STACK_RAN_ON)
+		key->py_lost = take_py_stack_in(key, pystacks, &key->py_stack, PY_SCRATCH_OFFCPU);
 	if (key->user_lost == CPROF_STACK_RAN_ON) {
 		key->user_stack = 0;
 	} else if (copy_stacks) {
@@ -125,7 +131,7 @@ static __always_inline void offcpu_add(void *ctx, struct cprof_key *key,
  * blocked in (a system call's exit, or a switch-out before it returned to
  * user mode); else the thread ran on (a fault, then another system call or
  * switch-out), and the stack there is not the block's. */
-static __always_inline void offcpu_charge(void *ctx, __u32 tid)
+static __always_inline void offcpu_charge(void *ctx, __u32 tid, bool with_py)
 {
 	struct pt_regs *r;
 	__u32 zero = 0;
@@ -150,9 +156,9 @@ static __always_inline void offcpu_charge(void *ctx, __u32 tid)
 	count(CPROF_OFFCPU_RECORDED);
 	cur_slot = slot;
 	if (cur_slot)
-		offcpu_add(ctx, &key, p, &stacks1, &counts1, 1);
+		offcpu_add(ctx, &key, p, &stacks1, &pystacks1, &counts1, 1, with_py);
 	else
-		offcpu_add(ctx, &key, p, &stacks0, &counts0, 0);
+		offcpu_add(ctx, &key, p, &stacks0, &pystacks0, &counts0, 0, with_py);
 }
 
 /* The stack stored in `from` under h (its chunks, for a walked one) into
@@ -317,7 +323,7 @@ int BPF_PROG(cprof_offcpu_switch, bool preempt, struct task_struct *prev,
 	__u64 now = 0;
 
 	/* 3 for prev, when no system call exit came first */
-	offcpu_charge(ctx, tid);
+	offcpu_charge(ctx, tid, false);
 
 	/* 2 for next */
 	tid = next->pid;
@@ -373,6 +379,6 @@ int BPF_PROG(cprof_offcpu_switch, bool preempt, struct task_struct *prev,
 SEC("tp_btf/sys_exit")
 int BPF_PROG(cprof_offcpu_sys_exit, struct pt_regs *regs, long ret)
 {
-	offcpu_charge(ctx, (__u32)bpf_get_current_pid_tgid());
+	offcpu_charge(ctx, (__u32)bpf_get_current_pid_tgid(), true);
 	return 0;
 }

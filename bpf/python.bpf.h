@@ -50,13 +50,16 @@ struct {
 PY_STACK_MAP(pystacks0);
 PY_STACK_MAP(pystacks1);
 
-/* A Python stack is assembled here (too big for the BPF stack). Only
- * perf_event programs walk Python, and they do not nest on one CPU. */
+/* A Python stack is assembled here (too big for the BPF stack). Two
+ * per-CPU entries: the perf_event program's, and the off-CPU programs',
+ * which a perf_event program can interrupt on the same CPU. */
+#define PY_SCRATCH_SAMPLE 0
+#define PY_SCRATCH_OFFCPU 1
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
 	__type(value, struct cprof_py_stack);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 } py_scratch SEC(".maps");
 
 static __always_inline void py_count(__u32 what, __u8 minor)
@@ -146,7 +149,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
 	__type(value, struct py_frame_buf);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);		/* as py_scratch */
 } py_frame_bufs SEC(".maps");
 
 /* bpf_loop's context: on the stack (the helper wants it there). */
@@ -231,9 +234,9 @@ static long py_walk_step(__u32 i, void *arg)
 
 /* Takes the Python stack of the current thread into `stacks`: CPROF_PY_OK and
  * its key in *ret, or why there is none (enum cprof_py_lost). */
-static __always_inline __u8 take_py_stack(struct cprof_key *key, void *stacks, __u64 *ret)
+static __always_inline __u8 take_py_stack_in(struct cprof_key *key, void *stacks, __u64 *ret,
+					     __u32 scratch)
 {
-	__u32 zero = 0;
 	const struct cprof_py_proc *p;
 	struct cprof_py_stack *b;
 	struct py_walk walk = {}, *w = &walk;
@@ -246,8 +249,8 @@ static __always_inline __u8 take_py_stack(struct cprof_key *key, void *stacks, _
 	p = bpf_map_lookup_elem(&py_procs, &key->tgid);
 	if (!p || p->start_ticks != key->start_ticks)
 		return CPROF_PY_NONE;
-	b = bpf_map_lookup_elem(&py_scratch, &zero);
-	w->buf = bpf_map_lookup_elem(&py_frame_bufs, &zero);
+	b = bpf_map_lookup_elem(&py_scratch, &scratch);
+	w->buf = bpf_map_lookup_elem(&py_frame_bufs, &scratch);
 	if (!b || !w->buf)
 		return CPROF_PY_NONE;
 	tstate = py_tstate(p, key->tid, &err);
@@ -306,6 +309,12 @@ static __always_inline __u8 take_py_stack(struct cprof_key *key, void *stacks, _
 	py_count(CPROF_PYC_STACKS, p->l.minor);
 	*ret = h;
 	return CPROF_PY_OK;
+}
+
+/* The perf_event program's walk, in its own scratch. */
+static __always_inline __u8 take_py_stack(struct cprof_key *key, void *stacks, __u64 *ret)
+{
+	return take_py_stack_in(key, stacks, ret, PY_SCRATCH_SAMPLE);
 }
 
 #endif

@@ -9,7 +9,8 @@
 # method, classmethod, nested class and decorated method, on 3.7-3.10 too,
 # where cprof finds them in the classes), and a ctypes callback,
 # two threads, a process started after cprof -a and a short python3 -c are
-# seen too. A CPython without a known layout (pyenv's 3.6) keeps its native
+# seen too, and --off-cpu puts blocked time under the Python functions that
+# blocked (tests/fixtures/py_offcpu.py). A CPython without a known layout (pyenv's 3.6) keeps its native
 # stacks and gets one line naming its version. Profiles are read with
 # go tool pprof -traces -lines and checked by tests/fixtures/py_check.py.
 #
@@ -72,6 +73,19 @@ for minor in 7 8 9 10 11 12 13; do
 		continue
 	fi
 	work "python3.$minor" "$py"
+done
+
+# --off-cpu: blocked time under the Python functions that blocked, taken at
+# the system call's exit; one interpreter per frame layout (PyFrameObject,
+# 3.11's interpreter frames, 3.13's debug offsets)
+for py in /usr/bin/python3 "$HOME"/.pyenv/versions/3.8.*/bin/python3 \
+	"$HOME"/.pyenv/versions/3.13.*/bin/python3; do
+	[ -x "$py" ] || { echo "SKIP off-CPU under $py: not on this machine"; continue; }
+	name=offcpu-$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+	"$CPROF" record -q --off-cpu -o "$T/$name.pb.gz" -- "$py" "$FIX/py_offcpu.py"
+	echo -n "$name: "
+	go tool pprof -traces -lines -sample_index=off_cpu "$T/$name.pb.gz" 2>/dev/null |
+		$CHECK offcpu "$FIX/py_offcpu.py" || fail=1
 done
 
 # the pprof names the interpreter: a mapping "[python3.11]"
