@@ -561,7 +561,10 @@ END_TEST
 
 START_TEST(test_offcpu__pid_records_only_that_process)
 {
-	char *a_argv[] = { strdup(fx("offcpu_sleep")), "4", NULL };
+	/* lives well past cprof's start (the kernel walker's verification
+	 * takes a second or more on a loaded machine) and its 2 s; killed
+	 * below */
+	char *a_argv[] = { strdup(fx("offcpu_sleep")), "10", NULL };
 	pid_t a = spawn(a_argv, NULL), b = spawn(a_argv, NULL);
 	char pid[16];
 	char *argv[] = { cprof, "--off-cpu", "--pid", pid, "-d", "2", "-o",
