@@ -8,7 +8,8 @@
 # a skipped binary counts once as skipped) and exits 1 on any failure.
 # With SAN_OUT set (make test sets it), the unit suites built there under
 # AddressSanitizer and UndefinedBehaviorSanitizer run again as "san:NAME"; with
-# FUZZ_OUT set, each fuzz target runs for FUZZ_SMOKE_SECONDS as "fuzz:NAME".
+# FUZZ_OUT set, each fuzz target runs for FUZZ_SMOKE_SECONDS (default 5: a
+# smoke test on the seeds; `make fuzz` runs each for minutes) as "fuzz:NAME".
 set -u
 OUT=${OUT:-build}
 export OUT
@@ -66,7 +67,7 @@ if [ -n "${FUZZ_OUT:-}" ]; then
 	for b in "$FUZZ_OUT"/fuzz/fuzz_*; do
 		[ -x "$b" ] || continue
 		name=$(basename "$b" | sed 's/^fuzz_//')
-		FUZZ_SECONDS=${FUZZ_SMOKE_SECONDS:-10} run_one "fuzz:$name" bash tests/fuzz/run.sh "$name"
+		FUZZ_SECONDS=${FUZZ_SMOKE_SECONDS:-5} run_one "fuzz:$name" bash tests/fuzz/run.sh "$name"
 	done
 fi
 
