@@ -50,9 +50,11 @@ static size_t kernel_walk_line(const struct session_stats *st, uint64_t copies, 
 						pct(u[r], walks), uw_stop__name(r));
 	if (off < len)
 		off += (size_t)snprintf(buf + off, len - off, " (tables: %llu binaries, "
-					"%.1f of %.1f MiB)", (unsigned long long)st->kuw.binaries,
+					"%.1f of %.1f MiB, %llu evicted)",
+					(unsigned long long)st->kuw.binaries,
 					st->kuw.rows * sizeof(struct cprof_uw_row) / 1048576.0,
-					st->kuw.max_rows * sizeof(struct cprof_uw_row) / 1048576.0);
+					st->kuw.max_rows * sizeof(struct cprof_uw_row) / 1048576.0,
+					(unsigned long long)st->kuw.evicted);
 	for (int f = 0; f < KUNWIND_NR_FALLBACKS; f++)
 		if (st->kuw.fallback[f] && off < len)
 			off += (size_t)snprintf(buf + off, len - off, "; %llu %s fell back to the "

@@ -88,3 +88,19 @@ $(UW_DIR)/kuw_cxx: tests/fixtures/work_cxx.cc
 	$(call msg,FIXTURE,$@)
 	$(Q)$(CXX) $(UW_CFLAGS) $< -o $@
 FIXTURES += $(UW_DIR)/kuw_cxx
+
+# Eviction from the kernel's table memory (tests/e2e/test-kunwind.sh): three
+# programs, each with its own library of 524288 rows (8 MiB in the kernel):
+# a's rows (depth 1) differ from b's and c's (depth 2), so a walk of a over
+# rows another's overwrote goes wrong; b and c differ in their FDEs' lengths
+$(UW_DIR)/libkuw_rows_a.so: UW_ROWS_OPTS := -DDEPTH=1 -DFDE_ROWS=65536
+$(UW_DIR)/libkuw_rows_b.so: UW_ROWS_OPTS := -DDEPTH=2 -DFDE_ROWS=65536
+$(UW_DIR)/libkuw_rows_c.so: UW_ROWS_OPTS := -DDEPTH=2 -DFDE_ROWS=32768
+$(UW_DIR)/libkuw_rows_%.so: tests/fixtures/uw_rows.S
+	@mkdir -p $(@D)
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) -shared -nostdlib -Wl,--build-id -DROWS=524288 $(UW_ROWS_OPTS) $< -o $@
+$(UW_DIR)/kuw_evict_%: tests/fixtures/kuw_evict.c $(UW_DIR)/libkuw_rows_%.so
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) $(UW_CFLAGS) $< -L$(UW_DIR) -lkuw_rows_$* -Wl,-rpath,'$$ORIGIN' -o $@
+FIXTURES += $(addprefix $(UW_DIR)/,kuw_evict_a kuw_evict_b kuw_evict_c)

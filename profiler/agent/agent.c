@@ -182,6 +182,7 @@ int agent__drain(struct agent *a)
 	for (int i = 0; i < KUNWIND_NR_FALLBACKS; i++)
 		STAT_SET(a, kuw_fallback[i], a->sst.kuw.fallback[i]);
 	STAT_SET(a, kuw_table_bytes, a->sst.kuw.rows * sizeof(struct cprof_uw_row));
+	STAT_SET(a, kuw_tables_evicted, a->sst.kuw.evicted);
 	for (int i = 0; i < SAMPLER_NR_MAP_KINDS; i++)
 		STAT_SET(a, map_bytes[i], a->sst.map_bytes[i]);
 	if (session__counters(a->core, c) == 0)

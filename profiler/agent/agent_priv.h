@@ -62,9 +62,10 @@ struct agent_stats {
 	uint64_t unwind_stacks, unwind_stops[UW_NR_STOPS];	/* stack-copy mode */
 	uint64_t unwind_tables_bytes, unwind_tables_evicted, unwind_cfi_dropped;
 	/* --unwind auto: kernel walks by outcome (enum cprof_uw_counter), the
-	 * processes left to stack copies, table rows in the kernel */
+	 * processes left to stack copies, table rows in the kernel, binaries
+	 * whose rows were evicted for room */
 	uint64_t kuw_on, kuw_walks[CPROF_UWC_NR], kuw_fallback[KUNWIND_NR_FALLBACKS];
-	uint64_t kuw_table_bytes, map_bytes[SAMPLER_NR_MAP_KINDS];
+	uint64_t kuw_table_bytes, kuw_tables_evicted, map_bytes[SAMPLER_NR_MAP_KINDS];
 	uint64_t perf_maps_refused[SAFE_FILE_NR_REFUSALS], mapped_files_refused[SAFE_FILE_NR_REFUSALS];
 	uint64_t net_packets, net_bytes, net_profiles, net_lost_packets, net_lost_bytes;
 	uint64_t off_cpu_profiles, off_cpu_profiled_ns;	/* --off-cpu */

@@ -255,6 +255,9 @@ void agent_render__metrics(void *ctx, FILE *f)
 		metric(f, "cprof_kernel_unwind_table_bytes", "gauge",
 		       "Unwind table rows in the kernel (bounded by --unwind-memory).",
 		       STAT_GET(a, kuw_table_bytes));
+		metric(f, "cprof_kernel_unwind_tables_evicted_total", "counter",
+		       "Binaries whose unwind table rows left the kernel for room (no target "
+		       "mapped them).", STAT_GET(a, kuw_tables_evicted));
 	}
 	{
 		static const char *const kinds[SAMPLER_NR_MAP_KINDS] = { "tables", "stacks", "counts",

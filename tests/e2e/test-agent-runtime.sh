@@ -48,6 +48,9 @@ for k in tables stacks counts; do
 	[ "${v:-0}" -gt 1048576 ] || fail "cprof_bpf_map_bytes{kind=\"$k\"} is '$v'"
 done
 [ "$(metric_value "$M" cprof_kernel_unwind_table_bytes)" -gt 0 ] || fail "no unwind table bytes"
+# evictions need a full table (test-kunwind.sh makes them): here a count
+[ -n "$(metric_value "$M" cprof_kernel_unwind_tables_evicted_total)" ] ||
+	fail "no cprof_kernel_unwind_tables_evicted_total"
 echo "ok   kernel walks and BPF map memory in the metrics"
 sed -i "s|^cgroup = /\$|cgroup = /cprof-no-such-cgroup-$$|" "$T/agent.conf"
 kill -HUP "$AGENT_PID"

@@ -10,7 +10,10 @@
 #  - signal frames, PLT stubs, a library dlopen'ed after start and an exec
 #    mid-run unwind to the thread's first frame;
 #  - a table memory limit too small for a process makes it fall back to
-#    stack copies, whole, and the summary says so.
+#    stack copies, whole, and the summary says so;
+#  - under a limit that holds the tables of two of three processes, the
+#    third gets the room of one that exited (its binaries evicted, counted),
+#    while the rows of one still running stay in place.
 # Complete: rooted at _start (or clone3 for threads), no "[...]" marker.
 #
 #   OUT=build bash tests/e2e/test-kunwind.sh
@@ -139,6 +142,31 @@ rec small --unwind-memory 8K -- "$F/uw_work_pie" 2
 grep -q "1 process fell back to the stack copy: unwind tables over --unwind-memory" "$T/small.err" ||
 	bad "small: no fallback said: $(grep 'user stacks' "$T/small.err")"
 at_least "small: complete from copies" "$(share uw_work_pie "$T/small.folded" "$COMPLETE")" 99
+
+# --- eviction: the room of an exited process, never a live one's -------------------
+# kuw_evict_{a,b,c} each map a library of 8 MiB of rows: 26 MiB hold a's and
+# b's (and the few MiB of sh, libc and the pre-exec image of the launcher)
+# but not c's too. a runs throughout; b runs and exits; c then needs b's
+# room, which only evicting b's binaries (its program and library) gives.
+# a's rows differ from c's: had a's been overwritten, its walks would break.
+rec evict --unwind-memory 26M -- /bin/sh -c \
+	"$F/kuw_evict_a 3.5 & $F/kuw_evict_b 1; $F/kuw_evict_c 1; wait"
+grep -q "fell back" "$T/evict.err" && bad "evict: a process fell back: $(grep 'user stacks' "$T/evict.err")"
+grep -q "walked in the kernel (9[0-9]\.[0-9] %)" "$T/evict.err" ||
+	bad "evict: under 90 % walked in the kernel: $(grep 'user stacks' "$T/evict.err")"
+grep -q "(tables: [0-9]* binaries, [0-9.]* of 26.0 MiB, 2 evicted)" "$T/evict.err" ||
+	bad "evict: not b's program and library evicted: $(grep 'user stacks' "$T/evict.err")"
+used=$(sed -n 's/.*(tables: [0-9]* binaries, \([0-9.]*\) of 26.0 MiB.*/\1/p' "$T/evict.err")
+# at the end a's and c's libraries are in, within the limit
+awk -v u="${used:-0}" 'BEGIN { exit !(u >= 16 && u <= 26) }' ||
+	bad "evict: $used MiB of tables at the end, want 16..26"
+for p in a b c; do
+	[ "$(samples kuw_evict_$p "$T/evict.folded")" -ge 100 ] ||
+		bad "kuw_evict_$p: only $(samples kuw_evict_$p "$T/evict.folded") samples"
+	at_least "evict: kuw_evict_$p in its library" "$(share kuw_evict_$p "$T/evict.folded" \
+		"^kuw_evict_$p;_start;__libc_start_main;__libc_start_call_main;main;uw_rows(;|\$)")" 90
+	at_least "evict: kuw_evict_$p complete" "$(share kuw_evict_$p "$T/evict.folded" "$COMPLETE")" 99
+done
 
 [ $fail = 0 ] && echo "PASS"
 exit $fail
