@@ -422,9 +422,13 @@ int sym_proc_events__lookup(struct sym_proc_events *pe, int pid, uint64_t start_
 	for (size_t i = 0; i < g->n; i++)
 		if (view_add(v, &g->maps[i]) < 0)
 			goto out_free;
-	for (size_t i = 0; i < g->nold; i++)
-		if (!covered(g->maps, g->n, &g->old[i]) && view_add(v, &g->old[i]) < 0)
+	for (size_t i = 0; i < g->nold; i++) {
+		if (covered(g->maps, g->n, &g->old[i]))
+			continue;
+		if (view_add(v, &g->old[i]) < 0)
 			goto out_free;
+		v->entries[v->n - 1].pre_exec = true;
+	}
 	qsort(v->entries, v->n, sizeof(*v->entries), cmp_entry);
 	ret->maps = v;
 	ret->complete = g->complete;

@@ -48,7 +48,7 @@ struct sym_proc_events_stats {
 };
 
 /* What is known of one process: maps in ascending address order, the new
- * image's first, then pre-exec maps that overlap none of them. */
+ * image's first, then pre-exec maps that overlap none of them (pre_exec set). */
 struct sym_proc_events_view {
 	struct sym_proc_maps *maps;	/* owned by the caller: sym_proc_maps__free() */
 	bool complete;			/* every exec mapping since birth or exec was seen */

@@ -21,6 +21,7 @@ struct sym_proc_maps_entry {
 	bool deleted;             /* the path ended in " (deleted)" (stripped) */
 	const char *path;         /* "" for anonymous mappings; owned by the parent */
 	char build_id[41];        /* hex, from a kernel MMAP2 record (sym_proc_events.h); "" from /proc */
+	bool pre_exec;            /* sym_proc_events: of the image before the last exec, gone */
 };
 
 struct sym_proc_maps {

@@ -145,6 +145,7 @@ static int build_maps(struct sym_procs *t, struct sym_proc *p, const struct sym_
 		pm->pub.start = me->start;
 		pm->pub.limit = me->end;
 		pm->pub.offset = me->offset;
+		pm->pre_exec = me->pre_exec;
 		pm->bin.st_ino = me->inode;
 		if (path[0] == '/') {
 			char *build_id = NULL;

@@ -36,6 +36,7 @@ struct sym_pmap {
 	struct sym_mapping pub; /* what results point at; owns path and build_id */
 	enum sym_pmap_kind kind;
 	struct sym_bin_ref bin; /* SYM_PMAP_FILE: its binary in sym_bins */
+	bool pre_exec;          /* of the image before the last exec: no longer mapped */
 	bool uw_bias_set;       /* uw_bias computed (sym_unwind) */
 	uint64_t uw_bias;       /* ELF vaddr = address - uw_bias */
 };

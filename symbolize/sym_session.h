@@ -206,8 +206,9 @@ struct sym_unwind_object {
 /* Called per mapping, in address order; nonzero stops the walk and is returned. */
 typedef int (*sym_unwind_object_fn)(void *ctx, const struct sym_unwind_object *o);
 
-/* The executable mappings of a captured process with their unwind tables,
- * built now where missing (as sym_session__unwind() would, same cache). The
+/* The executable mappings of a captured process with their unwind tables
+ * (not those of the image before its last exec, kept for its earlier
+ * samples: it maps them no more), built now where missing (as sym_session__unwind() would, same cache). The
  * tables are valid until the next call into s. -ESRCH when the process is
  * unknown, -ENOMEM, or what fn returned. */
 int sym_session__unwind_objects(struct sym_session *s, int pid, uint64_t start_ticks,

@@ -279,6 +279,10 @@ int sym_unwind__objects(struct sym_unwind *u, struct sym_proc *p, sym_unwind_obj
 		uint64_t vaddr;
 		int err;
 
+		/* kept to unwind samples taken before the exec: the process no
+		 * longer maps it, and its table would only hold kernel memory */
+		if (pm->pre_exec)
+			continue;
 		if (pm->kind == SYM_PMAP_FILE || pm->kind == SYM_PMAP_VDSO)
 			e = uw_get(u, p, pm);
 		/* the bias as uw_find() sets it, from the mapping's first byte, or

@@ -99,8 +99,11 @@ START_TEST(test_proc_events__exec_replaces_inherited_maps_and_keeps_them_only_wh
 	ck_assert_uint_eq(m->entries[0].start, 0x1000);
 	ck_assert_uint_eq(m->entries[0].end, 0x3000);
 	ck_assert_str_eq(m->entries[0].path, "/bin/true");
-	/* pre-exec libc still answers its range (samples unwound after the exec) */
+	ck_assert(!m->entries[0].pre_exec);
+	/* pre-exec libc still answers its range (samples unwound after the exec),
+	 * marked: the in-kernel unwinder does not load its table */
 	ck_assert_str_eq(m->entries[1].path, "/lib/libc.so.6");
+	ck_assert(m->entries[1].pre_exec);
 	sym_proc_maps__free(m);
 	/* a second exec drops the first image's inherited maps altogether */
 	ck_assert_int_eq(sym_proc_events__exec(pe, CHILD, "true2"), 0);
@@ -108,7 +111,9 @@ START_TEST(test_proc_events__exec_replaces_inherited_maps_and_keeps_them_only_wh
 	m = lookup(pe, CHILD, 600, NULL);
 	ck_assert_uint_eq(m->n, 2);
 	ck_assert_str_eq(m->entries[0].path, "/bin/true");	/* pre-exec, not covered */
+	ck_assert(m->entries[0].pre_exec);
 	ck_assert_str_eq(m->entries[1].path, "/lib/libc2.so");
+	ck_assert(!m->entries[1].pre_exec);
 	sym_proc_maps__free(m);
 	/* the cheap test answers as the lookup does: new and pre-exec maps,
 	 * not data, not another process, not an address nothing maps */
