@@ -56,6 +56,9 @@ struct kuw_proc {
 	bool pushed;		/* its entry is in the kernel */
 	bool want;		/* kunwind__copied() asked for a push */
 	bool stuck;		/* fell back for a reason a push cannot fix before exec */
+	bool wait_room;		/* fell back for table memory: pushed again (backing
+				 * off) once a process holding tables is gone */
+	uint64_t room_seen;	/* k->gone when it fell back for memory */
 	bool fell_back[KUNWIND_NR_FALLBACKS];	/* counted once each */
 	struct kuw_proc *prev, *next;	/* every process, to free them */
 };
@@ -77,6 +80,7 @@ struct kunwind {
 	size_t npbins;
 	int fail;			/* enum kunwind_fallback of the failed push */
 	uint64_t gen;			/* pushes so far: each one's cprof_uw_proc.gen */
+	uint64_t gone;			/* exits of processes that held tables */
 };
 
 static const char *const fallback_names[KUNWIND_NR_FALLBACKS] = {
@@ -326,8 +330,10 @@ static struct kuw_proc *proc_new(struct kunwind *k, int pid, uint64_t start_tick
 	if (p && p->start_ticks == start_ticks)
 		return p;
 	if (p) {	/* a reused pid: the old process is gone */
+		if (p->nbins)
+			k->gone++;
 		unpush(k, p);
-		p->want = p->stuck = false;
+		p->want = p->stuck = p->wait_room = false;
 		memset(p->fell_back, 0, sizeof(p->fell_back));
 	} else {
 		p = calloc(1, sizeof(*p));
@@ -361,7 +367,7 @@ static int push(struct kunwind *k, struct kuw_proc *p, int64_t now_ns)
 	int err;
 
 	p->pushed_ns = now_ns;
-	p->want = false;
+	p->want = p->wait_room = false;
 	memset(&k->up, 0, offsetof(struct cprof_uw_proc, maps));
 	k->up.start_ticks = p->start_ticks;
 	k->up.gen = ++k->gen;
@@ -382,7 +388,14 @@ static int push(struct kunwind *k, struct kuw_proc *p, int64_t now_ns)
 		if (err == -ENOMEM)
 			return err;
 		fall_back(k, p, k->fail);
-		p->stuck = k->fail != KUNWIND_FB_UNKNOWN;
+		p->stuck = k->fail == KUNWIND_FB_MAPPINGS;
+		if (k->fail == KUNWIND_FB_MEMORY) {
+			p->wait_room = true;
+			p->room_seen = k->gone;
+			p->gap_ns = p->gap_ns ? 2 * p->gap_ns : KUNWIND_REPUSH_NS;
+			if (p->gap_ns > KUNWIND_REPUSH_MAX_NS)
+				p->gap_ns = KUNWIND_REPUSH_MAX_NS;
+		}
 		return 0;
 	}
 	/* code that stays in no mapping (a stray pc, a vsyscall page) keeps
@@ -413,7 +426,7 @@ int kunwind__push(struct kunwind *k, int pid, uint64_t start_ticks)
 	p = proc_new(k, pid, start_ticks);
 	if (!p)
 		return -ENOMEM;
-	p->stuck = false;	/* first seen, or exec: a new image may fit */
+	p->stuck = p->wait_room = false;	/* first seen, or exec: a new image may fit */
 	p->gap_ns = 0;		/* its libraries are mapped next: ask at once */
 	p->nr_pushed = 0;
 	return push(k, p, kunwind_now());
@@ -426,9 +439,10 @@ void kunwind__copied(struct kunwind *k, int pid, uint64_t start_ticks, int64_t n
 	if (!k)
 		return;
 	p = proc_get(k, pid);
-	/* left to the stack copy for good (until exec), or asked already */
+	/* left to the stack copy for good (until exec), or until room may
+	 * have come, or asked already */
 	if (!p || p->start_ticks != start_ticks || p->want || p->stuck ||
-	    now_ns - p->pushed_ns < p->gap_ns)
+	    (p->wait_room && p->room_seen == k->gone) || now_ns - p->pushed_ns < p->gap_ns)
 		return;
 	if (VEC_RESERVE(k->want, k->nwant, k->want_cap, 1))
 		return;
@@ -464,6 +478,8 @@ void kunwind__exited(struct kunwind *k, int pid, uint64_t start_ticks)
 	p = proc_get(k, pid);
 	if (!p || p->start_ticks != start_ticks)
 		return;
+	if (p->nbins)
+		k->gone++;	/* its binaries may go: room for those waiting */
 	unpush(k, p);
 	proc_key(pid, key);
 	strmap__remove(k->procs, key);

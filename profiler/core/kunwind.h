@@ -9,7 +9,9 @@
  * samples keep going to the stack copy, and the reason is counted. So does a
  * sample whose walk meets code mapped after the push (dlopen): the process
  * is pushed again: at once after exec, then at most every KUNWIND_REPUSH_NS,
- * backing off while pushes find no new mapping.
+ * backing off while pushes find no new mapping. One whose tables did not
+ * fit is pushed again, backing off the same way, only after a process that
+ * held tables exited: their room may now be enough.
  * Reaches the maps through their fds only; never prints. */
 #ifndef CPROF_KUNWIND_H
 #define CPROF_KUNWIND_H

@@ -14,7 +14,8 @@
 #    stack copies, whole, and the summary says so;
 #  - under a limit that holds the tables of two of three processes, the
 #    third gets the room of one that exited (its binaries evicted, counted),
-#    while the rows of one still running stay in place.
+#    while the rows of one still running stay in place; a process that fell
+#    back for want of room is walked in the kernel once another frees it.
 # Complete: rooted at _start (or clone3 for threads), no "[...]" marker.
 #
 #   OUT=build bash tests/e2e/test-kunwind.sh
@@ -171,6 +172,16 @@ for p in a b c; do
 		"^kuw_evict_$p;_start;__libc_start_main;__libc_start_call_main;main;uw_rows(;|\$)")" 90
 	at_least "evict: kuw_evict_$p complete" "$(share kuw_evict_$p "$T/evict.folded" "$COMPLETE")" 99
 done
+
+# 12 MiB hold one library of 8 MiB, not two: c starts while b runs and falls
+# back; b exits at 0.6 s and c, pushed again, is walked in the kernel for
+# most of its 2.5 s (left to copies, it would be 80 % of the stacks)
+rec room --unwind-memory 12M -- /bin/sh -c "$F/kuw_evict_b 0.6 & sleep 0.2; $F/kuw_evict_c 2.5; wait"
+grep -q "1 process fell back to the stack copy: unwind tables over --unwind-memory" "$T/room.err" ||
+	bad "room: c did not fall back: $(grep 'user stacks' "$T/room.err")"
+walked=$(sed -n 's/.*walked in the kernel (\([0-9.]*\) %).*/\1/p' "$T/room.err")
+at_least "room: walked in the kernel" "${walked:-0}" 60
+at_least "room: kuw_evict_c complete" "$(share kuw_evict_c "$T/room.folded" "$COMPLETE")" 99
 
 [ $fail = 0 ] && echo "PASS"
 exit $fail
