@@ -38,7 +38,8 @@ static void count_unknown(struct python *py, const char *version, uint64_t n)
 	py->unknown[i].samples += n;
 }
 
-/* 1: found (pushed, or unknown), 0: not Python, -EAGAIN: try again later. */
+/* 1: found (pushed, or unknown), 0: not Python, -EAGAIN: try again later,
+ * -ESRCH: gone (its maps cannot be read again). */
 static int look(struct python *py, uint32_t pid, uint64_t start, bool last_try)
 {
 	struct cprof_py_proc p;
@@ -52,6 +53,8 @@ static int look(struct python *py, uint32_t pid, uint64_t start, bool last_try)
 	}
 	if (err == -EAGAIN && !last_try)
 		return -EAGAIN;
+	if (err == -ESRCH)
+		return -ESRCH;
 	return err == -ENOTSUP || err == -EAGAIN ? 1 : 0;
 }
 
@@ -66,8 +69,15 @@ static void add_pending(struct python *py, uint32_t pid, uint64_t start)
 		py->pending[py->npending++] = (struct python_pending){ pid, start, 0, 0 };
 }
 
+static void drop_pending(struct python *py, size_t i)
+{
+	py->pending[i] = py->pending[--py->npending];
+}
+
 void python__on_event(struct python *py, const struct cprof_event *e)
 {
+	int r;
+
 	if (!py->set)
 		return;
 	switch (e->type) {
@@ -78,13 +88,21 @@ void python__on_event(struct python *py, const struct cprof_event *e)
 			py->set(py->ctx, e->tgid, NULL);	/* the old image is gone */
 			sym_python__remove_process(py->sym, (int)e->tgid, e->start_ticks);
 		}
-		if (look(py, e->tgid, e->start_ticks, false) == -EAGAIN ||
-		    e->type == CPROF_EV_EXEC)
+		r = look(py, e->tgid, e->start_ticks, false);
+		if (r == -EAGAIN || (e->type == CPROF_EV_EXEC && r != -ESRCH))
 			add_pending(py, e->tgid, e->start_ticks);
 		break;
 	case CPROF_EV_EXIT:
 		py->set(py->ctx, e->tgid, NULL);
 		sym_python__remove_process(py->sym, (int)e->tgid, e->start_ticks);
+		/* no more looks: each one reads /proc/PID/maps, up to
+		 * PYTHON_MAX_TRIES times for a short-lived process */
+		for (size_t i = 0; i < py->npending; i++)
+			if (py->pending[i].pid == e->tgid &&
+			    py->pending[i].start_ticks == e->start_ticks) {
+				drop_pending(py, i);
+				break;
+			}
 		break;
 	}
 }
@@ -105,10 +123,11 @@ static bool try_pending(struct python *py, size_t i, int64_t now)
 		look(py, p->pid, p->start_ticks, ++p->tries >= PYTHON_MAX_TRIES);
 
 	p->last_ns = now;
-	/* not Python yet after an exec: ld.so may still be mapping */
+	/* not Python yet after an exec: ld.so may still be mapping (a process
+	 * that is gone settles now, its exit event may not have come yet) */
 	if (r == -EAGAIN || (r == 0 && p->tries < PYTHON_MAX_TRIES))
 		return false;
-	*p = py->pending[--py->npending];
+	drop_pending(py, i);
 	return true;
 }
 

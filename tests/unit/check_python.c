@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+/* python: which processes stay pending for another look at their
+ * interpreter. Each look reads /proc/PID/maps, so a process that has exited
+ * must leave the list at once, not after PYTHON_MAX_TRIES polls; a live one
+ * that is not Python yet after an exec stays (ld.so may still be mapping). */
+#include <check.h>
+#include <signal.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include "base/proc.h"
+#include "profiler/core/python.h"
+
+static int nr_set;
+
+static int count_set(void *ctx, uint32_t tgid, const struct cprof_py_proc *p)
+{
+	(void)ctx, (void)tgid, (void)p;
+	nr_set++;
+	return 0;
+}
+
+/* A child that is not Python (this test binary), pausing until killed. */
+static pid_t start_child(uint64_t *ret_start)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		pause();
+		_exit(0);
+	}
+	ck_assert_int_eq(proc__start_ticks(pid, ret_start), 0);
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+}
+
+static struct cprof_event event(uint32_t type, pid_t pid, uint64_t start)
+{
+	return (struct cprof_event){ .type = type, .tgid = (uint32_t)pid, .start_ticks = start };
+}
+
+START_TEST(test_python__an_exited_process_leaves_the_pending_list_at_its_exit_event)
+{
+	struct sym_python *sp = sym_python__new();
+	struct python py;
+	uint64_t start;
+	pid_t pid = start_child(&start);
+	struct cprof_event e = event(CPROF_EV_EXEC, pid, start);
+
+	ck_assert_ptr_nonnull(sp);
+	python__init(&py, sp, count_set, NULL);
+	python__on_event(&py, &e);
+	python__poll(&py);
+	ck_assert_uint_eq(py.npending, 1);	/* alive, not Python yet: looked at again */
+	reap(pid);
+	e = event(CPROF_EV_EXIT, pid, start + 1);	/* another process of that pid */
+	python__on_event(&py, &e);
+	ck_assert_uint_eq(py.npending, 1);
+	e = event(CPROF_EV_EXIT, pid, start);
+	python__on_event(&py, &e);
+	ck_assert_uint_eq(py.npending, 0);
+	sym_python__free(sp);
+}
+END_TEST
+
+START_TEST(test_python__a_process_gone_before_its_exit_event_settles_at_the_next_poll)
+{
+	struct sym_python *sp = sym_python__new();
+	struct python py;
+	uint64_t start;
+	pid_t pid = start_child(&start);
+	struct cprof_event e = event(CPROF_EV_EXEC, pid, start);
+
+	ck_assert_ptr_nonnull(sp);
+	python__init(&py, sp, count_set, NULL);
+	python__on_event(&py, &e);
+	ck_assert_uint_eq(py.npending, 1);
+	reap(pid);
+	python__poll(&py);
+	ck_assert_uint_eq(py.npending, 0);
+	/* and one already gone at its exec is not added at all */
+	python__on_event(&py, &e);
+	ck_assert_uint_eq(py.npending, 0);
+	ck_assert_int_eq(nr_set, 2);	/* each exec forgets the old image, nothing pushed */
+	sym_python__free(sp);
+}
+END_TEST
+
+static Suite *python_suite(void)
+{
+	Suite *s = suite_create("python");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_python__an_exited_process_leaves_the_pending_list_at_its_exit_event);
+	tcase_add_test(tc, test_python__a_process_gone_before_its_exit_event_settles_at_the_next_poll);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(python_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
