@@ -146,7 +146,7 @@ static __always_inline void offcpu_charge(void *ctx, __u32 tid, bool with_py)
 	r = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	if (BPF_CORE_READ(r, ip) != p->uip || BPF_CORE_READ(r, sp) != p->usp)
 		key.user_lost = CPROF_STACK_RAN_ON;
-	task = (struct task_struct *)bpf_get_current_task();
+	task = bpf_get_current_task_btf();
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	key.tid = tid;
 	key.state = p->state;

@@ -80,12 +80,9 @@ static __always_inline int py_read_u64(__u64 *dst, __u64 addr)
  * pthread_self() (the thread pointer, the fs base on x86-64) before. */
 static __always_inline __u64 py_thread_id(const struct cprof_py_proc *p, __u32 tid)
 {
-	struct task_struct *task;
-
 	if (p->l.tid_is_native)
 		return tid;
-	task = (struct task_struct *)bpf_get_current_task();
-	return BPF_CORE_READ(task, thread.fsbase);
+	return bpf_get_current_task_btf()->thread.fsbase;
 }
 
 struct py_find {

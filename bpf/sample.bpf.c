@@ -20,6 +20,7 @@
 #define EFAULT	14
 #define ENOSPC	28
 #define PAGE	4096
+#define USER_TOP 0x800000000000ULL	/* x86_64: user addresses are below */
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -134,10 +135,12 @@ static __always_inline void count(__u32 what)
 
 #include "bpf/python.bpf.h"
 
-/* /proc/PID/stat reports start_boottime in USER_HZ (100) ticks. */
+/* /proc/PID/stat reports start_boottime in USER_HZ (100) ticks. task: a
+ * BTF pointer (bpf_get_current_task_btf(), a tp_btf argument), read by
+ * direct loads: a bpf_probe_read_kernel() call each costs far more. */
 static __always_inline __u64 start_ticks_of(struct task_struct *task)
 {
-	return BPF_CORE_READ(task, group_leader, start_boottime) / 10000000ULL;
+	return task->group_leader->start_boottime / 10000000ULL;
 }
 
 static __always_inline void emit(__u32 type, __u32 tgid, __u64 start, __u32 ppid)
@@ -213,6 +216,18 @@ out_missing:
 	return CPROF_STACK_MISSING;
 }
 
+/* A sample's kernel stack into the slot's stack map, as take_stack(). None
+ * when the sample interrupted user mode: the helper would find none, at the
+ * cost of a call and the clearing of a kilobyte. */
+static __always_inline __u8 take_kstack(struct bpf_perf_event_data *ctx, void *stacks, __u64 *ret)
+{
+	if (ctx->regs.ip < USER_TOP) {
+		*ret = 0;
+		return CPROF_STACK_NONE;
+	}
+	return take_stack(ctx, stacks, 0, ret, SCRATCH_SAMPLE);
+}
+
 /* Expanded once per slot so each helper call sees one constant map.
  * ustack_lost != CPROF_STACK_OK: the user stack is known lost for that reason
  * (stack-copy mode), and the kernel stack is in key already: taken again, a
@@ -240,7 +255,7 @@ static __always_inline void add_count(void *counts, struct cprof_key *key, __u64
 	}
 }
 
-static __always_inline void record(void *ctx, struct cprof_key *key, int user_task,
+static __always_inline void record(struct bpf_perf_event_data *ctx, struct cprof_key *key, int user_task,
 				   __u8 ustack_lost, void *stacks, void *counts)
 {
 	if (ustack_lost) {
@@ -252,7 +267,7 @@ static __always_inline void record(void *ctx, struct cprof_key *key, int user_ta
 		key->user_lost = CPROF_STACK_NONE;
 	}
 	if (!ustack_lost)
-		key->kern_lost = take_stack(ctx, stacks, 0, &key->kern_stack, SCRATCH_SAMPLE);
+		key->kern_lost = take_kstack(ctx, stacks, &key->kern_stack);
 	add_count(counts, key, 1);
 }
 
@@ -262,7 +277,7 @@ static __always_inline void user_regs(const struct pt_regs *regs, __u64 *ip, __u
 {
 	/* sampled in user mode: the interrupted registers are the user's */
 	*ip = regs ? regs->ip : ~0ULL;
-	if (*ip < 0x800000000000ULL) {
+	if (*ip < USER_TOP) {
 		*sp = regs->sp;
 		*bp = regs->bp;
 	} else {
@@ -391,18 +406,20 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 	if (filter_targets && !bpf_map_lookup_elem(&targets, &tgid))
 		return 0;
 
-	task = (struct task_struct *)bpf_get_current_task();
-	user_task = BPF_CORE_READ(task, mm) != NULL;
+	task = bpf_get_current_task_btf();
+	user_task = task->mm != NULL;
 	key.tgid = tgid;
 	key.tid = (__u32)pid_tgid;
 	key.start_ticks = start_ticks_of(task);
-	bpf_get_current_comm(key.comm, sizeof(key.comm));
+	__builtin_memcpy(key.comm, task->comm, sizeof(key.comm));
 	count(CPROF_SAMPLES);
 
-	if (user_task)
+	up = copy_stacks == CPROF_UNWIND_KERNEL && user_task ? uw_proc_of(&key) : NULL;
+	/* userspace pushed this very process's mappings: it knows it */
+	if (user_task && !up)
 		note_process(tgid, key.start_ticks);
 
-	if (copy_stacks == CPROF_UNWIND_KERNEL && user_task && (up = uw_proc_of(&key))) {
+	if (up) {
 		__u64 ip, sp, bp;
 
 		user_regs((struct pt_regs *)&ctx->regs, &ip, &sp, &bp);
@@ -415,13 +432,11 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 		if (key.user_lost != UW_TAKE_COPY) {
 			if (cur_slot) {
 				key.py_lost = take_py_stack(&key, &pystacks1, &key.py_stack);
-				key.kern_lost = take_stack(ctx, &stacks1, 0, &key.kern_stack,
-							   SCRATCH_SAMPLE);
+				key.kern_lost = take_kstack(ctx, &stacks1, &key.kern_stack);
 				add_count(&counts1, &key, 1);
 			} else {
 				key.py_lost = take_py_stack(&key, &pystacks0, &key.py_stack);
-				key.kern_lost = take_stack(ctx, &stacks0, 0, &key.kern_stack,
-							   SCRATCH_SAMPLE);
+				key.kern_lost = take_kstack(ctx, &stacks0, &key.kern_stack);
 				add_count(&counts0, &key, 1);
 			}
 			return 0;
@@ -432,8 +447,8 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 	if (copy_stacks && user_task) {
 		/* into the key too: record() keeps it if the copy fails */
 		key.kern_lost = cur_slot ?
-			take_stack(ctx, &stacks1, 0, &key.kern_stack, SCRATCH_SAMPLE) :
-			take_stack(ctx, &stacks0, 0, &key.kern_stack, SCRATCH_SAMPLE);
+			take_kstack(ctx, &stacks1, &key.kern_stack) :
+			take_kstack(ctx, &stacks0, &key.kern_stack);
 		key.py_lost = cur_slot ? take_py_stack(&key, &pystacks1, &key.py_stack) :
 					 take_py_stack(&key, &pystacks0, &key.py_stack);
 		ustack_err = copy_stack((struct pt_regs *)&ctx->regs, &key, cur_slot, 1,

@@ -58,25 +58,30 @@ struct {
 	__uint(max_entries, UW_NR_BUFS);
 } uw_bufs SEC(".maps");
 
-/* The rows found lately, by pc and push (cprof_uw_proc.gen): a recursion
- * or a hot loop looks up the same pcs sample after sample, and a hit saves
- * the two binary searches. Direct-mapped, per CPU (perf_event programs do
- * not nest); only rows of binaries with tables, whose code does not change.
- * row.pad: UW_ROW_TABLE, or UW_ROW_FP (no row covers the pc), UW_ROW_ENTRY
- * (the binary's _start). */
+/* The rows found lately, by the pc range they cover and push
+ * (cprof_uw_proc.gen): a recursion or a hot loop looks up pcs of the same
+ * rows sample after sample (a leaf's pc moves, but seldom out of its row),
+ * and a hit saves the two binary searches. Direct-mapped by the pc's 16-byte
+ * block, per CPU (perf_event programs do not nest); only rows of binaries
+ * with tables, whose code does not change. row.pad: UW_ROW_TABLE, or
+ * UW_ROW_FP (no row covers the pc), UW_ROW_ENTRY (the binary's _start). */
 #define UW_CACHE	512
 enum { UW_ROW_TABLE = 0, UW_ROW_FP, UW_ROW_ENTRY };
 
 struct uw_cache_ent {
-	__u64 pc, gen;
+	__u64 pc, gen;		/* the range [pc, pc + len) of this push */
+	__u64 len;
 	struct cprof_uw_row row;
 };
 
-/* The stack is read UW_WIN bytes at a time (within a page: a read fails
- * whole), and later reads in the window served from here: a probe read
- * costs about as much for 8 bytes as for a kilobyte. */
-#define UW_WIN		1024
+/* The stack is read a page at a time (to the end of the page it is read
+ * from: a read fails whole), two once a walk goes past its first window,
+ * and later reads in the window served from here: a probe read costs about
+ * as much for 8 bytes as for a page (about 200 ns in a VM, most of a
+ * sample's cost), so a shallow stack takes one read, and 80 KiB of deep
+ * recursion ten. */
 #define UW_PAGE		4096
+#define UW_WIN		(2 * UW_PAGE)
 
 struct uw_cache {
 	struct uw_cache_ent e[UW_CACHE];
@@ -133,25 +138,32 @@ static __always_inline enum uw_rd uw_rd(const struct uw_walk *w, __u64 addr, __u
 	return bpf_probe_read_user(ret, sizeof(*ret), (const void *)addr) ? UW_RD_FAULT : UW_RD_OK;
 }
 
-/* uw_rd() through the window: for the return address, read every frame
- * (the other reads go direct: each inlined copy multiplies the verifier's
- * paths). */
+/* uw_rd() through the window: for the return address and rbp's save slot,
+ * read in most frames (the rare reads, of signal frames and rbp-relative
+ * CFAs, go direct: each inlined copy adds to the verifier's paths). */
 static __always_inline enum uw_rd uw_rd_win(struct uw_walk *w, __u64 addr, __u64 *ret)
 {
 	struct uw_cache *c = w->cache;
 	__u64 off = addr - c->win_base, n;
+	int big;
 
 	if (addr < w->base)
 		return UW_RD_BELOW;
 	if (addr < c->win_base || off >= c->win_len || c->win_len - off < 8) {
 		n = UW_PAGE - (addr & (UW_PAGE - 1));
-		if (n > UW_WIN)
-			n = UW_WIN;
+		if (n > UW_PAGE)
+			n = UW_PAGE;
 		if (n < 8)	/* across a page end */
 			return bpf_probe_read_user(ret, sizeof(*ret), (const void *)addr) ?
 			       UW_RD_FAULT : UW_RD_OK;
+		/* a walk past its first window is a deep one: the next page
+		 * too, in the same read (falling back to one page where the
+		 * next is not there) */
+		big = c->win_len != 0;
 		c->win_len = 0;
-		if (bpf_probe_read_user(c->win, n, (const void *)addr))
+		if (big && !bpf_probe_read_user(c->win, n + UW_PAGE, (const void *)addr))
+			n += UW_PAGE;
+		else if (bpf_probe_read_user(c->win, n, (const void *)addr))
 			return UW_RD_FAULT;
 		c->win_base = addr;
 		c->win_len = n;
@@ -256,10 +268,11 @@ static __always_inline const struct cprof_uw_map *uw_find_map(const struct cprof
 	return addr < m->end ? m : NULL;
 }
 
-/* The row of table offset off. 0, or -1 when none covers off (a gap between
- * FDEs, or past the table). */
+/* The row of table offset off, and in *end the offset where the next row
+ * starts (~0: the table's last). 0, or -1 when none covers off (a gap
+ * between FDEs, or past the table). */
 static __always_inline int uw_find_row(const struct cprof_uw_map *m, __u64 off,
-				       struct cprof_uw_row *ret)
+				       struct cprof_uw_row *ret, __u64 *end)
 {
 	struct uw_search s = { .key = off, .hi = m->count, .first = m->first };
 	const struct cprof_uw_row *r;
@@ -275,6 +288,13 @@ static __always_inline int uw_find_row(const struct cprof_uw_map *m, __u64 off,
 	if (!r || r->cfa == CPROF_UW_CFA_NONE)
 		return -1;
 	*ret = *r;
+	*end = ~0ULL;
+	if (s.lo < m->count) {
+		idx++;
+		r = bpf_map_lookup_elem(&uw_rows, &idx);
+		if (r)
+			*end = r->pc;
+	}
 	return 0;
 }
 
@@ -296,10 +316,11 @@ static __always_inline int uw_py_trampoline(__u64 ra)
  * when the pc is in no mapping. */
 static __always_inline int uw_resolve(struct uw_walk *w, __u64 lookup, struct cprof_uw_row *row)
 {
-	struct uw_cache_ent *c = &w->cache->e[(lookup ^ (lookup >> 9)) & (UW_CACHE - 1)];
+	struct uw_cache_ent *c = &w->cache->e[((lookup >> 4) ^ (lookup >> 13)) & (UW_CACHE - 1)];
 	const struct cprof_uw_map *m;
+	__u64 start = lookup, end = lookup + 1;
 
-	if (c->pc == lookup && c->gen == w->p->gen) {
+	if (lookup - c->pc < c->len && c->gen == w->p->gen) {
 		*row = c->row;
 		return 0;
 	}
@@ -308,8 +329,19 @@ static __always_inline int uw_resolve(struct uw_walk *w, __u64 lookup, struct cp
 		return -1;
 	if (m->entry && lookup >= m->entry && lookup < m->entry + UW_ENTRY_SPAN) {
 		*row = (struct cprof_uw_row){ .pad = UW_ROW_ENTRY };
-	} else if (m->count && lookup >= m->base && !uw_find_row(m, lookup - m->base, row)) {
+		start = m->entry;
+		end = m->entry + UW_ENTRY_SPAN;
+	} else if (m->count && lookup >= m->base && !uw_find_row(m, lookup - m->base, row, &end)) {
 		row->pad = UW_ROW_TABLE;
+		/* the row's range within the mapping (and past the entry span) */
+		start = m->base + row->pc;
+		end = end == ~0ULL ? m->end : m->base + end;
+		if (start < m->start)
+			start = m->start;
+		if (end > m->end)
+			end = m->end;
+		if (m->entry && start < m->entry + UW_ENTRY_SPAN && end > m->entry)
+			start = lookup, end = lookup + 1;
 	} else if (!m->count && !w->exact && uw_py_trampoline(w->pc)) {
 		*row = (struct cprof_uw_row){ .cfa = CPROF_UW_CFA_RSP, .cfa_off = 16,
 					      .rbp = CPROF_UW_RBP_SAME, .pad = UW_ROW_TABLE };
@@ -320,8 +352,9 @@ static __always_inline int uw_resolve(struct uw_walk *w, __u64 lookup, struct cp
 					      .rbp = CPROF_UW_RBP_AT_CFA, .rbp_off = -16,
 					      .pad = UW_ROW_FP };
 	}
-	if (m->count) {
-		c->pc = lookup;
+	if (m->count && start <= lookup && lookup < end) {
+		c->pc = start;
+		c->len = end - start;
 		c->gen = w->p->gen;
 		c->row = *row;
 	}
@@ -395,8 +428,8 @@ static long uw_step(__u32 i, void *arg)
 	if (row.cfa != CPROF_UW_CFA_PLT) {
 		if (row.rbp == CPROF_UW_RBP_AT_CFA ||
 		    (row.rbp == CPROF_UW_RBP_AT_RBP && w->bp_state == UW_RD_OK)) {
-			r = uw_rd(w, (row.rbp == CPROF_UW_RBP_AT_CFA ? cfa : w->bp) +
-				     (__s64)row.rbp_off, &v);
+			r = uw_rd_win(w, (row.rbp == CPROF_UW_RBP_AT_CFA ? cfa : w->bp) +
+					 (__s64)row.rbp_off, &v);
 			if (r == UW_RD_OK) {
 				w->bp = v;
 				w->bp_state = UW_RD_OK;
@@ -461,9 +494,9 @@ static __always_inline __u8 uw_take_stack(struct cprof_uw_proc *p, __u32 tgid, v
 	w->sp = sp;
 	w->bp = bp;
 	w->base = sp;
-	w->exact = 1;
 	w->h = 0xcbf29ce484222325ULL;
 	uw_push(w, ip);
+	w->exact = 1;
 	bpf_loop(CPROF_UW_MAX_FRAMES, uw_step, w, 0);
 	if (!w->stopped)
 		w->stop = CPROF_UWC_DEPTH;
