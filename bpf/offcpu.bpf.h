@@ -99,11 +99,13 @@ static __always_inline __u32 offcpu_state(int preempt, __u32 st)
 	return CPROF_OFFCPU_STOPPED;
 }
 
-/* 3, in one slot's maps (expanded once per slot: constant maps). */
+/* 3, in slot cur_slot's maps m. */
 static __always_inline void offcpu_add(void *ctx, struct cprof_key *key,
-				       struct offcpu_pending *p, void *stacks, void *pystacks,
-				       void *counts, __u32 cur_slot, bool with_py)
+				       struct offcpu_pending *p, const struct slot_maps *m,
+				       __u32 cur_slot, bool with_py)
 {
+	void *stacks = m->stacks;
+
 	key->kern_lost = CPROF_STACK_NONE;
 	if (p->kern_len)
 		key->kern_lost = store_stack(stacks, &p->kern, p->kern_len, &key->kern_stack);
@@ -112,7 +114,7 @@ static __always_inline void offcpu_add(void *ctx, struct cprof_key *key,
 	 * system call's exit, where nearly every block ends: sched_switch
 	 * with the walk in it is past what the verifier takes. */
 	if (with_py && key->user_lost != CPROF_STACK_RAN_ON)
-		key->py_lost = take_py_stack_in(key, pystacks, &key->py_stack, PY_SCRATCH_OFFCPU);
+		key->py_lost = take_py_stack_in(key, m->pystacks, &key->py_stack, PY_SCRATCH_OFFCPU);
 	if (key->user_lost == CPROF_STACK_RAN_ON) {
 		key->user_stack = 0;
 	} else if (copy_stacks) {
@@ -123,7 +125,7 @@ static __always_inline void offcpu_add(void *ctx, struct cprof_key *key,
 		key->user_lost = take_stack(ctx, stacks, BPF_F_USER_STACK, &key->user_stack,
 					    SCRATCH_OFFCPU);
 	}
-	add_count(counts, key, p->ns);
+	add_count(m->counts, key, p->ns);
 }
 
 /* 3: in the thread (current), its pending block is recorded: with its user
@@ -138,6 +140,7 @@ static __always_inline void offcpu_charge(void *ctx, __u32 tid, bool with_py)
 	struct offcpu_pending *p = bpf_map_lookup_elem(&offcpu_pending, &zero);
 	struct cprof_key key = {};
 	struct task_struct *task;
+	struct slot_maps m;
 	__u32 cur_slot;
 
 	if (!p || p->tid != tid || !tid)
@@ -155,10 +158,8 @@ static __always_inline void offcpu_charge(void *ctx, __u32 tid, bool with_py)
 	note_process(key.tgid, key.start_ticks);
 	count(CPROF_OFFCPU_RECORDED);
 	cur_slot = slot;
-	if (cur_slot)
-		offcpu_add(ctx, &key, p, &stacks1, &pystacks1, &counts1, 1, with_py);
-	else
-		offcpu_add(ctx, &key, p, &stacks0, &pystacks0, &counts0, 0, with_py);
+	if (!slot_maps(cur_slot, &m))
+		offcpu_add(ctx, &key, p, &m, cur_slot, with_py);
 }
 
 /* The stack stored in `from` under h (its chunks, for a walked one) into
@@ -196,23 +197,26 @@ static __always_inline void offcpu_copy_stack(void *from, void *to, __u64 h)
 static __always_inline void offcpu_preempt_stack(void *ctx, struct task_struct *prev,
 						 struct offcpu_start *v)
 {
-	__u32 scratch = SCRATCH_OFFCPU, tgid = prev->tgid;
+	__u32 scratch = SCRATCH_OFFCPU, tgid = prev->tgid, cur_slot = slot;
 	struct cprof_uw_proc *up;
 	struct cprof_stack *b;
+	void *stacks, *other;
+	__u32 other_slot = cur_slot ^ 1;
 	__u64 ip, sp, bp;
 	long len;
 
 	v->ustack = 0;
 	v->ulost = CPROF_STACK_PREEMPTED;
+	stacks = bpf_map_lookup_elem(&stack_slots, &cur_slot);
+	other = bpf_map_lookup_elem(&stack_slots, &other_slot);
+	if (!stacks || !other)
+		return;
 	if (copy_stacks == CPROF_UNWIND_KERNEL) {
 		up = bpf_map_lookup_elem(&uw_procs, &tgid);
 		if (!up || up->start_ticks != start_ticks_of(prev))
 			return;
 		user_regs(NULL, &ip, &sp, &bp);
-		v->ulost = slot ? uw_take_stack(up, tgid, &stacks1, ip, sp, bp, &v->ustack,
-						UW_BUF_OFFCPU) :
-				  uw_take_stack(up, tgid, &stacks0, ip, sp, bp, &v->ustack,
-						UW_BUF_OFFCPU);
+		v->ulost = uw_take_stack(up, tgid, stacks, ip, sp, bp, &v->ustack, UW_BUF_OFFCPU);
 		if (v->ulost == UW_TAKE_COPY)
 			v->ulost = CPROF_STACK_PREEMPTED;
 	} else if (copy_stacks == CPROF_UNWIND_FP) {
@@ -226,15 +230,10 @@ static __always_inline void offcpu_preempt_stack(void *ctx, struct task_struct *
 			v->ulost = CPROF_STACK_MISSING;
 			return;
 		}
-		v->ulost = slot ? store_stack(&stacks1, b, len, &v->ustack) :
-				  store_stack(&stacks0, b, len, &v->ustack);
+		v->ulost = store_stack(stacks, b, len, &v->ustack);
 	}
-	if (v->ulost != CPROF_STACK_OK)
-		return;
-	if (slot)
-		offcpu_copy_stack(&stacks1, &stacks0, v->ustack);
-	else
-		offcpu_copy_stack(&stacks0, &stacks1, v->ustack);
+	if (v->ulost == CPROF_STACK_OK)
+		offcpu_copy_stack(stacks, other, v->ustack);
 }
 
 /* 2 for a preempted thread, in one slot's maps; s: its entry, as noted at 1. */
@@ -264,6 +263,7 @@ static __always_inline void offcpu_end(struct task_struct *next, __u32 tid, __u6
 	__u32 state = s->state;
 	__u32 zero = 0, scratch = SCRATCH_OFFCPU;
 	struct offcpu_pending *p;
+	struct slot_maps m;
 	struct cprof_stack *b;
 	struct pt_regs *r;
 	long len;
@@ -286,10 +286,8 @@ static __always_inline void offcpu_end(struct task_struct *next, __u32 tid, __u6
 		bpf_probe_read_kernel_str(key.comm, sizeof(key.comm), next->comm);
 		note_process(key.tgid, key.start_ticks);
 		count(CPROF_OFFCPU_RECORDED);
-		if (slot)
-			offcpu_preempted(next, &key, b, ns, s, &stacks1, &counts1);
-		else
-			offcpu_preempted(next, &key, b, ns, s, &stacks0, &counts0);
+		if (!slot_maps(slot, &m))
+			offcpu_preempted(next, &key, b, ns, s, m.stacks, m.counts);
 		return;
 	}
 	/* this CPU's previous thread was charged as it left (3 runs first) */
@@ -358,18 +356,20 @@ int BPF_PROG(cprof_offcpu_switch, bool preempt, struct task_struct *prev,
 	}
 	now = now ? now : bpf_ktime_get_ns();
 	state = offcpu_state(preempt, st);
-	if (s) {
-		s->state = state;
-		if (state == CPROF_OFFCPU_PREEMPTED)
-			offcpu_preempt_stack(ctx, prev, s);
-		s->ns = now;
-	} else {
+	/* one call site of the stack walk: each is verified on its own */
+	{
 		struct offcpu_start v = { .ns = now, .state = state };
 
 		if (state == CPROF_OFFCPU_PREEMPTED)
 			offcpu_preempt_stack(ctx, prev, &v);
-		if (bpf_map_update_elem(&offcpu_starts, &tid, &v, BPF_NOEXIST))
+		if (s) {
+			s->state = v.state;
+			s->ulost = v.ulost;
+			s->ustack = v.ustack;
+			s->ns = now;	/* last: 2 reads the entry once ns is set */
+		} else if (bpf_map_update_elem(&offcpu_starts, &tid, &v, BPF_NOEXIST)) {
 			count(CPROF_DROP_OFFCPU_THREADS_FULL);
+		}
 	}
 	return 0;
 }

@@ -38,17 +38,22 @@ struct {
 } py_counts SEC(".maps");
 
 /* Python stacks by the hash of their frames, double-buffered as the native
- * stack maps (sized by userspace). */
-#define PY_STACK_MAP(name)						\
-	struct {							\
-		__uint(type, BPF_MAP_TYPE_HASH);			\
-		__type(key, __u64);					\
-		__type(value, struct cprof_py_stack);			\
-		__uint(max_entries, 4096);				\
-	} name SEC(".maps")
+ * stack maps (sized by userspace), and taken by slot as they are. */
+struct py_stack_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u64);
+	__type(value, struct cprof_py_stack);
+	__uint(max_entries, 4096);
+};
 
-PY_STACK_MAP(pystacks0);
-PY_STACK_MAP(pystacks1);
+struct py_stack_map pystacks0 SEC(".maps"), pystacks1 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, CPROF_NR_SLOTS);
+	__type(key, __u32);
+	__array(values, struct py_stack_map);
+} pystack_slots SEC(".maps") = { .values = { &pystacks0, &pystacks1 } };
 
 /* A Python stack is assembled here (too big for the BPF stack). Two
  * per-CPU entries: the perf_event program's, and the off-CPU programs',

@@ -39,26 +39,40 @@ volatile __u32 slot = 0;
  * is the hash masked to the bucket count, so two stacks in one bucket lose
  * the second (-EEXIST), a few a second at 99 Hz on two CPUs; a hash map
  * chains them, and only a full map loses one. */
-#define STACK_MAP(name)							\
-	struct {							\
-		__uint(type, BPF_MAP_TYPE_HASH);			\
-		__type(key, __u64);					\
-		__type(value, struct cprof_stack);			\
-		__uint(max_entries, 16384);				\
-	} name SEC(".maps")
+struct stack_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u64);
+	__type(value, struct cprof_stack);
+	__uint(max_entries, 16384);	/* sized by userspace */
+};
 
-#define COUNT_MAP(name)							\
-	struct {							\
-		__uint(type, BPF_MAP_TYPE_PERCPU_HASH);			\
-		__type(key, struct cprof_key);				\
-		__type(value, __u64);					\
-		__uint(max_entries, 16384);				\
-	} name SEC(".maps")
+struct count_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__type(key, struct cprof_key);
+	__type(value, __u64);
+	__uint(max_entries, 16384);
+};
 
-STACK_MAP(stacks0);
-STACK_MAP(stacks1);
-COUNT_MAP(counts0);
-COUNT_MAP(counts1);
+struct stack_map stacks0 SEC(".maps"), stacks1 SEC(".maps");
+struct count_map counts0 SEC(".maps"), counts1 SEC(".maps");
+
+/* The maps of each slot, by slot (userspace drains them by their own fds).
+ * The programs take the current slot's from here rather than naming it:
+ * code that names a map is verified once per map it may name, and the
+ * stack walks made up most of the verification time, twice over. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, CPROF_NR_SLOTS);
+	__type(key, __u32);
+	__array(values, struct stack_map);
+} stack_slots SEC(".maps") = { .values = { &stacks0, &stacks1 } };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, CPROF_NR_SLOTS);
+	__type(key, __u32);
+	__array(values, struct count_map);
+} count_slots SEC(".maps") = { .values = { &counts0, &counts1 } };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -157,6 +171,20 @@ static __always_inline void emit(__u32 type, __u32 tgid, __u64 start, __u32 ppid
 	e->ppid = ppid;
 	e->pad = 0;
 	bpf_ringbuf_submit(e, 0);
+}
+
+/* The maps of slot i: stacks, counts, Python stacks. 0, or -1 if one is
+ * missing (never: libbpf fills the slots at load). */
+struct slot_maps {
+	void *stacks, *counts, *pystacks;
+};
+
+static __always_inline int slot_maps(__u32 i, struct slot_maps *ret)
+{
+	ret->stacks = bpf_map_lookup_elem(&stack_slots, &i);
+	ret->counts = bpf_map_lookup_elem(&count_slots, &i);
+	ret->pystacks = bpf_map_lookup_elem(&pystack_slots, &i);
+	return ret->stacks && ret->counts && ret->pystacks ? 0 : -1;
 }
 
 #include "bpf/unwind.bpf.h"
@@ -394,6 +422,7 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 	__u32 tgid = pid_tgid >> 32;
 	__u32 cur_slot = slot;
 	struct cprof_uw_proc *up;
+	struct slot_maps m;
 	int user_task, ustack_err = 0;
 	__u8 ustack_lost = CPROF_STACK_OK;
 
@@ -414,31 +443,25 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 	__builtin_memcpy(key.comm, task->comm, sizeof(key.comm));
 	count(CPROF_SAMPLES);
 
+	if (slot_maps(cur_slot, &m))
+		return 0;
 	up = copy_stacks == CPROF_UNWIND_KERNEL && user_task ? uw_proc_of(&key) : NULL;
 	/* userspace pushed this very process's mappings: it knows it */
 	if (user_task && !up)
 		note_process(tgid, key.start_ticks);
+	if (user_task)
+		key.py_lost = take_py_stack(&key, m.pystacks, &key.py_stack);
 
 	if (up) {
 		__u64 ip, sp, bp;
 
 		user_regs((struct pt_regs *)&ctx->regs, &ip, &sp, &bp);
-		key.user_lost = cur_slot ?
-			uw_take_stack(up, tgid, &stacks1, ip, sp, bp, &key.user_stack,
-				      UW_BUF_SAMPLE) :
-			uw_take_stack(up, tgid, &stacks0, ip, sp, bp, &key.user_stack,
-				      UW_BUF_SAMPLE);
+		key.user_lost = uw_take_stack(up, tgid, m.stacks, ip, sp, bp, &key.user_stack,
+					      UW_BUF_SAMPLE);
 		/* else code mapped after the push: this one goes as a copy */
 		if (key.user_lost != UW_TAKE_COPY) {
-			if (cur_slot) {
-				key.py_lost = take_py_stack(&key, &pystacks1, &key.py_stack);
-				key.kern_lost = take_kstack(ctx, &stacks1, &key.kern_stack);
-				add_count(&counts1, &key, 1);
-			} else {
-				key.py_lost = take_py_stack(&key, &pystacks0, &key.py_stack);
-				key.kern_lost = take_kstack(ctx, &stacks0, &key.kern_stack);
-				add_count(&counts0, &key, 1);
-			}
+			key.kern_lost = take_kstack(ctx, m.stacks, &key.kern_stack);
+			add_count(m.counts, &key, 1);
 			return 0;
 		}
 		key.user_lost = 0;
@@ -446,24 +469,14 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 	}
 	if (copy_stacks && user_task) {
 		/* into the key too: record() keeps it if the copy fails */
-		key.kern_lost = cur_slot ?
-			take_kstack(ctx, &stacks1, &key.kern_stack) :
-			take_kstack(ctx, &stacks0, &key.kern_stack);
-		key.py_lost = cur_slot ? take_py_stack(&key, &pystacks1, &key.py_stack) :
-					 take_py_stack(&key, &pystacks0, &key.py_stack);
+		key.kern_lost = take_kstack(ctx, m.stacks, &key.kern_stack);
 		ustack_err = copy_stack((struct pt_regs *)&ctx->regs, &key, cur_slot, 1,
 					SCRATCH_SAMPLE);
 		if (!ustack_err)
 			return 0;
 		ustack_lost = CPROF_STACK_RING_FULL;
 	}
-	if (!copy_stacks && user_task)
-		key.py_lost = cur_slot ? take_py_stack(&key, &pystacks1, &key.py_stack) :
-					 take_py_stack(&key, &pystacks0, &key.py_stack);
-	if (cur_slot)
-		record(ctx, &key, user_task, ustack_lost, &stacks1, &counts1);
-	else
-		record(ctx, &key, user_task, ustack_lost, &stacks0, &counts0);
+	record(ctx, &key, user_task, ustack_lost, m.stacks, m.counts);
 	return 0;
 }
 

@@ -115,12 +115,14 @@ struct uw_walk {
 	__u64 pc, sp, bp;
 	__u64 base;		/* the sampled sp: a save slot below it was popped */
 	__u64 h;		/* hash of the frames stored */
+	__u64 h_prev;		/* h before the last frame */
 	__u32 nr;		/* frames stored */
 	__u32 ci, si;		/* where the next frame goes: chunk, index */
 	__u8 exact;		/* pc is the leaf's or an interrupted one, not a return address */
 	__u8 bp_state;		/* enum uw_rd: bp is known, or why not */
 	__u8 stop;		/* enum cprof_uw_counter, once stopped */
 	__u8 stopped;
+	__u8 fp_guess;		/* the last frame came from rbp, a frame pointer or not */
 };
 
 static __always_inline void uw_count(__u32 what)
@@ -194,6 +196,7 @@ static __always_inline void uw_push(struct uw_walk *w, __u64 ip)
 	if (ci >= CPROF_UW_CHUNKS || si >= CPROF_UW_CHUNK)
 		return;
 	w->out->c[ci].ips[si] = ip;
+	w->h_prev = w->h;
 	w->h = (w->h ^ ip) * 0x100000001b3ULL;
 	w->h ^= w->h >> 29;
 	w->nr++;
@@ -203,6 +206,21 @@ static __always_inline void uw_push(struct uw_walk *w, __u64 ip)
 	}
 	w->ci = ci;
 	w->si = si;
+}
+
+/* Takes the last frame back off (one frame at most: h_prev). */
+static __always_inline void uw_pop(struct uw_walk *w)
+{
+	if (!w->nr)
+		return;
+	w->nr--;
+	w->h = w->h_prev;
+	if (w->si) {
+		w->si--;
+	} else if (w->ci) {
+		w->ci--;
+		w->si = CPROF_UW_CHUNK - 1;
+	}
 }
 
 /* Binary searches, one probe per bpf_loop turn: unrolled, their branches
@@ -372,10 +390,20 @@ static long uw_step(__u32 i, void *arg)
 
 	if (!w->p || !w->out || !w->cache)
 		return uw_stop(w, CPROF_UWC_BAD_FRAME);
+	if (uw_resolve(w, lookup, &row)) {
+		/* rbp was no frame pointer (code without CFI that keeps none,
+		 * e.g. glibc's clone3 past its FDE's end) when what it led to
+		 * is in no mapping: no caller, and the walk ends where it
+		 * really stopped (as unwinder.c) */
+		if (w->fp_guess) {
+			uw_pop(w);
+			return uw_stop(w, CPROF_UWC_NO_INFO);
+		}
+		return uw_stop(w, CPROF_UWC_NO_MAPPING);
+	}
+	w->fp_guess = 0;
 	if (w->nr >= CPROF_UW_MAX_FRAMES - 1)	/* room for the stop marker */
 		return uw_stop(w, CPROF_UWC_DEPTH);
-	if (uw_resolve(w, lookup, &row))
-		return uw_stop(w, CPROF_UWC_NO_MAPPING);
 	if (row.pad == UW_ROW_ENTRY)
 		return uw_stop(w, CPROF_UWC_COMPLETE);	/* _start: nothing called it */
 	if (row.pad == UW_ROW_FP) {
@@ -442,12 +470,9 @@ static long uw_step(__u32 i, void *arg)
 	}
 	if (!ra)
 		return uw_stop(w, CPROF_UWC_COMPLETE);
-	/* rbp was no frame pointer (code without CFI that keeps none, e.g.
-	 * glibc's clone3 past its FDE's end) when what it led to is in no
-	 * mapping: no caller, and the walk ends where it really stopped (as
-	 * unwinder.c) */
-	if (by_fp && !uw_find_map(w->p, ra - 1))
-		return uw_stop(w, CPROF_UWC_NO_INFO);
+	/* a caller found by rbp is checked at the next turn: it must be in
+	 * a mapping */
+	w->fp_guess = by_fp;
 	uw_push(w, ra);
 	w->pc = ra;
 	w->sp = cfa;
