@@ -505,11 +505,14 @@ int BPF_PROG(cprof_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(cprof_exit, struct task_struct *p)
 {
-	__u32 tgid = BPF_CORE_READ(p, tgid);
-	__u32 pid = BPF_CORE_READ(p, pid);
+	__u32 tgid = p->tgid;
 
-	/* Only the thread-group leader's exit ends the process for us. */
-	if (pid != tgid)
+	/* The process ends with its last thread, which need not be its
+	 * leader (main may pthread_exit() while other threads run on):
+	 * signal->live counts the threads not yet exiting, and is 0 here
+	 * for the last. Two threads exiting at once may both see 0: the
+	 * event then comes twice, and userspace takes the second as a no-op. */
+	if (p->signal->live.counter)
 		return 0;
 	if (!bpf_map_lookup_elem(&seen, &tgid) && !is_interesting(tgid))
 		return 0;

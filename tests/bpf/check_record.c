@@ -373,6 +373,35 @@ START_TEST(test_record__stops_when_the_target_pid_exits)
 }
 END_TEST
 
+START_TEST(test_record__a_process_lives_on_after_its_main_thread_exits)
+{
+	/* main leaves with pthread_exit() at 0.3 s, a thread burns for 3 s:
+	 * the process is not gone, nor are its samples */
+	char *rec[] = { cprof, "-F", "99", "-o", (char *)tmpf("leader.pb.gz"), "--",
+			(char *)fx("leader_exit"), "3", NULL };
+	int64_t burn = 0, total = 0;
+	struct prof pr;
+
+	ck_assert_msg(run(rec, tmpf("leader.err")) == 0, "%s", slurp(tmpf("leader.err")));
+	ck_assert_msg(strstr(slurp(tmpf("leader.err")), "lost: none"), "%s",
+		      slurp(tmpf("leader.err")));
+	pr = load(tmpf("leader.pb.gz"));
+	for (size_t i = 0; i < pr.p->n_sample; i++) {
+		const Perftools__Profiles__Sample *s = pr.p->sample[i];
+		const Perftools__Profiles__Location *locs[300];
+		const char *names[300];
+		size_t n = frames(&pr, s, names, locs, 300), u = first_user(&pr, locs, n);
+
+		total += s->value[0];
+		if (u + 1 < n && !strcmp(names[u], "after_leader") && !strcmp(names[u + 1], "burner"))
+			burn += s->value[0];
+	}
+	/* 3 s at 99 Hz: about 300, less the time the BPF load takes */
+	ck_assert_msg(burn >= 200, "%ld of %ld samples in after_leader", (long)burn, (long)total);
+	unload(&pr);
+}
+END_TEST
+
 START_TEST(test_record__syscall_fixture_shows_kernel_frames_under_user_frames)
 {
 	char *argv[] = { cprof, "-q", "-o", (char *)tmpf("sys.pb.gz"), "--",
@@ -565,6 +594,7 @@ int main(void)
 	tcase_add_test(others, test_record__process_that_exits_mid_run_is_symbolized);
 	tcase_add_test(others, test_record__sigint_mid_run_leaves_a_complete_file);
 	tcase_add_test(others, test_record__stops_when_the_target_pid_exits);
+	tcase_add_test(others, test_record__a_process_lives_on_after_its_main_thread_exits);
 	tcase_add_test(others, test_record__syscall_fixture_shows_kernel_frames_under_user_frames);
 	tcase_add_test(others, test_record__the_target_executable_is_the_first_mapping);
 	tcase_add_test(others, test_record__summary_agrees_in_number_and_names_the_top_processes);
