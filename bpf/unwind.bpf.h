@@ -286,6 +286,15 @@ static __always_inline const struct cprof_uw_map *uw_find_map(const struct cprof
 	return addr < m->end ? m : NULL;
 }
 
+/* Entry j of m's page index (bpf/unwind.h); ~0 when it cannot be read. */
+static __always_inline __u32 uw_page_row(const struct cprof_uw_map *m, __u64 j)
+{
+	__u32 idx = m->first - CPROF_UW_PAGE_ROWS(m->pages) + (__u32)(j >> 2);
+	const __u32 *e = bpf_map_lookup_elem(&uw_rows, &idx);
+
+	return e ? e[j & 3] : ~0U;
+}
+
 /* The row of table offset off, and in *end the offset where the next row
  * starts (~0: the table's last). 0, or -1 when none covers off (a gap
  * between FDEs, or past the table). */
@@ -294,10 +303,24 @@ static __always_inline int uw_find_row(const struct cprof_uw_map *m, __u64 off,
 {
 	struct uw_search s = { .key = off, .hi = m->count, .first = m->first };
 	const struct cprof_uw_row *r;
-	__u32 idx;
+	__u32 idx, lo, hi;
+	__u64 j;
 
 	if (off > 0xffffffffULL)
 		return -1;
+	/* the rows of off's page: from the last at or below its start to the
+	 * first past the next page's start (past the last page: to the end) */
+	if (m->pages) {
+		j = off >> CPROF_UW_PAGE_SHIFT;
+		if (j >= m->pages)
+			j = m->pages - 1;
+		lo = uw_page_row(m, j);
+		hi = j + 1 < m->pages ? uw_page_row(m, j + 1) + 1 : m->count;
+		if (lo < hi && hi <= m->count) {
+			s.lo = lo;
+			s.hi = hi;
+		}
+	}
 	bpf_loop(13, uw_search_step, &s, 0);	/* 2 x 13 probes: tables of up to 2^25 rows */
 	if (s.lo == 0 || s.lo < s.hi)
 		return -1;

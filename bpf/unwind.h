@@ -35,6 +35,15 @@ struct cprof_uw_row {
 
 #define CPROF_UW_MAX_MAPS	128	/* executable mappings per process */
 
+/* A binary's rows are preceded in uw_rows by its page index: for each 4 KiB
+ * page of row pcs (pc >> CPROF_UW_PAGE_SHIFT), the index of the last row at
+ * or below the page's start, four to a row's 16 bytes. A lookup then
+ * searches the rows of one page, a few cache lines, not the whole table
+ * (20-odd probes, each a cache miss, in libLLVM's million rows). */
+#define CPROF_UW_PAGE_SHIFT	12
+#define CPROF_UW_MAX_PAGES	(1u << 20)	/* row pcs are 32-bit: 2^32 >> 12 */
+#define CPROF_UW_PAGE_ROWS(pages)	(((pages) + 3) / 4)	/* rows the index takes */
+
 /* One executable mapping of a process. */
 struct cprof_uw_map {
 	__u64 start, end;	/* [start, end) addresses */
@@ -42,6 +51,8 @@ struct cprof_uw_map {
 	__u64 entry;		/* the binary's entry point (_start) as an address; 0: none */
 	__u32 first, count;	/* its binary's rows in uw_rows; count 0: no unwind
 				 * information (JIT, a binary without CFI): frame pointers */
+	__u32 pages;		/* entries of its page index (ending at first); 0: none */
+	__u32 pad;
 };
 
 /* The value of `uw_procs`, keyed by tgid: the mappings sorted by start. */

@@ -40,7 +40,8 @@ _Static_assert(sizeof(struct cprof_uw_row) == 16, "bpf/unwind.h row");
 
 struct kuw_bin {
 	char *key;
-	uint32_t first, count;	/* its rows */
+	uint32_t first, count;	/* its rows, page index first */
+	uint32_t pages;		/* entries of the page index */
 	uint32_t users;		/* mappings of pushed processes naming it */
 };
 
@@ -192,17 +193,28 @@ static void evict_unused(struct kunwind *k)
 		}
 }
 
-/* Writes n rows at first through a mapping of just their pages: mapped
- * whole, the array would count in cprof's RSS all the time. 0 or -1 and
- * errno. */
-static int write_rows(struct kunwind *k, uint32_t first, size_t n, const uint32_t *pcs,
-		      const struct uw_rule *rules)
+/* Entries of the page index of rows whose pcs are pcs[0..n) (sorted): 0
+ * for none (no rows, or pcs past what it covers). */
+static uint32_t page_count(const uint32_t *pcs, size_t n)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uint64_t pages = n ? ((uint64_t)pcs[n - 1] >> CPROF_UW_PAGE_SHIFT) + 1 : 0;
+
+	return pages <= CPROF_UW_MAX_PAGES ? (uint32_t)pages : 0;
+}
+
+/* Writes the page index (bpf/unwind.h) of n rows and the rows at first
+ * through a mapping of just their pages: mapped whole, the array would
+ * count in cprof's RSS all the time. 0 or -1 and errno. */
+static int write_rows(struct kunwind *k, uint32_t first, size_t n, uint32_t pages,
+		      const uint32_t *pcs, const struct uw_rule *rules)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), ipr = CPROF_UW_PAGE_ROWS(pages);
 	size_t from = (size_t)first * sizeof(struct cprof_uw_row);
 	size_t off = from & ~(page - 1);
-	size_t len = from + n * sizeof(struct cprof_uw_row) - off;
+	size_t len = from + (ipr + n) * sizeof(struct cprof_uw_row) - off;
 	struct cprof_uw_row *rows;
+	uint32_t *index;
+	size_t r = 0;
 	void *p;
 
 	if (!n)
@@ -210,7 +222,16 @@ static int write_rows(struct kunwind *k, uint32_t first, size_t n, const uint32_
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, k->m.rows_fd, (off_t)off);
 	if (p == MAP_FAILED)
 		return -1;
-	rows = (struct cprof_uw_row *)((char *)p + (from - off));
+	index = (uint32_t *)((char *)p + (from - off));
+	memset(index, 0, ipr * sizeof(struct cprof_uw_row));
+	for (uint32_t j = 0; j < pages; j++) {
+		uint64_t at = (uint64_t)j << CPROF_UW_PAGE_SHIFT;
+
+		while (r + 1 < n && pcs[r + 1] <= at)
+			r++;
+		index[j] = (uint32_t)r;	/* row 0 when even it is past at: found as none */
+	}
+	rows = (struct cprof_uw_row *)(index + 4 * ipr);
 	for (size_t i = 0; i < n; i++) {
 		rows[i] = (struct cprof_uw_row){ .pc = pcs[i], .cfa_off = rules[i].cfa_off,
 						 .rbp_off = rules[i].rbp_off, .cfa = rules[i].cfa,
@@ -228,21 +249,23 @@ static struct kuw_bin *bin_get(struct kunwind *k, const struct sym_unwind_object
 	const struct uw_rule *rules;
 	const uint32_t *pcs;
 	uint64_t base;
-	uint32_t first;
-	size_t n, pos;
+	uint32_t first, pages;
+	size_t n, all, pos;
 
 	if (b)
 		return b;
 	n = uw_table__rows(o->table, &base, &pcs, &rules);
+	pages = page_count(pcs, n);
+	all = n + CPROF_UW_PAGE_ROWS(pages);
 	*err = -ENOSPC;
-	if (n > k->m.max_rows)
+	if (all > k->m.max_rows)
 		return NULL;
-	if (find_room(k, (uint32_t)n, &first, &pos)) {
+	if (find_room(k, (uint32_t)all, &first, &pos)) {
 		evict_unused(k);
-		if (find_room(k, (uint32_t)n, &first, &pos))
+		if (find_room(k, (uint32_t)all, &first, &pos))
 			return NULL;
 	}
-	if (write_rows(k, first, n, pcs, rules)) {
+	if (write_rows(k, first, n, pages, pcs, rules)) {
 		*err = -errno;
 		return NULL;
 	}
@@ -256,11 +279,12 @@ static struct kuw_bin *bin_get(struct kunwind *k, const struct sym_unwind_object
 		return NULL;
 	}
 	b->first = first;
-	b->count = (uint32_t)n;
+	b->count = (uint32_t)all;
+	b->pages = pages;
 	memmove(&k->bins[pos + 1], &k->bins[pos], (k->nbins - pos) * sizeof(*k->bins));
 	k->bins[pos] = b;
 	k->nbins++;
-	k->st.rows += n;
+	k->st.rows += all;
 	k->st.loaded++;
 	return b;
 }
@@ -294,8 +318,9 @@ static int on_object(void *ctx, const struct sym_unwind_object *o)
 	b->users++;
 	k->pbins[k->npbins++] = b;
 	m->base = o->bias + base;
-	m->first = b->first;
-	m->count = b->count;
+	m->first = b->first + CPROF_UW_PAGE_ROWS(b->pages);
+	m->count = b->count - CPROF_UW_PAGE_ROWS(b->pages);
+	m->pages = b->pages;
 	m->entry = o->entry;
 	return 0;
 }
