@@ -299,3 +299,9 @@ int sym_session__unwind_objects(struct sym_session *s, int pid, uint64_t start_t
 		return -ESRCH;
 	return sym_unwind__objects(s->unwind, p, fn, ctx);
 }
+
+size_t sym_session__release_unwind_tables(struct sym_session *s, uint64_t idle_ns,
+					  bool (*held)(void *ctx, const char *key), void *ctx)
+{
+	return sym_unwind__release_idle(s->unwind, idle_ns, held, ctx);
+}

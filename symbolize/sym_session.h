@@ -198,8 +198,10 @@ int sym_session__unwind(struct sym_session *s, int pid, uint64_t start_ticks, en
  * (profiler/core/kunwind.c): its binary's unwind table, shared by key. */
 struct sym_unwind_object {
 	uint64_t start, limit;		/* [start, limit) addresses */
-	const char *key;		/* the binary's identity (build-id); NULL with table */
-	const struct uw_table *table;	/* NULL: no unwind information (JIT, no CFI) */
+	const char *key;		/* the binary's identity (build-id); NULL: no table */
+	const struct uw_table *table;	/* NULL: no unwind information (JIT, no CFI), or
+					 * with key: released (sym_session__release_unwind_tables()),
+					 * fn returns -ENODATA to have it compiled again */
 	uint64_t bias;			/* table pc (ELF vaddr) = address - bias */
 	uint64_t entry;			/* the binary's entry point as an address; 0: none */
 };
@@ -214,5 +216,11 @@ typedef int (*sym_unwind_object_fn)(void *ctx, const struct sym_unwind_object *o
 int sym_session__unwind_objects(struct sym_session *s, int pid, uint64_t start_ticks,
 				sym_unwind_object_fn fn, void *ctx)
 	__attribute__((warn_unused_result));
+
+/* Frees the unwind tables no stack copy used for idle_ns whose rows
+ * held(ctx, key) says are kept elsewhere (see sym_unwind__release_idle()):
+ * compiled again on need. The number freed. */
+size_t sym_session__release_unwind_tables(struct sym_session *s, uint64_t idle_ns,
+					  bool (*held)(void *ctx, const char *key), void *ctx);
 
 #endif

@@ -35,6 +35,9 @@ struct uw_entry {
 	struct { uint64_t offset, vaddr, filesz; bool exec; } loads[UW_MAX_LOADS];
 	size_t nloads;
 	uint64_t entry;      /* e_entry (vaddr), 0 when none */
+	uint64_t used_ns;    /* built or last used to unwind a stack copy */
+	bool released;       /* table freed, its rows held elsewhere (the kernel's
+			      * walk): compiled again on the next need */
 	struct sym_lru lru;
 };
 
@@ -81,23 +84,76 @@ static Elf *uw_debug_elf(void *ctx)
 	return sym_elf__debug_elf(ctx);
 }
 
-/* The unwind table entry of a file or vDSO mapping, compiled on first need.
- * NULL when the binary cannot be opened now (not remembered) or on ENOMEM. */
-static struct uw_entry *uw_get(struct sym_unwind *u, struct sym_proc *p, struct sym_pmap *pm)
+/* Compile e's table from elf; -ENOMEM or 0 (e->table NULL: no usable CFI). */
+static int uw_build(struct sym_unwind *u, struct sym_elf *elf, Elf *raw, struct uw_entry *e)
+{
+	uint64_t t0;
+
+	/* Look for the separate debug file now, while /proc/PID/root still leads
+	 * to the binary's directory (.gnu_debuglink): symbolization comes later,
+	 * often after the process exited, and reuses what libdwfl found. */
+	sym_elf__debug_elf(elf);
+	t0 = sym_clock__now_ns();
+	e->table = uw_table__build(raw, uw_debug_elf, elf);
+	if (!e->table && errno == ENOMEM)
+		return -ENOMEM;
+	u->stats.build_ns += sym_clock__now_ns() - t0;
+	u->stats.tables_built++;
+	e->used_ns = sym_clock__now_ns();
+	e->released = false;
+	if (e->table) {
+		u->stats.rows_unsupported += uw_table__stats(e->table)->unsupported;
+		u->stats.cfi_dropped += uw_table__dropped(e->table);
+	}
+	e->bytes = sizeof(*e) + strlen(e->key) + 1 + (e->table ? uw_table__stats(e->table)->bytes : 0);
+	return 0;
+}
+
+/* A released entry's table compiled again: -ENOMEM, -ENOENT (the binary
+ * cannot be opened now) or 0. */
+static int uw_rebuild(struct sym_unwind *u, struct sym_proc *p, struct sym_pmap *pm,
+		      struct uw_entry *e)
+{
+	struct sym_elf *elf = sym_procs__elf(u->procs, p, pm);
+	Elf *raw = elf ? sym_elf__elf(elf) : NULL;
+	size_t old = e->bytes;
+	int err;
+
+	if (!raw)
+		return -ENOENT;
+	err = uw_build(u, elf, raw, e);
+	if (err) {
+		e->bytes = old;
+		return err;
+	}
+	u->stats.tables_rebuilt++;
+	u->bytes += e->bytes - old;
+	uw_evict(u, 0);
+	return 0;
+}
+
+/* The unwind table entry of a file or vDSO mapping, compiled on first need;
+ * with rows, a released one is compiled again. NULL when the binary cannot
+ * be opened now (not remembered) or on ENOMEM. */
+static struct uw_entry *uw_get(struct sym_unwind *u, struct sym_proc *p, struct sym_pmap *pm,
+			       bool rows)
 {
 	const char *key = pm->kind == SYM_PMAP_VDSO ? "vdso" : pm->bin.key;
 	struct uw_entry *e;
 	struct sym_elf *elf;
 	GElf_Ehdr eh;
 	size_t phnum;
-	uint64_t t0;
 	Elf *raw;
 
 	if (!key)
 		return NULL;
 	e = strmap__get(u->tables, key);
-	if (e)
+	if (e) {
+		e->epoch = u->epoch;	/* spared by the eviction of a rebuild */
+		if (rows && e->released && uw_rebuild(u, p, pm, e) == -ENOMEM)
+			return NULL;
 		goto out_touch;
+	}
 	elf = sym_procs__elf(u->procs, p, pm);
 	raw = elf ? sym_elf__elf(elf) : NULL;
 	if (!raw)
@@ -123,21 +179,8 @@ static struct uw_entry *uw_get(struct sym_unwind *u, struct sym_proc *p, struct 
 			e->loads[e->nloads++].exec = ph.p_flags & PF_X;
 		}
 	}
-	/* Look for the separate debug file now, while /proc/PID/root still leads
-	 * to the binary's directory (.gnu_debuglink): symbolization comes later,
-	 * often after the process exited, and reuses what libdwfl found. */
-	sym_elf__debug_elf(elf);
-	t0 = sym_clock__now_ns();
-	e->table = uw_table__build(raw, uw_debug_elf, elf);
-	if (!e->table && errno == ENOMEM)
+	if (uw_build(u, elf, raw, e))
 		goto out_free;
-	u->stats.build_ns += sym_clock__now_ns() - t0;
-	u->stats.tables_built++;
-	if (e->table) {
-		u->stats.rows_unsupported += uw_table__stats(e->table)->unsupported;
-		u->stats.cfi_dropped += uw_table__dropped(e->table);
-	}
-	e->bytes = sizeof(*e) + strlen(key) + 1 + (e->table ? uw_table__stats(e->table)->bytes : 0);
 	uw_evict(u, e->bytes);
 	if (strmap__put(u->tables, key, e) < 0)
 		goto out_free;
@@ -208,9 +251,10 @@ static int uw_find(void *ctx, uint64_t addr, struct uw_object *ret)
 	}
 	if (pm->kind != SYM_PMAP_FILE && pm->kind != SYM_PMAP_VDSO)
 		return 0;
-	e = uw_get(c->u, c->p, pm);
+	e = uw_get(c->u, c->p, pm, true);
 	if (!e || !e->table)
 		return 0;
+	e->used_ns = sym_clock__now_ns();
 	if (!pm->uw_bias_set) {
 		if (uw_entry_vaddr(e, addr - pm->pub.start + pm->pub.offset, &vaddr) < 0)
 			return 0;
@@ -284,15 +328,17 @@ int sym_unwind__objects(struct sym_unwind *u, struct sym_proc *p, sym_unwind_obj
 		if (pm->pre_exec)
 			continue;
 		if (pm->kind == SYM_PMAP_FILE || pm->kind == SYM_PMAP_VDSO)
-			e = uw_get(u, p, pm);
+			e = uw_get(u, p, pm, false);
+		if (e && !e->table && !e->released)
+			e = NULL;	/* no usable CFI */
 		/* the bias as uw_find() sets it, from the mapping's first byte, or
 		 * the first of its executable segment (which may start later) */
-		if (e && e->table && !pm->uw_bias_set &&
+		if (e && !pm->uw_bias_set &&
 		    uw_entry_vaddr(e, pm->pub.offset, &vaddr) == 0) {
 			pm->uw_bias = pm->pub.start - vaddr;
 			pm->uw_bias_set = true;
 		}
-		for (size_t j = 0; e && e->table && !pm->uw_bias_set && j < e->nloads; j++) {
+		for (size_t j = 0; e && !pm->uw_bias_set && j < e->nloads; j++) {
 			uint64_t off = e->loads[j].offset;
 
 			if (e->loads[j].exec && off >= pm->pub.offset &&
@@ -301,17 +347,51 @@ int sym_unwind__objects(struct sym_unwind *u, struct sym_proc *p, sym_unwind_obj
 				pm->uw_bias_set = true;
 			}
 		}
-		if (e && e->table && pm->uw_bias_set) {
+		if (e && pm->uw_bias_set) {
 			o.key = e->key;
 			o.table = e->table;
 			o.bias = pm->uw_bias;
 			o.entry = e->entry ? e->entry + pm->uw_bias : 0;
 		}
 		err = fn(ctx, &o);
+		if (err == -ENODATA && o.key && !o.table) {
+			/* released, and its rows are wanted again */
+			err = uw_rebuild(u, p, pm, e);
+			if (err == -ENOMEM)
+				return err;
+			if (err || !e->table)
+				o.key = NULL;	/* as if it had no CFI */
+			o.table = e->table;
+			err = fn(ctx, &o);
+		}
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+size_t sym_unwind__release_idle(struct sym_unwind *u, uint64_t idle_ns,
+				bool (*held)(void *ctx, const char *key), void *ctx)
+{
+	uint64_t now = sym_clock__now_ns();
+	size_t n = 0;
+
+	for (struct sym_lru *l = u->lru.next; l != &u->lru; l = l->next) {
+		struct uw_entry *e = sym_lru__entry(l, struct uw_entry, lru);
+		size_t bytes = sizeof(*e) + strlen(e->key) + 1;
+
+		/* the tables handed out before are valid until this call only */
+		if (!e->table || now - e->used_ns < idle_ns || !held(ctx, e->key))
+			continue;
+		uw_table__free(e->table);
+		e->table = NULL;
+		e->released = true;
+		u->bytes -= e->bytes - bytes;
+		e->bytes = bytes;
+		u->stats.tables_released++;
+		n++;
+	}
+	return n;
 }
 
 size_t sym_unwind__count(const struct sym_unwind *u)

@@ -10,6 +10,7 @@
 #ifndef CPROF_SYM_UNWIND_H
 #define CPROF_SYM_UNWIND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,8 @@ struct sym_unwind_stats {
 	uint64_t build_ns;         /* time spent compiling them (cumulative) */
 	uint64_t rows_unsupported; /* CFI rows the compact form cannot express */
 	uint64_t cfi_dropped;      /* CFI entries left out */
+	uint64_t tables_released;  /* freed by sym_unwind__release_idle() */
+	uint64_t tables_rebuilt;   /* compiled again after that (in tables_built too) */
 };
 
 /* New empty cache of at most max_bytes of tables, for the processes of procs
@@ -50,6 +53,13 @@ int sym_unwind__stack(struct sym_unwind *u, struct sym_proc *p, enum uw_mode mod
 int sym_unwind__objects(struct sym_unwind *u, struct sym_proc *p, sym_unwind_object_fn fn,
 			void *ctx)
 	__attribute__((warn_unused_result));
+
+/* Frees the tables no stack copy used for idle_ns whose rows held(ctx, key) says are kept elsewhere (the kernel's walk): a
+ * table is compiled again when a stack copy needs it, and an object of
+ * sym_unwind__objects() may then come with its key but no table: fn
+ * returns -ENODATA for its table. The number freed. */
+size_t sym_unwind__release_idle(struct sym_unwind *u, uint64_t idle_ns,
+				bool (*held)(void *ctx, const char *key), void *ctx);
 
 /* Tables held now (binaries without CFI included), and their bytes. */
 size_t sym_unwind__count(const struct sym_unwind *u);

@@ -5,6 +5,7 @@
  * A process entry is written whole (one map update), so a sample sees the
  * old mappings or the new ones, never a mix. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@ struct kuw_bin {
 	char *key;
 	uint32_t first, count;	/* its rows, page index first */
 	uint32_t pages;		/* entries of the page index */
+	uint64_t base;		/* ELF vaddr of pc 0 */
 	uint32_t users;		/* mappings of pushed processes naming it */
 };
 
@@ -82,6 +84,7 @@ struct kunwind {
 	int fail;			/* enum kunwind_fallback of the failed push */
 	uint64_t gen;			/* pushes so far: each one's cprof_uw_proc.gen */
 	uint64_t gone;			/* exits of processes that held tables */
+	int64_t released_ns;		/* last sym_session__release_unwind_tables() */
 };
 
 static const char *const fallback_names[KUNWIND_NR_FALLBACKS] = {
@@ -281,6 +284,7 @@ static struct kuw_bin *bin_get(struct kunwind *k, const struct sym_unwind_object
 	b->first = first;
 	b->count = (uint32_t)all;
 	b->pages = pages;
+	b->base = base;
 	memmove(&k->bins[pos + 1], &k->bins[pos], (k->nbins - pos) * sizeof(*k->bins));
 	k->bins[pos] = b;
 	k->nbins++;
@@ -294,11 +298,12 @@ static int on_object(void *ctx, const struct sym_unwind_object *o)
 	struct kunwind *k = ctx;
 	struct cprof_uw_map *m;
 	struct kuw_bin *b;
-	uint64_t base;
-	const uint32_t *pcs;
-	const struct uw_rule *rules;
 	int err;
 
+	/* a table released in userspace whose rows the kernel no longer
+	 * holds: compiled again, then this object comes once more */
+	if (o->key && !o->table && !strmap__get(k->bins_by_key, o->key))
+		return -ENODATA;
 	if (k->up.nr >= CPROF_UW_MAX_MAPS) {
 		k->fail = KUNWIND_FB_MAPPINGS;
 		return -E2BIG;
@@ -307,17 +312,16 @@ static int on_object(void *ctx, const struct sym_unwind_object *o)
 	memset(m, 0, sizeof(*m));
 	m->start = o->start;
 	m->end = o->limit;
-	if (!o->table || !o->key)
+	if (!o->key)
 		return 0;	/* frame pointers there */
 	b = bin_get(k, o, &err);
 	if (!b) {
 		k->fail = KUNWIND_FB_MEMORY;
 		return err;
 	}
-	uw_table__rows(o->table, &base, &pcs, &rules);
 	b->users++;
 	k->pbins[k->npbins++] = b;
-	m->base = o->bias + base;
+	m->base = o->bias + b->base;
 	m->first = b->first + CPROF_UW_PAGE_ROWS(b->pages);
 	m->count = b->count - CPROF_UW_PAGE_ROWS(b->pages);
 	m->pages = b->pages;
@@ -475,6 +479,13 @@ void kunwind__copied(struct kunwind *k, int pid, uint64_t start_ticks, int64_t n
 	k->want[k->nwant++] = pid;
 }
 
+static bool held(void *ctx, const char *key)
+{
+	struct kunwind *k = ctx;
+
+	return strmap__get(k->bins_by_key, key) != NULL;
+}
+
 void kunwind__pump(struct kunwind *k, int64_t now_ns)
 {
 	if (!k)
@@ -491,6 +502,15 @@ void kunwind__pump(struct kunwind *k, int64_t now_ns)
 			p->want = false;
 	}
 	k->nwant = 0;
+	/* the tables the kernel walk holds, once idle in userspace: only the
+	 * stack copies (a process's first samples, fallbacks) read them here */
+	if (now_ns - k->released_ns >= KUNWIND_TABLE_IDLE_NS / 10) {
+		k->released_ns = now_ns;
+		/* and the heap pages they held back to the system: freed
+		 * chunks amid the heap count in RSS until trimmed */
+		if (sym_session__release_unwind_tables(k->sym, KUNWIND_TABLE_IDLE_NS, held, k))
+			malloc_trim(0);
+	}
 }
 
 void kunwind__exited(struct kunwind *k, int pid, uint64_t start_ticks)

@@ -404,11 +404,11 @@ NOFP void uw_chain_3(void) { uw_chain_4(); __asm__ volatile(""); }
 NOFP void uw_chain_2(void) { uw_chain_3(); __asm__ volatile(""); }
 NOFP void uw_chain_1(void) { uw_chain_2(); __asm__ volatile(""); }
 
-/* Unwind the capture through a new session in mode and check that it is
+/* Unwind the capture through session s in mode and check that it is
  * complete, its first n frames are named want[], and its last is _start. */
-static void expect_capture_names(enum uw_mode mode, const char *const *want, uint32_t n)
+static void expect_capture_names_in(struct sym_session *s, enum uw_mode mode,
+				    const char *const *want, uint32_t n)
 {
-	struct sym_session *s = sym_session__new(NULL);
 	struct uw_regs regs = { .ip = cap.ip, .sp = cap.sp, .bp = cap.bp };
 	struct uw_stack st = { .data = cap.data, .len = cap.len, .limit = sizeof(cap.data) };
 	struct uw_result r;
@@ -431,6 +431,14 @@ static void expect_capture_names(enum uw_mode mode, const char *const *want, uin
 	ck_assert_msg(r.stop == UW_STOP_OUTERMOST && r.nr > n, "stopped after %u frames (%s): %s",
 		      r.nr, last, uw_stop__name(r.stop));
 	ck_assert_str_eq(last, "_start");
+}
+
+/* The same through a new session. */
+static void expect_capture_names(enum uw_mode mode, const char *const *want, uint32_t n)
+{
+	struct sym_session *s = sym_session__new(NULL);
+
+	expect_capture_names_in(s, mode, want, n);
 	sym_session__free(s);
 }
 
@@ -442,6 +450,74 @@ START_TEST(test_unwinder__noinline_chain_unwinds_its_own_stack_frame_by_frame)
 
 	uw_chain_1();
 	expect_capture_names(UW_MODE_DWARF, want, 6);
+}
+END_TEST
+
+static bool held_elsewhere(void *ctx, const char *key)
+{
+	(void)key;
+	return *(bool *)ctx;
+}
+
+struct objects_seen {
+	uint32_t with_table, released, refused;
+};
+
+/* Asks once for the rows of each released table, as kunwind does for a
+ * binary whose rows the kernel no longer holds. */
+static int see_object(void *ctx, const struct sym_unwind_object *o)
+{
+	struct objects_seen *seen = ctx;
+
+	if (o->key && !o->table) {
+		seen->released++;
+		seen->refused++;
+		return -ENODATA;
+	}
+	if (o->table)
+		seen->with_table++;
+	return 0;
+}
+
+START_TEST(test_unwinder__a_released_table_is_compiled_again_when_wanted)
+{
+	static const char *const want[] = { "capture_here", "uw_chain_4", "uw_chain_3",
+					    "uw_chain_2", "uw_chain_1" };
+	struct sym_session *s = sym_session__new(NULL);
+	struct objects_seen seen = { 0 }, seen2 = { 0 };
+	struct sym_stats before, after;
+	bool held = false;
+	uint64_t start;
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(proc__start_ticks(getpid(), &start), 0);
+	uw_chain_1();
+	expect_capture_names_in(s, UW_MODE_DWARF, want, 5);
+	ck_assert_int_eq(sym_session__unwind_objects(s, getpid(), start, see_object, &seen), 0);
+	ck_assert_uint_gt(seen.with_table, 0);
+	ck_assert_uint_eq(seen.released, 0);
+	/* rows nobody else holds stay */
+	ck_assert_uint_eq(sym_session__release_unwind_tables(s, 0, held_elsewhere, &held), 0);
+	/* nor does a table a stack copy used within the idle time go */
+	held = true;
+	ck_assert_uint_eq(sym_session__release_unwind_tables(s, 3600000000000ull, held_elsewhere,
+							     &held), 0);
+	sym_session__stats(s, &before);
+	ck_assert_uint_gt(sym_session__release_unwind_tables(s, 0, held_elsewhere, &held), 0);
+	sym_session__stats(s, &after);
+	ck_assert_uint_lt(after.unwind_table_bytes, before.unwind_table_bytes);
+	ck_assert_uint_eq(after.unwind_tables_cached, before.unwind_tables_cached);
+	/* the kernel-walk side: each released table asked for comes back */
+	ck_assert_int_eq(sym_session__unwind_objects(s, getpid(), start, see_object, &seen2), 0);
+	ck_assert_uint_gt(seen2.released, 0);
+	ck_assert_uint_eq(seen2.with_table, seen.with_table);
+	/* a stack copy unwinds exactly as before, its tables compiled again */
+	ck_assert_uint_gt(sym_session__release_unwind_tables(s, 0, held_elsewhere, &held), 0);
+	uw_chain_1();
+	expect_capture_names_in(s, UW_MODE_DWARF, want, 5);
+	sym_session__stats(s, &after);
+	ck_assert_uint_gt(after.unwind_tables_built, before.unwind_tables_built);
+	sym_session__free(s);
 }
 END_TEST
 
@@ -562,6 +638,7 @@ int main(void)
 	tcase_add_test(syn, test_uw_stop__every_stop_has_words_and_a_unique_snake_case_key);
 	suite_add_tcase(s, syn);
 	tcase_add_test(real, test_unwinder__noinline_chain_unwinds_its_own_stack_frame_by_frame);
+	tcase_add_test(real, test_unwinder__a_released_table_is_compiled_again_when_wanted);
 	tcase_add_test(real, test_unwinder__matches_libunwind_on_the_same_capture);
 	tcase_add_test(real, test_unwinder__walks_through_python_perf_trampolines_with_unwind_tables);
 	tcase_add_test(real, test_unwinder__walks_through_python_perf_trampolines_in_auto_mode);
