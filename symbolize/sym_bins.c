@@ -297,6 +297,24 @@ out_failed:
 	return NULL;
 }
 
+int sym_bins__attach_build_id(struct sym_bins *c, const char *build_id, struct sym_bin_ref *ref,
+			      char **ret_build_id)
+{
+	char key[64];
+	struct bin *b;
+
+	snprintf(key, sizeof(key), "b:%s", build_id);
+	b = strmap__get(c->bins, key);
+	if (!b)
+		return 0;
+	sym_lru__touch(&c->lru, &b->lru);
+	ref->key = strdup(b->key);
+	*ret_build_id = strdup(build_id);
+	if (!ref->key || !*ret_build_id)
+		return -ENOMEM;
+	return 1;
+}
+
 int sym_bins__key_for_build_id(struct sym_bins *c, const char *build_id, char **ret_key)
 {
 	char key[64];

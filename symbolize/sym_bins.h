@@ -67,6 +67,14 @@ struct sym_elf *sym_bins__reopen(struct sym_bins *c, struct sym_bin_ref *ref, in
 				 const char *build_id)
 	__attribute__((warn_unused_result));
 
+/* As sym_bins__attach() for a mapping whose build-id the kernel reported,
+ * without opening anything: 1 and ref->key and *ret_build_id (copies) when
+ * a binary of that build-id is cached, 0 when none is (ref untouched),
+ * -ENOMEM. */
+int sym_bins__attach_build_id(struct sym_bins *c, const char *build_id, struct sym_bin_ref *ref,
+			      char **ret_build_id)
+	__attribute__((warn_unused_result));
+
 /* Into *ret_key a copy of the key of the cached binary with that build-id, or
  * NULL when none is cached. 0 or -ENOMEM. */
 int sym_bins__key_for_build_id(struct sym_bins *c, const char *build_id, char **ret_key)

@@ -151,7 +151,13 @@ static int build_maps(struct sym_procs *t, struct sym_proc *p, const struct sym_
 			char *build_id = NULL;
 
 			pm->kind = SYM_PMAP_NONE;
-			err = sym_bins__attach(t->bins, p->pid, me, &pm->bin, &build_id);
+			/* the kernel named its build-id and that binary is open
+			 * already: opening the file again (through /proc/PID/root,
+			 * then map_files: the record has no inode) tells no more */
+			err = me->build_id[0] ? sym_bins__attach_build_id(t->bins, me->build_id,
+									  &pm->bin, &build_id) : 0;
+			if (!err)
+				err = sym_bins__attach(t->bins, p->pid, me, &pm->bin, &build_id);
 			pm->pub.build_id = build_id;
 			if (err > 0) {
 				pm->kind = SYM_PMAP_FILE;

@@ -56,6 +56,15 @@ START_TEST(test_sym_bins__opens_a_binary_once_under_its_build_id)
 	free(key);
 	ck_assert_int_eq(sym_bins__key_for_build_id(c, "00112233", &key), 0);
 	ck_assert_ptr_null(key);
+	free(b.key), free(bid_b);
+	/* a build-id the kernel reported finds it without an open */
+	memset(&b, 0, sizeof(b));
+	ck_assert_int_eq(sym_bins__attach_build_id(c, "00112233", &b, &bid_b), 0);
+	ck_assert_ptr_null(b.key);
+	ck_assert_int_eq(sym_bins__attach_build_id(c, bid_a, &b, &bid_b), 1);
+	ck_assert_str_eq(b.key, a.key);
+	ck_assert_str_eq(bid_b, bid_a);
+	ck_assert_uint_eq(sym_bins__stats(c)->opened, 1);
 	free(a.key), free(b.key), free(bid_a), free(bid_b);
 	sym_bins__free(c);
 	sym_bins__free(NULL);
