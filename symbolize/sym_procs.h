@@ -79,6 +79,11 @@ void sym_procs__set_events(struct sym_procs *t, struct sym_proc_events *pe,
 /* Whether the kernel's mapping events, pumped first, know a mapping of p at
  * addr: a capture now would cover it, however recent the last one. */
 bool sym_procs__events_cover(struct sym_procs *t, const struct sym_proc *p, uint64_t addr);
+/* Whether kernel events show (pid, start_ticks) mapping executable code of
+ * a file whose path pred accepts: 1 yes, 0 no (every exec mapping since its
+ * birth or exec was seen), -ENOENT when they cannot tell, -ENOMEM. */
+int sym_procs__events_match(struct sym_procs *t, int pid, uint64_t start_ticks,
+			    bool (*pred)(const char *path));
 
 /* The process in the table, NULL when unknown. Not touched. */
 struct sym_proc *sym_procs__get(struct sym_procs *t, int pid, uint64_t start_ticks);

@@ -200,6 +200,14 @@ static bool version_of(const char *path, int *ret_major, int *ret_minor, bool *r
 	return true;
 }
 
+bool sym_python__is_interpreter_path(const char *path)
+{
+	int major, minor;
+	bool lib;
+
+	return version_of(path, &major, &minor, &lib);
+}
+
 /* The interpreter's image: libpython when the process maps one (the
  * python binary then only calls it), else the python binary. */
 static const struct sym_proc_maps_entry *interpreter(const struct sym_proc_maps *m,

@@ -52,6 +52,10 @@ int sym_python__add_process(struct sym_python *py, int pid, uint64_t start_ticks
 void sym_python__remove_process(struct sym_python *py, int pid, uint64_t start_ticks);
 /* Whether the process was added (known or not) and not removed since. */
 bool sym_python__live(const struct sym_python *py, int pid, uint64_t start_ticks);
+
+/* Whether a mapped file's path names a CPython binary or libpython (what
+ * sym_python__add_process() looks for). */
+bool sym_python__is_interpreter_path(const char *path);
 /* Whether a process added before has a known layout. */
 bool sym_python__known(const struct sym_python *py, int pid, uint64_t start_ticks);
 /* "3.N" of a process added before (known or not), or NULL. Valid until its removal. */

@@ -175,6 +175,12 @@ const struct sym_mapping *sym_session__main_mapping(struct sym_session *s, int p
 	return NULL;
 }
 
+bool sym_session__may_map_python(struct sym_session *s, int pid, uint64_t start_ticks)
+{
+	return sym_procs__events_match(s->procs, pid, start_ticks,
+				       sym_python__is_interpreter_path) != 0;
+}
+
 bool sym_session__covers(struct sym_session *s, int pid, uint64_t start_ticks, uint64_t addr)
 {
 	struct sym_proc *p = sym_procs__get(s->procs, pid, start_ticks);

@@ -122,6 +122,10 @@ const struct sym_mapping *sym_session__main_mapping(struct sym_session *s, int p
  * files it mapped when last captured; SYM_RUNTIME_NONE when unknown. */
 enum sym_runtime sym_session__runtime(struct sym_session *s, int pid, uint64_t start_ticks);
 bool sym_session__covers(struct sym_session *s, int pid, uint64_t start_ticks, uint64_t addr);
+/* False when the kernel's mapping events show, with none missed, that the
+ * process maps no CPython binary or libpython (so reading its maps to look
+ * for one is no use); true when it may. */
+bool sym_session__may_map_python(struct sym_session *s, int pid, uint64_t start_ticks);
 
 /* Name one user address of a process captured earlier (if never captured,
  * try to capture it now). is_return_address: the address is a return address

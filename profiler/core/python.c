@@ -44,7 +44,14 @@ static int look(struct python *py, uint32_t pid, uint64_t start, bool last_try)
 {
 	struct cprof_py_proc p;
 	char version[8] = "";
-	int err = sym_python__add_process(py->sym, (int)pid, start, &p, version, sizeof(version));
+	int err;
+
+	/* the kernel's mapping events already tell: a read of /proc/PID/maps
+	 * for each look at each exec'd process was most of a whole-machine
+	 * agent's system time */
+	if (py->may && !py->may(py->ctx, pid, start))
+		return 0;
+	err = sym_python__add_process(py->sym, (int)pid, start, &p, version, sizeof(version));
 
 	if (err == 1) {
 		if (py->set(py->ctx, pid, &p))

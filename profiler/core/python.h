@@ -27,6 +27,8 @@
 
 /* Pushes (p) or forgets (p NULL) one interpreter into the BPF walk. */
 typedef int (*python_set_fn)(void *ctx, uint32_t tgid, const struct cprof_py_proc *p);
+/* False when the process surely maps no interpreter (no need to read its maps). */
+typedef bool (*python_may_fn)(void *ctx, uint32_t tgid, uint64_t start_ticks);
 
 struct python_pending {
 	uint32_t pid;
@@ -44,6 +46,7 @@ struct python {
 	struct sym_python *sym;		/* borrowed from the session's symbolizer */
 	python_set_fn set;		/* NULL: off (--no-python, or no BPF) */
 	void *ctx;
+	python_may_fn may;		/* NULL: every look reads the maps */
 	struct python_pending pending[PYTHON_MAX_PENDING];
 	size_t npending;
 	struct python_unknown unknown[PYTHON_MAX_VERSIONS];

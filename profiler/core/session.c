@@ -148,6 +148,13 @@ static int set_python(void *ctx, uint32_t tgid, const struct cprof_py_proc *p)
 	return s->sampler ? s->ops->set_python(s->sampler, tgid, p) : -ENODEV;
 }
 
+static bool may_map_python(void *ctx, uint32_t tgid, uint64_t start_ticks)
+{
+	struct session *s = ctx;
+
+	return sym_session__may_map_python(s->sym, (int)tgid, start_ticks);
+}
+
 static int python_counts(struct sampler *sp, uint64_t *ret)
 {
 	return sampler__python_counts(sp, ret);
@@ -202,6 +209,7 @@ struct session *session__new_on(const struct session_opts *o,
 		goto out_nomem;
 	python__init(&s->py, sym_session__python(s->sym),
 		     o->no_python || !s->ops->set_python ? NULL : set_python, s);
+	s->py.may = may_map_python;
 	s->sampler = s->ops->new(&so, &what);
 	if (!s->sampler) {
 		err = -errno;

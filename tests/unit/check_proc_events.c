@@ -258,6 +258,34 @@ START_TEST(test_proc_events__symbolizer_captures_a_gone_process_from_events)
 }
 END_TEST
 
+START_TEST(test_proc_events__tell_a_process_that_maps_no_python_without_its_maps)
+{
+	struct sym_proc_events *pe = with_parent();
+	struct sym_session *s = sym_session__new(NULL);
+
+	ck_assert_ptr_nonnull(s);
+	/* no events: it may */
+	ck_assert(sym_session__may_map_python(s, CHILD, 600));
+	sym_session__set_proc_events(s, pe, NULL, NULL);
+	ck_assert(!sym_session__may_map_python(s, PARENT, 500));	/* sh and libc only */
+	ck_assert_int_eq(sym_proc_events__fork(pe, CHILD, PARENT, 600 * TICK), 0);
+	ck_assert(!sym_session__may_map_python(s, CHILD, 600));	/* inherited */
+	ck_assert_int_eq(sym_proc_events__exec(pe, CHILD, "python3"), 0);
+	ck_assert(!sym_session__may_map_python(s, CHILD, 600));	/* ld.so still mapping */
+	map(pe, CHILD, 0x10000, 0x1000, PROT_READ | PROT_EXEC, "/usr/bin/python3.11");
+	ck_assert(sym_session__may_map_python(s, CHILD, 600));
+	ck_assert_int_eq(sym_proc_events__exec(pe, CHILD, "app"), 0);
+	map(pe, CHILD, 0x10000, 0x1000, PROT_READ | PROT_EXEC, "/opt/app");
+	ck_assert(!sym_session__may_map_python(s, CHILD, 600));
+	map(pe, CHILD, 0x20000, 0x1000, PROT_READ | PROT_EXEC, "/usr/lib/libpython3.12.so.1.0");
+	ck_assert(sym_session__may_map_python(s, CHILD, 600));
+	/* a process the events never saw whole (born before them): it may */
+	ck_assert(sym_session__may_map_python(s, PARENT + 10, 700));
+	sym_session__free(s);
+	sym_proc_events__free(pe);
+}
+END_TEST
+
 /* A gone process of another mount namespace: its binary's path leads nowhere
  * here, but the kernel gave its build-id, and the same build is already open
  * (this test program, captured live): its addresses are named. */
@@ -325,6 +353,7 @@ int main(void)
 	tcase_add_test(tc, test_proc_events__a_new_mapping_replaces_what_it_overlaps);
 	tcase_add_test(tc, test_proc_events__anonymous_code_has_an_empty_path_as_in_proc_maps);
 	tcase_add_test(tc, test_proc_events__symbolizer_captures_a_gone_process_from_events);
+	tcase_add_test(tc, test_proc_events__tell_a_process_that_maps_no_python_without_its_maps);
 	tcase_add_test(tc, test_proc_events__a_binary_out_of_reach_resolves_by_its_kernel_build_id);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
