@@ -8,7 +8,8 @@
  * In stack-copy mode (--unwind dwarf|auto), a sample of a user task instead
  * streams the user registers and a window of the user stack to the `ustacks`
  * ring buffer, for userspace to unwind; its kernel stack still goes through
- * the slot's stack map. */
+ * the slot's stack map. A bench knob (time_samples) times each target
+ * sample into a histogram in the counters. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -31,6 +32,9 @@ const volatile __u8 follow_forks = 0;	/* add children of targets to targets */
 const volatile __u32 exclude_tgid = 0;	/* never sampled: cprof itself; 0: none */
 const volatile __u8 copy_stacks = 0;	/* enum cprof_unwind */
 const volatile __u32 stack_window = CPROF_STACK_COPY_DEFAULT;	/* bytes, <= CPROF_STACK_COPY_MAX */
+/* The bench's latency histogram (counters CPROF_LAT_*): each target sample
+ * timed from the program's entry to its exit, two clock reads more. */
+const volatile __u8 time_samples = 0;
 
 /* Written by userspace between windows; read once per sample. */
 volatile __u32 slot = 0;
@@ -413,27 +417,18 @@ static __always_inline void note_process(__u32 tgid, __u64 start)
 	}
 }
 
-SEC("perf_event")
-int cprof_sample(struct bpf_perf_event_data *ctx)
+/* A target's sample: its stacks into the slot's maps, or a stack copy
+ * into the ring. */
+static __always_inline void sample(struct bpf_perf_event_data *ctx, __u64 pid_tgid)
 {
 	struct cprof_key key = {};
 	struct task_struct *task;
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
 	__u32 cur_slot = slot;
 	struct cprof_uw_proc *up;
 	struct slot_maps m;
 	int user_task, ustack_err = 0;
 	__u8 ustack_lost = CPROF_STACK_OK;
-
-	if (tgid == 0 && !include_idle)
-		return 0;
-	/* A profiler that samples itself shows its own cost as the workload's
-	 * (-a, the agent): left out unless asked for (--profile-self). */
-	if (exclude_tgid && tgid == exclude_tgid)
-		return 0;
-	if (filter_targets && !bpf_map_lookup_elem(&targets, &tgid))
-		return 0;
 
 	task = bpf_get_current_task_btf();
 	user_task = task->mm != NULL;
@@ -444,7 +439,7 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 	count(CPROF_SAMPLES);
 
 	if (slot_maps(cur_slot, &m))
-		return 0;
+		return;
 	up = copy_stacks == CPROF_UNWIND_KERNEL && user_task ? uw_proc_of(&key) : NULL;
 	/* userspace pushed this very process's mappings: it knows it */
 	if (user_task && !up)
@@ -462,7 +457,7 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 		if (key.user_lost != UW_TAKE_COPY) {
 			key.kern_lost = take_kstack(ctx, m.stacks, &key.kern_stack);
 			add_count(m.counts, &key, 1);
-			return 0;
+			return;
 		}
 		key.user_lost = 0;
 		key.user_stack = 0;
@@ -473,10 +468,72 @@ int cprof_sample(struct bpf_perf_event_data *ctx)
 		ustack_err = copy_stack((struct pt_regs *)&ctx->regs, &key, cur_slot, 1,
 					SCRATCH_SAMPLE);
 		if (!ustack_err)
-			return 0;
+			return;
 		ustack_lost = CPROF_STACK_RING_FULL;
 	}
 	record(ctx, &key, user_task, ustack_lost, m.stacks, m.counts);
+}
+
+/* The bench's latency histogram. The start time waits in a map, not in a
+ * register kept across the sample: that would cost every path of it a
+ * spill whether timing is on or off (perf_event programs do not nest on a
+ * CPU). Off, the verifier drops both: time_samples is read-only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1);
+} lat_start SEC(".maps");
+
+static __always_inline void time_sample_start(void)
+{
+	__u32 zero = 0;
+	__u64 *t0;
+
+	if (!time_samples)
+		return;
+	t0 = bpf_map_lookup_elem(&lat_start, &zero);
+	if (t0)
+		*t0 = bpf_ktime_get_ns();
+}
+
+static __always_inline void time_sample_end(void)
+{
+	__u32 zero = 0;
+	__u64 *t0, ns;
+
+	if (!time_samples)
+		return;
+	ns = bpf_ktime_get_ns();
+	t0 = bpf_map_lookup_elem(&lat_start, &zero);
+	if (!t0 || !*t0)
+		return;
+	ns -= *t0;
+	count(CPROF_LAT_BUCKET0 + cprof_lat_bucket(ns));
+	count_add(CPROF_LAT_NS, ns);
+}
+
+SEC("perf_event")
+int cprof_sample(struct bpf_perf_event_data *ctx)
+{
+	__u64 pid_tgid;
+	__u32 tgid;
+
+	/* the filter's cost is the target's too; other processes' runs are
+	 * not timed (bpf_stats has them) */
+	time_sample_start();
+	pid_tgid = bpf_get_current_pid_tgid();
+	tgid = pid_tgid >> 32;
+	if (tgid == 0 && !include_idle)
+		return 0;
+	/* A profiler that samples itself shows its own cost as the workload's
+	 * (-a, the agent): left out unless asked for (--profile-self). */
+	if (exclude_tgid && tgid == exclude_tgid)
+		return 0;
+	if (filter_targets && !bpf_map_lookup_elem(&targets, &tgid))
+		return 0;
+	sample(ctx, pid_tgid);
+	time_sample_end();
 	return 0;
 }
 

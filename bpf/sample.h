@@ -5,6 +5,8 @@
 #ifndef CPROF_BPF_SAMPLE_H
 #define CPROF_BPF_SAMPLE_H
 
+#include "bpf/lat_hist.h"
+
 #define CPROF_COMM_LEN		16
 #define CPROF_MAX_STACK_DEPTH	127	/* PERF_MAX_STACK_DEPTH */
 #define CPROF_NR_SLOTS		2	/* double-buffered stack and count maps */
@@ -95,6 +97,12 @@ enum cprof_drop {
 	 * or the profile could not be built); added by the agent, not the sampler */
 	CPROF_DROP_OFFCPU_UNSHIPPED,
 	CPROF_OFFCPU_UNSHIPPED_NS,	/* their time, ns */
+	/* the bench's latency histogram (CPROF_BPF_LATENCY=1; zeros without
+	 * it): target samples timed from the program's entry to its exit,
+	 * their ns summed, and counted by bucket (bpf/lat_hist.h). Not drops. */
+	CPROF_LAT_NS,
+	CPROF_LAT_BUCKET0,
+	CPROF_LAT_BUCKET_LAST = CPROF_LAT_BUCKET0 + CPROF_LAT_NR_BUCKETS - 1,
 	CPROF_NR_COUNTERS,
 };
 

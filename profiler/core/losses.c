@@ -53,6 +53,8 @@ const size_t losses__nr = sizeof(losses__table) / sizeof(losses__table[0]);
 
 bool losses__not_a_loss(enum cprof_drop counter)
 {
+	if (counter >= CPROF_LAT_NS && counter <= CPROF_LAT_BUCKET_LAST)
+		return true;	/* the bench's latency histogram */
 	switch (counter) {
 	case CPROF_SAMPLES:
 	case CPROF_USTACK_COPIES:

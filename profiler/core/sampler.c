@@ -55,6 +55,15 @@ struct sampler {
 	const char *kernel_walk_off;	/* why it was asked for but is off */
 };
 
+/* The bench's knob (bench/kunwind-cost.sh): time each target sample in the
+ * program into the CPROF_LAT_* counters. Off, the verifier drops the code. */
+static bool time_samples_asked(void)
+{
+	const char *e = getenv(SAMPLER_LATENCY_ENV);
+
+	return e && !strcmp(e, "1");
+}
+
 static int on_ringbuf(void *ctx, void *data, size_t len)
 {
 	struct sampler *s = ctx;
@@ -286,6 +295,7 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 	s->skel->rodata->follow_forks = opts->follow_forks;
 	s->skel->rodata->exclude_tgid = opts->exclude_tgid;
 	s->skel->rodata->python_on = !opts->no_python;
+	s->skel->rodata->time_samples = time_samples_asked();
 	if (opts->stack_window) {
 		s->skel->rodata->copy_stacks = CPROF_UNWIND_COPY;
 		s->skel->rodata->stack_window = opts->stack_window;

@@ -82,7 +82,11 @@ int sampler__poll(struct sampler *s, int timeout_ms);
  * consumes nothing. */
 int64_t sampler__drain(struct sampler *s, struct raw_profile *rp) MAP_DRAIN_WUR;
 /* Cumulative counters (enum cprof_drop), summed over CPUs, with the
- * userspace ones (CPROF_DROP_DRAIN_NOMEM, CPROF_DROP_OFFCPU_NOMEM). 0 or -errno. */
+ * userspace ones (CPROF_DROP_DRAIN_NOMEM, CPROF_DROP_OFFCPU_NOMEM). 0 or -errno.
+ * The CPROF_LAT_* ones (profiler/core/lat_hist.h) stay zero unless the
+ * environment had SAMPLER_LATENCY_ENV=1 at sampler__new(): a bench knob that
+ * times each target sample in the program, two clock reads more a sample. */
+#define SAMPLER_LATENCY_ENV "CPROF_BPF_LATENCY"
 int sampler__counters(struct sampler *s, uint64_t ret[CPROF_NR_COUNTERS]) MAP_DRAIN_WUR;
 /* Where the interpreter of CPython process tgid is (p NULL: forget it).
  * 0 or -errno. */
