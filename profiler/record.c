@@ -19,6 +19,7 @@
 #include "export/pb_profile.h"
 #include "export/profile_write.h"
 #include "profiler/cli.h"
+#include "profiler/core/lat_hist.h"
 #include "profiler/core/launch.h"
 #include "profiler/core/losses.h"
 #include "profiler/core/session.h"
@@ -169,7 +170,8 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 	struct raw_profile *raw = session__raw(r->core);
 	uint64_t c[CPROF_NR_COUNTERS] = {0};
 	char losses[1024], line1[128], line2[1152], line3[256], line4[1024] = "", line5[640];
-	char line6[384], mappings[256], offcpu[256], hint[768];
+	char line6[384], line7[256], mappings[256], offcpu[256], hint[768];
+	struct lat_hist_summary lat;
 	struct runtime_hint hints;
 	uint64_t fetches;
 	const char *comments[7] = { line1, line2, line3, line4 };
@@ -285,6 +287,10 @@ static int finish(struct rec *r, struct atomic_file *af, struct atomic_file *fg_
 			cli__err("BPF program: %llu runs, %.0f ns a run on average",
 				 (unsigned long long)r->st.prog_runs,
 				 (double)r->st.prog_ns / (double)r->st.prog_runs);
+		if (!lat_hist__summary(c, &lat)) {	/* the bench's CPROF_BPF_LATENCY=1 */
+			lat_hist__format(&lat, line7, sizeof(line7));
+			cli__err("%s", line7);
+		}
 		cli__err("symbolized %llu of %llu locations; wrote %s",
 			(unsigned long long)bs.symbolized, (unsigned long long)bs.locations,
 			strcmp(o->output, "-") ? o->output : "standard output");
