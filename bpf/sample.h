@@ -99,8 +99,11 @@ enum cprof_drop {
 	CPROF_OFFCPU_UNSHIPPED_NS,	/* their time, ns */
 	/* the bench's latency histogram (CPROF_BPF_LATENCY=1; zeros without
 	 * it): target samples timed from the program's entry to its exit,
-	 * their ns summed, and counted by bucket (bpf/lat_hist.h). Not drops. */
+	 * their ns summed, and counted by bucket (bpf/lat_hist.h); and the ns
+	 * between two clock reads back to back at each exit, summed: what one
+	 * read costs there. Not drops. */
 	CPROF_LAT_NS,
+	CPROF_LAT_CLOCK_NS,
 	CPROF_LAT_BUCKET0,
 	CPROF_LAT_BUCKET_LAST = CPROF_LAT_BUCKET0 + CPROF_LAT_NR_BUCKETS - 1,
 	CPROF_NR_COUNTERS,

@@ -24,6 +24,7 @@ uint64_t lat_hist__percentile(const uint64_t *buckets, uint32_t per_10k);
 struct lat_hist_summary {
 	uint64_t count;		/* values counted */
 	double mean_ns;		/* exact: their sum over count */
+	double clock_ns;	/* what one clock read took at the program's exit, on average */
 	uint64_t p50_ns, p90_ns, p99_ns;	/* past the histogram: its upper end */
 };
 
@@ -31,7 +32,8 @@ struct lat_hist_summary {
  * it holds nothing (the knob was off). */
 int lat_hist__summary(const uint64_t c[CPROF_NR_COUNTERS], struct lat_hist_summary *ret);
 
-/* "BPF sample time: N target samples, P50 X ns, ... mean W ns (...)":
+/* "BPF sample time: N target samples, P50 X ns, ... mean W ns (...; a clock
+ * read C ns)":
  * one line for record's summary; truncated to len. */
 void lat_hist__format(const struct lat_hist_summary *s, char *buf, size_t len);
 

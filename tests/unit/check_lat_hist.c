@@ -99,10 +99,12 @@ START_TEST(test_lat_hist__the_line_marks_percentiles_past_the_histogram)
 
 	add(c, 1000, 98);
 	add(c, 6000000, 2);
+	c[CPROF_LAT_CLOCK_NS] = 100 * 31;
 	ck_assert_int_eq(lat_hist__summary(c, &s), 0);
 	lat_hist__format(&s, buf, sizeof(buf));
 	ck_assert_msg(strstr(buf, "100 target samples, P50 1008 ns, P90 1008 ns, "
-			     "P99 >= 4194304 ns, mean 120980 ns"), "%s", buf);
+			     "P99 >= 4194304 ns, mean 120980 ns (entry to exit, with its clock "
+			     "reads: 31 ns each)"), "%s", buf);
 }
 END_TEST
 
