@@ -4,8 +4,16 @@
 # (fp) and the stack copy (copy), side by side:
 #  1. BPF ns per target sample, from the kernel's own accounting of cprof's
 #     program (kernel.bpf_stats_enabled; cprof prints its run_time_ns and
-#     run_cnt): the run time over the samples of the targets, so the early
-#     exits for other processes are charged to the targets (an upper bound).
+#     run_cnt): the mean of all runs, and the run time over the samples of
+#     the targets, so the early exits for other processes are charged to
+#     the targets (an upper bound). Then a second run with cprof's latency
+#     histogram (CPROF_BPF_LATENCY=1): target samples only, timed inside
+#     the program from entry to exit, P50/P99/mean. Not the program's own
+#     entry and exit, nor other processes' runs; but about one clock read of
+#     its own (the end of the first, the start of the second). It costs a
+#     sample three clock reads (the third measures what one costs there:
+#     column clock) and three counter updates, so the first run's bpf_stats
+#     are taken without it.
 #     At 999 Hz, one load per CPU: uw_work_pie (the no-FP fixture, 6-9
 #     frames), uw_deep 500 (a 500-deep recursion without frame pointers, 80
 #     KiB of stack), and clang-14 -O2 compiling cprof's own C files
@@ -44,16 +52,32 @@ export -f every_cpu clang_loop work deep clang busy
 export OUT
 
 echo "kunwind-cost: $(nproc) CPUs, $(uname -r)"
-echo "1. BPF ns per target sample (bpf_stats), 999 Hz, ${SECS} s, a load per CPU"
-printf '  %-6s %-5s %8s %10s %12s  %s\n' load mode samples "runs" "ns/sample" "user stacks (summary)"
+echo "1. BPF ns per target sample, 999 Hz, ${SECS} s, a load per CPU"
+echo "   bpf_stats: runs of the program, their mean, their time over the target samples;"
+echo "   histogram (second run, CPROF_BPF_LATENCY=1): target samples timed in the program,"
+echo "   P50/P99/mean, each holding about one clock read of the histogram's (clock: one read, ns)"
+printf '  %-6s %-5s %8s %9s %7s %9s | %8s %7s %7s %7s %5s  %s\n' load mode samples runs \
+	ns/run ns/sample timed P50 P99 mean clock "user stacks (summary)"
+# run ERR ARGS...: cprof -F 999 ARGS over the load; prints samples, runs,
+# ns a run and ns per target sample from ERR
+run() {
+	local e=$1 n runs ns
+	shift
+	"$OUT/cprof" -F 999 "$@" -o "$tmp/p.pb.gz" 2>"$e" >/dev/null
+	n=$(sed -n 's/^cprof: \([0-9]*\) samples\{0,1\} from.*/\1/p' "$e")
+	read -r runs ns < <(sed -n 's/^cprof: BPF program: \([0-9]*\) runs, \([0-9]*\) ns a run.*/\1 \2/p' "$e")
+	echo "${n:-0} ${runs:-0} ${ns:-0} $(echo "${runs:-0} * ${ns:-0} / (${n:-0} + 0.0001)" | bc -l)"
+}
 for load in work deep clang; do
 	for mode in auto fp copy; do
 		e="$tmp/$load.$mode.err"
-		"$OUT/cprof" -F 999 --unwind $mode -o "$tmp/p.pb.gz" -- bash -c "$load $SECS" 2>"$e" >/dev/null
-		n=$(sed -n 's/^cprof: \([0-9]*\) samples\{0,1\} from.*/\1/p' "$e")
-		read -r runs ns < <(sed -n 's/^cprof: BPF program: \([0-9]*\) runs, \([0-9]*\) ns a run.*/\1 \2/p' "$e")
-		printf '  %-6s %-5s %8s %10s %12.0f  %s\n' $load $mode "$n" "$runs" \
-			"$(echo "${runs:-0} * ${ns:-0} / (${n:-1} + 0.0001)" | bc -l)" \
+		read -r n runs ns per < <(run "$e" --unwind $mode -- bash -c "$load $SECS")
+		CPROF_BPF_LATENCY=1 run "$e.lat" --unwind $mode -- bash -c "$load $SECS" >/dev/null
+		# ">= N": past the histogram's last bound; kept as ">N"
+		read -r timed p50 p99 mean clock < <(sed -e 's/>= />/g' -n -e 's/^cprof: BPF sample time: \([0-9]*\) target samples, P50 \(>\{0,1\}[0-9]*\) ns, P90 >\{0,1\}[0-9]* ns, P99 \(>\{0,1\}[0-9]*\) ns, mean \([0-9]*\) ns.*: \([0-9]*\) ns each.*/\1 \2 \3 \4 \5/p' "$e.lat")
+		printf '  %-6s %-5s %8s %9s %7s %9.0f | %8s %7s %7s %7s %5s  %s\n' $load $mode "$n" \
+			"$runs" "$ns" "$per" "${timed:--}" "${p50:--}" "${p99:--}" "${mean:--}" \
+			"${clock:--}" \
 			"$(grep -o 'user stacks: [0-9]* [a-z ]*([0-9.]* %)[^(]*' "$e" | head -1 | cut -c1-90)"
 	done
 done
