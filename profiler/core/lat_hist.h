@@ -32,9 +32,9 @@ struct lat_hist_summary {
  * it holds nothing (the knob was off). */
 int lat_hist__summary(const uint64_t c[CPROF_NR_COUNTERS], struct lat_hist_summary *ret);
 
-/* "BPF sample time: N target samples, P50 X ns, ... mean W ns (...; a clock
- * read C ns)":
- * one line for record's summary; truncated to len. */
+/* "BPF sample time: N target samples, P50 X ns, P90 ..., P99 ..., mean W ns
+ * (entry to exit, with its clock reads: C ns each)": one line for record's
+ * summary; truncated to len. */
 void lat_hist__format(const struct lat_hist_summary *s, char *buf, size_t len);
 
 #endif

@@ -541,10 +541,13 @@ static int percpu_sum(struct sampler *s, int fd, uint64_t *ret, __u32 n)
 
 int sampler__counters(struct sampler *s, uint64_t ret[CPROF_NR_COUNTERS])
 {
-	int err = percpu_sum(s, bpf_map__fd(s->skel->maps.counters), ret, CPROF_NR_COUNTERS);
+	/* the histogram's hundreds of lookups only when it is on */
+	__u32 n = s->skel->rodata->time_samples ? CPROF_NR_COUNTERS : CPROF_LAT_NS;
+	int err = percpu_sum(s, bpf_map__fd(s->skel->maps.counters), ret, n);
 
 	if (err)
 		return err;
+	memset(ret + n, 0, (CPROF_NR_COUNTERS - n) * sizeof(*ret));
 	for (int i = 0; i < CPROF_NR_COUNTERS; i++)
 		ret[i] += s->lost[i];
 	return 0;
