@@ -34,6 +34,7 @@ struct sym_procs {
 	struct sym_proc *retired_procs;
 	struct retired_maps *retired_maps;
 	struct sym_proc *last;     /* sym_procs__get_recent()'s one-entry cache */
+	struct sym_proc *hit;      /* sym_procs__get()'s: no LRU touch */
 
 	struct sym_proc_events *events; /* kernel-reported maps; borrowed */
 	int (*pump)(void *ctx);
@@ -115,7 +116,7 @@ static int build_maps(struct sym_procs *t, struct sym_proc *p, const struct sym_
 {
 	struct sym_pmap *maps;
 	size_t n = 0;
-	bool has_perf_map = sym_jit__exists(p->pid, p->nspid);
+	int has_perf_map = -1;	/* looked for at the first anonymous code */
 	const char *dump = NULL;
 	int err = 0;
 
@@ -126,7 +127,8 @@ static int build_maps(struct sym_procs *t, struct sym_proc *p, const struct sym_
 			dump = m->entries[i].path;
 	if (sym_jit__set_dump(&p->jit, dump) < 0)
 		return -ENOMEM;
-	has_perf_map |= dump != NULL;
+	if (dump)
+		has_perf_map = 1;
 	p->runtime = SYM_RUNTIME_NONE;
 	for (size_t i = 0; i < m->n && !p->runtime; i++)
 		if (sym_proc_maps_entry__executable(&m->entries[i]))
@@ -172,6 +174,15 @@ static int build_maps(struct sym_procs *t, struct sym_proc *p, const struct sym_
 			pm->kind = SYM_PMAP_NONE;
 		} else {
 			pm->kind = SYM_PMAP_ANON;
+			/* only a process with anonymous code can have a perf
+			 * map: the path walks to look for one are spared the rest */
+			if (has_perf_map < 0) {
+				if (!p->nspid_read) {
+					p->nspid = read_nspid(p->pid);
+					p->nspid_read = true;
+				}
+				has_perf_map = sym_jit__exists(p->pid, p->nspid);
+			}
 			if (!path[0])
 				path = has_perf_map ? "[jit]" : "[anon]";
 		}
@@ -282,7 +293,6 @@ static int capture(struct sym_procs *t, struct sym_proc *p)
 	if (ev && complete && ev->n) {
 		if (!p->comm[0])
 			proc__comm(p->pid, p->comm, sizeof(p->comm));
-		p->nspid = read_nspid(p->pid);	/* names its perf map, if it lives */
 		return capture_events(t, p, ev);
 	}
 	err = proc__start_ticks(p->pid, &st);
@@ -293,7 +303,6 @@ static int capture(struct sym_procs *t, struct sym_proc *p)
 		return err == 0 && errno == ENOMEM ? -ENOMEM : -ESRCH;
 	}
 	proc__comm(p->pid, p->comm, sizeof(p->comm));
-	p->nspid = read_nspid(p->pid);
 	err = build_maps(t, p, m, &maps, &n);
 	sym_proc_maps__free(m);
 	if (err < 0)
@@ -342,6 +351,8 @@ static void proc_retire(struct sym_procs *t, struct sym_proc *p)
 {
 	if (t->last == p)
 		t->last = NULL;
+	if (t->hit == p)
+		t->hit = NULL;
 	strmap__remove(t->procs, p->key);
 	sym_lru__unlink(&p->lru);
 	p->retired_next = t->retired_procs;
@@ -391,10 +402,18 @@ void sym_procs__set_events(struct sym_procs *t, struct sym_proc_events *pe,
 
 struct sym_proc *sym_procs__get(struct sym_procs *t, int pid, uint64_t start_ticks)
 {
+	struct sym_proc *p;
 	char key[48];
 
+	/* callers ask for one process many times in a row (each frame of a
+	 * stack): the last one found answers without a key or a hash */
+	if (t->hit && t->hit->pid == pid && t->hit->start_ticks == start_ticks)
+		return t->hit;
 	proc_key(key, sizeof(key), pid, start_ticks);
-	return strmap__get(t->procs, key);
+	p = strmap__get(t->procs, key);
+	if (p)
+		t->hit = p;
+	return p;
 }
 
 struct sym_proc *sym_procs__get_recent(struct sym_procs *t, int pid, uint64_t start_ticks)

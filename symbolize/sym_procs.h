@@ -45,7 +45,9 @@ struct sym_pmap {
  * sym_procs__flush() after it left the table. */
 struct sym_proc {
 	int pid;
-	int nspid;              /* pid inside its namespace: names its perf map */
+	int nspid;              /* pid inside its namespace: names its perf map;
+				 * read with its first anonymous code (nspid_read) */
+	bool nspid_read;
 	uint64_t start_ticks;
 	char key[48];
 	char comm[64];
