@@ -404,6 +404,42 @@ START_TEST(test_sym_elf__returns_inlined_frames_innermost_first_with_the_call_li
 }
 END_TEST
 
+/* The second look at an address comes from the binary's cache of answers
+ * (sym_rcache): it must say exactly what the first said, inline chain and
+ * lines included. */
+START_TEST(test_sym_elf__an_address_resolved_again_gives_the_same_frames)
+{
+	struct sym_session *s = new_session(NULL);
+	uint64_t outer;
+	int inlined = 0;
+	struct child c;
+
+	child_start(&c, "sym_inline");
+	ck_assert_int_eq(sym_session__add_process(s, c.pid, c.start_ticks), 0);
+	outer = child_addr(&c, "inl_outer");
+	for (uint64_t a = outer; a < outer + 256; a++) {
+		struct sym_result r1, r2;
+
+		resolve(s, &c, a, false, &r1);
+		resolve(s, &c, a, false, &r2);
+		ck_assert_uint_eq(r1.nframes, r2.nframes);
+		for (uint32_t i = 0; i < r1.nframes; i++) {
+			ck_assert_str_eq(r1.frames[i].name, r2.frames[i].name);
+			ck_assert_str_eq(r1.frames[i].file ? r1.frames[i].file : "",
+					 r2.frames[i].file ? r2.frames[i].file : "");
+			ck_assert_uint_eq(r1.frames[i].line, r2.frames[i].line);
+			ck_assert_uint_eq(r1.frames[i].start_line, r2.frames[i].start_line);
+		}
+		inlined += r1.nframes == 2;
+		if (r1.nframes == 0 || strcmp(r1.frames[r1.nframes - 1].name, "inl_outer") != 0)
+			break;
+	}
+	ck_assert_int_gt(inlined, 0);
+	child_stop(&c);
+	sym_session__free(s);
+}
+END_TEST
+
 START_TEST(test_sym_elf__resolves_a_process_that_exited_after_capture)
 {
 	struct sym_session *s = new_session(NULL);
@@ -754,6 +790,7 @@ static Suite *sym_elf_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_sym_elf__resolves_pie_offsets);
+	tcase_add_test(tc, test_sym_elf__an_address_resolved_again_gives_the_same_frames);
 	tcase_add_test(tc, test_sym_elf__resolves_non_pie_executables);
 	tcase_add_test(tc, test_sym_elf__finds_separate_debug_info_through_gnu_debuglink);
 	tcase_add_test(tc, test_sym_elf__finds_separate_debug_info_through_the_build_id_directory);

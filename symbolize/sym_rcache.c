@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+/* sym_rcache: see sym_rcache.h. Entries and their frames live in two
+ * growing arrays indexed by base/hashmap; starting over clears all three. */
+#include "symbolize/sym_rcache.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/hash.h"
+#include "base/hashmap.h"
+#include "base/vec.h"
+
+struct rc_entry {
+	uint64_t vaddr;
+	uint32_t first;		/* into frames */
+	uint32_t n;
+};
+
+struct sym_rcache {
+	struct rc_entry *e;
+	size_t n, cap;
+	struct sym_elf_frame *frames;
+	size_t nframes, cap_frames;
+	struct hashmap index;
+};
+
+static bool rc_eq(const void *ctx, uint32_t idx, const void *key)
+{
+	const struct sym_rcache *c = ctx;
+
+	return c->e[idx].vaddr == *(const uint64_t *)key;
+}
+
+static uint32_t rc_hash(uint64_t vaddr)
+{
+	return hash__fold(hash__fnv1a(HASH_FNV1A_SEED, &vaddr, sizeof(vaddr)));
+}
+
+struct sym_rcache *sym_rcache__new(void)
+{
+	struct sym_rcache *c = calloc(1, sizeof(*c));
+
+	if (c)
+		hashmap__init(&c->index, rc_eq, c);
+	return c;
+}
+
+void sym_rcache__free(struct sym_rcache *c)
+{
+	if (!c)
+		return;
+	hashmap__release(&c->index);
+	free(c->e);
+	free(c->frames);
+	free(c);
+}
+
+int sym_rcache__find(const struct sym_rcache *c, uint64_t vaddr, struct sym_elf_frame *frames,
+		     size_t max)
+{
+	uint32_t i;
+	size_t n;
+
+	if (!c || !hashmap__find(&c->index, rc_hash(vaddr), &vaddr, &i))
+		return -1;
+	n = c->e[i].n < max ? c->e[i].n : max;
+	memcpy(frames, c->frames + c->e[i].first, n * sizeof(*frames));
+	/* cut as sym_elf__resolve() cuts: the physical function stays last */
+	if (n && n < c->e[i].n)
+		frames[n - 1] = c->frames[c->e[i].first + c->e[i].n - 1];
+	return (int)n;
+}
+
+void sym_rcache__put(struct sym_rcache *c, uint64_t vaddr, const struct sym_elf_frame *frames,
+		     size_t n)
+{
+	uint32_t h = rc_hash(vaddr), i;
+
+	if (!c || hashmap__find(&c->index, h, &vaddr, &i))
+		return;
+	if (c->n >= SYM_RCACHE_MAX_ADDRS) {
+		hashmap__clear(&c->index);
+		c->n = c->nframes = 0;
+	}
+	if (VEC_RESERVE(c->e, c->n, c->cap, 1) ||
+	    VEC_RESERVE(c->frames, c->nframes, c->cap_frames, n ? n : 1) ||
+	    hashmap__reserve(&c->index, 1))
+		return;
+	memcpy(c->frames + c->nframes, frames, n * sizeof(*frames));
+	c->e[c->n] = (struct rc_entry){ .vaddr = vaddr, .first = (uint32_t)c->nframes, .n = (uint32_t)n };
+	c->nframes += n;
+	hashmap__add(&c->index, h, (uint32_t)c->n++);
+}
+
+size_t sym_rcache__count(const struct sym_rcache *c)
+{
+	return c ? c->n : 0;
+}
