@@ -17,13 +17,14 @@
 #include "base/fs.h"
 #include "base/vec.h"
 
+/* 16 bytes: a kernel has 100k and more. The end is the next address's
+ * start (ksym_end()); name_off grows in input order, which the sort keeps
+ * among equal addresses. */
 struct ksym {
 	uint64_t addr;
-	uint64_t end;
 	uint32_t name_off;
-	uint32_t module_idx;
-	uint32_t seq; /* input order, for a stable sort */
-	uint32_t is_marker;
+	uint32_t module_idx : 31;
+	uint32_t is_marker : 1;
 };
 
 struct kmodule {
@@ -125,12 +126,16 @@ static int parse_line(struct sym_kallsyms *k, char *line, bool *ret_seen_nonzero
 		return 0;
 	if (*mod == '[') {
 		char *close = strchr(mod, ']');
+		uint32_t midx;
 
 		if (!close)
 			return 0;
-		err = module_index(k, mod + 1, (size_t)(close - mod - 1), &s.module_idx);
+		err = module_index(k, mod + 1, (size_t)(close - mod - 1), &midx);
 		if (err < 0)
 			return err;
+		if (midx >= 1u << 31)
+			return -E2BIG;
+		s.module_idx = midx;
 	}
 	*end = '\0';
 	if (VEC_RESERVE(k->syms, k->n, k->cap, 1))
@@ -139,7 +144,6 @@ static int parse_line(struct sym_kallsyms *k, char *line, bool *ret_seen_nonzero
 	if (err < 0)
 		return err;
 	s.addr = addr;
-	s.seq = (uint32_t)k->n;
 	s.is_marker = is_end_marker(name);
 	k->syms[k->n++] = s;
 	return 0;
@@ -154,40 +158,52 @@ static int cmp_ksym(const void *a, const void *b)
 	/* at one address, real functions before end markers, then input order */
 	if (x->is_marker != y->is_marker)
 		return x->is_marker ? 1 : -1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	return x->name_off < y->name_off ? -1 : x->name_off > y->name_off;
+}
+
+/* Where symbol i ends: at the next address, but not past
+ * SYM_KALLSYMS_MAX_SPAN into another module or off the end. */
+static uint64_t ksym_end(const struct sym_kallsyms *k, size_t i)
+{
+	const struct ksym *s = &k->syms[i];
+	size_t j = i + 1;
+	uint64_t end;
+
+	while (j < k->n && k->syms[j].addr == s->addr)
+		j++;
+	if (j < k->n) {
+		end = k->syms[j].addr;
+		if (k->syms[j].module_idx != s->module_idx && end - s->addr > SYM_KALLSYMS_MAX_SPAN)
+			end = s->addr + SYM_KALLSYMS_MAX_SPAN;
+		return end;
+	}
+	end = s->addr + SYM_KALLSYMS_MAX_SPAN;
+	return end < s->addr ? UINT64_MAX : end;
 }
 
 static void finish(struct sym_kallsyms *k)
 {
+	void *p;
+
 	if (k->n)
 		qsort(k->syms, k->n, sizeof(*k->syms), cmp_ksym);
-	for (size_t i = 0; i < k->n; i++) {
-		struct ksym *s = &k->syms[i];
-		size_t j = i + 1;
-
-		while (j < k->n && k->syms[j].addr == s->addr)
-			j++;
-		if (j < k->n) {
-			s->end = k->syms[j].addr;
-			if (k->syms[j].module_idx != s->module_idx && s->end - s->addr > SYM_KALLSYMS_MAX_SPAN)
-				s->end = s->addr + SYM_KALLSYMS_MAX_SPAN;
-		} else {
-			s->end = s->addr + SYM_KALLSYMS_MAX_SPAN;
-			if (s->end < s->addr)
-				s->end = UINT64_MAX;
-		}
-	}
+	/* parsing doubled them as it went: give back the slack */
+	if (k->n && (p = realloc(k->syms, k->n * sizeof(*k->syms))))
+		k->syms = p, k->cap = k->n;
+	if (k->names_len && (p = realloc(k->names, k->names_len)))
+		k->names = p, k->names_cap = k->names_len;
 	for (size_t m = 0; m < k->nmods; m++) {
 		k->mods[m].start = UINT64_MAX;
 		k->mods[m].limit = 0;
 	}
 	for (size_t i = 0; i < k->n; i++) {
 		struct kmodule *m = &k->mods[k->syms[i].module_idx];
+		uint64_t end = ksym_end(k, i);
 
 		if (k->syms[i].addr < m->start)
 			m->start = k->syms[i].addr;
-		if (k->syms[i].end > m->limit)
-			m->limit = k->syms[i].end;
+		if (end > m->limit)
+			m->limit = end;
 	}
 	for (size_t m = 0; m < k->nmods; m++)
 		if (k->mods[m].start == UINT64_MAX)
@@ -332,10 +348,10 @@ int sym_kallsyms__lookup(const struct sym_kallsyms *k, uint64_t addr, struct sym
 	s = &k->syms[lo - 1];
 	while (s > k->syms && (s - 1)->addr == s->addr)
 		s--;
-	if (s->is_marker || addr >= s->end)
+	if (s->is_marker || addr >= ksym_end(k, (size_t)(s - k->syms)))
 		return -ENOENT;
 	ret->addr = s->addr;
-	ret->end = s->end;
+	ret->end = ksym_end(k, (size_t)(s - k->syms));
 	ret->name = k->names + s->name_off;
 	ret->module_idx = s->module_idx;
 	ret->module = s->module_idx ? k->names + k->mods[s->module_idx].name_off : NULL;
