@@ -14,7 +14,7 @@ SYM_FIXTURES := $(addprefix $(SYM_FIX_DIR)/,sym_pie sym_nopie libsym_lib.so sym_
 FIXTURES += $(SYM_FIXTURES)
 
 # the test binary needs its fixtures, but must not link them
-$(OUT)/tests/unit/check_sym_elf: | $(SYM_FIXTURES)
+$(OUT)/tests/unit/check_sym_elf $(OUT)/tests/unit/check_sym_elf_cache: | $(SYM_FIXTURES)
 
 $(SYM_FIX_DIR)/sym_pie: $(SYM_FIX_SRC)/sym_prog.c
 	@mkdir -p $(@D)

@@ -23,6 +23,7 @@
 #include "base/proc.h"
 #include "symbolize/sym_session.h"
 #include "symbolize/sym_elf.h"
+#include "tests/unit/fixture.h"
 
 /* --- fixture children ------------------------------------------------------ */
 
@@ -38,16 +39,6 @@ struct child {
 	int nkv;
 };
 
-static void fixture_path(const char *name, char *buf, size_t len)
-{
-	const char *out = getenv("OUT") ? getenv("OUT") : "build";
-	char rel[PATH_MAX];
-
-	snprintf(rel, sizeof(rel), "%s/fixtures/%s", out, name);
-	if (!realpath(rel, buf))
-		ck_abort_msg("fixture %s missing (make %s)", rel, rel);
-	(void)len;
-}
 
 /* Read "key value" lines up to "ready". */
 static void child_read_until_ready(struct child *c, int fd)
@@ -95,7 +86,7 @@ static void child_start(struct child *c, const char *fixture)
 	char *argv[2];
 
 	memset(c, 0, sizeof(*c));
-	fixture_path(fixture, c->path, sizeof(c->path));
+	fixture__path(fixture, c->path, sizeof(c->path));
 	argv[0] = c->path;
 	argv[1] = NULL;
 	child_read_until_ready(c, child_spawn(c, argv));
@@ -243,7 +234,7 @@ START_TEST(test_sym_elf__finds_separate_debug_info_through_the_build_id_director
 {
 	char dir[PATH_MAX];
 
-	fixture_path("debug", dir, sizeof(dir));
+	fixture__path("debug", dir, sizeof(dir));
 	run_prog("sym_bidonly", dir);
 }
 END_TEST
@@ -287,7 +278,7 @@ START_TEST(test_sym_elf__resolves_shared_libraries_through_file_offsets)
 	struct child c;
 
 	child_start(&c, "sym_uselib");
-	fixture_path("libsym_lib.so", lib, sizeof(lib));
+	fixture__path("libsym_lib.so", lib, sizeof(lib));
 	ck_assert_int_eq(sym_session__add_process(s, c.pid, c.start_ticks), 0);
 
 	resolve(s, &c, child_addr(&c, "sym_lib_work") + 1, false, &r);
@@ -399,42 +390,6 @@ START_TEST(test_sym_elf__returns_inlined_frames_innermost_first_with_the_call_li
 		found++;
 	}
 	ck_assert_int_gt(found, 0);
-	child_stop(&c);
-	sym_session__free(s);
-}
-END_TEST
-
-/* The second look at an address comes from the binary's cache of answers
- * (sym_rcache): it must say exactly what the first said, inline chain and
- * lines included. */
-START_TEST(test_sym_elf__an_address_resolved_again_gives_the_same_frames)
-{
-	struct sym_session *s = new_session(NULL);
-	uint64_t outer;
-	int inlined = 0;
-	struct child c;
-
-	child_start(&c, "sym_inline");
-	ck_assert_int_eq(sym_session__add_process(s, c.pid, c.start_ticks), 0);
-	outer = child_addr(&c, "inl_outer");
-	for (uint64_t a = outer; a < outer + 256; a++) {
-		struct sym_result r1, r2;
-
-		resolve(s, &c, a, false, &r1);
-		resolve(s, &c, a, false, &r2);
-		ck_assert_uint_eq(r1.nframes, r2.nframes);
-		for (uint32_t i = 0; i < r1.nframes; i++) {
-			ck_assert_str_eq(r1.frames[i].name, r2.frames[i].name);
-			ck_assert_str_eq(r1.frames[i].file ? r1.frames[i].file : "",
-					 r2.frames[i].file ? r2.frames[i].file : "");
-			ck_assert_uint_eq(r1.frames[i].line, r2.frames[i].line);
-			ck_assert_uint_eq(r1.frames[i].start_line, r2.frames[i].start_line);
-		}
-		inlined += r1.nframes == 2;
-		if (r1.nframes == 0 || strcmp(r1.frames[r1.nframes - 1].name, "inl_outer") != 0)
-			break;
-	}
-	ck_assert_int_gt(inlined, 0);
 	child_stop(&c);
 	sym_session__free(s);
 }
@@ -597,7 +552,7 @@ START_TEST(test_sym_elf__recaptures_maps_after_exec)
 	int out;
 
 	memset(&c, 0, sizeof(c));
-	fixture_path("sym_pie", c.path, sizeof(c.path));
+	fixture__path("sym_pie", c.path, sizeof(c.path));
 	snprintf(script, sizeof(script), "read x; exec '%s'", c.path);
 	out = child_spawn(&c, argv);
 	ck_assert_int_eq(sym_session__add_process(s, c.pid, c.start_ticks), 0); /* still the shell */
@@ -631,7 +586,7 @@ START_TEST(test_sym_elf__translates_file_offsets_through_pt_load)
 	int fd;
 
 	/* readelf's first executable PT_LOAD: offset and vaddr */
-	fixture_path("sym_nopie", path, sizeof(path));
+	fixture__path("sym_nopie", path, sizeof(path));
 	snprintf(cmd, sizeof(cmd), "readelf -lW '%s' | awk '$1 == \"LOAD\" && / R E / { print $2, $3; exit }'", path);
 	p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
@@ -676,7 +631,7 @@ START_TEST(test_sym_elf__refuses_dwarf_whose_string_section_is_not_terminated)
 	struct sym_elf *e;
 	int fd, n;
 
-	fixture_path("sym_nopie", path, sizeof(path));
+	fixture__path("sym_nopie", path, sizeof(path));
 	snprintf(cmd, sizeof(cmd), "nm '%s' | awk '$3 == \"main\" { print $1, 0 }'", path);
 	ck_assert_int_eq(read_two_hex(cmd, &main_addr, &unused), 2);
 	/* intact: DWARF gives the file */
@@ -726,7 +681,7 @@ START_TEST(test_sym_elf__drops_a_symbol_name_that_runs_off_its_string_table)
 	Elf *elf;
 	int fd, n;
 
-	fixture_path("sym_nopie", path, sizeof(path));
+	fixture__path("sym_nopie", path, sizeof(path));
 	fd = mkstemp(copy);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
@@ -790,7 +745,6 @@ static Suite *sym_elf_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_sym_elf__resolves_pie_offsets);
-	tcase_add_test(tc, test_sym_elf__an_address_resolved_again_gives_the_same_frames);
 	tcase_add_test(tc, test_sym_elf__resolves_non_pie_executables);
 	tcase_add_test(tc, test_sym_elf__finds_separate_debug_info_through_gnu_debuglink);
 	tcase_add_test(tc, test_sym_elf__finds_separate_debug_info_through_the_build_id_directory);

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+/* Tests for what sym_elf keeps and when it reads it: an address resolved
+ * again comes from the binary's cache of answers (sym_rcache) and says
+ * exactly what the first answer said; a separate debug file looked for
+ * early (sym_elf__debug_elf(), as sym_unwind does when it first meets a
+ * binary, while /proc/PID/root still leads to it) still serves after the
+ * file moved away. */
+#include <check.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "symbolize/sym_elf.h"
+#include "symbolize/sym_session.h"
+#include "tests/unit/fixture.h"
+
+/* The ELF vaddr of symbol name in path, from nm; 0 when absent. */
+static uint64_t nm_vaddr(const char *path, const char *name)
+{
+	char cmd[PATH_MAX + 200], line[128];
+	unsigned long long v = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "nm '%s' | awk '$3 == \"%s\" { print $1 }'", path, name);
+	p = popen(cmd, "r");
+	if (p && fgets(line, sizeof(line), p))
+		v = strtoull(line, NULL, 16);
+	if (p)
+		pclose(p);
+	return v;
+}
+
+static struct sym_elf *open_elf(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct sym_elf *e;
+
+	ck_assert_int_ge(fd, 0);
+	e = sym_elf__open(path, fd, NULL);
+	ck_assert_ptr_nonnull(e);
+	return e;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = path ? strrchr(path, '/') : NULL;
+
+	return s ? s + 1 : path;
+}
+
+START_TEST(test_sym_elf_cache__an_address_resolved_again_gives_the_same_frames)
+{
+	struct sym_elf_frame f1[SYM_MAX_INLINE], f2[SYM_MAX_INLINE];
+	char path[PATH_MAX];
+	struct sym_elf *e;
+	uint64_t outer;
+	int inlined = 0;
+
+	fixture__path("sym_inline", path, sizeof(path));
+	outer = nm_vaddr(path, "inl_outer");
+	ck_assert_uint_ne(outer, 0);
+	e = open_elf(path);
+	for (uint64_t a = outer; a < outer + 256; a++) {
+		int n1 = sym_elf__resolve(e, a, f1, SYM_MAX_INLINE);
+		int n2 = sym_elf__resolve(e, a, f2, SYM_MAX_INLINE);
+
+		ck_assert_int_eq(n1, n2);
+		for (int i = 0; i < n1; i++) {
+			ck_assert_str_eq(f1[i].name ? f1[i].name : "", f2[i].name ? f2[i].name : "");
+			ck_assert_str_eq(f1[i].file ? f1[i].file : "", f2[i].file ? f2[i].file : "");
+			ck_assert_uint_eq(f1[i].line, f2[i].line);
+			ck_assert_uint_eq(f1[i].start_line, f2[i].start_line);
+		}
+		inlined += n1 == 2 && !strcmp(f1[0].name, "inl_leaf");
+		if (n1 <= 0 || !f1[n1 - 1].name || strcmp(f1[n1 - 1].name, "inl_outer") != 0)
+			break;	/* past the end of inl_outer */
+	}
+	ck_assert_int_gt(inlined, 0);
+	sym_elf__free(e);
+}
+END_TEST
+
+START_TEST(test_sym_elf_cache__a_debug_file_found_early_serves_after_it_moved)
+{
+	char src[PATH_MAX], dir[] = "/tmp/check_sym_elf_cache.XXXXXX";
+	char bin[PATH_MAX + 32], dbg[PATH_MAX + 32], away[PATH_MAX + 32], cmd[3 * PATH_MAX];
+	struct sym_elf_frame f[SYM_MAX_INLINE];
+	struct sym_elf *early, *late;
+	uint64_t work;
+
+	fixture__path("sym_dbglink", src, sizeof(src));
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s.debug' '%s/'", src, src, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(bin, sizeof(bin), "%s/sym_dbglink", dir);
+	snprintf(dbg, sizeof(dbg), "%s/sym_dbglink.debug", dir);
+	snprintf(away, sizeof(away), "%s/elsewhere", dir);
+	work = nm_vaddr(dbg, "sym_work");
+	ck_assert_uint_ne(work, 0);
+
+	early = open_elf(bin);
+	ck_assert_ptr_nonnull(sym_elf__debug_elf(early));
+	late = open_elf(bin);
+	ck_assert_int_eq(rename(dbg, away), 0);
+
+	/* found while it was there: DWARF names the file and line */
+	ck_assert_int_eq(sym_elf__resolve(early, work, f, SYM_MAX_INLINE), 1);
+	ck_assert_str_eq(f[0].name, "sym_work");
+	ck_assert_str_eq(base_name(f[0].file), "sym_prog.c");
+	ck_assert_uint_gt(f[0].line, 0);
+	/* looked for only after it left: no DWARF (what the early look is for) */
+	ck_assert_int_le(sym_elf__resolve(late, work, f, SYM_MAX_INLINE), 1);
+	ck_assert(!f[0].file || !f[0].line);
+
+	sym_elf__free(early);
+	sym_elf__free(late);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("sym_elf_cache");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_sym_elf_cache__an_address_resolved_again_gives_the_same_frames);
+	tcase_add_test(tc, test_sym_elf_cache__a_debug_file_found_early_serves_after_it_moved);
+	tcase_set_timeout(tc, 30);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_set_fork_status(sr, CK_FORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
