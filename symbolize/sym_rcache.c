@@ -87,7 +87,8 @@ void sym_rcache__put(struct sym_rcache *c, uint64_t vaddr, const struct sym_elf_
 	    VEC_RESERVE(c->frames, c->nframes, c->cap_frames, n ? n : 1) ||
 	    hashmap__reserve(&c->index, 1))
 		return;
-	memcpy(c->frames + c->nframes, frames, n * sizeof(*frames));
+	if (n)
+		memcpy(c->frames + c->nframes, frames, n * sizeof(*frames));
 	c->e[c->n] = (struct rc_entry){ .vaddr = vaddr, .first = (uint32_t)c->nframes, .n = (uint32_t)n };
 	c->nframes += n;
 	hashmap__add(&c->index, h, (uint32_t)c->n++);
