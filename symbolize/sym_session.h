@@ -202,6 +202,7 @@ int sym_session__unwind(struct sym_session *s, int pid, uint64_t start_ticks, en
  * (profiler/core/kunwind.c): its binary's unwind table, shared by key. */
 struct sym_unwind_object {
 	uint64_t start, limit;		/* [start, limit) addresses */
+	uint64_t offset;		/* file offset of start */
 	const char *key;		/* the binary's identity (build-id); NULL: no table */
 	const struct uw_table *table;	/* NULL: no unwind information (JIT, no CFI), or
 					 * with key: released (sym_session__release_unwind_tables()),

@@ -318,7 +318,8 @@ int sym_unwind__objects(struct sym_unwind *u, struct sym_proc *p, sym_unwind_obj
 	u->epoch++;
 	for (size_t i = 0; i < p->nmaps; i++) {
 		struct sym_pmap *pm = &p->maps[i];
-		struct sym_unwind_object o = { .start = pm->pub.start, .limit = pm->pub.limit };
+		struct sym_unwind_object o = { .start = pm->pub.start, .limit = pm->pub.limit,
+					       .offset = pm->pub.offset };
 		struct uw_entry *e = NULL;
 		uint64_t vaddr;
 		int err;
