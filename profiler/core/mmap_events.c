@@ -17,7 +17,6 @@
 #include <linux/perf_event.h>
 
 #include "profiler/core/perf_ring.h"
-#include "symbolize/sym_proc_events.h"
 
 #define DEFAULT_DATA_PAGES 64
 
@@ -45,6 +44,7 @@ struct mmap_events {
 	struct pending *pend;
 	size_t nr_pend, cap_pend;
 	bool pumping;
+	struct mmap_events_listener l;
 	struct mmap_events_stats stats;
 };
 
@@ -112,6 +112,10 @@ static void apply(struct mmap_events *me, const struct perf_event_header *h)
 		}
 		if ((int)r->pid > 0)
 			err = sym_proc_events__mmap(me->pe, (int)r->pid, &m);
+		/* perf names anonymous memory "//anon" */
+		if (!err && (int)r->pid > 0 && (r->prot & PROT_EXEC) && me->l.mapped)
+			me->l.mapped(me->l.ctx, (int)r->pid, &m, !strcmp(r->filename, "//anon") ||
+				     !strcmp(r->filename, "/anon_hugepage"));
 		break;
 	}
 	case PERF_RECORD_COMM: {
@@ -121,9 +125,11 @@ static void apply(struct mmap_events *me, const struct perf_event_header *h)
 			goto out_bad;
 		if (r->pid != r->tid)
 			break;
-		if (h->misc & PERF_RECORD_MISC_COMM_EXEC)
+		if (h->misc & PERF_RECORD_MISC_COMM_EXEC) {
 			err = sym_proc_events__exec(me->pe, (int)r->pid, r->comm);
-		else
+			if (me->l.exec)
+				me->l.exec(me->l.ctx, (int)r->pid);
+		} else
 			err = sym_proc_events__comm(me->pe, (int)r->pid, r->comm);
 		break;
 	}
@@ -234,6 +240,8 @@ int mmap_events__pump(struct mmap_events *me)
 		apply(me, (const struct perf_event_header *)(me->buf + me->pend[i].off));
 	n = (int)me->nr_pend;
 	me->pumping = false;
+	if (n && me->l.pumped)
+		me->l.pumped(me->l.ctx);
 	return n;
 }
 
@@ -254,6 +262,16 @@ void mmap_events__forget_in_symbolizer(struct mmap_events *me)
 {
 	if (me)
 		sym_proc_events__on_forget(me->pe, forget_cb, me);
+}
+
+void mmap_events__listen(struct mmap_events *me, const struct mmap_events_listener *l)
+{
+	if (!me)
+		return;
+	if (l)
+		me->l = *l;
+	else
+		memset(&me->l, 0, sizeof(me->l));
 }
 
 void mmap_events__flush(struct mmap_events *me)

@@ -10,9 +10,11 @@
 #ifndef CPROF_MMAP_EVENTS_H
 #define CPROF_MMAP_EVENTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "symbolize/sym_proc_events.h"
 #include "symbolize/sym_session.h"
 
 struct mmap_events;
@@ -45,5 +47,22 @@ void mmap_events__flush(struct mmap_events *me);
  * forgets exited processes between windows; record keeps them to the end). */
 void mmap_events__forget_in_symbolizer(struct mmap_events *me);
 void mmap_events__stats(const struct mmap_events *me, struct mmap_events_stats *ret);
+
+/* Told each record as it is applied (after the symbolizer's table has it),
+ * in time order, so the kernel walk's entry of a process can take a new
+ * mapping before /proc would be read (profiler/core/kunwind.h). Called
+ * inside mmap_events__pump(), which the symbolizer calls too: a listener
+ * must not call into the symbolizer. */
+struct mmap_events_listener {
+	/* an executable mapping of pid: m and what it points to are valid
+	 * for the call only; anon: no file behind it (JIT code) */
+	void (*mapped)(void *ctx, int pid, const struct sym_proc_events_map *m, bool anon);
+	void (*exec)(void *ctx, int pid);	/* the mappings that follow are a new image's */
+	void (*pumped)(void *ctx);		/* the end of a pump that applied records */
+	void *ctx;
+};
+
+/* Replaces the listener; NULL for none. l is copied. */
+void mmap_events__listen(struct mmap_events *me, const struct mmap_events_listener *l);
 
 #endif
