@@ -109,12 +109,41 @@ static void on_event(void *ctx, const struct cprof_event *e)
 		kunwind__exited(s->kuw, (int)e->tgid, e->start_ticks);
 		break;
 	case CPROF_EV_REMAP:
+		/* code mapped since the push runs: its mmap record is in, and
+		 * the pump adds it (on_mapped); a push is asked for only if
+		 * none did lately */
+		mmap_events__pump(s->mev);
 		kunwind__copied(s->kuw, (int)e->tgid, e->start_ticks,
 				session__clock_ns(CLOCK_MONOTONIC));
 		break;
 	}
 	if (err)
 		s->capture_failures++;
+}
+
+/* mmap_events listener: mappings into the kernel walk's entries. */
+static void on_mapped(void *ctx, int pid, const struct sym_proc_events_map *m, bool anon)
+{
+	struct session *s = ctx;
+	struct kunwind_map km = { .start = m->start, .len = m->len, .pgoff = m->pgoff,
+				  .build_id = m->build_id, .build_id_size = m->build_id_size,
+				  .anon = anon };
+
+	kunwind__mapped(s->kuw, pid, &km);
+}
+
+static void on_exec_seen(void *ctx, int pid)
+{
+	struct session *s = ctx;
+
+	kunwind__exec_seen(s->kuw, pid);
+}
+
+static void on_pumped(void *ctx)
+{
+	struct session *s = ctx;
+
+	kunwind__flush(s->kuw);
 }
 
 /* Sampler callback, stack-copy mode. */
@@ -238,6 +267,12 @@ struct session *session__new_on(const struct session_opts *o,
 		s->mev_errno = errno;
 	else if (o->forget_exited)
 		mmap_events__forget_in_symbolizer(s->mev);
+	if (s->mev && s->kuw) {
+		struct mmap_events_listener l = { .mapped = on_mapped, .exec = on_exec_seen,
+						  .pumped = on_pumped, .ctx = s };
+
+		mmap_events__listen(s->mev, &l);
+	}
 	return s;
 
 out_nomem:
@@ -253,6 +288,7 @@ void session__free(struct session *s)
 		return;
 	if (s->sampler)
 		s->ops->free(s->sampler);
+	mmap_events__listen(s->mev, NULL);	/* it told kunwind of mappings */
 	kunwind__free(s->kuw);
 	mmap_events__free(s->mev);	/* before the symbolizer it is attached to */
 	sym_session__free(s->sym);
