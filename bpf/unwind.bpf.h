@@ -513,6 +513,7 @@ static __always_inline __u64 uw_chunk_key(__u64 h, __u32 c)
  * or exec'd since): the sample is taken as a stack copy instead, unwound in
  * userspace, which then pushes the process's mappings again. */
 #define UW_TAKE_COPY	0xff
+#define UW_REMAP_NS	5000000ULL	/* at most one CPROF_EV_REMAP a process this often */
 
 /* Walks the current thread's user stack (registers ip, sp, bp) with the
  * mappings of p (process tgid) into `stacks`, in the walker's own buffer
@@ -550,8 +551,9 @@ static __always_inline __u8 uw_take_stack(struct cprof_uw_proc *p, __u32 tgid, v
 		__u64 now = bpf_ktime_get_ns();
 
 		/* wake userspace to push the new mappings now (ld.so maps the
-		 * libraries after exec, dlopen later), at most every 5 ms */
-		if (now - p->remap_ns > 5000000) {
+		 * libraries after exec, dlopen later), at most every 5 ms
+		 * (cprof_uw_fault below mostly wakes it before) */
+		if (now - p->remap_ns > UW_REMAP_NS) {
 			p->remap_ns = now;
 			emit(CPROF_EV_REMAP, tgid, p->start_ticks, 0);
 		}
@@ -610,6 +612,44 @@ static __always_inline struct cprof_uw_proc *uw_proc_of(const struct cprof_key *
 		return p;
 	uw_count(CPROF_UWC_COPIED);
 	return NULL;
+}
+
+#define UW_PF_INSTR	0x10		/* X86_PF_INSTR: the fault fetched an instruction */
+#define UW_VSYSCALL	0xffffffffff600000ULL	/* emulated by a fault, in no mapping */
+
+/* Code runs for the first time where no mapping pushed for its process
+ * lies: a library ld.so maps after exec, dlopen. Its first instruction
+ * fetch faults (a new mapping has no page table entries yet), before any
+ * sample there: wake userspace now, which adds the mapping from its perf
+ * mapping record (written at mmap, so before this), and the walks of the
+ * samples that follow find it. It shares the throttle of the walks'
+ * event; userspace zeroes remap_ns at each update of the entry, so code
+ * mapped after it wakes userspace again at once. A tracepoint, not a hook
+ * on mmap: it needs no ftrace. Every user page fault comes here; all but
+ * the instruction fetches of processes pushed leave at once. */
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(cprof_uw_fault, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	struct cprof_uw_proc *p;
+	__u32 tgid;
+	__u64 now;
+
+	if (copy_stacks != CPROF_UNWIND_KERNEL || !(error_code & UW_PF_INSTR) ||
+	    (address & ~0xfffULL) == UW_VSYSCALL)
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	p = bpf_map_lookup_elem(&uw_procs, &tgid);
+	if (!p || uw_find_map(p, address))
+		return 0;
+	if (p->start_ticks != start_ticks_of(bpf_get_current_task_btf()))
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (now - p->remap_ns > UW_REMAP_NS) {
+		p->remap_ns = now;
+		emit(CPROF_EV_REMAP, tgid, p->start_ticks, 0);
+	}
+	return 0;
 }
 
 #endif
