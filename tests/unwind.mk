@@ -79,11 +79,17 @@ $(UW_DIR)/uw_rows.so: tests/fixtures/uw_rows.S
 	$(Q)$(CC) -shared -nostdlib -Wl,--build-id -DROWS=80000 $< -o $@
 
 # The in-kernel unwinder's cases (tests/e2e/test-kunwind.sh): signal frames,
-# PLT stubs, dlopen after start, threads, exec mid-run; no frame pointers
+# PLT stubs, dlopen after start, threads, exec mid-run; no frame pointers.
+# libkuw_late.so: uw_hot.c again under its own soname (so its own build-id),
+# for dlopen: no process maps it at start
 $(UW_DIR)/kuw_cases: tests/fixtures/kuw_cases.c $(UW_DIR)/libuw_hot.so
 	$(call msg,FIXTURE,$@)
 	$(Q)$(CC) $(UW_CFLAGS) -fPIE -pie $< -L$(UW_DIR) -luw_hot -Wl,-rpath,'$$ORIGIN' -ldl -lpthread -o $@
-FIXTURES += $(UW_DIR)/kuw_cases
+$(UW_DIR)/libkuw_late.so: tests/fixtures/uw_hot.c
+	@mkdir -p $(@D)
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) $(UW_CFLAGS) -fPIC -shared -Wl,-soname,libkuw_late.so $< -o $@
+FIXTURES += $(UW_DIR)/kuw_cases $(UW_DIR)/libkuw_late.so
 $(UW_DIR)/kuw_cxx: tests/fixtures/work_cxx.cc
 	$(call msg,FIXTURE,$@)
 	$(Q)$(CXX) $(UW_CFLAGS) $< -o $@
