@@ -81,6 +81,18 @@ static void drop_pending(struct python *py, size_t i)
 	py->pending[i] = py->pending[--py->npending];
 }
 
+/* The process's image is gone: its entry leaves the kernel. Only a process
+ * found to be Python has one (pushed by look()), so most processes cost no
+ * system call here; a stale entry of a pid reused after a lost exit event
+ * names another start time, which the BPF walk checks. */
+static void forget(struct python *py, const struct cprof_event *e)
+{
+	if (!sym_python__live(py->sym, (int)e->tgid, e->start_ticks))
+		return;
+	py->set(py->ctx, e->tgid, NULL);
+	sym_python__remove_process(py->sym, (int)e->tgid, e->start_ticks);
+}
+
 void python__on_event(struct python *py, const struct cprof_event *e)
 {
 	int r;
@@ -91,17 +103,14 @@ void python__on_event(struct python *py, const struct cprof_event *e)
 	case CPROF_EV_NEW:
 	case CPROF_EV_FORK:
 	case CPROF_EV_EXEC:
-		if (e->type == CPROF_EV_EXEC) {
-			py->set(py->ctx, e->tgid, NULL);	/* the old image is gone */
-			sym_python__remove_process(py->sym, (int)e->tgid, e->start_ticks);
-		}
+		if (e->type == CPROF_EV_EXEC)
+			forget(py, e);	/* the old image is gone */
 		r = look(py, e->tgid, e->start_ticks, false);
 		if (r == -EAGAIN || (e->type == CPROF_EV_EXEC && r != -ESRCH))
 			add_pending(py, e->tgid, e->start_ticks);
 		break;
 	case CPROF_EV_EXIT:
-		py->set(py->ctx, e->tgid, NULL);
-		sym_python__remove_process(py->sym, (int)e->tgid, e->start_ticks);
+		forget(py, e);
 		/* no more looks: each one reads /proc/PID/maps, up to
 		 * PYTHON_MAX_TRIES times for a short-lived process */
 		for (size_t i = 0; i < py->npending; i++)
