@@ -250,13 +250,8 @@ int proc_facts__read(int pid, uint64_t start_ticks, struct proc_facts *f)
 	if (st.start_ticks != start_ticks)
 		return -ESRCH;	/* pid reused */
 	f->kthread = st.flags & PF_KTHREAD_FLAG;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	if ((n = proc__read(path, buf, sizeof(buf))) > 0) {
-		if (buf[n - 1] == '\n')
-			buf[--n] = '\0';
-		copy(f->comm, sizeof(f->comm), buf, n);
-	}
+	/* stat's comm is /proc/PID/comm's: one read fewer per process */
+	copy(f->comm, sizeof(f->comm), st.comm, strnlen(st.comm, sizeof(st.comm)));
 	if (!f->kthread) {
 		snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 		n = readlink(path, buf, sizeof(buf) - 1);
