@@ -5,7 +5,7 @@
  * lazily, on the first lookup that needs it, by sym_debug_file__find (libdwfl's
  * standard search: build-id under the absolute debuginfo_path entries, then
  * .gnu_debuglink; every candidate opened through safe_file and checked).
- * Depends on sym_debug_file, sym_debuginfod, sym_fstarts, sym_gopclntab, sym_rcache, sym_strtab,
+ * Depends on sym_debug_file, sym_debuginfod, sym_fstarts, sym_gopclntab, sym_strtab,
  * sym_untrusted_elf, base/vec, libelf and libdw only; never prints.
  */
 #define _GNU_SOURCE
@@ -31,7 +31,6 @@
 #include "symbolize/sym_debuginfod.h"
 #include "symbolize/sym_fstarts.h"
 #include "symbolize/sym_gopclntab.h"
-#include "symbolize/sym_rcache.h"
 #include "symbolize/sym_untrusted_elf.h"
 
 #define MAX_CHAIN 32 /* inline depth we walk; deeper chains are truncated */
@@ -68,7 +67,7 @@ struct sym_elf {
 	struct sym_elf *fetched;
 	uint64_t fetch_gen;	/* sym_debuginfod__generation() at the last lookup */
 	enum { FETCH_NONE, FETCH_PENDING, FETCH_DONE } fetch;
-	struct sym_rcache *rcache;	/* sym_elf__resolve()'s answers; NULL: none kept */
+	uint64_t serial;	/* sym_elf__serial() */
 };
 
 struct elf_sym {
@@ -97,7 +96,6 @@ void sym_elf__free(struct sym_elf *e)
 	sym_fstarts__free(e->fstarts);
 	sym_elf__free(e->fetched);
 	sym_strtab__free(e->paths);
-	sym_rcache__free(e->rcache);
 	free(e);
 }
 
@@ -127,6 +125,8 @@ static int read_headers(struct sym_elf *e)
 	return 0;
 }
 
+static uint64_t next_serial;	/* sym_elf__serial(): never 0, never reused */
+
 struct sym_elf *sym_elf__open(const char *file_name, int fd, const char *debuginfo_path)
 {
 	struct sym_elf *e = calloc(1, sizeof(*e));
@@ -139,7 +139,7 @@ struct sym_elf *sym_elf__open(const char *file_name, int fd, const char *debugin
 	}
 	e->debuginfo_path = debuginfo_path ? strdup(debuginfo_path) : NULL;
 	e->paths = sym_strtab__new();
-	e->rcache = sym_rcache__new();	/* NULL: every address resolved afresh */
+	e->serial = __atomic_add_fetch(&next_serial, 1, __ATOMIC_RELAXED);
 	if ((debuginfo_path && !e->debuginfo_path) || !e->paths) {
 		err = -ENOMEM;
 		goto out_free;
@@ -667,7 +667,7 @@ static bool dwarf_safe(struct sym_elf *e)
 	return true;
 }
 
-static int resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *frames, size_t max)
+int sym_elf__resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *frames, size_t max)
 {
 	Dwarf_Die cu_storage;
 	struct sym_elf_frame chain[MAX_CHAIN];
@@ -702,7 +702,7 @@ static int resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *fram
 		n = dwarf_frames(e, cu, addr - dbias, file, (uint32_t)line, chain, MAX_CHAIN);
 	} else {
 		struct sym_elf *dbg = fetched_debug(e);
-		int ng = dbg ? resolve(dbg, vaddr, frames, max) : 0;
+		int ng = dbg ? sym_elf__resolve(dbg, vaddr, frames, max) : 0;
 
 		if (ng <= 0)
 			ng = resolve_go(e, vaddr, frames, max);
@@ -733,15 +733,12 @@ static int resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *fram
 	return (int)n;
 }
 
-int sym_elf__resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *frames, size_t max)
+uint64_t sym_elf__serial(const struct sym_elf *e)
 {
-	int n = sym_rcache__find(e->rcache, vaddr, frames, max);
+	return e->serial;
+}
 
-	if (n >= 0)
-		return n;
-	n = resolve(e, vaddr, frames, max);
-	/* an answer a debug file still on its way may better is not kept */
-	if (n >= 0 && e->fetch != FETCH_PENDING)
-		sym_rcache__put(e->rcache, vaddr, frames, (size_t)n);
-	return n;
+bool sym_elf__answers_may_change(const struct sym_elf *e)
+{
+	return e->fetch == FETCH_PENDING;
 }

@@ -59,6 +59,13 @@ Elf *sym_elf__elf(const struct sym_elf *e);
  * no DWARF. Owned by e, valid until sym_elf__free(). */
 Elf *sym_elf__debug_elf(struct sym_elf *e);
 
+/* A number no other sym_elf of this process had or will have: keys what
+ * is remembered about this binary (sym_rcache). */
+uint64_t sym_elf__serial(const struct sym_elf *e);
+/* Whether sym_elf__resolve() may answer better later (debug info from a
+ * debuginfod server still on its way). */
+bool sym_elf__answers_may_change(const struct sym_elf *e);
+
 /* Frames for one ELF virtual address, innermost inlined function first and
  * the physical function last; at most max are written (when there are more,
  * the outermost ones before the physical function are dropped). Returns the

@@ -2,7 +2,8 @@
 /* sym_frames: interned frame strings (strtab) and a system_name -> name map
  * for demangling once; ELF answers become frames here, with the two names
  * for code no symbol covers: "_start" for entry code, FILE+0xSTART for a
- * function start. Depends on sym_elf, strtab, demangle and base/ only.
+ * function start. What a binary said for an address is kept (sym_rcache).
+ * Depends on sym_elf, sym_rcache, strtab, demangle and base/ only.
  */
 #include "symbolize/sym_frames.h"
 
@@ -15,11 +16,13 @@
 
 #include "base/strmap.h"
 #include "symbolize/sym_demangle.h"
+#include "symbolize/sym_rcache.h"
 #include "symbolize/sym_strtab.h"
 
 struct sym_frames {
 	struct sym_strtab *strings;
 	struct strmap *demangled; /* interned system_name -> interned name */
+	struct sym_rcache *answers; /* what each binary said for an address */
 };
 
 static const char *intern(struct sym_frames *fr, const char *str)
@@ -35,7 +38,8 @@ struct sym_frames *sym_frames__new(void)
 		return NULL;
 	fr->strings = sym_strtab__new();
 	fr->demangled = strmap__new();
-	if (!fr->strings || !fr->demangled) {
+	fr->answers = sym_rcache__new();
+	if (!fr->strings || !fr->demangled || !fr->answers) {
 		sym_frames__free(fr);
 		errno = ENOMEM;
 		return NULL;
@@ -49,6 +53,7 @@ void sym_frames__free(struct sym_frames *fr)
 		return;
 	strmap__free(fr->demangled);
 	sym_strtab__free(fr->strings);
+	sym_rcache__free(fr->answers);
 	free(fr);
 }
 
@@ -150,7 +155,13 @@ int sym_frames__from_elf(struct sym_frames *fr, struct sym_elf *elf, const struc
 
 	if (sym_elf__offset_to_vaddr(elf, addr - m->start + m->offset, &vaddr) < 0)
 		return 0;
-	n = sym_elf__resolve(elf, vaddr, ef, SYM_MAX_INLINE);
+	n = sym_rcache__find(fr->answers, sym_elf__serial(elf), vaddr, ef, SYM_MAX_INLINE);
+	if (n < 0) {
+		n = sym_elf__resolve(elf, vaddr, ef, SYM_MAX_INLINE);
+		/* an answer a pending debuginfod fetch could better is not kept */
+		if (n >= 0 && !sym_elf__answers_may_change(elf))
+			sym_rcache__put(fr->answers, sym_elf__serial(elf), vaddr, ef, (size_t)n);
+	}
 	if ((n <= 0 || ef[0].func_start) && in_entry(elf, vaddr)) {
 		err = sym_frames__set(fr, &ret->frames[0], "_start", NULL, 0, 0);
 		ret->nframes = err ? 0 : 1;

@@ -11,8 +11,12 @@
 #include "base/hashmap.h"
 #include "base/vec.h"
 
+struct rc_key {
+	uint64_t serial, vaddr;
+};
+
 struct rc_entry {
-	uint64_t vaddr;
+	struct rc_key key;
 	uint32_t first;		/* into frames */
 	uint32_t n;
 };
@@ -29,12 +33,14 @@ static bool rc_eq(const void *ctx, uint32_t idx, const void *key)
 {
 	const struct sym_rcache *c = ctx;
 
-	return c->e[idx].vaddr == *(const uint64_t *)key;
+	const struct rc_key *k = key;
+
+	return c->e[idx].key.vaddr == k->vaddr && c->e[idx].key.serial == k->serial;
 }
 
-static uint32_t rc_hash(uint64_t vaddr)
+static uint32_t rc_hash(const struct rc_key *k)
 {
-	return hash__fold(hash__fnv1a(HASH_FNV1A_SEED, &vaddr, sizeof(vaddr)));
+	return hash__fold(hash__fnv1a(HASH_FNV1A_SEED, k, sizeof(*k)));
 }
 
 struct sym_rcache *sym_rcache__new(void)
@@ -56,13 +62,14 @@ void sym_rcache__free(struct sym_rcache *c)
 	free(c);
 }
 
-int sym_rcache__find(const struct sym_rcache *c, uint64_t vaddr, struct sym_elf_frame *frames,
-		     size_t max)
+int sym_rcache__find(const struct sym_rcache *c, uint64_t serial, uint64_t vaddr,
+		     struct sym_elf_frame *frames, size_t max)
 {
+	struct rc_key k = { serial, vaddr };
 	uint32_t i;
 	size_t n;
 
-	if (!c || !hashmap__find(&c->index, rc_hash(vaddr), &vaddr, &i))
+	if (!c || !hashmap__find(&c->index, rc_hash(&k), &k, &i))
 		return -1;
 	n = c->e[i].n < max ? c->e[i].n : max;
 	memcpy(frames, c->frames + c->e[i].first, n * sizeof(*frames));
@@ -72,12 +79,13 @@ int sym_rcache__find(const struct sym_rcache *c, uint64_t vaddr, struct sym_elf_
 	return (int)n;
 }
 
-void sym_rcache__put(struct sym_rcache *c, uint64_t vaddr, const struct sym_elf_frame *frames,
-		     size_t n)
+void sym_rcache__put(struct sym_rcache *c, uint64_t serial, uint64_t vaddr,
+		     const struct sym_elf_frame *frames, size_t n)
 {
-	uint32_t h = rc_hash(vaddr), i;
+	struct rc_key k = { serial, vaddr };
+	uint32_t h = rc_hash(&k), i;
 
-	if (!c || hashmap__find(&c->index, h, &vaddr, &i))
+	if (!c || hashmap__find(&c->index, h, &k, &i))
 		return;
 	if (c->n >= SYM_RCACHE_MAX_ADDRS) {
 		hashmap__clear(&c->index);
@@ -89,7 +97,7 @@ void sym_rcache__put(struct sym_rcache *c, uint64_t vaddr, const struct sym_elf_
 		return;
 	if (n)
 		memcpy(c->frames + c->nframes, frames, n * sizeof(*frames));
-	c->e[c->n] = (struct rc_entry){ .vaddr = vaddr, .first = (uint32_t)c->nframes, .n = (uint32_t)n };
+	c->e[c->n] = (struct rc_entry){ .key = k, .first = (uint32_t)c->nframes, .n = (uint32_t)n };
 	c->nframes += n;
 	hashmap__add(&c->index, h, (uint32_t)c->n++);
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* sym_rcache: what sym_elf__resolve() answered for an address, kept per
- * binary, so that an address met again (the same library in many
- * processes, the same leaf in many stacks) costs a hash lookup instead of a
- * walk of the DWARF. The frames' strings are borrowed from the binary's own
- * tables: the cache lives and dies with its sym_elf. Bounded: past
- * SYM_RCACHE_MAX_ADDRS addresses it starts over. Depends on base/ only.
+/* sym_rcache: what sym_elf__resolve() answered for an address of a binary,
+ * so that an address met again (the same library in many processes, the
+ * same leaf in many stacks, every window of the agent) costs a hash lookup
+ * instead of a walk of the DWARF. Keyed by the binary's serial
+ * (sym_elf__serial(), never reused), so the answers of a binary closed
+ * since are never found again; the frames' strings are borrowed from it.
+ * One bound for all binaries: past SYM_RCACHE_MAX_ADDRS addresses it starts
+ * over. Depends on base/ only.
  */
 #ifndef CPROF_SYM_RCACHE_H
 #define CPROF_SYM_RCACHE_H
@@ -14,20 +16,20 @@
 
 #include "symbolize/sym_elf.h"
 
-#define SYM_RCACHE_MAX_ADDRS 4096
+#define SYM_RCACHE_MAX_ADDRS 32768	/* about 3 MB at most */
 
 struct sym_rcache;
 
 /* NULL on ENOMEM: the caller resolves without a cache. */
 struct sym_rcache *sym_rcache__new(void);
 void sym_rcache__free(struct sym_rcache *c);
-/* The n frames remembered for vaddr, or -1; past max, the innermost max - 1
- * and the physical function. */
-int sym_rcache__find(const struct sym_rcache *c, uint64_t vaddr, struct sym_elf_frame *frames,
-		     size_t max);
-/* Remember n (>= 0) frames for vaddr; a failure only forgets. */
-void sym_rcache__put(struct sym_rcache *c, uint64_t vaddr, const struct sym_elf_frame *frames,
-		     size_t n);
+/* The n frames remembered for vaddr of binary serial, or -1; past max, the
+ * innermost max - 1 and the physical function. */
+int sym_rcache__find(const struct sym_rcache *c, uint64_t serial, uint64_t vaddr,
+		     struct sym_elf_frame *frames, size_t max);
+/* Remember n (>= 0) frames for vaddr of binary serial; a failure only forgets. */
+void sym_rcache__put(struct sym_rcache *c, uint64_t serial, uint64_t vaddr,
+		     const struct sym_elf_frame *frames, size_t n);
 size_t sym_rcache__count(const struct sym_rcache *c);
 
 #endif

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* Tests for what sym_elf keeps and when it reads it: an address resolved
- * again comes from the binary's cache of answers (sym_rcache) and says
- * exactly what the first answer said; a separate debug file looked for
+/* Tests for what the symbolizer keeps and when it reads it: an address
+ * resolved again comes from the cache of answers (sym_frames' sym_rcache)
+ * and says exactly what the first answer said; a separate debug file looked for
  * early (sym_elf__debug_elf(), as sym_unwind does when it first meets a
  * binary, while /proc/PID/root still leads to it) still serves after the
  * file moved away. */
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "symbolize/sym_elf.h"
+#include "symbolize/sym_frames.h"
 #include "symbolize/sym_session.h"
 #include "tests/unit/fixture.h"
 
@@ -53,7 +54,12 @@ static const char *base_name(const char *path)
 
 START_TEST(test_sym_elf_cache__an_address_resolved_again_gives_the_same_frames)
 {
-	struct sym_elf_frame f1[SYM_MAX_INLINE], f2[SYM_MAX_INLINE];
+	/* sym_inline's code segment has p_offset == p_vaddr: mapped at BASE,
+	 * the address BASE + vaddr is at file offset vaddr */
+	const uint64_t base = 0x7f0000000000ull;
+	struct sym_mapping m = { .start = base + 0x1000, .limit = base + 0x2000, .offset = 0x1000,
+				 .path = "sym_inline", .build_id = "" };
+	struct sym_frames *fr = sym_frames__new();
 	char path[PATH_MAX];
 	struct sym_elf *e;
 	uint64_t outer;
@@ -62,24 +68,28 @@ START_TEST(test_sym_elf_cache__an_address_resolved_again_gives_the_same_frames)
 	fixture__path("sym_inline", path, sizeof(path));
 	outer = nm_vaddr(path, "inl_outer");
 	ck_assert_uint_ne(outer, 0);
+	ck_assert_ptr_nonnull(fr);
 	e = open_elf(path);
 	for (uint64_t a = outer; a < outer + 256; a++) {
-		int n1 = sym_elf__resolve(e, a, f1, SYM_MAX_INLINE);
-		int n2 = sym_elf__resolve(e, a, f2, SYM_MAX_INLINE);
+		struct sym_result r1 = { 0 }, r2 = { 0 };
 
-		ck_assert_int_eq(n1, n2);
-		for (int i = 0; i < n1; i++) {
-			ck_assert_str_eq(f1[i].name ? f1[i].name : "", f2[i].name ? f2[i].name : "");
-			ck_assert_str_eq(f1[i].file ? f1[i].file : "", f2[i].file ? f2[i].file : "");
-			ck_assert_uint_eq(f1[i].line, f2[i].line);
-			ck_assert_uint_eq(f1[i].start_line, f2[i].start_line);
+		ck_assert_int_eq(sym_frames__from_elf(fr, e, &m, base + a, &r1), 0);
+		ck_assert_int_eq(sym_frames__from_elf(fr, e, &m, base + a, &r2), 0);
+		ck_assert_uint_eq(r1.nframes, r2.nframes);
+		for (uint32_t i = 0; i < r1.nframes; i++) {
+			ck_assert_str_eq(r1.frames[i].name, r2.frames[i].name);
+			ck_assert_str_eq(r1.frames[i].file ? r1.frames[i].file : "",
+					 r2.frames[i].file ? r2.frames[i].file : "");
+			ck_assert_uint_eq(r1.frames[i].line, r2.frames[i].line);
+			ck_assert_uint_eq(r1.frames[i].start_line, r2.frames[i].start_line);
 		}
-		inlined += n1 == 2 && !strcmp(f1[0].name, "inl_leaf");
-		if (n1 <= 0 || !f1[n1 - 1].name || strcmp(f1[n1 - 1].name, "inl_outer") != 0)
+		inlined += r1.nframes == 2 && !strcmp(r1.frames[0].name, "inl_leaf");
+		if (!r1.nframes || strcmp(r1.frames[r1.nframes - 1].name, "inl_outer") != 0)
 			break;	/* past the end of inl_outer */
 	}
 	ck_assert_int_gt(inlined, 0);
 	sym_elf__free(e);
+	sym_frames__free(fr);
 }
 END_TEST
 

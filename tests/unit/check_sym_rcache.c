@@ -21,19 +21,21 @@ START_TEST(test_sym_rcache__frames_come_back_as_put)
 	struct sym_elf_frame out[4];
 
 	ck_assert_ptr_nonnull(c);
-	ck_assert_int_eq(sym_rcache__find(c, 0x1234, out, 4), -1);
-	sym_rcache__put(c, 0x1234, in, 3);
-	sym_rcache__put(c, 0x1010, &fs, 1);
-	sym_rcache__put(c, 0x9999, NULL, 0);	/* nothing names it: remembered too */
-	ck_assert_int_eq(sym_rcache__find(c, 0x1234, out, 4), 3);
+	ck_assert_int_eq(sym_rcache__find(c, 7, 0x1234, out, 4), -1);
+	sym_rcache__put(c, 7, 0x1234, in, 3);
+	sym_rcache__put(c, 7, 0x1010, &fs, 1);
+	sym_rcache__put(c, 7, 0x9999, NULL, 0);	/* nothing names it: remembered too */
+	ck_assert_int_eq(sym_rcache__find(c, 7, 0x1234, out, 4), 3);
 	ck_assert_int_eq(memcmp(out, in, sizeof(in)), 0);
-	ck_assert_int_eq(sym_rcache__find(c, 0x1010, out, 4), 1);
+	ck_assert_int_eq(sym_rcache__find(c, 7, 0x1010, out, 4), 1);
 	ck_assert(out[0].func_start && out[0].start == 0x1000 && !out[0].name);
-	ck_assert_int_eq(sym_rcache__find(c, 0x9999, out, 4), 0);
-	ck_assert_int_eq(sym_rcache__find(c, 0x1235, out, 4), -1);
+	ck_assert_int_eq(sym_rcache__find(c, 7, 0x9999, out, 4), 0);
+	ck_assert_int_eq(sym_rcache__find(c, 7, 0x1235, out, 4), -1);
+	/* the same address of another binary is another answer */
+	ck_assert_int_eq(sym_rcache__find(c, 8, 0x1234, out, 4), -1);
 	/* a second put of a known address changes nothing */
-	sym_rcache__put(c, 0x1234, &fs, 1);
-	ck_assert_int_eq(sym_rcache__find(c, 0x1234, out, 2), 2);
+	sym_rcache__put(c, 7, 0x1234, &fs, 1);
+	ck_assert_int_eq(sym_rcache__find(c, 7, 0x1234, out, 2), 2);
 	ck_assert_str_eq(out[0].name, "inlined_leaf");
 	ck_assert_str_eq(out[1].name, "physical");
 	ck_assert_uint_eq(sym_rcache__count(c), 3);
@@ -47,13 +49,13 @@ START_TEST(test_sym_rcache__the_bound_starts_over)
 	struct sym_elf_frame f = { .name = "f" }, out[1];
 
 	for (uint64_t a = 0; a < SYM_RCACHE_MAX_ADDRS; a++)
-		sym_rcache__put(c, a, &f, 1);
+		sym_rcache__put(c, 7, a, &f, 1);
 	ck_assert_uint_eq(sym_rcache__count(c), SYM_RCACHE_MAX_ADDRS);
-	ck_assert_int_eq(sym_rcache__find(c, 0, out, 1), 1);
-	sym_rcache__put(c, SYM_RCACHE_MAX_ADDRS, &f, 1);
+	ck_assert_int_eq(sym_rcache__find(c, 7, 0, out, 1), 1);
+	sym_rcache__put(c, 7, SYM_RCACHE_MAX_ADDRS, &f, 1);
 	ck_assert_uint_eq(sym_rcache__count(c), 1);
-	ck_assert_int_eq(sym_rcache__find(c, 0, out, 1), -1);
-	ck_assert_int_eq(sym_rcache__find(c, SYM_RCACHE_MAX_ADDRS, out, 1), 1);
+	ck_assert_int_eq(sym_rcache__find(c, 7, 0, out, 1), -1);
+	ck_assert_int_eq(sym_rcache__find(c, 7, SYM_RCACHE_MAX_ADDRS, out, 1), 1);
 	sym_rcache__free(c);
 }
 END_TEST
@@ -62,8 +64,8 @@ START_TEST(test_sym_rcache__no_cache_is_always_a_miss)
 {
 	struct sym_elf_frame f = { .name = "f" }, out[1];
 
-	sym_rcache__put(NULL, 1, &f, 1);
-	ck_assert_int_eq(sym_rcache__find(NULL, 1, out, 1), -1);
+	sym_rcache__put(NULL, 7, 1, &f, 1);
+	ck_assert_int_eq(sym_rcache__find(NULL, 7, 1, out, 1), -1);
 	sym_rcache__free(NULL);
 }
 END_TEST
