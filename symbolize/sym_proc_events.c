@@ -458,6 +458,24 @@ bool sym_proc_events__covers(const struct sym_proc_events *pe, int pid, uint64_t
 	return g && (maps_cover(g->maps, g->n, addr) || maps_cover(g->old, g->nold, addr));
 }
 
+int sym_proc_events__match(const struct sym_proc_events *pe, int pid, uint64_t start_ticks,
+			   bool (*pred)(const char *path))
+{
+	const struct gen *g = newest((struct sym_proc_events *)pe, pid);
+
+	while (g && !matches(g, start_ticks))
+		g = g->older;
+	if (!g)
+		return -ENOENT;
+	for (size_t i = 0; i < g->n; i++)
+		if (pred(g->maps[i].path))
+			return 1;
+	for (size_t i = 0; i < g->nold; i++)
+		if (!covered(g->maps, g->n, &g->old[i]) && pred(g->old[i].path))
+			return 1;
+	return g->complete ? 0 : -ENOENT;
+}
+
 void sym_proc_events__stats(const struct sym_proc_events *pe, struct sym_proc_events_stats *ret)
 {
 	*ret = pe->stats;

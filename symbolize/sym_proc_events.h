@@ -99,6 +99,13 @@ int sym_proc_events__lookup(struct sym_proc_events *pe, int pid, uint64_t start_
 bool sym_proc_events__covers(const struct sym_proc_events *pe, int pid, uint64_t start_ticks,
 			     uint64_t addr);
 
+/* Whether a file the process maps (or mapped before its exec, as a lookup
+ * shows) satisfies pred: 1; 0 when none does and the maps are complete;
+ * -ENOENT when the process is unknown or its maps incomplete and none does.
+ * No copy: the per-process check the whole-machine agent makes most. */
+int sym_proc_events__match(const struct sym_proc_events *pe, int pid, uint64_t start_ticks,
+			   bool (*pred)(const char *path));
+
 void sym_proc_events__stats(const struct sym_proc_events *pe, struct sym_proc_events_stats *ret);
 
 #endif

@@ -230,22 +230,11 @@ static struct sym_proc_maps *events_maps(struct sym_procs *t, struct sym_proc *p
 int sym_procs__events_match(struct sym_procs *t, int pid, uint64_t start_ticks,
 			    bool (*pred)(const char *path))
 {
-	struct sym_proc_events_view v;
-	int err;
-
 	if (!t->events)
 		return -ENOENT;
 	if (t->pump)
 		t->pump(t->pump_ctx);
-	err = sym_proc_events__lookup(t->events, pid, start_ticks, &v);
-	if (err < 0)
-		return err;
-	err = v.complete ? 0 : -ENOENT;
-	for (size_t i = 0; v.maps && i < v.maps->n && err <= 0; i++)
-		if (pred(v.maps->entries[i].path))
-			err = 1;
-	sym_proc_maps__free(v.maps);
-	return err;
+	return sym_proc_events__match(t->events, pid, start_ticks, pred);
 }
 
 bool sym_procs__events_cover(struct sym_procs *t, const struct sym_proc *p, uint64_t addr)
