@@ -174,7 +174,11 @@ static __always_inline void emit(__u32 type, __u32 tgid, __u64 start, __u32 ppid
 	e->start_ticks = start;
 	e->ppid = ppid;
 	e->pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	/* What a process is must be read while it lives: a new process or an
+	 * exec wakes userspace. Its exit can wait for the next wake-up or
+	 * poll (SESSION_POLL_MS): a whole machine's churn then costs the agent
+	 * one wake-up a process, not two. */
+	bpf_ringbuf_submit(e, type == CPROF_EV_EXIT ? BPF_RB_NO_WAKEUP : 0);
 }
 
 /* The maps of slot i: stacks, counts, Python stacks. 0, or -1 if one is
