@@ -12,6 +12,7 @@
 
 #define PYTHON_MAX_TRIES	50
 #define PYTHON_RETRY_NS		(5 * 1000000LL)	/* between two looks from samples */
+#define PYTHON_POLL_NS		(100 * 1000000LL) /* between two looks from polls */
 
 void python__init(struct python *py, struct sym_python *sym, python_set_fn set, void *ctx)
 {
@@ -151,8 +152,11 @@ void python__poll(struct python *py)
 {
 	int64_t now = now_ns();
 
+	/* a poll comes with every wake-up of the session, many a second on a
+	 * busy machine: a process is looked at again only once its last look
+	 * is PYTHON_POLL_NS old */
 	for (size_t i = 0; i < py->npending;)
-		if (!try_pending(py, i, now))
+		if (now - py->pending[i].last_ns < PYTHON_POLL_NS || !try_pending(py, i, now))
 			i++;
 }
 
