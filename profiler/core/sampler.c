@@ -318,6 +318,10 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 						 (uint32_t)rows);
 		}
 	}
+	/* every user page fault of the machine would call it: only the kernel
+	 * walk needs it */
+	if (!s->kernel_walk)
+		bpf_program__set_autoload(s->skel->progs.cprof_uw_fault, false);
 	bpf_map__set_max_entries(s->skel->maps.stacks0,
 				 opts->stack_entries ? opts->stack_entries : s->max_stacks);
 	bpf_map__set_max_entries(s->skel->maps.stacks1,
