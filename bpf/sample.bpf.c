@@ -177,8 +177,10 @@ static __always_inline void emit(__u32 type, __u32 tgid, __u64 start, __u32 ppid
 	/* What a process is must be read while it lives: a new process or an
 	 * exec wakes userspace. Its exit can wait for the next wake-up or
 	 * poll (SESSION_POLL_MS): a whole machine's churn then costs the agent
-	 * one wake-up a process, not two. */
-	bpf_ringbuf_submit(e, type == CPROF_EV_EXIT ? BPF_RB_NO_WAKEUP : 0);
+	 * one wake-up a process, not two. The others force theirs: by default
+	 * the ring wakes only for a record the reader is caught up to, and an
+	 * exit left unread would silence the exec after it. */
+	bpf_ringbuf_submit(e, type == CPROF_EV_EXIT ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP);
 }
 
 /* The maps of slot i: stacks, counts, Python stacks. 0, or -1 if one is
