@@ -584,7 +584,7 @@ static int note_one(struct sym_python *py, struct py_proc *p, uint64_t addr)
 
 	if (hashmap__find(&py->code_index, h, &k, &i)) {
 		c = &py->codes[i];
-		if (c->gen == py->gen)
+		if (c->gen == py->gen || p->gone)
 			return 0;
 		c->gen = py->gen;
 		py->st.codes_checked++;
@@ -603,7 +603,9 @@ static int note_one(struct sym_python *py, struct py_proc *p, uint64_t addr)
 	c = &py->codes[py->ncodes];
 	memset(c, 0, sizeof(*c));
 	c->pid = p->pid, c->start_ticks = p->start_ticks, c->addr = addr, c->gen = py->gen;
-	err = read_code(p, c, true, py->gen);
+	/* first seen after its process exited: unnamed, and counted so (its
+	 * pid may be another process's by now: nothing is read) */
+	err = p->gone ? -ESRCH : read_code(p, c, true, py->gen);
 	if (err == -ENOMEM)
 		return err;
 	if (err < 0)
@@ -622,7 +624,7 @@ int sym_python__note(struct sym_python *py, int pid, uint64_t start_ticks,
 	uint64_t t0;
 	int err = 0;
 
-	if (!p || !p->known || p->gone)
+	if (!p || !p->known)
 		return 0;
 	t0 = sym_clock__now_ns();
 	for (uint32_t i = 0; i < n && !err; i++)

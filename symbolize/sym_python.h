@@ -63,7 +63,9 @@ const char *sym_python__version(const struct sym_python *py, int pid, uint64_t s
 
 /* Reads (or checks again, once per generation) the code objects of one
  * Python stack (frames as bpf/python.h packs them) while the process lives.
- * 0, or -ENOMEM; a frame that cannot be read is counted and left unnamed. */
+ * 0, or -ENOMEM; a frame that cannot be read is counted and left unnamed,
+ * as is one first noted after the process was removed (nothing is read:
+ * its pid may be another process's by then). */
 int sym_python__note(struct sym_python *py, int pid, uint64_t start_ticks,
 		     const uint64_t *frames, uint32_t n);
 /* Starts a generation: each cached code object is checked again when next noted. */
