@@ -55,17 +55,41 @@ struct {
 	__array(values, struct py_stack_map);
 } pystack_slots SEC(".maps") = { .values = { &pystacks0, &pystacks1 } };
 
-/* A Python stack is assembled here (too big for the BPF stack). Two
- * per-CPU entries: the perf_event program's, and the off-CPU programs',
- * which a perf_event program can interrupt on the same CPU. */
+/* A Python stack is assembled here (too big for the BPF stack), behind
+ * the header of the event that hands it to userspace on its first sight in
+ * its process. Two per-CPU entries: the perf_event program's, and the
+ * off-CPU programs', which a perf_event program can interrupt on the same
+ * CPU. */
 #define PY_SCRATCH_SAMPLE 0
 #define PY_SCRATCH_OFFCPU 1
+struct py_scratch_buf {
+	struct cprof_event ev;
+	struct cprof_py_stack st;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
-	__type(value, struct cprof_py_stack);
+	__type(value, struct py_scratch_buf);
 	__uint(max_entries, 2);
 } py_scratch SEC(".maps");
+
+/* The Python stacks each process has been seen in (the hash of the frames,
+ * keyed by the process): a stack's first sight sends its frames to
+ * userspace at once (CPROF_EV_PYSTACK), so that their code objects are read
+ * while the process lives, not at the drain after it has exited. */
+struct py_seen_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 hash;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct py_seen_key);
+	__type(value, __u8);
+	__uint(max_entries, 16384);
+} py_seen SEC(".maps");
 
 static __always_inline void py_count(__u32 what, __u8 minor)
 {
@@ -234,12 +258,40 @@ static long py_walk_step(__u32 i, void *arg)
 	return 0;
 }
 
+/* A stack new to its process goes to userspace now, woken (what a frame
+ * names must be read while the process lives: a short-lived one is gone by
+ * the next poll); one seen before waits for the drain. A lost event leaves
+ * the stack to the drain too, counted. */
+static __always_inline void py_first_sight(const struct cprof_key *key, __u64 h,
+					   struct py_scratch_buf *sb, __u32 n)
+{
+	struct py_seen_key k = { .tgid = key->tgid, .hash = h ^ key->start_ticks };
+	__u8 one = 1;
+
+	if (bpf_map_lookup_elem(&py_seen, &k) ||
+	    bpf_map_update_elem(&py_seen, &k, &one, BPF_NOEXIST))
+		return;
+	if (n > CPROF_PY_MAX_DEPTH)
+		n = CPROF_PY_MAX_DEPTH;
+	sb->ev.type = CPROF_EV_PYSTACK;
+	sb->ev.tgid = key->tgid;
+	sb->ev.start_ticks = key->start_ticks;
+	sb->ev.ppid = 0;
+	sb->ev.pad = n;
+	if (bpf_ringbuf_output(&events, sb, sizeof(sb->ev) + n * sizeof(sb->st.frames[0]),
+			       BPF_RB_FORCE_WAKEUP)) {
+		bpf_map_delete_elem(&py_seen, &k);
+		count(CPROF_DROP_EVENTS_FULL);
+	}
+}
+
 /* Takes the Python stack of the current thread into `stacks`: CPROF_PY_OK and
  * its key in *ret, or why there is none (enum cprof_py_lost). */
 static __always_inline __u8 take_py_stack_in(struct cprof_key *key, void *stacks, __u64 *ret,
 					     __u32 scratch)
 {
 	const struct cprof_py_proc *p;
+	struct py_scratch_buf *sb;
 	struct cprof_py_stack *b;
 	struct py_walk walk = {}, *w = &walk;
 	__u64 h, tstate, frame;
@@ -251,10 +303,11 @@ static __always_inline __u8 take_py_stack_in(struct cprof_key *key, void *stacks
 	p = bpf_map_lookup_elem(&py_procs, &key->tgid);
 	if (!p || p->start_ticks != key->start_ticks)
 		return CPROF_PY_NONE;
-	b = bpf_map_lookup_elem(&py_scratch, &scratch);
+	sb = bpf_map_lookup_elem(&py_scratch, &scratch);
 	w->buf = bpf_map_lookup_elem(&py_frame_bufs, &scratch);
-	if (!b || !w->buf)
+	if (!sb || !w->buf)
 		return CPROF_PY_NONE;
+	b = &sb->st;
 	tstate = py_tstate(p, key->tid, &err);
 	if (err) {
 		py_count(CPROF_PYC_TSTATE_UNREADABLE, p->l.minor);
@@ -308,6 +361,8 @@ static __always_inline __u8 take_py_stack_in(struct cprof_key *key, void *stacks
 		count(CPROF_DROP_STACK_MAP_FULL);
 		return CPROF_PY_MAP_FULL;
 	}
+	if (!err)	/* new in this slot: maybe new to its process */
+		py_first_sight(key, h, sb, w->n);
 	py_count(CPROF_PYC_STACKS, p->l.minor);
 	*ret = h;
 	return CPROF_PY_OK;

@@ -146,6 +146,8 @@ enum cprof_event_type {
 	CPROF_EV_FORK = 4,	/* a followed target forked a new process */
 	CPROF_EV_REMAP = 5,	/* --unwind auto: a walk met code mapped since its
 				 * mappings were pushed (bpf/unwind.bpf.h) */
+	CPROF_EV_PYSTACK = 6,	/* a Python stack first seen in its process: its
+				 * frames (bpf/python.h) follow, pad of them */
 };
 
 struct cprof_event {
@@ -153,7 +155,7 @@ struct cprof_event {
 	__u32 tgid;
 	__u64 start_ticks;
 	__u32 ppid;		/* CPROF_EV_FORK: the parent tgid */
-	__u32 pad;
+	__u32 pad;		/* CPROF_EV_PYSTACK: how many frames follow */
 };
 
 #endif

@@ -67,9 +67,20 @@ static bool time_samples_asked(void)
 static int on_ringbuf(void *ctx, void *data, size_t len)
 {
 	struct sampler *s = ctx;
+	const struct cprof_event *e = data;
 
-	if (len >= sizeof(struct cprof_event) && s->opts.on_event)
-		s->opts.on_event(s->opts.ctx, data);
+	if (len < sizeof(*e))
+		return 0;
+	if (e->type != CPROF_EV_PYSTACK) {
+		if (s->opts.on_event)
+			s->opts.on_event(s->opts.ctx, e);
+		return 0;
+	}
+	/* a Python stack's first sight: its code objects are read now */
+	if (s->opts.on_py_stack && e->pad <= CPROF_PY_MAX_DEPTH &&
+	    len >= sizeof(*e) + e->pad * sizeof(uint64_t))
+		s->opts.on_py_stack(s->opts.ctx, e->tgid, e->start_ticks,
+				    (const uint64_t *)(e + 1), e->pad);
 	return 0;
 }
 

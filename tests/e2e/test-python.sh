@@ -10,8 +10,10 @@
 # where cprof finds them in the classes), and a ctypes callback,
 # two threads, a process started after cprof -a and a short python3 -c are
 # seen too, and --off-cpu puts blocked time under the Python functions that
-# blocked (tests/fixtures/py_offcpu.py). A CPython without a known layout (pyenv's 3.6) keeps its native
-# stacks and gets one line naming its version. Profiles are read with
+# blocked (tests/fixtures/py_offcpu.py), and code run just before its
+# process exits is named (tests/fixtures/py_late.py). A CPython without a
+# known layout (pyenv's 3.6) keeps its native stacks and gets one line
+# naming its version. Profiles are read with
 # go tool pprof -traces -lines and checked by tests/fixtures/py_check.py.
 #
 #   OUT=build bash tests/e2e/test-python.sh
@@ -86,6 +88,18 @@ for py in /usr/bin/python3 "$HOME"/.pyenv/versions/3.8.*/bin/python3 \
 	echo -n "$name: "
 	go tool pprof -traces -lines -sample_index=off_cpu "$T/$name.pb.gz" 2>/dev/null |
 		$CHECK offcpu "$FIX/py_offcpu.py" || fail=1
+done
+
+# code first run just before its process exits is named: the stack's first
+# sight hands its frames to cprof at once (each layout's walk sends them)
+for py in /usr/bin/python3 "$HOME"/.pyenv/versions/3.8.*/bin/python3 \
+	"$HOME"/.pyenv/versions/3.13.*/bin/python3; do
+	[ -x "$py" ] || continue
+	name=late-$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+	"$CPROF" record -q -F 999 -o "$T/$name.pb.gz" -- "$py" "$FIX/py_late.py"
+	echo -n "$name: "
+	go tool pprof -traces -lines "$T/$name.pb.gz" 2>/dev/null |
+		$CHECK late "$FIX/py_late.py" || fail=1
 done
 
 # the pprof names the interpreter: a mapping "[python3.11]"
