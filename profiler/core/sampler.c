@@ -29,6 +29,13 @@
 #define MAX_USER_FRAMES 1024
 #define RING_MIN (4u << 20)
 #define RING_MAX (128u << 20)
+/* The kernel walk's ring carries only its fallbacks' copies and off-CPU
+ * blocks: the copies come in a burst while userspace builds the tables of
+ * a new process (tens of ms), so it holds 1/16 s of samples on every CPU,
+ * 1 MiB at least. Userspace maps it twice (the wrap): 4 MiB, the copy
+ * mode's least, was 8 MiB of a 19 Hz agent's RSS. */
+#define RING_KWALK_MIN (1u << 20)
+#define RING_KWALK_SECS_DIV 16
 
 struct sampler {
 	struct sampler_opts opts;
@@ -218,10 +225,11 @@ static int merge_pending(struct sampler *s, struct raw_profile *rp, int64_t *mov
 	return err;
 }
 
-static uint32_t ring_size(int nr_cpus, uint32_t window)
+static uint32_t ring_size(int nr_cpus, uint32_t window, unsigned int freq, bool kernel_walk)
 {
-	uint64_t want = (uint64_t)nr_cpus * 32 * (window + sizeof(struct cprof_stack_record));
-	uint32_t size = RING_MIN;
+	uint64_t per_cpu = kernel_walk ? freq / RING_KWALK_SECS_DIV + 1 : 32;
+	uint64_t want = (uint64_t)nr_cpus * per_cpu * (window + sizeof(struct cprof_stack_record));
+	uint32_t size = kernel_walk ? RING_KWALK_MIN : RING_MIN;
 
 	while (size < want && size < RING_MAX)
 		size *= 2;
@@ -312,8 +320,6 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 		s->skel->rodata->stack_window = opts->stack_window;
 		/* a buffer per CPU and per kind of program (sample.bpf.c) */
 		bpf_map__set_max_entries(s->skel->maps.stack_bufs, s->nr_possible * 2);
-		bpf_map__set_max_entries(s->skel->maps.ustacks,
-					 ring_size(s->nr_possible, opts->stack_window));
 	}
 	if (opts->stack_window && opts->kernel_walk) {
 		uint64_t rows = opts->kernel_walk_bytes / sizeof(struct cprof_uw_row);
@@ -329,6 +335,10 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 						 (uint32_t)rows);
 		}
 	}
+	if (opts->stack_window)
+		bpf_map__set_max_entries(s->skel->maps.ustacks,
+					 ring_size(s->nr_possible, opts->stack_window,
+						   opts->freq, s->kernel_walk));
 	/* every user page fault of the machine would call it: only the kernel
 	 * walk needs it */
 	if (!s->kernel_walk)
