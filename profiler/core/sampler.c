@@ -228,7 +228,11 @@ static int merge_pending(struct sampler *s, struct raw_profile *rp, int64_t *mov
 static uint32_t ring_size(int nr_cpus, uint32_t window, unsigned int freq, bool kernel_walk)
 {
 	uint64_t per_cpu = kernel_walk ? freq / RING_KWALK_SECS_DIV + 1 : 32;
-	uint64_t want = (uint64_t)nr_cpus * per_cpu * (window + sizeof(struct cprof_stack_record));
+	/* a record holds the stack up to its top, not the window: the
+	 * fallback's wide window is sized as the default one */
+	uint64_t rec = (kernel_walk && window > CPROF_STACK_COPY_DEFAULT ?
+			CPROF_STACK_COPY_DEFAULT : window) + sizeof(struct cprof_stack_record);
+	uint64_t want = (uint64_t)nr_cpus * per_cpu * rec;
 	uint32_t size = kernel_walk ? RING_KWALK_MIN : RING_MIN;
 
 	while (size < want && size < RING_MAX)
@@ -335,9 +339,11 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 						 (uint32_t)rows);
 		}
 	}
+	if (s->kernel_walk && opts->walk_window)
+		s->skel->rodata->stack_window = opts->walk_window;
 	if (opts->stack_window)
 		bpf_map__set_max_entries(s->skel->maps.ustacks,
-					 ring_size(s->nr_possible, opts->stack_window,
+					 ring_size(s->nr_possible, s->skel->rodata->stack_window,
 						   opts->freq, s->kernel_walk));
 	/* every user page fault of the machine would call it: only the kernel
 	 * walk needs it */

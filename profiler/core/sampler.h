@@ -36,6 +36,10 @@ struct sampler_opts {
 	 * processes without them still get stack copies. */
 	bool kernel_walk;
 	uint64_t kernel_walk_bytes;
+	/* With kernel_walk on: the window of its fallback's copies instead of
+	 * stack_window (0: stack_window). They are few, and a process's first
+	 * milliseconds are as deep as the rest. */
+	uint32_t walk_window;
 	/* Off-CPU time (bpf/offcpu.bpf.h): blocks of at least off_cpu_min_ns,
 	 * each recorded with probability off_cpu_ppm / 1e6 (0 = 1e6). */
 	bool off_cpu;

@@ -231,6 +231,8 @@ struct session *session__new_on(const struct session_opts *o,
 		so.unwind = unwind_record;
 		so.kernel_walk = o->unwind == SESSION_UNWIND_AUTO;
 		so.kernel_walk_bytes = o->unwind_bytes ? o->unwind_bytes : KUNWIND_DEFAULT_BYTES;
+		/* the walk's fallback copies take the widest window unless told */
+		so.walk_window = o->stack_size ? 0 : CPROF_STACK_COPY_MAX;
 	}
 	s->raw = raw_profile__new();
 	s->sym = sym_session__new(NULL);
@@ -251,6 +253,8 @@ struct session *session__new_on(const struct session_opts *o,
 		struct kunwind_maps km;
 
 		if (s->ops->kunwind_maps(s->sampler, &km, &s->kuw_off) == 0) {
+			if (so.walk_window)
+				s->stack_window = so.walk_window;	/* as the sampler took it */
 			s->kuw = kunwind__new(s->sym, &km);
 			if (!s->kuw) {
 				err = -errno;

@@ -14,7 +14,8 @@
 #    samples: of 20 libraries dlopen'ed one after another and run at once,
 #    the samples are walked in the kernel (whole), not copied (cut short);
 #  - a table memory limit too small for a process makes it fall back to
-#    stack copies, whole, and the summary says so;
+#    stack copies, whole (48 KiB deep too: the fallback's window is 64 KiB),
+#    and the summary says so;
 #  - under a limit that holds the tables of two of three processes, the
 #    third gets the room of one that exited (its binaries evicted, counted),
 #    while the rows of one still running stay in place; a process that fell
@@ -185,6 +186,12 @@ rec small --unwind-memory 8K -- "$F/uw_work_pie" 2
 grep -q "1 process fell back to the stack copy: unwind tables over --unwind-memory" "$T/small.err" ||
 	bad "small: no fallback said: $(grep 'user stacks' "$T/small.err")"
 at_least "small: complete from copies" "$(share uw_work_pie "$T/small.folded" "$COMPLETE")" 99
+# the fallback's copies take the widest window by default: 300 frames deep
+# (48 KiB of stack) come out whole, where 16 KiB copies were all truncated
+rec smalldeep --unwind-memory 8K -- "$F/uw_deep" 2 300
+grep -q "from stack copies (auto, 64 KiB window" "$T/smalldeep.err" ||
+	bad "smalldeep: not copied with a 64 KiB window: $(grep 'user stacks' "$T/smalldeep.err")"
+at_least "smalldeep: complete from copies" "$(share uw_deep "$T/smalldeep.folded" "$COMPLETE")" 95
 
 # --- eviction: the room of an exited process, never a live one's -------------------
 # kuw_evict_{a,b,c} each map a library of 8 MiB of rows: 20 MiB hold a's and
