@@ -138,9 +138,13 @@ at_least "signal: through the signal frame" \
 	"$(share kuw_cases "$T/signal.folded" ';main;spin_main;([a-z_]+;)?[^;]+;on_prof;sig_burn')" 10
 at_least "signal: complete" "$(share kuw_cases "$T/signal.folded" "$COMPLETE")" 99
 
-rec plt -- "$F/kuw_cases" plt 3
-# the PLT stubs follow .init: they are named _init
-at_least "plt: in the stubs" "$(share kuw_cases "$T/plt.folded" ';plt_loop;_init$')" 0.3
+# few samples land in a one-instruction stub (0.2-0.4 %, VM timer skid): a
+# count over 3000 samples, not a share of 1500 (3 of 1497 failed a 0.3 % bar)
+rec plt -- "$F/kuw_cases" plt 6
+# the PLT stubs follow .init: they are named _init; under plt_loop: unwound
+stub=$(awk '/;plt_loop;_init [0-9]+$/ { t += $NF } END { print t + 0 }' "$T/plt.folded")
+[ "$stub" -ge 2 ] || bad "plt: $stub samples in the stubs under plt_loop, want >= 2"
+echo "plt: $stub samples in the stubs under plt_loop (want >= 2)"
 at_least "plt: complete" "$(share kuw_cases "$T/plt.folded" "$COMPLETE")" 99
 
 # libkuw_late.so: mapped by no process before (libuw_hot.so, the same code,
