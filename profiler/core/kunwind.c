@@ -355,6 +355,7 @@ static int push(struct kunwind *k, struct kuw_proc *p, int64_t now_ns)
 {
 	__u32 tgid = (__u32)p->pid;
 	struct kuw_bin **bins;
+	bool none_yet = false;
 	int err;
 
 	p->pushed_ns = now_ns;
@@ -367,8 +368,10 @@ static int push(struct kunwind *k, struct kuw_proc *p, int64_t now_ns)
 	k->pushing = true;
 	err = sym_session__unwind_objects(k->sym, p->pid, p->start_ticks, on_object, k);
 	k->pushing = false;
-	if (!err && !k->up.nr)
+	if (!err && !k->up.nr) {
 		err = -ENOENT;	/* no executable mapping known */
+		none_yet = true;
+	}
 	bins = err ? NULL : malloc(k->npbins * sizeof(*bins) + 1);
 	if (!err && !bins)
 		err = -ENOMEM;
@@ -380,6 +383,15 @@ static int push(struct kunwind *k, struct kuw_proc *p, int64_t now_ns)
 		unpush(k, p);
 		if (err == -ENOMEM)
 			return err;
+		/* none known yet (a fork child caught mid-exec, its new image's
+		 * mappings not in): not a fallback; its copies ask again, less
+		 * and less often while none come */
+		if (none_yet) {
+			p->gap_ns = p->gap_ns ? 2 * p->gap_ns : KUNWIND_REPUSH_NS;
+			if (p->gap_ns > KUNWIND_REPUSH_MAX_NS)
+				p->gap_ns = KUNWIND_REPUSH_MAX_NS;
+			return 0;
+		}
 		fall_back(k, p, k->fail);
 		p->stuck = k->fail == KUNWIND_FB_MAPPINGS;
 		if (k->fail == KUNWIND_FB_MEMORY) {
