@@ -351,6 +351,15 @@ int64_t kunwind__now(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* The next push the process may ask for comes later: KUNWIND_REPUSH_NS,
+ * doubling up to KUNWIND_REPUSH_MAX_NS. */
+static void back_off(struct kuw_proc *p)
+{
+	p->gap_ns = p->gap_ns ? 2 * p->gap_ns : KUNWIND_REPUSH_NS;
+	if (p->gap_ns > KUNWIND_REPUSH_MAX_NS)
+		p->gap_ns = KUNWIND_REPUSH_MAX_NS;
+}
+
 static int push(struct kunwind *k, struct kuw_proc *p, int64_t now_ns)
 {
 	__u32 tgid = (__u32)p->pid;
@@ -387,9 +396,7 @@ static int push(struct kunwind *k, struct kuw_proc *p, int64_t now_ns)
 		 * mappings not in): not a fallback; its copies ask again, less
 		 * and less often while none come */
 		if (none_yet) {
-			p->gap_ns = p->gap_ns ? 2 * p->gap_ns : KUNWIND_REPUSH_NS;
-			if (p->gap_ns > KUNWIND_REPUSH_MAX_NS)
-				p->gap_ns = KUNWIND_REPUSH_MAX_NS;
+			back_off(p);
 			return 0;
 		}
 		fall_back(k, p, k->fail);
@@ -397,9 +404,7 @@ static int push(struct kunwind *k, struct kuw_proc *p, int64_t now_ns)
 		if (k->fail == KUNWIND_FB_MEMORY) {
 			p->wait_room = true;
 			p->room_seen = k->gone;
-			p->gap_ns = p->gap_ns ? 2 * p->gap_ns : KUNWIND_REPUSH_NS;
-			if (p->gap_ns > KUNWIND_REPUSH_MAX_NS)
-				p->gap_ns = KUNWIND_REPUSH_MAX_NS;
+			back_off(p);
 		}
 		return 0;
 	}
@@ -407,8 +412,8 @@ static int push(struct kunwind *k, struct kuw_proc *p, int64_t now_ns)
 	 * asking: back off while the pushes find nothing new */
 	if (k->up.nr > p->nr_pushed)
 		p->gap_ns = KUNWIND_REPUSH_NS;
-	else if (p->gap_ns < KUNWIND_REPUSH_MAX_NS)
-		p->gap_ns = p->gap_ns ? 2 * p->gap_ns : KUNWIND_REPUSH_NS;
+	else
+		back_off(p);
 	p->nr_pushed = k->up.nr;
 	memcpy(bins, k->pbins, k->npbins * sizeof(*bins));
 	release_bins(p->bins, p->nbins);
