@@ -55,6 +55,10 @@ struct sampler {
 	__u32 *sum_keys;
 	__u32 nr_sum;
 	bool sum_no_batch;	/* the kernel has no batch lookup for arrays */
+	/* sampler__map_bytes(): memlock of the maps whose size is fixed, by
+	 * their order in the object, 0 until read */
+	uint64_t *memlock;
+	size_t nr_memlock;
 	/* stack-copy mode */
 	struct ring_buffer *rb_records;
 	int epfd;
@@ -425,6 +429,7 @@ void sampler__free(struct sampler *s)
 	free(s->values);
 	free(s->sum_values);
 	free(s->sum_keys);
+	free(s->memlock);
 	free(s);
 }
 
@@ -669,6 +674,30 @@ static uint64_t map_memlock(int fd)
 	return v;
 }
 
+/* Whether a map's memory is all allocated when it is made: then its
+ * memlock, read once, holds (the agent asks every second, and reading each
+ * map's fdinfo was a tenth of its syscalls). Hashes without preallocation
+ * grow and shrink with their entries; read those each time. */
+static bool memlock_fixed(const struct bpf_map *m)
+{
+	switch (bpf_map__type(m)) {
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+	case BPF_MAP_TYPE_RINGBUF:
+	case BPF_MAP_TYPE_STACK_TRACE:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+		return true;
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_HASH_OF_MAPS:
+		return !(bpf_map__map_flags(m) & BPF_F_NO_PREALLOC);
+	default:
+		return false;
+	}
+}
+
 void sampler__map_bytes(struct sampler *s, uint64_t ret[SAMPLER_NR_MAP_KINDS])
 {
 	static const struct { const char *prefix; enum sampler_map_kind kind; } kinds[] = {
@@ -678,20 +707,36 @@ void sampler__map_bytes(struct sampler *s, uint64_t ret[SAMPLER_NR_MAP_KINDS])
 		{ "ustacks", SAMPLER_MAPS_STACKS }, { "counts", SAMPLER_MAPS_COUNTS },
 	};
 	struct bpf_map *m;
+	size_t nr = 0, i = 0;
 
 	memset(ret, 0, SAMPLER_NR_MAP_KINDS * sizeof(*ret));
+	if (!s->memlock) {
+		bpf_object__for_each_map(m, s->skel->obj)
+			nr++;
+		s->memlock = calloc(nr, sizeof(*s->memlock));
+		s->nr_memlock = s->memlock ? nr : 0;	/* no memory: read them all */
+	}
 	bpf_object__for_each_map(m, s->skel->obj) {
 		enum sampler_map_kind k = SAMPLER_MAPS_OTHER;
 		int fd = bpf_map__fd(m);
+		uint64_t *cached = i < s->nr_memlock ? &s->memlock[i] : NULL, v;
 
+		i++;
 		if (fd < 0)
 			continue;
-		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-			if (!strncmp(bpf_map__name(m), kinds[i].prefix, strlen(kinds[i].prefix))) {
-				k = kinds[i].kind;
+		for (size_t j = 0; j < sizeof(kinds) / sizeof(kinds[0]); j++)
+			if (!strncmp(bpf_map__name(m), kinds[j].prefix, strlen(kinds[j].prefix))) {
+				k = kinds[j].kind;
 				break;
 			}
-		ret[k] += map_memlock(fd);
+		if (cached && *cached) {
+			ret[k] += *cached;
+			continue;
+		}
+		v = map_memlock(fd);
+		ret[k] += v;
+		if (cached && memlock_fixed(m))
+			*cached = v;
 	}
 }
 
