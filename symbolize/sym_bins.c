@@ -206,14 +206,20 @@ int sym_bins__attach(struct sym_bins *c, int pid, const struct sym_proc_maps_ent
 	const char *bid;
 	int fd;
 
+	/* most mappings are of files opened before (every process maps libc):
+	 * a stat finds those, one syscall where an open takes ten */
+	if (sym_proc_file__stat_mapped(pid, me, &st) == 0) {
+		file_key(fkey, sizeof(fkey), &st);
+		b = strmap__get(c->bin_files, fkey);
+		if (b)
+			goto out_found;
+	}
 	fd = open_mapped_file(c, pid, true, me, name, sizeof(name));
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		if (fd >= 0)
 			close(fd);
 		return 0;
 	}
-	ref->st_dev = st.st_dev;
-	ref->st_ino = st.st_ino;
 	file_key(fkey, sizeof(fkey), &st);
 	b = strmap__get(c->bin_files, fkey);
 	if (b) {
@@ -241,6 +247,9 @@ int sym_bins__attach(struct sym_bins *c, int pid, const struct sym_proc_maps_ent
 				return -ENOMEM;
 		}
 	}
+out_found:
+	ref->st_dev = st.st_dev;
+	ref->st_ino = st.st_ino;
 	sym_lru__touch(&c->lru, &b->lru);
 	ref->key = strdup(b->key);
 	*ret_build_id = strdup(sym_elf__build_id(b->elf));

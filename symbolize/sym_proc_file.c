@@ -10,7 +10,9 @@
 #include "symbolize/sym_proc_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -81,6 +83,25 @@ static void note_refusal(int err, int *ret_refused)
 
 	if (!*ret_refused && (r == SAFE_FILE_SYMLINK || r == SAFE_FILE_NOT_REGULAR))
 		*ret_refused = err;
+}
+
+int sym_proc_file__stat_mapped(int pid, const struct sym_proc_maps_entry *me,
+			       struct stat *ret_st)
+{
+	char name[PATH_MAX + 32];
+	struct stat st;
+
+	if (me->deleted)
+		return -ESTALE;
+	if ((size_t)snprintf(name, sizeof(name), "/proc/%d/root%s", pid, me->path) >= sizeof(name))
+		return -ENAMETOOLONG;
+	if (fstatat(AT_FDCWD, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return -errno;
+	/* the inode only, as sym_proc_file__open_mapped() compares it */
+	if (!S_ISREG(st.st_mode) || st.st_ino != me->inode)
+		return -ESTALE;
+	*ret_st = st;
+	return 0;
 }
 
 int sym_proc_file__open_mapped(int pid, bool alive, const struct sym_proc_maps_entry *me,

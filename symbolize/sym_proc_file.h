@@ -41,4 +41,13 @@ int sym_proc_file__open_mapped(int pid, bool alive, const struct sym_proc_maps_e
 			       char *name, size_t namelen, int *ret_refused)
 	__attribute__((warn_unused_result));
 
+/* The identity of the file sym_proc_file__open_mapped() opens first, without
+ * opening it: stat of the path in pid's root, the final component not
+ * followed. 0 when that is a regular file with the inode the maps line
+ * gives (*ret_st written), else -errno (-ESTALE: another file, or deleted).
+ * A cache that has opened that very file (the same device, inode, size and
+ * mtime) needs no second open. */
+int sym_proc_file__stat_mapped(int pid, const struct sym_proc_maps_entry *me,
+			       struct stat *ret_st);
+
 #endif
