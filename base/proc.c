@@ -40,8 +40,9 @@ int proc__parse_stat(const char *line, struct proc_stat *ret)
 {
 	const char *open = strchr(line, '('), *close = strrchr(line, ')');
 	struct proc_stat st = { 0 };
-	unsigned long long flags, start, utime, stime;
+	unsigned long long flags, start, utime, stime, v[19];
 	long long cutime, cstime;
+	const char *p;
 	char state;
 	long pid;
 	int ppid;
@@ -55,11 +56,29 @@ int proc__parse_stat(const char *line, struct proc_stat *ret)
 	if (errno || end == line || pid < 0 || pid > INT_MAX)
 		return -EINVAL;
 	/* after "(comm)": state ppid pgrp session tty tpgid flags minflt
-	 * cminflt majflt cmajflt utime stime cutime cstime ... starttime (22) */
-	if (sscanf(close + 1, " %c %d %*d %*d %*d %*d %llu %*u %*u %*u %*u %llu %llu %lld %lld "
-		   "%*d %*d %*d %*d %llu", &state, &ppid, &flags, &utime, &stime, &cutime,
-		   &cstime, &start) != 8)
+	 * cminflt majflt cmajflt utime stime cutime cstime priority nice
+	 * num_threads itrealvalue starttime (v[18]). Walked by hand: sscanf's
+	 * format machinery was most of a whole-machine agent's parsing time.
+	 * strtoull takes "-1" (tpgid, cutime) as its two's complement. */
+	p = close + 1;
+	while (*p == ' ')
+		p++;
+	if (!*p)
 		return -EINVAL;
+	state = *p++;
+	for (int i = 0; i < 19; i++) {
+		v[i] = strtoull(p, &end, 10);
+		if (end == p)
+			return -EINVAL;
+		p = end;
+	}
+	ppid = (int)v[0];
+	flags = v[5];
+	utime = v[10];
+	stime = v[11];
+	cutime = (long long)v[12];
+	cstime = (long long)v[13];
+	start = v[18];
 	st.pid = (int)pid;
 	clen = (size_t)(close - open - 1);
 	if (clen >= sizeof(st.comm))
