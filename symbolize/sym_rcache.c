@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* sym_rcache: see sym_rcache.h. Entries and their frames live in two
- * growing arrays indexed by base/hashmap; starting over clears all three. */
+ * growing arrays indexed by base/hashmap, the frames' strings in a
+ * sym_strtab; starting over clears all four. */
 #include "symbolize/sym_rcache.h"
 
 #include <stdbool.h>
@@ -10,6 +11,7 @@
 #include "base/hash.h"
 #include "base/hashmap.h"
 #include "base/vec.h"
+#include "symbolize/sym_strtab.h"
 
 struct rc_key {
 	uint64_t serial, vaddr;
@@ -27,6 +29,7 @@ struct sym_rcache {
 	struct sym_elf_frame *frames;
 	size_t nframes, cap_frames;
 	struct hashmap index;
+	struct sym_strtab *strings;	/* the frames' names and files */
 };
 
 static bool rc_eq(const void *ctx, uint32_t idx, const void *key)
@@ -47,8 +50,14 @@ struct sym_rcache *sym_rcache__new(void)
 {
 	struct sym_rcache *c = calloc(1, sizeof(*c));
 
-	if (c)
-		hashmap__init(&c->index, rc_eq, c);
+	if (!c)
+		return NULL;
+	hashmap__init(&c->index, rc_eq, c);
+	c->strings = sym_strtab__new();
+	if (!c->strings) {
+		free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -57,6 +66,7 @@ void sym_rcache__free(struct sym_rcache *c)
 	if (!c)
 		return;
 	hashmap__release(&c->index);
+	sym_strtab__free(c->strings);
 	free(c->e);
 	free(c->frames);
 	free(c);
@@ -87,16 +97,23 @@ void sym_rcache__put(struct sym_rcache *c, uint64_t serial, uint64_t vaddr,
 
 	if (!c || hashmap__find(&c->index, h, &k, &i))
 		return;
-	if (c->n >= SYM_RCACHE_MAX_ADDRS) {
+	if (c->n >= SYM_RCACHE_MAX_ADDRS || sym_strtab__bytes(c->strings) >= SYM_RCACHE_MAX_STRINGS) {
 		hashmap__clear(&c->index);
+		sym_strtab__reset(c->strings);
 		c->n = c->nframes = 0;
 	}
 	if (VEC_RESERVE(c->e, c->n, c->cap, 1) ||
 	    VEC_RESERVE(c->frames, c->nframes, c->cap_frames, n ? n : 1) ||
 	    hashmap__reserve(&c->index, 1))
 		return;
-	if (n)
-		memcpy(c->frames + c->nframes, frames, n * sizeof(*frames));
+	for (size_t j = 0; j < n; j++) {
+		struct sym_elf_frame *f = &c->frames[c->nframes + j];
+
+		*f = frames[j];
+		if ((frames[j].name && !(f->name = sym_strtab__intern(c->strings, frames[j].name))) ||
+		    (frames[j].file && !(f->file = sym_strtab__intern(c->strings, frames[j].file))))
+			return;	/* not added: the copies interned so far stay until a reset */
+	}
 	c->e[c->n] = (struct rc_entry){ .key = k, .first = (uint32_t)c->nframes, .n = (uint32_t)n };
 	c->nframes += n;
 	hashmap__add(&c->index, h, (uint32_t)c->n++);

@@ -4,9 +4,11 @@
  * same leaf in many stacks, every window of the agent) costs a hash lookup
  * instead of a walk of the DWARF. Keyed by the binary's serial
  * (sym_elf__serial(), never reused), so the answers of a binary closed
- * since are never found again; the frames' strings are borrowed from it.
- * One bound for all binaries: past SYM_RCACHE_MAX_ADDRS addresses it starts
- * over. Depends on base/ only.
+ * since are never found again. The frames' strings are copied: an answer
+ * outlives what the binary held to find it (sym_elf__shed()). One bound for
+ * all binaries: past SYM_RCACHE_MAX_ADDRS addresses or
+ * SYM_RCACHE_MAX_STRINGS bytes of strings it starts over. Depends on
+ * sym_strtab and base/ only.
  */
 #ifndef CPROF_SYM_RCACHE_H
 #define CPROF_SYM_RCACHE_H
@@ -17,6 +19,7 @@
 #include "symbolize/sym_elf.h"
 
 #define SYM_RCACHE_MAX_ADDRS 32768	/* about 3 MB at most */
+#define SYM_RCACHE_MAX_STRINGS (4u << 20)
 
 struct sym_rcache;
 
