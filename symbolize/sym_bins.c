@@ -166,6 +166,17 @@ void sym_bins__free(struct sym_bins *c)
 	free(c);
 }
 
+size_t sym_bins__shed_idle(struct sym_bins *c, uint64_t idle_ns)
+{
+	size_t n = 0;
+
+	for (struct sym_lru *l = c->lru.next; l != &c->lru; l = l->next)
+		if (sym_elf__shed(sym_lru__entry(l, struct bin, lru)->elf, idle_ns) > 0)
+			n++;
+	c->stats.shed += n;
+	return n;
+}
+
 struct sym_elf *sym_bins__vdso(struct sym_bins *c)
 {
 	const unsigned char *base;

@@ -34,6 +34,7 @@ struct sym_bin_ref {
 struct sym_bins_stats {
 	uint64_t opened;  /* binaries opened into the cache (reopens included) */
 	uint64_t evicted; /* LRU evictions */
+	uint64_t shed;    /* sym_bins__shed_idle(): binaries that let go of their DWARF */
 	uint64_t mapped_files_refused[SAFE_FILE_NR_REFUSALS]; /* by enum safe_file_refusal */
 };
 
@@ -43,6 +44,9 @@ struct sym_bins *sym_bins__new(size_t max_binaries, const char *debug_dir)
 	__attribute__((warn_unused_result));
 /* Frees every binary and the vDSO; NULL is a no-op. */
 void sym_bins__free(struct sym_bins *c);
+/* sym_elf__shed() every binary nothing was asked of for idle_ns: they stay
+ * cached, lighter. The number shed. */
+size_t sym_bins__shed_idle(struct sym_bins *c, uint64_t idle_ns);
 
 /* Find or open the binary of one executable file mapping of pid (through
  * /proc/PID/root or map_files, see sym_proc_file__open_mapped) and fill ref;

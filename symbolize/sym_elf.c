@@ -5,11 +5,12 @@
  * lazily, on the first lookup that needs it, by sym_debug_file__find (libdwfl's
  * standard search: build-id under the absolute debuginfo_path entries, then
  * .gnu_debuglink; every candidate opened through safe_file and checked).
- * Depends on sym_debug_file, sym_debuginfod, sym_fstarts, sym_gopclntab, sym_strtab,
+ * Depends on sym_debug_file, sym_debuginfod, sym_elf_syms, sym_fstarts, sym_gopclntab, sym_strtab,
  * sym_untrusted_elf, base/vec, libelf and libdw only; never prints.
  */
 #define _GNU_SOURCE
 #include "symbolize/sym_elf.h"
+#include "symbolize/sym_elf_syms.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "base/vec.h"
+#include "symbolize/sym_clock.h"
 #include "symbolize/sym_debug_file.h"
 #include "symbolize/sym_strtab.h"
 #include "symbolize/sym_debuginfod.h"
@@ -50,11 +52,8 @@ struct sym_elf {
 	struct cu_range *cu_ranges;
 	size_t n_cu_ranges;
 	bool cu_ranges_built;
-	/* Function symbols sorted by address, built on first lookup:
-	 * dwfl_module_addrinfo() scans the whole table on every call (about
-	 * 1 ms per address in libLLVM). Names point into libdwfl's tables. */
-	struct elf_sym *syms;
-	size_t nsyms;
+	/* function symbols by address, built on first lookup */
+	struct sym_elf_syms *syms;
 	bool syms_built;
 	/* where no symbol names an address: Go's pclntab, function starts */
 	struct sym_gopclntab *go;
@@ -68,14 +67,14 @@ struct sym_elf {
 	uint64_t fetch_gen;	/* sym_debuginfod__generation() at the last lookup */
 	enum { FETCH_NONE, FETCH_PENDING, FETCH_DONE } fetch;
 	uint64_t serial;	/* sym_elf__serial() */
+	/* sym_elf__shed(): the file again (a mapped file only), and since when
+	 * nothing was asked of what it lets go */
+	int fd;
+	char *file_name;
+	uint64_t used_ns;
+	bool heavy;		/* symbols, DWARF or tables built since opened or shed */
 };
 
-struct elf_sym {
-	GElf_Addr addr;		/* bias-adjusted, as dwfl addresses */
-	GElf_Xword size;
-	const char *name;
-	int rank;		/* among aliases the highest wins (sym_rank()) */
-};
 
 struct cu_range {
 	Dwarf_Addr lo, hi;	/* [lo, hi) in DWARF addresses */
@@ -88,10 +87,13 @@ void sym_elf__free(struct sym_elf *e)
 		return;
 	if (e->dwfl)
 		dwfl_end(e->dwfl);
+	if (e->fd >= 0)
+		close(e->fd);
+	free(e->file_name);
 	free(e->debuginfo_path);
 	free(e->loads);
 	free(e->cu_ranges);
-	free(e->syms);
+	sym_elf_syms__free(e->syms);
 	sym_gopclntab__free(e->go);
 	sym_fstarts__free(e->fstarts);
 	sym_elf__free(e->fetched);
@@ -127,6 +129,34 @@ static int read_headers(struct sym_elf *e)
 
 static uint64_t next_serial;	/* sym_elf__serial(): never 0, never reused */
 
+/* A libdwfl session with the one module of the file behind fd (consumed,
+ * even on failure): 0, -ENOMEM, -EFBIG (an untrusted file over its bound)
+ * or -ENOEXEC. An untrusted file's Elf is taken by the first
+ * dwfl_module_getelf(): sym_untrusted_elf__forget() after that. */
+static int report(struct sym_elf *e, const char *file_name, int fd, bool trusted)
+{
+	void **ud;
+
+	e->dwfl = dwfl_begin(&e->cb);
+	if (!e->dwfl) {
+		close(fd);
+		return -ENOMEM;
+	}
+	dwfl_report_begin(e->dwfl);
+	/* consumed by libdwfl, even on failure */
+	e->mod = trusted ? dwfl_report_elf(e->dwfl, file_name, file_name, fd, 0, true)
+			 : sym_untrusted_elf__report(e->dwfl, file_name, fd);
+	if (!e->mod) {
+		if (trusted)
+			close(fd);
+		return !trusted && errno == EFBIG ? -EFBIG : -ENOEXEC;
+	}
+	/* where sym_debug_file__find() reads the search path */
+	if (dwfl_module_info(e->mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL))
+		*ud = e->debuginfo_path;
+	return dwfl_report_end(e->dwfl, NULL, NULL) != 0 ? -ENOEXEC : 0;
+}
+
 struct sym_elf *sym_elf__open(const char *file_name, int fd, const char *debuginfo_path)
 {
 	struct sym_elf *e = calloc(1, sizeof(*e));
@@ -134,59 +164,43 @@ struct sym_elf *sym_elf__open(const char *file_name, int fd, const char *debugin
 	int err;
 
 	if (!e) {
-		err = -ENOMEM;
-		goto out_close;
+		if (fd >= 0)
+			close(fd);
+		errno = ENOMEM;
+		return NULL;
 	}
+	e->fd = -1;
 	e->debuginfo_path = debuginfo_path ? strdup(debuginfo_path) : NULL;
 	e->paths = sym_strtab__new();
 	e->serial = __atomic_add_fetch(&next_serial, 1, __ATOMIC_RELAXED);
-	if ((debuginfo_path && !e->debuginfo_path) || !e->paths) {
+	/* a file its owner may truncate under us is read, not mapped; a
+	 * mapped one can be reported again after sym_elf__shed() */
+	if (trusted) {
+		e->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		e->file_name = strdup(file_name);
+	}
+	if ((debuginfo_path && !e->debuginfo_path) || !e->paths ||
+	    (trusted && (e->fd < 0 || !e->file_name))) {
+		if (fd >= 0)
+			close(fd);
 		err = -ENOMEM;
 		goto out_free;
 	}
-	/* a file its owner may truncate under us is read, not mapped */
 	e->cb.find_elf = trusted ? dwfl_build_id_find_elf : sym_untrusted_elf__find_elf;
 	e->cb.find_debuginfo = sym_debug_file__find; /* guarded: see sym_debug_file.h */
 	e->cb.section_address = dwfl_offline_section_address;
 	e->cb.debuginfo_path = e->debuginfo_path ? &e->debuginfo_path : NULL;
-	e->dwfl = dwfl_begin(&e->cb);
-	if (!e->dwfl) {
-		err = -ENOMEM;
-		goto out_free;
-	}
-	dwfl_report_begin(e->dwfl);
-	e->mod = trusted ? dwfl_report_elf(e->dwfl, file_name, file_name, fd, 0, true)
-			 : sym_untrusted_elf__report(e->dwfl, file_name, fd);
-	if (!trusted)
-		fd = -1; /* consumed, even on failure */
-	if (!e->mod) {
-		err = !trusted && errno == EFBIG ? -EFBIG : -ENOEXEC;
-		goto out_free;
-	}
-	fd = -1; /* consumed by libdwfl */
-	{
-		void **ud;
-
-		/* where sym_debug_file__find() reads the search path */
-		if (dwfl_module_info(e->mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL))
-			*ud = e->debuginfo_path;
-	}
-	if (dwfl_report_end(e->dwfl, NULL, NULL) != 0) {
-		err = -ENOEXEC;
-		goto out_free;
-	}
-	err = read_headers(e);
+	err = report(e, file_name, fd, trusted);
+	if (!err)
+		err = read_headers(e);
 	sym_untrusted_elf__forget(); /* libdwfl took it, or never will */
 	if (err < 0)
 		goto out_free;
+	e->used_ns = sym_clock__now_ns();
 	return e;
 
 out_free:
-	sym_untrusted_elf__forget();
 	sym_elf__free(e);
-out_close:
-	if (fd >= 0)
-		close(fd);
 	errno = -err;
 	return NULL;
 }
@@ -225,13 +239,19 @@ Elf *sym_elf__elf(const struct sym_elf *e)
 {
 	GElf_Addr bias;
 
-	return dwfl_module_getelf(e->mod, &bias);
+	return e->mod ? dwfl_module_getelf(e->mod, &bias) : NULL;
 }
 
 Elf *sym_elf__debug_elf(struct sym_elf *e)
 {
 	Dwarf_Addr bias;
-	Dwarf *dw = dwfl_module_getdwarf(e->mod, &bias);
+	Dwarf *dw;
+
+	if (!e->mod)
+		return NULL;
+	e->heavy = true;
+	e->used_ns = sym_clock__now_ns();
+	dw = dwfl_module_getdwarf(e->mod, &bias);
 
 	return dw ? dwarf_getelf(dw) : NULL;
 }
@@ -420,140 +440,6 @@ static Dwarf_Die *find_cu(struct sym_elf *e, Dwarf_Addr pc, Dwarf_Addr *ret_bias
 	return NULL;
 }
 
-/* Which of several names for one address a user should see, as perf
- * report does for libc (free, not cfree@GLIBC_2.2.5 or __libc_free):
- * global over weak over local, then a default version ("name" or
- * "name@@V") over a hidden one ("name@V", kept only for old binaries),
- * then fewer leading underscores (the others are internal aliases). */
-static int sym_rank(const char *name, int bind)
-{
-	const char *at = strchr(name, '@');
-	int underscores = 0;
-
-	while (name[underscores] == '_' && underscores < 3)
-		underscores++;
-	return (bind == STB_GLOBAL ? 2 : bind == STB_WEAK ? 1 : 0) * 8 +
-	       (!at || at[1] == '@') * 4 + (3 - underscores);
-}
-
-/* By address; among aliases the best last, so lookups take the last one.
- * Ties go to the shorter name, then the byte order, so the choice does not
- * depend on the order of the symbol table. */
-static int elf_sym_cmp(const void *a, const void *b)
-{
-	const struct elf_sym *x = a, *y = b;
-	size_t xl, yl;
-
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	if (x->rank != y->rank)
-		return x->rank - y->rank;
-	xl = strcspn(x->name, "@");
-	yl = strcspn(y->name, "@");
-	if (xl != yl)
-		return xl < yl ? 1 : -1;
-	return -strcmp(x->name, y->name);
-}
-
-/* The string tables names are checked against (name_ends_in_strtab()). */
-struct strtab_span {
-	Elf *elf;
-	const char *lo, *hi;
-};
-
-/* libdwfl checks that a symbol's name starts inside its string table, not
- * that it ends there: in a hostile binary the last name can run off the end
- * of the buffer (the fuzzer found it). A name is kept only when a NUL ends
- * it inside a string table of the ELF its symbol came from. ELF files
- * without section headers (symbols only through PT_DYNAMIC) cannot be
- * checked and give no names; function starts still name their code. */
-static bool name_ends_in_strtab(struct strtab_span *last, Elf *elf, const char *name)
-{
-	Elf_Scn *scn = NULL;
-
-	if (!elf)
-		return false;
-	if (last->elf != elf || name < last->lo || name >= last->hi) {
-		last->elf = NULL;
-		while ((scn = elf_nextscn(elf, scn))) {
-			GElf_Shdr sh;
-			Elf_Data *d;
-
-			if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_STRTAB ||
-			    !(d = elf_getdata(scn, NULL)) || !d->d_buf)
-				continue;
-			if (name >= (const char *)d->d_buf &&
-			    name < (const char *)d->d_buf + d->d_size) {
-				*last = (struct strtab_span){ elf, d->d_buf,
-							      (const char *)d->d_buf + d->d_size };
-				break;
-			}
-		}
-		if (!last->elf)
-			return false;
-	}
-	return memchr(name, '\0', (size_t)(last->hi - name)) != NULL;
-}
-
-static void build_syms(struct sym_elf *e)
-{
-	int n = dwfl_module_getsymtab(e->mod);
-	size_t cap = n > 0 ? (size_t)n : 0;
-	struct strtab_span last = { 0 };
-
-	e->syms_built = true;
-	if (!cap || !(e->syms = malloc(cap * sizeof(*e->syms))))
-		return;
-	for (int i = 1; i < n; i++) {
-		GElf_Sym sym;
-		GElf_Addr addr;
-		Elf *elf = NULL;
-		const char *name = dwfl_module_getsym_info(e->mod, i, &sym, &addr, NULL, &elf, NULL);
-		int type = GELF_ST_TYPE(sym.st_info), bind = GELF_ST_BIND(sym.st_info);
-
-		if (!name || !name_ends_in_strtab(&last, elf, name) || !*name ||
-		    sym.st_shndx == SHN_UNDEF ||
-		    (type != STT_FUNC && type != STT_GNU_IFUNC))
-			continue;
-		e->syms[e->nsyms++] = (struct elf_sym){
-			.addr = addr, .size = sym.st_size, .name = name,
-			.rank = sym_rank(name, bind),
-		};
-	}
-	qsort(e->syms, e->nsyms, sizeof(*e->syms), elf_sym_cmp);
-}
-
-/* The function symbol containing addr (a dwfl address), or NULL. A sized
- * symbol must cover addr; a size-0 one is taken when it is the nearest below. */
-static const char *lookup_sym(struct sym_elf *e, GElf_Addr addr)
-{
-	size_t lo = 0, hi;
-
-	if (!e->syms_built)
-		build_syms(e);
-	hi = e->nsyms;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (e->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
-		return NULL;
-	if (!e->syms[lo - 1].size)
-		return e->syms[lo - 1].name;
-	/* nested or overlapping symbols: look back a little for one covering addr */
-	for (size_t i = lo; i > 0 && lo - i < 16; i--) {
-		const struct elf_sym *c = &e->syms[i - 1];
-
-		if (addr < c->addr + c->size)
-			return c->name;
-	}
-	return NULL;
-}
-
 /* The debug file a debuginfod server has for this build-id, for a binary
  * without DWARF: asked for on first need, never waited for. */
 static struct sym_elf *fetched_debug(struct sym_elf *e)
@@ -677,9 +563,15 @@ int sym_elf__resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *fr
 	int line = 0;
 	size_t n = 0;
 
-	if (!max)
+	if (!max || !e->mod)
 		return 0;
-	symname = lookup_sym(e, addr);
+	e->heavy = true;
+	e->used_ns = sym_clock__now_ns();
+	if (!e->syms_built) {
+		e->syms_built = true;
+		e->syms = sym_elf_syms__build(e->mod);
+	}
+	symname = sym_elf_syms__lookup(e->syms, addr);
 	if (symname && !*symname)
 		symname = NULL;
 	cu = dwarf_safe(e) ? dwfl_module_addrdie(e->mod, addr, &dbias) : NULL;
@@ -741,4 +633,74 @@ uint64_t sym_elf__serial(const struct sym_elf *e)
 bool sym_elf__answers_may_change(const struct sym_elf *e)
 {
 	return e->fetch == FETCH_PENDING;
+}
+
+/* path lies under an absolute entry of the search path (/usr/lib/debug),
+ * where it is looked for by build-id or by the binary's own path */
+static bool under_debug_root(const struct sym_elf *e, const char *path)
+{
+	const char *p = e->debuginfo_path ? e->debuginfo_path : ":.debug:/usr/lib/debug";
+
+	while (*p) {
+		size_t len = strcspn(p, ":");
+
+		if (p[0] == '/' && len > 1 && !strncmp(path, p, len) && path[len] == '/' &&
+		    strncmp(path, "/proc/", 6))
+			return true;
+		p += len + (p[len] == ':');
+	}
+	return false;
+}
+
+int sym_elf__shed(struct sym_elf *e, uint64_t idle_ns)
+{
+	const char *debug_file = NULL;
+	char build_id[sizeof(e->build_id)];
+	GElf_Addr bias = e->bias;
+	int err;
+
+	if (!e->heavy || sym_clock__now_ns() - e->used_ns < idle_ns)
+		return 0;
+	if (e->fd < 0)
+		return -EPERM;	/* read from its owner's file: kept whole */
+	/* found next to the binary (.gnu_debuglink), maybe through a process's
+	 * root: it may not be found again */
+	dwfl_module_info(e->mod, NULL, NULL, NULL, NULL, NULL, NULL, &debug_file);
+	if (debug_file && strcmp(debug_file, e->file_name) && !under_debug_root(e, debug_file))
+		return -EPERM;
+	if (e->fetched)
+		(void)!sym_elf__shed(e->fetched, 0);
+	dwfl_end(e->dwfl);
+	e->dwfl = NULL;
+	e->mod = NULL;
+	sym_elf_syms__free(e->syms);
+	e->syms = NULL;
+	free(e->cu_ranges);
+	e->cu_ranges = NULL;
+	e->n_cu_ranges = 0;
+	sym_gopclntab__free(e->go);
+	e->go = NULL;
+	sym_fstarts__free(e->fstarts);
+	e->fstarts = NULL;
+	e->syms_built = e->cu_ranges_built = e->go_built = e->fstarts_built = false;
+	sym_strtab__reset(e->paths);
+	e->heavy = false;
+	memcpy(build_id, e->build_id, sizeof(build_id));
+	free(e->loads);
+	e->loads = NULL;
+	e->nloads = 0;
+	err = report(e, e->file_name, fcntl(e->fd, F_DUPFD_CLOEXEC, 0), true);
+	if (!err)
+		err = read_headers(e);
+	/* the same file, or nothing: its mappings were checked against it */
+	if (!err && (strcmp(build_id, e->build_id) || bias != e->bias))
+		err = -ESTALE;
+	if (err) {
+		if (e->dwfl)
+			dwfl_end(e->dwfl);
+		e->dwfl = NULL;
+		e->mod = NULL;
+		return err;
+	}
+	return 1;
 }

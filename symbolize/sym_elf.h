@@ -4,7 +4,7 @@
  * offset -> vaddr translation, and through libdw (when DWARF is found, also in
  * separate debug files via build-id or .gnu_debuglink) file:line and inline
  * frames. Opened once, shared by every process mapping it. Never prints.
- * Depends on sym_debug_file, sym_debuginfod, sym_fstarts, sym_gopclntab, sym_strtab,
+ * Depends on sym_debug_file, sym_debuginfod, sym_elf_syms, sym_fstarts, sym_gopclntab, sym_strtab,
  * sym_untrusted_elf, base/vec, libelf and libdw only; never prints.
  */
 #ifndef CPROF_SYM_ELF_H
@@ -75,5 +75,16 @@ bool sym_elf__answers_may_change(const struct sym_elf *e);
  * frame with func_start set). */
 int sym_elf__resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *frames, size_t max)
 	__attribute__((warn_unused_result));
+
+/* Let go of what resolving built when nothing was asked of it for idle_ns:
+ * the symbol index, the DWARF (its decompressed sections are most of a
+ * binary's memory), the Go table and function starts. The binary stays open
+ * for its headers, build-id and serial; the next sym_elf__resolve() builds
+ * them again. Only a file cprof maps (root's) is reported again: 1 when shed,
+ * 0 when idle for less or holding nothing, -EPERM when it is kept whole (a
+ * file read into memory, or a debug file found next to it rather than under
+ * a debug root: it may be gone), another -errno when the file could not be reported again (the
+ * binary then names nothing). Strings it returned before are invalid. */
+int sym_elf__shed(struct sym_elf *e, uint64_t idle_ns);
 
 #endif

@@ -105,6 +105,7 @@ void sym_session__stats(const struct sym_session *s, struct sym_stats *ret)
 	ret->processes_cached = sym_procs__count(s->procs);
 	ret->binaries_opened = b->opened;
 	ret->binaries_evicted = b->evicted;
+	ret->binaries_shed = b->shed;
 	ret->binaries_cached = sym_bins__count(s->bins);
 	for (size_t i = 0; i < SAFE_FILE_NR_REFUSALS; i++)
 		ret->mapped_files_refused[i] = b->mapped_files_refused[i];
@@ -304,6 +305,11 @@ int sym_session__unwind_objects(struct sym_session *s, int pid, uint64_t start_t
 	if (!p)
 		return -ESRCH;
 	return sym_unwind__objects(s->unwind, p, fn, ctx);
+}
+
+size_t sym_session__shed_idle(struct sym_session *s, uint64_t idle_ns)
+{
+	return sym_bins__shed_idle(s->bins, idle_ns);
 }
 
 size_t sym_session__release_unwind_tables(struct sym_session *s, uint64_t idle_ns,

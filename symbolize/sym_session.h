@@ -60,6 +60,7 @@ struct sym_stats {
 	uint64_t processes;        /* processes captured (cumulative) */
 	uint64_t binaries_opened;  /* binaries opened into the cache (cumulative, reopens included) */
 	uint64_t binaries_evicted; /* LRU evictions */
+	uint64_t binaries_shed;    /* idle binaries that let go of their DWARF (sym_session__shed_idle()) */
 	uint64_t resolved;         /* addresses named (nframes > 0) */
 	uint64_t unresolved;       /* addresses in a mapping that could not be named */
 	uint64_t no_mapping;       /* addresses in no known mapping (or unknown process) */
@@ -221,6 +222,12 @@ typedef int (*sym_unwind_object_fn)(void *ctx, const struct sym_unwind_object *o
 int sym_session__unwind_objects(struct sym_session *s, int pid, uint64_t start_ticks,
 				sym_unwind_object_fn fn, void *ctx)
 	__attribute__((warn_unused_result));
+
+/* Lets every cached binary nothing was asked of for idle_ns go of its
+ * symbols and DWARF (sym_elf__shed()); what they answered stays known
+ * (sym_rcache). For a long-running session, whose binaries' decompressed
+ * DWARF would otherwise stay for good. The number shed. */
+size_t sym_session__shed_idle(struct sym_session *s, uint64_t idle_ns);
 
 /* Frees the unwind tables no stack copy used for idle_ns whose rows
  * held(ctx, key) says are kept elsewhere (see sym_unwind__release_idle()):
