@@ -56,7 +56,7 @@ struct agent_stats {
 	uint64_t windows, profiled, filtered, profiles, profile_bytes;
 	uint64_t lost_samples, spool_write_errors, build_errors;
 	uint64_t capture_failures, reloads, reload_failures;
-	uint64_t sym_processes, sym_binaries, sym_binaries_evicted, sym_processes_evicted;
+	uint64_t sym_processes, sym_binaries, sym_binaries_evicted, sym_binaries_shed, sym_processes_evicted;
 	uint64_t processes_unmapped, mapping_records, mapping_records_lost;	/* mmap_events */
 	uint64_t attr_entries, attr_evictions, attr_fallbacks, attr_memo_replaced, forgotten;
 	uint64_t unwind_stacks, unwind_stops[UW_NR_STOPS];	/* stack-copy mode */

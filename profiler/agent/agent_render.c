@@ -216,6 +216,9 @@ void agent_render__metrics(void *ctx, FILE *f)
 	       STAT_GET(a, sym_binaries));
 	metric(f, "cprof_symbolizer_binaries_evicted_total", "counter",
 	       "Binaries evicted from the symbolizer's cache.", STAT_GET(a, sym_binaries_evicted));
+	metric(f, "cprof_symbolizer_binaries_shed_total", "counter",
+	       "Times an idle binary let go of its symbols and DWARF (what it named stays known).",
+	       STAT_GET(a, sym_binaries_shed));
 	if (STAT_GET(a, stack_copy)) {
 		metric(f, "cprof_unwind_stacks_total", "counter",
 		       "User stacks unwound from stack copies (--unwind auto or dwarf).",

@@ -216,6 +216,7 @@ static void update_cache_stats(struct agent *a)
 	}
 	STAT_SET(a, sym_binaries, ss.binaries_cached);
 	STAT_SET(a, sym_binaries_evicted, ss.binaries_evicted);
+	STAT_SET(a, sym_binaries_shed, ss.binaries_shed);
 	STAT_SET(a, attr_entries, as.entries);
 	STAT_SET(a, attr_evictions, as.evictions);
 	STAT_SET(a, attr_fallbacks, as.fallbacks);

@@ -3,6 +3,7 @@
  * callback run inside sampler__poll()/sampler__drain(), on the caller's
  * thread; nothing here is shared with other threads. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@
 #include "profiler/core/targets.h"
 
 #define SESSION_MAX_COMPONENTS	4
+/* A binary nothing was asked of for this long lets go of its DWARF */
+#define SESSION_SHED_IDLE_NS	30000000000ull
 
 _Static_assert(SAMPLER_NR_MAP_KINDS == 4, "session_stats.map_bytes");
 
@@ -512,6 +515,10 @@ int session__end_window(struct session *s, bool last)
 	s->raw = raw_profile__new();
 	s->refreshed_upto = 0;
 	python__reset(&s->py);
+	/* a long run meets binaries it then leaves alone: their decompressed
+	 * DWARF goes (what they named stays known), and the heap pages with it */
+	if (sym_session__shed_idle(s->sym, SESSION_SHED_IDLE_NS))
+		malloc_trim(0);
 	return s->raw ? 0 : -ENOMEM;
 }
 

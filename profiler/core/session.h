@@ -212,7 +212,8 @@ bool session__window_due(const struct session *s, int64_t now_mono, int64_t inte
 /* Closes the current window's time span at the current clocks. */
 void session__close_window(struct session *s, struct window_span *ret);
 /* After the window is built: processes that exited are forgotten, and
- * unless last, a new raw profile starts. -ENOMEM: none could be made. */
+ * unless last, a new raw profile starts and binaries idle for 30 s let go
+ * of their DWARF (sym_session__shed_idle()). -ENOMEM: none could be made. */
 int session__end_window(struct session *s, bool last) SESSION_WUR;
 
 struct sym_session *session__sym(struct session *s);
