@@ -170,9 +170,13 @@ size_t sym_bins__shed_idle(struct sym_bins *c, uint64_t idle_ns)
 {
 	size_t n = 0;
 
-	for (struct sym_lru *l = c->lru.next; l != &c->lru; l = l->next)
-		if (sym_elf__shed(sym_lru__entry(l, struct bin, lru)->elf, idle_ns) > 0)
+	for (struct sym_lru *l = c->lru.next; l != &c->lru; l = l->next) {
+		struct sym_elf *e = sym_lru__entry(l, struct bin, lru)->elf;
+
+		if (sym_elf__shed(e, idle_ns) > 0)
 			n++;
+		sym_elf__page_out(e);
+	}
 	c->stats.shed += n;
 	return n;
 }

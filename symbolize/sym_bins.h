@@ -44,8 +44,8 @@ struct sym_bins *sym_bins__new(size_t max_binaries, const char *debug_dir)
 	__attribute__((warn_unused_result));
 /* Frees every binary and the vDSO; NULL is a no-op. */
 void sym_bins__free(struct sym_bins *c);
-/* sym_elf__shed() every binary nothing was asked of for idle_ns: they stay
- * cached, lighter. The number shed. */
+/* sym_elf__shed() every binary nothing was asked of for idle_ns (they stay
+ * cached, lighter), and sym_elf__page_out() every one. The number shed. */
 size_t sym_bins__shed_idle(struct sym_bins *c, uint64_t idle_ns);
 
 /* Find or open the binary of one executable file mapping of pid (through

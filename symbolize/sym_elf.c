@@ -73,6 +73,7 @@ struct sym_elf {
 	char *file_name;
 	uint64_t used_ns;
 	bool heavy;		/* symbols, DWARF or tables built since opened or shed */
+	bool dwarf_opened;	/* dwfl_module_getdwarf() called since */
 };
 
 
@@ -249,7 +250,7 @@ Elf *sym_elf__debug_elf(struct sym_elf *e)
 
 	if (!e->mod)
 		return NULL;
-	e->heavy = true;
+	e->heavy = e->dwarf_opened = true;
 	e->used_ns = sym_clock__now_ns();
 	dw = dwfl_module_getdwarf(e->mod, &bias);
 
@@ -527,6 +528,7 @@ static bool dwarf_safe(struct sym_elf *e)
 	if (e->dwarf_state != DWARF_UNCHECKED)
 		return e->dwarf_state == DWARF_SAFE;
 	e->dwarf_state = DWARF_REFUSED;
+	e->dwarf_opened = true;
 	dw = dwfl_module_getdwarf(e->mod, &bias);
 	if (!dw)
 		return false;
@@ -684,7 +686,7 @@ int sym_elf__shed(struct sym_elf *e, uint64_t idle_ns)
 	e->fstarts = NULL;
 	e->syms_built = e->cu_ranges_built = e->go_built = e->fstarts_built = false;
 	sym_strtab__reset(e->paths);
-	e->heavy = false;
+	e->heavy = e->dwarf_opened = false;
 	memcpy(build_id, e->build_id, sizeof(build_id));
 	free(e->loads);
 	e->loads = NULL;
@@ -703,4 +705,41 @@ int sym_elf__shed(struct sym_elf *e, uint64_t idle_ns)
 		return err;
 	}
 	return 1;
+}
+
+/* MADV_PAGEOUT never loses data: pages of the file it maps are dropped (read
+ * again from the file when touched), anything else it was given (a file read
+ * into memory, headers libelf rewrote) stays, without swap. Pages other
+ * processes map too are left alone by the kernel. */
+static void page_out(Elf *elf)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t size = 0;
+	char *base = elf ? elf_rawfile(elf, &size) : NULL;
+	uintptr_t lo, hi;
+
+	if (!base || !size || pg <= 0)
+		return;
+	lo = ((uintptr_t)base + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+	hi = ((uintptr_t)base + size) & ~((uintptr_t)pg - 1);
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_PAGEOUT);
+}
+
+void sym_elf__page_out(struct sym_elf *e)
+{
+	Dwarf_Addr bias;
+
+	if (!e->mod)
+		return;
+	if (e->fd >= 0)	/* mapped, not read into memory */
+		page_out(dwfl_module_getelf(e->mod, &bias));
+	/* only a debug file already opened: never opened for this */
+	if (e->dwarf_opened) {
+		Dwarf *dw = dwfl_module_getdwarf(e->mod, &bias);
+
+		page_out(dw ? dwarf_getelf(dw) : NULL);
+	}
+	if (e->fetched)
+		sym_elf__page_out(e->fetched);
 }

@@ -86,5 +86,10 @@ int sym_elf__resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *fr
  * a debug root: it may be gone), another -errno when the file could not be reported again (the
  * binary then names nothing). Strings it returned before are invalid. */
 int sym_elf__shed(struct sym_elf *e, uint64_t idle_ns);
+/* Ask the kernel to take back the pages of the file (and of its debug file,
+ * when opened) read so far: what libdw reads once (compressed sections) or
+ * seldom need not count in cprof's memory. Read again from the file when
+ * touched; nothing else is lost. */
+void sym_elf__page_out(struct sym_elf *e);
 
 #endif

@@ -225,8 +225,9 @@ int sym_session__unwind_objects(struct sym_session *s, int pid, uint64_t start_t
 
 /* Lets every cached binary nothing was asked of for idle_ns go of its
  * symbols and DWARF (sym_elf__shed()); what they answered stays known
- * (sym_rcache). For a long-running session, whose binaries' decompressed
- * DWARF would otherwise stay for good. The number shed. */
+ * (sym_rcache), and gives the file pages read so far back to the kernel
+ * (sym_elf__page_out()). For a long-running session, whose binaries'
+ * decompressed DWARF would otherwise stay for good. The number shed. */
 size_t sym_session__shed_idle(struct sym_session *s, uint64_t idle_ns);
 
 /* Frees the unwind tables no stack copy used for idle_ns whose rows

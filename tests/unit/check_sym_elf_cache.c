@@ -158,6 +158,12 @@ START_TEST(test_sym_elf_cache__a_shed_binary_says_the_same)
 	/* and a binary asked again builds it all again */
 	ck_assert_int_eq(resolve_outer(fresh, e, outer, again), n);
 	same_results(before, again, n);
+	/* the file's pages given back are read again, the same */
+	sym_elf__page_out(e);
+	sym_frames__free(fresh);
+	fresh = sym_frames__new();
+	ck_assert_int_eq(resolve_outer(fresh, e, outer, again), n);
+	same_results(before, again, n);
 	ck_assert_int_eq(sym_elf__shed(e, 0), 1);
 	sym_elf__free(e);
 	sym_frames__free(fr);
