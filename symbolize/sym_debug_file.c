@@ -6,7 +6,8 @@
  * binary's own directory (anyone's) may not. A file not owned by root is
  * copied into a memfd first: libdwfl maps what we return, and its owner
  * could truncate it under the mapping (SIGBUS).
- * Depends on base/ (safe_file, compress) and libdw only; never prints.
+ * Depends on sym_debug_spill, base/ (safe_file, compress) and libdw only;
+ * never prints.
  */
 #define _GNU_SOURCE
 #include "symbolize/sym_debug_file.h"
@@ -24,6 +25,7 @@
 
 #include "base/compress.h"
 #include "base/safe_file.h"
+#include "symbolize/sym_debug_spill.h"
 
 static bool same_build_id(int fd, const unsigned char *bits, int len)
 {
@@ -95,6 +97,7 @@ static int try_candidate(const char *path, bool trusted_dir, const unsigned char
 	}
 	if (bits_len > 0 ? !same_build_id(fd, bits, bits_len) : !same_crc(fd, crc))
 		goto out_close;
+	fd = sym_debug_spill__file(fd);	/* its compressed sections as file pages */
 	*ret_name = strdup(path);
 	if (!*ret_name)
 		goto out_close;

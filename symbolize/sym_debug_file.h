@@ -8,7 +8,8 @@
  * path, then the debuglink name next to the file, in its .debug/, and under
  * each absolute entry followed by the file's directory (with a leading
  * /proc/PID/root taken off).
- * Depends on base/ (safe_file, compress) and libdw only; never prints.
+ * Depends on sym_debug_spill, base/ (safe_file, compress) and libdw only;
+ * never prints.
  */
 #ifndef CPROF_SYM_DEBUG_FILE_H
 #define CPROF_SYM_DEBUG_FILE_H

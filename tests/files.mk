@@ -25,3 +25,4 @@ $(OUT)/fixtures/hostile_uselib: tests/fixtures/hostile_uselib.c $(OUT)/fixtures/
 
 # the debug-file tests read the debuglink and build-id fixtures of sym.mk
 $(OUT)/tests/unit/check_debug_file: | $(SYM_FIXTURES)
+$(OUT)/tests/unit/check_debug_spill: | $(SYM_FIXTURES)
