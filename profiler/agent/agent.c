@@ -434,6 +434,12 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 		goto out_free;
 	}
 	agent_ship__sweep_file_backend(a);
+	/* libdw's decompressed DWARF as file pages the kernel can take back */
+	err = sym_debug_spill__set_dir(a->cfg.spool_dir ? a->cfg.spool_dir : "/var/tmp");
+	if (err)
+		agent__say(a, LOG_DEBUG, "debug files decompressed in memory: %s cannot hold them (%s)",
+			   a->cfg.spool_dir ? a->cfg.spool_dir : "/var/tmp", strerror(-err));
+	err = 0;
 	a->attr = attr_cache__new(0, &a->rule, a->cfg.cgroup, a->cfg.comm);
 	if (!a->attr) {
 		agent__say(a, LOG_ERR, "out of memory");

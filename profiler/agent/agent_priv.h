@@ -36,6 +36,7 @@
 #include "profiler/core/sampler.h"
 #include "profiler/core/session.h"
 #include "profiler/core/stop_signal.h"
+#include "symbolize/sym_debug_spill.h"
 #include "symbolize/sym_debuginfod.h"
 #include "symbolize/sym_session.h"
 #include "symbolize/unwinder.h"

@@ -204,6 +204,20 @@ void agent_render__metrics(void *ctx, FILE *f)
 		metric(f, "cprof_debuginfod_pending", "gauge",
 		       "Debug file fetches queued or running.", ds.pending);
 	}
+	{
+		struct sym_debug_spill_stats sp;
+
+		sym_debug_spill__stats(&sp);
+		metric(f, "cprof_debug_files_spilled_total", "counter",
+		       "Debug files with compressed sections handed to libdw decompressed on disk "
+		       "(unnamed files in the spool directory or /var/tmp) rather than in memory.",
+		       sp.files);
+		metric(f, "cprof_debug_files_spilled_bytes_total", "counter",
+		       "Decompressed bytes of the debug files spilled to disk.", sp.bytes);
+		metric(f, "cprof_debug_file_spill_failures_total", "counter",
+		       "Debug files that could not be spilled (decompressed in memory instead).",
+		       sp.failed);
+	}
 	metric(f, "cprof_processes_unmapped", "gauge",
 	       "Processes seen whose executable mappings could not be known (their user frames "
 	       "are unnamed); one found later is taken back.", STAT_GET(a, processes_unmapped));
