@@ -92,6 +92,14 @@ make_seeds() {
 	seed cfi "$t"/cfi.*
 	seed fstarts "$t"/cfi.*
 
+	# debug files with compressed sections, as -dbg packages ship them
+	k=0
+	for f in "$OUT"/fixtures/*.debug; do
+		objcopy --compress-debug-sections=zlib "$f" "$t/spill.$k" 2>/dev/null
+		k=$((k + 1))
+	done
+	seed debug_spill "$t"/spill.*
+
 	# Go binaries are megabytes: a small object carrying each Go fixture's
 	# .gopclntab (header, function table, names) instead
 	local g
