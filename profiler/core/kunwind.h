@@ -36,7 +36,7 @@
 #define KUNWIND_REPUSH_MAX_NS	2000000000LL	/* ... backing off to this */
 /* A userspace table whose rows are in the kernel is freed once no stack
  * copy has used it for this long (compiled again if one does). */
-#define KUNWIND_TABLE_IDLE_NS	30000000000LL
+#define KUNWIND_TABLE_IDLE_NS	5000000000LL
 
 struct kunwind_maps {
 	int rows_fd;		/* uw_rows: BPF_F_MMAPABLE array of struct cprof_uw_row */
