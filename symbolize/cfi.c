@@ -6,13 +6,15 @@
  * instructions run once, on first use, and their resulting state is kept for
  * its FDEs and for DW_CFA_restore. A program runs front to back once: rows
  * are emitted when the location advances, so the work per FDE is its length.
- * Expressions are classified once, when their instruction runs, into the few
- * forms the row can express; the row is translated from that class.
- * Depends on cfi_cur, uw_table's types, base/vec and libdw's DWARF constants only; never prints.
+ * Expressions are classified once, when their instruction runs, and rows
+ * translated into struct uw_rule, by cfi_rule.
+ * Depends on cfi_cur, cfi_rule, uw_table's types, base/vec and libdw's DWARF
+ * constants only; never prints.
  */
 #include "symbolize/cfi.h"
 
 #include "symbolize/cfi_cur.h"
+#include "symbolize/cfi_rule.h"
 
 #include <dwarf.h>
 #include <errno.h>
@@ -20,44 +22,6 @@
 #include <string.h>
 
 #include "base/vec.h"
-
-#define REG_RBP 6
-#define REG_RSP 7
-#define REG_RA  16
-
-enum reg_kind {
-	REG_UNSPEC = 0,		/* no rule: for rip, the end of the chain */
-	REG_UNDEF,
-	REG_SAME,
-	REG_AT_CFA,		/* saved at CFA + off (DW_CFA_offset, or an expression) */
-	REG_AT_RBP,		/* saved at rbp + off (DW_CFA_expression DW_OP_breg6) */
-	REG_OTHER,		/* anything else: another register, a value, an expression */
-};
-
-struct reg_rule {
-	int64_t off;
-	uint8_t kind;
-};
-
-enum cfa_kind {
-	CFA_UNSET = 0,
-	CFA_REG,		/* reg + off */
-	CFA_DEREF,		/* *(reg + off): DW_OP_bregN off; DW_OP_deref */
-	CFA_PLT,		/* binutils' lazy PLT expression, threshold in thr */
-	CFA_OTHER,		/* another expression */
-};
-
-struct cfa_rule {
-	int64_t off;
-	uint64_t reg;
-	uint8_t kind;
-	uint8_t thr;
-};
-
-struct state {
-	struct cfa_rule cfa;
-	struct reg_rule ra, rbp;
-};
 
 struct cie {
 	uint32_t offset;	/* in its section */
@@ -69,7 +33,7 @@ struct cie {
 	bool z;			/* FDEs carry augmentation data */
 	bool signal;		/* 'S': signal trampoline frames */
 	uint8_t init_status;	/* 0: not run yet, else 1 + enum cfi_status */
-	struct state init;	/* after the initial instructions */
+	struct cfi_rule_state init;	/* after the initial instructions */
 };
 
 struct cfi {
@@ -81,7 +45,7 @@ struct cfi {
 	size_t ncies, cap_cies;
 	struct cfi_fde *fdes;
 	size_t nfdes, cap_fdes;
-	struct state *stack;	/* remember_state, max_depth entries */
+	struct cfi_rule_state *stack;	/* remember_state, max_depth entries */
 };
 
 struct uw_limits uw_limits__default(void)
@@ -362,176 +326,14 @@ int cfi__add_section(struct cfi *c, const struct uw_cfi_section *sec, struct uw_
 	return 0;
 }
 
-/* --- expressions ----------------------------------------------------------------- */
-
-struct op {
-	uint8_t atom;
-	uint64_t reg;		/* DW_OP_breg*: the register */
-	int64_t num;		/* DW_OP_breg*: offset; DW_OP_plus_uconst: operand */
-};
-
-#define MAX_OPS 10
-
-/* Decode up to MAX_OPS operations of the kinds the known forms use; returns
- * their count, or -1 for a longer expression or another operation. */
-static int decode_ops(const uint8_t *p, size_t len, struct op *ops)
-{
-	struct cfi_cur c = { p, p + len };
-	int n = 0;
-
-	while (c.p < c.end) {
-		struct op *o = &ops[n];
-		uint64_t u;
-
-		if (n == MAX_OPS || cfi_cur__u8(&c, &o->atom))
-			return -1;
-		if (o->atom >= DW_OP_breg0 && o->atom <= DW_OP_breg31) {
-			o->reg = o->atom - DW_OP_breg0;
-			o->atom = DW_OP_bregx;
-			if (cfi_cur__sleb(&c, &o->num))
-				return -1;
-		} else if (o->atom == DW_OP_bregx) {
-			if (cfi_cur__uleb(&c, &o->reg) || cfi_cur__sleb(&c, &o->num))
-				return -1;
-		} else if (o->atom == DW_OP_plus_uconst) {
-			if (cfi_cur__uleb(&c, &u))
-				return -1;
-			o->num = (int64_t)u;
-		} else if (!(o->atom >= DW_OP_lit0 && o->atom <= DW_OP_lit31) &&
-			   o->atom != DW_OP_and && o->atom != DW_OP_ge && o->atom != DW_OP_shl &&
-			   o->atom != DW_OP_plus && o->atom != DW_OP_deref) {
-			return -1;
-		}
-		n++;
-	}
-	return n;
-}
-
-static bool is_breg(const struct op *o, uint64_t reg)
-{
-	return o->atom == DW_OP_bregx && o->reg == reg;
-}
-
-/* DW_CFA_def_cfa_expression: *(reg + off) (signal frames, stack realignment)
- * or binutils' lazy PLT: rsp + off + (((rip & 15) >= thr) << 3). */
-static struct cfa_rule classify_cfa(const uint8_t *p, size_t len)
-{
-	struct op o[MAX_OPS];
-	int n = decode_ops(p, len, o);
-
-	if (n == 2 && o[0].atom == DW_OP_bregx && o[1].atom == DW_OP_deref)
-		return (struct cfa_rule){ .kind = CFA_DEREF, .reg = o[0].reg, .off = o[0].num };
-	if (n == 9 && is_breg(&o[0], REG_RSP) && is_breg(&o[1], REG_RA) && o[1].num == 0 &&
-	    o[2].atom == DW_OP_lit15 && o[3].atom == DW_OP_and && o[4].atom >= DW_OP_lit0 &&
-	    o[4].atom <= DW_OP_lit15 && o[5].atom == DW_OP_ge && o[6].atom == DW_OP_lit3 &&
-	    o[7].atom == DW_OP_shl && o[8].atom == DW_OP_plus)
-		return (struct cfa_rule){ .kind = CFA_PLT, .reg = REG_RSP, .off = o[0].num,
-					  .thr = (uint8_t)(o[4].atom - DW_OP_lit0) };
-	return (struct cfa_rule){ .kind = CFA_OTHER };
-}
-
-/* DW_CFA_expression: the address the register is saved at, computed from the
- * CFA pushed first: CFA + off (no op, or DW_OP_plus_uconst), or rbp + off
- * (DW_OP_breg6, as GCC emits after realigning the stack). */
-static struct reg_rule classify_reg(const uint8_t *p, size_t len)
-{
-	struct op o[MAX_OPS];
-	int n = decode_ops(p, len, o);
-
-	if (n == 0)
-		return (struct reg_rule){ .kind = REG_AT_CFA };
-	if (n == 1 && o[0].atom == DW_OP_plus_uconst)
-		return (struct reg_rule){ .kind = REG_AT_CFA, .off = o[0].num };
-	if (n == 1 && is_breg(&o[0], REG_RBP))
-		return (struct reg_rule){ .kind = REG_AT_RBP, .off = o[0].num };
-	return (struct reg_rule){ .kind = REG_OTHER };
-}
-
-/* --- rows -------------------------------------------------------------------------- */
-
-static struct uw_rule translate(const struct state *s, bool signal, uint64_t *unsupported)
-{
-	const struct uw_rule unsup = { .cfa = UW_CFA_UNSUPPORTED };
-	struct uw_rule r = { 0 };
-
-	/* the caller's rip: undefined marks the outermost frame */
-	if (s->ra.kind == REG_UNDEF || s->ra.kind == REG_UNSPEC) {
-		r.cfa = UW_CFA_OUTERMOST;
-		return r;
-	}
-	if (signal) {
-		/* glibc's __restore_rt: CFA = *(rsp + offsetof(ucontext, rsp)) */
-		if (s->cfa.kind == CFA_DEREF && s->cfa.reg == REG_RSP) {
-			r.cfa = UW_CFA_SIGNAL;
-			return r;
-		}
-		goto out_unsupported;
-	}
-	switch (s->cfa.kind) {
-	case CFA_REG:
-		if (s->cfa.reg == REG_RSP)
-			r.cfa = UW_CFA_RSP;
-		else if (s->cfa.reg == REG_RBP)
-			r.cfa = UW_CFA_RBP;
-		else
-			goto out_unsupported;
-		break;
-	case CFA_DEREF:
-		if (s->cfa.reg != REG_RBP)
-			goto out_unsupported;
-		r.cfa = UW_CFA_RBP_DEREF;
-		break;
-	case CFA_PLT:
-		r.cfa = UW_CFA_PLT;
-		r.rbp_off = s->cfa.thr;
-		break;
-	default:
-		goto out_unsupported;
-	}
-	if (s->cfa.off < INT32_MIN || s->cfa.off > INT32_MAX)
-		goto out_unsupported;
-	r.cfa_off = (int32_t)s->cfa.off;
-	/* the return address must be at CFA - 8, as every x86_64 call leaves it */
-	if (s->ra.kind != REG_AT_CFA || s->ra.off != -8)
-		goto out_unsupported;
-	if (r.cfa == UW_CFA_PLT)
-		return r;	/* rbp_off holds the threshold; PLT stubs leave rbp alone */
-	switch (s->rbp.kind) {
-	case REG_UNDEF:
-		r.rbp = UW_RBP_UNDEFINED;
-		break;
-	case REG_UNSPEC:
-	case REG_SAME:
-		r.rbp = UW_RBP_SAME;
-		break;
-	case REG_AT_CFA:
-	case REG_AT_RBP:
-		if (s->rbp.off >= INT16_MIN && s->rbp.off <= INT16_MAX) {
-			r.rbp = s->rbp.kind == REG_AT_CFA ? UW_RBP_AT_CFA : UW_RBP_AT_RBP;
-			r.rbp_off = (int16_t)s->rbp.off;
-			break;
-		}
-		/* fall through */
-	default:
-		/* saved in another register, or by another expression */
-		r.rbp = UW_RBP_UNDEFINED;
-		(*unsupported)++;
-	}
-	return r;
-
-out_unsupported:
-	(*unsupported)++;
-	return unsup;
-}
-
 /* --- programs ------------------------------------------------------------------------ */
 
 struct run {
 	struct cfi *c;
 	const struct cie *cie;
 	const struct uw_cfi_section *sec;
-	struct state s;
-	const struct state *init;	/* DW_CFA_restore's source */
+	struct cfi_rule_state s;
+	const struct cfi_rule_state *init;	/* DW_CFA_restore's source */
 	uint32_t depth, insns;
 	uint64_t loc, end;
 	bool in_cie;
@@ -544,7 +346,7 @@ struct run {
 
 static int emit(struct run *r)
 {
-	struct uw_rule rule = translate(&r->s, r->cie->signal, r->unsupported);
+	struct uw_rule rule = cfi_rule__translate(&r->s, r->cie->signal, r->unsupported);
 
 	return r->row(r->ctx, r->loc, &rule);
 }
@@ -573,14 +375,14 @@ static int advance_by(struct run *r, uint64_t delta)
 	return advance(r, r->loc + d);
 }
 
-static struct reg_rule *tracked(struct run *r, uint64_t reg)
+static struct cfi_rule_reg *tracked(struct run *r, uint64_t reg)
 {
-	return reg == REG_RA ? &r->s.ra : reg == REG_RBP ? &r->s.rbp : NULL;
+	return reg == CFI_R_RA ? &r->s.ra : reg == CFI_R_RBP ? &r->s.rbp : NULL;
 }
 
-static void set_reg(struct run *r, uint64_t reg, struct reg_rule rule)
+static void set_reg(struct run *r, uint64_t reg, struct cfi_rule_reg rule)
 {
-	struct reg_rule *t = tracked(r, reg);
+	struct cfi_rule_reg *t = tracked(r, reg);
 
 	if (t)
 		*t = rule;
@@ -595,9 +397,9 @@ static bool scaled(const struct run *r, int64_t off, int64_t *ret)
 /* DW_CFA_def_cfa_register / _offset apply to a register + offset rule */
 static bool cfa_is_reg(struct run *r)
 {
-	if (r->s.cfa.kind == CFA_UNSET)
-		r->s.cfa.kind = CFA_REG;
-	return r->s.cfa.kind == CFA_REG;
+	if (r->s.cfa.kind == CFI_CFA_UNSET)
+		r->s.cfa.kind = CFI_CFA_REG;
+	return r->s.cfa.kind == CFI_CFA_REG;
 }
 
 /* One instruction at c; CFI_OK, a CFI_* status, RUN_DONE or -ENOMEM. */
@@ -615,7 +417,7 @@ static int step(struct run *r, struct cfi_cur *c)
 	case DW_CFA_offset:
 		if (cfi_cur__uleb(c, &u) || u > INT64_MAX || !scaled(r, (int64_t)u, &off))
 			return CFI_MALFORMED;
-		set_reg(r, op & 0x3f, (struct reg_rule){ .kind = REG_AT_CFA, .off = off });
+		set_reg(r, op & 0x3f, (struct cfi_rule_reg){ .kind = CFI_REG_AT_CFA, .off = off });
 		return 0;
 	case DW_CFA_restore:
 		reg = op & 0x3f;
@@ -640,23 +442,23 @@ static int step(struct run *r, struct cfi_cur *c)
 		if (cfi_cur__uleb(c, &reg) || cfi_cur__uleb(c, &u) || u > INT64_MAX ||
 		    !scaled(r, op == DW_CFA_offset_extended ? (int64_t)u : -(int64_t)u, &off))
 			return CFI_MALFORMED;
-		set_reg(r, reg, (struct reg_rule){ .kind = REG_AT_CFA, .off = off });
+		set_reg(r, reg, (struct cfi_rule_reg){ .kind = CFI_REG_AT_CFA, .off = off });
 		return 0;
 	case DW_CFA_offset_extended_sf:
 		if (cfi_cur__uleb(c, &reg) || cfi_cur__sleb(c, &s) || !scaled(r, s, &off))
 			return CFI_MALFORMED;
-		set_reg(r, reg, (struct reg_rule){ .kind = REG_AT_CFA, .off = off });
+		set_reg(r, reg, (struct cfi_rule_reg){ .kind = CFI_REG_AT_CFA, .off = off });
 		return 0;
 	case DW_CFA_val_offset:
 	case DW_CFA_register:
 		if (cfi_cur__uleb(c, &reg) || cfi_cur__uleb(c, &u))
 			return CFI_MALFORMED;
-		set_reg(r, reg, (struct reg_rule){ .kind = REG_OTHER });
+		set_reg(r, reg, (struct cfi_rule_reg){ .kind = CFI_REG_OTHER });
 		return 0;
 	case DW_CFA_val_offset_sf:
 		if (cfi_cur__uleb(c, &reg) || cfi_cur__sleb(c, &s))
 			return CFI_MALFORMED;
-		set_reg(r, reg, (struct reg_rule){ .kind = REG_OTHER });
+		set_reg(r, reg, (struct cfi_rule_reg){ .kind = CFI_REG_OTHER });
 		return 0;
 	case DW_CFA_restore_extended:
 		if (cfi_cur__uleb(c, &reg))
@@ -666,8 +468,8 @@ static int step(struct run *r, struct cfi_cur *c)
 	case DW_CFA_same_value:
 		if (cfi_cur__uleb(c, &reg))
 			return CFI_MALFORMED;
-		set_reg(r, reg, (struct reg_rule){
-			.kind = op == DW_CFA_undefined ? REG_UNDEF : REG_SAME });
+		set_reg(r, reg, (struct cfi_rule_reg){
+			.kind = op == DW_CFA_undefined ? CFI_REG_UNDEF : CFI_REG_SAME });
 		return 0;
 	case DW_CFA_remember_state:
 		if (r->depth >= r->c->lim.max_depth)
@@ -682,12 +484,12 @@ static int step(struct run *r, struct cfi_cur *c)
 	case DW_CFA_def_cfa:
 		if (cfi_cur__uleb(c, &reg) || cfi_cur__uleb(c, &u) || u > INT64_MAX)
 			return CFI_MALFORMED;
-		r->s.cfa = (struct cfa_rule){ .kind = CFA_REG, .reg = reg, .off = (int64_t)u };
+		r->s.cfa = (struct cfi_rule_cfa){ .kind = CFI_CFA_REG, .reg = reg, .off = (int64_t)u };
 		return 0;
 	case DW_CFA_def_cfa_sf:
 		if (cfi_cur__uleb(c, &reg) || cfi_cur__sleb(c, &s) || !scaled(r, s, &off))
 			return CFI_MALFORMED;
-		r->s.cfa = (struct cfa_rule){ .kind = CFA_REG, .reg = reg, .off = off };
+		r->s.cfa = (struct cfi_rule_cfa){ .kind = CFI_CFA_REG, .reg = reg, .off = off };
 		return 0;
 	case DW_CFA_def_cfa_register:
 		if (cfi_cur__uleb(c, &reg) || !cfa_is_reg(r))
@@ -707,15 +509,15 @@ static int step(struct run *r, struct cfi_cur *c)
 	case DW_CFA_def_cfa_expression:
 		if (cfi_cur__uleb(c, &len) || len > (uint64_t)(c->end - c->p))
 			return CFI_MALFORMED;
-		r->s.cfa = classify_cfa(c->p, (size_t)len);
+		r->s.cfa = cfi_rule__cfa_expr(c->p, (size_t)len);
 		c->p += len;
 		return 0;
 	case DW_CFA_expression:
 	case DW_CFA_val_expression:
 		if (cfi_cur__uleb(c, &reg) || cfi_cur__uleb(c, &len) || len > (uint64_t)(c->end - c->p))
 			return CFI_MALFORMED;
-		set_reg(r, reg, op == DW_CFA_expression ? classify_reg(c->p, (size_t)len) :
-			(struct reg_rule){ .kind = REG_OTHER });
+		set_reg(r, reg, op == DW_CFA_expression ? cfi_rule__reg_expr(c->p, (size_t)len) :
+			(struct cfi_rule_reg){ .kind = CFI_REG_OTHER });
 		c->p += len;
 		return 0;
 	case DW_CFA_GNU_args_size:
@@ -726,9 +528,9 @@ static int step(struct run *r, struct cfi_cur *c)
 
 restore:
 	if (tracked(r, reg))
-		*tracked(r, reg) = r->init ? *(reg == REG_RA ? &r->init->ra : &r->init->rbp) :
-					    (reg == REG_RA ? (struct reg_rule){ REG_UNSPEC } :
-					     (struct reg_rule){ .kind = REG_SAME });
+		*tracked(r, reg) = r->init ? *(reg == CFI_R_RA ? &r->init->ra : &r->init->rbp) :
+					    (reg == CFI_R_RA ? (struct cfi_rule_reg){ CFI_REG_UNSPEC } :
+					     (struct cfi_rule_reg){ .kind = CFI_REG_SAME });
 	return 0;
 }
 
@@ -759,7 +561,7 @@ static int cie_init(struct cfi *c, struct cie *cie, uint32_t *insns)
 
 	if (cie->init_status)
 		return cie->init_status - 1;
-	r.s.rbp.kind = REG_SAME;
+	r.s.rbp.kind = CFI_REG_SAME;
 	/* a CIE emits no rows (advances are refused in it): only CFI_* comes back */
 	st = exec(&r, cie->insns, cie->insns_len);
 	cie->init = r.s;
