@@ -9,19 +9,21 @@
 #ifndef CPROF_BPF_UNWIND_H
 #define CPROF_BPF_UNWIND_H
 
-/* One row: struct uw_rule and its pc offset, 16 bytes (array elements are
- * 8-byte aligned anyway). pc is relative to the mapping's base. */
+/* One row: struct uw_rule unpacked and its pc offset, 16 bytes (array
+ * elements are 8-byte aligned anyway). pc is relative to the mapping's base. */
 struct cprof_uw_row {
 	__u32 pc;
 	__s32 cfa_off;
 	__s16 rbp_off;
 	__u8 cfa;		/* enum uw_cfa_rule */
 	__u8 rbp;		/* enum uw_rbp_rule */
-	__u32 pad;
+	__s16 rbx_off;		/* CPROF_UW_RBX_AT_CFA: offset from the CFA, in bytes */
+	__u8 rbx;		/* enum uw_rbx_rule */
+	__u8 pad;
 };
 
-/* enum uw_cfa_rule and enum uw_rbp_rule (symbolize/uw_table.h), for the
- * BPF side; profiler/core/kunwind.c asserts they match. */
+/* enum uw_cfa_rule, uw_rbp_rule and uw_rbx_rule (symbolize/uw_table.h),
+ * for the BPF side; profiler/core/kunwind.c asserts they match. */
 #define CPROF_UW_CFA_NONE	0
 #define CPROF_UW_CFA_RSP	1
 #define CPROF_UW_CFA_RBP	2
@@ -29,9 +31,12 @@ struct cprof_uw_row {
 #define CPROF_UW_CFA_RBP_DEREF	4
 #define CPROF_UW_CFA_SIGNAL	5
 #define CPROF_UW_CFA_OUTERMOST	6
+#define CPROF_UW_CFA_RBX	7
 #define CPROF_UW_RBP_SAME	0
 #define CPROF_UW_RBP_AT_CFA	1
 #define CPROF_UW_RBP_AT_RBP	3
+#define CPROF_UW_RBX_SAME	0
+#define CPROF_UW_RBX_AT_CFA	1
 
 #define CPROF_UW_MAX_MAPS	128	/* executable mappings per process */
 

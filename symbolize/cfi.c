@@ -375,17 +375,36 @@ static int advance_by(struct run *r, uint64_t delta)
 	return advance(r, r->loc + d);
 }
 
-static struct cfi_rule_reg *tracked(struct run *r, uint64_t reg)
+/* The rule of a register the row form tracks in s, or NULL. */
+static struct cfi_rule_reg *tracked(struct cfi_rule_state *s, uint64_t reg)
 {
-	return reg == CFI_R_RA ? &r->s.ra : reg == CFI_R_RBP ? &r->s.rbp : NULL;
+	switch (reg) {
+	case CFI_R_RA:
+		return &s->ra;
+	case CFI_R_RBP:
+		return &s->rbp;
+	case CFI_R_RBX:
+		return &s->rbx;
+	}
+	return NULL;
 }
 
 static void set_reg(struct run *r, uint64_t reg, struct cfi_rule_reg rule)
 {
-	struct cfi_rule_reg *t = tracked(r, reg);
+	struct cfi_rule_reg *t = tracked(&r->s, reg);
 
 	if (t)
 		*t = rule;
+}
+
+/* DW_CFA_restore: the CIE's rule; in the CIE itself, the ABI's */
+static void restore(struct run *r, uint64_t reg)
+{
+	struct cfi_rule_state from = r->init ? *r->init : cfi_rule__abi();
+	struct cfi_rule_reg *t = tracked(&r->s, reg);
+
+	if (t)
+		*t = *tracked(&from, reg);
 }
 
 /* off * data_alignment_factor, or false on overflow */
@@ -420,8 +439,8 @@ static int step(struct run *r, struct cfi_cur *c)
 		set_reg(r, op & 0x3f, (struct cfi_rule_reg){ .kind = CFI_REG_AT_CFA, .off = off });
 		return 0;
 	case DW_CFA_restore:
-		reg = op & 0x3f;
-		goto restore;
+		restore(r, op & 0x3f);
+		return 0;
 	}
 	switch (op) {
 	case DW_CFA_nop:
@@ -463,7 +482,8 @@ static int step(struct run *r, struct cfi_cur *c)
 	case DW_CFA_restore_extended:
 		if (cfi_cur__uleb(c, &reg))
 			return CFI_MALFORMED;
-		goto restore;
+		restore(r, reg);
+		return 0;
 	case DW_CFA_undefined:
 	case DW_CFA_same_value:
 		if (cfi_cur__uleb(c, &reg))
@@ -525,13 +545,6 @@ static int step(struct run *r, struct cfi_cur *c)
 	default:
 		return CFI_MALFORMED;
 	}
-
-restore:
-	if (tracked(r, reg))
-		*tracked(r, reg) = r->init ? *(reg == CFI_R_RA ? &r->init->ra : &r->init->rbp) :
-					    (reg == CFI_R_RA ? (struct cfi_rule_reg){ CFI_REG_UNSPEC } :
-					     (struct cfi_rule_reg){ .kind = CFI_REG_SAME });
-	return 0;
 }
 
 static int exec(struct run *r, uint32_t insns, uint32_t len)
@@ -552,8 +565,7 @@ static int exec(struct run *r, uint32_t insns, uint32_t len)
 }
 
 /* The state after a CIE's initial instructions, computed once. Registers
- * the CIE leaves alone keep the x86_64 ABI's defaults: rbp is callee-saved
- * (same value); rip has no rule. */
+ * the CIE leaves alone keep the x86_64 ABI's defaults (cfi_rule__abi()). */
 static int cie_init(struct cfi *c, struct cie *cie, uint32_t *insns)
 {
 	struct run r = { .c = c, .cie = cie, .sec = &c->secs[cie->sec], .in_cie = true };
@@ -561,7 +573,7 @@ static int cie_init(struct cfi *c, struct cie *cie, uint32_t *insns)
 
 	if (cie->init_status)
 		return cie->init_status - 1;
-	r.s.rbp.kind = CFI_REG_SAME;
+	r.s = cfi_rule__abi();
 	/* a CIE emits no rows (advances are refused in it): only CFI_* comes back */
 	st = exec(&r, cie->insns, cie->insns_len);
 	cie->init = r.s;

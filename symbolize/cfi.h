@@ -7,7 +7,7 @@
  * once, and each FDE's program runs once, front to back, emitting a row at
  * each location advance. Work is therefore linear in the bytes read.
  * Only the rules struct uw_rule can express are tracked: the CFA, the return
- * address (r16) and rbp (r6). libc only; never prints.
+ * address (r16), rbp (r6) and rbx (r3). libc only; never prints.
  */
 #ifndef CPROF_SYM_CFI_H
 #define CPROF_SYM_CFI_H

@@ -96,11 +96,54 @@ struct cfi_rule_reg cfi_rule__reg_expr(const uint8_t *p, size_t len)
 
 /* --- rows ----------------------------------------------------------------------- */
 
+struct cfi_rule_state cfi_rule__abi(void)
+{
+	return (struct cfi_rule_state){ .rbp.kind = CFI_REG_SAME, .rbx.kind = CFI_REG_SAME };
+}
+
+/* rbp's and rbx's rules share their numbers, so one translation serves both */
+_Static_assert(UW_RBP_SAME == (int)UW_RBX_SAME && UW_RBP_AT_CFA == (int)UW_RBX_AT_CFA &&
+	       UW_RBP_UNDEFINED == (int)UW_RBX_UNDEFINED, "uw_rbp_rule and uw_rbx_rule");
+
+/* A saved register's rule as a row holds it: the enum uw_rbp_rule value in
+ * *ret_rule (UW_RBP_AT_RBP only when at_rbp), and the slot's offset in
+ * units of unit bytes, within [lo, hi], in *ret_off. false when the rule
+ * had to become undefined: saved in another register, by another
+ * expression, or where the offset cannot say. */
+static bool saved_rule(const struct cfi_rule_reg *g, bool at_rbp, int64_t unit, int64_t lo,
+		       int64_t hi, uint8_t *ret_rule, int64_t *ret_off)
+{
+	*ret_off = 0;
+	switch (g->kind) {
+	case CFI_REG_UNDEF:
+		*ret_rule = UW_RBP_UNDEFINED;
+		return true;
+	case CFI_REG_UNSPEC:
+	case CFI_REG_SAME:
+		*ret_rule = UW_RBP_SAME;
+		return true;
+	case CFI_REG_AT_CFA:
+	case CFI_REG_AT_RBP:
+		if ((g->kind == CFI_REG_AT_CFA || at_rbp) && g->off % unit == 0 &&
+		    g->off / unit >= lo && g->off / unit <= hi) {
+			*ret_rule = g->kind == CFI_REG_AT_CFA ? UW_RBP_AT_CFA : UW_RBP_AT_RBP;
+			*ret_off = g->off / unit;
+			return true;
+		}
+		break;
+	}
+	*ret_rule = UW_RBP_UNDEFINED;
+	return false;
+}
+
 struct uw_rule cfi_rule__translate(const struct cfi_rule_state *s, bool signal,
 				   uint64_t *unsupported)
 {
 	const struct uw_rule unsup = { .cfa = UW_CFA_UNSUPPORTED };
 	struct uw_rule r = { 0 };
+	uint8_t rule;
+	int64_t off;
+	bool lost;
 
 	/* the caller's rip: undefined marks the outermost frame */
 	if (s->ra.kind == CFI_REG_UNDEF || s->ra.kind == CFI_REG_UNSPEC) {
@@ -121,6 +164,8 @@ struct uw_rule cfi_rule__translate(const struct cfi_rule_state *s, bool signal,
 			r.cfa = UW_CFA_RSP;
 		else if (s->cfa.reg == CFI_R_RBP)
 			r.cfa = UW_CFA_RBP;
+		else if (s->cfa.reg == CFI_R_RBX)
+			r.cfa = UW_CFA_RBX;
 		else
 			goto out_unsupported;
 		break;
@@ -144,27 +189,17 @@ struct uw_rule cfi_rule__translate(const struct cfi_rule_state *s, bool signal,
 		goto out_unsupported;
 	if (r.cfa == UW_CFA_PLT)
 		return r;	/* rbp_off holds the threshold; PLT stubs leave rbp alone */
-	switch (s->rbp.kind) {
-	case CFI_REG_UNDEF:
-		r.rbp = UW_RBP_UNDEFINED;
-		break;
-	case CFI_REG_UNSPEC:
-	case CFI_REG_SAME:
-		r.rbp = UW_RBP_SAME;
-		break;
-	case CFI_REG_AT_CFA:
-	case CFI_REG_AT_RBP:
-		if (s->rbp.off >= INT16_MIN && s->rbp.off <= INT16_MAX) {
-			r.rbp = s->rbp.kind == CFI_REG_AT_CFA ? UW_RBP_AT_CFA : UW_RBP_AT_RBP;
-			r.rbp_off = (int16_t)s->rbp.off;
-			break;
-		}
-		/* fall through */
-	default:
-		/* saved in another register, or by another expression */
-		r.rbp = UW_RBP_UNDEFINED;
+	/* a save slot the row cannot hold loses its register (one row
+	 * counted once), not the frame */
+	lost = !saved_rule(&s->rbp, true, 1, INT16_MIN, INT16_MAX, &rule, &off);
+	r.rbp = rule;
+	r.rbp_off = (int16_t)off;
+	/* rbx's slot in words (push and mov leave it aligned) */
+	lost |= !saved_rule(&s->rbx, false, 8, INT8_MIN, INT8_MAX, &rule, &off);
+	r.rbx = rule;
+	r.rbx_off = (int8_t)off;
+	if (lost)
 		(*unsupported)++;
-	}
 	return r;
 
 out_unsupported:

@@ -17,6 +17,7 @@
 #include "symbolize/uw_table.h"
 
 /* x86_64 DWARF register numbers */
+#define CFI_R_RBX 3
 #define CFI_R_RBP 6
 #define CFI_R_RSP 7
 #define CFI_R_RA  16
@@ -53,8 +54,12 @@ struct cfi_rule_cfa {
 /* The rules of one row, as the CFA instructions left them. */
 struct cfi_rule_state {
 	struct cfi_rule_cfa cfa;
-	struct cfi_rule_reg ra, rbp;
+	struct cfi_rule_reg ra, rbp, rbx;
 };
+
+/* The rules before any instruction: the x86_64 ABI's (rbp and rbx are
+ * callee-saved: the same value; rip has no rule). */
+struct cfi_rule_state cfi_rule__abi(void);
 
 /* DW_CFA_def_cfa_expression's len bytes at p: a deref of a register plus
  * offset, binutils' lazy PLT form, or CFI_CFA_OTHER. */

@@ -161,8 +161,8 @@ static uint64_t code_bytes(Elf *elf)
 
 static bool rule_eq(const struct uw_rule *a, const struct uw_rule *b)
 {
-	return a->cfa == b->cfa && a->rbp == b->rbp && a->cfa_off == b->cfa_off &&
-	       a->rbp_off == b->rbp_off;
+	return a->cfa == b->cfa && a->rbp == b->rbp && a->rbx == b->rbx &&
+	       a->cfa_off == b->cfa_off && a->rbp_off == b->rbp_off && a->rbx_off == b->rbx_off;
 }
 
 /* Append a row at absolute pc (within 4 GiB above base). force: past max

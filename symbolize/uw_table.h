@@ -4,9 +4,10 @@
  * every process that maps it. The source is .eh_frame, and .debug_frame (of
  * the file itself or of its separate debug file) for code .eh_frame does not
  * cover. Each row holds what an unwinder needs to step from a frame to its
- * caller with only rsp, rbp and rip known: the CFA rule, where rbp was saved,
- * and whether this is the outermost frame or a signal trampoline; the return
- * address is always at CFA - 8.
+ * caller with only rsp, rbp, rbx and rip known: the CFA rule, where rbp and
+ * rbx were saved, and whether this is the outermost frame or a signal
+ * trampoline; the return address is always at CFA - 8. (rbx: ld.so's
+ * lazy-binding trampolines realign the stack and keep their CFA in it.)
  *
  * The CFI is read by cfi.c, a bounded reader of our own (not libdw):
  * the build is linear in the bytes of CFI and bounded by struct uw_limits,
@@ -36,6 +37,7 @@ enum uw_cfa_rule {
 	UW_CFA_SIGNAL,		/* signal trampoline (__restore_rt): the interrupted rsp,
 				 * rbp and rip are in the ucontext at rsp (x86_64 layout) */
 	UW_CFA_OUTERMOST,	/* return address undefined: the first frame of a thread */
+	UW_CFA_RBX,		/* CFA = rbx + cfa_off (ld.so's _dl_runtime_resolve_*) */
 	UW_CFA_UNSUPPORTED,	/* a rule this form cannot express (counted at build) */
 };
 
@@ -46,12 +48,23 @@ enum uw_rbp_rule {
 	UW_RBP_AT_RBP,		/* saved at this frame's rbp + rbp_off (stack realignment) */
 };
 
-struct uw_rule {		/* 8 bytes, no padding */
+enum uw_rbx_rule {
+	UW_RBX_SAME = 0,	/* rbx unchanged in this frame */
+	UW_RBX_AT_CFA,		/* the caller's rbx is saved at CFA + 8 * rbx_off */
+	UW_RBX_UNDEFINED,	/* not recoverable (or saved where this form cannot say) */
+};
+
+/* 8 bytes, no padding: libLLVM's table has a million rows. The three rules
+ * share a byte; rbx's save slot is in words (push and mov leave it aligned:
+ * within 1 KiB of the CFA, anything else is UW_RBX_UNDEFINED, counted). */
+struct uw_rule {
 	int32_t cfa_off;
 	int16_t rbp_off;	/* UW_RBP_AT_CFA / _AT_RBP: offset from the CFA / rbp;
 				 * UW_CFA_PLT: the (rip & 15) threshold */
-	uint8_t cfa;		/* enum uw_cfa_rule */
-	uint8_t rbp;		/* enum uw_rbp_rule */
+	int8_t rbx_off;		/* UW_RBX_AT_CFA: offset from the CFA, in 8-byte words */
+	uint8_t cfa : 4;	/* enum uw_cfa_rule */
+	uint8_t rbp : 2;	/* enum uw_rbp_rule */
+	uint8_t rbx : 2;	/* enum uw_rbx_rule */
 };
 
 /* The limits of one build. On a limit the rows of the FDEs already compiled
@@ -89,7 +102,8 @@ struct uw_table_stats {
 				 * CIE pointers to no CIE, unknown encodings */
 	uint64_t limited[UW_NR_LIMITS];	/* what each limit left out (enum uw_limit) */
 	uint64_t rows;		/* rows in the table, after merging equal neighbours */
-	uint64_t unsupported;	/* CFI rows this form cannot express, before merging */
+	uint64_t unsupported;	/* CFI rows this form cannot express (wholly, or the
+				 * save slot of rbp or rbx), before merging */
 	uint64_t bytes;		/* memory held by the table */
 	bool eh_frame;		/* rows came from .eh_frame */
 	bool debug_frame;	/* rows came from .debug_frame */

@@ -31,8 +31,10 @@
 _Static_assert(CPROF_UW_CFA_RSP == UW_CFA_RSP && CPROF_UW_CFA_RBP == UW_CFA_RBP &&
 	       CPROF_UW_CFA_PLT == UW_CFA_PLT && CPROF_UW_CFA_RBP_DEREF == UW_CFA_RBP_DEREF &&
 	       CPROF_UW_CFA_SIGNAL == UW_CFA_SIGNAL && CPROF_UW_CFA_OUTERMOST == UW_CFA_OUTERMOST &&
+	       CPROF_UW_CFA_RBX == UW_CFA_RBX &&
 	       CPROF_UW_RBP_SAME == UW_RBP_SAME && CPROF_UW_RBP_AT_CFA == UW_RBP_AT_CFA &&
-	       CPROF_UW_RBP_AT_RBP == UW_RBP_AT_RBP, "bpf/unwind.h rules");
+	       CPROF_UW_RBP_AT_RBP == UW_RBP_AT_RBP && CPROF_UW_RBX_SAME == UW_RBX_SAME &&
+	       CPROF_UW_RBX_AT_CFA == UW_RBX_AT_CFA, "bpf/unwind.h rules");
 _Static_assert((int)CPROF_UWC_COMPLETE == (int)UW_STOP_OUTERMOST &&
 	       (int)CPROF_UWC_UNREADABLE == (int)UW_STOP_COPY_SHORT &&
 	       (int)CPROF_UWC_NO_MAPPING == (int)UW_STOP_NO_MAPPING &&
@@ -42,6 +44,7 @@ _Static_assert((int)CPROF_UWC_COMPLETE == (int)UW_STOP_OUTERMOST &&
 	       "bpf/unwind.h stops");
 _Static_assert(CPROF_UW_STOP_MARKER == RAW_IP_MARKER_BASE, "bpf/unwind.h marker");
 _Static_assert(sizeof(struct cprof_uw_row) == 16, "bpf/unwind.h row");
+_Static_assert(sizeof(struct uw_rule) == 8, "a table row's rule");
 
 static const char *const fallback_names[KUNWIND_NR_FALLBACKS] = {
 	[KUNWIND_FB_MEMORY] = "unwind tables over --unwind-memory",
@@ -195,7 +198,8 @@ static int write_rows(struct kunwind *k, uint32_t first, size_t n, uint32_t page
 	for (size_t i = 0; i < n; i++) {
 		rows[i] = (struct cprof_uw_row){ .pc = pcs[i], .cfa_off = rules[i].cfa_off,
 						 .rbp_off = rules[i].rbp_off, .cfa = rules[i].cfa,
-						 .rbp = rules[i].rbp };
+						 .rbp = rules[i].rbp, .rbx = rules[i].rbx,
+						 .rbx_off = (__s16)(rules[i].rbx_off * 8) };
 	}
 	munmap(p, len);
 	return 0;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* Tests of the unwind table builder (symbolize/uw_table.c): every row of
- * fixture objects with known CFI, of the -O2 fixtures and of libc is checked
- * against `readelf --debug-dump=frames-interp`; .debug_frame is found in a
- * separate debug file when the stripped binary has none; hand-written rules
- * (stack realignment, PLT, signal frame, outermost) come out exactly; and the
+ * fixture objects with known CFI, of the -O2 fixtures, of libc and of ld.so
+ * is checked against `readelf --debug-dump=frames-interp`; .debug_frame is
+ * found in a separate debug file when the stripped binary has none;
+ * hand-written rules (stack realignment, PLT, signal frame, outermost, a CFA
+ * in rbx, rbx's save slots) come out exactly; and the
  * sym_session builds each table once, shares it between processes and keeps
  * its cache within the bound. The bounded reader: hostile .eh_frame bytes (a
  * huge register number, remember_state 5000 deep, CIE pointers to nowhere, a
@@ -44,7 +45,7 @@ static const char *fx(const char *name)
 
 struct ref_row {
 	uint64_t loc, end;	/* [loc, end): up to the next row or the FDE's end */
-	char cfa[24], rbp[24], ra[24];
+	char cfa[24], rbp[24], rbx[24], ra[24];
 };
 
 struct ref {
@@ -150,6 +151,7 @@ static struct ref read_ref(const char *path, const char *section)
 			char vals[24][24], *save, *tok;
 			struct ref_row row = { .loc = a };
 			int nv = 0, irbp = column(cols, ncols, "rbp"), ira = column(cols, ncols, "ra");
+			int irbx = column(cols, ncols, "rbx");
 
 			/* values may hold spaces ("r5 (rdi)"): split on 2+ spaces */
 			for (tok = strtok_r(line, " \n", &save); tok && nv < 24;
@@ -161,6 +163,7 @@ static struct ref read_ref(const char *path, const char *section)
 			}
 			snprintf(row.cfa, sizeof(row.cfa), "%s", nv > 1 ? vals[1] : "?");
 			snprintf(row.rbp, sizeof(row.rbp), "%s", irbp > 0 && irbp < nv ? vals[irbp] : "u");
+			snprintf(row.rbx, sizeof(row.rbx), "%s", irbx > 0 && irbx < nv ? vals[irbx] : "u");
 			snprintf(row.ra, sizeof(row.ra), "%s", ira > 0 && ira < nv ? vals[ira] : "u");
 			if (cur_cie >= 0) {
 				cies[cur_cie].row = row;
@@ -213,10 +216,10 @@ static bool same_rule(const struct ref_row *row, const struct uw_rule *r, const 
 			return r->cfa == UW_CFA_UNSUPPORTED;
 		if (r->cfa != UW_CFA_RSP || r->cfa_off != off)
 			return false;
-	} else if (cfa_is(row->cfa, "rbp", &off)) {
+	} else if (cfa_is(row->cfa, "rbp", &off) || cfa_is(row->cfa, "rbx", &off)) {
 		if (strcmp(row->ra, "c-8"))
 			return r->cfa == UW_CFA_UNSUPPORTED;
-		if (r->cfa != UW_CFA_RBP || r->cfa_off != off)
+		if (r->cfa != (row->cfa[2] == 'p' ? UW_CFA_RBP : UW_CFA_RBX) || r->cfa_off != off)
 			return false;
 	} else if (!strcmp(row->cfa, "exp")) {
 		/* readelf does not decode expressions: one of the forms we know */
@@ -226,14 +229,33 @@ static bool same_rule(const struct ref_row *row, const struct uw_rule *r, const 
 		return r->cfa == UW_CFA_UNSUPPORTED;	/* another register */
 	}
 	*why = "rbp";
-	if (row->rbp[0] == 'c' && (row->rbp[1] == '-' || row->rbp[1] == '+'))
-		return r->rbp == UW_RBP_AT_CFA && r->rbp_off == strtol(row->rbp + 1, NULL, 10);
-	if (!strcmp(row->rbp, "u") || !strcmp(row->rbp, "s"))
-		return r->rbp == UW_RBP_SAME || r->rbp == UW_RBP_UNDEFINED;
-	if (!strcmp(row->rbp, "exp"))
-		return r->rbp == UW_RBP_AT_RBP || r->rbp == UW_RBP_UNDEFINED;
-	return r->rbp == UW_RBP_UNDEFINED;
+	if (row->rbp[0] == 'c' && (row->rbp[1] == '-' || row->rbp[1] == '+')) {
+		if (r->rbp != UW_RBP_AT_CFA || r->rbp_off != strtol(row->rbp + 1, NULL, 10))
+			return false;
+	} else if (!strcmp(row->rbp, "u") || !strcmp(row->rbp, "s")) {
+		if (r->rbp != UW_RBP_SAME && r->rbp != UW_RBP_UNDEFINED)
+			return false;
+	} else if (!strcmp(row->rbp, "exp")) {
+		if (r->rbp != UW_RBP_AT_RBP && r->rbp != UW_RBP_UNDEFINED)
+			return false;
+	} else if (r->rbp != UW_RBP_UNDEFINED) {
+		return false;
+	}
+	/* rbx: a slot the row holds (whole words within 1 KiB), else undefined */
+	*why = "rbx";
+	if (row->rbx[0] == 'c' && (row->rbx[1] == '-' || row->rbx[1] == '+')) {
+		off = strtol(row->rbx + 1, NULL, 10);
+		if (off % 8 || off < -1024 || off > 1016)
+			return r->rbx == UW_RBX_UNDEFINED;
+		return r->rbx == UW_RBX_AT_CFA && r->rbx_off * 8 == off;
+	}
+	if (!strcmp(row->rbx, "u") || !strcmp(row->rbx, "s"))
+		return r->rbx == UW_RBX_SAME || r->rbx == UW_RBX_UNDEFINED;
+	return r->rbx == UW_RBX_UNDEFINED;
 }
+
+/* readelf rows with the CFA in rbx that check_against_readelf() checked */
+static size_t rbx_cfa_rows;
 
 /* Every readelf row of path's section against t: at its first byte and its
  * last. Returns the number of rows checked. */
@@ -249,15 +271,17 @@ static size_t check_against_readelf(const struct uw_table *t, const char *path, 
 
 		if (row->end <= row->loc)
 			continue;
+		rbx_cfa_rows += !strncmp(row->cfa, "rbx", 3);
 		for (int k = 0; k < 2; k++) {
 			struct uw_rule r;
 
 			ck_assert_msg(uw_table__lookup(t, at[k], &r) == 0, "%s: no row for %#lx",
 				      path, (unsigned long)at[k]);
 			ck_assert_msg(same_rule(row, &r, &why),
-				      "%s %#lx: readelf says CFA %s rbp %s ra %s; table cfa %u%+d rbp %u%+d (%s)",
-				      path, (unsigned long)at[k], row->cfa, row->rbp, row->ra, r.cfa,
-				      r.cfa_off, r.rbp, r.rbp_off, why);
+				      "%s %#lx: readelf says CFA %s rbp %s rbx %s ra %s; "
+				      "table cfa %u%+d rbp %u%+d rbx %u%+d (%s)",
+				      path, (unsigned long)at[k], row->cfa, row->rbp, row->rbx, row->ra,
+				      r.cfa, r.cfa_off, r.rbp, r.rbp_off, r.rbx, r.rbx_off * 8, why);
 		}
 	}
 	/* between FDEs there is no unwind information */
@@ -297,12 +321,16 @@ START_TEST(test_unwind_table__hand_written_cfi_matches_readelf_row_by_row)
 }
 END_TEST
 
-START_TEST(test_unwind_table__o2_fixtures_and_libc_match_readelf_row_by_row)
+START_TEST(test_unwind_table__o2_fixtures_libc_and_ld_so_match_readelf_row_by_row)
 {
 	ck_assert_uint_ge(check_file(fx("libuw_hot.so")), 10);
 	ck_assert_uint_ge(check_file(fx("uw_work_pie")), 10);
 	ck_assert_uint_ge(check_file(fx("uw_work_nopie")), 10);
 	ck_assert_uint_ge(check_file("/lib/x86_64-linux-gnu/libc.so.6"), 10000);
+	/* its lazy-binding and TLS descriptor trampolines keep the CFA in rbx */
+	rbx_cfa_rows = 0;
+	ck_assert_uint_ge(check_file("/lib64/ld-linux-x86-64.so.2"), 1000);
+	ck_assert_uint_ge(rbx_cfa_rows, 4);
 }
 END_TEST
 
@@ -326,7 +354,71 @@ START_TEST(test_unwind_table__expresses_realignment_plt_signal_and_outermost_exa
 	ck_assert_int_eq(uw_table__lookup(t, 0x100000, &r), -ENOENT);
 	/* the r10 rows of uw_realign: counted, not silently dropped */
 	ck_assert_uint_ge(uw_table__stats(t)->unsupported, 2);
-	ck_assert_uint_eq(uw_table__stats(t)->fdes, 8);
+	ck_assert_uint_eq(uw_table__stats(t)->fdes, 10);
+	uw_table__free(t);
+	close_elf(&f);
+}
+END_TEST
+
+/* The rule at pc of uw_cfi.so's table, which must have one. */
+static struct uw_rule rule_at(const struct uw_table *t, uint64_t pc)
+{
+	struct uw_rule r;
+
+	ck_assert_msg(uw_table__lookup(t, pc, &r) == 0, "no row at %#lx", (unsigned long)pc);
+	return r;
+}
+
+START_TEST(test_unwind_table__expresses_an_rbx_cfa_and_rbx_save_slots)
+{
+	struct elf_file f = open_elf(fx("uw_cfi.so"));
+	struct uw_table *t = uw_table__build(f.elf, NULL, NULL);
+	uint64_t rbx = sym(f.elf, "uw_rbx"), lost = sym(f.elf, "uw_rbx_lost");
+	uint64_t unsupported;
+	struct uw_rule r;
+
+	ck_assert_ptr_nonnull(t);
+	/* push rbx: the caller's rbx at CFA - 16 (two words) */
+	r = rule_at(t, rbx + 1);
+	ck_assert_int_eq(r.cfa, UW_CFA_RSP);
+	ck_assert_int_eq(r.cfa_off, 16);
+	ck_assert_int_eq(r.rbx, UW_RBX_AT_CFA);
+	ck_assert_int_eq(r.rbx_off, -2);
+	/* mov rbx, rsp; and rsp, -64; ...; call: CFA = rbx + 16, the slot kept */
+	for (int at = 4; at <= 17; at += 13) {
+		r = rule_at(t, rbx + at);
+		ck_assert_int_eq(r.cfa, UW_CFA_RBX);
+		ck_assert_int_eq(r.cfa_off, 16);
+		ck_assert_int_eq(r.rbx, UW_RBX_AT_CFA);
+		ck_assert_int_eq(r.rbx_off, -2);
+		ck_assert_int_eq(r.rbp, UW_RBP_SAME);
+	}
+	/* after the pop and .cfi_restore: the CIE's rule, the same value */
+	r = rule_at(t, rbx + 21);
+	ck_assert_int_eq(r.cfa, UW_CFA_RSP);
+	ck_assert_int_eq(r.cfa_off, 8);
+	ck_assert_int_eq(r.rbx, UW_RBX_SAME);
+	/* the rsp-based callee saves rbx too */
+	r = rule_at(t, sym(f.elf, "uw_rsp") + 5);
+	ck_assert_int_eq(r.rbx, UW_RBX_AT_CFA);
+	ck_assert_int_eq(r.rbx_off, -2);
+
+	/* saved 2056 bytes down, then in r12: undefined, the frame kept */
+	r = rule_at(t, lost + 7);
+	ck_assert_int_eq(r.cfa, UW_CFA_RSP);
+	ck_assert_int_eq(r.rbx, UW_RBX_SAME);
+	for (int at = 11; at <= 14; at += 3) {
+		r = rule_at(t, lost + at);
+		ck_assert_int_eq(r.cfa, UW_CFA_RSP);
+		ck_assert_int_eq(r.cfa_off, 2056);
+		ck_assert_int_eq(r.rbx, UW_RBX_UNDEFINED);
+	}
+	r = rule_at(t, lost + 22);
+	ck_assert_int_eq(r.rbx, UW_RBX_SAME);
+	/* counted: the two rows of uw_rbx_lost besides uw_realign's three
+	 * with the CFA in r10 */
+	unsupported = uw_table__stats(t)->unsupported;
+	ck_assert_uint_eq(unsupported, 3 + 2);
 	uw_table__free(t);
 	close_elf(&f);
 }
@@ -543,8 +635,9 @@ int main(void)
 	snprintf(fixtures, sizeof(fixtures), "%s/fixtures", o);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_unwind_table__hand_written_cfi_matches_readelf_row_by_row);
-	tcase_add_test(tc, test_unwind_table__o2_fixtures_and_libc_match_readelf_row_by_row);
+	tcase_add_test(tc, test_unwind_table__o2_fixtures_libc_and_ld_so_match_readelf_row_by_row);
 	tcase_add_test(tc, test_unwind_table__expresses_realignment_plt_signal_and_outermost_exactly);
+	tcase_add_test(tc, test_unwind_table__expresses_an_rbx_cfa_and_rbx_save_slots);
 	tcase_add_test(tc, test_unwind_table__debug_frame_comes_from_the_separate_debug_file);
 	tcase_add_test(tc, test_unwind_table__hostile_eh_frame_costs_its_own_frames_only);
 	tcase_add_test(tc, test_unwind_table__an_80k_row_fde_builds_in_linear_time_and_matches_readelf);
