@@ -112,7 +112,7 @@ static uint64_t pass(struct sym_session *s, const struct ctx *c, uint64_t *compl
 	*complete = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct kept *k = &c->recs[i];
-		struct uw_regs regs = { .ip = k->r.ip, .sp = k->r.sp, .bp = k->r.bp };
+		struct uw_regs regs = { .ip = k->r.ip, .sp = k->r.sp, .bp = k->r.bp, .bx = k->r.bx };
 		struct uw_stack st = { .data = k->stack, .len = k->r.stack_len,
 				       .limit = CPROF_STACK_COPY_DEFAULT };
 		struct uw_result res;

@@ -202,7 +202,7 @@ static __always_inline void offcpu_preempt_stack(void *ctx, struct task_struct *
 	struct cprof_stack *b;
 	void *stacks, *other;
 	__u32 other_slot = cur_slot ^ 1;
-	__u64 ip, sp, bp;
+	__u64 ip, sp, bp, bx;
 	long len;
 
 	v->ustack = 0;
@@ -215,7 +215,7 @@ static __always_inline void offcpu_preempt_stack(void *ctx, struct task_struct *
 		up = bpf_map_lookup_elem(&uw_procs, &tgid);
 		if (!up || up->start_ticks != start_ticks_of(prev))
 			return;
-		user_regs(NULL, &ip, &sp, &bp);
+		user_regs(NULL, &ip, &sp, &bp, &bx);
 		v->ulost = uw_take_stack(up, tgid, stacks, ip, sp, bp, &v->ustack, UW_BUF_OFFCPU);
 		if (v->ulost == UW_TAKE_COPY)
 			v->ulost = CPROF_STACK_PREEMPTED;

@@ -311,13 +311,15 @@ static __always_inline void record(struct bpf_perf_event_data *ctx, struct cprof
 
 /* The user registers of the current task. regs: the interrupted registers
  * of a perf event, or NULL in the kernel (off-CPU). */
-static __always_inline void user_regs(const struct pt_regs *regs, __u64 *ip, __u64 *sp, __u64 *bp)
+static __always_inline void user_regs(const struct pt_regs *regs, __u64 *ip, __u64 *sp, __u64 *bp,
+				      __u64 *bx)
 {
 	/* sampled in user mode: the interrupted registers are the user's */
 	*ip = regs ? regs->ip : ~0ULL;
 	if (*ip < USER_TOP) {
 		*sp = regs->sp;
 		*bp = regs->bp;
+		*bx = regs->bx;
 	} else {
 		/* in the kernel: the user registers saved at kernel entry */
 		struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
@@ -325,6 +327,7 @@ static __always_inline void user_regs(const struct pt_regs *regs, __u64 *ip, __u
 		*ip = BPF_CORE_READ(r, ip);
 		*sp = BPF_CORE_READ(r, sp);
 		*bp = BPF_CORE_READ(r, bp);
+		*bx = BPF_CORE_READ(r, bx);
 	}
 }
 
@@ -340,11 +343,11 @@ static __always_inline int copy_stack(const struct pt_regs *regs, struct cprof_k
 	__u32 idx = bpf_get_smp_processor_id() * NR_SCRATCH + scratch;
 	__u64 len = 0, n;
 	struct stack_buf *b = bpf_map_lookup_elem(&stack_bufs, &idx);
-	__u64 ip, sp, bp, flags;
+	__u64 ip, sp, bp, bx, flags;
 
 	if (!b)
 		return -ENOSPC;
-	user_regs(regs, &ip, &sp, &bp);
+	user_regs(regs, &ip, &sp, &bp, &bx);
 
 	n = PAGE - (sp & (PAGE - 1));
 	if (n > stack_window)
@@ -385,6 +388,7 @@ static __always_inline int copy_stack(const struct pt_regs *regs, struct cprof_k
 	b->r.ip = ip;
 	b->r.sp = sp;
 	b->r.bp = bp;
+	b->r.bx = bx;
 	b->r.stack_len = len;
 	/* how much a window would need, for the --stack-size hint */
 	b->r.stack_top = key->tid == key->tgid ?
@@ -454,9 +458,9 @@ static __always_inline void sample(struct bpf_perf_event_data *ctx, __u64 pid_tg
 		key.py_lost = take_py_stack(&key, m.pystacks, &key.py_stack);
 
 	if (up) {
-		__u64 ip, sp, bp;
+		__u64 ip, sp, bp, bx;
 
-		user_regs((struct pt_regs *)&ctx->regs, &ip, &sp, &bp);
+		user_regs((struct pt_regs *)&ctx->regs, &ip, &sp, &bp, &bx);
 		key.user_lost = uw_take_stack(up, tgid, m.stacks, ip, sp, bp, &key.user_stack,
 					      UW_BUF_SAMPLE);
 		/* else code mapped after the push: this one goes as a copy */

@@ -125,7 +125,7 @@ struct cprof_stack_record {
 	__u32 tid;
 	__u64 start_ticks;
 	__u64 kern_stack;	/* key in stacks<slot> when kern_lost is CPROF_STACK_OK */
-	__u64 ip, sp, bp;	/* user registers (at kernel entry when sampled in the kernel) */
+	__u64 ip, sp, bp, bx;	/* user registers (at kernel entry when sampled in the kernel) */
 	__u64 py_stack;		/* key in pystacks<slot> when py_lost is CPROF_PY_OK */
 	__u32 slot;
 	__u32 stack_len;	/* bytes that follow */

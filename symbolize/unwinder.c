@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* The walk keeps rsp, rbp and rip of the current frame and steps to the
- * caller with the row of the current pc: CFA from rsp or rbp, return address
- * at CFA - 8, rbp from its save slot. Return addresses are looked up at pc - 1
- * (a call may be the last instruction of a function); the leaf and the frame a
- * signal interrupted are looked up at their exact pc. Every read goes through
- * the copy's bounds, so a frame past the window is reported as truncated and
- * never filled with guesses.
+/* The walk keeps rsp, rbp, rbx and rip of the current frame and steps to
+ * the caller with the row of the current pc: CFA from rsp, rbp or rbx,
+ * return address at CFA - 8, rbp and rbx from their save slots. Return
+ * addresses are looked up at pc - 1 (a call may be the last instruction of
+ * a function); the leaf and the frame a signal interrupted are looked up at
+ * their exact pc. Every read goes through the copy's bounds, so a frame past
+ * the window is reported as truncated and never filled with guesses.
  * Depends on uw_table and base/vec only; never prints.
  */
 #include "symbolize/unwinder.h"
@@ -20,6 +20,7 @@
 
 /* offsets in the x86_64 ucontext_t at a signal frame's rsp (uc_mcontext at 40) */
 #define UC_RBP (40 + 10 * 8)
+#define UC_RBX (40 + 11 * 8)
 #define UC_RSP (40 + 15 * 8)
 #define UC_RIP (40 + 16 * 8)
 
@@ -50,6 +51,23 @@ static enum rd rd(struct walk *w, uint64_t addr, uint64_t *ret)
 	}
 	memcpy(ret, w->st->data + off, 8);
 	return RD_OK;
+}
+
+/* The caller's value of a register from its save slot at addr into *reg:
+ * the register's state after (state: before). */
+static enum rd rd_saved(struct walk *w, uint64_t addr, uint64_t *reg, enum rd state)
+{
+	uint64_t v;
+	enum rd r = rd(w, addr, &v);
+
+	if (r == RD_OK) {
+		*reg = v;
+		return RD_OK;
+	}
+	/* below the stack pointer: the epilogue already popped it, the
+	 * register holds the caller's value; beyond the copy: only fatal if
+	 * a caller needs the register */
+	return r == RD_BELOW ? state : r;
 }
 
 static enum uw_stop rd_stop(const struct walk *w, enum rd r)
@@ -83,8 +101,9 @@ int uw_unwind(enum uw_mode mode, const struct uw_regs *regs, const struct uw_sta
 	      struct uw_result *ret)
 {
 	struct walk w = { .st = stack, .base = regs->sp, .find = find_fn, .ctx = ctx };
-	uint64_t pc = regs->ip, sp = regs->sp, bp = regs->bp;
+	uint64_t pc = regs->ip, sp = regs->sp, bp = regs->bp, bx = regs->bx;
 	enum rd bp_state = RD_OK;	/* RD_OK: bp known; else why it is not */
+	enum rd bx_state = RD_OK;	/* and bx */
 	const struct uw_object *obj = NULL;
 	enum uw_stop stop;
 	bool exact = true, by_fp = false;
@@ -95,7 +114,7 @@ int uw_unwind(enum uw_mode mode, const struct uw_regs *regs, const struct uw_sta
 		max = UW_MAX_FRAMES;
 	ips[nr++] = pc;
 	for (;;) {
-		uint64_t lookup = exact ? pc : pc - 1, cfa, ra, v;
+		uint64_t lookup = exact ? pc : pc - 1, cfa, ra;
 		struct uw_rule rule;
 		enum rd r;
 		bool have_rule;
@@ -168,6 +187,7 @@ int uw_unwind(enum uw_mode mode, const struct uw_regs *regs, const struct uw_sta
 				goto out;
 			}
 			bp_state = rd(&w, sp + UC_RBP, &bp);
+			bx_state = rd(&w, sp + UC_RBX, &bx);
 			/* the interrupted sp may be anywhere (an alternate signal
 			 * stack): later reads outside the copy stop the walk */
 			if (!ra) {
@@ -197,6 +217,13 @@ int uw_unwind(enum uw_mode mode, const struct uw_regs *regs, const struct uw_sta
 				goto out;
 			}
 			break;
+		case UW_CFA_RBX:
+			if (bx_state != RD_OK) {
+				stop = rd_stop(&w, bx_state);
+				goto out;
+			}
+			cfa = bx + (int64_t)rule.cfa_off;
+			break;
 		default:
 			stop = UW_STOP_UNSUPPORTED;
 			goto out;
@@ -211,6 +238,10 @@ int uw_unwind(enum uw_mode mode, const struct uw_regs *regs, const struct uw_sta
 			stop = rd_stop(&w, r);
 			break;
 		}
+		if (rule.rbx == UW_RBX_AT_CFA)
+			bx_state = rd_saved(&w, cfa + 8 * (int64_t)rule.rbx_off, &bx, bx_state);
+		else if (rule.rbx != UW_RBX_SAME)
+			bx_state = RD_BELOW;	/* undefined */
 		if (rule.cfa != UW_CFA_PLT) {
 			switch (rule.rbp) {
 			case UW_RBP_SAME:
@@ -219,17 +250,8 @@ int uw_unwind(enum uw_mode mode, const struct uw_regs *regs, const struct uw_sta
 			case UW_RBP_AT_RBP:
 				if (rule.rbp == UW_RBP_AT_RBP && bp_state != RD_OK)
 					break;
-				r = rd(&w, (rule.rbp == UW_RBP_AT_CFA ? cfa : bp) +
-					   (int64_t)rule.rbp_off, &v);
-				if (r == RD_OK) {
-					bp = v;
-					bp_state = RD_OK;
-				} else if (r == RD_BELOW) {
-					/* the slot is below the stack pointer: the epilogue
-					 * already popped it, rbp holds the caller's value */
-				} else {
-					bp_state = r;	/* only fatal if a caller needs rbp */
-				}
+				bp_state = rd_saved(&w, (rule.rbp == UW_RBP_AT_CFA ? cfa : bp) +
+							(int64_t)rule.rbp_off, &bp, bp_state);
 				break;
 			default:
 				bp_state = RD_BELOW;

@@ -37,7 +37,7 @@ enum uw_stop {
 };
 
 struct uw_regs {
-	uint64_t ip, sp, bp;
+	uint64_t ip, sp, bp, bx;
 };
 
 struct uw_stack {

@@ -31,7 +31,7 @@ struct lu_target {
 	int mem_fd;			/* /proc/PID/mem */
 	struct sym_proc_maps *maps;	/* read when the target is opened */
 	/* the sample */
-	uint64_t ip, sp, bp;
+	uint64_t ip, sp, bp, bx;
 	const uint8_t *stack;
 	uint32_t stack_len;
 };
@@ -102,6 +102,9 @@ static int lu_access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val,
 		return 0;
 	case UNW_X86_64_RBP:
 		*val = t->bp;
+		return 0;
+	case UNW_X86_64_RBX:
+		*val = t->bx;
 		return 0;
 	default:
 		return -UNW_EBADREG;

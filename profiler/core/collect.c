@@ -8,7 +8,7 @@
 int collect__unwind_record(const struct collect_unwind *cu, const struct cprof_stack_record *r,
 			   const void *stack, uint64_t *ips, uint32_t max)
 {
-	struct uw_regs regs = { .ip = r->ip, .sp = r->sp, .bp = r->bp };
+	struct uw_regs regs = { .ip = r->ip, .sp = r->sp, .bp = r->bp, .bx = r->bx };
 	/* sample.bpf.c stops copying once more than CPROF_STACK_COPY_MAX minus
 	 * a page is in (its verifier's bound), so a 64 KiB window can come
 	 * back up to a page short: that is the window's end, a truncation,

@@ -407,7 +407,7 @@ static int keep_record(void *ctx, const struct cprof_stack_record *r, const void
 		       uint64_t *ips, uint32_t max)
 {
 	struct capture_ctx *c = ctx;
-	struct uw_regs regs = { .ip = r->ip, .sp = r->sp, .bp = r->bp };
+	struct uw_regs regs = { .ip = r->ip, .sp = r->sp, .bp = r->bp, .bx = r->bx };
 	struct uw_stack st = { .data = stack, .len = r->stack_len, .limit = c->window };
 	struct uw_result res;
 	struct kept *k;
@@ -467,6 +467,7 @@ static size_t compare_with_libunwind(pid_t pid, size_t *ret_same, size_t *ret_co
 		t.ip = k->r.ip;
 		t.sp = k->r.sp;
 		t.bp = k->r.bp;
+		t.bx = k->r.bx;
 		t.stack = k->stack;
 		t.stack_len = k->r.stack_len;
 		n = lu_unwind(&t, lips, 256, &lerr);

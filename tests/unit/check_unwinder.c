@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Tests of the DWARF unwinder (symbolize/unwinder.c): synthetic stacks over the
  * hand-written CFI of tests/fixtures/uw_cfi.S, one per rule (rsp, rbp, stack
- * realignment, PLT, signal frame, outermost) and per way a walk can stop; a
+ * realignment, PLT, signal frame, outermost, a CFA in rbx) and per way a
+ * walk can stop; a
  * chain of noinline functions without frame pointers that captures and
  * unwinds its own stack through a sym_session; and libunwind's remote API on
  * the same capture, which must give the same frames. */
@@ -95,7 +96,7 @@ static int find_cfi(void *ctx, uint64_t addr, struct uw_object *ret)
 #define S 0x7ffe00000000ULL	/* the sampled sp */
 
 struct fake_stack {
-	uint64_t words[128];	/* 1 KiB from S */
+	uint64_t words[512];	/* 4 KiB from S */
 };
 
 static void put(struct fake_stack *f, uint64_t addr, uint64_t v)
@@ -316,6 +317,100 @@ START_TEST(test_unwinder__bad_frames_and_unknown_code_stop_the_walk)
 }
 END_TEST
 
+/* ld.so's lazy-binding trampoline keeps its CFA in rbx (uw_rbx) and calls
+ * _dl_fixup, which saves rbx again (uw_rsp, CFA = rsp + 48, rbx at CFA -
+ * 16): a sample in the callee finds the trampoline's rbx in that slot, not
+ * in the sampled registers, whatever they hold. */
+#define RBX_AT	(S + 104)	/* uw_rbx's rbx: rsp after its push */
+
+static void build_rbx_chain(struct fake_stack *f, uint64_t junk_bx, struct uw_regs *regs)
+{
+	memset(f, 0, sizeof(*f));
+	/* uw_rsp at its call: CFA S + 48 */
+	put(f, S + 40, sym("uw_rbx") + 17);
+	put(f, S + 32, RBX_AT);			/* uw_rbx's rbx, pushed */
+	/* uw_rbx realigned below its push: CFA = rbx + 16 */
+	put(f, RBX_AT, 0x1234);			/* its caller's rbx */
+	put(f, RBX_AT + 8, sym("uw_start") + 7);
+	*regs = (struct uw_regs){ .ip = sym("uw_rsp") + 5, .sp = S, .bp = 0, .bx = junk_bx };
+}
+
+START_TEST(test_unwinder__a_cfa_in_rbx_comes_from_the_callees_save_slot)
+{
+	struct fake_stack f;
+	struct uw_stack st = { .data = (const uint8_t *)f.words, .len = sizeof(f.words),
+			       .limit = sizeof(f.words) };
+	struct uw_regs regs;
+	uint64_t ips[16];
+	struct uw_result r;
+
+	/* rbx in the callee holds anything: a pointer to a frame-like place
+	 * too, which a walker taking the sampled rbx would follow */
+	build_rbx_chain(&f, S + 512, &regs);
+	put(&f, S + 512 + 8, sym("uw_start") + 7);
+	ck_assert_int_eq(uw_unwind(UW_MODE_DWARF, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
+	expect_ips(ips, &r, (uint64_t[]){ sym("uw_rsp") + 5, sym("uw_rbx") + 17,
+					  sym("uw_start") + 7 }, 3, UW_STOP_OUTERMOST);
+
+	/* the sample in the trampoline itself: rbx from the registers */
+	memset(&f, 0, sizeof(f));
+	put(&f, S + 64 + 8, sym("uw_start") + 7);
+	regs = (struct uw_regs){ .ip = sym("uw_rbx") + 12, .sp = S, .bx = S + 64 };
+	ck_assert_int_eq(uw_unwind(UW_MODE_DWARF, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
+	expect_ips(ips, &r, (uint64_t[]){ sym("uw_rbx") + 12, sym("uw_start") + 7 }, 2,
+		   UW_STOP_OUTERMOST);
+
+	/* the callee's slot beyond a short copy: stopped there, not guessed */
+	build_rbx_chain(&f, RBX_AT, &regs);
+	st.len = st.limit = 32;
+	ck_assert_int_eq(uw_unwind(UW_MODE_DWARF, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
+	expect_ips(ips, &r, (uint64_t[]){ sym("uw_rsp") + 5 }, 1, UW_STOP_TRUNCATED);
+	st.len = st.limit = 40;
+	ck_assert_int_eq(uw_unwind(UW_MODE_DWARF, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
+	expect_ips(ips, &r, (uint64_t[]){ sym("uw_rsp") + 5 }, 1, UW_STOP_TRUNCATED);
+}
+END_TEST
+
+START_TEST(test_unwinder__a_signal_frame_gives_the_interrupted_rbx)
+{
+	struct fake_stack f = { 0 };
+	struct uw_stack st = { .data = (const uint8_t *)f.words, .len = sizeof(f.words),
+			       .limit = sizeof(f.words) };
+	struct uw_regs regs = { .ip = sym("uw_leaf"), .sp = S, .bx = S + 256 };
+	uint64_t ips[16], u = S + 8;
+	struct uw_result r;
+
+	/* the handler interrupted uw_rbx after its realignment */
+	put(&f, S, sym("uw_sigreturn"));
+	put(&f, u + 160, S + 512);		/* interrupted rsp */
+	put(&f, u + 168, sym("uw_rbx") + 8);	/* interrupted rip */
+	put(&f, u + 128, S + 600);		/* interrupted rbx */
+	put(&f, S + 600 + 8, sym("uw_start") + 7);
+	put(&f, S + 256 + 8, sym("uw_rsp") + 10);	/* where the handler's rbx leads */
+	ck_assert_int_eq(uw_unwind(UW_MODE_DWARF, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
+	expect_ips(ips, &r, (uint64_t[]){ sym("uw_leaf"), sym("uw_sigreturn"), sym("uw_rbx") + 8,
+					  sym("uw_start") + 7 }, 4, UW_STOP_OUTERMOST);
+}
+END_TEST
+
+START_TEST(test_unwinder__an_rbx_the_table_cannot_recover_stops_the_walk_never_guesses)
+{
+	struct fake_stack f = { 0 };
+	struct uw_stack st = { .data = (const uint8_t *)f.words, .len = sizeof(f.words),
+			       .limit = sizeof(f.words) };
+	/* uw_rbx_lost keeps rbx in r12 at its call: CFA = rsp + 2056 */
+	struct uw_regs regs = { .ip = sym("uw_rbx_lost") + 14, .sp = S, .bx = S + 2200 };
+	uint64_t ips[16];
+	struct uw_result r;
+
+	put(&f, S + 2048, sym("uw_rbx") + 17);
+	/* what the sampled rbx would give uw_rbx: a whole stack, but a wrong one */
+	put(&f, S + 2200 + 8, sym("uw_start") + 7);
+	ck_assert_int_eq(uw_unwind(UW_MODE_DWARF, &regs, &st, find_cfi, NULL, ips, 16, &r), 0);
+	expect_ips(ips, &r, (uint64_t[]){ regs.ip, sym("uw_rbx") + 17 }, 2, UW_STOP_BAD_FRAME);
+}
+END_TEST
+
 /* The agent's labels are snake_case; the summary keeps its words. */
 START_TEST(test_uw_stop__every_stop_has_words_and_a_unique_snake_case_key)
 {
@@ -366,7 +461,7 @@ END_TEST
 /* --- a real stack: capture our own ----------------------------------------- */
 
 struct capture {
-	uint64_t ip, sp, bp;
+	uint64_t ip, sp, bp, bx;
 	uint32_t len;
 	uint8_t data[32768];
 };
@@ -385,8 +480,8 @@ __attribute__((noinline, no_sanitize_address)) static void capture_here(void)
 	size_t size;
 	uint64_t top;
 
-	__asm__ volatile("mov %%rsp, %0\n\tmov %%rbp, %1\n\tlea 0(%%rip), %2"
-			 : "=r"(cap.sp), "=r"(cap.bp), "=r"(cap.ip));
+	__asm__ volatile("mov %%rsp, %0\n\tmov %%rbp, %1\n\tlea 0(%%rip), %2\n\tmov %%rbx, %3"
+			 : "=r"(cap.sp), "=r"(cap.bp), "=r"(cap.ip), "=r"(cap.bx));
 	pthread_getattr_np(pthread_self(), &a);
 	pthread_attr_getstack(&a, &addr, &size);
 	pthread_attr_destroy(&a);
@@ -409,7 +504,7 @@ NOFP void uw_chain_1(void) { uw_chain_2(); __asm__ volatile(""); }
 static void expect_capture_names_in(struct sym_session *s, enum uw_mode mode,
 				    const char *const *want, uint32_t n)
 {
-	struct uw_regs regs = { .ip = cap.ip, .sp = cap.sp, .bp = cap.bp };
+	struct uw_regs regs = { .ip = cap.ip, .sp = cap.sp, .bp = cap.bp, .bx = cap.bx };
 	struct uw_stack st = { .data = cap.data, .len = cap.len, .limit = sizeof(cap.data) };
 	struct uw_result r;
 	uint64_t ips[256], start;
@@ -594,7 +689,7 @@ START_TEST(test_unwinder__matches_libunwind_on_the_same_capture)
 	int lerr;
 
 	uw_chain_1();
-	regs = (struct uw_regs){ .ip = cap.ip, .sp = cap.sp, .bp = cap.bp };
+	regs = (struct uw_regs){ .ip = cap.ip, .sp = cap.sp, .bp = cap.bp, .bx = cap.bx };
 	st = (struct uw_stack){ .data = cap.data, .len = cap.len, .limit = sizeof(cap.data) };
 	ck_assert_int_eq(proc__start_ticks(getpid(), &start), 0);
 	ck_assert_int_eq(sym_session__unwind(s, getpid(), start, UW_MODE_DWARF, &regs, &st, ips,
@@ -603,6 +698,7 @@ START_TEST(test_unwinder__matches_libunwind_on_the_same_capture)
 	t.ip = cap.ip;
 	t.sp = cap.sp;
 	t.bp = cap.bp;
+	t.bx = cap.bx;
 	t.stack = cap.data;
 	t.stack_len = cap.len;
 	n = lu_unwind(&t, lips, 256, &lerr);
@@ -634,6 +730,9 @@ int main(void)
 	tcase_add_test(syn, test_unwinder__a_frame_pointer_guess_into_no_mapping_is_dropped);
 	tcase_add_test(syn, test_unwinder__bad_frames_and_unknown_code_stop_the_walk);
 	tcase_add_test(syn, test_unwinder__a_frame_in_the_entry_code_is_the_outermost);
+	tcase_add_test(syn, test_unwinder__a_cfa_in_rbx_comes_from_the_callees_save_slot);
+	tcase_add_test(syn, test_unwinder__a_signal_frame_gives_the_interrupted_rbx);
+	tcase_add_test(syn, test_unwinder__an_rbx_the_table_cannot_recover_stops_the_walk_never_guesses);
 	tcase_add_test(syn, test_uw_stats__counts_stops_per_binary_within_a_bound);
 	tcase_add_test(syn, test_uw_stop__every_stop_has_words_and_a_unique_snake_case_key);
 	suite_add_tcase(s, syn);
