@@ -216,7 +216,7 @@ static __always_inline void offcpu_preempt_stack(void *ctx, struct task_struct *
 		if (!up || up->start_ticks != start_ticks_of(prev))
 			return;
 		user_regs(NULL, &ip, &sp, &bp, &bx);
-		v->ulost = uw_take_stack(up, tgid, stacks, ip, sp, bp, &v->ustack, UW_BUF_OFFCPU);
+		v->ulost = uw_take_stack(up, tgid, stacks, ip, sp, bp, bx, &v->ustack, UW_BUF_OFFCPU);
 		if (v->ulost == UW_TAKE_COPY)
 			v->ulost = CPROF_STACK_PREEMPTED;
 	} else if (copy_stacks == CPROF_UNWIND_FP) {

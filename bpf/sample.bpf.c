@@ -461,7 +461,7 @@ static __always_inline void sample(struct bpf_perf_event_data *ctx, __u64 pid_tg
 		__u64 ip, sp, bp, bx;
 
 		user_regs((struct pt_regs *)&ctx->regs, &ip, &sp, &bp, &bx);
-		key.user_lost = uw_take_stack(up, tgid, m.stacks, ip, sp, bp, &key.user_stack,
+		key.user_lost = uw_take_stack(up, tgid, m.stacks, ip, sp, bp, bx, &key.user_stack,
 					      UW_BUF_SAMPLE);
 		/* else code mapped after the push: this one goes as a copy */
 		if (key.user_lost != UW_TAKE_COPY) {

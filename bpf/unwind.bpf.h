@@ -3,12 +3,14 @@
  * sample.bpf.c (it uses that file's stack maps and counters). It walks the
  * user stack with the rows of the compiled unwind tables userspace pushed
  * (bpf/unwind.h), one frame per bpf_loop turn, as symbolize/unwinder.c walks
- * a stack copy: CFA from rsp or rbp, the return address at CFA - 8, rbp from
- * its save slot, signal frames from the ucontext, and frame pointers where no
- * row covers the pc (JIT code, binaries without CFI). It never guesses: a
- * walk ends at the outermost frame or says why it stopped, with the marker
- * frame the userspace unwinder would put there. Every read of user memory is
- * bpf_probe_read_user, and may fail. */
+ * a stack copy: CFA from rsp, rbp or rbx, the return address at CFA - 8, rbp
+ * and rbx from their save slots, signal frames from the ucontext, and frame
+ * pointers where no row covers the pc (JIT code, binaries without CFI). rbx
+ * is restored lazily: a frame's row notes where the caller's was saved, read
+ * only when a CFA needs it (ld.so's lazy-binding trampolines). It never
+ * guesses: a walk ends at the outermost frame or says why it stopped, with
+ * the marker frame the userspace unwinder would put there. Every read of
+ * user memory is bpf_probe_read_user, and may fail. */
 #ifndef CPROF_BPF_UNWIND_BPF_H
 #define CPROF_BPF_UNWIND_BPF_H
 
@@ -87,6 +89,9 @@ struct uw_cache {
 	struct uw_cache_ent e[UW_CACHE];
 	__u64 win_base, win_len;	/* the stack bytes in win (here, not in the walk's
 					 * state: the verifier need not tell them apart) */
+	__u64 bx, bx_state;		/* the walk's rbx and enum uw_rd, here for the same
+					 * reason (in the walk, cprof_sample went past 1M
+					 * verified instructions) */
 	__u8 win[UW_WIN];
 };
 
@@ -101,11 +106,14 @@ struct {
 
 /* offsets in the x86_64 ucontext_t at a signal frame's rsp (as unwinder.c) */
 #define UW_UC_RBP	(40 + 10 * 8)
+#define UW_UC_RBX	(40 + 11 * 8)
 #define UW_UC_RSP	(40 + 15 * 8)
 #define UW_UC_RIP	(40 + 16 * 8)
 #define UW_ENTRY_SPAN	64	/* SYM_ENTRY_SPAN: a frame there is _start's */
 
-enum uw_rd { UW_RD_OK = 0, UW_RD_BELOW, UW_RD_FAULT };
+/* UW_RD_SAVED: for rbx only, its value is in the stack at bx (not read
+ * yet: only ld.so's trampolines need rbx, and most frames save it) */
+enum uw_rd { UW_RD_OK = 0, UW_RD_BELOW, UW_RD_FAULT, UW_RD_SAVED };
 
 /* bpf_loop's context: on the stack (the helper wants it there). */
 struct uw_walk {
@@ -119,7 +127,7 @@ struct uw_walk {
 	__u32 nr;		/* frames stored */
 	__u32 ci, si;		/* where the next frame goes: chunk, index */
 	__u8 exact;		/* pc is the leaf's or an interrupted one, not a return address */
-	__u8 bp_state;		/* enum uw_rd: bp is known, or why not */
+	__u8 bp_state;		/* enum uw_rd: bp is known, or why not (bx: uw_cache) */
 	__u8 stop;		/* enum cprof_uw_counter, once stopped */
 	__u8 stopped;
 	__u8 fp_guess;		/* the last frame came from rbp, a frame pointer or not */
@@ -445,6 +453,8 @@ static long uw_step(__u32 i, void *arg)
 		w->bp_state = uw_rd(w, w->sp + UW_UC_RBP, &v);
 		if (w->bp_state == UW_RD_OK)
 			w->bp = v;
+		w->cache->bx = w->sp + UW_UC_RBX;
+		w->cache->bx_state = UW_RD_SAVED;
 		if (!ra)
 			return uw_stop(w, CPROF_UWC_COMPLETE);
 		uw_push(w, ra);
@@ -466,12 +476,33 @@ static long uw_step(__u32 i, void *arg)
 		if (row.cfa == CPROF_UW_CFA_RBP_DEREF && (r = uw_rd(w, cfa, &cfa)))
 			return uw_rd_stop(w, r);
 		break;
+	case CPROF_UW_CFA_RBX:
+		if (w->cache->bx_state == UW_RD_SAVED) {
+			if ((r = uw_rd(w, w->cache->bx, &v)))
+				return uw_rd_stop(w, r);
+			w->cache->bx = v;
+			w->cache->bx_state = UW_RD_OK;
+		}
+		if (w->cache->bx_state != UW_RD_OK)	/* below or fault */
+			return uw_rd_stop(w, w->cache->bx_state);
+		cfa = w->cache->bx + (__s64)row.cfa_off;
+		break;
 	default:
 		return uw_stop(w, CPROF_UWC_BAD_RULE);
 	}
 	/* a caller's frame is above its callee's */
 	if (cfa <= w->sp)
 		return uw_stop(w, CPROF_UWC_BAD_FRAME);
+	if (row.rbx == CPROF_UW_RBX_AT_CFA) {
+		/* a slot below the sampled sp was popped: rbx holds the
+		 * caller's value already */
+		if (cfa + (__s64)row.rbx_off >= w->base) {
+			w->cache->bx = cfa + (__s64)row.rbx_off;
+			w->cache->bx_state = UW_RD_SAVED;
+		}
+	} else if (row.rbx != CPROF_UW_RBX_SAME) {
+		w->cache->bx_state = UW_RD_BELOW;	/* undefined */
+	}
 	if ((r = uw_rd_win(w, cfa - 8, &ra)))
 		return uw_rd_stop(w, r);
 	if (row.cfa != CPROF_UW_CFA_PLT) {
@@ -515,12 +546,13 @@ static __always_inline __u64 uw_chunk_key(__u64 h, __u32 c)
 #define UW_TAKE_COPY	0xff
 #define UW_REMAP_NS	5000000ULL	/* at most one CPROF_EV_REMAP a process this often */
 
-/* Walks the current thread's user stack (registers ip, sp, bp) with the
+/* Walks the current thread's user stack (registers ip, sp, bp, bx) with the
  * mappings of p (process tgid) into `stacks`, in the walker's own buffer
  * (enum uw_buf_user): CPROF_STACK_OK and the key of its first chunk in *ret,
  * UW_TAKE_COPY, or why it is lost (enum cprof_stack_lost, counted). */
 static __always_inline __u8 uw_take_stack(struct cprof_uw_proc *p, __u32 tgid, void *stacks,
-					  __u64 ip, __u64 sp, __u64 bp, __u64 *ret, __u32 buf)
+					  __u64 ip, __u64 sp, __u64 bp, __u64 bx, __u64 *ret,
+					  __u32 buf)
 {
 	struct uw_walk walk = {}, *w = &walk;
 	__u32 nch, ci, si;
@@ -530,8 +562,11 @@ static __always_inline __u8 uw_take_stack(struct cprof_uw_proc *p, __u32 tgid, v
 	*ret = 0;
 	w->out = bpf_map_lookup_elem(&uw_bufs, &buf);
 	w->cache = bpf_map_lookup_elem(&uw_caches, &buf);
-	if (w->cache)
+	if (w->cache) {
 		w->cache->win_len = 0;	/* another thread's stack, maybe */
+		w->cache->bx = bx;
+		w->cache->bx_state = UW_RD_OK;
+	}
 	if (!w->out || !w->cache || !ip) {
 		count(CPROF_DROP_USTACK_MISSING);
 		return CPROF_STACK_MISSING;
