@@ -10,6 +10,9 @@
 #    tables of the binaries it maps, not those of the image before its exec;
 #  - signal frames, PLT stubs, a library dlopen'ed after start and an exec
 #    mid-run unwind to the thread's first frame;
+#  - a frame whose CFA is in rbx (ld.so's lazy-binding trampoline), under a
+#    callee that saves and changes rbx, unwinds exactly in the kernel and
+#    from stack copies;
 #  - code mapped after the process was pushed is in the kernel before its
 #    samples: of 20 libraries dlopen'ed one after another and run at once,
 #    the samples are walked in the kernel (whole), not copied (cut short);
@@ -167,6 +170,24 @@ for e in signal plt dlopen exec; do
 	grep -q "walked in the kernel (9[0-9]\.[0-9] %)" "$T/$e.err" ||
 		bad "$e: under 90 % walked in the kernel: $(grep 'user stacks' "$T/$e.err")"
 done
+
+# --- a CFA in rbx, as ld.so's lazy-binding trampoline keeps it ----------------------
+# rbx_tramp (assembly) realigns the stack and keeps its CFA in rbx; its
+# callee rbx_fixup saves rbx and puts another value in it, and burn below
+# leaves it so: a sample's rbx says nothing of the trampoline's frame, the
+# walk must take it from rbx_fixup's save slot. The chain from the root to
+# the callee is exact (below it: burn, or kernel frames of an interrupt).
+RBX_CHAIN='^kuw_cases;_start;__libc_start_main;__libc_start_call_main;main;rbx_loop;rbx_tramp;rbx_fixup(;|$)'
+for mode in auto copy; do
+	rec rbx_$mode --unwind $mode -- "$F/kuw_cases" rbx 3
+	[ "$(samples kuw_cases "$T/rbx_$mode.folded")" -ge 300 ] ||
+		bad "rbx ($mode): only $(samples kuw_cases "$T/rbx_$mode.folded") samples"
+	at_least "rbx ($mode): complete" "$(share kuw_cases "$T/rbx_$mode.folded" "$COMPLETE")" 99
+	at_least "rbx ($mode): the exact chain through rbx_tramp" \
+		"$(share kuw_cases "$T/rbx_$mode.folded" "$RBX_CHAIN")" 99
+done
+grep -q "walked in the kernel (9[0-9]\.[0-9] %)" "$T/rbx_auto.err" ||
+	bad "rbx: under 90 % walked in the kernel: $(grep 'user stacks' "$T/rbx_auto.err")"
 
 # --- code mapped after the push, in the kernel before its samples -----------------
 # 20 copies of one library (one build-id: its rows are loaded at the first,
