@@ -36,8 +36,8 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 echo "agent-cost: $(nproc) CPUs busy with $BURN $ITERS in a loop and 20 processes/s of churn; ${SECS} s per config"
 workload "$((SECS / 2))" "$T/alone.times"
-printf '  %-12s %9s %9s %9s %9s %9s %10s %12s %13s %9s\n' config "cpu%core" "steady%" "startup" \
-	"peakRSS" "anonRSS" "MB/min" "profiles/min" "job s (n)" slowdown
+printf '  %-12s %9s %9s %9s %9s %9s %9s %10s %12s %13s %9s\n' config "cpu%core" "steady%" "startup" \
+	"peakRSS" "endRSS" "anonRSS" "MB/min" "profiles/min" "job s (n)" slowdown
 
 for hz in 19 99; do
 	port=$(free_port)
@@ -66,16 +66,17 @@ for hz in 19 99; do
 	w1=$(date +%s.%N)
 	hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$agent/status")
 	anon=$(awk '/^RssAnon:/ {print $2}' "/proc/$agent/status")
+	rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$agent/status")
 	curl -s --max-time 5 "http://127.0.0.1:$mport/metrics" >"$T/metrics$hz"
 	kill -TERM "$agent"; wait "$agent"
 	stop_pid "$RECEIVER_PID"
 	bytes=$(awk '$1 == "cprof_uploaded_bytes_total" {print $2}' "$T/metrics$hz")
 	profiles=$(awk '$1 == "cprof_uploaded_profiles_total" {print $2}' "$T/metrics$hz")
 	m=$(median "$T/agent$hz.times")
-	printf -v "row$hz" '  %-12s %9.2f %9.3f %7.2f s %6d MB %6d MB %10.3f %12.1f %13s' "agent ${hz} Hz" \
+	printf -v "row$hz" '  %-12s %9.2f %9.3f %7.2f s %6d MB %6d MB %6d MB %10.3f %12.1f %13s' "agent ${hz} Hz" \
 		"$(echo "($t1 - $t0) * 100 / $ticks / ($w1 - $w0 - 2)" | bc -l)" \
 		"$(echo "($t1 - $tu) * 100 / $ticks / ($w1 - $wu)" | bc -l)" \
-		"$(echo "$tu / $ticks" | bc -l)" $((hwm / 1024)) $((anon / 1024)) \
+		"$(echo "$tu / $ticks" | bc -l)" $((hwm / 1024)) $((rss / 1024)) $((anon / 1024)) \
 		"$(echo "$bytes / 1000000 / ($SECS / 60)" | bc -l)" "$(echo "$profiles / ($SECS / 60)" | bc -l)" \
 		"$m ($(wc -l <"$T/agent$hz.times"))"
 done
@@ -83,7 +84,7 @@ done
 # machine's speed over the run weighs on both sides
 workload "$((SECS - SECS / 2))" "$T/alone2.times"
 alone=$(median "$T/alone.times" "$T/alone2.times")
-printf '  %-12s %9s %9s %9s %9s %9s %10s %12s %13s %9s\n' alone - - - - - - - \
+printf '  %-12s %9s %9s %9s %9s %9s %9s %10s %12s %13s %9s\n' alone - - - - - - - - \
 	"$alone ($(cat "$T/alone.times" "$T/alone2.times" | wc -l))" 1.0000
 for hz in 19 99; do
 	eval "row=\$row$hz"
@@ -94,5 +95,6 @@ echo "  (cpu%core: the agent's user+system time from 2 s after its start to the 
 echo "   included; steady%: the same from its first upload to the end; startup: CPU seconds from"
 echo "   its start to its first upload (BPF load, first look at every process, first window);"
 echo "   peakRSS includes the binaries it maps"
-echo "   to symbolize (page cache, shared); anonRSS is its own memory at the end; MB/min: request"
+echo "   to symbolize (page cache, shared); endRSS is its RSS at the end, anonRSS the part of it"
+echo "   that is its own memory (the rest: file pages, most of them its shared libraries); MB/min: request"
 echo "   bodies the backend accepted; slowdown: median job time over the median alone)"
