@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* python: see python.h. An exec'd process is looked at again on each poll
- * (PYTHON_MAX_TRIES times, ~100 ms apart): at the exec event the kernel
- * has mapped the python binary but ld.so has not yet mapped libpython,
- * where _PyRuntime is. */
+/* python: see python.h. An exec'd process is looked at again from polls,
+ * at the first after its exec, then 0.2, 0.6, 1.4, 3.0, 4.6 and 6.2 s on
+ * (7 looks where 50 were, 100 ms apart), and from its
+ * samples every 5 ms (PYTHON_MAX_TRIES looks in all at most): at the exec
+ * event the kernel has mapped the python binary but ld.so has not yet
+ * mapped libpython, where _PyRuntime is, and a program embedding Python may
+ * load it later still. A process being sampled is looked at from its
+ * samples; the polls, backing off, are for the others. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +16,9 @@
 
 #define PYTHON_MAX_TRIES	50
 #define PYTHON_RETRY_NS		(5 * 1000000LL)	/* between two looks from samples */
-#define PYTHON_POLL_NS		(100 * 1000000LL) /* between two looks from polls */
+#define PYTHON_POLL_NS		(100 * 1000000LL) /* between the first two looks from polls */
+#define PYTHON_POLL_SHIFT_MAX	4		/* ... doubling up to 16 times that */
+#define PYTHON_MAX_POLLS	7		/* looks from polls */
 
 void python__init(struct python *py, struct sym_python *sym, python_set_fn set, void *ctx)
 {
@@ -70,11 +76,12 @@ static void add_pending(struct python *py, uint32_t pid, uint64_t start)
 {
 	for (size_t i = 0; i < py->npending; i++)
 		if (py->pending[i].pid == pid) {
-			py->pending[i] = (struct python_pending){ pid, start, 0, 0 };
+			py->pending[i] = (struct python_pending){ .pid = pid, .start_ticks = start };
 			return;
 		}
 	if (py->npending < PYTHON_MAX_PENDING)
-		py->pending[py->npending++] = (struct python_pending){ pid, start, 0, 0 };
+		py->pending[py->npending++] =
+			(struct python_pending){ .pid = pid, .start_ticks = start };
 }
 
 static void drop_pending(struct python *py, size_t i)
@@ -132,17 +139,22 @@ static int64_t now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* One more look at pending[i]; true when it is settled (and removed). */
-static bool try_pending(struct python *py, size_t i, int64_t now)
+/* One more look at pending[i] (from a poll, or from a sample); true when it
+ * is settled (and removed). */
+static bool try_pending(struct python *py, size_t i, int64_t now, bool poll)
 {
 	struct python_pending *p = &py->pending[i];
+	bool last = ++p->tries >= PYTHON_MAX_TRIES || (poll && ++p->polls >= PYTHON_MAX_POLLS);
 	int r = sym_python__live(py->sym, (int)p->pid, p->start_ticks) ? 1 :
-		look(py, p->pid, p->start_ticks, ++p->tries >= PYTHON_MAX_TRIES);
+		look(py, p->pid, p->start_ticks, last);
 
-	p->last_ns = now;
+	if (poll)
+		p->last_poll_ns = now;
+	else
+		p->last_ns = now;
 	/* not Python yet after an exec: ld.so may still be mapping (a process
 	 * that is gone settles now, its exit event may not have come yet) */
-	if (r == -EAGAIN || (r == 0 && p->tries < PYTHON_MAX_TRIES))
+	if (r == -EAGAIN || (r == 0 && !last))
 		return false;
 	drop_pending(py, i);
 	return true;
@@ -154,10 +166,14 @@ void python__poll(struct python *py)
 
 	/* a poll comes with every wake-up of the session, many a second on a
 	 * busy machine: a process is looked at again only once its last look
-	 * is PYTHON_POLL_NS old */
-	for (size_t i = 0; i < py->npending;)
-		if (now - py->pending[i].last_ns < PYTHON_POLL_NS || !try_pending(py, i, now))
+	 * from a poll is PYTHON_POLL_NS old, doubling with each */
+	for (size_t i = 0; i < py->npending;) {
+		const struct python_pending *p = &py->pending[i];
+		int shift = p->polls < PYTHON_POLL_SHIFT_MAX ? p->polls : PYTHON_POLL_SHIFT_MAX;
+
+		if (now - p->last_poll_ns < (PYTHON_POLL_NS << shift) || !try_pending(py, i, now, true))
 			i++;
+	}
 }
 
 void python__on_sample(struct python *py, uint32_t pid)
@@ -171,7 +187,7 @@ void python__on_sample(struct python *py, uint32_t pid)
 		if (py->pending[i].pid == pid) {
 			/* the samples of a starting interpreter come faster than polls */
 			if (now - py->pending[i].last_ns >= PYTHON_RETRY_NS)
-				try_pending(py, i, now);
+				try_pending(py, i, now, false);
 			return;
 		}
 }

@@ -33,8 +33,10 @@ typedef bool (*python_may_fn)(void *ctx, uint32_t tgid, uint64_t start_ticks);
 struct python_pending {
 	uint32_t pid;
 	uint64_t start_ticks;
-	uint32_t tries;
-	int64_t last_ns;	/* CLOCK_MONOTONIC of the last look */
+	uint32_t tries;		/* looks */
+	uint32_t polls;		/* ... of which from polls */
+	int64_t last_ns;	/* CLOCK_MONOTONIC of the last look from a sample */
+	int64_t last_poll_ns;	/* ... from a poll */
 };
 
 struct python_unknown {

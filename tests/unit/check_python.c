@@ -2,7 +2,8 @@
 /* python: which processes stay pending for another look at their
  * interpreter. Each look reads /proc/PID/maps, so a process that has exited
  * must leave the list at once, not after PYTHON_MAX_TRIES polls; a live one
- * that is not Python yet after an exec stays (ld.so may still be mapping). */
+ * that is not Python yet after an exec stays (ld.so may still be mapping),
+ * looked at from polls less and less often. */
 #include <check.h>
 #include <signal.h>
 #include <unistd.h>
@@ -69,6 +70,31 @@ START_TEST(test_python__an_exited_process_leaves_the_pending_list_at_its_exit_ev
 }
 END_TEST
 
+/* Polled every 10 ms for 1.5 s, a live process that is not Python is
+ * looked at 4 times (at once, 0.2, 0.6 and 1.4 s), not 15, and still waits. */
+START_TEST(test_python__polls_look_at_a_pending_process_less_and_less_often)
+{
+	struct sym_python *sp = sym_python__new();
+	struct python py;
+	uint64_t start;
+	pid_t pid = start_child(&start);
+	struct cprof_event e = event(CPROF_EV_EXEC, pid, start);
+
+	ck_assert_ptr_nonnull(sp);
+	python__init(&py, sp, count_set, NULL);
+	python__on_event(&py, &e);
+	for (int i = 0; i < 150; i++) {
+		python__poll(&py);
+		usleep(10000);
+	}
+	ck_assert_uint_eq(py.npending, 1);
+	ck_assert_uint_ge(py.pending[0].tries, 3);
+	ck_assert_uint_le(py.pending[0].tries, 5);
+	reap(pid);
+	sym_python__free(sp);
+}
+END_TEST
+
 START_TEST(test_python__a_process_gone_before_its_exit_event_settles_at_the_next_poll)
 {
 	struct sym_python *sp = sym_python__new();
@@ -100,6 +126,7 @@ static Suite *python_suite(void)
 
 	tcase_add_test(tc, test_python__an_exited_process_leaves_the_pending_list_at_its_exit_event);
 	tcase_add_test(tc, test_python__a_process_gone_before_its_exit_event_settles_at_the_next_poll);
+	tcase_add_test(tc, test_python__polls_look_at_a_pending_process_less_and_less_often);
 	suite_add_tcase(s, tc);
 	return s;
 }
