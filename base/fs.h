@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* fs: directory helpers shared by the modules that write files (the spool,
- * the file:// exporter, output directories). Library code: returns -errno, never prints. */
+/* fs: directory and file helpers shared by the modules that write files (the
+ * spool, the file:// exporter, output directories, copies of debug files).
+ * Library code: returns -errno, never prints. */
 #ifndef CPROF_BASE_FS_H
 #define CPROF_BASE_FS_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -29,5 +31,18 @@ void *fs__parse_path(const char *path, fs_parse_fn parse, void *ctx);
 /* The same over a read-only stream on the NUL-terminated text (its NUL not
  * part of the stream; "" is an empty stream). */
 void *fs__parse_string(const char *text, fs_parse_fn parse, void *ctx);
+
+/* Writes all len bytes of buf to fd: at offset off, or at (and moving) the
+ * file position when off < 0. Retries short writes and EINTR. 0 or -errno
+ * (-EIO for a write that made no progress). */
+int fs__write_all(int fd, const void *buf, size_t len, off_t off)
+	__attribute__((warn_unused_result));
+
+/* Copies the bytes of in from its start to the end into out from its start
+ * (copy_file_range, by hand where that cannot), never more than max: 0 and
+ * the length in *ret_len, -EFBIG past max, or -errno. Neither file position
+ * moves. */
+int fs__copy(int in, int out, uint64_t max, uint64_t *ret_len)
+	__attribute__((warn_unused_result));
 
 #endif /* CPROF_BASE_FS_H */

@@ -6,7 +6,7 @@
  * binary's own directory (anyone's) may not. A file not owned by root is
  * copied into a memfd first: libdwfl maps what we return, and its owner
  * could truncate it under the mapping (SIGBUS).
- * Depends on sym_debug_spill, base/ (safe_file, compress) and libdw only;
+ * Depends on sym_debug_spill, base/ (safe_file, compress, fs) and libdw only;
  * never prints.
  */
 #define _GNU_SOURCE
@@ -24,6 +24,7 @@
 #include <elfutils/libdwelf.h>
 
 #include "base/compress.h"
+#include "base/fs.h"
 #include "base/safe_file.h"
 #include "symbolize/sym_debug_spill.h"
 
@@ -58,17 +59,12 @@ static bool same_crc(int fd, GElf_Word want)
  * mapping: fd's bytes in a memfd of ours. The memfd, or -1; fd is closed. */
 static int private_copy(int fd)
 {
-	static unsigned char buf[1 << 16];
 	int mfd = memfd_create("cprof-debug-file", MFD_CLOEXEC);
-	uint64_t total = 0;
-	ssize_t n;
+	uint64_t len;
 
-	while (mfd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0) {
-		total += (uint64_t)n;
-		if (total > SYM_DEBUG_FILE_MAX_BYTES || write(mfd, buf, (size_t)n) != n) {
-			close(mfd);
-			mfd = -1;
-		}
+	if (mfd >= 0 && fs__copy(fd, mfd, SYM_DEBUG_FILE_MAX_BYTES, &len)) {
+		close(mfd);
+		mfd = -1;
 	}
 	close(fd);
 	return mfd;

@@ -17,6 +17,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "base/fs.h"
+
 static char *spill_dir;
 static struct sym_debug_spill_stats stats;
 
@@ -52,44 +54,6 @@ void sym_debug_spill__stats(struct sym_debug_spill_stats *ret)
 	ret->failed = __atomic_load_n(&stats.failed, __ATOMIC_RELAXED);
 }
 
-static bool put(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return true;
-}
-
-/* size bytes of in, verbatim, at the start of out */
-static bool copy_all(int in, int out, uint64_t size)
-{
-	loff_t off_in = 0, off_out = 0;
-
-	while ((uint64_t)off_in < size) {
-		ssize_t n = copy_file_range(in, &off_in, out, &off_out, size - (uint64_t)off_in, 0);
-
-		if (n <= 0) {
-			char buf[1 << 16];
-
-			/* not between these file systems: by hand */
-			n = pread(in, buf, sizeof(buf), off_in);
-			if (n <= 0 || !put(out, buf, (size_t)n, (uint64_t)off_out))
-				return false;
-			off_in += n;
-			off_out += n;
-		}
-	}
-	return true;
-}
-
 /* The alignment a section's bytes get in the copy: its own when sane. */
 static uint64_t align_of(const GElf_Shdr *sh)
 {
@@ -113,7 +77,7 @@ static bool spill_section(int fd, int out, size_t i, GElf_Shdr *sh, uint64_t *en
 		uint64_t a = align_of(sh);
 
 		*end = (*end + a - 1) / a * a;
-		ok = put(out, d->d_buf, d->d_size, *end);
+		ok = !fs__write_all(out, d->d_buf, d->d_size, (off_t)*end);
 		sh->sh_offset = *end;
 		*end += d->d_size;
 	}
@@ -154,8 +118,7 @@ static int spill(int fd, int out, uint64_t *ret_bytes)
 	if (!total)
 		goto out;
 	ret = -1;
-	end = (uint64_t)st.st_size;
-	if (!copy_all(fd, out, end))
+	if (fs__copy(fd, out, UINT64_MAX, &end) || end != (uint64_t)st.st_size)
 		goto out;
 	for (size_t i = 0; i < shnum; i++)
 		if ((sh[i].sh_flags & SHF_COMPRESSED) && sh[i].sh_type != SHT_NOBITS &&
@@ -172,7 +135,7 @@ static int spill(int fd, int out, uint64_t *ret_bytes)
 			.sh_addralign = sh[i].sh_addralign, .sh_entsize = sh[i].sh_entsize,
 		};
 
-		if (!put(out, &raw, sizeof(raw), shoff + i * sizeof(raw)))
+		if (fs__write_all(out, &raw, sizeof(raw), (off_t)(shoff + i * sizeof(raw))))
 			goto out;
 	}
 	{
@@ -182,7 +145,7 @@ static int spill(int fd, int out, uint64_t *ret_bytes)
 			goto out;
 		raw.e_shoff = shoff;
 		raw.e_shentsize = sizeof(Elf64_Shdr);
-		if (!put(out, &raw, sizeof(raw), 0))
+		if (fs__write_all(out, &raw, sizeof(raw), 0))
 			goto out;
 	}
 	*ret_bytes = total;

@@ -10,7 +10,7 @@
  * decompressed contents and a new section header table appended: program
  * headers and notes keep their offsets. Off until a directory is set; the
  * copies (O_TMPFILE) have no name and go when libdw closes them.
- * Depends on libelf only; never prints.
+ * Depends on base/fs and libelf only; never prints.
  */
 #ifndef CPROF_SYM_DEBUG_SPILL_H
 #define CPROF_SYM_DEBUG_SPILL_H

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/fs.h"
 #include "base/vec.h"
 #include "symbolize/sym_clock.h"
 #include "symbolize/sym_debug_file.h"
@@ -209,24 +210,17 @@ out_free:
 struct sym_elf *sym_elf__open_image(const char *name, const void *image, size_t size,
 				    const char *debuginfo_path)
 {
-	const char *p = image;
-	size_t done = 0;
 	int fd, err;
 
 	/* a memfd lets the image take the same path as any file */
 	fd = memfd_create("cprof-elf-image", MFD_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	while (done < size) {
-		ssize_t n = write(fd, p + done, size - done);
-
-		if (n < 0) {
-			err = errno;
-			close(fd);
-			errno = err;
-			return NULL;
-		}
-		done += (size_t)n;
+	err = fs__write_all(fd, image, size, 0);
+	if (err) {
+		close(fd);
+		errno = -err;
+		return NULL;
 	}
 	return sym_elf__open(name, fd, debuginfo_path);
 }

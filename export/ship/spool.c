@@ -400,24 +400,6 @@ void spool__free(struct spool *sp)
 	free(sp);
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
 static int write_record(struct spool *sp, uint64_t seq, const uint8_t *rec, size_t len)
 {
 	char tmp[64], name[64];
@@ -432,7 +414,7 @@ static int write_record(struct spool *sp, uint64_t seq, const uint8_t *rec, size
 	}
 	if (fd < 0)
 		return -errno;
-	err = write_all(fd, rec, len);
+	err = fs__write_all(fd, rec, len, -1);
 	if (!err && fdatasync(fd))
 		err = -errno;
 	if (close(fd) && !err)

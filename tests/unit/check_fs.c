@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: MIT
 /* fs: mkdir -p creates each missing parent with the caller's mode, leaves
  * existing directories alone, and names the failure; a stream parser runs
- * over a string or a path with its errno kept. */
+ * over a string or a path with its errno kept; a write is whole, at an
+ * offset or at the position; a copy is whole, bounded, between files on
+ * disk and into a memfd alike. */
+#define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "base/fs.h"
 
@@ -127,6 +132,59 @@ START_TEST(test_fs__each_line_stops_at_the_first_error)
 }
 END_TEST
 
+START_TEST(test_fs__write_all_writes_at_an_offset_or_the_position)
+{
+	int fd = memfd_create("check_fs", 0);
+	char buf[16] = "";
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fs__write_all(fd, "abcdef", 6, -1), 0);
+	ck_assert_int_eq(fs__write_all(fd, "XY", 2, 1), 0);
+	ck_assert_int_eq(fs__write_all(fd, "gh", 2, -1), 0);	/* the position: 6 */
+	ck_assert_int_eq(pread(fd, buf, sizeof(buf) - 1, 0), 8);
+	ck_assert_str_eq(buf, "aXYdefgh");
+	close(fd);
+	ck_assert_int_eq(fs__write_all(-1, "a", 1, 0), -EBADF);
+}
+END_TEST
+
+START_TEST(test_fs__copy_copies_whole_files_within_a_bound)
+{
+	char path[] = "/tmp/check_fs_copy.XXXXXX";
+	int in = mkstemp(path), out = memfd_create("check_fs", 0), disk;
+	size_t size = 300000;
+	char *data = malloc(size), *back = malloc(size);
+	uint64_t len = 0;
+
+	ck_assert(in >= 0 && out >= 0 && data && back);
+	for (size_t i = 0; i < size; i++)
+		data[i] = (char)(i * 7 + i / 251);
+	ck_assert_int_eq(fs__write_all(in, data, size, 0), 0);
+	/* a file on disk into a memfd: by hand where copy_file_range cannot */
+	ck_assert_int_eq(fs__copy(in, out, size, &len), 0);
+	ck_assert_uint_eq(len, size);
+	ck_assert_int_eq(pread(out, back, size, 0), (ssize_t)size);
+	ck_assert_int_eq(memcmp(data, back, size), 0);
+	/* one byte over the bound */
+	ck_assert_int_eq(fs__copy(in, out, size - 1, &len), -EFBIG);
+	/* and back to a file on disk */
+	disk = open("/tmp", O_TMPFILE | O_RDWR, 0600);
+	if (disk >= 0) {
+		memset(back, 0, size);
+		ck_assert_int_eq(fs__copy(out, disk, UINT64_MAX, &len), 0);
+		ck_assert_uint_eq(len, size);
+		ck_assert_int_eq(pread(disk, back, size, 0), (ssize_t)size);
+		ck_assert_int_eq(memcmp(data, back, size), 0);
+		close(disk);
+	}
+	unlink(path);
+	close(in);
+	close(out);
+	free(data);
+	free(back);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fs");
@@ -138,6 +196,8 @@ int main(void)
 	tcase_add_test(tc, test_fs__mkdir_p_names_the_failure);
 	tcase_add_test(tc, test_fs__parse_runs_a_parser_over_a_string_or_a_path);
 	tcase_add_test(tc, test_fs__each_line_stops_at_the_first_error);
+	tcase_add_test(tc, test_fs__write_all_writes_at_an_offset_or_the_position);
+	tcase_add_test(tc, test_fs__copy_copies_whole_files_within_a_bound);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
