@@ -34,19 +34,25 @@ static void sh(const char *fmt, const char *a, const char *b)
 	ck_assert_msg(system(cmd) == 0, "failed: %s", cmd);
 }
 
+/* The first line of what cmd prints, its newline cut, into buf. */
+static void first_line(const char *cmd, char *buf, size_t len)
+{
+	FILE *p = popen(cmd, "r");
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_msg(fgets(buf, (int)len, p) != NULL, "nothing from: %s", cmd);
+	pclose(p);
+	buf[strcspn(buf, "\n")] = 0;
+}
+
 /* The debug file under root's .build-id/ (where it is found by build-id),
  * from the fixture's, made by cmd ("cp" or an objcopy). */
 static void place_debug(const char *cmd)
 {
 	char from[PATH_MAX + 32], id[128] = "", line[600];
-	FILE *p;
 
 	snprintf(line, sizeof(line), "readelf -n '%s' 2>/dev/null | awk '/Build ID/ { print $3 }'", bin);
-	p = popen(line, "r");
-	ck_assert_ptr_nonnull(p);
-	ck_assert_ptr_nonnull(fgets(id, sizeof(id), p));
-	pclose(p);
-	id[strcspn(id, "\n")] = 0;
+	first_line(line, id, sizeof(id));
 	ck_assert_uint_gt(strlen(id), 2);
 	snprintf(dbg, sizeof(dbg), "%s/.build-id/%.2s/%s.debug", root, id, id + 2);
 	sh("mkdir -p \"$(dirname '%s')\"%s", dbg, "");
@@ -97,13 +103,9 @@ static int resolve_all(struct answer *out, size_t max, bool *copy)
 	struct stat st;
 	size_t dw_size = 0;
 	Elf *dw;
-	FILE *p;
 
 	snprintf(cmd, sizeof(cmd), "nm -S '%s' | awk '$4 == \"sym_work\" { print $1, $2 }'", bin);
-	p = popen(cmd, "r");
-	ck_assert_ptr_nonnull(p);
-	ck_assert_ptr_nonnull(fgets(line, sizeof(line), p));
-	pclose(p);
+	first_line(cmd, line, sizeof(line));
 	ck_assert_int_eq(sscanf(line, "%llx %llx", &a, &size), 2);
 	ck_assert_int_ge(fd, 0);
 	e = sym_elf__open(bin, fd, search);
@@ -187,14 +189,10 @@ START_TEST(test_debug_spill__a_corrupt_stream_is_counted_and_the_file_used_as_it
 	char cmd[PATH_MAX + 200], line[64];
 	unsigned long long off = 0;
 	bool copy;
-	FILE *p;
 
 	place_debug("objcopy");
-	snprintf(cmd, sizeof(cmd), "readelf -SW '%s' | awk '$2 == \".debug_info\" { print $5 }'", dbg);
-	p = popen(cmd, "r");
-	ck_assert_ptr_nonnull(p);
-	ck_assert_ptr_nonnull(fgets(line, sizeof(line), p));
-	pclose(p);
+	snprintf(cmd, sizeof(cmd), "readelf -SW '%s' 2>/dev/null | awk '$2 == \".debug_info\" { print $5 }'", dbg);
+	first_line(cmd, line, sizeof(line));
 	ck_assert_int_eq(sscanf(line, "%llx", &off), 1);
 	snprintf(line, sizeof(line), "%llu", off + 24 + 4);	/* past the header and 4 bytes */
 	sh("printf 'XXXXXXXXXXXXXXXX' | dd of='%s' bs=1 seek=%s conv=notrunc status=none", dbg, line);
