@@ -41,6 +41,11 @@ make_seeds() {
 	printf '7f0000000000-7f0000001000 r-xp 00000000 fd:01 1234 /usr/lib/a b (deleted)\n' >"$t/odd.maps"
 	seed proc_maps "$t"/*.maps
 
+	cat /proc/self/stat >"$t/self.stat"
+	cat /proc/1/stat >"$t/init.stat" 2>/dev/null
+	printf '42 (a) b (c) 9) R 1 42 42 0 -1 4194560 1 2 3 4 5 6 -7 -8 20 0 1 0 123456 0 0\n' >"$t/odd.stat"
+	seed proc_stat "$t"/*.stat
+
 	head -n 1500 /proc/kallsyms >"$t/kallsyms.core"
 	grep -m 300 '\[' /proc/kallsyms >"$t/kallsyms.mod"
 	printf '0000000000000000 T _stext\n0000000000000000 t foo [mod]\n' >"$t/kallsyms.zero"
