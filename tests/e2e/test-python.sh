@@ -45,7 +45,10 @@ traces() {
 work() {
 	local name=$1 py=$2 minor
 	minor=$("$py" -c 'import sys; print(sys.version_info[1])')
-	if ! "$CPROF" record -F 499 -o "$T/$name.pb.gz" -- "$py" "$FIX/py_work.py" 5 \
+	# 3 s at 499 Hz: ~1500 samples; a share's binomial spread is then
+	# 1.3 points at most, so the +-5 band is ~4 sigma (5 s runs came out
+	# within 0.5 points of 50:30:20 on every interpreter)
+	if ! "$CPROF" record -F 499 -o "$T/$name.pb.gz" -- "$py" "$FIX/py_work.py" 3 \
 		>"$T/$name.out" 2>"$T/$name.err"; then
 		echo "FAIL $name: cprof failed: $(tail -2 "$T/$name.err")"
 		fail=1
@@ -55,8 +58,9 @@ work() {
 	traces "$T/$name.pb.gz" | $CHECK work "$FIX/py_work.py" "$minor" || fail=1
 	# a thread state freed under a sample at exit is a loss, counted and
 	# said; more than a few are a broken walk (the chains above catch it)
-	# methods by their qualified names (3.7-3.10 keep them in no code object)
-	"$CPROF" record -q -F 499 -o "$T/$name-methods.pb.gz" -- "$py" "$FIX/py_methods.py" 3
+	# methods by their qualified names (3.7-3.10 keep them in no code object);
+	# 2 s: ~1000 samples, each method ~25 % (22-29 % seen), the bar 15 %
+	"$CPROF" record -q -F 499 -o "$T/$name-methods.pb.gz" -- "$py" "$FIX/py_methods.py" 2
 	echo -n "$name: "
 	traces "$T/$name-methods.pb.gz" | $CHECK methods "$FIX/py_methods.py" "$minor" || fail=1
 	lost=$(sed -n 's/.*Python frames lost: \([0-9]*\) samples.*/\1/p' "$T/$name.err" |
@@ -149,12 +153,22 @@ traces "$T/all.pb.gz" | $CHECK any "$FIX/py_work.py" gamma || fail=1
 
 # the agent ships them (through the one session): file:// deltas
 mkdir -p "$T/agent-out"
-/usr/bin/python3 "$FIX/py_work.py" 5 &
+/usr/bin/python3 "$FIX/py_work.py" 20 &
 w=$!
 sleep 0.3
-timeout 5 "$CPROF" agent --url "file://$PWD/$T/agent-out" --interval 2 -p $w \
-	--spool-dir "$PWD/$T/agent-spool" >"$T/agent.log" 2>&1
-wait $w
+"$CPROF" agent --url "file://$PWD/$T/agent-out" --interval 2 -p $w \
+	--spool-dir "$PWD/$T/agent-spool" >"$T/agent.log" 2>&1 &
+ag=$!
+# until its first delta is written (a 2 s window after the BPF load), not a
+# fixed 5 s; 15 s at most
+for _ in $(seq 150); do
+	ls "$T"/agent-out/*.pb.gz >/dev/null 2>&1 && break
+	sleep 0.1
+done
+kill -TERM $ag
+wait $ag
+kill $w
+wait $w 2>/dev/null
 f=$(ls "$T"/agent-out/*.pb.gz 2>/dev/null | head -1)
 echo -n "agent: "
 if [ -z "$f" ]; then
