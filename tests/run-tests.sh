@@ -64,10 +64,13 @@ if [ -n "${SAN_OUT:-}" ]; then
 	unset ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
 fi
 if [ -n "${FUZZ_OUT:-}" ]; then
+	# the seeds once (1-2 s of copying and objcopy), not once per target
+	FUZZ_OUT=$FUZZ_OUT bash tests/fuzz/run.sh --seeds >"$OUT/test-output/fuzz-seeds.log" 2>&1
 	for b in "$FUZZ_OUT"/fuzz/fuzz_*; do
 		[ -x "$b" ] || continue
 		name=$(basename "$b" | sed 's/^fuzz_//')
-		FUZZ_SECONDS=${FUZZ_SMOKE_SECONDS:-5} run_one "fuzz:$name" bash tests/fuzz/run.sh "$name"
+		FUZZ_SEEDS_MADE=1 FUZZ_SECONDS=${FUZZ_SMOKE_SECONDS:-5} \
+			run_one "fuzz:$name" bash tests/fuzz/run.sh "$name"
 	done
 fi
 

@@ -3,7 +3,8 @@
 # Runs the libFuzzer targets ($FUZZ_OUT/fuzz/fuzz_*) for FUZZ_SECONDS each, on
 # seed corpora made here from what the tests built ($OUT/fixtures,
 # $OUT/test-output) and from this machine (/proc). With target names as
-# arguments, runs only those (tests/run-tests.sh runs one at a time). A crash,
+# arguments, runs only those (tests/run-tests.sh runs one at a time, after
+# making the seeds once with --seeds). A crash,
 # leak, timeout or out-of-memory is a failure; its input is kept as
 # $FUZZ_OUT/artifacts/TARGET-* to replay with `$FUZZ_OUT/fuzz/TARGET FILE`.
 set -u
@@ -203,7 +204,13 @@ run_target() {
 	return $rc
 }
 
-make_seeds
+# --seeds: make the seed corpora and stop (tests/run-tests.sh makes them once,
+# then runs each target with FUZZ_SEEDS_MADE=1, which skips remaking them)
+if [ "${1:-}" = --seeds ]; then
+	make_seeds
+	exit 0
+fi
+[ "${FUZZ_SEEDS_MADE:-0}" = 1 ] || make_seeds
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
 	for b in "$FUZZ_OUT"/fuzz/fuzz_*; do targets+=("$(basename "$b" | sed 's/^fuzz_//')"); done
