@@ -25,7 +25,7 @@
 #include "tests/record_util.h"
 
 #define NOBODY 65534
-#define TIME_LIMIT_S 15        /* cprof -d 3 must end well before this */
+#define TIME_LIMIT_S 15        /* cprof -d 2 must end well before this */
 #define RSS_LIMIT_KB (300 << 10)
 
 static bool userns_usable;
@@ -165,8 +165,9 @@ static void write_map(const struct jit *j, const char *name, uid_t owner)
 	ck_assert_int_eq(chown(j->map, owner, owner), 0);
 }
 
-/* Records the JIT for 3 s with its perf map made kind; checks time, memory
- * and names, and returns cprof's stderr. */
+/* Records the JIT for 2 s with its perf map made kind (~400 samples at 199 Hz,
+ * against a floor of 30); checks time, memory and names, and returns cprof's
+ * stderr. */
 static const char *record_jit(enum map_kind kind, bool whole_machine)
 {
 	struct jit j;
@@ -191,9 +192,9 @@ static const char *record_jit(enum map_kind kind, bool whole_machine)
 		break;
 	}
 	snprintf(pid, sizeof(pid), "%d", j.pid);
-	char *by_pid[] = { cprof, "-F", "199", "--pid", pid, "-d", "3", "-o",
+	char *by_pid[] = { cprof, "-F", "199", "--pid", pid, "-d", "2", "-o",
 			   (char *)tmpf("jit.pb.gz"), NULL };
-	char *all[] = { cprof, "-F", "199", "-a", "-d", "3", "-o", (char *)tmpf("jit.pb.gz"), NULL };
+	char *all[] = { cprof, "-F", "199", "-a", "-d", "2", "-o", (char *)tmpf("jit.pb.gz"), NULL };
 	r = run_bounded(whole_machine ? all : by_pid, tmpf("jit.err"));
 	jit_stop(&j);
 	ck_assert_msg(r.status >= 0, "cprof did not finish in %d s (hung on the perf map)",
@@ -294,7 +295,7 @@ START_TEST(test_hostile_files__a_fifo_over_a_mapped_library_does_not_hang)
 	ck_assert_int_gt(pid, 0);
 	snprintf(pid_s, sizeof(pid_s), "%d", pid);
 
-	char *rec[] = { cprof, "-F", "199", "--pid", pid_s, "-d", "3", "-o",
+	char *rec[] = { cprof, "-F", "199", "--pid", pid_s, "-d", "2", "-o",
 			(char *)tmpf("bind.pb.gz"), NULL };
 	r = run_bounded(rec, tmpf("rec.err"));
 	kill(pid, SIGKILL);
