@@ -161,7 +161,9 @@ static __always_inline __u64 start_ticks_of(struct task_struct *task)
 	return task->group_leader->start_boottime / 10000000ULL;
 }
 
-static __always_inline void emit(__u32 type, __u32 tgid, __u64 start, __u32 ppid)
+/* An event; bprm (an exec's) fills in what the process became. */
+static __always_inline void emit_for(__u32 type, __u32 tgid, __u64 start, __u32 ppid,
+				     struct linux_binprm *bprm)
 {
 	struct cprof_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -174,6 +176,19 @@ static __always_inline void emit(__u32 type, __u32 tgid, __u64 start, __u32 ppid
 	e->start_ticks = start;
 	e->ppid = ppid;
 	e->pad = 0;
+	__builtin_memset(e->comm, 0, sizeof(e->comm));
+	__builtin_memset(e->exe, 0, sizeof(e->exe));
+	e->cgroup_id = 0;
+	if (bprm) {
+		/* the file exec'd, after any #! (the interpreter): what
+		 * /proc/PID/exe links to, by its own name, not a link's */
+		const unsigned char *name = BPF_CORE_READ(bprm, file, f_path.dentry, d_name.name);
+
+		e->cgroup_id = bpf_get_current_cgroup_id();
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+		if (bpf_probe_read_kernel_str(e->exe, sizeof(e->exe), name) < 0)
+			e->exe[0] = '\0';
+	}
 	/* What a process is must be read while it lives: a new process or an
 	 * exec wakes userspace. Its exit can wait for the next wake-up or
 	 * poll (SESSION_POLL_MS): a whole machine's churn then costs the agent
@@ -181,6 +196,11 @@ static __always_inline void emit(__u32 type, __u32 tgid, __u64 start, __u32 ppid
 	 * the ring wakes only for a record the reader is caught up to, and an
 	 * exit left unread would silence the exec after it. */
 	bpf_ringbuf_submit(e, type == CPROF_EV_EXIT ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP);
+}
+
+static __always_inline void emit(__u32 type, __u32 tgid, __u64 start, __u32 ppid)
+{
+	emit_for(type, tgid, start, ppid, NULL);
 }
 
 /* The maps of slot i: stacks, counts, Python stacks. 0, or -1 if one is
@@ -568,7 +588,7 @@ int BPF_PROG(cprof_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	bpf_map_update_elem(&seen, &tgid, &start, BPF_ANY);
 	/* its mappings are gone: stack copies until userspace pushes the new ones */
 	bpf_map_delete_elem(&uw_procs, &tgid);
-	emit(CPROF_EV_EXEC, tgid, start, 0);
+	emit_for(CPROF_EV_EXEC, tgid, start, 0, bprm);
 	return 0;
 }
 

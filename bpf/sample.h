@@ -150,12 +150,19 @@ enum cprof_event_type {
 				 * frames (bpf/python.h) follow, pad of them */
 };
 
+#define CPROF_EXE_LEN		64
+
 struct cprof_event {
 	__u32 type;
 	__u32 tgid;
 	__u64 start_ticks;
 	__u32 ppid;		/* CPROF_EV_FORK: the parent tgid */
 	__u32 pad;		/* CPROF_EV_PYSTACK: how many frames follow */
+	/* CPROF_EV_EXEC: what the process became, read as it execs, so that
+	 * userspace need not read /proc for it (zeros in the other events) */
+	__u64 cgroup_id;	/* its cgroup v2 id (the root's on a v1 host) */
+	char comm[CPROF_COMM_LEN];
+	char exe[CPROF_EXE_LEN];	/* its executable file's own name, cut */
 };
 
 #endif

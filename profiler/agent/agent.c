@@ -33,8 +33,8 @@ void agent__say(const struct agent *a, int level, const char *fmt, ...)
 /* ---- process events ------------------------------------------------------- */
 
 /* Sees each process event before the session's symbolizer: attribution
- * takes four small reads, done before the process (maybe a short-lived one)
- * is gone. */
+ * takes three small reads, done before the process (maybe a short-lived one)
+ * is gone; an exec, which the kernel describes, one at most. */
 static void on_process(void *ctx, const struct cprof_event *e)
 {
 	struct agent *a = ctx;
@@ -45,7 +45,7 @@ static void on_process(void *ctx, const struct cprof_event *e)
 		attr_cache__capture(a->attr, e->tgid, e->start_ticks, false);
 		break;
 	case CPROF_EV_EXEC:
-		attr_cache__capture(a->attr, e->tgid, e->start_ticks, true);
+		attr_cache__exec(a->attr, e->tgid, e->start_ticks, e->comm, e->exe, e->cgroup_id);
 		break;
 	case CPROF_EV_EXIT:
 		attr_cache__exited(a->attr, e->tgid, e->start_ticks);

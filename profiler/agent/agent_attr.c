@@ -6,11 +6,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include "base/hash.h"
 #include "base/hashmap.h"
@@ -20,6 +23,8 @@
 
 #define PF_KTHREAD_FLAG	0x00200000	/* include/linux/sched.h */
 #define NIL		(-1)
+#define CGROUP2_MAGIC	0x63677270	/* include/uapi/linux/magic.h */
+#define CGROUP2_MOUNT	"/sys/fs/cgroup"
 
 /* ---- rules ---------------------------------------------------------------- */
 
@@ -297,6 +302,20 @@ struct memo_slot {
 	char exe[64];
 };
 
+/* cgroup v2 id -> path, for execs (attr_cache__exec()): a machine's
+ * processes live in few cgroups, and an id names one cgroup for the whole
+ * boot. An id is learnt from a read of /proc/PID/cgroup only when the
+ * path's directory on the cgroup2 mount has it as its inode number, which
+ * is the id: a process moved between its exec and the read teaches
+ * nothing. Off where /sys/fs/cgroup is not cgroup2 (a v1 or hybrid host,
+ * where every process's v2 id is the root's). Direct-mapped. */
+#define CG_SLOTS 256
+
+struct cg_slot {
+	uint64_t id;
+	char path[sizeof(((struct proc_facts *)0)->cgroup)];
+};
+
 struct attr_cache {
 	struct memo_slot memo[MEMO_SLOTS];
 	struct attr_rule rule;
@@ -311,6 +330,8 @@ struct attr_cache {
 	size_t count;
 	struct attr_stats st;
 	struct attr_info idle;
+	struct cg_slot *cg;	/* NULL: off (not cgroup2) */
+	char *cg_mount;
 };
 
 struct node_key {
@@ -501,6 +522,13 @@ struct attr_cache *attr_cache__new(size_t max_entries, const struct attr_rule *r
 		errno = -err;
 		return NULL;
 	}
+	{
+		struct statfs sf;
+
+		/* no room for the cache is no cache: execs then read /proc */
+		if (statfs(CGROUP2_MOUNT, &sf) == 0 && sf.f_type == CGROUP2_MAGIC)
+			attr_cache__cgroup2_at(c, CGROUP2_MOUNT);
+	}
 	snprintf(c->idle.service, sizeof(c->idle.service), "idle");
 	c->idle.selected = !cgroup && !comm;
 	c->idle.from_proc = true;
@@ -515,6 +543,7 @@ void attr_cache__free(struct attr_cache *c)
 		regfree(&c->comm_re);
 	free(c->cgroup);
 	free(c->nodes);
+	attr_cache__cgroup2_at(c, NULL);
 	hashmap__release(&c->index);
 	free(c);
 }
@@ -547,6 +576,82 @@ int attr_cache__capture(struct attr_cache *c, int pid, uint64_t start, bool forc
 		return -ENOMEM;
 	memo_learn(c, &f);
 	memo_recall(c, &f);	/* a zombie has no executable left to read */
+	c->nodes[i].info.facts = f;
+	c->nodes[i].info.from_proc = true;
+	decide(c, &c->nodes[i].info);
+	c->st.captures++;
+	return 0;
+}
+
+void attr_cache__cgroup2_at(struct attr_cache *c, const char *mount)
+{
+	free(c->cg);
+	free(c->cg_mount);
+	c->cg = NULL;
+	c->cg_mount = NULL;
+	if (!mount || !(c->cg_mount = strdup(mount)))
+		return;
+	c->cg = calloc(CG_SLOTS, sizeof(*c->cg));
+}
+
+static bool cg_checks_out(const struct attr_cache *c, const char *path, uint64_t id)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	return path[0] == '/' &&
+	       (size_t)snprintf(dir, sizeof(dir), "%s%s", c->cg_mount, path) < sizeof(dir) &&
+	       stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (uint64_t)st.st_ino == id;
+}
+
+/* The cgroup path of pid, which exec'd in the cgroup v2 id: from the cache,
+ * else one read of /proc/PID/cgroup. -ESRCH: gone. */
+static int cgroup_of(struct attr_cache *c, int pid, uint64_t id, char *out, size_t len)
+{
+	struct cg_slot *slot = NULL;
+	char path[64], buf[4096];
+
+	if (c->cg && id) {
+		slot = &c->cg[hash__fold(hash__fnv1a(HASH_FNV1A_SEED, &id, sizeof(id))) % CG_SLOTS];
+		if (slot->id == id) {
+			snprintf(out, len, "%s", slot->path);
+			c->st.cgroup_hits++;
+			return 0;
+		}
+	}
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	if (proc__read(path, buf, sizeof(buf)) <= 0)
+		return -ESRCH;
+	pick_cgroup(buf, out, len);
+	if (slot && cg_checks_out(c, out, id)) {
+		slot->id = id;
+		snprintf(slot->path, sizeof(slot->path), "%s", out);
+	}
+	return 0;
+}
+
+int attr_cache__exec(struct attr_cache *c, int pid, uint64_t start, const char *comm,
+		     const char *exe, uint64_t cgroup_id)
+{
+	struct proc_facts f;
+	int32_t i;
+
+	if (!comm[0])	/* the kernel did not say: /proc does */
+		return attr_cache__capture(c, pid, start, true);
+	memset(&f, 0, sizeof(f));
+	copy(f.comm, sizeof(f.comm), comm, strnlen(comm, sizeof(f.comm) - 1));
+	/* a memfd's name is no file's name: the comm is better */
+	if (strncmp(exe, "memfd:", 6))
+		copy(f.exe, sizeof(f.exe), exe, strnlen(exe, sizeof(f.exe) - 1));
+	/* gone already (a short-lived process): what the kernel told is still
+	 * more than its samples tell */
+	if (cgroup_of(c, pid, cgroup_id, f.cgroup, sizeof(f.cgroup)) == 0)
+		proc_facts__parse_cgroup(f.cgroup, &f);
+	i = lookup(c, pid, start);
+	if (i == NIL && (i = new_node(c, pid, start)) == NIL)
+		return -ENOMEM;
+	memo_learn(c, &f);
+	memo_recall(c, &f);
 	c->nodes[i].info.facts = f;
 	c->nodes[i].info.from_proc = true;
 	decide(c, &c->nodes[i].info);

@@ -60,6 +60,7 @@ struct agent_stats {
 	uint64_t sym_processes, sym_binaries, sym_binaries_evicted, sym_binaries_shed, sym_processes_evicted;
 	uint64_t processes_unmapped, mapping_records, mapping_records_lost;	/* mmap_events */
 	uint64_t attr_entries, attr_evictions, attr_fallbacks, attr_memo_replaced, forgotten;
+	uint64_t attr_cgroup_hits;
 	uint64_t unwind_stacks, unwind_stops[UW_NR_STOPS];	/* stack-copy mode */
 	uint64_t unwind_tables_bytes, unwind_tables_evicted, unwind_cfi_dropped;
 	/* --unwind auto: kernel walks by outcome (enum cprof_uw_counter), the

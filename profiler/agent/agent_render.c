@@ -182,6 +182,9 @@ void agent_render__metrics(void *ctx, FILE *f)
 	metric(f, "cprof_process_name_memo_replaced_total", "counter",
 	       "Entries of the bounded comm -> executable memo replaced by others.",
 	       STAT_GET(a, attr_memo_replaced));
+	metric(f, "cprof_process_cgroup_known_total", "counter",
+	       "Execs whose cgroup was known by its id, with no read of /proc (cgroup v2).",
+	       STAT_GET(a, attr_cgroup_hits));
 	metric(f, "cprof_processes_forgotten_total", "counter",
 	       "Exited processes forgotten after their last samples shipped.",
 	       STAT_GET(a, forgotten));

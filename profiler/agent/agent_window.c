@@ -221,6 +221,7 @@ static void update_cache_stats(struct agent *a)
 	STAT_SET(a, attr_evictions, as.evictions);
 	STAT_SET(a, attr_fallbacks, as.fallbacks);
 	STAT_SET(a, attr_memo_replaced, as.memo_replaced);
+	STAT_SET(a, attr_cgroup_hits, as.cgroup_hits);
 	STAT_SET(a, forgotten, as.forgotten);
 	STAT_SET(a, unwind_tables_bytes, ss.unwind_table_bytes);
 	STAT_SET(a, unwind_tables_evicted, ss.unwind_tables_evicted);

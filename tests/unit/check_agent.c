@@ -2,7 +2,8 @@
 /* The agent's attribution and configuration, without BPF: container ids, pod
  * uids and systemd units read from real-world cgroup paths; service names by
  * rule; a live process attributed from /proc, a gone one from its samples'
- * thread name and the executable last seen with it; the cache bounded with
+ * thread name and the executable last seen with it; an exec from the
+ * kernel's facts, its cgroup learnt by id; the cache bounded with
  * LRU eviction and exited processes forgotten; settings parsed the same from
  * flags and a config file, with errors that name the line; secrets read
  * whole or refused (too long, several lines, not a regular file), never
@@ -10,6 +11,7 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +155,88 @@ START_TEST(test_attr__attributes_live_processes_from_proc_and_gone_ones_from_sam
 	attr_cache__stats(c, &st);
 	ck_assert_uint_eq(st.entries, 0);
 	attr_cache__free(c);
+}
+END_TEST
+
+/* mkdir -p root/path; the deepest directory's inode number (0: failed) */
+static uint64_t make_tree(const char *root, const char *path)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	size_t n = (size_t)snprintf(dir, sizeof(dir), "%s%s", root, path);
+
+	for (size_t i = strlen(root) + 1; i <= n; i++)
+		if (dir[i] == '/' || dir[i] == '\0') {
+			char c = dir[i];
+
+			dir[i] = '\0';
+			if (mkdir(dir, 0700) && errno != EEXIST)
+				return 0;
+			dir[i] = c;
+		}
+	return stat(dir, &st) ? 0 : st.st_ino;
+}
+
+/* An exec is attributed from what the kernel told of it (its comm, its
+ * executable's file name, its cgroup v2 id): the cgroup path is read from
+ * /proc once, learnt for the id where the cgroup2 mount's directory of that
+ * path has the id as its inode number, and then known by the id alone, even
+ * for a process gone before it could be read. An id that does not check
+ * out is never learnt. */
+START_TEST(test_attr__an_exec_is_attributed_from_what_the_kernel_told)
+{
+	char root[] = "/tmp/check_agent_cg.XXXXXX", cg[256], cmd[64];
+	uint64_t start = start_ticks(getpid()), gstart, id;
+	const struct attr_info *in;
+	struct attr_stats st;
+	struct attr_rule r;
+	struct attr_cache *c;
+	const char *why;
+	int gpid;
+
+	ck_assert_int_eq(attr_rule__parse("exe", &r, &why), 0);
+	c = attr_cache__new(0, &r, NULL, NULL);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(attr_cache__capture(c, getpid(), start, false), 0);
+	in = attr_cache__get(c, getpid(), start, "x");
+	snprintf(cg, sizeof(cg), "%s", in->facts.cgroup);	/* ours, as attribution picks it */
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	id = make_tree(root, strcmp(cg, "/") ? cg : "");
+	ck_assert_uint_ne(id, 0);
+	attr_cache__cgroup2_at(c, root);
+
+	/* a live exec: the kernel's names, the cgroup read (and learnt) */
+	ck_assert_int_eq(attr_cache__exec(c, getpid(), start, "worker", "server-bin", id), 0);
+	in = attr_cache__get(c, getpid(), start, "x");
+	ck_assert_str_eq(in->service, "server-bin");
+	ck_assert_str_eq(in->facts.comm, "worker");
+	ck_assert_str_eq(in->facts.cgroup, cg);
+	ck_assert(in->from_proc);
+	/* gone before a read: its cgroup known by id; a memfd names no file */
+	gpid = gone_pid(&gstart);
+	ck_assert_int_eq(attr_cache__exec(c, gpid, gstart, "job", "memfd:x", id), 0);
+	in = attr_cache__get(c, gpid, gstart, "x");
+	ck_assert_str_eq(in->facts.cgroup, cg);
+	ck_assert_str_eq(in->facts.exe, "");
+	ck_assert_str_eq(in->service, "job");
+	attr_cache__stats(c, &st);
+	ck_assert_uint_eq(st.cgroup_hits, 1);
+	/* another id: read for the live process, not learnt (its directory's
+	 * inode is not that id), so unknown for the gone one */
+	ck_assert_int_eq(attr_cache__exec(c, getpid(), start, "worker", "server-bin", id + 1), 0);
+	ck_assert_str_eq(attr_cache__get(c, getpid(), start, "x")->facts.cgroup, cg);
+	ck_assert_int_eq(attr_cache__exec(c, gpid, gstart, "job", "job-bin", id + 1), 0);
+	in = attr_cache__get(c, gpid, gstart, "x");
+	ck_assert_str_eq(in->facts.cgroup, "");
+	ck_assert_str_eq(in->service, "job-bin");
+	attr_cache__stats(c, &st);
+	ck_assert_uint_eq(st.cgroup_hits, 1);
+	/* the kernel told nothing: /proc tells it all */
+	ck_assert_int_eq(attr_cache__exec(c, getpid(), start, "", "", 0), 0);
+	ck_assert_str_eq(attr_cache__get(c, getpid(), start, "x")->service, "check_agent");
+	attr_cache__free(c);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 
@@ -405,6 +489,7 @@ int main(void)
 	tcase_add_test(tc, test_attr__reads_containers_pods_and_units_from_cgroup_paths);
 	tcase_add_test(tc, test_attr__names_services_by_rule);
 	tcase_add_test(tc, test_attr__attributes_live_processes_from_proc_and_gone_ones_from_samples);
+	tcase_add_test(tc, test_attr__an_exec_is_attributed_from_what_the_kernel_told);
 	tcase_add_test(tc, test_attr__filters_by_cgroup_and_comm);
 	tcase_add_test(tc, test_attr__cache_is_bounded_with_lru_eviction);
 	tcase_add_test(tc, test_config__parses_flags_and_files_alike);
