@@ -3,9 +3,8 @@
  * one-profile-per-service split. Facts come from /proc/PID (executable, comm,
  * cgroup, kernel-thread flag) when a process is first seen, and from the
  * kernel's exec event (on a cgroup2 host each cgroup is read once, then
- * known by its id); the cgroup path
- * tells the container id (docker, containerd, CRI-O, podman), the Kubernetes
- * pod uid and the systemd unit. A rule names the service from those facts,
+ * known by its id); the cgroup path tells the container id (docker,
+ * containerd, CRI-O, podman), the Kubernetes pod uid and the systemd unit. A rule names the service from those facts,
  * e.g. "container,exe": the short container id when there is one, else the
  * executable's name. Facts are cached per (pid, start time), bounded with LRU
  * eviction; exited processes are dropped once the agent says their samples
