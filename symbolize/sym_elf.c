@@ -73,6 +73,7 @@ struct sym_elf {
 	int fd;
 	char *file_name;
 	uint64_t used_ns;
+	uint64_t paged_ns;	/* last sym_elf__page_out() that advised */
 	bool heavy;		/* symbols, DWARF or tables built since opened or shed */
 	bool dwarf_opened;	/* dwfl_module_getdwarf() called since */
 };
@@ -726,6 +727,11 @@ void sym_elf__page_out(struct sym_elf *e)
 
 	if (!e->mod)
 		return;
+	/* nothing asked of it since its last: its pages went then (a page
+	 * read in since by another process's use is shared, and stays) */
+	if (e->paged_ns > e->used_ns)
+		return;
+	e->paged_ns = sym_clock__now_ns();
 	if (e->fd >= 0)	/* mapped, not read into memory */
 		page_out(dwfl_module_getelf(e->mod, &bias));
 	/* only a debug file already opened: never opened for this */

@@ -89,7 +89,8 @@ int sym_elf__shed(struct sym_elf *e, uint64_t idle_ns);
 /* Ask the kernel to take back the pages of the file (and of its debug file,
  * when opened) read so far: what libdw reads once (compressed sections) or
  * seldom need not count in cprof's memory. Read again from the file when
- * touched; nothing else is lost. */
+ * touched; nothing else is lost. A no-op (no system call) when nothing was
+ * asked of e since its last. */
 void sym_elf__page_out(struct sym_elf *e);
 
 #endif
