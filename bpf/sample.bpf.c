@@ -176,6 +176,7 @@ static __always_inline void emit_for(__u32 type, __u32 tgid, __u64 start, __u32 
 	e->start_ticks = start;
 	e->ppid = ppid;
 	e->pad = 0;
+	e->time_ns = bpf_ktime_get_ns();
 	__builtin_memset(e->comm, 0, sizeof(e->comm));
 	__builtin_memset(e->exe, 0, sizeof(e->exe));
 	e->cgroup_id = 0;
@@ -595,7 +596,9 @@ int BPF_PROG(cprof_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(cprof_exit, struct task_struct *p)
 {
+	struct cprof_uw_proc *up;
 	__u32 tgid = p->tgid;
+	__u64 start;
 
 	/* The process ends with its last thread, which need not be its
 	 * leader (main may pthread_exit() while other threads run on):
@@ -606,7 +609,14 @@ int BPF_PROG(cprof_exit, struct task_struct *p)
 		return 0;
 	if (!bpf_map_lookup_elem(&seen, &tgid) && !is_interesting(tgid))
 		return 0;
-	emit(CPROF_EV_EXIT, tgid, start_ticks_of(p), 0);
+	start = start_ticks_of(p);
+	emit(CPROF_EV_EXIT, tgid, start, 0);
+	/* Its kernel walk entry goes now, after the event's time: an entry
+	 * userspace pushed before that time is gone, and it need not delete
+	 * it (kunwind__exited()); one pushed later it deletes itself. */
+	up = bpf_map_lookup_elem(&uw_procs, &tgid);
+	if (up && up->start_ticks == start)
+		bpf_map_delete_elem(&uw_procs, &tgid);
 	bpf_map_delete_elem(&seen, &tgid);
 	/* A reused pid must not inherit the target mark. */
 	if (filter_targets)

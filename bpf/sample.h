@@ -158,6 +158,7 @@ struct cprof_event {
 	__u64 start_ticks;
 	__u32 ppid;		/* CPROF_EV_FORK: the parent tgid */
 	__u32 pad;		/* CPROF_EV_PYSTACK: how many frames follow */
+	__u64 time_ns;		/* CLOCK_MONOTONIC as it was sent (0 for a PYSTACK) */
 	/* CPROF_EV_EXEC: what the process became, read as it execs, so that
 	 * userspace need not read /proc for it (zeros in the other events) */
 	__u64 cgroup_id;	/* its cgroup v2 id (the root's on a v1 host) */

@@ -427,6 +427,7 @@ static int push(struct kunwind *k, struct kuw_proc *p, int64_t now_ns)
 	if (!p->pushed)
 		k->st.procs++;
 	p->pushed = true;
+	p->pushed_done_ns = kunwind__now();	/* after the update: see kunwind__exited() */
 	k->st.pushes++;
 	return 0;
 }
@@ -499,7 +500,7 @@ void kunwind__pump(struct kunwind *k, int64_t now_ns)
 	}
 }
 
-void kunwind__exited(struct kunwind *k, int pid, uint64_t start_ticks)
+void kunwind__exited(struct kunwind *k, int pid, uint64_t start_ticks, int64_t exit_ns)
 {
 	struct kuw_proc *p;
 	char key[16];
@@ -511,6 +512,11 @@ void kunwind__exited(struct kunwind *k, int pid, uint64_t start_ticks)
 		return;
 	if (p->nbins)
 		k->gone++;	/* its binaries may go: room for those waiting */
+	/* the kernel took out what was pushed before the exit (bpf/sample.bpf.c) */
+	if (p->pushed && p->pushed_done_ns < exit_ns) {
+		p->pushed = false;
+		k->st.procs--;
+	}
 	unpush(k, p);
 	proc_key(pid, key);
 	strmap__remove(k->procs, key);

@@ -104,8 +104,10 @@ void kunwind__exec_seen(struct kunwind *k, int pid);
 /* Adds what kunwind__mapped() took (kept for later when called during a
  * push). Calls nothing of the symbolizer. */
 void kunwind__flush(struct kunwind *k);
-/* The process exited: its mappings leave the kernel, its binaries may go. */
-void kunwind__exited(struct kunwind *k, int pid, uint64_t start_ticks);
+/* The process exited at exit_ns (CLOCK_MONOTONIC, the exit event's): its
+ * mappings leave the kernel (the kernel took out an entry pushed before
+ * then: no system call), its binaries may go. */
+void kunwind__exited(struct kunwind *k, int pid, uint64_t start_ticks, int64_t exit_ns);
 
 void kunwind__stats(const struct kunwind *k, struct kunwind_stats *ret);
 /* "table memory (--unwind-memory)", ...: static. */

@@ -44,6 +44,7 @@ struct kuw_proc {
 	struct kuw_bin **bins;	/* one per mapping with a table (a binary may repeat) */
 	size_t nbins;
 	int64_t pushed_ns;	/* last push (or attempt) */
+	int64_t pushed_done_ns;	/* when the last push's update had returned */
 	int64_t gap_ns;		/* before the next push asked for: 0 after exec, then
 				 * doubled while pushes find nothing new */
 	uint32_t nr_pushed;	/* mappings in the last push */

@@ -109,7 +109,7 @@ static void on_event(void *ctx, const struct cprof_event *e)
 		break;
 	case CPROF_EV_EXIT:
 		targets__exited(&s->targets, (pid_t)e->tgid, e->start_ticks);
-		kunwind__exited(s->kuw, (int)e->tgid, e->start_ticks);
+		kunwind__exited(s->kuw, (int)e->tgid, e->start_ticks, (int64_t)e->time_ns);
 		break;
 	case CPROF_EV_REMAP:
 		/* code mapped since the push runs: its mmap record is in, and

@@ -143,3 +143,16 @@ pid_samples() { awk -v p="$1" '$1 == p { n = $2 } END { print n + 0 }' "$2"; }
 metric_value() {	# metric_value URL NAME: the value of an unlabelled or labelled series
 	curl -s --max-time 5 "$1" | awk -v n="$2" '$1 == n { print $2; exit }'
 }
+
+# bpf_maps_of PID NAME...: the ids of PID's BPF maps of those names, found by
+# the ids in its own fdinfo (not by name alone: other cprofs may run beside)
+bpf_maps_of() {
+	local pid=$1 fi id name n
+	shift
+	for fi in /proc/"$pid"/fdinfo/*; do
+		id=$(sed -n 's/^map_id:[[:space:]]*//p' "$fi" 2>/dev/null)
+		[ -n "$id" ] || continue
+		name=$(bpftool map show id "$id" 2>/dev/null | sed -n 's/.* name \([^ ]*\) .*/\1/p')
+		for n in "$@"; do [ "$name" = "$n" ] && echo "$id"; done
+	done | sort -u
+}

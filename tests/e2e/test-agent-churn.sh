@@ -5,8 +5,8 @@
 # that has samples is attributed to its service ("churn", its executable),
 # even those gone before /proc could be read; the agent's memory stays
 # bounded, and once the churn is over and its windows shipped, the exited
-# processes are forgotten (symbolizer and attribution caches back to a
-# handful of entries). Nothing lost, nothing doubled.
+# processes are forgotten (symbolizer and attribution caches, and the kernel
+# walk's entries, back to a handful). Nothing lost, nothing doubled.
 . "$(dirname "$0")/../agent/lib.sh"
 require_bpf
 require_receiver
@@ -29,6 +29,14 @@ n=$(windows_logged "$T/agent.log")
 wait_for 10 "[ \$(windows_logged $T/agent.log) -ge $((n + 2)) ]" || fail "windows stopped"
 sleep 0.3
 curl -s --max-time 5 "$M" >"$T/metrics.txt"
+# the kernel walk's entries of the churned processes went with them (the
+# kernel takes out most at the exit, the agent the rest)
+kentries=-1
+if command -v bpftool >/dev/null; then
+	id=$(bpf_maps_of "$AGENT_PID" uw_procs)
+	[ -n "$id" ] || fail "the agent has no uw_procs map"
+	kentries=$(bpftool map dump id "$id" -j | "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)))')
+fi
 stop_agent "$AGENT_PID" "$T/agent.log"
 check --out "$T/churn" --agent-log "$T/agent.log" --service churn --leaf churn_burn
 value() { awk -v n="$1" '$1 == n { print $2; exit }' "$T/metrics.txt"; }
@@ -39,7 +47,7 @@ gone=$(value cprof_process_gone_before_read_total)
 rss2=$(value process_resident_memory_bytes)
 echo "churn: 5000 processes in ${secs} s; agent RSS $((rss0 >> 20)) MiB before, $((rss1 >> 20)) MiB after," \
 	"$((rss2 >> 20)) MiB two windows later; symbolizer holds $sym processes, attribution $cache;" \
-	"$forgotten forgotten, $gone gone before /proc could be read"
+	"$forgotten forgotten, $gone gone before /proc could be read; $kentries kernel walk entries"
 "$PY" - "$T/churn/deliveries.jsonl" "$T/pids" <<'EOF' || fail "churned processes misattributed"
 import json, sys
 churn = set(int(l) for l in open(sys.argv[2]))
@@ -58,6 +66,7 @@ assert not bad
 EOF
 [ "$sym" -le 200 ] || fail "the symbolizer still holds $sym processes after the churn"
 [ "$cache" -le 200 ] || fail "the attribution cache still holds $cache processes after the churn"
+[ "$kentries" -le 200 ] || fail "the kernel still holds $kentries processes' walk entries after the churn"
 [ "$forgotten" -ge 1000 ] || fail "only $forgotten processes forgotten"
 [ $(( (rss2 - rss0) >> 20 )) -le 64 ] || fail "RSS grew by $(( (rss2 - rss0) >> 20 )) MiB over the churn"
 echo "PASS"

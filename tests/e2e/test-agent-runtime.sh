@@ -69,17 +69,10 @@ echo "ok   reload to a missing cgroup refused, sampling goes on"
 
 note "a sampler failure during the run: exit 1 naming the cause"
 command -v bpftool >/dev/null || skip "bpftool is not installed"
-# The agent's count maps, by the ids in its own fdinfo (not by name: other
-# cprofs may run beside this test).
 frozen=0
-for fi in /proc/"$AGENT_PID"/fdinfo/*; do
-	id=$(sed -n 's/^map_id:[[:space:]]*//p' "$fi" 2>/dev/null)
-	[ -n "$id" ] || continue
-	name=$(bpftool map show id "$id" 2>/dev/null | sed -n 's/.* name \([^ ]*\) .*/\1/p')
-	case $name in counts0|counts1)
-		bpftool map freeze id "$id" || fail "bpftool map freeze id $id"
-		frozen=$((frozen + 1)) ;;
-	esac
+for id in $(bpf_maps_of "$AGENT_PID" counts0 counts1); do
+	bpftool map freeze id "$id" || fail "bpftool map freeze id $id"
+	frozen=$((frozen + 1))
 done
 [ "$frozen" = 2 ] || fail "found $frozen of the agent's 2 count maps"
 for _ in $(seq 300); do kill -0 "$AGENT_PID" 2>/dev/null || break; sleep 0.1; done
