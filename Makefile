@@ -169,10 +169,14 @@ $(OUT)/tests/%: $(OUT)/tests/%.o $(LIB_OBJS) $(CLI_LIB_OBJS)
 tests: $(TEST_BINS) $(FIXTURES) $(OUT)/cprof layers
 unit-tests: $(UNIT_BINS) $(FIXTURES)
 
+# `make test` (no -j) would compile its ~550 objects one at a time: unless
+# the make above shares its job slots, its builds take one job per CPU.
+BUILD_JOBS = $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 1))
+
 # every suite, then the unit suites again under ASan+UBSan, then each fuzz
 # target briefly (tests/san.mk)
 test: deps
-	$(Q)$(MAKE) --no-print-directory tests san-build fuzz-build
+	$(Q)$(MAKE) --no-print-directory $(BUILD_JOBS) tests san-build fuzz-build
 	$(Q)OUT=$(OUT) SAN_OUT=$(SAN_OUT) FUZZ_OUT=$(FUZZ_OUT) tests/run-tests.sh
 
 # --- run / bench / install ----------------------------------------------------

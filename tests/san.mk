@@ -25,16 +25,11 @@ $(OUT)/fuzz/%: $(OUT)/tests/fuzz/%.o $(LIB_OBJS) $(CLI_LIB_OBJS)
 
 fuzz-bins: $(FUZZ_BINS)
 
-# The two trees are ~340 compilations that `make test` (no -j) would run one
-# at a time: unless the make above shares its job slots, build each with one
-# job per CPU.
-SAN_JOBS = $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 1))
-
 san-build:
-	$(Q)$(MAKE) --no-print-directory $(SAN_JOBS) OUT=$(SAN_OUT) SAN_FLAGS="$(ASAN_FLAGS)" unit-tests
+	$(Q)$(MAKE) --no-print-directory $(BUILD_JOBS) OUT=$(SAN_OUT) SAN_FLAGS="$(ASAN_FLAGS)" unit-tests
 
 fuzz-build:
-	$(Q)$(MAKE) --no-print-directory $(SAN_JOBS) OUT=$(FUZZ_OUT) CC=$(CLANG) SAN_FLAGS="$(FUZZ_FLAGS)" fuzz-bins
+	$(Q)$(MAKE) --no-print-directory $(BUILD_JOBS) OUT=$(FUZZ_OUT) CC=$(CLANG) SAN_FLAGS="$(FUZZ_FLAGS)" fuzz-bins
 
 fuzz: deps
 	$(Q)$(MAKE) --no-print-directory tests fuzz-build
