@@ -161,9 +161,18 @@ static __always_inline __u64 start_ticks_of(struct task_struct *task)
 	return task->group_leader->start_boottime / 10000000ULL;
 }
 
-/* An event; bprm (an exec's) fills in what the process became. */
+/* What an exec made of a process, read as it execs; held in exec_wait. */
+struct exec_wait {
+	__u64 start;
+	__u64 code_lo, code_hi;	/* its executable's text */
+	__u64 cgroup_id;
+	char comm[CPROF_COMM_LEN];
+	char exe[CPROF_EXE_LEN];
+};
+
+/* An event; x (an exec's) fills in what the process became. */
 static __always_inline void emit_for(__u32 type, __u32 tgid, __u64 start, __u32 ppid,
-				     struct linux_binprm *bprm)
+				     const struct exec_wait *x, bool wake)
 {
 	struct cprof_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -177,31 +186,56 @@ static __always_inline void emit_for(__u32 type, __u32 tgid, __u64 start, __u32 
 	e->ppid = ppid;
 	e->pad = 0;
 	e->time_ns = bpf_ktime_get_ns();
-	__builtin_memset(e->comm, 0, sizeof(e->comm));
-	__builtin_memset(e->exe, 0, sizeof(e->exe));
-	e->cgroup_id = 0;
-	if (bprm) {
-		/* the file exec'd, after any #! (the interpreter): what
-		 * /proc/PID/exe links to, by its own name, not a link's */
-		const unsigned char *name = BPF_CORE_READ(bprm, file, f_path.dentry, d_name.name);
-
-		e->cgroup_id = bpf_get_current_cgroup_id();
-		bpf_get_current_comm(e->comm, sizeof(e->comm));
-		if (bpf_probe_read_kernel_str(e->exe, sizeof(e->exe), name) < 0)
-			e->exe[0] = '\0';
+	if (x) {
+		e->cgroup_id = x->cgroup_id;
+		__builtin_memcpy(e->comm, x->comm, sizeof(e->comm));
+		__builtin_memcpy(e->exe, x->exe, sizeof(e->exe));
+	} else {
+		e->cgroup_id = 0;
+		__builtin_memset(e->comm, 0, sizeof(e->comm));
+		__builtin_memset(e->exe, 0, sizeof(e->exe));
 	}
-	/* What a process is must be read while it lives: a new process or an
-	 * exec wakes userspace. Its exit can wait for the next wake-up or
-	 * poll (SESSION_POLL_MS): a whole machine's churn then costs the agent
-	 * one wake-up a process, not two. The others force theirs: by default
-	 * the ring wakes only for a record the reader is caught up to, and an
-	 * exit left unread would silence the exec after it. */
-	bpf_ringbuf_submit(e, type == CPROF_EV_EXIT ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP);
+	bpf_ringbuf_submit(e, wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
+/* What a process is must be read while it lives: a new process or an exec
+ * wakes userspace. Its exit can wait for the next wake-up or poll
+ * (SESSION_POLL_MS): a whole machine's churn then costs the agent one
+ * wake-up a process, not two. The others force theirs: by default the ring
+ * wakes only for a record the reader is caught up to, and an exit left
+ * unread would silence the exec after it. */
 static __always_inline void emit(__u32 type, __u32 tgid, __u64 start, __u32 ppid)
 {
-	emit_for(type, tgid, start, ppid, NULL);
+	emit_for(type, tgid, start, ppid, NULL, type != CPROF_EV_EXIT);
+}
+
+/* --unwind auto: an exec waits here until its executable's own code first
+ * runs (cprof_uw_fault), by when ld.so has mapped its libraries: userspace,
+ * woken then, pushes the image whole, where an exec sent at once cost a
+ * push without the libraries, a second wake-up when the first of them ran,
+ * and a second update of the entry. The samples before come as stack
+ * copies (their process has no entry), and the first of them sends the
+ * exec too, as its exit does. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);	/* tgid */
+	__type(value, struct exec_wait);
+	__uint(max_entries, 8192);
+} exec_wait SEC(".maps");
+
+/* The exec held for tgid (if any, and this process's: start) goes now. */
+static __always_inline void exec_release(__u32 tgid, __u64 start, bool wake)
+{
+	struct exec_wait *w;
+
+	if (copy_stacks != CPROF_UNWIND_KERNEL)
+		return;
+	w = bpf_map_lookup_elem(&exec_wait, &tgid);
+	if (!w)
+		return;
+	if (w->start == start)
+		emit_for(CPROF_EV_EXEC, tgid, start, 0, w, wake);
+	bpf_map_delete_elem(&exec_wait, &tgid);
 }
 
 /* The maps of slot i: stacks, counts, Python stacks. 0, or -1 if one is
@@ -473,8 +507,10 @@ static __always_inline void sample(struct bpf_perf_event_data *ctx, __u64 pid_tg
 		return;
 	up = copy_stacks == CPROF_UNWIND_KERNEL && user_task ? uw_proc_of(&key) : NULL;
 	/* userspace pushed this very process's mappings: it knows it */
-	if (user_task && !up)
+	if (user_task && !up) {
+		exec_release(tgid, key.start_ticks, true);
 		note_process(tgid, key.start_ticks);
+	}
 	if (user_task)
 		key.py_lost = take_py_stack(&key, m.pystacks, &key.py_stack);
 
@@ -583,13 +619,27 @@ int BPF_PROG(cprof_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
 	__u64 start = start_ticks_of(p);
+	struct exec_wait w = { .start = start };
+	const unsigned char *name;
 
 	if (!is_interesting(tgid))
 		return 0;
 	bpf_map_update_elem(&seen, &tgid, &start, BPF_ANY);
 	/* its mappings are gone: stack copies until userspace pushes the new ones */
 	bpf_map_delete_elem(&uw_procs, &tgid);
-	emit_for(CPROF_EV_EXEC, tgid, start, 0, bprm);
+	/* the file exec'd, after any #! (the interpreter): what /proc/PID/exe
+	 * links to, by its own name, not a link's */
+	name = BPF_CORE_READ(bprm, file, f_path.dentry, d_name.name);
+	if (bpf_probe_read_kernel_str(w.exe, sizeof(w.exe), name) < 0)
+		w.exe[0] = '\0';
+	w.cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(w.comm, sizeof(w.comm));
+	w.code_lo = BPF_CORE_READ(p, mm, start_code);
+	w.code_hi = BPF_CORE_READ(p, mm, end_code);
+	if (copy_stacks == CPROF_UNWIND_KERNEL && w.code_lo < w.code_hi &&
+	    bpf_map_update_elem(&exec_wait, &tgid, &w, BPF_ANY) == 0)
+		return 0;
+	emit_for(CPROF_EV_EXEC, tgid, start, 0, &w, true);
 	return 0;
 }
 
@@ -610,6 +660,7 @@ int BPF_PROG(cprof_exit, struct task_struct *p)
 	if (!bpf_map_lookup_elem(&seen, &tgid) && !is_interesting(tgid))
 		return 0;
 	start = start_ticks_of(p);
+	exec_release(tgid, start, false);	/* it never ran its own code */
 	emit(CPROF_EV_EXIT, tgid, start, 0);
 	/* Its kernel walk entry goes now, after the event's time: an entry
 	 * userspace pushed before that time is gone, and it need not delete

@@ -667,6 +667,7 @@ int BPF_PROG(cprof_uw_fault, unsigned long address, struct pt_regs *regs,
 	     unsigned long error_code)
 {
 	struct cprof_uw_proc *p;
+	struct exec_wait *w;
 	__u32 tgid;
 	__u64 now;
 
@@ -674,6 +675,13 @@ int BPF_PROG(cprof_uw_fault, unsigned long address, struct pt_regs *regs,
 	    (address & ~0xfffULL) == UW_VSYSCALL)
 		return 0;
 	tgid = bpf_get_current_pid_tgid() >> 32;
+	w = bpf_map_lookup_elem(&exec_wait, &tgid);
+	if (w) {
+		/* its executable's own code runs: its exec goes (exec_wait) */
+		if (address >= w->code_lo && address < w->code_hi)
+			exec_release(tgid, start_ticks_of(bpf_get_current_task_btf()), true);
+		return 0;
+	}
 	p = bpf_map_lookup_elem(&uw_procs, &tgid);
 	if (!p || uw_find_map(p, address))
 		return 0;

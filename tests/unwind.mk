@@ -89,7 +89,12 @@ $(UW_DIR)/libkuw_late.so: tests/fixtures/uw_hot.c
 	@mkdir -p $(@D)
 	$(call msg,FIXTURE,$@)
 	$(Q)$(CC) $(UW_CFLAGS) -fPIC -shared -Wl,-soname,libkuw_late.so $< -o $@
-FIXTURES += $(UW_DIR)/kuw_cases $(UW_DIR)/libkuw_late.so
+# libkuw_ctor.so: a constructor that burns before main, preloaded
+$(UW_DIR)/libkuw_ctor.so: tests/fixtures/kuw_ctor.c
+	@mkdir -p $(@D)
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) $(UW_CFLAGS) -fPIC -shared $< -o $@
+FIXTURES += $(UW_DIR)/kuw_cases $(UW_DIR)/libkuw_late.so $(UW_DIR)/libkuw_ctor.so
 $(UW_DIR)/kuw_cxx: tests/fixtures/work_cxx.cc
 	$(call msg,FIXTURE,$@)
 	$(Q)$(CXX) $(UW_CFLAGS) $< -o $@

@@ -3,9 +3,10 @@
  * at the first after its exec, then 0.2, 0.6, 1.4, 3.0, 4.6 and 6.2 s on
  * (7 looks where 50 were, 100 ms apart), and from its
  * samples every 5 ms (PYTHON_MAX_TRIES looks in all at most): at the exec
- * event the kernel has mapped the python binary but ld.so has not yet
- * mapped libpython, where _PyRuntime is, and a program embedding Python may
- * load it later still. A process being sampled is looked at from its
+ * event the kernel has mapped the python binary but ld.so may not yet have
+ * mapped libpython, where _PyRuntime is (--unwind auto holds the event
+ * until the program's own code runs, other modes do not), and a program
+ * embedding Python may load it later still. A process being sampled is looked at from its
  * samples; the polls, backing off, are for the others. */
 #include <errno.h>
 #include <stdio.h>

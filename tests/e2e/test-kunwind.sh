@@ -8,6 +8,8 @@
 #  - a 500-deep recursion with 160-byte frames (80 KiB of stack, more than
 #    any stack copy holds) comes out whole at default settings, with the
 #    tables of the binaries it maps, not those of the image before its exec;
+#  - an exec held in the kernel until the program's own code runs, or its
+#    first sample: a library constructor before main is walked whole;
 #  - signal frames, PLT stubs, a library dlopen'ed after start and an exec
 #    mid-run unwind to the thread's first frame;
 #  - a frame whose CFA is in rbx (ld.so's lazy-binding trampoline), under a
@@ -177,6 +179,18 @@ for e in signal plt dlopen exec; do
 	grep -q "walked in the kernel (9[0-9]\.[0-9] %)" "$T/$e.err" ||
 		bad "$e: under 90 % walked in the kernel: $(grep 'user stacks' "$T/$e.err")"
 done
+
+# --- an exec held until the program's own code runs -------------------------------
+# The kernel sends an exec to userspace when the executable's own code first
+# runs (ld.so has mapped its libraries by then: one push takes them all), or
+# at the process's first sample if that comes sooner: a preloaded library's
+# constructor that burns 2 s before main is walked in the kernel, whole,
+# all but its first samples.
+rec ctor -- env LD_PRELOAD="$F/libkuw_ctor.so" KUW_CTOR_SECS=2 "$F/kuw_cases" plt 0
+at_least "ctor: in the constructor" "$(share kuw_cases "$T/ctor.folded" ';ctor_work;ctor_burn$')" 90
+at_least "ctor: complete" "$(share kuw_cases "$T/ctor.folded" "$COMPLETE")" 99
+grep -q "walked in the kernel (9[0-9]\.[0-9] %)" "$T/ctor.err" ||
+	bad "ctor: under 90 % walked in the kernel: $(grep 'user stacks' "$T/ctor.err")"
 
 # --- a CFA in rbx, as ld.so's lazy-binding trampoline keeps it ----------------------
 # rbx_tramp (assembly) realigns the stack and keeps its CFA in rbx; its
