@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "base/strmap.h"
@@ -30,6 +31,7 @@ struct bin {
 	size_t nfile_keys;
 	struct sym_elf *elf;
 	struct sym_lru lru;
+	struct stat st;		/* st_ino 0: no mapping alias ("m:") taken */
 };
 
 struct sym_bins {
@@ -109,6 +111,15 @@ out_free_elf:
 	sym_elf__free(elf);
 	errno = ENOMEM;
 	return NULL;
+}
+
+/* A mapping's file as /proc/PID/maps names it; "" when it does not (a
+ * kernel mapping record with a build-id, a deleted file). */
+static void map_key(char *buf, size_t len, const struct sym_proc_maps_entry *me)
+{
+	buf[0] = '\0';
+	if (me->inode && !me->deleted)
+		snprintf(buf, len, "m:%x:%x:%" PRIu64, me->dev_major, me->dev_minor, me->inode);
 }
 
 static void file_key(char *buf, size_t len, const struct stat *st)
@@ -214,13 +225,24 @@ struct sym_elf *sym_bins__vdso(struct sym_bins *c)
 int sym_bins__attach(struct sym_bins *c, int pid, const struct sym_proc_maps_entry *me,
 		     struct sym_bin_ref *ref, char **ret_build_id)
 {
-	char name[PATH_MAX + 64], fkey[128], key[PATH_MAX + 128];
+	char name[PATH_MAX + 64], fkey[128], mkey[64], key[PATH_MAX + 128];
 	struct sym_elf *elf;
 	struct stat st;
 	struct bin *b;
 	const char *bid;
 	int fd;
 
+	/* a mapping named by device and inode, as /proc shows it (a fork of a
+	 * process read there: no build-id), of a file attached before: while
+	 * it is held open its inode names no other file; if it did not change
+	 * in place since, it is the same binary, with no path walk */
+	map_key(mkey, sizeof(mkey), me);
+	b = mkey[0] ? strmap__get(c->bin_files, mkey) : NULL;
+	if (b && sym_elf__same_file(b->elf, &b->st)) {
+		st = b->st;
+		c->stats.mapping_hits++;
+		goto out_found;
+	}
 	/* most mappings are of files opened before (every process maps libc):
 	 * a stat finds those, one syscall where an open takes ten */
 	if (sym_proc_file__stat_mapped(pid, me, &st) == 0) {
@@ -263,6 +285,11 @@ int sym_bins__attach(struct sym_bins *c, int pid, const struct sym_proc_maps_ent
 		}
 	}
 out_found:
+	if (mkey[0] && !b->st.st_ino && st.st_dev == makedev(me->dev_major, me->dev_minor) &&
+	    st.st_ino == me->inode && sym_elf__same_file(b->elf, &st)) {
+		b->st = st;
+		bin_add_file_key(c, b, mkey);
+	}
 	ref->st_dev = st.st_dev;
 	ref->st_ino = st.st_ino;
 	sym_lru__touch(&c->lru, &b->lru);

@@ -35,6 +35,7 @@ struct sym_bins_stats {
 	uint64_t opened;  /* binaries opened into the cache (reopens included) */
 	uint64_t evicted; /* LRU evictions */
 	uint64_t shed;    /* sym_bins__shed_idle(): binaries that let go of their DWARF */
+	uint64_t mapping_hits; /* mappings found by device and inode, with no path walk */
 	uint64_t mapped_files_refused[SAFE_FILE_NR_REFUSALS]; /* by enum safe_file_refusal */
 };
 

@@ -231,6 +231,15 @@ const char *sym_elf__build_id(const struct sym_elf *e)
 	return e->build_id;
 }
 
+bool sym_elf__same_file(const struct sym_elf *e, const struct stat *st)
+{
+	struct stat now;
+
+	return e->fd >= 0 && fstat(e->fd, &now) == 0 && now.st_dev == st->st_dev &&
+	       now.st_ino == st->st_ino && now.st_size == st->st_size &&
+	       now.st_mtim.tv_sec == st->st_mtim.tv_sec && now.st_mtim.tv_nsec == st->st_mtim.tv_nsec;
+}
+
 Elf *sym_elf__elf(const struct sym_elf *e)
 {
 	GElf_Addr bias;

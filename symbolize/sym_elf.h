@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <libelf.h>
+#include <sys/stat.h>
 
 struct sym_elf;
 
@@ -50,6 +51,10 @@ const char *sym_elf__build_id(const struct sym_elf *e);
  * that maps it: 0 and *ret_vaddr, or -ENOENT when no segment covers it. */
 int sym_elf__offset_to_vaddr(const struct sym_elf *e, uint64_t offset, uint64_t *ret_vaddr)
 	__attribute__((warn_unused_result));
+
+/* Whether e was opened from a file (mapped, not read into memory) that
+ * still has st's identity, size and modification time. */
+bool sym_elf__same_file(const struct sym_elf *e, const struct stat *st);
 
 /* The file's own libelf handle, for readers of other sections (unwind
  * tables); NULL when unavailable. Owned by e, valid until sym_elf__free(). */

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: MIT
 /* Tests for sym_bins, the binary cache: one binary per build-id whatever the
- * mapping, the LRU bound, and reopening an evicted binary only when it is
- * still the file captured. Uses this test's own mappings. */
+ * mapping, the LRU bound, reopening an evicted binary only when it is
+ * still the file captured, and a mapping found by device and inode while
+ * its file is unchanged. Uses this test's own mappings. */
 #define _GNU_SOURCE
 #include <check.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "symbolize/sym_bins.h"
 #include "symbolize/sym_proc_maps.h"
@@ -113,6 +118,52 @@ START_TEST(test_sym_bins__evicts_the_oldest_and_reopens_the_same_file)
 }
 END_TEST
 
+/* A mapping that names its file by device and inode only (as /proc shows
+ * it; a fork of a process read there has no build-id) finds a binary
+ * attached before without a path walk, while the file is the one opened:
+ * once changed in place, it is looked up by its path again. */
+START_TEST(test_sym_bins__a_mapping_finds_its_binary_by_device_and_inode)
+{
+	char dir[] = "/tmp/check_sym_bins.XXXXXX", path[PATH_MAX], cmd[2 * PATH_MAX + 16];
+	struct sym_proc_maps *m = sym_proc_maps__read(getpid());
+	struct sym_bins *c = sym_bins__new(8, "/nonexistent-debug");
+	struct sym_bin_ref ref[3] = { { 0 } };
+	char *bid[3] = { NULL };
+	struct sym_proc_maps_entry me;
+	struct stat st;
+	int fd;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/copy", dir);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", self_exe(m)->path, path);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	me = (struct sym_proc_maps_entry){ .start = 0x1000, .end = 0x2000, .perms = "r-xp",
+					   .path = path, .inode = st.st_ino,
+					   .dev_major = major(st.st_dev), .dev_minor = minor(st.st_dev) };
+	ck_assert_int_eq(sym_bins__attach(c, getpid(), &me, &ref[0], &bid[0]), 1);
+	ck_assert_uint_eq(sym_bins__stats(c)->mapping_hits, 0);
+	ck_assert_int_eq(sym_bins__attach(c, getpid(), &me, &ref[1], &bid[1]), 1);
+	ck_assert_uint_eq(sym_bins__stats(c)->mapping_hits, 1);
+	ck_assert_str_eq(ref[1].key, ref[0].key);
+	ck_assert_uint_eq(ref[1].st_ino, st.st_ino);
+	/* changed in place: same inode, other size and time */
+	fd = open(path, O_WRONLY | O_APPEND);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "x", 1), 1);
+	close(fd);
+	ck_assert_int_eq(sym_bins__attach(c, getpid(), &me, &ref[2], &bid[2]), 1);
+	ck_assert_uint_eq(sym_bins__stats(c)->mapping_hits, 1);
+	for (int i = 0; i < 3; i++)
+		free(ref[i].key), free(bid[i]);
+	sym_bins__free(c);
+	sym_proc_maps__free(m);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(test_sym_bins__a_file_that_cannot_be_opened_attaches_nothing)
 {
 	struct sym_bins *c = sym_bins__new(8, "/nonexistent-debug");
@@ -142,6 +193,7 @@ int main(void)
 	tcase_add_test(tc, test_sym_bins__opens_a_binary_once_under_its_build_id);
 	tcase_add_test(tc, test_sym_bins__evicts_the_oldest_and_reopens_the_same_file);
 	tcase_add_test(tc, test_sym_bins__a_file_that_cannot_be_opened_attaches_nothing);
+	tcase_add_test(tc, test_sym_bins__a_mapping_finds_its_binary_by_device_and_inode);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_FORK);
