@@ -562,6 +562,20 @@ int attr_cache__reconfigure(struct attr_cache *c, const struct attr_rule *rule,
 	return 0;
 }
 
+/* Facts captured for (pid, start), in node i (NIL: a new one). */
+static int keep(struct attr_cache *c, int32_t i, int pid, uint64_t start, struct proc_facts *f)
+{
+	if (i == NIL && (i = new_node(c, pid, start)) == NIL)
+		return -ENOMEM;
+	memo_learn(c, f);
+	memo_recall(c, f);	/* a zombie has no executable left to read */
+	c->nodes[i].info.facts = *f;
+	c->nodes[i].info.from_proc = true;
+	decide(c, &c->nodes[i].info);
+	c->st.captures++;
+	return 0;
+}
+
 int attr_cache__capture(struct attr_cache *c, int pid, uint64_t start, bool force)
 {
 	struct proc_facts f;
@@ -572,15 +586,7 @@ int attr_cache__capture(struct attr_cache *c, int pid, uint64_t start, bool forc
 	/* Reaped between two reads: as good as gone (the sample names it). */
 	if (proc_facts__read(pid, start, &f) || (!f.kthread && !f.comm[0] && !f.exe[0]))
 		return -ESRCH;
-	if (i == NIL && (i = new_node(c, pid, start)) == NIL)
-		return -ENOMEM;
-	memo_learn(c, &f);
-	memo_recall(c, &f);	/* a zombie has no executable left to read */
-	c->nodes[i].info.facts = f;
-	c->nodes[i].info.from_proc = true;
-	decide(c, &c->nodes[i].info);
-	c->st.captures++;
-	return 0;
+	return keep(c, i, pid, start, &f);
 }
 
 void attr_cache__cgroup2_at(struct attr_cache *c, const char *mount)
@@ -634,7 +640,6 @@ int attr_cache__exec(struct attr_cache *c, int pid, uint64_t start, const char *
 		     const char *exe, uint64_t cgroup_id)
 {
 	struct proc_facts f;
-	int32_t i;
 
 	if (!comm[0])	/* the kernel did not say: /proc does */
 		return attr_cache__capture(c, pid, start, true);
@@ -647,16 +652,7 @@ int attr_cache__exec(struct attr_cache *c, int pid, uint64_t start, const char *
 	 * more than its samples tell */
 	if (cgroup_of(c, pid, cgroup_id, f.cgroup, sizeof(f.cgroup)) == 0)
 		proc_facts__parse_cgroup(f.cgroup, &f);
-	i = lookup(c, pid, start);
-	if (i == NIL && (i = new_node(c, pid, start)) == NIL)
-		return -ENOMEM;
-	memo_learn(c, &f);
-	memo_recall(c, &f);
-	c->nodes[i].info.facts = f;
-	c->nodes[i].info.from_proc = true;
-	decide(c, &c->nodes[i].info);
-	c->st.captures++;
-	return 0;
+	return keep(c, lookup(c, pid, start), pid, start, &f);
 }
 
 const struct attr_info *attr_cache__get(struct attr_cache *c, int pid, uint64_t start,
