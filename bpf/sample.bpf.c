@@ -223,7 +223,16 @@ struct {
 	__uint(max_entries, 8192);
 } exec_wait SEC(".maps");
 
-/* The exec held for tgid (if any, and this process's: start) goes now. */
+/* The exec held for tgid in w goes now (if it is this process's: start). */
+static __always_inline void exec_send(__u32 tgid, const struct exec_wait *w, __u64 start,
+				      bool wake)
+{
+	if (w->start == start)
+		emit_for(CPROF_EV_EXEC, tgid, start, 0, w, wake);
+	bpf_map_delete_elem(&exec_wait, &tgid);
+}
+
+/* The exec held for tgid, if any, goes now. */
 static __always_inline void exec_release(__u32 tgid, __u64 start, bool wake)
 {
 	struct exec_wait *w;
@@ -231,11 +240,8 @@ static __always_inline void exec_release(__u32 tgid, __u64 start, bool wake)
 	if (copy_stacks != CPROF_UNWIND_KERNEL)
 		return;
 	w = bpf_map_lookup_elem(&exec_wait, &tgid);
-	if (!w)
-		return;
-	if (w->start == start)
-		emit_for(CPROF_EV_EXEC, tgid, start, 0, w, wake);
-	bpf_map_delete_elem(&exec_wait, &tgid);
+	if (w)
+		exec_send(tgid, w, start, wake);
 }
 
 /* The maps of slot i: stacks, counts, Python stacks. 0, or -1 if one is

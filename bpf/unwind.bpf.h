@@ -679,7 +679,7 @@ int BPF_PROG(cprof_uw_fault, unsigned long address, struct pt_regs *regs,
 	if (w) {
 		/* its executable's own code runs: its exec goes (exec_wait) */
 		if (address >= w->code_lo && address < w->code_hi)
-			exec_release(tgid, start_ticks_of(bpf_get_current_task_btf()), true);
+			exec_send(tgid, w, start_ticks_of(bpf_get_current_task_btf()), true);
 		return 0;
 	}
 	p = bpf_map_lookup_elem(&uw_procs, &tgid);
