@@ -46,17 +46,28 @@ static struct cprof_event event(uint32_t type, pid_t pid, uint64_t start)
 	return (struct cprof_event){ .type = type, .tgid = (uint32_t)pid, .start_ticks = start };
 }
 
+/* A live child that is not Python, seen by a new py as it execs; its exec
+ * event in *ret_e. */
+static pid_t exec_child(struct python *py, struct sym_python *sp, uint64_t *ret_start,
+			struct cprof_event *ret_e)
+{
+	pid_t pid = start_child(ret_start);
+
+	ck_assert_ptr_nonnull(sp);
+	python__init(py, sp, count_set, NULL);
+	*ret_e = event(CPROF_EV_EXEC, pid, *ret_start);
+	python__on_event(py, ret_e);
+	return pid;
+}
+
 START_TEST(test_python__an_exited_process_leaves_the_pending_list_at_its_exit_event)
 {
 	struct sym_python *sp = sym_python__new();
 	struct python py;
+	struct cprof_event e;
 	uint64_t start;
-	pid_t pid = start_child(&start);
-	struct cprof_event e = event(CPROF_EV_EXEC, pid, start);
+	pid_t pid = exec_child(&py, sp, &start, &e);
 
-	ck_assert_ptr_nonnull(sp);
-	python__init(&py, sp, count_set, NULL);
-	python__on_event(&py, &e);
 	python__poll(&py);
 	ck_assert_uint_eq(py.npending, 1);	/* alive, not Python yet: looked at again */
 	reap(pid);
@@ -76,13 +87,10 @@ START_TEST(test_python__polls_look_at_a_pending_process_less_and_less_often)
 {
 	struct sym_python *sp = sym_python__new();
 	struct python py;
+	struct cprof_event e;
 	uint64_t start;
-	pid_t pid = start_child(&start);
-	struct cprof_event e = event(CPROF_EV_EXEC, pid, start);
+	pid_t pid = exec_child(&py, sp, &start, &e);
 
-	ck_assert_ptr_nonnull(sp);
-	python__init(&py, sp, count_set, NULL);
-	python__on_event(&py, &e);
 	for (int i = 0; i < 150; i++) {
 		python__poll(&py);
 		usleep(10000);
@@ -99,13 +107,10 @@ START_TEST(test_python__a_process_gone_before_its_exit_event_settles_at_the_next
 {
 	struct sym_python *sp = sym_python__new();
 	struct python py;
+	struct cprof_event e;
 	uint64_t start;
-	pid_t pid = start_child(&start);
-	struct cprof_event e = event(CPROF_EV_EXEC, pid, start);
+	pid_t pid = exec_child(&py, sp, &start, &e);
 
-	ck_assert_ptr_nonnull(sp);
-	python__init(&py, sp, count_set, NULL);
-	python__on_event(&py, &e);
 	ck_assert_uint_eq(py.npending, 1);
 	reap(pid);
 	python__poll(&py);
