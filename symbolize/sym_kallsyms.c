@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* sym_kallsyms: /proc/kallsyms parsing and lookup. Names live in one growing
- * buffer (offsets while parsing, so realloc is safe); symbols are sorted once
- * after parsing. Lines look like "ffffffff81000000 T _stext" or
+/* sym_kallsyms: /proc/kallsyms parsing and lookup. Parsing gathers 16-byte
+ * records and one buffer of names (offsets, so realloc is safe), sorts them
+ * once, and keeps a compact form: addresses as 32-bit offsets from the
+ * lowest when all fit in 4 GiB (64-bit otherwise), modules as runs of
+ * entries, end markers as a bitmap, names compressed (sym_kallsyms_names).
+ * Lines look like "ffffffff81000000 T _stext" or
  * "ffffffffc0a01000 t nft_do_chain\t[nf_tables]".
- * Depends on base/ (fs, vec) only; never prints.
+ * Depends on base/ (fs, vec) and sym_kallsyms_names only; never prints.
  */
 #include "symbolize/sym_kallsyms.h"
 
@@ -16,11 +19,11 @@
 
 #include "base/fs.h"
 #include "base/vec.h"
+#include "symbolize/sym_kallsyms_names.h"
 
-/* 16 bytes: a kernel has 100k and more. The end is the next address's
- * start (ksym_end()); name_off grows in input order, which the sort keeps
- * among equal addresses. */
-struct ksym {
+/* A symbol while parsing: name_off grows in input order, which the sort
+ * keeps among equal addresses. */
+struct kparsed {
 	uint64_t addr;
 	uint32_t name_off;
 	uint32_t module_idx : 31;
@@ -28,40 +31,89 @@ struct ksym {
 };
 
 struct kmodule {
-	uint32_t name_off; /* unused for index 0 */
+	char *name; /* NULL for index 0 */
 	uint64_t start, limit;
 };
 
+/* Entries [first, the next run's first) belong to module module_idx. */
+struct krun {
+	uint32_t first;
+	uint32_t module_idx;
+};
+
+/* Entries are the parsed symbols sorted by address, real functions before
+ * end markers at one address, then input order. Entry i's end is the next
+ * address's start (ksym_end()). */
 struct sym_kallsyms {
-	struct ksym *syms;
-	size_t n, cap;
-	char *names;
-	size_t names_len, names_cap;
+	size_t n;
+	uint64_t base;
+	uint32_t *off32;	/* address - base, when every one fits */
+	uint64_t *addr64;	/* otherwise the addresses; one of the two when n */
+	uint64_t *markers;	/* bit i: entry i is an end marker */
+	struct krun *runs;
+	size_t nruns;
+	struct sym_knames *names; /* name i is entry i's; its cache is mutable */
 	struct kmodule *mods;
 	size_t nmods, mods_cap;
 	bool restricted;
 };
 
-static int add_name(struct sym_kallsyms *k, const char *s, size_t len, uint32_t *ret_off)
+/* What parsing gathers before finish() compacts it. */
+struct kallsyms_parse {
+	struct sym_kallsyms *k;
+	struct kparsed *syms;
+	size_t n, cap;
+	char *names;
+	size_t names_len, names_cap;
+	bool seen_any, seen_nonzero;
+};
+
+static uint64_t entry_addr(const struct sym_kallsyms *k, size_t i)
 {
-	if (k->names_len + len + 1 > k->names_cap) {
-		size_t ncap = k->names_cap ? k->names_cap * 2 : 1 << 16;
+	return k->off32 ? k->base + k->off32[i] : k->addr64[i];
+}
+
+static bool entry_is_marker(const struct sym_kallsyms *k, size_t i)
+{
+	return k->markers[i / 64] >> (i % 64) & 1;
+}
+
+static uint32_t entry_module(const struct sym_kallsyms *k, size_t i)
+{
+	size_t lo = 0, hi = k->nruns;
+
+	/* the last run starting at or below i; runs[0].first is 0 */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (k->runs[mid].first <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return k->runs[lo].module_idx;
+}
+
+static int add_name(struct kallsyms_parse *c, const char *s, size_t len, uint32_t *ret_off)
+{
+	if (c->names_len + len + 1 > c->names_cap) {
+		size_t ncap = c->names_cap ? c->names_cap * 2 : 1 << 16;
 		char *nn;
 
-		while (ncap < k->names_len + len + 1)
+		while (ncap < c->names_len + len + 1)
 			ncap *= 2;
 		if (ncap > UINT32_MAX)
 			return -E2BIG;
-		nn = realloc(k->names, ncap);
+		nn = realloc(c->names, ncap);
 		if (!nn)
 			return -ENOMEM;
-		k->names = nn;
-		k->names_cap = ncap;
+		c->names = nn;
+		c->names_cap = ncap;
 	}
-	memcpy(k->names + k->names_len, s, len);
-	k->names[k->names_len + len] = '\0';
-	*ret_off = (uint32_t)k->names_len;
-	k->names_len += len + 1;
+	memcpy(c->names + c->names_len, s, len);
+	c->names[c->names_len + len] = '\0';
+	*ret_off = (uint32_t)c->names_len;
+	c->names_len += len + 1;
 	return 0;
 }
 
@@ -69,11 +121,10 @@ static int add_name(struct sym_kallsyms *k, const char *s, size_t len, uint32_t 
  * symbols come in runs, so the first comparison usually hits. */
 static int module_index(struct sym_kallsyms *k, const char *name, size_t len, uint32_t *ret_idx)
 {
-	uint32_t off;
-	int err;
+	char *copy;
 
 	for (size_t i = k->nmods; i-- > 1;) {
-		const char *m = k->names + k->mods[i].name_off;
+		const char *m = k->mods[i].name;
 
 		if (strlen(m) == len && memcmp(m, name, len) == 0) {
 			*ret_idx = (uint32_t)i;
@@ -82,10 +133,10 @@ static int module_index(struct sym_kallsyms *k, const char *name, size_t len, ui
 	}
 	if (VEC_RESERVE(k->mods, k->nmods, k->mods_cap, 1))
 		return -ENOMEM;
-	err = add_name(k, name, len, &off);
-	if (err < 0)
-		return err;
-	k->mods[k->nmods] = (struct kmodule){ .name_off = off };
+	copy = strndup(name, len);
+	if (!copy)
+		return -ENOMEM;
+	k->mods[k->nmods] = (struct kmodule){ .name = copy };
 	*ret_idx = (uint32_t)k->nmods++;
 	return 0;
 }
@@ -101,23 +152,24 @@ static bool is_end_marker(const char *name)
 	return false;
 }
 
-static int parse_line(struct sym_kallsyms *k, char *line, bool *ret_seen_nonzero, bool *ret_seen_any)
+static int parse_line(struct kallsyms_parse *c, char *line)
 {
+	struct sym_kallsyms *k = c->k;
 	uint64_t addr;
 	char type;
 	int pos = 0;
 	char *name, *end, *mod;
-	struct ksym s = { 0 };
+	struct kparsed s = { 0 };
 	int err;
 
 	if (sscanf(line, "%" SCNx64 " %c %n", &addr, &type, &pos) != 2 || !pos)
 		return 0;
 	if (type != 't' && type != 'T' && type != 'w' && type != 'W')
 		return 0;
-	*ret_seen_any = true;
+	c->seen_any = true;
 	if (addr == 0)
 		return 0;
-	*ret_seen_nonzero = true;
+	c->seen_nonzero = true;
 
 	name = line + pos;
 	end = name + strcspn(name, " \t\r\n");
@@ -138,20 +190,22 @@ static int parse_line(struct sym_kallsyms *k, char *line, bool *ret_seen_nonzero
 		s.module_idx = midx;
 	}
 	*end = '\0';
-	if (VEC_RESERVE(k->syms, k->n, k->cap, 1))
+	if (c->n >= UINT32_MAX)
+		return -E2BIG;
+	if (VEC_RESERVE(c->syms, c->n, c->cap, 1))
 		return -ENOMEM;
-	err = add_name(k, name, (size_t)(end - name), &s.name_off);
+	err = add_name(c, name, (size_t)(end - name), &s.name_off);
 	if (err < 0)
 		return err;
 	s.addr = addr;
 	s.is_marker = is_end_marker(name);
-	k->syms[k->n++] = s;
+	c->syms[c->n++] = s;
 	return 0;
 }
 
-static int cmp_ksym(const void *a, const void *b)
+static int cmp_kparsed(const void *a, const void *b)
 {
-	const struct ksym *x = a, *y = b;
+	const struct kparsed *x = a, *y = b;
 
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
@@ -161,65 +215,105 @@ static int cmp_ksym(const void *a, const void *b)
 	return x->name_off < y->name_off ? -1 : x->name_off > y->name_off;
 }
 
-/* Where symbol i ends: at the next address, but not past
+/* Where entry i ends: at the next address, but not past
  * SYM_KALLSYMS_MAX_SPAN into another module or off the end. */
 static uint64_t ksym_end(const struct sym_kallsyms *k, size_t i)
 {
-	const struct ksym *s = &k->syms[i];
+	uint64_t addr = entry_addr(k, i), end;
 	size_t j = i + 1;
-	uint64_t end;
 
-	while (j < k->n && k->syms[j].addr == s->addr)
+	while (j < k->n && entry_addr(k, j) == addr)
 		j++;
 	if (j < k->n) {
-		end = k->syms[j].addr;
-		if (k->syms[j].module_idx != s->module_idx && end - s->addr > SYM_KALLSYMS_MAX_SPAN)
-			end = s->addr + SYM_KALLSYMS_MAX_SPAN;
+		end = entry_addr(k, j);
+		if (end - addr > SYM_KALLSYMS_MAX_SPAN && entry_module(k, j) != entry_module(k, i))
+			end = addr + SYM_KALLSYMS_MAX_SPAN;
 		return end;
 	}
-	end = s->addr + SYM_KALLSYMS_MAX_SPAN;
-	return end < s->addr ? UINT64_MAX : end;
+	end = addr + SYM_KALLSYMS_MAX_SPAN;
+	return end < addr ? UINT64_MAX : end;
 }
 
-static void finish(struct sym_kallsyms *k)
+/* The sorted records c->syms as k's compact arrays and compressed names. */
+static int compact(struct kallsyms_parse *c)
 {
-	void *p;
+	struct sym_kallsyms *k = c->k;
+	size_t n = c->n, runs_cap = 0;
+	int err;
 
-	if (k->n)
-		qsort(k->syms, k->n, sizeof(*k->syms), cmp_ksym);
-	/* parsing doubled them as it went: give back the slack */
-	if (k->n && (p = realloc(k->syms, k->n * sizeof(*k->syms))))
-		k->syms = p, k->cap = k->n;
-	if (k->names_len && (p = realloc(k->names, k->names_len)))
-		k->names = p, k->names_cap = k->names_len;
+	k->names = sym_knames__new();
+	k->markers = calloc((n + 63) / 64, sizeof(*k->markers));
+	if (!k->names || !k->markers)
+		return -ENOMEM;
+	k->base = c->syms[0].addr;
+	if (c->syms[n - 1].addr - k->base <= UINT32_MAX)
+		k->off32 = malloc(n * sizeof(*k->off32));
+	else
+		k->addr64 = malloc(n * sizeof(*k->addr64));
+	if (!k->off32 && !k->addr64)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct kparsed *s = &c->syms[i];
+
+		if (k->off32)
+			k->off32[i] = (uint32_t)(s->addr - k->base);
+		else
+			k->addr64[i] = s->addr;
+		if (s->is_marker)
+			k->markers[i / 64] |= 1ull << (i % 64);
+		if (!k->nruns || k->runs[k->nruns - 1].module_idx != s->module_idx) {
+			if (VEC_RESERVE(k->runs, k->nruns, runs_cap, 1))
+				return -ENOMEM;
+			k->runs[k->nruns++] = (struct krun){ .first = (uint32_t)i,
+							     .module_idx = s->module_idx };
+		}
+		err = sym_knames__add(k->names, c->names + s->name_off);
+		if (err < 0)
+			return err;
+	}
+	k->n = n;
+	if (k->nruns < runs_cap) {
+		void *p = realloc(k->runs, k->nruns * sizeof(*k->runs));
+
+		if (p)
+			k->runs = p;
+	}
+	return sym_knames__seal(k->names);
+}
+
+static int finish(struct kallsyms_parse *c)
+{
+	struct sym_kallsyms *k = c->k;
+	int err;
+
+	if (c->n) {
+		qsort(c->syms, c->n, sizeof(*c->syms), cmp_kparsed);
+		err = compact(c);
+		if (err < 0)
+			return err;
+	}
 	for (size_t m = 0; m < k->nmods; m++) {
 		k->mods[m].start = UINT64_MAX;
 		k->mods[m].limit = 0;
 	}
 	for (size_t i = 0; i < k->n; i++) {
-		struct kmodule *m = &k->mods[k->syms[i].module_idx];
+		struct kmodule *m = &k->mods[c->syms[i].module_idx];
 		uint64_t end = ksym_end(k, i);
 
-		if (k->syms[i].addr < m->start)
-			m->start = k->syms[i].addr;
+		if (c->syms[i].addr < m->start)
+			m->start = c->syms[i].addr;
 		if (end > m->limit)
 			m->limit = end;
 	}
 	for (size_t m = 0; m < k->nmods; m++)
 		if (k->mods[m].start == UINT64_MAX)
 			k->mods[m].start = 0;
+	return 0;
 }
-
-struct kallsyms_parse {
-	struct sym_kallsyms *k;
-	bool seen_any, seen_nonzero;
-};
 
 static int on_line(char *line, void *ctx)
 {
-	struct kallsyms_parse *c = ctx;
-
-	return parse_line(c->k, line, &c->seen_nonzero, &c->seen_any);
+	return parse_line(ctx, line);
 }
 
 struct sym_kallsyms *sym_kallsyms__parse(FILE *f)
@@ -230,21 +324,25 @@ struct sym_kallsyms *sym_kallsyms__parse(FILE *f)
 
 	if (!k)
 		return NULL;
-	k->mods_cap = 16;
-	k->mods = calloc(k->mods_cap, sizeof(*k->mods));
-	if (!k->mods) {
+	if (VEC_RESERVE(k->mods, k->nmods, k->mods_cap, 1)) {
 		err = -ENOMEM;
 		goto out_free;
 	}
-	k->nmods = 1; /* the core kernel */
+	k->mods[k->nmods++] = (struct kmodule){ 0 }; /* the core kernel */
 	err = fs__each_line(f, on_line, &c);
 	if (err < 0)
 		goto out_free;
 	k->restricted = c.seen_any && !c.seen_nonzero;
-	finish(k);
+	err = finish(&c);
+	if (err < 0)
+		goto out_free;
+	free(c.syms);
+	free(c.names);
 	return k;
 
 out_free:
+	free(c.syms);
+	free(c.names);
 	sym_kallsyms__free(k);
 	errno = -err;
 	return NULL;
@@ -312,8 +410,13 @@ void sym_kallsyms__free(struct sym_kallsyms *k)
 {
 	if (!k)
 		return;
-	free(k->syms);
-	free(k->names);
+	free(k->off32);
+	free(k->addr64);
+	free(k->markers);
+	free(k->runs);
+	sym_knames__free(k->names);
+	for (size_t m = 0; m < k->nmods; m++)
+		free(k->mods[m].name);
 	free(k->mods);
 	free(k);
 }
@@ -328,16 +431,31 @@ bool sym_kallsyms__restricted(const struct sym_kallsyms *k)
 	return k->restricted;
 }
 
+size_t sym_kallsyms__bytes(const struct sym_kallsyms *k)
+{
+	size_t bytes = sizeof(*k) + k->mods_cap * sizeof(*k->mods);
+
+	if (k->n)
+		bytes += k->n * (k->off32 ? sizeof(*k->off32) : sizeof(*k->addr64)) +
+			 (k->n + 63) / 64 * sizeof(*k->markers) + k->nruns * sizeof(*k->runs) +
+			 sym_knames__bytes(k->names);
+	for (size_t m = 1; m < k->nmods; m++)
+		bytes += strlen(k->mods[m].name) + 1;
+	return bytes;
+}
+
 int sym_kallsyms__lookup(const struct sym_kallsyms *k, uint64_t addr, struct sym_ksym *ret)
 {
-	size_t lo = 0, hi = k->n;
-	const struct ksym *s;
+	size_t lo = 0, hi = k->n, i;
+	uint64_t end;
+	const char *name;
+	int err;
 
-	/* first symbol with start > addr */
+	/* first entry with start > addr */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (k->syms[mid].addr <= addr)
+		if (entry_addr(k, mid) <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -345,16 +463,23 @@ int sym_kallsyms__lookup(const struct sym_kallsyms *k, uint64_t addr, struct sym
 	if (lo == 0)
 		return -ENOENT;
 	/* several names may share one address: take the first of the run */
-	s = &k->syms[lo - 1];
-	while (s > k->syms && (s - 1)->addr == s->addr)
-		s--;
-	if (s->is_marker || addr >= ksym_end(k, (size_t)(s - k->syms)))
+	i = lo - 1;
+	while (i > 0 && entry_addr(k, i - 1) == entry_addr(k, i))
+		i--;
+	if (entry_is_marker(k, i))
 		return -ENOENT;
-	ret->addr = s->addr;
-	ret->end = ksym_end(k, (size_t)(s - k->syms));
-	ret->name = k->names + s->name_off;
-	ret->module_idx = s->module_idx;
-	ret->module = s->module_idx ? k->names + k->mods[s->module_idx].name_off : NULL;
+	end = ksym_end(k, i);
+	if (addr >= end)
+		return -ENOENT;
+	/* k is const to the caller; the names' cache of decoded names is not */
+	err = sym_knames__get(k->names, (uint32_t)i, &name);
+	if (err < 0)
+		return err;
+	ret->addr = entry_addr(k, i);
+	ret->end = end;
+	ret->name = name;
+	ret->module_idx = entry_module(k, i);
+	ret->module = k->mods[ret->module_idx].name;
 	return 0;
 }
 
@@ -369,7 +494,7 @@ int sym_kallsyms__module(const struct sym_kallsyms *k, uint32_t idx, const char 
 	if (idx >= k->nmods)
 		return -ENOENT;
 	if (ret_name)
-		*ret_name = idx ? k->names + k->mods[idx].name_off : NULL;
+		*ret_name = k->mods[idx].name;
 	if (ret_start)
 		*ret_start = k->mods[idx].start;
 	if (ret_limit)

@@ -3,7 +3,10 @@
  * format), sorted by address for binary search. Module symbols keep their
  * module name. Only text symbols (t T w W) are kept. When every address reads
  * as zero (kptr_restrict, not root) the table is "restricted" and names
- * nothing. libc only.
+ * nothing. Kept compact (about 8 bytes a symbol for a 6.x kernel): names
+ * stay compressed until looked up, so a lookup may decode and remember one;
+ * a table is not safe to use from two threads at once. libc and base/ only
+ * (zstd through base/compress).
  */
 #ifndef CPROF_SYM_KALLSYMS_H
 #define CPROF_SYM_KALLSYMS_H
@@ -46,12 +49,19 @@ int sym_kallsyms__probe_hidden(const char *path)
 size_t sym_kallsyms__count(const struct sym_kallsyms *k);
 /* True when symbols were listed but every address was zero. */
 bool sym_kallsyms__restricted(const struct sym_kallsyms *k);
+/* Heap bytes the table keeps (its allocations, not malloc's overhead): the
+ * parse leaves it at its least; each name looked up adds itself and a cache
+ * slot. */
+size_t sym_kallsyms__bytes(const struct sym_kallsyms *k);
 
 /* The symbol containing addr: the last symbol starting at or below addr, whose
  * span runs to the next symbol's start. A span that crosses into another
  * module (or the last symbol's) is capped at SYM_KALLSYMS_MAX_SPAN, and end
  * markers (_etext, _einittext, ...) are never returned.
- * 0 and *ret (pointers valid until free), or -ENOENT. */
+ * 0 and *ret (pointers valid until free), -ENOENT, or -ENOMEM (decoding the
+ * name; k stays as it was). The first lookup of a symbol decodes its name
+ * and keeps it (k is const to the caller, but its cache of decoded names
+ * is written); later ones are a binary search and a hash probe. */
 #define SYM_KALLSYMS_MAX_SPAN (64 * 1024)
 int sym_kallsyms__lookup(const struct sym_kallsyms *k, uint64_t addr, struct sym_ksym *ret)
 	__attribute__((warn_unused_result));

@@ -153,7 +153,10 @@ int sym_kernel__lookup(struct sym_kernel *k, uint64_t addr, const struct sym_map
 			*ret_mapping = &k->kmaps[0];
 		return 0;
 	}
-	if (sym_kallsyms__lookup(k->ksyms, addr, &ks) < 0) {
+	err = sym_kallsyms__lookup(k->ksyms, addr, &ks);
+	if (err == -ENOMEM)	/* decoding the name */
+		return err;
+	if (err < 0) {
 		for (size_t i = 0; i < k->nkmaps; i++)
 			if (addr >= k->kmaps[i].start && addr < k->kmaps[i].limit)
 				*ret_mapping = &k->kmaps[i];
