@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -141,6 +140,8 @@ static int module_index(struct sym_kallsyms *k, const char *name, size_t len, ui
 	return 0;
 }
 
+#define WHITESPACE " \t\n\v\f\r"
+
 static bool is_end_marker(const char *name)
 {
 	static const char *const markers[] = { "_etext", "_einittext", "__init_end",
@@ -155,23 +156,27 @@ static bool is_end_marker(const char *name)
 static int parse_line(struct kallsyms_parse *c, char *line)
 {
 	struct sym_kallsyms *k = c->k;
-	uint64_t addr;
+	unsigned long long addr;
 	char type;
-	int pos = 0;
 	char *name, *end, *mod;
 	struct kparsed s = { 0 };
 	int err;
 
-	if (sscanf(line, "%" SCNx64 " %c %n", &addr, &type, &pos) != 2 || !pos)
+	/* what sscanf("%llx %c %n") reads, at a fraction of its cost (a third
+	 * of the parse): a kernel lists 100k and more lines */
+	addr = strtoull(line, &name, 16);
+	if (name == line)
 		return 0;
+	name += strspn(name, WHITESPACE);
+	type = *name;
 	if (type != 't' && type != 'T' && type != 'w' && type != 'W')
 		return 0;
+	name += 1 + strspn(name + 1, WHITESPACE);
 	c->seen_any = true;
 	if (addr == 0)
 		return 0;
 	c->seen_nonzero = true;
 
-	name = line + pos;
 	end = name + strcspn(name, " \t\r\n");
 	mod = end + strspn(end, " \t");
 	if (end == name)
