@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 /* Tests for symbolize/kallsyms on fixture text (core and module symbols,
- * unsorted input, exact span boundaries, zeroed addresses), and for the
- * session's kernel frames against the live /proc/kallsyms.
+ * unsorted input, exact span boundaries, zeroed addresses), on a large
+ * generated table against a plain reference of the lookup rules (every
+ * boundary of every symbol, across the name blocks and their cache), and
+ * for the session's kernel frames against the live /proc/kallsyms.
  */
 #define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,6 +186,284 @@ START_TEST(test_kallsyms__session_names_live_kernel_addresses)
 }
 END_TEST
 
+/* A generated table: many symbols with shared prefixes in the core kernel
+ * and two modules, "__pfx_" padding before half the functions, aliases and
+ * end markers at one address, markers alone, long names, gaps past
+ * SYM_KALLSYMS_MAX_SPAN inside and between modules, shuffled input. With
+ * wide, one core symbol sits below 4 GiB, so the addresses span more than
+ * 32 bits. */
+#define SYNTH_N 50000
+#define SYNTH_NAME_MAX 200
+
+struct ref_sym {
+	uint64_t addr;
+	char name[SYNTH_NAME_MAX];
+	const char *module;	/* NULL: the core kernel */
+	bool marker;
+	uint32_t order;		/* line in the input */
+};
+
+struct synth {
+	struct ref_sym *syms;	/* sorted as the table promises */
+	size_t n;
+	char *text;
+};
+
+static uint64_t synth_rng;
+
+static uint64_t synth_next(void)
+{
+	synth_rng ^= synth_rng << 13;
+	synth_rng ^= synth_rng >> 7;
+	synth_rng ^= synth_rng << 17;
+	return synth_rng;
+}
+
+static struct ref_sym *synth_add(struct synth *s, uint64_t addr, const char *module, const char *name)
+{
+	struct ref_sym *r;
+
+	ck_assert_uint_lt(s->n, SYNTH_N + 64);
+	r = &s->syms[s->n++];
+	r->addr = addr;
+	r->module = module;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->marker = strcmp(name, "_etext") == 0 || strcmp(name, "_einittext") == 0;
+	return r;
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+	const struct ref_sym *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->marker != y->marker)
+		return x->marker ? 1 : -1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void synth_make(struct synth *s, bool wide)
+{
+	static const char *const stems[] = { "ext4_", "tcp_v4_", "__x64_sys_", "mm_", "do_", "nft_", "" };
+	static const char *const types = "tTwW";
+	const char *module = NULL;
+	uint64_t addr = 0xffffffff81000000ull;
+	char name[SYNTH_NAME_MAX], line[SYNTH_NAME_MAX + 64];
+	size_t len = 0, cap = (size_t)(SYNTH_N + 64) * sizeof(line);
+
+	synth_rng = 0x9e3779b97f4a7c15ull;
+	s->n = 0;
+	s->syms = calloc(SYNTH_N + 64, sizeof(*s->syms));
+	ck_assert_ptr_nonnull(s->syms);
+	if (wide)
+		synth_add(s, 0x1000, NULL, "low_sym");
+	for (uint32_t i = 0; s->n < SYNTH_N; i++) {
+		unsigned kind = (unsigned)(synth_next() % 100);
+
+		if (!module && s->n >= SYNTH_N * 8 / 10)
+			module = "mod_a", addr = 0xffffffffc0001000ull;
+		else if (module && module[4] == 'a' && s->n >= SYNTH_N * 9 / 10)
+			module = "mod_b", addr = 0xffffffffc1000000ull;
+		if (kind < 2) {
+			/* long: the next one shares more than a code byte counts */
+			memset(name, 'x', 150);
+			snprintf(name + 150, sizeof(name) - 150, "_%u", i);
+		} else {
+			snprintf(name, sizeof(name), "%sfunc_%u", stems[synth_next() % 7], i / 3);
+			if (i % 3)
+				snprintf(name + strlen(name), sizeof(name) - strlen(name), "_part%u", i % 3);
+		}
+		if (kind == 2) {
+			synth_add(s, addr, module, "_einittext");	/* a marker alone */
+			addr += 0x40;
+		}
+		if (kind & 1) {	/* padding before the function, as a 6.x kernel has */
+			char pfx[SYNTH_NAME_MAX];
+
+			snprintf(pfx, sizeof(pfx), "__pfx_%.150s", name);
+			synth_add(s, addr, module, pfx);
+			addr += 16;
+		}
+		synth_add(s, addr, module, name);
+		if (kind >= 95) {	/* an alias after it, at one address */
+			strcat(name, "_alias");
+			synth_add(s, addr, module, name);
+		}
+		if (kind == 4)		/* an end marker at a function's address */
+			synth_add(s, addr, module, "_etext");
+		addr += 16 * (1 + synth_next() % 32);
+		if (kind == 6)		/* past the span cap, in one module */
+			addr += 2 * SYM_KALLSYMS_MAX_SPAN;
+	}
+	/* shuffle the lines; input order decides among names at one address */
+	for (size_t i = s->n; i > 1; i--) {
+		size_t j = (size_t)(synth_next() % i);
+		struct ref_sym t = s->syms[i - 1];
+
+		s->syms[i - 1] = s->syms[j];
+		s->syms[j] = t;
+	}
+	s->text = malloc(cap);
+	ck_assert_ptr_nonnull(s->text);
+	for (size_t i = 0; i < s->n; i++) {
+		struct ref_sym *r = &s->syms[i];
+		int w;
+
+		r->order = (uint32_t)i;
+		if (r->module)
+			w = snprintf(line, sizeof(line), "%016" PRIx64 " %c %s\t[%s]\n", r->addr,
+				     types[i % 4], r->name, r->module);
+		else
+			w = snprintf(line, sizeof(line), "%016" PRIx64 " %c %s\n", r->addr, types[i % 4],
+				     r->name);
+		ck_assert_int_lt(w, (int)sizeof(line));
+		memcpy(s->text + len, line, (size_t)w);
+		len += (size_t)w;
+		if (i % 1000 == 0) {	/* and lines the table ignores */
+			w = snprintf(line, sizeof(line), "%016" PRIx64 " D data_%zu\n", r->addr, i);
+			memcpy(s->text + len, line, (size_t)w);
+			len += (size_t)w;
+		}
+	}
+	s->text[len] = '\0';
+	qsort(s->syms, s->n, sizeof(*s->syms), cmp_ref);
+}
+
+static void synth_free(struct synth *s)
+{
+	free(s->syms);
+	free(s->text);
+}
+
+static bool same_module(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The reference: where sorted entry i ends, per sym_kallsyms.h. */
+static uint64_t ref_end(const struct synth *s, size_t i)
+{
+	const struct ref_sym *r = &s->syms[i];
+	size_t j = i + 1;
+	uint64_t end;
+
+	while (j < s->n && s->syms[j].addr == r->addr)
+		j++;
+	if (j < s->n) {
+		end = s->syms[j].addr;
+		if (!same_module(s->syms[j].module, r->module) && end - r->addr > SYM_KALLSYMS_MAX_SPAN)
+			end = r->addr + SYM_KALLSYMS_MAX_SPAN;
+		return end;
+	}
+	end = r->addr + SYM_KALLSYMS_MAX_SPAN;
+	return end < r->addr ? UINT64_MAX : end;
+}
+
+/* The reference lookup: the sorted entry naming addr, or -1. */
+static ssize_t ref_lookup(const struct synth *s, uint64_t addr)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->syms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return -1;
+	for (lo--; lo > 0 && s->syms[lo - 1].addr == s->syms[lo].addr;)
+		lo--;
+	if (s->syms[lo].marker || addr >= ref_end(s, lo))
+		return -1;
+	return (ssize_t)lo;
+}
+
+/* Every symbol's start, its neighbours, its middle, its end and the span
+ * cap past it, looked up in the table and in the reference. A name comes
+ * back at one pointer each time, still intact after every other decode. */
+START_TEST(test_kallsyms__large_tables_look_up_as_the_reference_does)
+{
+	struct synth s;
+	struct sym_kallsyms *k;
+	const char **seen;
+	size_t name_bytes = 0, looked = 0;
+
+	synth_make(&s, _i == 1);
+	k = sym_kallsyms__parse_string(s.text);
+	ck_assert_ptr_nonnull(k);
+	ck_assert_uint_eq(sym_kallsyms__count(k), s.n);
+	ck_assert_uint_eq(sym_kallsyms__nmodules(k), 3);
+	for (size_t i = 0; i < s.n; i++)
+		name_bytes += strlen(s.syms[i].name) + 1;
+	/* far below the 16-byte records and plain names it replaced */
+	ck_assert_uint_lt(sym_kallsyms__bytes(k) * 3, 16 * s.n + name_bytes);
+	seen = calloc(s.n, sizeof(*seen));
+	ck_assert_ptr_nonnull(seen);
+	for (size_t i = 0; i < s.n; i++) {
+		uint64_t a = s.syms[i].addr, end = ref_end(&s, i);
+		uint64_t qs[] = { a - 1, a, a + 1, a + (end - a) / 2, end - 1, end,
+				  a + SYM_KALLSYMS_MAX_SPAN - 1, a + SYM_KALLSYMS_MAX_SPAN };
+
+		for (size_t q = 0; q < sizeof(qs) / sizeof(qs[0]); q++) {
+			ssize_t want = ref_lookup(&s, qs[q]);
+			struct sym_ksym ks;
+			const char *mname = NULL;
+			int err = sym_kallsyms__lookup(k, qs[q], &ks);
+
+			/* plain ifs: in fork mode every ck_assert is a write */
+			if (want < 0) {
+				if (err != -ENOENT)
+					ck_abort_msg("%" PRIx64 ": %d, %s", qs[q], err, err ? "" : ks.name);
+				continue;
+			}
+			if (err)
+				ck_abort_msg("%" PRIx64 ": %d, want %s", qs[q], err, s.syms[want].name);
+			if (sym_kallsyms__module(k, ks.module_idx, &mname, NULL, NULL) < 0 ||
+			    strcmp(ks.name, s.syms[want].name) || ks.addr != s.syms[want].addr ||
+			    ks.end != ref_end(&s, (size_t)want) || !same_module(ks.module, s.syms[want].module) ||
+			    !same_module(mname, s.syms[want].module))
+				ck_abort_msg("%" PRIx64 ": %s %" PRIx64 "-%" PRIx64 " [%s], want %s %" PRIx64
+					     "-%" PRIx64 " [%s]", qs[q], ks.name, ks.addr, ks.end,
+					     ks.module ? ks.module : "", s.syms[want].name, s.syms[want].addr,
+					     ref_end(&s, (size_t)want),
+					     s.syms[want].module ? s.syms[want].module : "");
+			if (!seen[want])
+				seen[want] = ks.name, looked++;
+			if (ks.name != seen[want])
+				ck_abort_msg("%s moved", ks.name);
+		}
+	}
+	for (size_t i = 0; i < s.n; i++)
+		if (seen[i] && strcmp(seen[i], s.syms[i].name))
+			ck_abort_msg("%s became %s", s.syms[i].name, seen[i]);
+	ck_assert_uint_gt(looked, s.n / 2);
+	/* module ranges: [lowest start, highest end) of each module's symbols */
+	for (uint32_t m = 0; m < 3; m++) {
+		const char *mname;
+		uint64_t start, limit, want_start = UINT64_MAX, want_limit = 0;
+
+		ck_assert_int_eq(sym_kallsyms__module(k, m, &mname, &start, &limit), 0);
+		for (size_t i = 0; i < s.n; i++) {
+			if (!same_module(s.syms[i].module, mname))
+				continue;
+			if (s.syms[i].addr < want_start)
+				want_start = s.syms[i].addr;
+			if (ref_end(&s, i) > want_limit)
+				want_limit = ref_end(&s, i);
+		}
+		ck_assert_uint_eq(start, want_start);
+		ck_assert_uint_eq(limit, want_limit);
+	}
+	free(seen);
+	sym_kallsyms__free(k);
+	synth_free(&s);
+}
+END_TEST
+
 /* Writes text to a fresh temporary file; returns its malloc'd path. */
 static char *fake_kallsyms(const char *text)
 {
@@ -213,6 +494,8 @@ START_TEST(test_kallsyms__probe_tells_hidden_addresses_from_readable_ones)
 	live = sym_kallsyms__load();
 	if (live) {
 		ck_assert_int_eq(sym_kallsyms__probe_hidden(NULL), sym_kallsyms__restricted(live));
+		/* less than the 16-byte records alone it used to keep */
+		ck_assert_uint_lt(sym_kallsyms__bytes(live), 16 * sym_kallsyms__count(live) + 4096);
 		sym_kallsyms__free(live);
 	}
 	unlink(zeros);
@@ -236,6 +519,11 @@ static Suite *kallsyms_suite(void)
 	tcase_add_test(tc, test_kallsyms__probe_tells_hidden_addresses_from_readable_ones);
 	tcase_add_test(tc, test_kallsyms__parses_from_a_file_stream);
 	tcase_add_test(tc, test_kallsyms__session_names_live_kernel_addresses);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("large");
+	tcase_set_timeout(tc, 60);
+	/* 0: addresses within 4 GiB, 1: wider */
+	tcase_add_loop_test(tc, test_kallsyms__large_tables_look_up_as_the_reference_does, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
