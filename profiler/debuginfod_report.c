@@ -47,7 +47,8 @@ void debuginfod_report__format(char *buf, size_t len)
 	if (n > 0 && (size_t)n < len && st.pending)
 		n += snprintf(buf + n, len - (size_t)n, ", %llu pending",
 			      (unsigned long long)st.pending);
+	/* the loader's own words when the client library is missing */
 	if (n > 0 && (size_t)n < len && st.failed && st.last_error)
 		snprintf(buf + n, len - (size_t)n, " (last: %s: %s)", st.last_failed,
-			 strerror(-st.last_error));
+			 st.unavailable[0] ? st.unavailable : strerror(-st.last_error));
 }

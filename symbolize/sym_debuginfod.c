@@ -5,11 +5,17 @@
  * take the mutex to look an entry up or queue it; the worker holds it only
  * between fetches. "Cached" means the file was already in the client's cache
  * directory when its turn came (the client then answers without a server).
- * Depends on libdebuginfod and pthreads only (no other symbolize/ module); never prints.
+ * The client library is dlopen()ed by the worker, so a run that never queues
+ * a fetch never maps it: linked, libdebuginfod and libcurl-gnutls behind it
+ * were mapped, relocated and initialised in every run. The header is still
+ * included, for the types and the prototypes the pointers are declared from.
+ * Depends on libdebuginfod (loaded at run time), libdl and pthreads only (no
+ * other symbolize/ module); never prints.
  */
 #define _GNU_SOURCE
 #include "symbolize/sym_debuginfod.h"
 
+#include <dlfcn.h>
 #include <elfutils/debuginfod.h>
 #include <errno.h>
 #include <pthread.h>
@@ -47,6 +53,41 @@ bool sym_debuginfod__enabled(void)
 	return urls && *urls;
 }
 
+/* The client's entry points, resolved once by the worker. */
+struct client_fns {
+	__typeof__(debuginfod_begin) *begin;
+	__typeof__(debuginfod_find_debuginfo) *find_debuginfo;
+};
+
+/* Load elfutils' client and start a session with it: 0 and *ret_client;
+ * -ELIBACC with the loader's reason in why when the library or one of its
+ * functions is missing; -ENOMEM when the client does not start. The library
+ * stays loaded for the life of the process (the worker never ends). */
+static int client_open(struct client_fns *fns, debuginfod_client **ret_client, char *why,
+		       size_t len)
+{
+	const char *so = "libdebuginfod.so.1";	/* the soname -ldebuginfod records */
+	void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+	debuginfod_client *client;
+
+	if (!h) {
+		snprintf(why, len, "%s", dlerror());
+		return -ELIBACC;
+	}
+	fns->begin = (__typeof__(fns->begin))dlsym(h, "debuginfod_begin");
+	fns->find_debuginfo = (__typeof__(fns->find_debuginfo))dlsym(h, "debuginfod_find_debuginfo");
+	if (!fns->begin || !fns->find_debuginfo) {
+		snprintf(why, len, "%s", dlerror());	/* names the file and the symbol */
+		dlclose(h);
+		return -ELIBACC;
+	}
+	client = fns->begin();
+	if (!client)
+		return -ENOMEM;
+	*ret_client = client;
+	return 0;
+}
+
 /* Where the client keeps build_id's debug file (its documented layout). */
 static bool in_cache(const char *build_id)
 {
@@ -71,10 +112,15 @@ static bool in_cache(const char *build_id)
 
 static void *worker(void *arg)
 {
-	debuginfod_client *client = debuginfod_begin();
+	char why[sizeof(g.st.unavailable)] = "";
+	struct client_fns fns = { NULL };
+	debuginfod_client *client = NULL;
+	/* on failure every fetch fails with this error, counted as any other */
+	int client_err = client_open(&fns, &client, why, sizeof(why));
 
 	(void)arg;
 	pthread_mutex_lock(&g.lock);
+	memcpy(g.st.unavailable, why, sizeof(why));
 	for (;;) {
 		struct entry *e;
 		char id[sizeof(e->build_id)], *path = NULL;
@@ -91,8 +137,8 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&g.lock);
 
 		cached = in_cache(id);
-		fd = client ? debuginfod_find_debuginfo(client, (const unsigned char *)id, 0, &path)
-			    : -ENOMEM;
+		fd = client ? fns.find_debuginfo(client, (const unsigned char *)id, 0, &path)
+			    : client_err;
 		if (fd >= 0)
 			close(fd);	/* the symbolizer opens the path itself, checked */
 

@@ -7,8 +7,11 @@
  * transfer (DEBUGINFOD_TIMEOUT, DEBUGINFOD_MAXTIME, DEBUGINFOD_MAXSIZE).
  * Without DEBUGINFOD_URLS nothing is fetched and no thread starts. One
  * process-wide table of at most SYM_DEBUGINFOD_MAX build-ids; thread-safe.
- * Never prints.
- * Depends on libdebuginfod and pthreads only (no other symbolize/ module); never prints.
+ * The client library (libdebuginfod.so.1) is loaded when the first fetch is
+ * queued, not linked: where it cannot be loaded every fetch fails (-ELIBACC)
+ * and the stats say why; nothing else changes.
+ * Depends on libdebuginfod (loaded at run time), libdl and pthreads only (no
+ * other symbolize/ module); never prints.
  */
 #ifndef CPROF_SYM_DEBUGINFOD_H
 #define CPROF_SYM_DEBUGINFOD_H
@@ -26,8 +29,8 @@ bool sym_debuginfod__enabled(void);
  * path in the client's cache copied into path; -EINPROGRESS while it is
  * queued or being fetched (the first call queues it); -ENOSYS when fetching
  * is off; else the fetch's failure (-ENOENT: no server has it,
- * -ECONNREFUSED, -ETIMEDOUT, ...; -ENOSPC: the table is full, or path too
- * small). */
+ * -ECONNREFUSED, -ETIMEDOUT, ...; -ELIBACC: the client library could not be
+ * loaded; -ENOSPC: the table is full, or path too small). */
 int sym_debuginfod__lookup(const char *build_id, char *path, size_t len)
 	__attribute__((warn_unused_result));
 
@@ -46,6 +49,8 @@ struct sym_debuginfod_stats {
 	uint64_t pending;	/* queued or running now */
 	int last_error;		/* -errno of the last failure, 0 none */
 	char last_failed[2 * 64 + 1]; /* its build-id */
+	char unavailable[256];	/* why the client library could not be loaded
+				 * (dlerror()); "" when it was, or not tried yet */
 };
 void sym_debuginfod__stats(struct sym_debuginfod_stats *ret);
 
