@@ -37,7 +37,7 @@ CFLAGS   += -std=gnu11 -fno-omit-frame-pointer $(WARN) -MMD -MP -I. -I$(OUT) \
 SAN_FLAGS ?=
 CFLAGS   += $(SAN_FLAGS)
 LDFLAGS  += $(SAN_FLAGS)
-LDLIBS   := -lbpf -ldw -lelf -lprotobuf-c -lz -lzstd -lcurl -lstdc++ -lpthread
+LDLIBS   := -lbpf -ldw -lelf -lprotobuf-c -lz -lzstd -lcurl -lpthread
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(OUT) -I.
 

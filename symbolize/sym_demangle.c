@@ -2,18 +2,38 @@
 /* sym_demangle: C++ and Rust legacy demangling. Rust legacy names are valid
  * Itanium names, so they are recognised first, by their final "h" + 16 hex
  * digit path component, and decoded by hand ($LT$ -> '<', .. -> ::, ...).
- * Depends on libstdc++'s __cxa_demangle and libc only; never prints.
+ * __cxa_demangle is looked up in libstdc++ with dlopen() on the first C++
+ * name, once per process: linked, libstdc++ would map ~2 MB and run its
+ * static initialisers in every run, for one function most runs never call.
+ * Depends on libstdc++ (loaded at run time), libdl, pthreads and libc only;
+ * never prints.
  */
 #include "symbolize/sym_demangle.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* libstdc++ (linked through -lstdc++) */
-extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+/* libstdc++'s demangler (<cxxabi.h>, a C++ header), set once by load_cxa();
+ * NULL when libstdc++ could not be loaded: C++ names then stay mangled. */
+typedef char *cxa_demangle_fn(const char *mangled, char *buf, size_t *len, int *status);
+static cxa_demangle_fn *cxa_demangle;
+static pthread_once_t cxa_once = PTHREAD_ONCE_INIT;
+
+/* The library stays loaded (the pointer is kept); a failure is not retried.
+ * pthread_once: frame assembly runs on one thread today, nothing here
+ * should depend on it. */
+static void load_cxa(void)
+{
+	void *h = dlopen("libstdc++.so.6", RTLD_NOW | RTLD_LOCAL);
+
+	if (h)
+		cxa_demangle = (cxa_demangle_fn *)dlsym(h, "__cxa_demangle");
+}
 
 static bool is_rust_hash(const char *s, size_t len)
 {
@@ -145,7 +165,12 @@ char *sym_demangle(const char *name)
 	out = rust_legacy(name);
 	if (out || errno == ENOMEM)
 		return out;
-	out = __cxa_demangle(name, NULL, NULL, &status);
+	pthread_once(&cxa_once, load_cxa);
+	if (!cxa_demangle) {
+		errno = EINVAL;	/* as a name that does not demangle: shown mangled */
+		return NULL;
+	}
+	out = cxa_demangle(name, NULL, NULL, &status);
 	if (!out)
 		errno = status == -1 ? ENOMEM : EINVAL;
 	return out;

@@ -3,7 +3,10 @@
  * through libstdc++'s __cxa_demangle; Rust legacy symbols ("_ZN...17h<hash>E")
  * are decoded here, with the "::h<hash>" suffix removed. Anything else
  * (C, Rust v0, unknown schemes) is left to the caller as is.
- * Depends on libstdc++'s __cxa_demangle and libc only; never prints.
+ * libstdc++ is loaded (dlopen) on the first C++ name, not linked; where it
+ * cannot be, C++ names are returned as not demangling. Thread-safe.
+ * Depends on libstdc++ (loaded at run time), libdl, pthreads and libc only;
+ * never prints.
  */
 #ifndef CPROF_SYM_DEMANGLE_H
 #define CPROF_SYM_DEMANGLE_H

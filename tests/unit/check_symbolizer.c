@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,44 @@ START_TEST(test_demangle__leaves_plain_c_names_alone)
 	ck_assert_ptr_null(sym_demangle("main"));
 	ck_assert_ptr_null(sym_demangle("_start"));
 	ck_assert_ptr_null(sym_demangle("_Znot_really_mangled!"));
+}
+END_TEST
+
+/* Whether a file whose path contains lib is mapped in this process. */
+static bool mapped(const char *lib)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[4096];
+	bool found = false;
+
+	ck_assert_ptr_nonnull(f);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, lib) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* libstdc++ is loaded for the first C++ name, not at start: C and Rust names
+ * never map it. Fork mode gives each test a fresh process. */
+START_TEST(test_demangle__loads_libstdcxx_only_for_the_first_cxx_name)
+{
+#ifdef __SANITIZE_ADDRESS__
+	bool at_start = mapped("/libstdc++.so");	/* libubsan links it: names only */
+#else
+	bool at_start = false;
+#endif
+	char *d;
+
+	ck_assert_ptr_null(sym_demangle("main"));
+	expect_demangled("_ZN4core3fmt5write17h0123456789abcdefE", "core::fmt::write");
+	if (!at_start)
+		ck_assert_msg(!mapped("/libstdc++.so"), "libstdc++ mapped without a C++ name");
+	expect_demangled("_ZN8cprof_fx5inner5twiceIiEET_S2_RKNS0_5PointE",
+			 "int cprof_fx::inner::twice<int>(int, cprof_fx::inner::Point const&)");
+	ck_assert(mapped("/libstdc++.so"));
+	d = sym_demangle("_Z3foov");	/* the second name takes the loaded pointer */
+	ck_assert_str_eq(d, "foo()");
+	free(d);
 }
 END_TEST
 
@@ -224,6 +263,7 @@ static Suite *symbolizer_suite(void)
 	tcase_add_test(tc, test_demangle__decodes_cxx_names);
 	tcase_add_test(tc, test_demangle__decodes_rust_legacy_names_without_the_hash);
 	tcase_add_test(tc, test_demangle__leaves_plain_c_names_alone);
+	tcase_add_test(tc, test_demangle__loads_libstdcxx_only_for_the_first_cxx_name);
 	tcase_add_test(tc, test_perf_map__finds_symbols_by_start_and_size);
 	tcase_add_test(tc, test_strtab__interns_each_string_once);
 	tcase_add_test(tc, test_symbolizer__reads_start_ticks_and_process_names);
