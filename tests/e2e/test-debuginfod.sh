@@ -7,7 +7,8 @@
 # functions get their real names and lines, and the summary counts the fetch;
 # a second run finds the file in the client's cache. With the server down the
 # run completes with function-start names and says why. Without the
-# variable nothing is fetched.
+# variable nothing is fetched, and the client library is never loaded; with
+# the library missing the run completes and says so.
 #
 #   OUT=build bash tests/e2e/test-debuginfod.sh
 set -u
@@ -109,11 +110,36 @@ PPROF -top "$T/down.pb.gz" | grep -qE "names_hot_gs\+0x[0-9a-f]+" ||
 grep -qE "debuginfod: 0 fetched, 0 cached, [1-9][0-9]* failed \(last: [0-9a-f]+: .+\)" "$T/down.err" ||
 	{ echo "FAIL: the summary does not say why nothing was fetched"; fail=1; }
 
-# 5. without the variable nothing is fetched
-env -u DEBUGINFOD_URLS DEBUGINFOD_CACHE_PATH=$T/cache3 "$CPROF" -F 499 -o "$T/off.pb.gz" -- "$BIN" 1 \
+# 5. without the variable nothing is fetched, and the client library (with
+#    libcurl-gnutls) is never loaded: ld.so logs every file it maps, for the
+#    whole run (a C target: no C++ name loads libstdc++ either)
+env -u DEBUGINFOD_URLS DEBUGINFOD_CACHE_PATH=$T/cache3 LD_DEBUG=files LD_DEBUG_OUTPUT=$T/ld.off \
+	"$CPROF" -F 499 -o "$T/off.pb.gz" -- "$BIN" 1 \
 	2>"$T/off.err" || { echo "FAIL: cprof without DEBUGINFOD_URLS"; fail=1; }
 if grep -q "debuginfod:" "$T/off.err" || [ -e "$T/cache3" ]; then
 	echo "FAIL: something was fetched without DEBUGINFOD_URLS"; fail=1
+fi
+loaded=$(cat "$T"/ld.off.* 2>/dev/null | grep -oE "file=lib(debuginfod|curl-gnutls|stdc\+\+)[^ ]*" | sort -u)
+ls "$T"/ld.off.* >/dev/null 2>&1 || { echo "FAIL: no LD_DEBUG log"; fail=1; }
+[ -z "$loaded" ] || { echo "FAIL: loaded without debuginfod or C++: $loaded"; fail=1; }
+
+# 6. the client library missing (hidden in a mount namespace): the run
+#    completes with function-start names and the summary gives the loader's
+#    reason
+SO=$(ldconfig -p | sed -n 's/.*libdebuginfod\.so\.1 (libc6,x86-64) => //p' | head -1)
+if [ -z "$SO" ] || ! command -v unshare >/dev/null; then
+	echo "note: step 6 not run (no libdebuginfod.so.1 in ld.so.cache, or no unshare)"
+else
+	DEBUGINFOD_URLS=$URL DEBUGINFOD_CACHE_PATH=$T/cache4 DEBUGINFOD_TIMEOUT=5 \
+		timeout 60 unshare -m --propagation private sh -c \
+		'mount --bind /dev/null "$1" && shift && exec "$@"' sh "$SO" \
+		"$CPROF" -F 499 -o "$T/nolib.pb.gz" -- "$BIN" 1 2>"$T/nolib.err" ||
+		{ echo "FAIL: cprof without libdebuginfod: $(tail -1 "$T/nolib.err")"; fail=1; }
+	echo "no library: $(grep debuginfod: "$T/nolib.err")"
+	PPROF -top "$T/nolib.pb.gz" | grep -qE "names_hot_gs\+0x[0-9a-f]+" ||
+		{ echo "FAIL: no function-start names without libdebuginfod"; fail=1; }
+	grep -qE "debuginfod: 0 fetched, 0 cached, [1-9][0-9]* failed \(last: [0-9a-f]+: .*libdebuginfod\.so\.1.*\)" \
+		"$T/nolib.err" || { echo "FAIL: the summary does not say the library is missing"; fail=1; }
 fi
 
 [ $fail = 0 ] && echo "PASS test-debuginfod"
