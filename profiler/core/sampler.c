@@ -32,9 +32,10 @@
 /* The kernel walk's ring carries only its fallbacks' copies and off-CPU
  * blocks: the copies come in a burst while userspace builds the tables of
  * a new process (tens of ms), so it holds 1/16 s of samples on every CPU,
- * 1 MiB at least. Userspace maps it twice (the wrap): 4 MiB, the copy
- * mode's least, was 8 MiB of a 19 Hz agent's RSS. */
-#define RING_KWALK_MIN (1u << 20)
+ * 256 KiB (16 default windows) at least. Userspace maps it twice (the
+ * wrap), and every page of both is resident: 4 MiB, the copy mode's least,
+ * was 8 MiB of a 19 Hz agent's RSS, and 1 MiB still 2 MiB of it. */
+#define RING_KWALK_MIN (256u << 10)
 #define RING_KWALK_SECS_DIV 16
 
 struct sampler {
