@@ -155,6 +155,7 @@ static __always_inline void offcpu_charge(void *ctx, __u32 tid, bool with_py)
 	key.state = p->state;
 	key.start_ticks = start_ticks_of(task);
 	bpf_get_current_comm(key.comm, sizeof(key.comm));
+	exec_release(key.tgid, key.start_ticks, true);	/* a block is as a sample */
 	note_process(key.tgid, key.start_ticks);
 	count(CPROF_OFFCPU_RECORDED);
 	cur_slot = slot;

@@ -164,6 +164,8 @@ static __always_inline __u64 start_ticks_of(struct task_struct *task)
 /* What an exec made of a process, read as it execs; held in exec_wait. */
 struct exec_wait {
 	__u64 start;
+	__u64 exec_ns;		/* when it exec'd (bpf_ktime_get_ns) */
+	__u64 known;		/* userspace knew the process before (NEW, FORK) */
 	__u64 code_lo, code_hi;	/* its executable's text */
 	__u64 cgroup_id;
 	char comm[CPROF_COMM_LEN];
@@ -209,13 +211,21 @@ static __always_inline void emit(__u32 type, __u32 tgid, __u64 start, __u32 ppid
 	emit_for(type, tgid, start, ppid, NULL, type != CPROF_EV_EXIT);
 }
 
-/* --unwind auto: an exec waits here until its executable's own code first
- * runs (cprof_uw_fault), by when ld.so has mapped its libraries: userspace,
+/* --unwind auto: an exec waits here until the process is first sampled,
+ * or has lived exec_hold_ns and fetches code of its executable it has not
+ * run yet (cprof_uw_fault), by when ld.so has long mapped its libraries;
+ * not code of a library: a short-lived process's exit runs libc's. Userspace,
  * woken then, pushes the image whole, where an exec sent at once cost a
  * push without the libraries, a second wake-up when the first of them ran,
- * and a second update of the entry. The samples before come as stack
- * copies (their process has no entry), and the first of them sends the
- * exec too, as its exit does. */
+ * and a second update of the entry. Most processes of a busy machine are
+ * short-lived ones never sampled (a shell's date, sed, ...): their exec
+ * never leaves the kernel, and userspace spends nothing on them; their
+ * exit is not sent either when userspace never heard of them. A sample
+ * before the send comes as a stack copy (its process has no entry): the
+ * hold is half a sampling period, so a process that lives it out has one
+ * such copy on average, at most, and one that does not was as likely as
+ * not never to be sampled. */
+const volatile __u64 exec_hold_ns = 1000000;	/* half a sampling period */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, __u32);	/* tgid */
@@ -242,6 +252,26 @@ static __always_inline void exec_release(__u32 tgid, __u64 start, bool wake)
 	w = bpf_map_lookup_elem(&exec_wait, &tgid);
 	if (w)
 		exec_send(tgid, w, start, wake);
+}
+
+/* The process exits with its exec still held: never sampled, it is
+ * nothing to userspace. True when userspace never heard of it at all, and
+ * its exit need not be sent either. */
+static __always_inline bool exec_forget(__u32 tgid, __u64 start)
+{
+	struct exec_wait *w;
+	bool unknown;
+
+	if (copy_stacks != CPROF_UNWIND_KERNEL)
+		return false;
+	w = bpf_map_lookup_elem(&exec_wait, &tgid);
+	if (!w)
+		return false;
+	unknown = w->start == start && !w->known;
+	if (w->start == start)
+		count(CPROF_EXECS_UNSAMPLED);
+	bpf_map_delete_elem(&exec_wait, &tgid);
+	return unknown;
 }
 
 /* The maps of slot i: stacks, counts, Python stacks. 0, or -1 if one is
@@ -625,11 +655,21 @@ int BPF_PROG(cprof_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
 	__u64 start = start_ticks_of(p);
-	struct exec_wait w = { .start = start };
+	struct exec_wait w = { .start = start }, *held;
 	const unsigned char *name;
+	__u64 *seen_start;
 
 	if (!is_interesting(tgid))
 		return 0;
+	/* userspace knows it if it was sampled (NEW), forked from a target
+	 * (FORK), or exec'd before with that exec sent */
+	held = bpf_map_lookup_elem(&exec_wait, &tgid);
+	seen_start = bpf_map_lookup_elem(&seen, &tgid);
+	if (held && held->start == start)
+		w.known = held->known;
+	else
+		w.known = filter_targets || (seen_start && *seen_start == start);
+	w.exec_ns = bpf_ktime_get_ns();
 	bpf_map_update_elem(&seen, &tgid, &start, BPF_ANY);
 	/* its mappings are gone: stack copies until userspace pushes the new ones */
 	bpf_map_delete_elem(&uw_procs, &tgid);
@@ -666,7 +706,10 @@ int BPF_PROG(cprof_exit, struct task_struct *p)
 	if (!bpf_map_lookup_elem(&seen, &tgid) && !is_interesting(tgid))
 		return 0;
 	start = start_ticks_of(p);
-	exec_release(tgid, start, false);	/* it never ran its own code */
+	if (exec_forget(tgid, start)) {
+		bpf_map_delete_elem(&seen, &tgid);
+		return 0;
+	}
 	emit(CPROF_EV_EXIT, tgid, start, 0);
 	/* Its kernel walk entry goes now, after the event's time: an entry
 	 * userspace pushed before that time is gone, and it need not delete

@@ -88,6 +88,9 @@ enum cprof_drop {
 					 * before it was recorded: its time is lost */
 	CPROF_OFFCPU_COUNTS_FULL_NS,	/* the time of those lost blocks, ns (the loss is */
 	CPROF_OFFCPU_OVERWRITTEN_NS,	/* counted by the counter above; not a loss itself) */
+	/* --unwind auto: processes that exited with their exec held, never
+	 * sampled, whose exec userspace never had to read (not a drop) */
+	CPROF_EXECS_UNSAMPLED,
 	/* userspace: never written by BPF; sampler__counters() adds them */
 	CPROF_DROP_DRAIN_NOMEM,		/* samples a drain could not store: out of memory */
 	CPROF_DROP_OFFCPU_NOMEM,	/* off-CPU entries (a stack's blocks summed in the

@@ -677,8 +677,10 @@ int BPF_PROG(cprof_uw_fault, unsigned long address, struct pt_regs *regs,
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	w = bpf_map_lookup_elem(&exec_wait, &tgid);
 	if (w) {
-		/* its executable's own code runs: its exec goes (exec_wait) */
-		if (address >= w->code_lo && address < w->code_hi)
+		/* it lives on, and runs more of its own code: its exec goes
+		 * (exec_wait) */
+		if (address >= w->code_lo && address < w->code_hi &&
+		    bpf_ktime_get_ns() - w->exec_ns >= exec_hold_ns)
 			exec_send(tgid, w, start_ticks_of(bpf_get_current_task_btf()), true);
 		return 0;
 	}

@@ -185,6 +185,9 @@ void agent_render__metrics(void *ctx, FILE *f)
 	metric(f, "cprof_process_cgroup_known_total", "counter",
 	       "Execs whose cgroup was known by its id, with no read of /proc (cgroup v2).",
 	       STAT_GET(a, attr_cgroup_hits));
+	metric(f, "cprof_process_execs_unsampled_total", "counter",
+	       "Processes that exec'd and exited unsampled: their exec never left the kernel "
+	       "(--unwind auto).", STAT_GET(a, counters[CPROF_EXECS_UNSAMPLED]));
 	metric(f, "cprof_processes_forgotten_total", "counter",
 	       "Exited processes forgotten after their last samples shipped.",
 	       STAT_GET(a, forgotten));

@@ -68,6 +68,7 @@ bool losses__not_a_loss(enum cprof_drop counter)
 	case CPROF_OFFCPU_OVERWRITTEN_NS:
 	case CPROF_OFFCPU_NOMEM_NS:
 	case CPROF_OFFCPU_UNSHIPPED_NS:
+	case CPROF_EXECS_UNSAMPLED:
 		return true;
 	default:
 		return false;

@@ -5,7 +5,8 @@
  * samples every 5 ms (PYTHON_MAX_TRIES looks in all at most): at the exec
  * event the kernel has mapped the python binary but ld.so may not yet have
  * mapped libpython, where _PyRuntime is (--unwind auto holds the event
- * until the program's own code runs, other modes do not), and a program
+ * until the process is sampled or has lived half a sampling period, other
+ * modes do not), and a program
  * embedding Python may load it later still. A process being sampled is looked at from its
  * samples; the polls, backing off, are for the others. */
 #include <errno.h>

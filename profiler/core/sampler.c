@@ -329,6 +329,10 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 	s->skel->rodata->exclude_tgid = opts->exclude_tgid;
 	s->skel->rodata->python_on = !opts->no_python;
 	s->skel->rodata->time_samples = time_samples_asked();
+	/* an exec is held while the process is as likely as not to go
+	 * unsampled (bpf/sample.bpf.c, exec_wait): half a sampling period */
+	if (opts->freq)
+		s->skel->rodata->exec_hold_ns = 500000000ull / opts->freq;
 	if (opts->stack_window) {
 		s->skel->rodata->copy_stacks = CPROF_UNWIND_COPY;
 		s->skel->rodata->stack_window = opts->stack_window;
