@@ -19,22 +19,10 @@
 #include <unistd.h>
 
 #include "symbolize/sym_debuginfod.h"
+#include "tests/unit/fixture.h"
 
 #define BUILD_ID "0123456789abcdef0123456789abcdef01234567"
 
-/* Whether a file whose path contains lib is mapped in this process. */
-static bool mapped(const char *lib)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	char line[4096];
-	bool found = false;
-
-	ck_assert_ptr_nonnull(f);
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, lib) != NULL;
-	fclose(f);
-	return found;
-}
 
 START_TEST(test_sym_debuginfod__loads_nothing_without_urls)
 {
@@ -43,8 +31,8 @@ START_TEST(test_sym_debuginfod__loads_nothing_without_urls)
 	unsetenv("DEBUGINFOD_URLS");
 	ck_assert(!sym_debuginfod__enabled());
 	ck_assert_int_eq(sym_debuginfod__lookup(BUILD_ID, path, sizeof(path)), -ENOSYS);
-	ck_assert_msg(!mapped("/libdebuginfod"), "libdebuginfod mapped with fetching off");
-	ck_assert_msg(!mapped("/libcurl-gnutls"), "libcurl-gnutls mapped with fetching off");
+	ck_assert_msg(!fixture__mapped("/libdebuginfod"), "libdebuginfod mapped with fetching off");
+	ck_assert_msg(!fixture__mapped("/libcurl-gnutls"), "libcurl-gnutls mapped with fetching off");
 }
 END_TEST
 
@@ -65,7 +53,7 @@ START_TEST(test_sym_debuginfod__loads_the_client_for_the_first_fetch)
 	setenv("DEBUGINFOD_URLS", url, 1);
 	setenv("DEBUGINFOD_CACHE_PATH", cache, 1);
 	setenv("DEBUGINFOD_TIMEOUT", "5", 1);
-	ck_assert_msg(!mapped("/libdebuginfod"), "libdebuginfod mapped before any fetch");
+	ck_assert_msg(!fixture__mapped("/libdebuginfod"), "libdebuginfod mapped before any fetch");
 
 	ck_assert_int_eq(sym_debuginfod__lookup(BUILD_ID, path, sizeof(path)), -EINPROGRESS);
 	ck_assert_uint_eq(sym_debuginfod__wait(20000), 0);
@@ -77,7 +65,7 @@ START_TEST(test_sym_debuginfod__loads_the_client_for_the_first_fetch)
 	ck_assert_int_eq(st.last_error, err);
 	ck_assert_str_eq(st.last_failed, BUILD_ID);
 	ck_assert_str_eq(st.unavailable, "");
-	ck_assert(mapped("/libdebuginfod"));
+	ck_assert(fixture__mapped("/libdebuginfod"));
 
 	close(fd);
 	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", cache);

@@ -19,6 +19,7 @@
 #include "symbolize/sym_perf_map.h"
 #include "symbolize/sym_strtab.h"
 #include "symbolize/sym_session.h"
+#include "tests/unit/fixture.h"
 
 static void expect_demangled(const char *mangled, const char *want)
 {
@@ -57,26 +58,13 @@ START_TEST(test_demangle__leaves_plain_c_names_alone)
 }
 END_TEST
 
-/* Whether a file whose path contains lib is mapped in this process. */
-static bool mapped(const char *lib)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	char line[4096];
-	bool found = false;
-
-	ck_assert_ptr_nonnull(f);
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, lib) != NULL;
-	fclose(f);
-	return found;
-}
 
 /* libstdc++ is loaded for the first C++ name, not at start: C and Rust names
  * never map it. Fork mode gives each test a fresh process. */
 START_TEST(test_demangle__loads_libstdcxx_only_for_the_first_cxx_name)
 {
 #ifdef __SANITIZE_ADDRESS__
-	bool at_start = mapped("/libstdc++.so");	/* libubsan links it: names only */
+	bool at_start = fixture__mapped("/libstdc++.so");	/* libubsan links it: names only */
 #else
 	bool at_start = false;
 #endif
@@ -85,10 +73,10 @@ START_TEST(test_demangle__loads_libstdcxx_only_for_the_first_cxx_name)
 	ck_assert_ptr_null(sym_demangle("main"));
 	expect_demangled("_ZN4core3fmt5write17h0123456789abcdefE", "core::fmt::write");
 	if (!at_start)
-		ck_assert_msg(!mapped("/libstdc++.so"), "libstdc++ mapped without a C++ name");
+		ck_assert_msg(!fixture__mapped("/libstdc++.so"), "libstdc++ mapped without a C++ name");
 	expect_demangled("_ZN8cprof_fx5inner5twiceIiEET_S2_RKNS0_5PointE",
 			 "int cprof_fx::inner::twice<int>(int, cprof_fx::inner::Point const&)");
-	ck_assert(mapped("/libstdc++.so"));
+	ck_assert(fixture__mapped("/libstdc++.so"));
 	d = sym_demangle("_Z3foov");	/* the second name takes the loaded pointer */
 	ck_assert_str_eq(d, "foo()");
 	free(d);
