@@ -156,10 +156,14 @@ int sym_knames__add(struct sym_knames *t, const char *name)
 	    VEC_RESERVE(t->stem, k, t->stem_cap, slen - k))
 		return -ENOMEM;
 	t->raw[t->raw_len++] = (char)((pfx ? CODE_PFX : 0) | k);
-	memcpy(t->raw + t->raw_len, s + k, slen - k);
+	/* a name all stem ("__pfx_" alone, or equal to the one before) adds
+	 * nothing, and the stem may not be allocated yet */
+	if (slen > k) {
+		memcpy(t->raw + t->raw_len, s + k, slen - k);
+		memcpy(t->stem + k, s + k, slen - k);
+	}
 	t->raw_len += slen - k;
 	t->raw[t->raw_len++] = '\0';
-	memcpy(t->stem + k, s + k, slen - k);
 	t->stem_len = slen;
 	if (++t->n % SYM_KNAMES_BLOCK == 0)
 		return flush_block(t);

@@ -63,6 +63,32 @@ START_TEST(test_kallsyms__keeps_only_text_symbols)
 }
 END_TEST
 
+/* Names that add nothing to the one before: "__pfx_" alone (its stem is
+ * empty), and a name twice. The fuzzer's find: the first, as the table's
+ * first name, copied zero bytes into a stem not allocated yet. */
+START_TEST(test_kallsyms__names_all_stem_are_kept)
+{
+	struct sym_kallsyms *k = sym_kallsyms__parse_string(
+		"ffffffff81000000 T __pfx_\n"
+		"ffffffff81000010 t foo\n"
+		"ffffffff81000020 t foo\n"
+		"ffffffff81000030 T __pfx_foo\n"
+		"ffffffff81000040 T foo\n");
+	struct sym_ksym ks;
+
+	ck_assert_ptr_nonnull(k);
+	ck_assert_uint_eq(sym_kallsyms__count(k), 5);
+	ck_assert_int_eq(sym_kallsyms__lookup(k, 0xffffffff81000004, &ks), 0);
+	ck_assert_str_eq(ks.name, "__pfx_");
+	ck_assert_int_eq(sym_kallsyms__lookup(k, 0xffffffff81000024, &ks), 0);
+	ck_assert_str_eq(ks.name, "foo");
+	ck_assert_uint_eq(ks.addr, 0xffffffff81000020);
+	ck_assert_int_eq(sym_kallsyms__lookup(k, 0xffffffff81000034, &ks), 0);
+	ck_assert_str_eq(ks.name, "__pfx_foo");
+	sym_kallsyms__free(k);
+}
+END_TEST
+
 START_TEST(test_kallsyms__finds_symbols_at_their_exact_boundaries)
 {
 	struct sym_kallsyms *k = parse_fixture();
@@ -513,6 +539,7 @@ static Suite *kallsyms_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_kallsyms__keeps_only_text_symbols);
+	tcase_add_test(tc, test_kallsyms__names_all_stem_are_kept);
 	tcase_add_test(tc, test_kallsyms__finds_symbols_at_their_exact_boundaries);
 	tcase_add_test(tc, test_kallsyms__keeps_the_module_name_of_module_symbols);
 	tcase_add_test(tc, test_kallsyms__names_nothing_when_every_address_is_zero);
