@@ -81,6 +81,15 @@ for minor in 7 8 9 10 11 12 13; do
 	work "python3.$minor" "$py"
 done
 
+# why_offcpu PROFILE: what a failed off-CPU check needs to be understood
+# from CI's log alone: the profile's losses, and each blocked stack on a line
+why_offcpu() {
+	go tool pprof -comments "$1" 2>/dev/null | sed 's/^/    /'
+	go tool pprof -traces -sample_index=off_cpu "$1" 2>/dev/null |
+		awk '/^-+\+/ { if (b != "") print "   " b; b = ""; next }
+		     NF { b = b " " $NF }' | grep -E 'pipe_read|do_select|nanosleep' | cut -c1-400 | head -8
+}
+
 # --off-cpu: blocked time under the Python functions that blocked, taken at
 # the system call's exit; one interpreter per frame layout (PyFrameObject,
 # 3.11's interpreter frames, 3.13's debug offsets)
@@ -91,7 +100,7 @@ for py in /usr/bin/python3 "$HOME"/.pyenv/versions/3.8.*/bin/python3 \
 	"$CPROF" record -q --off-cpu -o "$T/$name.pb.gz" -- "$py" "$FIX/py_offcpu.py"
 	echo -n "$name: "
 	go tool pprof -traces -lines -sample_index=off_cpu "$T/$name.pb.gz" 2>/dev/null |
-		$CHECK offcpu "$FIX/py_offcpu.py" || fail=1
+		$CHECK offcpu "$FIX/py_offcpu.py" || { fail=1; why_offcpu "$T/$name.pb.gz"; }
 done
 
 # code first run just before its process exits is named: the stack's first
