@@ -322,6 +322,11 @@ static void *run(void *arg)
 			snprintf(r.detail, sizeof(r.detail), "%s", strerror(-err));
 		}
 		settle(u, &b, &r);
+		if (u->o.after_request) {
+			pthread_mutex_unlock(&u->lock);
+			u->o.after_request(u->o.ctx);
+			pthread_mutex_lock(&u->lock);
+		}
 	}
 	u->done = true;
 	pthread_cond_broadcast(&u->cond);

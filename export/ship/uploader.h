@@ -48,6 +48,9 @@ struct uploader_opts {
 	size_t batch_max_profiles;	/* 0 = 32 */
 	size_t batch_max_bytes;		/* uncompressed pprof bytes per request; 0 = 4 MiB */
 	void (*on_event)(void *ctx, const struct upload_event *ev);	/* may be NULL */
+	/* after each request, whatever came of it, from the upload thread,
+	 * with no lock held; may be NULL */
+	void (*after_request)(void *ctx);
 	void *ctx;
 };
 

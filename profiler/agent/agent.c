@@ -380,7 +380,8 @@ static bool failed(void *ctx)
 int agent__run(struct agent_config *cfg, const struct agent_args *args)
 {
 	struct agent *a = calloc(1, sizeof(*a));
-	struct uploader_opts uo = { .on_event = agent_ship__on_upload_event };
+	struct uploader_opts uo = { .on_event = agent_ship__on_upload_event,
+				    .after_request = agent_ship__after_upload };
 	sigset_t block, old;
 	struct exporter *ex;
 	const char *why_rule;

@@ -129,6 +129,7 @@ void agent_window__close(struct agent *a, bool last);
 
 /* agent_ship.c */
 void agent_ship__on_upload_event(void *ctx, const struct upload_event *ev);
+void agent_ship__after_upload(void *ctx);
 int agent_ship__open_spool(struct agent *a);
 void agent_ship__sweep_file_backend(struct agent *a);
 int agent_ship__spool_delta(struct agent *a, const struct delta *d, const char *service);

@@ -4,7 +4,18 @@
  * and the uploader's events told on stderr (on the upload thread). */
 #include "profiler/agent/agent_priv.h"
 
+#include "base/resident.h"
+
 /* ---- upload events (called on the upload thread) --------------------------- */
+
+/* The code the window and the upload ran (DWARF, compression, TLS, HTTP),
+ * and the start-up's before the first, leaves the RSS until its next use;
+ * the loop faults back the few pages it runs, once. */
+void agent_ship__after_upload(void *ctx)
+{
+	(void)ctx;
+	resident__drop_code();
+}
 
 void agent_ship__on_upload_event(void *ctx, const struct upload_event *ev)
 {

@@ -470,11 +470,18 @@ static void spool_deltas(struct spool *sp, int n)
 	}
 }
 
+static void count_request(void *ctx)
+{
+	__atomic_add_fetch((int *)ctx, 1, __ATOMIC_SEQ_CST);
+}
+
 START_TEST(test_uploader__empties_the_spool_into_the_backend)
 {
 	struct spool_opts so = {0};
 	struct spool *sp = spool__open(&so);
-	struct uploader_opts uo = { .batch_max_profiles = 2 };
+	int after_requests = 0;
+	struct uploader_opts uo = { .batch_max_profiles = 2, .after_request = count_request,
+				    .ctx = &after_requests };
 	struct uploader_stats st;
 	struct exporter_opts o;
 	struct uploader *u;
@@ -505,6 +512,7 @@ START_TEST(test_uploader__empties_the_spool_into_the_backend)
 	ck_assert_uint_eq(st.profiles, 5);
 	ck_assert_uint_eq(st.samples, 15);
 	ck_assert_uint_eq(st.requests, 3);	/* batches of 2 */
+	ck_assert_int_eq(__atomic_load_n(&after_requests, __ATOMIC_SEQ_CST), 3);
 	snprintf(url, sizeof(url), "%s/up", tmpdir);
 	ck_assert_int_eq(count_dir(url), 5);
 	uploader__free(u);
