@@ -31,12 +31,14 @@
 #define RING_MAX (128u << 20)
 /* The kernel walk's ring carries only its fallbacks' copies and off-CPU
  * blocks: the copies come in a burst while userspace builds the tables of
- * a new process (tens of ms), so it holds 1/16 s of samples on every CPU,
+ * a new process, which it does not read meanwhile: tens of ms, but a
+ * library as big as libLLVM takes 100-300 ms (1/16 s lost 24-100 copies of
+ * clang-14's at 499 Hz). So it holds 1/4 s of samples on every CPU,
  * 256 KiB (16 default windows) at least. Userspace maps it twice (the
  * wrap), and every page of both is resident: 4 MiB, the copy mode's least,
  * was 8 MiB of a 19 Hz agent's RSS, and 1 MiB still 2 MiB of it. */
 #define RING_KWALK_MIN (256u << 10)
-#define RING_KWALK_SECS_DIV 16
+#define RING_KWALK_SECS_DIV 4
 
 struct sampler {
 	struct sampler_opts opts;
