@@ -32,6 +32,9 @@ frequency = 49
 cgroup = /
 metrics-addr = 127.0.0.1:$mport
 EOF
+# a busy process of its own: on an idle machine only short-lived processes
+# (curl, sleep) are sampled, and those are copied before their tables land
+start_work 40
 start_agent "$T/hup.log" --config "$T/agent.conf"
 H=http://127.0.0.1:$mport/healthz
 code=$(curl -s -o "$T/health.txt" -w '%{http_code}' --max-time 5 "$H")
@@ -66,6 +69,7 @@ wait_for 10 "[ \$(windows_logged $T/hup.log) -ge $((n + 2)) ]" || fail "no windo
 grep 'window [0-9]*:' "$T/hup.log" | tail -n1 | grep -q ' 0 samples in' &&
 	fail "the last window has no samples: the missing cgroup was applied"
 echo "ok   reload to a missing cgroup refused, sampling goes on"
+stop_pid "$WORK_PID"
 
 note "a sampler failure during the run: exit 1 naming the cause"
 command -v bpftool >/dev/null || skip "bpftool is not installed"
