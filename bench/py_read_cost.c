@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "symbolize/sym_clock.h"
+#include "base/clock.h"
 #include "symbolize/sym_python.h"
 
 #define MAX_CODES	100000
@@ -35,15 +35,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "py_read_cost: pid %d: not a known CPython (%d)\n", pid, err);
 		return 1;
 	}
-	t0 = sym_clock__now_ns();
+	t0 = clock__mono_ns();
 	sym_python__note(py, pid, 0, frames, (uint32_t)n);
-	t1 = sym_clock__now_ns();
+	t1 = clock__mono_ns();
 	sym_python__next_generation(py);
 	sym_python__note(py, pid, 0, frames, (uint32_t)n);
-	t2 = sym_clock__now_ns();
+	t2 = clock__mono_ns();
 	for (size_t i = 0; i < n; i++)
 		named += sym_python__resolve(py, pid, 0, frames[i], &r) == 0;
-	t3 = sym_clock__now_ns();
+	t3 = clock__mono_ns();
 	sym_python__stats(py, &st);
 	printf("py-read-cost: Python %s, %zu code objects (%zu named): cold %.0f ns, "
 	       "warm check %.0f ns, resolve %.0f ns per code object\n", v, n, named,

@@ -26,9 +26,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/vec.h"
-#include "symbolize/sym_clock.h"
 #include "symbolize/sym_debug_file.h"
 #include "symbolize/sym_strtab.h"
 #include "symbolize/sym_debuginfod.h"
@@ -199,7 +199,7 @@ struct sym_elf *sym_elf__open(const char *file_name, int fd, const char *debugin
 	sym_untrusted_elf__forget(); /* libdwfl took it, or never will */
 	if (err < 0)
 		goto out_free;
-	e->used_ns = sym_clock__now_ns();
+	e->used_ns = clock__mono_ns();
 	return e;
 
 out_free:
@@ -255,7 +255,7 @@ Elf *sym_elf__debug_elf(struct sym_elf *e)
 	if (!e->mod)
 		return NULL;
 	e->heavy = e->dwarf_opened = true;
-	e->used_ns = sym_clock__now_ns();
+	e->used_ns = clock__mono_ns();
 	dw = dwfl_module_getdwarf(e->mod, &bias);
 
 	return dw ? dwarf_getelf(dw) : NULL;
@@ -572,7 +572,7 @@ int sym_elf__resolve(struct sym_elf *e, uint64_t vaddr, struct sym_elf_frame *fr
 	if (!max || !e->mod)
 		return 0;
 	e->heavy = true;
-	e->used_ns = sym_clock__now_ns();
+	e->used_ns = clock__mono_ns();
 	if (!e->syms_built) {
 		e->syms_built = true;
 		e->syms = sym_elf_syms__build(e->mod);
@@ -665,7 +665,7 @@ int sym_elf__shed(struct sym_elf *e, uint64_t idle_ns)
 	GElf_Addr bias = e->bias;
 	int err;
 
-	if (!e->heavy || sym_clock__now_ns() - e->used_ns < idle_ns)
+	if (!e->heavy || clock__mono_ns() - e->used_ns < idle_ns)
 		return 0;
 	if (e->fd < 0)
 		return -EPERM;	/* read from its owner's file: kept whole */
@@ -740,7 +740,7 @@ void sym_elf__page_out(struct sym_elf *e)
 	 * read in since by another process's use is shared, and stays) */
 	if (e->paged_ns > e->used_ns)
 		return;
-	e->paged_ns = sym_clock__now_ns();
+	e->paged_ns = clock__mono_ns();
 	if (e->fd >= 0)	/* mapped, not read into memory */
 		page_out(dwfl_module_getelf(e->mod, &bias));
 	/* only a debug file already opened: never opened for this */

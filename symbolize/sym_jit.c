@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "symbolize/sym_jitdump.h"
 #include "symbolize/sym_proc_file.h"
-#include "symbolize/sym_clock.h"
 
 #define JIT_RECHECK_NS 1000000000ull /* stat a perf map at most once a second */
 #define JIT_DUMP_CHUNK (1u << 20)     /* bytes of jitdump per read */
@@ -174,7 +174,7 @@ static void refresh_dump(struct sym_jit *j, int pid, uint64_t refused[SAFE_FILE_
 static void refresh(struct sym_jit *j, int pid, int nspid, uint64_t refused[SAFE_FILE_NR_REFUSALS],
 		    uint64_t *checked)
 {
-	uint64_t now = sym_clock__now_ns();
+	uint64_t now = clock__mono_ns();
 
 	if (*checked && now - *checked < JIT_RECHECK_NS)
 		return;

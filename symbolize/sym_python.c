@@ -12,10 +12,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "base/hash.h"
 #include "base/hashmap.h"
 #include "base/vec.h"
-#include "symbolize/sym_clock.h"
 #include "symbolize/sym_proc_maps.h"
 #include "symbolize/sym_python.h"
 #include "symbolize/sym_python_class.h"
@@ -626,10 +626,10 @@ int sym_python__note(struct sym_python *py, int pid, uint64_t start_ticks,
 
 	if (!p || !p->known)
 		return 0;
-	t0 = sym_clock__now_ns();
+	t0 = clock__mono_ns();
 	for (uint32_t i = 0; i < n && !err; i++)
 		err = note_one(py, p, CPROF_PY_CODE(frames[i]));
-	py->st.read_ns += sym_clock__now_ns() - t0;
+	py->st.read_ns += clock__mono_ns() - t0;
 	return err;
 }
 

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/strmap.h"
-#include "symbolize/sym_clock.h"
 #include "symbolize/sym_frames.h"
 #include "symbolize/sym_lru.h"
 #include "symbolize/uw_table.h"
@@ -93,13 +93,13 @@ static int uw_build(struct sym_unwind *u, struct sym_elf *elf, Elf *raw, struct 
 	 * to the binary's directory (.gnu_debuglink): symbolization comes later,
 	 * often after the process exited, and reuses what libdwfl found. */
 	sym_elf__debug_elf(elf);
-	t0 = sym_clock__now_ns();
+	t0 = clock__mono_ns();
 	e->table = uw_table__build(raw, uw_debug_elf, elf);
 	if (!e->table && errno == ENOMEM)
 		return -ENOMEM;
-	u->stats.build_ns += sym_clock__now_ns() - t0;
+	u->stats.build_ns += clock__mono_ns() - t0;
 	u->stats.tables_built++;
-	e->used_ns = sym_clock__now_ns();
+	e->used_ns = clock__mono_ns();
 	e->released = false;
 	if (e->table) {
 		u->stats.rows_unsupported += uw_table__stats(e->table)->unsupported;
@@ -226,12 +226,12 @@ static int uw_find(void *ctx, uint64_t addr, struct uw_object *ret)
 	uint64_t vaddr;
 	int err;
 
-	if (!pm && (sym_clock__now_ns() - c->p->recaptured_ns >= RECAPTURE_NS ||
+	if (!pm && (clock__mono_ns() - c->p->recaptured_ns >= RECAPTURE_NS ||
 		    sym_procs__events_cover(c->u->procs, c->p, addr))) {
 		/* mapped after the capture (ld.so, dlopen): look again while it
 		 * lives, and at once when the kernel's events already know the
 		 * mapping: a process that lives 20 ms has no 50 ms to wait */
-		c->p->recaptured_ns = sym_clock__now_ns();
+		c->p->recaptured_ns = clock__mono_ns();
 		err = sym_procs__exec(c->u->procs, c->p->pid, c->p->start_ticks);
 		if (err == -ENOMEM)
 			return err;
@@ -254,7 +254,7 @@ static int uw_find(void *ctx, uint64_t addr, struct uw_object *ret)
 	e = uw_get(c->u, c->p, pm, true);
 	if (!e || !e->table)
 		return 0;
-	e->used_ns = sym_clock__now_ns();
+	e->used_ns = clock__mono_ns();
 	if (!pm->uw_bias_set) {
 		if (uw_entry_vaddr(e, addr - pm->pub.start + pm->pub.offset, &vaddr) < 0)
 			return 0;
@@ -374,7 +374,7 @@ int sym_unwind__objects(struct sym_unwind *u, struct sym_proc *p, sym_unwind_obj
 size_t sym_unwind__release_idle(struct sym_unwind *u, uint64_t idle_ns,
 				bool (*held)(void *ctx, const char *key), void *ctx)
 {
-	uint64_t now = sym_clock__now_ns();
+	uint64_t now = clock__mono_ns();
 	size_t n = 0;
 
 	for (struct sym_lru *l = u->lru.next; l != &u->lru; l = l->next) {

@@ -4,9 +4,14 @@
  * in memory, so the uploader drains both oldest first. Every change happens
  * under one mutex, file I/O included: appends come once per profile and
  * window, so the uploader waiting for an fsync costs nothing that matters.
- * The order of a write is temp file, fdatasync, rename, fsync of the
- * directory: after a crash a record is there whole or not at all, and a
- * temporary left over is deleted at the next open. The directory is private
+ * A record is written to a temporary file and renamed: a temporary left
+ * over is deleted at the next open. It is not synced then: most records are
+ * delivered and deleted within a second, and the sync was most of what an
+ * idle agent spent on its spool. Those still here at an append
+ * SPOOL_SYNC_AFTER_NS later (the next window's, the backend away) or at
+ * spool__free() are synced then, with one fsync of the directory. A process crash loses nothing written; a crash of the machine
+ * may cut the newest records short, and a record's checksum (spool_record.h)
+ * makes such a one counted as corrupt and deleted, never shipped. The directory is private
  * to our uid (checked on the open fd), everything in it is reached relative
  * to that fd, never through a link (O_NOFOLLOW), and new files are O_EXCL. */
 #include <dirent.h>
@@ -22,6 +27,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include "base/clock.h"
 #include "base/compress.h"
 #include "base/fs.h"
 #include "base/vec.h"
@@ -32,11 +38,14 @@
 #define SPOOL_DEFAULT_MAX	(256ULL << 20)
 #define SPOOL_DEFAULT_MEM_MAX	(32ULL << 20)
 #define OPEN_FLAGS		(O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+#define SPOOL_SYNC_AFTER_NS	2000000000LL	/* longer than one window's appends */
 
 struct record {
 	uint64_t seq, samples, bytes;
 	bool pinned;
 	bool held;		/* in memory because the directory could not take it */
+	bool unsynced;		/* on disk, not synced yet (sync_written) */
+	int64_t written_ns;	/* CLOCK_MONOTONIC, when unsynced */
 	uint8_t *mem;		/* memory mode or held: the whole record, header first */
 };
 
@@ -49,6 +58,7 @@ struct spool {
 	struct record *recs;
 	size_t nr, cap;
 	uint64_t next_seq;
+	size_t nr_unsynced;
 	struct spool_stats st;
 };
 
@@ -146,6 +156,8 @@ static void drop_index(struct spool *sp, size_t i)
 		record_name(r->seq, name, sizeof(name));
 		unlinkat(sp->dir_fd, name, 0);
 	}
+	if (r->unsynced)
+		sp->nr_unsynced--;
 	unhold(sp, r);
 	free(r->mem);
 	sp->st.files--;
@@ -384,22 +396,6 @@ out_free:
 	return NULL;
 }
 
-void spool__free(struct spool *sp)
-{
-	if (!sp)
-		return;
-	for (size_t i = 0; i < sp->nr; i++)
-		free(sp->recs[i].mem);
-	free(sp->recs);
-	if (sp->lock_fd >= 0)
-		close(sp->lock_fd);	/* releases the flock */
-	if (sp->dir_fd >= 0)
-		close(sp->dir_fd);
-	free(sp->dir);
-	pthread_mutex_destroy(&sp->lock);
-	free(sp);
-}
-
 static int write_record(struct spool *sp, uint64_t seq, const uint8_t *rec, size_t len)
 {
 	char tmp[64], name[64];
@@ -415,8 +411,6 @@ static int write_record(struct spool *sp, uint64_t seq, const uint8_t *rec, size
 	if (fd < 0)
 		return -errno;
 	err = fs__write_all(fd, rec, len, -1);
-	if (!err && fdatasync(fd))
-		err = -errno;
 	if (close(fd) && !err)
 		err = -errno;
 	if (!err && renameat(sp->dir_fd, tmp, sp->dir_fd, name))
@@ -425,8 +419,60 @@ static int write_record(struct spool *sp, uint64_t seq, const uint8_t *rec, size
 		unlinkat(sp->dir_fd, tmp, 0);
 		return err;
 	}
-	fsync(sp->dir_fd);
 	return 0;
+}
+
+static void written(struct spool *sp, struct record *r)
+{
+	r->unsynced = true;
+	r->written_ns = clock__mono_ns();
+	sp->nr_unsynced++;
+}
+
+/* The records written before `before` (CLOCK_MONOTONIC ns) and still here,
+ * to disk (see the top of this file). */
+static void sync_written(struct spool *sp, int64_t before)
+{
+	bool synced = false;
+	char name[64];
+	int fd;
+
+	if (!sp->nr_unsynced)
+		return;
+	for (size_t i = 0; i < sp->nr; i++) {
+		struct record *r = &sp->recs[i];
+
+		if (!r->unsynced || r->written_ns >= before)
+			continue;
+		r->unsynced = false;
+		sp->nr_unsynced--;
+		synced = true;
+		record_name(r->seq, name, sizeof(name));
+		fd = openat(sp->dir_fd, name, O_RDONLY | OPEN_FLAGS);
+		if (fd >= 0) {
+			(void)fdatasync(fd);
+			close(fd);
+		}
+	}
+	if (synced)
+		fsync(sp->dir_fd);
+}
+
+void spool__free(struct spool *sp)
+{
+	if (!sp)
+		return;
+	sync_written(sp, INT64_MAX);
+	for (size_t i = 0; i < sp->nr; i++)
+		free(sp->recs[i].mem);
+	free(sp->recs);
+	if (sp->lock_fd >= 0)
+		close(sp->lock_fd);	/* releases the flock */
+	if (sp->dir_fd >= 0)
+		close(sp->dir_fd);
+	free(sp->dir);
+	pthread_mutex_destroy(&sp->lock);
+	free(sp);
 }
 
 /* Drops the oldest unpinned records until `need` more bytes fit. */
@@ -499,6 +545,8 @@ int spool__append(struct spool *sp, const void *buf, size_t len, uint64_t sample
 	if ((err = grow(sp)))
 		goto out_unlock;
 	make_room(sp, r.bytes);
+	if (sp->dir)
+		sync_written(sp, clock__mono_ns() - SPOOL_SYNC_AFTER_NS);
 	if (!sp->dir) {
 		r.mem = rec;
 	} else if ((err = write_record(sp, r.seq, rec, r.bytes))) {
@@ -522,6 +570,8 @@ int spool__append(struct spool *sp, const void *buf, size_t len, uint64_t sample
 	}
 	if (!r.held)
 		sp->st.spooled++;
+	if (!r.mem)
+		written(sp, &r);
 	if (r.mem)
 		rec = NULL;
 	sp->next_seq++;
@@ -557,6 +607,7 @@ uint64_t spool__persist(struct spool *sp)
 		unhold(sp, r);
 		free(r->mem);
 		r->mem = NULL;
+		written(sp, r);
 		sp->st.spooled++;
 	}
 	left = sp->st.mem_files;
