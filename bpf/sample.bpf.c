@@ -174,7 +174,7 @@ struct exec_wait {
 
 /* An event; x (an exec's) fills in what the process became. */
 static __always_inline void emit_for(__u32 type, __u32 tgid, __u64 start, __u32 ppid,
-				     const struct exec_wait *x, bool wake)
+				     const struct exec_wait *x, __u32 flags, bool wake)
 {
 	struct cprof_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -186,7 +186,7 @@ static __always_inline void emit_for(__u32 type, __u32 tgid, __u64 start, __u32 
 	e->tgid = tgid;
 	e->start_ticks = start;
 	e->ppid = ppid;
-	e->pad = 0;
+	e->pad = flags;
 	e->time_ns = bpf_ktime_get_ns();
 	if (x) {
 		e->cgroup_id = x->cgroup_id;
@@ -208,7 +208,7 @@ static __always_inline void emit_for(__u32 type, __u32 tgid, __u64 start, __u32 
  * unread would silence the exec after it. */
 static __always_inline void emit(__u32 type, __u32 tgid, __u64 start, __u32 ppid)
 {
-	emit_for(type, tgid, start, ppid, NULL, type != CPROF_EV_EXIT);
+	emit_for(type, tgid, start, ppid, NULL, 0, type != CPROF_EV_EXIT);
 }
 
 /* --unwind auto: an exec waits here until the process is first sampled,
@@ -233,12 +233,13 @@ struct {
 	__uint(max_entries, 8192);
 } exec_wait SEC(".maps");
 
-/* The exec held for tgid in w goes now (if it is this process's: start). */
+/* The exec held for tgid in w goes now (if it is this process's: start);
+ * flags: CPROF_EXEC_*. */
 static __always_inline void exec_send(__u32 tgid, const struct exec_wait *w, __u64 start,
-				      bool wake)
+				      __u32 flags, bool wake)
 {
 	if (w->start == start)
-		emit_for(CPROF_EV_EXEC, tgid, start, 0, w, wake);
+		emit_for(CPROF_EV_EXEC, tgid, start, 0, w, flags, wake);
 	bpf_map_delete_elem(&exec_wait, &tgid);
 }
 
@@ -251,7 +252,7 @@ static __always_inline void exec_release(__u32 tgid, __u64 start, bool wake)
 		return;
 	w = bpf_map_lookup_elem(&exec_wait, &tgid);
 	if (w)
-		exec_send(tgid, w, start, wake);
+		exec_send(tgid, w, start, 0, wake);
 }
 
 /* The process exits with its exec still held: never sampled, it is
@@ -685,7 +686,7 @@ int BPF_PROG(cprof_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	if (copy_stacks == CPROF_UNWIND_KERNEL && w.code_lo < w.code_hi &&
 	    bpf_map_update_elem(&exec_wait, &tgid, &w, BPF_ANY) == 0)
 		return 0;
-	emit_for(CPROF_EV_EXEC, tgid, start, 0, &w, true);
+	emit_for(CPROF_EV_EXEC, tgid, start, 0, &w, 0, true);
 	return 0;
 }
 

@@ -154,13 +154,18 @@ enum cprof_event_type {
 };
 
 #define CPROF_EXE_LEN		64
+/* CPROF_EV_EXEC sent once the program ran code of its own executable
+ * (--unwind auto holds execs, bpf/sample.bpf.c): ld.so is done, the
+ * libraries it loads at start are all mapped. */
+#define CPROF_EXEC_STARTED	1u
 
 struct cprof_event {
 	__u32 type;
 	__u32 tgid;
 	__u64 start_ticks;
 	__u32 ppid;		/* CPROF_EV_FORK: the parent tgid */
-	__u32 pad;		/* CPROF_EV_PYSTACK: how many frames follow */
+	__u32 pad;		/* CPROF_EV_PYSTACK: how many frames follow;
+				 * CPROF_EV_EXEC: CPROF_EXEC_* flags */
 	__u64 time_ns;		/* CLOCK_MONOTONIC as it was sent (0 for a PYSTACK) */
 	/* CPROF_EV_EXEC: what the process became, read as it execs, so that
 	 * userspace need not read /proc for it (zeros in the other events) */

@@ -681,7 +681,8 @@ int BPF_PROG(cprof_uw_fault, unsigned long address, struct pt_regs *regs,
 		 * (exec_wait) */
 		if (address >= w->code_lo && address < w->code_hi &&
 		    bpf_ktime_get_ns() - w->exec_ns >= exec_hold_ns)
-			exec_send(tgid, w, start_ticks_of(bpf_get_current_task_btf()), true);
+			exec_send(tgid, w, start_ticks_of(bpf_get_current_task_btf()),
+				  CPROF_EXEC_STARTED, true);
 		return 0;
 	}
 	p = bpf_map_lookup_elem(&uw_procs, &tgid);

@@ -489,6 +489,7 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 
 	switch (session__run(a->core, &(struct session_loop){
 			.end_mono = INT64_MAX, .window_ns = (int64_t)(a->cfg.interval * 1e9),
+			.max_wait_ms = SESSION_DRAIN_NS / 1000000,
 			.after_poll = after_poll, .on_window = on_window, .on_drain = on_drain,
 			.should_stop = failed, .ctx = a }, &err)) {
 	case SESSION_END_POLL:

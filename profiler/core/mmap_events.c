@@ -297,7 +297,10 @@ void mmap_events__stats(const struct mmap_events *me, struct mmap_events_stats *
 	ret->mmaps = ps.mmaps;
 }
 
-static int open_dummy(int cpu, bool build_id)
+/* wakeup_bytes: a poll waiting on the fd (mmap_events__fd) ends once the
+ * ring holds that much: a burst of processes is read before the ring fills,
+ * however long the poll would wait otherwise. */
+static int open_dummy(int cpu, bool build_id, uint32_t wakeup_bytes)
 {
 	struct perf_event_attr attr = {
 		.size = sizeof(attr),
@@ -313,6 +316,8 @@ static int open_dummy(int cpu, bool build_id)
 		.build_id = build_id,
 		.use_clockid = 1,
 		.clockid = CLOCK_BOOTTIME, /* the clock of a process's start time */
+		.watermark = 1,
+		.wakeup_watermark = wakeup_bytes,
 	};
 
 	return (int)syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
@@ -345,11 +350,12 @@ struct mmap_events *mmap_events__new(struct sym_session *sym, size_t data_pages,
 		goto out_nomem;
 	for (int cpu = 0; cpu < ncpu; cpu++) {
 		struct cpu_ring *c = &me->cpus[me->nr_cpus];
-		int fd = open_dummy(cpu, build_id);
+		uint32_t wakeup = (uint32_t)(data_pages * page / 4);
+		int fd = open_dummy(cpu, build_id, wakeup);
 
 		if (fd < 0 && errno == EINVAL && build_id) {
 			build_id = false;	/* before 5.12: inodes instead of build-ids */
-			fd = open_dummy(cpu, build_id);
+			fd = open_dummy(cpu, build_id, wakeup);
 		}
 		if (fd < 0) {
 			if (errno == ENODEV)	/* offline CPU */
@@ -387,6 +393,11 @@ out_free:
 	mmap_events__free(me);
 	errno = -err;
 	return NULL;
+}
+
+int mmap_events__fd(const struct mmap_events *me, int i)
+{
+	return me && i >= 0 && i < me->nr_cpus ? me->cpus[i].fd : -1;
 }
 
 void mmap_events__free(struct mmap_events *me)

@@ -40,6 +40,9 @@ void mmap_events__free(struct mmap_events *me);
 /* Applies every record written so far. Returns the number applied. Also
  * called by the symbolizer before each capture. */
 int mmap_events__pump(struct mmap_events *me);
+/* The i-th ring's fd (i from 0; -1 past the last): readable once the ring is
+ * a quarter full, for a poll to wait on with its other rings. */
+int mmap_events__fd(const struct mmap_events *me, int i);
 /* After a drain-and-symbolize pass: processes that exited before the
  * previous call are forgotten. */
 void mmap_events__flush(struct mmap_events *me);

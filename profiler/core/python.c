@@ -16,6 +16,8 @@
 
 #include "profiler/core/python.h"
 
+#include "base/clock.h"
+
 #define PYTHON_MAX_TRIES	50
 #define PYTHON_RETRY_NS		(5 * 1000000LL)	/* between two looks from samples */
 #define PYTHON_POLL_NS		(100 * 1000000LL) /* between the first two looks from polls */
@@ -116,7 +118,10 @@ void python__on_event(struct python *py, const struct cprof_event *e)
 		if (e->type == CPROF_EV_EXEC)
 			forget(py, e);	/* the old image is gone */
 		r = look(py, e->tgid, e->start_ticks, false);
-		if (r == -EAGAIN || (e->type == CPROF_EV_EXEC && r != -ESRCH))
+		/* not Python yet right after an exec: ld.so may still be
+		 * mapping; once the program ran its own code, it is done */
+		if (r == -EAGAIN || (e->type == CPROF_EV_EXEC && r != -ESRCH &&
+				     !(e->pad & CPROF_EXEC_STARTED)))
 			add_pending(py, e->tgid, e->start_ticks);
 		break;
 	case CPROF_EV_EXIT:
@@ -131,14 +136,6 @@ void python__on_event(struct python *py, const struct cprof_event *e)
 			}
 		break;
 	}
-}
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /* One more look at pending[i] (from a poll, or from a sample); true when it
@@ -162,18 +159,32 @@ static bool try_pending(struct python *py, size_t i, int64_t now, bool poll)
 	return true;
 }
 
+static int64_t poll_due(const struct python_pending *p)
+{
+	int shift = p->polls < PYTHON_POLL_SHIFT_MAX ? p->polls : PYTHON_POLL_SHIFT_MAX;
+
+	return p->last_poll_ns + (PYTHON_POLL_NS << shift);
+}
+
+int64_t python__next_poll_ns(const struct python *py)
+{
+	int64_t due = INT64_MAX;
+
+	for (size_t i = 0; i < py->npending; i++)
+		if (poll_due(&py->pending[i]) < due)
+			due = poll_due(&py->pending[i]);
+	return due;
+}
+
 void python__poll(struct python *py)
 {
-	int64_t now = now_ns();
+	int64_t now = clock__mono_ns();
 
 	/* a poll comes with every wake-up of the session, many a second on a
 	 * busy machine: a process is looked at again only once its last look
 	 * from a poll is PYTHON_POLL_NS old, doubling with each */
 	for (size_t i = 0; i < py->npending;) {
-		const struct python_pending *p = &py->pending[i];
-		int shift = p->polls < PYTHON_POLL_SHIFT_MAX ? p->polls : PYTHON_POLL_SHIFT_MAX;
-
-		if (now - p->last_poll_ns < (PYTHON_POLL_NS << shift) || !try_pending(py, i, now, true))
+		if (now < poll_due(&py->pending[i]) || !try_pending(py, i, now, true))
 			i++;
 	}
 }
@@ -184,7 +195,7 @@ void python__on_sample(struct python *py, uint32_t pid)
 
 	if (!py->npending)
 		return;
-	now = now_ns();
+	now = clock__mono_ns();
 	for (size_t i = 0; i < py->npending; i++)
 		if (py->pending[i].pid == pid) {
 			/* the samples of a starting interpreter come faster than polls */

@@ -64,6 +64,9 @@ void python__init(struct python *py, struct sym_python *sym, python_set_fn set, 
 void python__on_event(struct python *py, const struct cprof_event *e);
 /* Each poll: processes that may not have mapped their interpreter yet. */
 void python__poll(struct python *py);
+/* CLOCK_MONOTONIC ns when python__poll() next has a look to take;
+ * INT64_MAX: none pending. */
+int64_t python__next_poll_ns(const struct python *py);
 /* A sample of pid as it arrives (stack-copy mode): a pending process is
  * looked at again, at most every few milliseconds. */
 void python__on_sample(struct python *py, uint32_t pid);

@@ -252,23 +252,19 @@ static uint32_t ring_size(int nr_cpus, uint32_t window, unsigned int freq, bool 
 	return size;
 }
 
+/* One epoll set for every ring the poll waits on: the event ring, the stack
+ * ring (stack-copy modes) and whatever sampler__watch() adds. */
+static int watch_ring(struct sampler *s, struct ring_buffer *rb)
+{
+	return sampler__watch(s, ring_buffer__epoll_fd(rb));
+}
+
 static int open_records(struct sampler *s)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-
 	s->rb_records = ring_buffer__new(bpf_map__fd(s->skel->maps.ustacks), on_record, s, NULL);
 	if (!s->rb_records)
 		return -errno;
-	s->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (s->epfd < 0)
-		return -errno;
-	ev.data.u32 = 0;
-	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb), &ev))
-		return -errno;
-	ev.data.u32 = 1;
-	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb_records), &ev))
-		return -errno;
-	return 0;
+	return watch_ring(s, s->rb_records);
 }
 
 struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_what)
@@ -398,8 +394,9 @@ struct sampler *sampler__new(const struct sampler_opts *opts, const char **ret_w
 		goto out_free;
 	}
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_ringbuf, s, NULL);
-	if (!s->rb) {
-		err = -errno;
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	err = !s->rb || s->epfd < 0 ? -errno : watch_ring(s, s->rb);
+	if (err) {
 		*ret_what = "opening the event ring buffer";
 		goto out_free;
 	}
@@ -529,23 +526,26 @@ int sampler__nr_cpus(const struct sampler *s)
 	return s->nr_cpus;
 }
 
+int sampler__watch(struct sampler *s, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	return epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
 int sampler__poll(struct sampler *s, int timeout_ms)
 {
-	struct epoll_event ev[2];
+	struct epoll_event ev[4];
 	int n, err;
 
-	if (!s->rb_records) {
-		n = ring_buffer__poll(s->rb, timeout_ms);
-		return n == -EINTR ? 0 : n;
-	}
-	n = epoll_wait(s->epfd, ev, 2, timeout_ms);
+	n = epoll_wait(s->epfd, ev, 4, timeout_ms);
 	if (n < 0 && errno != EINTR)
 		return -errno;
 	/* events first: a record's process is then known, its exec seen */
 	n = ring_buffer__consume(s->rb);
 	if (n < 0)
 		return n == -EINTR ? 0 : n;
-	err = consume_records(s);
+	err = s->rb_records ? consume_records(s) : 0;
 	return err ? err : n;
 }
 

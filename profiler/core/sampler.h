@@ -77,6 +77,9 @@ void sampler__stop(struct sampler *s);
  * handles the events and, in stack-copy mode, the stack records; returns how
  * many events were handled or -errno. */
 int sampler__poll(struct sampler *s, int timeout_ms);
+/* A poll also ends when fd is readable (EPOLLIN): another ring the caller
+ * reads after it (the mapping events). 0 or -errno. */
+int sampler__watch(struct sampler *s, int fd);
 /* Flips the slot, waits for running programs to leave the old one, moves its
  * contents (and in stack-copy mode every stack record so far) into rp and
  * clears it. Returns the number of samples moved, or -errno. Every sample is

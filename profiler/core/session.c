@@ -31,6 +31,7 @@ struct session {
 	struct sampler *sampler;
 	struct sym_session *sym;
 	struct mmap_events *mev;	/* NULL: /proc only */
+	bool mev_watched;		/* a poll ends when a mapping ring fills */
 	int mev_errno;
 	const char *mev_what;
 	struct raw_profile *raw;	/* the current window; NULL after a failed renewal */
@@ -198,6 +199,7 @@ static const struct session_sampler_ops bpf_sampler = {
 	.drain = sampler__drain, .counters = sampler__counters, .nr_cpus = sampler__nr_cpus,
 	.set_python = sampler__set_python, .python_counts = python_counts,
 	.kunwind_maps = sampler__kunwind_maps, .uw_counts = sampler__uw_counts,
+	.watch = sampler__watch,
 	.map_bytes = sampler__map_bytes, .prog_stats = sampler__prog_stats,
 };
 
@@ -274,6 +276,14 @@ struct session *session__new_on(const struct session_opts *o,
 		s->mev_errno = errno;
 	else if (o->forget_exited)
 		mmap_events__forget_in_symbolizer(s->mev);
+	if (s->mev && s->ops->watch) {
+		int fd;
+
+		s->mev_watched = true;
+		for (int i = 0; (fd = mmap_events__fd(s->mev, i)) >= 0; i++)
+			if (s->ops->watch(s->sampler, fd))
+				s->mev_watched = false;	/* polls stay short */
+	}
 	if (s->mev && s->kuw) {
 		struct mmap_events_listener l = { .mapped = on_mapped, .exec = on_exec_seen,
 						  .pumped = on_pumped, .ctx = s };
@@ -394,15 +404,42 @@ int session__start(struct session *s, char *why, size_t why_len)
 	return 0;
 }
 
-int session__poll(struct session *s)
+static int poll_for(struct session *s, int timeout_ms)
 {
 	int n;
 
 	mmap_events__pump(s->mev);
-	n = s->ops->poll(s->sampler, SESSION_POLL_MS);
+	n = s->ops->poll(s->sampler, timeout_ms);
 	python__poll(&s->py);
 	kunwind__pump(s->kuw, session__clock_ns(CLOCK_MONOTONIC));
 	return n;
+}
+
+int session__poll(struct session *s)
+{
+	return poll_for(s, SESSION_POLL_MS);
+}
+
+/* How long the loop's next poll may wait: until the next drain, window,
+ * deadline or look for an interpreter, and no longer than l->max_wait_ms
+ * (SESSION_POLL_MS while a mapping ring could fill unseen). */
+static int loop_wait_ms(const struct session *s, const struct session_loop *l, int64_t now)
+{
+	int64_t wait = l->max_wait_ms > SESSION_POLL_MS ? l->max_wait_ms : SESSION_POLL_MS;
+	int64_t due = s->last_drain + SESSION_DRAIN_NS, py = python__next_poll_ns(&s->py);
+
+	if (s->mev && !s->mev_watched)
+		wait = SESSION_POLL_MS;
+	/* a window due just after the drain drains with it: one drain, not a
+	 * second of an empty slot milliseconds later */
+	if (l->window_ns && s->win.start_mono + l->window_ns < due + SESSION_DRAIN_NS / 10)
+		due = s->win.start_mono + l->window_ns;
+	if (l->end_mono < due)
+		due = l->end_mono;
+	if (py < due)
+		due = py;
+	due = (due - now + 999999) / 1000000;	/* ms, rounded up: due when it ends */
+	return (int)(due < 1 ? 1 : due < wait ? due : wait);
 }
 
 bool session__drain_due(const struct session *s, int64_t now_mono)
@@ -444,8 +481,8 @@ int64_t session__tick(struct session *s)
 enum session_end session__run(struct session *s, const struct session_loop *l, int *ret_err)
 {
 	while (!stop_signal__get()) {
-		int64_t now;
-		int err = session__poll(s);
+		int64_t now = session__clock_ns(CLOCK_MONOTONIC);
+		int err = poll_for(s, loop_wait_ms(s, l, now));
 
 		if (l->after_poll)
 			l->after_poll(l->ctx);

@@ -135,6 +135,9 @@ struct session_sampler_ops {
 	int (*uw_counts)(struct sampler *sp, uint64_t *ret);
 	void (*map_bytes)(struct sampler *sp, uint64_t *ret);	/* NULL: zeros */
 	void (*prog_stats)(struct sampler *sp, uint64_t *runs, uint64_t *ns);	/* NULL: zeros */
+	/* a poll also ends when fd is readable (sampler__watch); NULL: polls
+	 * wait SESSION_POLL_MS at most */
+	int (*watch)(struct sampler *sp, int fd);
 };
 /* session__new() on ops (NULL: the BPF sampler). */
 struct session *session__new_on(const struct session_opts *o,
@@ -194,6 +197,13 @@ struct session_loop {
 	int64_t end_mono;	/* CLOCK_MONOTONIC ns; INT64_MAX: no deadline */
 	int64_t window_ns;	/* 0: no windows in the loop (record closes one after) */
 	bool ignore_targets;	/* a launched command ends the run instead */
+	/* The longest a poll waits when nothing is due sooner (a drain, a
+	 * window, the deadline); at least SESSION_POLL_MS, the default. Every
+	 * ring wakes the poll as it fills; what waits are the exits of
+	 * processes and the stack copies short of an eighth of their ring, and
+	 * a target's exit is noticed that late. The agent waits a drain's
+	 * length: its wake-ups on an idle machine are its cost. */
+	int max_wait_ms;
 	void (*after_poll)(void *ctx);			/* may be NULL */
 	bool (*on_window)(void *ctx);	/* with window_ns; drains, closes the window */
 	bool (*on_drain)(void *ctx);	/* calls session__tick() or session__drain() */

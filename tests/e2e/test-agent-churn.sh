@@ -69,4 +69,25 @@ EOF
 [ "$kentries" -le 200 ] || fail "the kernel still holds $kentries processes' walk entries after the churn"
 [ "$forgotten" -ge 1000 ] || fail "only $forgotten processes forgotten"
 [ $(( (rss2 - rss0) >> 20 )) -le 64 ] || fail "RSS grew by $(( (rss2 - rss0) >> 20 )) MiB over the churn"
+echo "ok   churned processes attributed and forgotten"
+
+# A burst at 1 Hz: most of it is never sampled, so nothing wakes the
+# agent's loop, which waits up to a second between polls; the mapping rings
+# wake it as they fill (a quarter full), and no mapping record is lost.
+mport=$(free_port)
+M=http://127.0.0.1:$mport/metrics
+start_agent "$T/burst.log" --url "file://$T/burst" -i 1 -F 1 --metrics-addr "127.0.0.1:$mport"
+wait_for 15 "[ \$(windows_logged $T/burst.log) -ge 1 ]" || fail "no windows"
+r0=$(metric_value "$M" cprof_mapping_records_total)
+start=$(date +%s.%N)
+"$CHURN" 4000 8 0 /dev/null || fail "the churn fixture failed"
+secs=$(echo "$(date +%s.%N) - $start" | bc)
+n=$(windows_logged "$T/burst.log")
+wait_for 10 "[ \$(windows_logged $T/burst.log) -ge $((n + 2)) ]" || fail "windows stopped"
+r1=$(metric_value "$M" cprof_mapping_records_total)
+lost=$(metric_value "$M" cprof_mapping_records_lost_total)
+stop_agent "$AGENT_PID" "$T/burst.log"
+echo "burst: 4000 processes in ${secs} s; $((r1 - r0)) mapping records read, $lost lost"
+[ $((r1 - r0)) -ge 16000 ] || fail "only $((r1 - r0)) mapping records for 4000 processes"
+[ "$lost" = 0 ] || fail "$lost mapping records lost in the burst"
 echo "PASS"
