@@ -170,9 +170,12 @@ int64_t python__next_poll_ns(const struct python *py)
 {
 	int64_t due = INT64_MAX;
 
-	for (size_t i = 0; i < py->npending; i++)
-		if (poll_due(&py->pending[i]) < due)
-			due = poll_due(&py->pending[i]);
+	for (size_t i = 0; i < py->npending; i++) {
+		int64_t d = poll_due(&py->pending[i]);
+
+		if (d < due)
+			due = d;
+	}
 	return due;
 }
 

@@ -404,6 +404,8 @@ int session__start(struct session *s, char *why, size_t why_len)
 	return 0;
 }
 
+/* Mapping events applied, then up to timeout_ms for process events, handled:
+ * 0 or more, or -errno. */
 static int poll_for(struct session *s, int timeout_ms)
 {
 	int n;
@@ -413,11 +415,6 @@ static int poll_for(struct session *s, int timeout_ms)
 	python__poll(&s->py);
 	kunwind__pump(s->kuw, session__clock_ns(CLOCK_MONOTONIC));
 	return n;
-}
-
-int session__poll(struct session *s)
-{
-	return poll_for(s, SESSION_POLL_MS);
 }
 
 /* How long the loop's next poll may wait: until the next drain, window,

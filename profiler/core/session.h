@@ -8,7 +8,7 @@
  * closes one every --interval and ships it.
  *
  * Lifecycle: session__new (loads BPF) -> session__add_pid / session__follow
- * -> session__start -> loop { session__poll; session__tick when due }
+ * -> session__start -> session__run (polls; drains and windows when due)
  * -> session__stop -> session__drain twice (the slot the last flip left
  * behind, then the current one) -> build from session__raw() -> free.
  *
@@ -38,7 +38,7 @@
 #include "symbolize/unwinder.h"
 
 #define SESSION_WUR	__attribute__((warn_unused_result))
-#define SESSION_POLL_MS		100		/* longest wait in session__poll() */
+#define SESSION_POLL_MS		100		/* longest wait of a poll, by default */
 #define SESSION_DRAIN_NS	1000000000LL	/* drains are due this often */
 
 /* AUTO: walked in the kernel (kunwind.h), stack copies where it cannot;
@@ -161,9 +161,6 @@ int session__add_component(struct session *s, const struct session_component *c)
 
 /* Attaches the perf events; starts the first window. */
 int session__start(struct session *s, char *why, size_t why_len) SESSION_WUR;
-/* Applies mapping events, then waits up to SESSION_POLL_MS for process
- * events and handles them. 0 or more handled, or -errno. */
-int session__poll(struct session *s) SESSION_WUR;
 /* A drain is due: SESSION_DRAIN_NS since the last one. */
 bool session__drain_due(const struct session *s, int64_t now_mono);
 /* Moves the kernel's samples into the window's raw profile, refreshes the
@@ -181,7 +178,8 @@ void session__stop(struct session *s);
 bool session__targets_alive(struct session *s);
 size_t session__nr_targets(const struct session *s);
 
-/* The one sampling loop. Each turn: session__poll(); after_poll; then the
+/* The one sampling loop. Each turn: a poll (mapping events applied, then a
+ * wait for process events, handled); after_poll; then the
  * deadline; then a window when window_ns have passed (on_window, which
  * drains), else a drain when one is due (on_drain); then should_stop; then
  * the targets (unless ignore_targets). The callbacks return true to stop. */
@@ -189,7 +187,7 @@ enum session_end {
 	SESSION_END_SIGNAL,	/* stop_signal__get() */
 	SESSION_END_DEADLINE,	/* end_mono reached */
 	SESSION_END_TARGETS,	/* every --pid target exited */
-	SESSION_END_POLL,	/* session__poll() failed: *ret_err */
+	SESSION_END_POLL,	/* a poll failed: *ret_err */
 	SESSION_END_CALLER,	/* a callback returned true */
 };
 
