@@ -167,7 +167,7 @@ struct exec_wait {
 	__u64 exec_ns;		/* when it exec'd (bpf_ktime_get_ns) */
 	__u64 known;		/* userspace knew the process before (NEW, FORK) */
 	__u64 code_lo, code_hi;	/* its executable's text */
-	__u64 cgroup_id;
+	__u64 cgroups;
 	char comm[CPROF_COMM_LEN];
 	char exe[CPROF_EXE_LEN];
 };
@@ -189,11 +189,11 @@ static __always_inline void emit_for(__u32 type, __u32 tgid, __u64 start, __u32 
 	e->pad = flags;
 	e->time_ns = bpf_ktime_get_ns();
 	if (x) {
-		e->cgroup_id = x->cgroup_id;
+		e->cgroups = x->cgroups;
 		__builtin_memcpy(e->comm, x->comm, sizeof(e->comm));
 		__builtin_memcpy(e->exe, x->exe, sizeof(e->exe));
 	} else {
-		e->cgroup_id = 0;
+		e->cgroups = 0;
 		__builtin_memset(e->comm, 0, sizeof(e->comm));
 		__builtin_memset(e->exe, 0, sizeof(e->exe));
 	}
@@ -651,6 +651,39 @@ static __always_inline int is_interesting(__u32 tgid)
 	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
 }
 
+/* The cgroups a process is in, in every hierarchy (v1 and v2) at once: a
+ * sum of one mix per (hierarchy, cgroup) over its css_set's links. Equal for
+ * two processes that share every cgroup (one css_set), unequal otherwise but
+ * for a 64-bit collision: kernfs ids are not reused within a boot. 0: more
+ * hierarchies than walked, or none. The set's list (cgrp_links) chains its
+ * links by their cgrp_link member: the names read the other way round. */
+#define CGROUP_LINKS_MAX 20
+
+static __always_inline __u64 cgroups_of(struct task_struct *p)
+{
+	struct css_set *cset = BPF_CORE_READ(p, cgroups);
+	struct list_head *head = __builtin_preserve_access_index(&cset->cgrp_links);
+	struct list_head *pos = BPF_CORE_READ(cset, cgrp_links.next);
+	__u64 sum = 0;
+
+	for (int i = 0; i < CGROUP_LINKS_MAX; i++) {
+		struct cgrp_cset_link *l;
+		struct cgroup *cg;
+		__u64 x;
+
+		if (!pos || pos == head)
+			return sum;
+		l = (void *)pos - bpf_core_field_offset(struct cgrp_cset_link, cgrp_link);
+		cg = BPF_CORE_READ(l, cgrp);
+		x = BPF_CORE_READ(cg, kn, id) ^ ((__u64)BPF_CORE_READ(cg, root, hierarchy_id) << 48);
+		x = (x ^ (x >> 33)) * 0xff51afd7ed558ccdULL;
+		x = (x ^ (x >> 33)) * 0xc4ceb9fe1a85ec53ULL;
+		sum += x ^ (x >> 33);
+		pos = BPF_CORE_READ(pos, next);
+	}
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(cprof_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -679,7 +712,7 @@ int BPF_PROG(cprof_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	name = BPF_CORE_READ(bprm, file, f_path.dentry, d_name.name);
 	if (bpf_probe_read_kernel_str(w.exe, sizeof(w.exe), name) < 0)
 		w.exe[0] = '\0';
-	w.cgroup_id = bpf_get_current_cgroup_id();
+	w.cgroups = cgroups_of(p);
 	bpf_get_current_comm(w.comm, sizeof(w.comm));
 	w.code_lo = BPF_CORE_READ(p, mm, start_code);
 	w.code_hi = BPF_CORE_READ(p, mm, end_code);

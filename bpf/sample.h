@@ -169,7 +169,9 @@ struct cprof_event {
 	__u64 time_ns;		/* CLOCK_MONOTONIC as it was sent (0 for a PYSTACK) */
 	/* CPROF_EV_EXEC: what the process became, read as it execs, so that
 	 * userspace need not read /proc for it (zeros in the other events) */
-	__u64 cgroup_id;	/* its cgroup v2 id (the root's on a v1 host) */
+	__u64 cgroups;		/* which cgroups it is in, all hierarchies (v1 and
+				 * v2) hashed together: equal for two processes
+				 * exactly when they share every cgroup; 0: unknown */
 	char comm[CPROF_COMM_LEN];
 	char exe[CPROF_EXE_LEN];	/* its executable file's own name, cut */
 };

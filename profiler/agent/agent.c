@@ -45,7 +45,7 @@ static void on_process(void *ctx, const struct cprof_event *e)
 		attr_cache__capture(a->attr, e->tgid, e->start_ticks, false);
 		break;
 	case CPROF_EV_EXEC:
-		attr_cache__exec(a->attr, e->tgid, e->start_ticks, e->comm, e->exe, e->cgroup_id);
+		attr_cache__exec(a->attr, e->tgid, e->start_ticks, e->comm, e->exe, e->cgroups);
 		break;
 	case CPROF_EV_EXIT:
 		attr_cache__exited(a->attr, e->tgid, e->start_ticks);

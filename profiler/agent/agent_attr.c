@@ -6,15 +6,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
 
+#include "base/clock.h"
 #include "base/hash.h"
 #include "base/hashmap.h"
 #include "base/proc.h"
@@ -23,8 +21,6 @@
 
 #define PF_KTHREAD_FLAG	0x00200000	/* include/linux/sched.h */
 #define NIL		(-1)
-#define CGROUP2_MAGIC	0x63677270	/* include/uapi/linux/magic.h */
-#define CGROUP2_MOUNT	"/sys/fs/cgroup"
 
 /* ---- rules ---------------------------------------------------------------- */
 
@@ -302,17 +298,18 @@ struct memo_slot {
 	char exe[64];
 };
 
-/* cgroup v2 id -> path, for execs (attr_cache__exec()): a machine's
- * processes live in few cgroups, and an id names one cgroup for the whole
- * boot. An id is learnt from a read of /proc/PID/cgroup only when the
- * path's directory on the cgroup2 mount has it as its inode number, which
- * is the id: a process moved between its exec and the read teaches
- * nothing. Off where /sys/fs/cgroup is not cgroup2 (a v1 or hybrid host,
- * where every process's v2 id is the root's). Direct-mapped. */
-#define CG_SLOTS 256
+/* The kernel's name for a set of cgroups -> the path attribution picks
+ * from them, for execs (attr_cache__exec()): a machine's processes live in
+ * few sets, on v1, v2 and hybrid hosts alike. A set's path is learnt from
+ * reads of /proc/PID/cgroup once two of them agree: one process moved
+ * between its exec and the read teaches nothing. A path learnt is read
+ * again after CG_TTL_NS (a v1 cgroup can be renamed). Direct-mapped. */
+#define CG_SLOTS	256
+#define CG_TTL_NS	(60 * 1000000000ULL)
 
 struct cg_slot {
-	uint64_t id;
+	uint64_t set;
+	uint64_t learnt_ns;	/* 0: one read so far, not learnt */
 	char path[sizeof(((struct proc_facts *)0)->cgroup)];
 };
 
@@ -330,8 +327,7 @@ struct attr_cache {
 	size_t count;
 	struct attr_stats st;
 	struct attr_info idle;
-	struct cg_slot *cg;	/* NULL: off (not cgroup2) */
-	char *cg_mount;
+	struct cg_slot *cg;	/* NULL: no room, every exec reads */
 };
 
 struct node_key {
@@ -522,13 +518,7 @@ struct attr_cache *attr_cache__new(size_t max_entries, const struct attr_rule *r
 		errno = -err;
 		return NULL;
 	}
-	{
-		struct statfs sf;
-
-		/* no room for the cache is no cache: execs then read /proc */
-		if (statfs(CGROUP2_MOUNT, &sf) == 0 && sf.f_type == CGROUP2_MAGIC)
-			attr_cache__cgroup2_at(c, CGROUP2_MOUNT);
-	}
+	c->cg = calloc(CG_SLOTS, sizeof(*c->cg));	/* none: execs read /proc */
 	snprintf(c->idle.service, sizeof(c->idle.service), "idle");
 	c->idle.selected = !cgroup && !comm;
 	c->idle.from_proc = true;
@@ -543,7 +533,7 @@ void attr_cache__free(struct attr_cache *c)
 		regfree(&c->comm_re);
 	free(c->cgroup);
 	free(c->nodes);
-	attr_cache__cgroup2_at(c, NULL);
+	free(c->cg);
 	hashmap__release(&c->index);
 	free(c);
 }
@@ -589,37 +579,17 @@ int attr_cache__capture(struct attr_cache *c, int pid, uint64_t start, bool forc
 	return keep(c, i, pid, start, &f);
 }
 
-void attr_cache__cgroup2_at(struct attr_cache *c, const char *mount)
+/* The cgroup path of pid, which exec'd in the set of cgroups the kernel
+ * named set: from the cache, else one read of /proc/PID/cgroup. -ESRCH: gone. */
+static int cgroup_of(struct attr_cache *c, int pid, uint64_t set, char *out, size_t len)
 {
-	free(c->cg);
-	free(c->cg_mount);
-	c->cg = NULL;
-	c->cg_mount = NULL;
-	if (!mount || !(c->cg_mount = strdup(mount)))
-		return;
-	c->cg = calloc(CG_SLOTS, sizeof(*c->cg));
-}
-
-static bool cg_checks_out(const struct attr_cache *c, const char *path, uint64_t id)
-{
-	char dir[PATH_MAX];
-	struct stat st;
-
-	return path[0] == '/' &&
-	       (size_t)snprintf(dir, sizeof(dir), "%s%s", c->cg_mount, path) < sizeof(dir) &&
-	       stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (uint64_t)st.st_ino == id;
-}
-
-/* The cgroup path of pid, which exec'd in the cgroup v2 id: from the cache,
- * else one read of /proc/PID/cgroup. -ESRCH: gone. */
-static int cgroup_of(struct attr_cache *c, int pid, uint64_t id, char *out, size_t len)
-{
+	uint64_t now = clock__mono_ns();
 	struct cg_slot *slot = NULL;
 	char path[64], buf[4096];
 
-	if (c->cg && id) {
-		slot = &c->cg[hash__fold(hash__fnv1a(HASH_FNV1A_SEED, &id, sizeof(id))) % CG_SLOTS];
-		if (slot->id == id) {
+	if (c->cg && set) {
+		slot = &c->cg[hash__fold(hash__fnv1a(HASH_FNV1A_SEED, &set, sizeof(set))) % CG_SLOTS];
+		if (slot->set == set && slot->learnt_ns && now - slot->learnt_ns < CG_TTL_NS) {
 			snprintf(out, len, "%s", slot->path);
 			c->st.cgroup_hits++;
 			return 0;
@@ -629,15 +599,20 @@ static int cgroup_of(struct attr_cache *c, int pid, uint64_t id, char *out, size
 	if (proc__read(path, buf, sizeof(buf)) <= 0)
 		return -ESRCH;
 	pick_cgroup(buf, out, len);
-	if (slot && cg_checks_out(c, out, id)) {
-		slot->id = id;
+	if (!slot)
+		return 0;
+	if (slot->set == set && !strcmp(slot->path, out)) {
+		slot->learnt_ns = now;	/* a second read agrees, or a refresh */
+	} else {
+		slot->set = set;
+		slot->learnt_ns = 0;
 		snprintf(slot->path, sizeof(slot->path), "%s", out);
 	}
 	return 0;
 }
 
 int attr_cache__exec(struct attr_cache *c, int pid, uint64_t start, const char *comm,
-		     const char *exe, uint64_t cgroup_id)
+		     const char *exe, uint64_t cgroups)
 {
 	struct proc_facts f;
 
@@ -650,7 +625,7 @@ int attr_cache__exec(struct attr_cache *c, int pid, uint64_t start, const char *
 		copy(f.exe, sizeof(f.exe), exe, strnlen(exe, sizeof(f.exe) - 1));
 	/* gone already (a short-lived process): what the kernel told is still
 	 * more than its samples tell */
-	if (cgroup_of(c, pid, cgroup_id, f.cgroup, sizeof(f.cgroup)) == 0)
+	if (cgroup_of(c, pid, cgroups, f.cgroup, sizeof(f.cgroup)) == 0)
 		proc_facts__parse_cgroup(f.cgroup, &f);
 	return keep(c, lookup(c, pid, start), pid, start, &f);
 }

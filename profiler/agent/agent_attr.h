@@ -2,8 +2,8 @@
 /* agent_attr: which service a process belongs to, for the agent's
  * one-profile-per-service split. Facts come from /proc/PID (executable, comm,
  * cgroup, kernel-thread flag) when a process is first seen, and from the
- * kernel's exec event (on a cgroup2 host each cgroup is read once, then
- * known by its id); the cgroup path tells the container id (docker,
+ * kernel's exec event (each set of cgroups is read twice, then known by
+ * the kernel's name for it); the cgroup path tells the container id (docker,
  * containerd, CRI-O, podman), the Kubernetes pod uid and the systemd unit. A rule names the service from those facts,
  * e.g. "container,exe": the short container id when there is one, else the
  * executable's name. Facts are cached per (pid, start time), bounded with LRU
@@ -74,7 +74,7 @@ struct attr_stats {
 	uint64_t entries, evictions, captures, forgotten;
 	uint64_t fallbacks;	/* processes gone before /proc could be read */
 	uint64_t memo_replaced;	/* comm -> executable memo entries replaced */
-	uint64_t cgroup_hits;	/* execs whose cgroup was known by its id (no read) */
+	uint64_t cgroup_hits;	/* execs whose cgroup was known by their set (no read) */
 };
 
 struct attr_cache;
@@ -96,16 +96,11 @@ int attr_cache__capture(struct attr_cache *c, int pid, uint64_t start_ticks, boo
 
 /* An exec, with what the kernel told of it as it happened: comm (16 bytes
  * at most read), the executable file's name (64 at most; "memfd:..." is
- * none) and the cgroup v2 id (0: unknown). Reads /proc/PID/cgroup unless
- * that id's path is known; no other read. An empty comm: as capture(force).
- * 0, or -ENOMEM. */
+ * none) and the set of cgroups it is in (cprof_event.cgroups; 0: unknown).
+ * Reads /proc/PID/cgroup unless that set's path is known; no other read. An
+ * empty comm: as capture(force). 0, or -ENOMEM. */
 int attr_cache__exec(struct attr_cache *c, int pid, uint64_t start_ticks, const char *comm,
-		     const char *exe, uint64_t cgroup_id);
-
-/* Where the cgroup2 mount is, for attr_cache__exec() to learn ids' paths
- * (set to /sys/fs/cgroup by attr_cache__new() where that is cgroup2; tests
- * point it at a tree of their own). NULL: no learning, every exec reads. */
-void attr_cache__cgroup2_at(struct attr_cache *c, const char *mount);
+		     const char *exe, uint64_t cgroups);
 
 /* The process's attribution: cached, captured now, or (the process is gone)
  * built from sample_comm and the executable last seen with that comm. pid 0 is the idle task ("idle"). The pointer is

@@ -183,7 +183,8 @@ void agent_render__metrics(void *ctx, FILE *f)
 	       "Entries of the bounded comm -> executable memo replaced by others.",
 	       STAT_GET(a, attr_memo_replaced));
 	metric(f, "cprof_process_cgroup_known_total", "counter",
-	       "Execs whose cgroup was known by its id, with no read of /proc (cgroup v2).",
+	       "Execs whose cgroup was known by the kernel's name for their set of cgroups, with no "
+	       "read of /proc.",
 	       STAT_GET(a, attr_cgroup_hits));
 	metric(f, "cprof_process_execs_unsampled_total", "counter",
 	       "Processes that exec'd and exited unsampled: their exec never left the kernel "
