@@ -312,8 +312,8 @@ size_t sym_session__shed_idle(struct sym_session *s, uint64_t idle_ns)
 	return sym_bins__shed_idle(s->bins, idle_ns);
 }
 
-size_t sym_session__release_unwind_tables(struct sym_session *s, uint64_t idle_ns,
+size_t sym_session__release_unwind_tables(struct sym_session *s, uint64_t idle_ns, size_t keep_bytes,
 					  bool (*held)(void *ctx, const char *key), void *ctx)
 {
-	return sym_unwind__release_idle(s->unwind, idle_ns, held, ctx);
+	return sym_unwind__release_idle(s->unwind, idle_ns, keep_bytes, held, ctx);
 }

@@ -231,9 +231,10 @@ int sym_session__unwind_objects(struct sym_session *s, int pid, uint64_t start_t
 size_t sym_session__shed_idle(struct sym_session *s, uint64_t idle_ns);
 
 /* Frees the unwind tables no stack copy used for idle_ns whose rows
- * held(ctx, key) says are kept elsewhere (see sym_unwind__release_idle()):
- * compiled again on need. The number freed. */
-size_t sym_session__release_unwind_tables(struct sym_session *s, uint64_t idle_ns,
+ * held(ctx, key) says are kept elsewhere, until they hold keep_bytes or
+ * less (see sym_unwind__release_idle()): compiled again on need. The number
+ * freed. */
+size_t sym_session__release_unwind_tables(struct sym_session *s, uint64_t idle_ns, size_t keep_bytes,
 					  bool (*held)(void *ctx, const char *key), void *ctx);
 
 #endif

@@ -371,13 +371,14 @@ int sym_unwind__objects(struct sym_unwind *u, struct sym_proc *p, sym_unwind_obj
 	return 0;
 }
 
-size_t sym_unwind__release_idle(struct sym_unwind *u, uint64_t idle_ns,
+size_t sym_unwind__release_idle(struct sym_unwind *u, uint64_t idle_ns, size_t keep_bytes,
 				bool (*held)(void *ctx, const char *key), void *ctx)
 {
 	uint64_t now = clock__mono_ns();
 	size_t n = 0;
 
-	for (struct sym_lru *l = u->lru.next; l != &u->lru; l = l->next) {
+	/* least recently wanted first (a process's push wants its tables) */
+	for (struct sym_lru *l = u->lru.prev; l != &u->lru && u->bytes > keep_bytes; l = l->prev) {
 		struct uw_entry *e = sym_lru__entry(l, struct uw_entry, lru);
 		size_t bytes = sizeof(*e) + strlen(e->key) + 1;
 

@@ -54,11 +54,13 @@ int sym_unwind__objects(struct sym_unwind *u, struct sym_proc *p, sym_unwind_obj
 			void *ctx)
 	__attribute__((warn_unused_result));
 
-/* Frees the tables no stack copy used for idle_ns whose rows held(ctx, key) says are kept elsewhere (the kernel's walk): a
- * table is compiled again when a stack copy needs it, and an object of
- * sym_unwind__objects() may then come with its key but no table: fn
- * returns -ENODATA for its table. The number freed. */
-size_t sym_unwind__release_idle(struct sym_unwind *u, uint64_t idle_ns,
+/* Frees the tables no stack copy used for idle_ns whose rows held(ctx, key)
+ * says are kept elsewhere (the kernel's walk), least recently wanted first,
+ * until the tables hold keep_bytes or less: a table is compiled again when
+ * a stack copy needs it, and an object of sym_unwind__objects() may then
+ * come with its key but no table: fn returns -ENODATA for its table. The
+ * number freed. */
+size_t sym_unwind__release_idle(struct sym_unwind *u, uint64_t idle_ns, size_t keep_bytes,
 				bool (*held)(void *ctx, const char *key), void *ctx);
 
 /* Tables held now (binaries without CFI included), and their bytes. */

@@ -495,7 +495,8 @@ void kunwind__pump(struct kunwind *k, int64_t now_ns)
 		k->released_ns = now_ns;
 		/* and the heap pages they held back to the system: freed
 		 * chunks amid the heap count in RSS until trimmed */
-		if (sym_session__release_unwind_tables(k->sym, KUNWIND_TABLE_IDLE_NS, held, k))
+		if (sym_session__release_unwind_tables(k->sym, KUNWIND_TABLE_IDLE_NS,
+						       KUNWIND_TABLE_KEEP_BYTES, held, k))
 			malloc_trim(0);
 	}
 }

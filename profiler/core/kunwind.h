@@ -35,8 +35,13 @@
 #define KUNWIND_REPUSH_NS	20000000LL	/* between pushes a process asks for */
 #define KUNWIND_REPUSH_MAX_NS	2000000000LL	/* ... backing off to this */
 /* A userspace table whose rows are in the kernel is freed once no stack
- * copy has used it for this long (compiled again if one does). */
-#define KUNWIND_TABLE_IDLE_NS	5000000000LL
+ * copy has used it for this long (compiled again if one does), least
+ * recently wanted first, while the tables hold more than KEEP_BYTES: the
+ * few every new process needs (ld.so, libc, the vDSO), wanted by the stack
+ * copies of its first samples, stay rather than be compiled again and
+ * again. */
+#define KUNWIND_TABLE_IDLE_NS		5000000000LL
+#define KUNWIND_TABLE_KEEP_BYTES	(1u << 20)
 
 struct kunwind_maps {
 	int rows_fd;		/* uw_rows: BPF_F_MMAPABLE array of struct cprof_uw_row */

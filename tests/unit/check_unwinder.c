@@ -592,13 +592,21 @@ START_TEST(test_unwinder__a_released_table_is_compiled_again_when_wanted)
 	ck_assert_uint_gt(seen.with_table, 0);
 	ck_assert_uint_eq(seen.released, 0);
 	/* rows nobody else holds stay */
-	ck_assert_uint_eq(sym_session__release_unwind_tables(s, 0, held_elsewhere, &held), 0);
+	ck_assert_uint_eq(sym_session__release_unwind_tables(s, 0, 0, held_elsewhere, &held), 0);
 	/* nor does a table a stack copy used within the idle time go */
 	held = true;
-	ck_assert_uint_eq(sym_session__release_unwind_tables(s, 3600000000000ull, held_elsewhere,
-							     &held), 0);
+	ck_assert_uint_eq(sym_session__release_unwind_tables(s, 3600000000000ull, 0,
+							     held_elsewhere, &held), 0);
+	/* nor any while the tables hold no more than the bytes to keep */
 	sym_session__stats(s, &before);
-	ck_assert_uint_gt(sym_session__release_unwind_tables(s, 0, held_elsewhere, &held), 0);
+	ck_assert_uint_eq(sym_session__release_unwind_tables(s, 0, before.unwind_table_bytes,
+							     held_elsewhere, &held), 0);
+	/* over it: the least recently wanted go until they hold no more */
+	ck_assert_uint_gt(sym_session__release_unwind_tables(s, 0, before.unwind_table_bytes - 1,
+							     held_elsewhere, &held), 0);
+	sym_session__stats(s, &after);
+	ck_assert_uint_le(after.unwind_table_bytes, before.unwind_table_bytes - 1);
+	ck_assert_uint_gt(sym_session__release_unwind_tables(s, 0, 0, held_elsewhere, &held), 0);
 	sym_session__stats(s, &after);
 	ck_assert_uint_lt(after.unwind_table_bytes, before.unwind_table_bytes);
 	ck_assert_uint_eq(after.unwind_tables_cached, before.unwind_tables_cached);
@@ -607,7 +615,7 @@ START_TEST(test_unwinder__a_released_table_is_compiled_again_when_wanted)
 	ck_assert_uint_gt(seen2.released, 0);
 	ck_assert_uint_eq(seen2.with_table, seen.with_table);
 	/* a stack copy unwinds exactly as before, its tables compiled again */
-	ck_assert_uint_gt(sym_session__release_unwind_tables(s, 0, held_elsewhere, &held), 0);
+	ck_assert_uint_gt(sym_session__release_unwind_tables(s, 0, 0, held_elsewhere, &held), 0);
 	uw_chain_1();
 	expect_capture_names_in(s, UW_MODE_DWARF, want, 5);
 	sym_session__stats(s, &after);
