@@ -158,8 +158,9 @@ size_t agent__python_losses(struct agent *a, struct loss_py_count *ret, size_t m
 	return n;
 }
 
-int agent__drain(struct agent *a)
+int agent__drain(struct agent *a, bool stats)
 {
+	int64_t now = session__clock_ns(CLOCK_MONOTONIC);
 	uint64_t c[CPROF_NR_COUNTERS];
 	int64_t d;
 
@@ -174,6 +175,9 @@ int agent__drain(struct agent *a)
 		return (int)d;
 	}
 	a->drain_failures = 0;
+	if (!stats && now - a->stats_ns < STATS_EVERY_NS)
+		return 0;
+	a->stats_ns = now;
 	session__stats(a->core, &a->sst);
 	STAT_SET(a, capture_failures, a->sst.capture_failures);
 	STAT_SET(a, kuw_on, a->sst.kernel_walk);
@@ -366,7 +370,7 @@ static bool on_window(void *ctx)
 
 static bool on_drain(void *ctx)
 {
-	agent__drain(ctx);
+	agent__drain(ctx, false);
 	return false;
 }
 
@@ -504,7 +508,7 @@ int agent__run(struct agent_config *cfg, const struct agent_args *args)
 	/* The last events of exiting processes, then stop, then the partial window. */
 	STAT_SET(a, sampling, 0);
 	session__stop(a->core);
-	agent__drain(a);	/* the slot the last flip left behind */
+	agent__drain(a, true);	/* the slot the last flip left behind */
 	agent_window__close(a, true);
 	summary(a, uploader__flush_and_stop(a->up, a->cfg.shutdown_timeout));
 	ret = 0;

@@ -47,6 +47,11 @@
 #define SWEEP_EVERY_WINDOWS	6		/* look for exits we missed */
 #define FAILURE_LOG_INTERVAL_S	60.0
 #define AGENT_PY_LOST_SLOTS	32		/* Python losses told apart in the metrics */
+/* The kernel's counters and map sizes into the metrics at most this often
+ * between windows (each window publishes): a dozen syscalls and /proc
+ * reads a second were a tenth of the agent's CPU, for metrics scraped far
+ * less often. */
+#define STATS_EVERY_NS		5000000000LL
 
 enum { LOG_ERR, LOG_INFO, LOG_DEBUG };
 
@@ -105,6 +110,7 @@ struct agent {
 	bool spool_failing;
 	char failure[300];			/* main loop only: the first sampler failure */
 	int drain_failures;			/* in a row */
+	int64_t stats_ns;			/* main loop: last agent__drain() publish */
 	bool net_detached_seen;
 	uint32_t runtimes_hinted;		/* main loop: 1 << enum sym_runtime, told once */
 	/* upload thread only (its event callback) */
@@ -115,9 +121,10 @@ struct agent {
 void agent__say(const struct agent *a, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* agent.c: the loop's drain (0 or -errno, counted and said), and a failure
- * that stops the agent (exit 1 naming the first). */
-int agent__drain(struct agent *a);
+/* agent.c: the loop's drain (0 or -errno, counted and said), publishing
+ * the kernel's counters if stats or they are STATS_EVERY_NS old, and a
+ * failure that stops the agent (exit 1 naming the first). */
+int agent__drain(struct agent *a, bool stats);
 /* The Python losses as of the last drain, up to max of them (metrics
  * thread); their number. */
 size_t agent__python_losses(struct agent *a, struct loss_py_count *ret, size_t max);

@@ -277,7 +277,7 @@ void agent_window__close(struct agent *a, bool last)
 	struct agent_groups gs = {0};
 	struct agent_groups_tally t = {0};
 
-	if (agent__drain(a) == -ENOMEM && !session__raw(a->core))
+	if (agent__drain(a, true) == -ENOMEM && !session__raw(a->core))
 		return;
 	session__close_window(a->core, &span);
 	w.seq = span.seq;
