@@ -25,6 +25,7 @@
 
 #include "base/compress.h"
 #include "base/fs.h"
+#include "base/hex.h"
 #include "base/safe_file.h"
 #include "symbolize/sym_debug_spill.h"
 
@@ -142,11 +143,9 @@ int sym_debug_file__find(Dwfl_Module *mod, void **userdata, const char *modname,
 			continue;
 		int off = snprintf(path, sizeof(path), "%s/.build-id/%02x/", entry, bits[0]);
 
-		for (int i = 1; i < bits_len && off > 0 && (size_t)off + 3 < sizeof(path); i++)
-			off += snprintf(path + off, sizeof(path) - (size_t)off, "%02x", bits[i]);
-		if (off <= 0 || (size_t)off + 7 >= sizeof(path))
+		if (off <= 0 || (size_t)off + 2 * (size_t)(bits_len - 1) + 7 >= sizeof(path))
 			continue;
-		strcpy(path + off, ".debug");
+		strcpy(hex__encode(path + off, bits + 1, (size_t)(bits_len - 1)), ".debug");
 		fd = try_candidate(path, true, bits, bits_len, 0, debuginfo_file_name);
 		if (fd >= 0)
 			return fd;

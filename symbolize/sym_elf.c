@@ -28,6 +28,7 @@
 
 #include "base/clock.h"
 #include "base/fs.h"
+#include "base/hex.h"
 #include "base/vec.h"
 #include "symbolize/sym_debug_file.h"
 #include "symbolize/sym_strtab.h"
@@ -125,8 +126,7 @@ static int read_headers(struct sym_elf *e)
 	}
 	len = dwfl_module_build_id(e->mod, &bits, &id_vaddr);
 	if (len > 0 && (size_t)len * 2 < sizeof(e->build_id))
-		for (int i = 0; i < len; i++)
-			snprintf(e->build_id + 2 * i, 3, "%02x", bits[i]);
+		hex__encode(e->build_id, bits, (size_t)len);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hex.h"
 #include "symbolize/sym_kallsyms.h"
 
 #define KERNEL_HALF 0xffff800000000000ull
@@ -51,9 +52,7 @@ static char *read_note_build_id(const char *path)
 			hex = malloc(2 * descsz + 1);
 			if (!hex)
 				return NULL;
-			for (uint32_t i = 0; i < descsz; i++)
-				snprintf(hex + 2 * i, 3, "%02x", buf[desc_off + i]);
-			hex[2 * descsz] = '\0';
+			hex__encode(hex, (const uint8_t *)buf + desc_off, descsz);
 			return hex;
 		}
 		off = desc_off + ((descsz + 3u) & ~3u);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "base/hex.h"
 #include "base/proc.h"
 #include "base/strmap.h"
 #include "base/vec.h"
@@ -317,8 +318,8 @@ int sym_proc_events__mmap(struct sym_proc_events *pe, int pid, const struct sym_
 	plen = strlen(pm.path);
 	if (plen > strlen(DELETED) && !strcmp(pm.path + plen - strlen(DELETED), DELETED))
 		pm.path[plen - strlen(DELETED)] = '\0';
-	for (uint32_t i = 0; m->build_id && i < m->build_id_size && i < 20; i++)
-		snprintf(pm.build_id + 2 * i, 3, "%02x", m->build_id[i]);
+	if (m->build_id)
+		hex__encode(pm.build_id, m->build_id, m->build_id_size < 20 ? m->build_id_size : 20);
 	if (maps_insert(g, &pm) < 0) {
 		free(pm.path);
 		g->complete = false;

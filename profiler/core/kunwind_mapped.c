@@ -10,6 +10,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
+#include "base/hex.h"
 #include "base/strmap.h"
 #include "base/vec.h"
 #include "profiler/core/kunwind.h"
@@ -54,8 +55,7 @@ void kunwind__mapped(struct kunwind *k, int pid, const struct kunwind_map *m)
 		size_t n = m->build_id_size < 20 ? m->build_id_size : 20;
 
 		memcpy(q->key, "b:", 2);	/* sym_bins' key of a binary with a build-id */
-		for (size_t i = 0; i < n; i++)
-			snprintf(q->key + 2 + 2 * i, 3, "%02x", m->build_id[i]);
+		hex__encode(q->key + 2, m->build_id, n);
 	}
 }
 
