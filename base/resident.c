@@ -2,12 +2,19 @@
 #define _GNU_SOURCE
 #include "base/resident.h"
 
+#include <fcntl.h>
 #include <link.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+/* /proc/self/pagemap (Documentation/admin-guide/mm/pagemap.rst) */
+#define PM_PRESENT	(1ull << 63)
+#define PM_SWAP		(1ull << 62)
+#define PM_FILE		(1ull << 61)	/* file page or shared anonymous */
+#define PM_BATCH	512
 
 struct drop {
 	uintptr_t page;		/* page size - 1 */
@@ -74,4 +81,45 @@ size_t resident__drop_code(void)
 
 	dl_iterate_phdr(drop_object, &d);
 	return d.bytes;
+}
+
+/* [lo, hi): dropped (file pages) or paged out (written ones) */
+static void drop_run(uintptr_t lo, uintptr_t hi, bool written)
+{
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, written ? MADV_PAGEOUT : MADV_DONTNEED);
+}
+
+void resident__drop_file(void *addr, size_t len)
+{
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), lo, hi, run, a;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	uint64_t ent[PM_BATCH];
+	bool written = false;
+
+	lo = ((uintptr_t)addr + pg - 1) & ~(pg - 1);
+	hi = ((uintptr_t)addr + len) & ~(pg - 1);
+	if (fd < 0) {
+		drop_run(lo, hi, true);
+		return;
+	}
+	for (run = a = lo; a < hi;) {
+		size_t n = (hi - a) / pg < PM_BATCH ? (hi - a) / pg : PM_BATCH;
+		ssize_t got = pread(fd, ent, n * sizeof(*ent), (off_t)(a / pg * sizeof(*ent)));
+
+		if (got < (ssize_t)sizeof(*ent))
+			break;
+		for (size_t i = 0; i < (size_t)got / sizeof(*ent); i++, a += pg) {
+			bool w = (ent[i] & (PM_PRESENT | PM_SWAP)) && !(ent[i] & PM_FILE);
+
+			if (w != written) {
+				drop_run(run, a, written);
+				run = a;
+				written = w;
+			}
+		}
+	}
+	drop_run(run, a, written);
+	drop_run(a, hi, true);	/* pagemap unread: kept safe */
+	close(fd);
 }

@@ -29,6 +29,7 @@
 #include "base/clock.h"
 #include "base/fs.h"
 #include "base/hex.h"
+#include "base/resident.h"
 #include "base/vec.h"
 #include "symbolize/sym_debug_file.h"
 #include "symbolize/sym_strtab.h"
@@ -711,23 +712,17 @@ int sym_elf__shed(struct sym_elf *e, uint64_t idle_ns)
 	return 1;
 }
 
-/* MADV_PAGEOUT never loses data: pages of the file it maps are dropped (read
- * again from the file when touched), anything else it was given (a file read
- * into memory, headers libelf rewrote) stays, without swap. Pages other
- * processes map too are left alone by the kernel. */
+/* The file's pages leave this process's RSS and stay in the page cache (a
+ * minor fault when next read, no read of the file: MADV_PAGEOUT would
+ * evict them, and each later lookup would read them again); what libelf
+ * wrote into the mapping keeps its data (resident__drop_file()). */
 static void page_out(Elf *elf)
 {
-	long pg = sysconf(_SC_PAGESIZE);
 	size_t size = 0;
 	char *base = elf ? elf_rawfile(elf, &size) : NULL;
-	uintptr_t lo, hi;
 
-	if (!base || !size || pg <= 0)
-		return;
-	lo = ((uintptr_t)base + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
-	hi = ((uintptr_t)base + size) & ~((uintptr_t)pg - 1);
-	if (hi > lo)
-		(void)madvise((void *)lo, hi - lo, MADV_PAGEOUT);
+	if (base && size)
+		resident__drop_file(base, size);
 }
 
 void sym_elf__page_out(struct sym_elf *e)

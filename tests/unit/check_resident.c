@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "base/resident.h"
@@ -91,6 +92,41 @@ START_TEST(test_resident__text_relocations_stay)
 }
 END_TEST
 
+/* A private file mapping read and written: the pages still the file's
+ * leave the RSS and stay in the page cache (no read when touched again);
+ * the page written keeps what was written. */
+START_TEST(test_resident__file_pages_drop_into_the_page_cache_written_ones_stay)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char path[] = "/tmp/check_resident.XXXXXX";
+	size_t len = 64 * (size_t)pg;
+	unsigned char *m, vec[64];
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	for (size_t i = 0; i < len; i++)
+		ck_assert_int_eq(write(fd, &(char){ (char)(i / (size_t)pg) }, 1), 1);
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	for (size_t i = 0; i < len; i += (size_t)pg)
+		ck_assert_int_eq(m[i], (int)(i / (size_t)pg));
+	m[5 * pg] = 0xee;	/* a copy of its own now */
+	ck_assert(mapped(m + 3 * pg) && mapped(m + 5 * pg));
+	resident__drop_file(m, len);
+	ck_assert_msg(!mapped(m + 3 * pg), "a page still the file's stays mapped");
+	ck_assert_int_eq(mincore(m, len, vec), 0);
+	ck_assert_msg(vec[3] & 1, "a dropped page left the page cache");
+	ck_assert_int_eq(m[5 * pg], 0xee);
+	ck_assert_int_eq(m[5 * pg + 1], 5);
+	for (size_t i = 0; i < len; i += (size_t)pg)
+		if (i != 5 * (size_t)pg)
+			ck_assert_int_eq(m[i], (int)(i / (size_t)pg));
+	munmap(m, len);
+	close(fd);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("resident");
@@ -100,6 +136,7 @@ int main(void)
 
 	tcase_add_test(tc, test_resident__code_drops_and_comes_back_whole);
 	tcase_add_test(tc, test_resident__text_relocations_stay);
+	tcase_add_test(tc, test_resident__file_pages_drop_into_the_page_cache_written_ones_stay);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
