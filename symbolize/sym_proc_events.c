@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "base/fmt.h"
 #include "base/hex.h"
 #include "base/proc.h"
 #include "base/strmap.h"
@@ -58,9 +59,9 @@ struct sym_proc_events {
 	struct sym_proc_events_stats stats;
 };
 
-static void pid_key(char *buf, size_t len, int pid)
+static void pid_key(char buf[16], int pid)
 {
-	snprintf(buf, len, "%d", pid);
+	fmt__u64(buf, (uint32_t)pid);
 }
 
 static void maps_free(struct pe_map *m, size_t n)
@@ -74,7 +75,7 @@ static struct gen *newest(struct sym_proc_events *pe, int pid)
 {
 	char key[16];
 
-	pid_key(key, sizeof(key), pid);
+	pid_key(key, pid);
 	return strmap__get(pe->by_pid, key);
 }
 
@@ -83,7 +84,7 @@ static void gen_remove(struct sym_proc_events *pe, struct gen *g)
 	char key[16];
 	struct gen *first = newest(pe, g->pid);
 
-	pid_key(key, sizeof(key), g->pid);
+	pid_key(key, g->pid);
 	if (first == g) {
 		if (g->older)
 			(void)!strmap__put(pe->by_pid, key, g->older); /* replaces: cannot fail */
@@ -124,7 +125,7 @@ static struct gen *gen_new(struct sym_proc_events *pe, int pid)
 		return NULL;
 	g->pid = pid;
 	g->older = newest(pe, pid);
-	pid_key(key, sizeof(key), pid);
+	pid_key(key, pid);
 	if (strmap__put(pe->by_pid, key, g) < 0) {
 		free(g);
 		return NULL;

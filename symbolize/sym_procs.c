@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fmt.h"
 #include "base/proc.h"
 #include "base/strmap.h"
 #include "symbolize/sym_proc_events.h"
@@ -44,9 +45,12 @@ struct sym_procs {
 	struct sym_procs_stats stats;
 };
 
-static void proc_key(char *buf, size_t len, int pid, uint64_t start_ticks)
+static void proc_key(char buf[32], int pid, uint64_t start_ticks)
 {
-	snprintf(buf, len, "%d:%" PRIu64, pid, start_ticks);
+	char *p = fmt__u64(buf, (uint32_t)pid);
+
+	*p++ = ':';
+	fmt__u64(p, start_ticks);
 }
 
 /* Last NSpid entry in /proc/PID/status: the pid as the process sees itself. */
@@ -398,7 +402,7 @@ struct sym_proc *sym_procs__get(struct sym_procs *t, int pid, uint64_t start_tic
 	 * stack): the last one found answers without a key or a hash */
 	if (t->hit && t->hit->pid == pid && t->hit->start_ticks == start_ticks)
 		return t->hit;
-	proc_key(key, sizeof(key), pid, start_ticks);
+	proc_key(key, pid, start_ticks);
 	p = strmap__get(t->procs, key);
 	if (p)
 		t->hit = p;
@@ -442,7 +446,7 @@ int sym_procs__add(struct sym_procs *t, int pid, uint64_t start_ticks)
 	p->pid = pid;
 	p->nspid = pid;
 	p->start_ticks = start_ticks;
-	proc_key(p->key, sizeof(p->key), pid, start_ticks);
+	proc_key(p->key, pid, start_ticks);
 	sym_lru__init(&p->lru);
 	err = capture(t, p);
 	if (err != -ENOMEM)

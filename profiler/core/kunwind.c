@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <bpf/bpf.h>
 
+#include "base/fmt.h"
 #include "base/strmap.h"
 #include "base/vec.h"
 #include "profiler/core/kunwind.h"
@@ -78,7 +79,7 @@ struct kunwind *kunwind__new(struct sym_session *sym, const struct kunwind_maps 
 
 static void proc_key(int pid, char buf[16])
 {
-	snprintf(buf, 16, "%d", pid);
+	fmt__u64(buf, (uint32_t)pid);
 }
 
 struct kuw_proc *kunwind__proc_get(struct kunwind *k, int pid)
