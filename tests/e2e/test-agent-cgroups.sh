@@ -74,3 +74,4 @@ EOF
 [ "${known:-0}" -ge 20 ] ||
 	fail "only ${known:-0} execs had their cgroup known without a read of /proc (want >= 20 of ~100)"
 echo "ok   $known execs attributed by their set of cgroups"
+echo PASS
