@@ -18,6 +18,10 @@
 #include "export/ship/backend.h"
 #include "export/ship/uploader.h"
 
+/* With nothing to send, the longest sleep: every append kicks
+ * (uploader__kick()), so this only picks up a record spooled without one. */
+#define IDLE_WAIT_S	10.0
+
 
 struct batch {
 	struct delta **d;
@@ -308,7 +312,7 @@ static void *run(void *arg)
 			if (u->flushing)
 				break;
 			if (!u->kicked && !u->stop && !u->pending_ex)
-				timed_wait(u, now_s() + 1.0);	/* also picks up records spooled unkicked */
+				timed_wait(u, now_s() + IDLE_WAIT_S);
 			continue;
 		}
 		pthread_mutex_unlock(&u->lock);
