@@ -168,13 +168,14 @@ int agent__drain(struct agent *a, bool stats)
 		return -ENOMEM;
 	d = session__drain(a->core);	/* and net_drain(), a component */
 
+	a->drain_history = a->drain_history << 1 | (d < 0);
 	if (d < 0) {
 		agent__say(a, LOG_ERR, "draining samples: %s", strerror((int)-d));
-		if (++a->drain_failures >= DRAIN_FAILURES_MAX)
+		if (__builtin_popcount(a->drain_history & ((1u << DRAIN_HISTORY) - 1)) >=
+		    DRAIN_FAILURES_MAX)
 			agent__run_failed(a, "draining samples", (int)d);
 		return (int)d;
 	}
-	a->drain_failures = 0;
 	if (!stats && now - a->stats_ns < STATS_EVERY_NS)
 		return 0;
 	a->stats_ns = now;

@@ -42,7 +42,10 @@
 #include "symbolize/unwinder.h"
 
 #define HEALTH_STALL_MS		30000		/* /healthz: main loop stuck this long */
-#define DRAIN_FAILURES_MAX	5		/* in a row: the sampler is broken, stop */
+/* Failed drains among the last DRAIN_HISTORY: the sampler is broken, stop.
+ * Not "in a row": with one slot's map broken every other drain fails. */
+#define DRAIN_FAILURES_MAX	5
+#define DRAIN_HISTORY		16
 #define MAX_PPROF_BYTES		(4u << 20)	/* Pyroscope's bound on one uncompressed profile */
 #define SWEEP_EVERY_WINDOWS	6		/* look for exits we missed */
 #define FAILURE_LOG_INTERVAL_S	60.0
@@ -109,7 +112,7 @@ struct agent {
 	uint64_t spool_errors_seen;		/* main thread: note_spool_health() */
 	bool spool_failing;
 	char failure[300];			/* main loop only: the first sampler failure */
-	int drain_failures;			/* in a row */
+	uint32_t drain_history;			/* a bit per drain, newest lowest: 1 failed */
 	int64_t stats_ns;			/* main loop: last agent__drain() publish */
 	bool net_detached_seen;
 	uint32_t runtimes_hinted;		/* main loop: 1 << enum sym_runtime, told once */
