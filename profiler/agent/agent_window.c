@@ -208,7 +208,7 @@ static void update_cache_stats(struct agent *a)
 	STAT_SET(a, sym_processes, ss.processes_cached);
 	STAT_SET(a, sym_processes_evicted, ss.processes_evicted);
 	STAT_SET(a, processes_unmapped, ss.processes_unmapped);
-	session__stats(a->core, &a->sst);
+	/* a->sst: as of this window's drain (agent__drain(a, true)), read once */
 	STAT_SET(a, capture_failures, a->sst.capture_failures);
 	if (a->sst.mmap_events_on) {
 		STAT_SET(a, mapping_records, a->sst.mev.records);
